@@ -1,0 +1,90 @@
+// The tidy tables analysis reads: one row per answered (or timed-out) question,
+// one row per participant, one row per detector score. The store yields these
+// (server/store), exports write them, and every statistic in analysis/ is a pure
+// function of them. Column names are snake_case so that R and pandas read them
+// as they are.
+
+export type StimulusSource = 'human' | 'machine';
+
+export interface ResponseRow {
+  study_id: string;
+  /** Hash of the normalised protocol the participant ran. */
+  study_version: string;
+  participant_id: string;
+  condition: string;
+  page_index: number;
+  /** consent | instructions | comprehension | training | trial | attention | questionnaire | debrief */
+  page_kind: string;
+  /** The block id (trials) or phase id the page came from. */
+  block: string | null;
+  /** 0-based position of this trial among the participant's trials, null off trial pages. */
+  trial_index: number | null;
+  question_id: string;
+  question_type: string;
+  stimulus_id: string | null;
+  stimulus_pool: string | null;
+  stimulus_source: StimulusSource | null;
+  model: string | null;
+  model_size: string | null;
+  sampling: string | null;
+  length_words: number | null;
+  /** The answer as JSON text (null when timed out or unanswered). */
+  value_json: string | null;
+  /** The answer as a number when the question type reads as one (likert point, slider, judgment scale...). */
+  value_num: number | null;
+  /** The answer as text for text/choice questions. */
+  value_text: string | null;
+  /** For attention/comprehension/training items: whether the answer matched the expected one. */
+  correct: boolean | null;
+  rt_ms: number | null;
+  timed_out: boolean;
+  /** Times the page lost focus or was hidden while shown. */
+  blur_count: number;
+  submitted_at: string;
+  client_id: string | null;
+}
+
+export interface ParticipantRow {
+  study_id: string;
+  study_version: string;
+  participant_id: string;
+  condition: string;
+  /** in-progress | completed | no-consent | failed-attention | timed-out | failed-comprehension | abandoned */
+  status: string;
+  prolific_pid: string | null;
+  prolific_study_id: string | null;
+  prolific_session_id: string | null;
+  /** Seed of every random choice made for this participant. */
+  assignment_seed: number;
+  started_at: string;
+  ended_at: string | null;
+  pages_total: number;
+  page_index: number;
+}
+
+export interface StimulusRow {
+  study_id: string;
+  stimulus_id: string;
+  pool: string;
+  source: StimulusSource;
+  model: string | null;
+  model_size: string | null;
+  sampling: string | null;
+  length_words: number;
+  text: string;
+  /** JSON: prompt, seed, sampling parameters, model hash, dtype, software version. */
+  provenance_json: string | null;
+}
+
+export interface DetectorScoreRow {
+  study_id: string;
+  stimulus_id: string;
+  /** roberta | zero-shot | tfidf */
+  detector: string;
+  /** sha256 of the model file (or of the trained TF-IDF model's parameters). */
+  model_hash: string;
+  /** e.g. real_probability, fake_probability, mean_logprob, mean_rank, mean_log_rank, mean_entropy, gltr_top10, fast_detectgpt */
+  metric: string;
+  value: number;
+  scored_at: string;
+}

