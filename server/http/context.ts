@@ -1,0 +1,25 @@
+// What every HTTP and realtime edge gets: the store, the engine, the socket.io
+// server and where things live. Mount functions (mountAdmin, mountDetect,
+// participant routes) receive this and nothing global.
+import type { IncomingMessage } from 'node:http';
+import type { Server as IoServer } from 'socket.io';
+import type { Store } from '../store/store.ts';
+import type { Engine } from '../engine/engine.ts';
+
+export interface AppContext {
+  store: Store;
+  engine: Engine;
+  io: IoServer;
+  /** The SQLite file (every command that reads the database takes the same --db). */
+  dbPath: string;
+  /** Where imported/generated files and models live (default `data/`). */
+  dataDir: string;
+  /** Where the study YAML files are (default `studies/`). */
+  studiesDir: string;
+  /**
+   * Set by the researcher area (mountAdmin): whether a request (HTTP or the
+   * socket.io handshake) carries a valid researcher session. Preview joins are
+   * refused while this is unset or returns false.
+   */
+  isResearcher?: (req: IncomingMessage) => boolean;
+}

@@ -1,0 +1,256 @@
+// The storage interface. Everything durable goes through it: study versions,
+// their stimuli, participants and their server-owned progress, the append-only
+// response log, page events and detector scores. SQLite (sqlite.ts) is the only
+// implementation today; the interface is kept free of SQLite types so that a
+// PostgreSQL store can implement it later and run the same tests.
+import type { Protocol, Question } from '../../studies/protocol.ts';
+import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+
+export type PageKind =
+  | 'consent'
+  | 'instructions'
+  | 'comprehension'
+  | 'training'
+  | 'trial'
+  | 'attention'
+  | 'questionnaire'
+  | 'debrief';
+
+/** One page of a participant's concrete sequence, fixed at assignment (server/engine/plan.ts). */
+export interface PlannedPage {
+  kind: PageKind;
+  /** The phase (or block, on trial pages) the page came from. */
+  block: string | null;
+  /** 0-based position among the participant's trial pages; null elsewhere. */
+  trialIndex: number | null;
+  title?: string;
+  text?: string;
+  stimulusId?: string;
+  /** Training items may carry their own text instead of a pool stimulus. */
+  inlineStimulus?: { id: string; text: string; label?: Record<string, unknown> };
+  questions: Question[];
+  timeLimitMs?: number;
+  minReadMs?: number;
+  /** Training: shown after the answer. */
+  feedback?: string;
+  /** Comprehension: attempts allowed. */
+  attempts?: number;
+  gltr?: boolean;
+}
+
+export type ParticipantStatus =
+  | 'in-progress'
+  | 'completed'
+  | 'no-consent'
+  | 'failed-attention'
+  | 'timed-out'
+  | 'failed-comprehension';
+
+export interface StudyVersionRecord {
+  studyId: string;
+  version: string;
+  protocol: Protocol;
+  file: string | null;
+  createdAt: number;
+}
+
+/** A stimulus as the stimulus materialiser makes it (server/stimuli). */
+export interface StimulusInput {
+  id: string;
+  pool: string;
+  text: string;
+  label: { source: 'human' | 'machine'; model?: string; model_size?: string; sampling?: string; [k: string]: unknown };
+  length_words: number;
+  boundary?: number;
+  sentences?: string[];
+  provenance?: unknown;
+}
+
+export interface StoredStimulus extends StimulusInput {
+  studyId: string;
+  version: string;
+}
+
+export interface ParticipantRecord {
+  id: string;
+  studyId: string;
+  version: string;
+  /** 0-based arrival order within the study (all versions); drives Latin squares. */
+  index: number;
+  prolificPid: string | null;
+  prolificStudyId: string | null;
+  prolificSessionId: string | null;
+  condition: string;
+  seed: number;
+  plan: PlannedPage[];
+  pageIndex: number;
+  pageStartedAt: number;
+  deadlineAt: number | null;
+  /** Whole-study deadline, epoch ms. */
+  studyDeadlineAt: number | null;
+  /** Attempts used on the current page (comprehension). */
+  attempts: number;
+  status: ParticipantStatus;
+  /** Set when failed attention only flags (exclusions.failed_attention: false). */
+  flagged: boolean;
+  startedAt: number;
+  endedAt: number | null;
+  lastSeenAt: number;
+  preview: boolean;
+}
+
+export interface NewParticipant {
+  studyId: string;
+  version: string;
+  /** sha256 of the bearer token; the token itself is never stored. */
+  tokenHash: string;
+  prolificPid: string | null;
+  prolificStudyId: string | null;
+  prolificSessionId: string | null;
+  seed: number;
+  now: number;
+  studyLimitMs: number | null;
+  /** Called inside the creating transaction with fresh counts, so two arrivals never race for one slot. */
+  choose: (ctx: { counts: ConditionCount[]; index: number }) =>
+    | { condition: string; plan: PlannedPage[]; deadlineAt: number | null }
+    | { full: true };
+}
+
+export interface ConditionCount {
+  condition: string;
+  target: number;
+  completed: number;
+  /** In progress and seen within the slot TTL. */
+  active: number;
+  /** In progress but idle past the TTL (their slot is free again). */
+  idle: number;
+  /** Ended without completing (no-consent, failed-*, timed-out). */
+  ended: number;
+}
+
+export interface StudySummary {
+  studyId: string;
+  title: string;
+  /** The newest version. */
+  version: string;
+  versions: string[];
+  file: string | null;
+  conditions: ConditionCount[];
+  participants: number;
+  full: boolean;
+}
+
+export interface LiveParticipant {
+  participantId: string;
+  condition: string;
+  status: ParticipantStatus;
+  /** 'abandoned' when in progress and idle past the slot TTL. */
+  state: ParticipantStatus | 'abandoned';
+  prolificPid: string | null;
+  pageIndex: number;
+  pagesTotal: number;
+  pageKind: PageKind | null;
+  pageStartedAt: number;
+  /** ms on the current page at the time of the call (0 once ended). */
+  timeOnPageMs: number;
+  lastSeenAt: number;
+  startedAt: number;
+  endedAt: number | null;
+  flagged: boolean;
+}
+
+/** One question's answer inside a submission. */
+export interface AnswerInput {
+  questionId: string;
+  questionType: string;
+  valueJson: string | null;
+  valueNum: number | null;
+  valueText: string | null;
+  correct: boolean | null;
+}
+
+/** What a participant's record becomes after a submission (or timeout). */
+export interface Progress {
+  pageIndex: number;
+  pageStartedAt: number;
+  deadlineAt: number | null;
+  attempts: number;
+  status: ParticipantStatus;
+  endedAt: number | null;
+  flagged: boolean;
+}
+
+export interface SubmissionInput {
+  participantId: string;
+  clientId: string;
+  /** The page answered; the write is refused unless the record is still on it. */
+  pageIndex: number;
+  pageKind: PageKind;
+  block: string | null;
+  trialIndex: number | null;
+  stimulusId: string | null;
+  rtMs: number | null;
+  timedOut: boolean;
+  eventsJson: string;
+  blurCount: number;
+  answers: AnswerInput[];
+  now: number;
+  next: Progress;
+}
+
+export type SubmitResult =
+  | { kind: 'stored' }
+  | { kind: 'duplicate' }
+  | { kind: 'stale'; pageIndex: number }
+  | { kind: 'not-in-progress' };
+
+export interface PageEventInput {
+  participantId: string;
+  type: string;
+  pageIndex: number | null;
+  data?: unknown;
+  at: number;
+}
+
+export interface Store {
+  /** Registers a study version (a new row only when the protocol hash is new) with its stimuli. */
+  registerStudy(input: { protocol: Protocol; version: string; file: string | null; stimuli: StimulusInput[] }): {
+    created: boolean;
+  };
+  studyVersion(studyId: string, version?: string): StudyVersionRecord | undefined;
+  studyVersions(studyId: string): StudyVersionRecord[];
+  studyIds(): string[];
+  studySummaries(now?: number): StudySummary[];
+  conditionCounts(studyId: string, now?: number): ConditionCount[];
+  stimuliOf(studyId: string, version: string): StoredStimulus[];
+
+  createParticipant(p: NewParticipant): { participant: ParticipantRecord } | { full: true };
+  participantByToken(tokenHash: string): ParticipantRecord | undefined;
+  participantByPid(studyId: string, prolificPid: string): ParticipantRecord | undefined;
+  participant(id: string): ParticipantRecord | undefined;
+  touch(participantId: string, now: number): void;
+  /** In-progress participants whose page or study deadline is at or before `now` (startup sweep). */
+  overdue(now: number): ParticipantRecord[];
+  /** In-progress participants with a pending page or study deadline (to re-arm timers). */
+  pendingDeadlines(): { id: string; deadlineAt: number }[];
+
+  /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
+  submit(s: SubmissionInput): SubmitResult;
+  /** Ends or updates progress without a response (e.g. study time limit). */
+  setProgress(participantId: string, expectPageIndex: number, next: Progress): boolean;
+  logEvent(e: PageEventInput): void;
+  events(participantId: string): { type: string; pageIndex: number | null; data: unknown; at: number }[];
+
+  liveParticipants(studyId: string, now?: number): LiveParticipant[];
+  /** Analysis: one row per answered or timed-out question, streamed. */
+  iterateResponses(studyId: string): IterableIterator<ResponseRow>;
+  participants(studyId: string): ParticipantRow[];
+  stimuli(studyId: string): StimulusRow[];
+  /** How many submissions are stored for a client id (integrity checks). */
+  countSubmissions(participantId: string, clientId?: string): number;
+
+  putDetectorScores(rows: DetectorScoreRow[]): number;
+  detectorScores(studyId: string): DetectorScoreRow[];
+
+  close(): void;
+}
