@@ -1,0 +1,185 @@
+// The RoBERTa OpenAI detector (or any RobertaForSequenceClassification) from its
+// Hugging Face ONNX layout, scored exactly as gpt-2-output-dataset's
+// detector/server.py does: tokens truncated to 510, wrapped as <s> … </s>,
+// softmax over the two logits, label order read from config.json id2label.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { fileSha256 } from './model-hash.ts';
+import { cleanText } from './text-input.ts';
+
+export const ROBERTA_MAX_CONTENT_TOKENS = 510;
+
+export interface RobertaScore {
+  real_probability: number;
+  fake_probability: number;
+  /** Tokens in the text (no specials). */
+  all_tokens: number;
+  /** Tokens the model saw (≤ 510, no specials). */
+  used_tokens: number;
+}
+
+export interface RobertaLoadOptions {
+  /** ONNX file suffix ('' fp32, '_quantized', '_fp16', ...). */
+  suffix?: string;
+  /** Texts per forward pass. */
+  batchSize?: number;
+  intraOpNumThreads?: number;
+}
+
+export interface RobertaDetector {
+  readonly dir: string;
+  readonly modelFile: string;
+  modelHash(): Promise<string>;
+  /** Token ids the model will see for one text, <s> and </s> included. */
+  encode(text: string): { ids: number[]; allTokens: number };
+  score(texts: string[]): Promise<RobertaScore[]>;
+  close(): Promise<void>;
+}
+
+interface RobertaConfigJson {
+  model_type?: string;
+  id2label?: Record<string, string>;
+  bos_token_id?: number;
+  eos_token_id?: number;
+  pad_token_id?: number;
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Which logit index means Real and which means Fake, from id2label. */
+export function labelIndices(config: RobertaConfigJson, configPath: string): { real: number; fake: number } {
+  const id2label = config.id2label;
+  if (!id2label || typeof id2label !== 'object') throw new Error(`${configPath}: id2label is missing`);
+  let real = -1;
+  let fake = -1;
+  for (const [id, label] of Object.entries(id2label)) {
+    const l = String(label).toLowerCase();
+    if (l === 'real') real = Number(id);
+    if (l === 'fake') fake = Number(id);
+  }
+  if (real < 0 || fake < 0 || real > 1 || fake > 1 || real === fake) {
+    throw new Error(`${configPath}: id2label must name "Real" and "Fake" on ids 0 and 1 (got ${JSON.stringify(id2label)})`);
+  }
+  return { real, fake };
+}
+
+export function findOnnxFile(dir: string, suffix = ''): string {
+  for (const name of [`model${suffix}.onnx`, `decoder_model_merged${suffix}.onnx`]) {
+    const p = join(dir, 'onnx', name);
+    if (existsSync(p)) return p;
+  }
+  const present = existsSync(join(dir, 'onnx')) ? readdirSync(join(dir, 'onnx')).join(', ') : 'no onnx/ folder';
+  throw new Error(`${dir}: no onnx/model${suffix}.onnx (found: ${present})`);
+}
+
+function softmax2(a: number, b: number): [number, number] {
+  const m = Math.max(a, b);
+  const ea = Math.exp(a - m);
+  const eb = Math.exp(b - m);
+  return [ea / (ea + eb), eb / (ea + eb)];
+}
+
+export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions = {}): Promise<RobertaDetector> {
+  const configPath = join(dir, 'config.json');
+  if (!existsSync(configPath)) throw new Error(`${dir}: not a model directory (no config.json)`);
+  const config = readJson(configPath) as RobertaConfigJson;
+  if (config.model_type !== 'roberta') {
+    throw new Error(`${configPath}: model_type is "${config.model_type}", expected "roberta"`);
+  }
+  const labels = labelIndices(config, configPath);
+  const tokPath = join(dir, 'tokenizer.json');
+  if (!existsSync(tokPath)) throw new Error(`${dir}: no tokenizer.json`);
+  const tokCfgPath = join(dir, 'tokenizer_config.json');
+  const tokenizer = new Tokenizer(readJson(tokPath) as object, existsSync(tokCfgPath) ? (readJson(tokCfgPath) as object) : {});
+  const bos = config.bos_token_id ?? 0;
+  const eos = config.eos_token_id ?? 2;
+  const pad = config.pad_token_id ?? 1;
+
+  const modelFile = findOnnxFile(dir, opts.suffix ?? '');
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelFile, {
+      graphOptimizationLevel: 'all',
+      ...(opts.intraOpNumThreads ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
+    });
+  } catch (err) {
+    throw new Error(`${modelFile}: cannot load ONNX model: ${(err as Error).message}`);
+  }
+  for (const need of ['input_ids', 'attention_mask']) {
+    if (!session.inputNames.includes(need)) throw new Error(`${modelFile}: model has no "${need}" input (inputs: ${session.inputNames.join(', ')})`);
+  }
+  if (!session.outputNames.includes('logits')) throw new Error(`${modelFile}: model has no "logits" output`);
+  const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  const idType = (name: string) => {
+    const m = meta.get(name) as { type?: string } | undefined;
+    return m?.type === 'int32' ? 'int32' : 'int64';
+  };
+  const batchSize = Math.max(1, opts.batchSize ?? 8);
+
+  const encode = (text: string) => {
+    const ids = tokenizer.encode(cleanText(text), { add_special_tokens: false }).ids;
+    return { ids: [bos, ...ids.slice(0, ROBERTA_MAX_CONTENT_TOKENS), eos], allTokens: ids.length };
+  };
+
+  const tensor = (name: string, values: number[], dims: number[]) =>
+    idType(name) === 'int32'
+      ? new ort.Tensor('int32', Int32Array.from(values), dims)
+      : new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+
+  async function runBatch(batch: number[][]): Promise<Float32Array> {
+    const len = Math.max(...batch.map((b) => b.length));
+    const ids: number[] = [];
+    const mask: number[] = [];
+    for (const row of batch) {
+      for (let i = 0; i < len; i++) {
+        ids.push(i < row.length ? row[i] : pad);
+        mask.push(i < row.length ? 1 : 0);
+      }
+    }
+    const dims = [batch.length, len];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: tensor('input_ids', ids, dims),
+      attention_mask: tensor('attention_mask', mask, dims),
+    };
+    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor('token_type_ids', new Array(ids.length).fill(0), dims);
+    const out = await session.run(feeds, ['logits']);
+    return out.logits.data as Float32Array;
+  }
+
+  return {
+    dir,
+    modelFile,
+    modelHash: () => fileSha256(modelFile),
+    encode,
+    async score(texts: string[]): Promise<RobertaScore[]> {
+      const encoded = texts.map((t) => encode(t));
+      // Longest first so each batch pads little.
+      const order = encoded.map((_, i) => i).sort((a, b) => encoded[b].ids.length - encoded[a].ids.length);
+      const results: RobertaScore[] = new Array(texts.length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const idx = order.slice(start, start + batchSize);
+        const logits = await runBatch(idx.map((i) => encoded[i].ids));
+        idx.forEach((i, row) => {
+          const probs = softmax2(logits[row * 2], logits[row * 2 + 1]);
+          const e = encoded[i];
+          results[i] = {
+            real_probability: probs[labels.real],
+            fake_probability: probs[labels.fake],
+            all_tokens: e.allTokens,
+            used_tokens: e.ids.length - 2,
+          };
+        });
+      }
+      return results;
+    },
+    close: () => session.release(),
+  };
+}
