@@ -53,10 +53,12 @@ const FixedPool = z
 const ImportPool = z
   .object({
     kind: z.literal('import'),
+    /** Relative to the protocol file's folder (then to the repository). */
     file: z.string(),
     format: z.enum(['jsonl', 'csv', 'text']).optional(),
     text_column: z.string().default('text'),
-    label: LabelSchema,
+    /** Optional for gpt-2-output-dataset files, whose names say the source, model size and sampling. */
+    label: LabelSchema.optional(),
     n: z.number().int().min(1).optional(),
     min_words: z.number().int().min(0).optional(),
     max_words: z.number().int().min(1).optional(),
@@ -83,11 +85,17 @@ const GeneratedPool = z
     /** A model directory name under models/ (or a path). */
     model: z.string(),
     model_size: z.string().optional(),
-    /** Prompts: literal strings, or the first `words` words of each text of another pool. */
+    /**
+     * Prompts: literal strings, the first `words` words of each text of another
+     * pool, or its first `sentences` whole sentences (RoFT: the human part of a passage).
+     */
     prompts: z.union([
       z.array(z.string().min(1)).min(1),
       z.object({ pool: id, words: z.number().int().min(1).default(30) }).strict(),
+      z.object({ pool: id, sentences: z.number().int().min(1) }).strict(),
     ]),
+    /** The stimulus is prompt + continuation (RoFT), with `boundary` = the first machine sentence. */
+    include_prompt: z.boolean().default(false),
     sampling: SamplingSchema.default({}),
     n: z.number().int().min(1),
     seed: z.number().int().default(1),

@@ -1,0 +1,46 @@
+// The registry of question types: protocols name a type, everyone looks it up here.
+import { questionParams, type QuestionType } from '../question-type.ts';
+import type { Question } from '../protocol.ts';
+import { likert } from './likert.ts';
+import { slider } from './slider.ts';
+import { choice } from './choice.ts';
+import { judgment } from './judgment.ts';
+import { text } from './text.ts';
+import { boundary } from './boundary.ts';
+import { demographics } from './demographics.ts';
+import { attention } from './attention.ts';
+import { comprehension } from './comprehension.ts';
+
+export const questionTypes: Record<string, QuestionType> = {
+  likert,
+  slider,
+  choice,
+  judgment,
+  text,
+  boundary,
+  demographics,
+  attention,
+  comprehension,
+};
+
+/** The descriptor of `type`; throws for a type no descriptor handles (a loaded protocol never has one). */
+export function getQuestionType(type: string): QuestionType {
+  if (!Object.hasOwn(questionTypes, type)) {
+    throw new Error(`unknown question type '${type}' (known: ${Object.keys(questionTypes).join(', ')})`);
+  }
+  return questionTypes[type];
+}
+
+/**
+ * A protocol question with its descriptor and parsed parameters (defaults
+ * filled in), ready for response(params), botAnswer(params, …) and read(params, …).
+ */
+export function resolveQuestion(question: Question): { descriptor: QuestionType; params: any } {
+  const descriptor = getQuestionType(question.type);
+  const parsed = descriptor.params.safeParse(questionParams(question));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`question '${question.id}' (${question.type}): ${[...first.path].join('.') || 'parameters'}: ${first.message}`);
+  }
+  return { descriptor, params: parsed.data };
+}
