@@ -31,7 +31,7 @@ export function valueInfo(name: string, elemType: number, dims: Dim[]): Record<s
   };
 }
 
-export function floatTensor(name: string, dims: number[], data: Float32Array): Record<string, unknown> {
+export function floatTensor(name: string, dims: number[], data: Float32Array): object {
   return onnx.TensorProto.create({
     name,
     dims,
@@ -40,7 +40,7 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): R
   });
 }
 
-export function int64Tensor(name: string, dims: number[], data: number[]): Record<string, unknown> {
+export function int64Tensor(name: string, dims: number[], data: number[]): object {
   return onnx.TensorProto.create({ name, dims, dataType: INT64, int64Data: data });
 }
 
@@ -51,7 +51,7 @@ export const intsAttr = (name: string, ints: number[]) => ({ name, type: 7, ints
 /** Collects nodes and initializers with unique names. */
 export class GraphBuilder {
   nodes: NodeSpec[] = [];
-  initializers: Record<string, unknown>[] = [];
+  initializers: object[] = [];
   private counter = 0;
 
   fresh(prefix: string): string {
