@@ -1,0 +1,138 @@
+// The participant's socket: joins with the resume token, reconnects forever
+// with backoff, keeps the clock in step with the server, and delivers every
+// submission at least once (same client id on every retry) until it is acked.
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServer, JoinAuth, PageView, ServerToClient, Submit, SubmitAck } from '../../server/realtime/events.ts';
+import type { Outbox } from './outbox.ts';
+import { ServerClock } from './server-clock.ts';
+
+type DoneInfo = Parameters<ServerToClient['done']>[0];
+type RefusedInfo = Parameters<ServerToClient['refused']>[0];
+
+export interface ConnectionHandlers {
+  onPage(view: PageView): void;
+  onDone(info: DoneInfo): void;
+  onTakeover(message: string): void;
+  onRefused(info: RefusedInfo): void;
+  onJoined(token: string): void;
+  onStatus(status: 'connecting' | 'online' | 'reconnecting'): void;
+  /** A submission was refused for a reason the participant can fix (or it was stale). */
+  onRejected(submit: Submit, ack: Extract<SubmitAck, { ok: false }>): void;
+  onAcked(submit: Submit): void;
+}
+
+const ACK_TIMEOUT_MS = 8000;
+const PING_EVERY_MS = 15000;
+
+export class ParticipantConnection {
+  readonly clock = new ServerClock();
+  private socket: Socket<ServerToClient, ClientToServer>;
+  private inFlight = new Set<string>();
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
+
+  constructor(
+    private auth: JoinAuth,
+    private outbox: Outbox,
+    private handlers: ConnectionHandlers,
+  ) {
+    this.socket = io({
+      // A function, so every reconnect sends the newest token.
+      auth: (cb) => cb({ ...this.auth }),
+      transports: ['websocket', 'polling'],
+      reconnection: true,
+      reconnectionAttempts: Infinity,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 8000,
+      randomizationFactor: 0.5,
+      timeout: 10000,
+    });
+    const s = this.socket;
+    handlers.onStatus('connecting');
+    s.on('connect', () => {
+      handlers.onStatus('online');
+      this.syncClock(3);
+      this.flush();
+    });
+    s.on('disconnect', (reason) => {
+      this.inFlight.clear();
+      if (this.stopped) return;
+      handlers.onStatus('reconnecting');
+      // The server closed us on purpose (e.g. restart): socket.io does not retry that by itself.
+      if (reason === 'io server disconnect') setTimeout(() => !this.stopped && s.connect(), 1000);
+    });
+    s.on('connect_error', () => {
+      if (!this.stopped) handlers.onStatus('reconnecting');
+    });
+    s.on('joined', (info) => {
+      if (info && typeof info.token === 'string') {
+        this.auth = { ...this.auth, token: info.token };
+        handlers.onJoined(info.token);
+      }
+    });
+    s.on('page', (view) => {
+      this.clock.observe(view.serverNow);
+      handlers.onPage(view);
+    });
+    s.on('done', (info) => {
+      this.stop();
+      handlers.onDone(info);
+    });
+    s.on('takeover', (info) => {
+      this.stop();
+      handlers.onTakeover(info?.message ?? '');
+    });
+    s.on('refused', (info) => {
+      this.stop();
+      handlers.onRefused(info);
+    });
+    this.pingTimer = setInterval(() => this.syncClock(1), PING_EVERY_MS);
+  }
+
+  /** Queue an answer and send it; it stays in the outbox until acked. */
+  submit(s: Submit): void {
+    this.outbox.add(s);
+    this.flush();
+  }
+
+  /** (Re)send everything not yet acked. Safe to call any time: ids make it idempotent. */
+  flush(): void {
+    if (!this.socket.connected || this.stopped) return;
+    for (const item of this.outbox.pending()) this.send(item);
+  }
+
+  private send(item: Submit): void {
+    if (this.inFlight.has(item.clientId)) return;
+    this.inFlight.add(item.clientId);
+    this.socket.timeout(ACK_TIMEOUT_MS).emit('submit', item, (err: Error | null, ack: SubmitAck) => {
+      this.inFlight.delete(item.clientId);
+      if (err || !ack || typeof ack !== 'object') {
+        // No answer in time: try again with the same id (the server dedupes).
+        setTimeout(() => this.flush(), 500);
+        return;
+      }
+      this.outbox.remove(item.clientId);
+      if (ack.ok) this.handlers.onAcked(item);
+      else this.handlers.onRejected(item, ack);
+    });
+  }
+
+  private syncClock(rounds: number): void {
+    const once = (left: number): void => {
+      if (!this.socket.connected || left <= 0) return;
+      const sentAt = Date.now();
+      this.socket.timeout(5000).emit('ping', (err: Error | null, serverNow: number) => {
+        if (!err && typeof serverNow === 'number') this.clock.observeRoundTrip(sentAt, serverNow, Date.now());
+        once(left - 1);
+      });
+    };
+    once(rounds);
+  }
+
+  /** Stop for good (done, takeover, refused): reconnecting would take the session back. */
+  stop(): void {
+    this.stopped = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.socket.disconnect();
+  }
+}

@@ -1,0 +1,88 @@
+// The pages that end a visit: finished (with the completion code), taken over
+// by another tab, refused (study full, closed, unknown), or a broken link. Plain
+// words, no jargon; every server message is shown as text.
+import { html, nothing } from 'lit';
+import type { ServerToClient } from '../../server/realtime/events.ts';
+
+export type DoneInfo = Parameters<ServerToClient['done']>[0];
+export type RefusedInfo = Parameters<ServerToClient['refused']>[0];
+
+const REFUSED_TITLE: Record<RefusedInfo['reason'], string> = {
+  full: 'This study is full',
+  closed: 'This study is closed',
+  'unknown-study': 'Study not found',
+  'bad-request': 'This link does not work',
+};
+
+const REFUSED_TEXT: Record<RefusedInfo['reason'], string> = {
+  full: 'All places in this study have been taken. Thank you for your interest. Please return the study on Prolific (or close this page); you will not be penalised.',
+  closed: 'This study is no longer taking participants. Please return the study on Prolific (or close this page).',
+  'unknown-study': 'There is no study at this address. Please check the link you were given.',
+  'bad-request': 'The link is missing something the study needs. Please open the study again from the link you were given.',
+};
+
+const DONE_TITLE: Record<DoneInfo['status'], string> = {
+  completed: 'Thank you — you have finished',
+  'no-consent': 'You chose not to take part',
+  'failed-attention': 'The study has ended',
+  'timed-out': 'The time for this study has run out',
+  'failed-comprehension': 'The study has ended',
+};
+
+/** Only web links may be followed; anything else (javascript:, data:) is ignored. */
+export function safeRedirect(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url, location.href);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function renderDone(info: DoneInfo, redirect: string | undefined) {
+  return html`
+    <section class="end" aria-labelledby="end-title">
+      <h1 id="end-title">${DONE_TITLE[info.status] ?? 'The study has ended'}</h1>
+      ${info.message ? html`<p class="text">${info.message}</p>` : nothing}
+      ${info.code
+        ? html`<p>Your completion code is</p>
+            <p class="code" data-testid="completion-code">${info.code}</p>`
+        : nothing}
+      ${redirect
+        ? html`<p role="status">Your answers are saved. Taking you back to Prolific…</p>
+            <p><a class="button" href=${redirect}>Continue to Prolific</a></p>`
+        : html`<p>Your answers are saved. You may close this page.</p>`}
+    </section>
+  `;
+}
+
+export function renderTakeover(message: string) {
+  return html`
+    <section class="end" aria-labelledby="end-title">
+      <h1 id="end-title">The study is open somewhere else</h1>
+      <p class="text">${message || 'You opened this study in another tab or on another device, and it continues there.'}</p>
+      <p>To continue here instead, reload this page; the other tab will stop. Your answers so far are saved.</p>
+      <p><button type="button" @click=${() => location.reload()}>Continue here</button></p>
+    </section>
+  `;
+}
+
+export function renderRefused(info: RefusedInfo) {
+  return html`
+    <section class="end" aria-labelledby="end-title">
+      <h1 id="end-title">${REFUSED_TITLE[info.reason] ?? 'You cannot join this study'}</h1>
+      <p class="text">${REFUSED_TEXT[info.reason] ?? ''}</p>
+      ${info.message && info.message !== REFUSED_TEXT[info.reason] ? html`<p class="text">${info.message}</p>` : nothing}
+    </section>
+  `;
+}
+
+export function renderBadLink() {
+  return html`
+    <section class="end" aria-labelledby="end-title">
+      <h1 id="end-title">This link does not work</h1>
+      <p>A study link looks like <code>/s/study-name</code>. Please open the study again from the link you were given.</p>
+    </section>
+  `;
+}

@@ -1,0 +1,91 @@
+// Real or Fake Text: the passage is listed sentence by sentence (split exactly
+// as the server splits it, studies/sentences.ts) and the participant picks the
+// first sentence written by the machine. The answer is that sentence's 0-based
+// index. Native radios: click or tap a sentence, or use the arrow keys.
+import { css, html, nothing } from 'lit';
+import { splitSentences } from '../../studies/sentences.ts';
+import { QuestionElement } from '../shared/question-element.ts';
+import { questionStyles } from '../shared/question-styles.ts';
+
+export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, number> {
+  static override properties = {
+    ...QuestionElement.properties,
+    passage: { type: String },
+  };
+
+  /** The stimulus text whose sentences are shown. */
+  passage = '';
+
+  static override styles = [
+    questionStyles,
+    css`
+      ol {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 0.35rem;
+      }
+      label.option {
+        align-items: flex-start;
+        font-family: Georgia, 'Times New Roman', serif;
+        line-height: 1.5;
+      }
+      label.option input {
+        margin-top: 0.2rem;
+      }
+      .n {
+        font: 600 0.8em/1.9 system-ui, sans-serif;
+        color: #55575d;
+        min-width: 1.6em;
+      }
+      label.option.machine {
+        background: #fdebe9;
+        border-color: #d99a93;
+      }
+      label.option.machine:has(input:checked) {
+        background: #f8d3ce;
+        border-color: #a1261b;
+      }
+      .tag {
+        font: 600 0.75em/1.9 system-ui, sans-serif;
+        color: #a1261b;
+        margin-left: auto;
+        padding-left: 0.5rem;
+        white-space: nowrap;
+      }
+    `,
+  ];
+
+  override render() {
+    if (this.paramsError) return html`<p class="error">${this.paramsError}</p>`;
+    const sentences = splitSentences(this.passage ?? '');
+    if (sentences.length === 0) return html`<p class="error">This item has no passage to show.</p>`;
+    const picked = this.value;
+    return html`
+      <fieldset ?disabled=${this.disabled}>
+        <legend class="prompt">${this.prompt || 'Which is the first sentence written by the machine?'}</legend>
+        <p class="hint">
+          The passage starts with human writing and then a machine takes over. Choose the first sentence you think the
+          machine wrote; it and every sentence after it are marked.
+          ${this.params.show_points ? 'You earn 5 points for the exact sentence, fewer the later you pick, none if too early.' : nothing}
+        </p>
+        <ol>
+          ${sentences.map((s, i) => {
+            const machine = picked !== undefined && i >= picked;
+            return html`<li>
+              <label class="option ${machine ? 'machine' : ''}">
+                <input type="radio" name=${this.qid} .value=${String(i)} .checked=${picked === i} @change=${() => this.answer(i)} />
+                <span class="n" aria-hidden="true">${i + 1}</span>
+                <span>${s}</span>
+                ${i === picked ? html`<span class="tag">machine from here</span>` : nothing}
+              </label>
+            </li>`;
+          })}
+        </ol>
+      </fieldset>
+    `;
+  }
+}
+customElements.define('boundary-question', BoundaryQuestion);

@@ -1,0 +1,74 @@
+// One option (radio buttons) or several (checkboxes, in the options' order);
+// the answer is the value, or the list of values.
+import { html, nothing } from 'lit';
+import type { Option } from '../../studies/questions/options.ts';
+import { QuestionElement } from '../shared/question-element.ts';
+import { questionStyles } from '../shared/question-styles.ts';
+import { radioGroup } from '../shared/radio-group.ts';
+
+interface Params {
+  options: Option[];
+  multiple: boolean;
+  min_selected?: number;
+  max_selected?: number;
+}
+
+export class ChoiceQuestion extends QuestionElement<Params, string | string[]> {
+  static override styles = questionStyles;
+
+  private toggle(value: string, on: boolean): void {
+    const chosen = new Set(Array.isArray(this.value) ? this.value : []);
+    if (on) chosen.add(value);
+    else chosen.delete(value);
+    const list = this.params.options.map((o) => o.value).filter((v) => chosen.has(v));
+    this.answer(list.length ? list : undefined);
+  }
+
+  private hint(): string {
+    const { min_selected: lo, max_selected: hi } = this.params;
+    if (lo !== undefined && hi !== undefined) return lo === hi ? `Choose ${lo}.` : `Choose ${lo} to ${hi}.`;
+    if (hi !== undefined) return `Choose up to ${hi}.`;
+    if (lo !== undefined && lo > 1) return `Choose at least ${lo}.`;
+    return 'Choose all that apply.';
+  }
+
+  override render() {
+    if (this.paramsError) return html`<p class="error">${this.paramsError}</p>`;
+    const p = this.params;
+    if (!p.multiple) {
+      return radioGroup({
+        name: this.qid,
+        legend: this.prompt,
+        options: p.options,
+        selected: typeof this.value === 'string' ? this.value : undefined,
+        disabled: this.disabled,
+        onSelect: (v) => this.answer(v),
+      });
+    }
+    const chosen = new Set(Array.isArray(this.value) ? this.value : []);
+    const atMax = p.max_selected !== undefined && chosen.size >= p.max_selected;
+    return html`
+      <fieldset ?disabled=${this.disabled}>
+        <legend class=${this.prompt ? 'prompt' : 'sr-only'}>${this.prompt || 'Your answer'}</legend>
+        <p class="hint" id="${this.qid}-hint">${this.hint()}</p>
+        <div class="options" aria-describedby="${this.qid}-hint">
+          ${p.options.map(
+            (o) => html`
+              <label class="option">
+                <input
+                  type="checkbox"
+                  .checked=${chosen.has(o.value)}
+                  ?disabled=${atMax && !chosen.has(o.value)}
+                  @change=${(e: Event) => this.toggle(o.value, (e.target as HTMLInputElement).checked)}
+                />
+                <span>${o.label}</span>
+              </label>
+            `,
+          )}
+        </div>
+        ${nothing}
+      </fieldset>
+    `;
+  }
+}
+customElements.define('choice-question', ChoiceQuestion);
