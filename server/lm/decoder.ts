@@ -1,0 +1,243 @@
+// The low-level forward pass over a GPT-2 ONNX decoder: one onnxruntime session,
+// inputs named and typed from the session's own metadata (position_ids and
+// use_cache_branch optional, float16 KV caches), past/present KV handling, and
+// attention mask / position ids for left- or right-padded batches.
+// Generation (generate.ts) and the detectors' scoring both build on this.
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
+import type { LmTokenizer } from './tokenizer.ts';
+
+export interface DecoderLoadOptions {
+  dtype?: Dtype;
+  /** `model` (default when present) or `decoder_model_merged`. */
+  modelFileName?: string;
+  /** Intra-op threads; default: all cores. */
+  threads?: number;
+  skipHash?: boolean;
+}
+
+/** The key/value cache after some tokens: what `present.*` returned, ready to feed as `past_key_values.*`. */
+export interface KvCache {
+  batch: number;
+  /** Past sequence length (columns of `mask`). */
+  length: number;
+  /** Attention mask of the past, row-major [batch, length], 1 = real token. */
+  mask: BigInt64Array;
+  /** By input name (`past_key_values.{i}.key|value`). */
+  tensors: Map<string, ort.Tensor>;
+}
+
+export interface ForwardResult {
+  /** Row-major [B, S, V] float32 (converted if the model outputs float16). */
+  logits: Float32Array;
+  dims: [number, number, number];
+  present: KvCache;
+}
+
+export interface ForwardOptions {
+  /** Per-token mask for `inputIds` (same ragged shape), 1 = real. Default: 1 for every given id, 0 for padding. */
+  attentionMask?: number[][];
+  past?: KvCache | null;
+  /** Where ragged rows are padded. Default right (scoring); generation pads left. */
+  padSide?: 'left' | 'right';
+  padTokenId?: number;
+}
+
+const PAST_RE = /^past_key_values\.(\d+)\.(key|value)$/;
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+function toFloat32(t: ort.Tensor): Float32Array {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') {
+    const src = t.data as unknown as ArrayLike<number>;
+    const out = new Float32Array(src.length);
+    // Uint16Array bit patterns, or a native Float16Array of values.
+    if (src instanceof Uint16Array) for (let i = 0; i < src.length; i++) out[i] = halfToFloat(src[i]);
+    else for (let i = 0; i < src.length; i++) out[i] = src[i];
+    return out;
+  }
+  throw new Error(`logits have type ${t.type}, expected float32 or float16`);
+}
+
+export class Decoder {
+  readonly model: ModelDir;
+  readonly config: Gpt2Config;
+  readonly tokenizer: LmTokenizer;
+  readonly vocabSize: number;
+  readonly eosTokenId: number;
+  readonly hasPositionIds: boolean;
+  readonly hasCacheBranch: boolean;
+  readonly kvType: 'float32' | 'float16';
+  /** Past input names in layer order, and the output each is fed from. */
+  readonly pastNames: string[];
+  private readonly presentOf: Map<string, string>;
+  private session: ort.InferenceSession;
+  private logitsChecked = false;
+
+  private constructor(model: ModelDir, session: ort.InferenceSession) {
+    this.model = model;
+    this.config = model.config;
+    this.tokenizer = model.tokenizer;
+    this.vocabSize = model.config.vocabSize;
+    this.eosTokenId = model.config.eosTokenId;
+    this.session = session;
+    const names = session.inputNames;
+    const where = model.onnxPath;
+    for (const required of ['input_ids', 'attention_mask']) {
+      if (!names.includes(required)) throw new Error(`${where}: the graph has no "${required}" input (inputs: ${names.join(', ')})`);
+    }
+    if (!session.outputNames.includes('logits')) throw new Error(`${where}: the graph has no "logits" output`);
+    this.hasPositionIds = names.includes('position_ids');
+    this.hasCacheBranch = names.includes('use_cache_branch');
+    this.pastNames = names.filter((n) => PAST_RE.test(n)).sort((a, b) => {
+      const [, la, ka] = PAST_RE.exec(a)!; const [, lb, kb] = PAST_RE.exec(b)!;
+      return Number(la) - Number(lb) || ka.localeCompare(kb);
+    });
+    if (this.pastNames.length !== 2 * this.config.nLayer) {
+      throw new Error(`${where}: expected ${2 * this.config.nLayer} past_key_values inputs for n_layer ${this.config.nLayer}, found ${this.pastNames.length} (a decoder without KV cache is not supported)`);
+    }
+    this.presentOf = new Map(this.pastNames.map((n) => [n, n.replace(PAST_RE, 'present.$1.$2')]));
+    for (const out of this.presentOf.values()) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
+    const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
+    this.kvType = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
+    const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
+    const v = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape[logitsMeta.shape.length - 1] : undefined;
+    if (typeof v === 'number' && v !== this.vocabSize) {
+      throw new Error(`${where}: logits have ${v} entries per token but ${model.configDir}/config.json says vocab_size ${this.vocabSize}`);
+    }
+  }
+
+  static async load(dir: string, opts: DecoderLoadOptions = {}): Promise<Decoder> {
+    const model = await loadModelDir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName, skipHash: opts.skipHash });
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model.onnxPath, {
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: opts.threads ?? os.availableParallelism(),
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        enableCpuMemArena: true,
+        enableMemPattern: true,
+      });
+    } catch (err) {
+      throw new Error(`${model.onnxPath}: onnxruntime could not load the model (${(err as Error).message})`);
+    }
+    return new Decoder(model, session);
+  }
+
+  /** An empty cache for `batch` rows (past length 0). */
+  emptyCache(batch: number): KvCache {
+    const tensors = new Map<string, ort.Tensor>();
+    const dims = [batch, this.config.nHead, 0, this.config.headDim];
+    for (const n of this.pastNames) {
+      tensors.set(n, this.kvType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims));
+    }
+    return { batch, length: 0, mask: new BigInt64Array(0), tensors };
+  }
+
+  /**
+   * One forward pass on a rectangular batch. `ids` and `mask` are row-major
+   * [batch, seqLen]; the past mask is prepended, and position ids count the
+   * real tokens before each position (cumsum(mask) − 1; padding gets 1, as HF does).
+   */
+  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null): Promise<ForwardResult> {
+    const cache = past ?? this.emptyCache(batch);
+    if (cache.batch !== batch) throw new Error(`past cache has ${cache.batch} rows, input has ${batch}`);
+    const pastLen = cache.length;
+    const total = pastLen + seqLen;
+    if (total > this.config.nPositions) throw new Error(`sequence of ${total} tokens exceeds n_positions ${this.config.nPositions} of ${this.model.name}`);
+    const fullMask = new BigInt64Array(batch * total);
+    const positions = new BigInt64Array(batch * seqLen);
+    for (let b = 0; b < batch; b++) {
+      let seen = 0;
+      for (let j = 0; j < pastLen; j++) {
+        const m = cache.mask[b * pastLen + j];
+        fullMask[b * total + j] = m;
+        if (m) seen++;
+      }
+      for (let j = 0; j < seqLen; j++) {
+        const m = mask[b * seqLen + j];
+        fullMask[b * total + pastLen + j] = m;
+        if (m) { positions[b * seqLen + j] = BigInt(seen); seen++; } else positions[b * seqLen + j] = 1n;
+      }
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, seqLen]),
+      attention_mask: new ort.Tensor('int64', fullMask, [batch, total]),
+    };
+    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
+    if (this.hasCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [pastLen > 0], [1]);
+    for (const n of this.pastNames) feeds[n] = cache.tensors.get(n)!;
+    const out = await this.session.run(feeds);
+    const logitsT = out.logits;
+    const dims = logitsT.dims as number[];
+    if (!this.logitsChecked) {
+      if (dims[2] !== this.vocabSize) {
+        throw new Error(`${this.model.onnxPath}: logits have ${dims[2]} entries per token but ${this.model.configDir}/config.json says vocab_size ${this.vocabSize}`);
+      }
+      this.logitsChecked = true;
+    }
+    const tensors = new Map<string, ort.Tensor>();
+    for (const [n, o] of this.presentOf) tensors.set(n, out[o]);
+    return {
+      logits: toFloat32(logitsT),
+      dims: [dims[0], dims[1], dims[2]],
+      present: { batch, length: total, mask: fullMask, tensors },
+    };
+  }
+
+  /**
+   * Forward pass on ragged token rows, padded to a rectangle (right by default).
+   * With `past`, the new tokens continue each row of the cache.
+   */
+  async forward(inputIds: number[][], opts: ForwardOptions = {}): Promise<ForwardResult> {
+    const batch = inputIds.length;
+    if (batch === 0) throw new Error('forward: empty batch');
+    const seqLen = Math.max(...inputIds.map((r) => r.length));
+    if (seqLen === 0) throw new Error('forward: every row is empty');
+    const pad = BigInt(opts.padTokenId ?? this.eosTokenId);
+    const ids = new BigInt64Array(batch * seqLen).fill(pad);
+    const mask = new BigInt64Array(batch * seqLen);
+    for (let b = 0; b < batch; b++) {
+      const row = inputIds[b];
+      const off = opts.padSide === 'left' ? seqLen - row.length : 0;
+      for (let j = 0; j < row.length; j++) {
+        const t = row[j];
+        if (!Number.isInteger(t) || t < 0 || t >= this.vocabSize) throw new Error(`forward: token id ${t} at row ${b}, position ${j} is outside the vocabulary (0..${this.vocabSize - 1})`);
+        ids[b * seqLen + off + j] = BigInt(t);
+        mask[b * seqLen + off + j] = opts.attentionMask ? BigInt(opts.attentionMask[b][j] ? 1 : 0) : 1n;
+      }
+    }
+    return this.step(ids, batch, seqLen, mask, opts.past ?? null);
+  }
+
+  /** A cache keeping only the given rows (to drop finished samples from a batch). */
+  selectRows(cache: KvCache, rows: number[]): KvCache {
+    const len = cache.length;
+    const mask = new BigInt64Array(rows.length * len);
+    rows.forEach((r, i) => mask.set(cache.mask.subarray(r * len, (r + 1) * len), i * len));
+    const tensors = new Map<string, ort.Tensor>();
+    for (const [n, t] of cache.tensors) {
+      const [, nh, l, hd] = t.dims as number[];
+      const per = nh * l * hd;
+      const src = t.data as Float32Array | Uint16Array;
+      const dst = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(rows.length * per);
+      rows.forEach((r, i) => dst.set(src.subarray(r * per, (r + 1) * per), i * per));
+      tensors.set(n, new ort.Tensor(t.type as 'float32', dst as Float32Array, [rows.length, nh, l, hd]));
+    }
+    return { batch: rows.length, length: len, mask, tensors };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
