@@ -153,6 +153,7 @@ export class PageScreen extends LitElement {
       this.firstPaint = performance.now();
       this.log.start(this.firstPaint);
       this.updateReadLeft();
+      this.requestUpdate();
       this.dispatchEvent(new CustomEvent('painted', { bubbles: true, composed: true }));
     });
     this.updateReadLeft();

@@ -12,8 +12,8 @@ export class JudgmentQuestion extends QuestionElement<{ labels: string[] }, numb
     if (this.paramsError) return html`<p class="error">${this.paramsError}</p>`;
     return radioGroup({
       name: this.qid,
-      legend: this.prompt,
-      fallbackLegend: 'Was this text written by a person or by a machine?',
+      // Without a prompt the item still needs its question on screen, not only for screen readers.
+      legend: this.prompt || 'Was this text written by a person or by a machine?',
       options: this.params.labels.map((label, i) => ({ value: i + 1, label })),
       selected: this.value,
       disabled: this.disabled,

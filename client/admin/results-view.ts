@@ -1,0 +1,94 @@
+// <admin-results>: a study's results while it runs: tables as text cells, and
+// figures (SVG from the analysis report) shown as images, so no markup from the
+// data can run. Refreshes every 10 s.
+import { LitElement, html } from 'lit';
+import { api, csvUrl, type ResultsView } from './api.ts';
+import { dateTime } from './format.ts';
+import { baseStyles } from './styles.ts';
+
+const REFRESH_MS = 10_000;
+
+function svgDataUrl(svg: string): string {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
+
+export class AdminResults extends LitElement {
+  static override properties = { studyId: { type: String }, results: { state: true }, error: { state: true } };
+  static override styles = [baseStyles];
+  declare studyId: string;
+  declare results: ResultsView | undefined;
+  declare error: string;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    super();
+    this.studyId = '';
+    this.results = undefined;
+    this.error = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.timer = setInterval(() => void this.load(), REFRESH_MS);
+  }
+
+  override disconnectedCallback(): void {
+    clearInterval(this.timer);
+    super.disconnectedCallback();
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    if (changed.has('studyId') && this.studyId) {
+      this.results = undefined;
+      void this.load();
+    }
+  }
+
+  private async load() {
+    if (!this.studyId) return;
+    try {
+      this.results = await api.results(this.studyId);
+      this.error = '';
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  override render() {
+    const r = this.results;
+    return html`
+      <h2>Results: ${this.studyId}</h2>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${!r
+        ? html`<p class="muted">Loading results…</p>`
+        : html`
+            <p class="muted">
+              ${r.source === 'analysis' ? 'From the analysis report' : 'Counts and means per condition (the full analysis report is not available in this build)'} ·
+              computed ${dateTime(r.generatedAt)} · refreshes every ${REFRESH_MS / 1000} s ·
+              <a href=${csvUrl(this.studyId)} download>raw responses (CSV)</a>
+            </p>
+            ${r.tables.map(
+              (t) => html`<section class="card">
+                <h3>${t.title}</h3>
+                ${t.note ? html`<p class="muted">${t.note}</p>` : ''}
+                <table>
+                  <thead><tr>${t.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+                  <tbody>
+                    ${t.rows.length === 0
+                      ? html`<tr><td colspan=${t.columns.length} class="muted">No data yet.</td></tr>`
+                      : t.rows.map((row) => html`<tr>${row.map((cell) => html`<td class=${typeof cell === 'number' ? 'num' : ''}>${cell === null ? '–' : String(cell)}</td>`)}</tr>`)}
+                  </tbody>
+                </table>
+              </section>`,
+            )}
+            ${r.figures.map(
+              (f) => html`<figure class="card">
+                <img src=${svgDataUrl(f.svg)} alt=${f.title} style="max-width:100%" />
+                <figcaption class="muted">${f.title}</figcaption>
+              </figure>`,
+            )}
+          `}
+    `;
+  }
+}
+customElements.define('admin-results', AdminResults);
