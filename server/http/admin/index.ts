@@ -1,4 +1,63 @@
-// Placeholder: the researcher area (/admin, /api/admin) mounts here.
-import type { Express } from 'express';
+// The researcher area: /admin (the lit app and its login page) and /api/admin
+// (JSON, CSV), plus the socket.io namespace /admin for the live monitor. Every
+// route but the login itself needs a researcher session; every mutation also
+// needs the session's CSRF token and a same-origin request.
+import type { Express, NextFunction, Request, Response } from 'express';
+import { existsSync, statSync } from 'node:fs';
+import { ADMIN_BUNDLE, buildAdminClient } from '../../../client/admin/build.ts';
+import { authFor } from '../../auth/auth-context.ts';
+import { isResearcherRequest } from '../../auth/index.ts';
+import type { AppContext } from '../context.ts';
+import { accountsRoutes } from './accounts-routes.ts';
+import { APP_PAGE_CSP, appPage } from './app-page.ts';
+import { adminHeaders, requireCsrf, requireSession } from './guard.ts';
+import { loginRoutes } from './login-routes.ts';
+import { mountMonitorSocket } from './monitor-socket.ts';
+import { studiesRoutes } from './studies-routes.ts';
 
-export function mountAdmin(_app: Express, _ctx: unknown): void {}
+export function mountAdmin(app: Express, ctx: AppContext): void {
+  buildAdminClient();
+  const auth = authFor(ctx);
+  ctx.isResearcher = (req) => isResearcherRequest(req.headers, ctx);
+
+  app.use(['/admin', '/api/admin'], adminHeaders);
+  app.use(loginRoutes(auth));
+
+  // Everything below needs a session; mutations also the CSRF token.
+  app.use('/api/admin', requireSession(auth.db, 'api'), requireCsrf);
+  app.use(studiesRoutes(ctx));
+  app.use(accountsRoutes(auth));
+  app.all('/api/admin/{*rest}', (req, res) => {
+    res.status(404).json({ error: `no such researcher endpoint: ${req.method} ${req.path}` });
+  });
+
+  const page = requireSession(auth.db, 'page');
+  app.get(['/admin/assets/admin.js', '/admin/assets/admin.js.map'], page, (req, res) => {
+    const file = req.path.endsWith('.map') ? `${ADMIN_BUNDLE}.map` : ADMIN_BUNDLE;
+    if (!existsSync(file)) return res.status(404).type('text').send('researcher bundle not built');
+    res.type(file.endsWith('.map') ? 'json' : 'js').sendFile(file);
+  });
+  app.get(['/admin', '/admin/{*rest}'], page, (_req, res) => {
+    const version = existsSync(ADMIN_BUNDLE) ? String(Math.floor(statSync(ADMIN_BUNDLE).mtimeMs)) : '0';
+    res.setHeader('Content-Security-Policy', APP_PAGE_CSP);
+    res.type('html').send(appPage(version));
+  });
+  app.all(['/admin', '/admin/{*rest}'], page, (_req, res) => {
+    res.status(405).json({ error: 'method not allowed' });
+  });
+
+  // Errors inside the researcher area answer as JSON, naming the body when it would not parse.
+  app.use(['/admin', '/api/admin'], (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed') return res.status(400).json({ error: `body: not valid JSON (${e.message})`, field: 'body' });
+    if (e.type === 'entity.too.large') return res.status(413).json({ error: 'body: too large', field: 'body' });
+    console.error('admin:', err);
+    res.status(500).json({ error: 'internal error' });
+  });
+
+  mountMonitorSocket(ctx, auth.db);
+}
+
+// Re-exported so the serve/start commands import everything researcher-related from one place.
+export { ensureAdminAccount, isResearcherRequest } from '../../auth/index.ts';

@@ -1,0 +1,51 @@
+// Researcher accounts from inside the admin area: list them, add a colleague,
+// change one's own password (which ends one's other sessions).
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { checkPassword, createAccount, listAccounts, NewPasswordSchema, setPassword, UsernameSchema } from '../../auth/accounts.ts';
+import type { AuthState } from '../../auth/auth-context.ts';
+import { deleteOtherSessions } from '../../auth/sessions.ts';
+import { sessionOf } from './guard.ts';
+
+const NewAccountBody = z.object({ username: UsernameSchema, password: NewPasswordSchema }).strict();
+const PasswordChangeBody = z
+  .object({ currentPassword: z.string().min(1, 'currentPassword: required').max(1024), newPassword: NewPasswordSchema })
+  .strict();
+
+function firstIssue(error: z.ZodError): { error: string; field: string } {
+  const issue = error.issues[0];
+  const field = issue.path.join('.') || 'body';
+  return { error: issue.message.includes(':') ? issue.message : `${field}: ${issue.message}`, field };
+}
+
+/** Mounted behind requireSession and requireCsrf. */
+export function accountsRoutes(auth: AuthState): Router {
+  const router = express.Router();
+  const json = express.json({ limit: '8kb' });
+
+  router.get('/api/admin/accounts', (_req, res) => {
+    res.json({ accounts: listAccounts(auth.db) });
+  });
+
+  router.post('/api/admin/accounts', json, async (req, res) => {
+    const parsed = NewAccountBody.safeParse(req.body ?? {});
+    if (!parsed.success) return res.status(400).json(firstIssue(parsed.error));
+    const created = await createAccount(auth.db, parsed.data.username, parsed.data.password);
+    if (!created) return res.status(409).json({ error: `username '${parsed.data.username}' is taken`, field: 'username' });
+    res.status(201).json({ username: parsed.data.username });
+  });
+
+  router.post('/api/admin/password', json, async (req, res) => {
+    const parsed = PasswordChangeBody.safeParse(req.body ?? {});
+    if (!parsed.success) return res.status(400).json(firstIssue(parsed.error));
+    const { session, sessionId } = sessionOf(res);
+    if (!(await checkPassword(auth.db, session.username, parsed.data.currentPassword))) {
+      return res.status(403).json({ error: 'currentPassword: wrong password', field: 'currentPassword' });
+    }
+    await setPassword(auth.db, session.username, parsed.data.newPassword);
+    deleteOtherSessions(auth.db, session.username, sessionId);
+    res.status(204).end();
+  });
+
+  return router;
+}

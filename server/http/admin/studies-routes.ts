@@ -1,0 +1,72 @@
+// Read-only researcher endpoints about studies: the list with counts, one study,
+// its live monitor, its raw responses as CSV, and its results.
+import express, { type Request, type Response, type Router } from 'express';
+import type { AppContext } from '../context.ts';
+import { sendResponsesCsv } from './responses-csv.ts';
+import { responseRowsForExport } from './response-source.ts';
+import { resultsFor } from './results.ts';
+import { monitorView, studyView } from './study-view.ts';
+
+export function previewUrl(studyId: string): string {
+  return `/s/${encodeURIComponent(studyId)}?preview=1`;
+}
+
+function knownStudy(ctx: AppContext, req: Request, res: Response): string | undefined {
+  const id = String(req.params.id ?? '');
+  if (!ctx.store.studyIds().includes(id)) {
+    res.status(404).json({ error: `unknown study '${id}'`, field: 'id' });
+    return undefined;
+  }
+  return id;
+}
+
+export function studiesRoutes(ctx: AppContext): Router {
+  const router = express.Router();
+
+  router.get('/api/admin/studies', (_req, res) => {
+    const now = Date.now();
+    res.json({ now, studies: ctx.store.studySummaries(now).map(studyView) });
+  });
+
+  router.get('/api/admin/studies/:id', (req, res) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    const now = Date.now();
+    const summary = ctx.store.studySummaries(now).find((s) => s.studyId === id);
+    if (!summary) return res.status(404).json({ error: `unknown study '${id}'`, field: 'id' });
+    const versions = ctx.store.studyVersions(id).map((v) => ({ version: v.version, file: v.file, createdAt: v.createdAt }));
+    res.json({ now, study: studyView(summary), versions, previewUrl: previewUrl(id) });
+  });
+
+  router.get('/api/admin/studies/:id/monitor', (req, res) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    const now = Date.now();
+    res.json(monitorView(id, ctx.store.liveParticipants(id, now), now));
+  });
+
+  router.get('/api/admin/studies/:id/responses.csv', async (req, res, next) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    const source = responseRowsForExport(ctx, id);
+    try {
+      await sendResponsesCsv(res, id, source.rows);
+    } catch (err) {
+      next(err);
+    } finally {
+      source.close();
+    }
+  });
+
+  router.get('/api/admin/studies/:id/results', async (req, res, next) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    try {
+      res.json(await resultsFor(ctx, id));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return router;
+}
