@@ -16,6 +16,8 @@ export interface BuildTinyOptions {
   variants?: Variant[];
   /** Replace an existing directory. */
   force?: boolean;
+  /** If another process finishes the same directory first, keep theirs (used by ensureTinyModels). */
+  keepExisting?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -54,7 +56,7 @@ export function buildTinyModel(opts: BuildTinyOptions): string {
   const shape = shapeByName(opts.shape);
   const seed = opts.seed ?? DEFAULT_BUILD_SEED;
   const out = resolve(opts.out ?? join('models', shape.name));
-  if (existsSync(out) && !opts.force) throw new Error(`${out} already exists (use --force to rebuild it)`);
+  if (existsSync(out) && !opts.force && !opts.keepExisting) throw new Error(`${out} already exists (use --force to rebuild it)`);
   mkdirSync(dirname(out), { recursive: true });
   const tmp = join(dirname(out), `.${basename(out)}.building-${process.pid}-${Date.now()}`);
   mkdirSync(tmp, { recursive: true });
@@ -65,7 +67,7 @@ export function buildTinyModel(opts: BuildTinyOptions): string {
     json('tokenizer_config.json', GPT2_TOKENIZER_CONFIG);
     writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(buildGpt2TokenizerJson()));
     writeGpt2Onnx({ shape, seed, outDir: tmp, external: shape.real, variants: opts.variants, onProgress: opts.onProgress });
-    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
+    if (existsSync(out) && opts.force) rmSync(out, { recursive: true, force: true });
     renameSync(tmp, out);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });

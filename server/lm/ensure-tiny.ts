@@ -11,7 +11,7 @@ export async function ensureTinyModels(modelsDir = 'models', shapes: readonly st
   const out: string[] = [];
   for (const shape of shapes) {
     const dir = resolve(join(modelsDir, shape));
-    if (!existsSync(join(dir, 'onnx', 'model.onnx'))) buildTinyModel({ shape, out: dir, force: true });
+    if (!existsSync(join(dir, 'onnx', 'model.onnx'))) buildTinyModel({ shape, out: dir, keepExisting: true });
     out.push(dir);
   }
   return out;

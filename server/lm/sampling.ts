@@ -1,0 +1,156 @@
+// Choosing the next token from one row of logits, and scoring the choice.
+// Every function here touches the 50k-entry row a bounded number of times and
+// never sorts it whole unless a nucleus really spans most of the vocabulary.
+import type { Rng } from '../../studies/random.ts';
+
+export interface SamplingParams {
+  maxNewTokens: number;
+  /** End-of-text is suppressed until this many tokens exist. */
+  minNewTokens: number;
+  /** 0 means greedy (argmax). */
+  temperature: number;
+  /** 0 means no top-k cut. */
+  topK: number;
+  /** 1 means no nucleus cut. */
+  topP: number;
+  stopAtEos: boolean;
+  stopAtSentenceEnd: boolean;
+}
+
+export const DEFAULT_SAMPLING: SamplingParams = {
+  maxNewTokens: 40,
+  minNewTokens: 0,
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  stopAtEos: true,
+  stopAtSentenceEnd: false,
+};
+
+export function checkSampling(p: SamplingParams): SamplingParams {
+  const bad = (field: string, why: string) => { throw new Error(`sampling parameter ${field}: ${why}`); };
+  if (!Number.isInteger(p.maxNewTokens) || p.maxNewTokens < 1) bad('max_new_tokens', `must be an integer ≥ 1, got ${p.maxNewTokens}`);
+  if (!Number.isInteger(p.minNewTokens) || p.minNewTokens < 0 || p.minNewTokens > p.maxNewTokens) bad('min_new_tokens', `must be an integer in [0, max_new_tokens], got ${p.minNewTokens}`);
+  if (!(p.temperature >= 0) || !Number.isFinite(p.temperature)) bad('temperature', `must be ≥ 0, got ${p.temperature}`);
+  if (!Number.isInteger(p.topK) || p.topK < 0) bad('top_k', `must be an integer ≥ 0, got ${p.topK}`);
+  if (!(p.topP > 0 && p.topP <= 1)) bad('top_p', `must be in (0, 1], got ${p.topP}`);
+  return p;
+}
+
+/** max and log-sum-exp of a row: the normaliser of the unmodified (T = 1) distribution. */
+export function logSumExp(row: Float32Array): { max: number; argmax: number; lse: number } {
+  let max = -Infinity, argmax = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) { max = row[i]; argmax = i; }
+  let s = 0;
+  for (let i = 0; i < row.length; i++) s += Math.exp(row[i] - max);
+  return { max, argmax, lse: max + Math.log(s) };
+}
+
+/** 0-based rank of `token`: how many tokens have a strictly higher logit. */
+export function rankOf(row: Float32Array, token: number): number {
+  const v = row[token];
+  let r = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] > v) r++;
+  return r;
+}
+
+/** Indices of the k largest entries (ties: lower index first), in descending order. A bounded min-heap, one pass. */
+export function topKIndices(row: Float32Array, k: number, banned = -1): number[] {
+  const heap: number[] = [];
+  // "a below b" in the heap order: smaller value, or equal value and larger index.
+  const below = (a: number, b: number) => row[a] < row[b] || (row[a] === row[b] && a > b);
+  const up = (i: number) => {
+    while (i > 0) { const p = (i - 1) >> 1; if (below(heap[i], heap[p])) { [heap[i], heap[p]] = [heap[p], heap[i]]; i = p; } else break; }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1; let m = i;
+      if (l < heap.length && below(heap[l], heap[m])) m = l;
+      if (r < heap.length && below(heap[r], heap[m])) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]]; i = m;
+    }
+  };
+  for (let i = 0; i < row.length; i++) {
+    if (i === banned) continue;
+    if (heap.length < k) { heap.push(i); up(heap.length - 1); } else if (below(heap[0], i)) { heap[0] = i; down(0); }
+  }
+  return heap.sort((a, b) => row[b] - row[a] || a - b);
+}
+
+/**
+ * The next token under the sampling parameters. `banned` (end-of-text before
+ * min_new_tokens) is excluded. One uniform draw per call keeps each sample's
+ * random stream independent of what else is in its batch.
+ */
+export function chooseToken(row: Float32Array, p: SamplingParams, rng: Rng, banned: number): number {
+  if (p.temperature === 0 || p.topK === 1) {
+    let best = -1;
+    for (let i = 0; i < row.length; i++) if (i !== banned && (best < 0 || row[i] > row[best])) best = i;
+    rng.next();
+    return best;
+  }
+  const invT = 1 / p.temperature;
+  const u = rng.next();
+  const V = row.length;
+  if (p.topK === 0 && p.topP >= 1) {
+    // Plain temperature sampling over the whole vocabulary, in index order.
+    let max = -Infinity;
+    for (let i = 0; i < V; i++) if (i !== banned && row[i] > max) max = row[i];
+    let total = 0;
+    for (let i = 0; i < V; i++) if (i !== banned) total += Math.exp((row[i] - max) * invT);
+    let target = u * total;
+    let last = -1;
+    for (let i = 0; i < V; i++) {
+      if (i === banned) continue;
+      last = i;
+      target -= Math.exp((row[i] - max) * invT);
+      if (target < 0) return i;
+    }
+    return last;
+  }
+  // Candidates in descending order: top-k if set; for a pure nucleus, grow the
+  // candidate set until it holds top_p of the mass.
+  let candidates: number[];
+  if (p.topK > 0) {
+    candidates = topKIndices(row, Math.min(p.topK, V), banned);
+  } else {
+    let max = -Infinity;
+    for (let i = 0; i < V; i++) if (i !== banned && row[i] > max) max = row[i];
+    let total = 0;
+    for (let i = 0; i < V; i++) if (i !== banned) total += Math.exp((row[i] - max) * invT);
+    let k = 64;
+    for (;;) {
+      candidates = k >= V / 4 ? allSorted(row, banned) : topKIndices(row, k, banned);
+      let mass = 0;
+      for (const c of candidates) mass += Math.exp((row[c] - max) * invT);
+      if (mass / total >= p.topP || candidates.length >= V - 1) break;
+      k *= 4;
+    }
+  }
+  const top = row[candidates[0]];
+  const w = candidates.map((c) => Math.exp((row[c] - top) * invT));
+  let total = 0;
+  for (const x of w) total += x;
+  let keep = w.length;
+  if (p.topP < 1) {
+    let cum = 0;
+    for (let i = 0; i < w.length; i++) { cum += w[i] / total; if (cum >= p.topP) { keep = i + 1; break; } }
+  }
+  let kept = 0;
+  for (let i = 0; i < keep; i++) kept += w[i];
+  let target = u * kept;
+  for (let i = 0; i < keep; i++) { target -= w[i]; if (target < 0) return candidates[i]; }
+  return candidates[keep - 1];
+}
+
+function allSorted(row: Float32Array, banned: number): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < row.length; i++) if (i !== banned) idx.push(i);
+  return idx.sort((a, b) => row[b] - row[a] || a - b);
+}
+
+/** Does this token end a sentence (., ! or ?, possibly followed by closing quotes/brackets)? */
+export function endsSentence(tokenText: string): boolean {
+  return /[.!?]["'”’)\]]*\s*$/.test(tokenText);
+}
