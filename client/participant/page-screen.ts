@@ -240,6 +240,7 @@ export class PageScreen extends LitElement {
           renderQuestion(q, {
             disabled,
             passage: v.stimulus?.text,
+            sentences: v.stimulus?.sentences,
             onChange: (e: Event) => this.onAnswer(q, e),
           }),
         )}

@@ -220,7 +220,8 @@ export class ParticipantApp extends LitElement {
     return html`
       ${banner}
       ${keyed(
-        v.index,
+        // A new comprehension attempt is a fresh page: answers cleared, reaction time restarted.
+        `${v.index}:${v.attemptsLeft ?? ''}`,
         html`<page-screen
           .view=${v}
           .clock=${this.conn!.clock}

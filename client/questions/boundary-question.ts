@@ -11,10 +11,13 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
   static override properties = {
     ...QuestionElement.properties,
     passage: { type: String },
+    sentences: { attribute: false },
   };
 
   /** The stimulus text whose sentences are shown. */
   passage = '';
+  /** The server's split of the passage; the answer indexes into it. Without it the shared splitter gives the same split. */
+  sentences: string[] | undefined = undefined;
 
   static override styles = [
     questionStyles,
@@ -60,7 +63,7 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
 
   override render() {
     if (this.paramsError) return html`<p class="error">${this.paramsError}</p>`;
-    const sentences = splitSentences(this.passage ?? '');
+    const sentences = this.sentences?.length ? this.sentences : splitSentences(this.passage ?? '');
     if (sentences.length === 0) return html`<p class="error">This item has no passage to show.</p>`;
     const picked = this.value;
     return html`

@@ -7,6 +7,8 @@ export interface RenderQuestionOptions {
   disabled: boolean;
   /** The page's stimulus text (boundary questions list its sentences). */
   passage?: string;
+  /** The stimulus split into sentences by the server, when it sends them. */
+  sentences?: string[];
   onChange(e: Event): void;
 }
 
@@ -23,7 +25,7 @@ export function renderQuestion(q: Question, o: RenderQuestionOptions) {
     case 'text':
       return html`<text-question data-question .question=${q} ?disabled=${o.disabled} @change=${o.onChange}></text-question>`;
     case 'boundary':
-      return html`<boundary-question data-question .question=${q} .passage=${o.passage ?? ''} ?disabled=${o.disabled} @change=${o.onChange}></boundary-question>`;
+      return html`<boundary-question data-question .question=${q} .passage=${o.passage ?? ''} .sentences=${o.sentences} ?disabled=${o.disabled} @change=${o.onChange}></boundary-question>`;
     case 'demographics':
       return html`<demographics-question data-question .question=${q} ?disabled=${o.disabled} @change=${o.onChange}></demographics-question>`;
     case 'attention':

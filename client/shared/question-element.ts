@@ -6,7 +6,7 @@
 import { LitElement, type PropertyValues } from 'lit';
 import type { Question } from '../../studies/protocol.ts';
 import { questionParams, type QuestionType } from '../../studies/question-type.ts';
-import { getQuestionType } from '../../studies/questions/index.ts';
+import { questionTypes } from '../../studies/questions/index.ts';
 
 export abstract class QuestionElement<P = Record<string, unknown>, V = unknown> extends LitElement {
   static override properties = {
@@ -27,17 +27,27 @@ export abstract class QuestionElement<P = Record<string, unknown>, V = unknown> 
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('question') && this.question) {
-      this.descriptor = getQuestionType(this.question.type) as QuestionType<P, V> | undefined;
+      const type = this.question.type;
+      this.descriptor = Object.hasOwn(questionTypes, type) ? (questionTypes[type] as QuestionType<P, V>) : undefined;
       const raw = questionParams(this.question as Record<string, unknown>);
-      const parsed = this.descriptor?.params.safeParse(raw);
+      const parsed = this.descriptor ? this.parseParams(this.descriptor, raw) : undefined;
       if (parsed?.success) {
         this.params = parsed.data;
         this.paramsError = '';
       } else {
         this.params = raw as P;
-        this.paramsError = parsed ? parsed.error.issues.map((i) => `${i.path.join('.') || 'question'}: ${i.message}`).join('; ') : `unknown question type ${this.question.type}`;
+        this.paramsError = parsed && !parsed.success ? parsed.error : `unknown question type ${type}`;
       }
     }
+  }
+
+  /**
+   * The descriptor's parameter schema, by default. Types whose page view lacks
+   * server-only parameters (the expected answer of checks) parse what is shown.
+   */
+  protected parseParams(d: QuestionType<P, V>, raw: Record<string, unknown>): { success: true; data: P } | { success: false; error: string } {
+    const r = d.params.safeParse(raw);
+    return r.success ? { success: true, data: r.data } : { success: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'question'}: ${i.message}`).join('; ') };
   }
 
   /** True when the current answer is one the server will accept. */
