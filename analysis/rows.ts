@@ -74,6 +74,10 @@ export interface StimulusRow {
   text: string;
   /** JSON: prompt, seed, sampling parameters, model hash, dtype, software version. */
   provenance_json: string | null;
+  /** RoFT passages: 0-based index of the first machine-written sentence (absent or null elsewhere). */
+  boundary?: number | null;
+  /** RoFT passages: how many sentences the passage was split into (the chance rate is 1 / this). */
+  sentence_count?: number | null;
 }
 
 export interface DetectorScoreRow {

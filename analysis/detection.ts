@@ -1,0 +1,169 @@
+// Human detection: could people tell machine text from human text? Accuracy
+// against chance (exact binomial), d′ and c with "machine" as the signal
+// (log-linear correction on every cell), the AUROC of the full judgment scale,
+// accuracy by model size, sampling and length bin, per condition, the
+// per-participant accuracy distribution, confidence calibration and
+// Krippendorff's alpha over texts judged by several people.
+import type { Collected, JudgmentObs } from './collect.ts';
+import { lengthBin, LENGTH_BINS } from './collect.ts';
+import { kept, type Exclusions } from './exclusions.ts';
+import { wilsonInterval, type Proportion } from './stats/wilson.ts';
+import { binomialTest } from './stats/binomial-test.ts';
+import { sdt, type Sdt } from './stats/sdt.ts';
+import { auroc, type Auroc } from './stats/auroc.ts';
+import { krippendorffAlpha, type Alpha } from './stats/krippendorff.ts';
+import { summarize } from './stats/describe.ts';
+import { quantileSorted } from './stats/mean-ci.ts';
+
+export interface GroupAccuracy {
+  group: string;
+  value: string;
+  /** Judgments of texts in the group. */
+  n: number;
+  accuracy: Proportion;
+  /** Machine texts of the group against every human text (null for human-only groups). */
+  auroc: Auroc | null;
+}
+
+export interface DetectionAnalysis {
+  judgments: number;
+  dropped: number;
+  accuracy: Proportion;
+  binomialP: number;
+  sdt: Sdt;
+  auroc: Auroc;
+  groups: GroupAccuracy[];
+  perParticipant: { n: number; mean: number; sd: number; min: number; q25: number; median: number; q75: number; max: number; histogram: { bin: string; count: number }[] };
+  calibration: { confidence: number; label: string; n: number; accuracy: Proportion }[];
+  agreementNominal: Alpha | null;
+  agreementOrdinal: Alpha | null;
+}
+
+export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysis | null {
+  const all = c.judgments.filter((j) => kept(ex, j));
+  if (all.length === 0) return null;
+  const correctOf = (j: JudgmentObs) => j.saidMachine === (j.source === 'machine');
+  let correct = 0, hits = 0, misses = 0, fa = 0, cr = 0;
+  const machineVals: number[] = [], humanVals: number[] = [];
+  for (const j of all) {
+    if (correctOf(j)) correct++;
+    if (j.source === 'machine') {
+      machineVals.push(j.value);
+      if (j.saidMachine) hits++;
+      else misses++;
+    } else {
+      humanVals.push(j.value);
+      if (j.saidMachine) fa++;
+      else cr++;
+    }
+  }
+  const groups: GroupAccuracy[] = [];
+  const addGroups = (group: string, keyOf: (j: JudgmentObs) => string | null, order?: readonly string[]) => {
+    const by = new Map<string, JudgmentObs[]>();
+    for (const j of all) {
+      const k = keyOf(j);
+      if (k == null) continue;
+      let list = by.get(k);
+      if (!list) by.set(k, (list = []));
+      list.push(j);
+    }
+    const keys = [...by.keys()].sort((a, b) => (order ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b, 'en', { numeric: true })));
+    for (const k of keys) {
+      const list = by.get(k)!;
+      const x = list.filter(correctOf).length;
+      const pos = list.filter((j) => j.source === 'machine').map((j) => j.value);
+      const onlyMachine = list.every((j) => j.source === 'machine');
+      groups.push({
+        group,
+        value: k,
+        n: list.length,
+        accuracy: wilsonInterval(x, list.length),
+        auroc: onlyMachine && pos.length && humanVals.length ? auroc(pos, humanVals) : null,
+      });
+    }
+  };
+  addGroups('source', (j) => j.source, ['human', 'machine']);
+  addGroups('model_size', (j) => (j.source === 'machine' ? j.modelSize ?? 'unknown' : null));
+  addGroups('sampling', (j) => (j.source === 'machine' ? j.sampling ?? 'unknown' : null));
+  addGroups('length', (j) => lengthBin(j.lengthWords), [...LENGTH_BINS.map((b) => b.label), 'unknown']);
+  addGroups('condition', (j) => c.participants[j.p].condition, c.conditions);
+
+  // Per participant.
+  const per = new Map<number, { n: number; x: number }>();
+  for (const j of all) {
+    let s = per.get(j.p);
+    if (!s) per.set(j.p, (s = { n: 0, x: 0 }));
+    s.n++;
+    if (correctOf(j)) s.x++;
+  }
+  const accs = Float64Array.from([...per.values()].map((s) => s.x / s.n)).sort();
+  const summary = summarize(accs);
+  const histogram = Array.from({ length: 10 }, (_, i) => ({ bin: `${i * 10}–${i === 9 ? 100 : i * 10 + 9}%`, count: 0 }));
+  for (const a of accs) histogram[Math.min(9, Math.floor(a * 10))].count++;
+
+  // Confidence: distance from the scale's middle (1 = least sure).
+  const calib = new Map<number, { n: number; x: number; points: number }>();
+  for (const j of all) {
+    const half = j.points / 2;
+    const conf = j.saidMachine ? j.value - half : half + 1 - j.value;
+    let s = calib.get(conf);
+    if (!s) calib.set(conf, (s = { n: 0, x: 0, points: j.points }));
+    s.n++;
+    if (correctOf(j)) s.x++;
+  }
+  const calibration = [...calib.keys()].sort((a, b) => a - b).map((conf) => {
+    const s = calib.get(conf)!;
+    const levels = s.points / 2;
+    const label = levels === 2 ? (conf === 1 ? 'possibly' : 'definitely') : `${conf} of ${levels}`;
+    return { confidence: conf, label, n: s.n, accuracy: wilsonInterval(s.x, s.n) };
+  });
+
+  // Agreement over texts judged by several participants.
+  const byStim = new Map<string, JudgmentObs[]>();
+  for (const j of all) {
+    if (j.stimulus == null) continue;
+    let l = byStim.get(j.stimulus);
+    if (!l) byStim.set(j.stimulus, (l = []));
+    l.push(j);
+  }
+  const multi = [...byStim.values()].filter((l) => l.length >= 2);
+  const agreementNominal = multi.length ? krippendorffAlpha(multi.map((l) => l.map((j) => (j.saidMachine ? 1 : 0))), 'nominal') : null;
+  const agreementOrdinal = multi.length ? krippendorffAlpha(multi.map((l) => l.map((j) => j.value)), 'ordinal') : null;
+
+  return {
+    judgments: all.length,
+    dropped: c.judgments.length - all.length,
+    accuracy: wilsonInterval(correct, all.length),
+    binomialP: binomialTest(correct, all.length, 0.5).p,
+    sdt: sdt({ hits, misses, falseAlarms: fa, correctRejections: cr }),
+    auroc: auroc(machineVals, humanVals),
+    groups,
+    perParticipant: {
+      n: summary.n,
+      mean: summary.mean,
+      sd: summary.sd,
+      min: accs[0],
+      q25: quantileSorted(accs, 0.25),
+      median: quantileSorted(accs, 0.5),
+      q75: quantileSorted(accs, 0.75),
+      max: accs[accs.length - 1],
+      histogram,
+    },
+    calibration,
+    agreementNominal,
+    agreementOrdinal,
+  };
+}
+
+/** Share of judgments saying "machine", per stimulus (for the people-vs-detectors comparison). */
+export function machineShareByStimulus(c: Collected, ex: Exclusions): Map<string, { n: number; machine: number }> {
+  const out = new Map<string, { n: number; machine: number }>();
+  for (const j of c.judgments) {
+    if (j.stimulus == null || !kept(ex, j)) continue;
+    let s = out.get(j.stimulus);
+    if (!s) out.set(j.stimulus, (s = { n: 0, machine: 0 }));
+    s.n++;
+    if (j.saidMachine) s.machine++;
+  }
+  return out;
+}
