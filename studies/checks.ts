@@ -1,0 +1,235 @@
+// Checks a schema cannot express: references between parts of the protocol,
+// unique ids, question parameters (each question type's own schema), and
+// designs that cannot be run (sampling more stimuli than a pool holds, a
+// balance no draw can satisfy, a study without consent or debrief).
+import type { Protocol, Question, Pool } from './protocol.ts';
+import { getQuestionType, questionTypes } from './questions/index.ts';
+import { questionParams } from './question-type.ts';
+import { blockPools, gpt2OutputDatasetLabel, poolLabels, poolSize } from './pools.ts';
+import { flattenIssues, type PathSegment, type RawProblem } from './issues.ts';
+
+export function crossCheck(protocol: Protocol, _ctx: { file: string }): RawProblem[] {
+  const out: RawProblem[] = [];
+  const problem = (path: PathSegment[], message: string) => out.push({ path, message });
+  const poolIds = new Set(Object.keys(protocol.pools));
+
+  checkPools(protocol, problem);
+  checkConditions(protocol, poolIds, problem);
+  checkPhaseOrder(protocol, problem);
+
+  const phaseIds = new Map<string, number>();
+  protocol.phases.forEach((phase, pi) => {
+    const base: PathSegment[] = ['phases', pi];
+    if (phase.id !== undefined) {
+      if (phaseIds.has(phase.id)) problem([...base, 'id'], `duplicate phase id '${phase.id}' (also phases[${phaseIds.get(phase.id)}])`);
+      else phaseIds.set(phase.id, pi);
+    }
+    switch (phase.kind) {
+      case 'comprehension':
+        checkQuestions(phase.questions, [...base, 'questions'], problem);
+        phase.questions.forEach((q, qi) => {
+          if (q.type !== 'comprehension') {
+            problem([...base, 'questions', qi, 'type'], `a comprehension phase asks comprehension questions (with expected answers), not '${q.type}'`);
+          }
+        });
+        break;
+      case 'questionnaire':
+        checkQuestions(phase.questions, [...base, 'questions'], problem);
+        break;
+      case 'training':
+        checkQuestions(phase.questions, [...base, 'questions'], problem);
+        phase.items.forEach((item, ii) => {
+          const ip: PathSegment[] = [...base, 'items', ii];
+          if (item.pool !== undefined && !poolIds.has(item.pool)) problem([...ip, 'pool'], unknownPool(item.pool, poolIds));
+          if (item.pool === undefined && item.text === undefined) problem(ip, 'a training item needs a pool or a text');
+          if (item.text !== undefined && !item.label) problem(ip, 'a training text needs a label (source: human or machine) for its feedback');
+        });
+        break;
+      case 'trials':
+        checkTrials(protocol, phase, base, poolIds, problem);
+        break;
+      default:
+        break;
+    }
+  });
+  return out;
+}
+
+type Report = (path: PathSegment[], message: string) => void;
+
+function unknownPool(id: string, poolIds: Set<string>): string {
+  return `no pool '${id}' (pools: ${[...poolIds].join(', ') || 'none'})`;
+}
+
+function checkPools(protocol: Protocol, problem: Report): void {
+  for (const [id, pool] of Object.entries(protocol.pools)) {
+    const base: PathSegment[] = ['pools', id];
+    if ((pool.kind === 'corpus' || pool.kind === 'import') && pool.min_words !== undefined && pool.max_words !== undefined && pool.max_words < pool.min_words) {
+      problem([...base, 'max_words'], `max_words ${pool.max_words} is below min_words ${pool.min_words}`);
+    }
+    if (pool.kind === 'fixed') {
+      const seen = new Map<string, number>();
+      pool.items.forEach((item, i) => {
+        if (seen.has(item.id)) problem([...base, 'items', i, 'id'], `duplicate item id '${item.id}' (also items[${seen.get(item.id)}])`);
+        else seen.set(item.id, i);
+        if (!item.label && !pool.label) problem([...base, 'items', i], 'no label: give the item or the pool a label (source: human or machine)');
+      });
+    }
+    if (pool.kind === 'import' && !pool.label && !gpt2OutputDatasetLabel(pool.file)) {
+      problem([...base, 'file'], `a label is required: the file name '${pool.file}' is not a gpt-2-output-dataset name (webtext.*, small-117M*, medium-345M*, large-762M*, xl-1542M*)`);
+    }
+    if (pool.kind === 'generated' && !Array.isArray(pool.prompts)) {
+      const ref = pool.prompts.pool;
+      const target = protocol.pools[ref];
+      if (!target) problem([...base, 'prompts', 'pool'], unknownPool(ref, new Set(Object.keys(protocol.pools))));
+      else if (ref === id) problem([...base, 'prompts', 'pool'], 'a generated pool cannot prompt itself');
+      else if (target.kind === 'generated') {
+        problem([...base, 'prompts', 'pool'], `prompts come from pool '${ref}', which is itself generated: prompts must come from fixed, imported or corpus texts`);
+      }
+    }
+    if (pool.kind === 'generated' && pool.include_prompt && (Array.isArray(pool.prompts) || !('sentences' in pool.prompts))) {
+      problem([...base, 'include_prompt'], 'include_prompt needs prompts taken by whole sentences ({pool, sentences: k}) so the boundary is a sentence index');
+    }
+  }
+}
+
+function checkConditions(protocol: Protocol, poolIds: Set<string>, problem: Report): void {
+  const seen = new Map<string, number>();
+  protocol.design.conditions.forEach((c, ci) => {
+    const base: PathSegment[] = ['design', 'conditions', ci];
+    if (seen.has(c.id)) problem([...base, 'id'], `duplicate condition id '${c.id}' (also conditions[${seen.get(c.id)}])`);
+    else seen.set(c.id, ci);
+    c.pools.forEach((p, k) => {
+      if (!poolIds.has(p)) problem([...base, 'pools', k], unknownPool(p, poolIds));
+    });
+  });
+}
+
+function checkPhaseOrder(protocol: Protocol, problem: Report): void {
+  const first = protocol.phases[0];
+  if (first.kind !== 'consent') problem(['phases', 0, 'kind'], `the first phase must be consent, found '${first.kind}'`);
+  protocol.phases.forEach((p, i) => {
+    if (p.kind === 'consent' && i > 0) problem(['phases', i, 'kind'], 'consent must come first, and only once');
+  });
+  if (!protocol.phases.some((p) => p.kind === 'debrief')) problem(['phases'], 'a debrief phase is required');
+}
+
+/** The questions of one page: known types, valid parameters, unique ids. */
+function checkQuestions(questions: readonly Question[], base: PathSegment[], problem: Report, seen = new Map<string, string>()): void {
+  questions.forEach((q, qi) => {
+    const qp: PathSegment[] = [...base, qi];
+    checkQuestion(q, qp, problem);
+    const where = qp.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+    if (seen.has(q.id)) problem([...qp, 'id'], `duplicate question id '${q.id}' on this page (also ${seen.get(q.id)})`);
+    else seen.set(q.id, where);
+  });
+}
+
+function checkQuestion(q: Question, qp: PathSegment[], problem: Report): void {
+  if (!Object.hasOwn(questionTypes, q.type)) {
+    problem([...qp, 'type'], `unknown question type '${q.type}' (known: ${Object.keys(questionTypes).join(', ')})`);
+    return;
+  }
+  const parsed = getQuestionType(q.type).params.safeParse(questionParams(q));
+  if (!parsed.success) for (const p of flattenIssues(parsed.error.issues, qp)) problem(p.path, p.message);
+}
+
+function checkTrials(
+  protocol: Protocol,
+  phase: Extract<Protocol['phases'][number], { kind: 'trials' }>,
+  base: PathSegment[],
+  poolIds: Set<string>,
+  problem: Report,
+): void {
+  const blockIds = new Map<string, number>();
+  phase.blocks.forEach((block, bi) => {
+    const bp: PathSegment[] = [...base, 'blocks', bi];
+    if (block.id !== undefined) {
+      if (blockIds.has(block.id)) problem([...bp, 'id'], `duplicate block id '${block.id}' (also blocks[${blockIds.get(block.id)}])`);
+      else blockIds.set(block.id, bi);
+    }
+    checkQuestions(block.questions, [...bp, 'questions'], problem);
+
+    let poolsOk = true;
+    block.pools.forEach((p, k) => {
+      if (p === '$condition') {
+        const empty = protocol.design.conditions.filter((c) => c.pools.length === 0).map((c) => c.id);
+        if (empty.length > 0) {
+          problem([...bp, 'pools', k], `'$condition' needs pools in every condition; ${empty.map((e) => `'${e}'`).join(', ')} list${empty.length === 1 ? 's' : ''} none`);
+          poolsOk = false;
+        }
+      } else if (!poolIds.has(p)) {
+        problem([...bp, 'pools', k], unknownPool(p, poolIds));
+        poolsOk = false;
+      }
+    });
+    if (!poolsOk) return;
+
+    // The design must be feasible in every condition the block can meet.
+    const usesCondition = block.pools.includes('$condition');
+    const conditions = usesCondition ? protocol.design.conditions : [protocol.design.conditions[0]];
+    for (const c of conditions) {
+      const ids = blockPools(block.pools, c.pools).filter((p) => poolIds.has(p));
+      const where = usesCondition ? ` in condition '${c.id}'` : '';
+      const pools: Pool[] = ids.map((p) => protocol.pools[p]);
+      const sizes = pools.map(poolSize);
+      const total = sizes.every((s) => s !== null) ? (sizes as number[]).reduce((a, b) => a + b, 0) : null;
+      if (block.sample !== undefined && total !== null && block.sample > total) {
+        problem([...bp, 'sample'], `sample ${block.sample} is more than the ${total} stimuli in ${ids.map((p) => `'${p}'`).join(', ')}${where}`);
+        continue;
+      }
+      if (block.balance) checkBalance(block, ids, pools, total, [...bp, 'balance', 'by'], where, problem);
+      if (block.questions.some((q) => q.type === 'boundary')) {
+        const bad = ids.filter((p) => {
+          const pool = protocol.pools[p];
+          return !(pool.kind === 'generated' && pool.include_prompt);
+        });
+        if (bad.length > 0) {
+          problem([...bp, 'pools'], `a boundary question needs passages with a known boundary (generated pools with include_prompt); ${bad.map((b) => `'${b}'`).join(', ')}${where} ha${bad.length === 1 ? 's' : 've'} none`);
+        }
+      }
+    }
+  });
+
+  phase.attention_checks.forEach((check, ai) => {
+    const ap: PathSegment[] = [...base, 'attention_checks', ai, 'question'];
+    checkQuestion(check.question, ap, problem);
+    if (check.question.type !== 'attention' && Object.hasOwn(questionTypes, check.question.type)) {
+      problem([...ap, 'type'], `an attention check asks an attention question (with an expected answer), not '${check.question.type}'`);
+    }
+  });
+}
+
+function checkBalance(
+  block: { sample?: number; balance?: { by: string } },
+  ids: string[],
+  pools: Pool[],
+  total: number | null,
+  path: PathSegment[],
+  where: string,
+  problem: Report,
+): void {
+  const by = block.balance!.by;
+  const labels = pools.map(poolLabels);
+  if (labels.some((l) => l === null)) return; // sizes or labels known only once the files are read
+  const groups = new Map<string, number>();
+  for (const l of labels.flat() as Record<string, unknown>[]) {
+    const v = l[by];
+    const key = v === undefined ? '(none)' : String(v);
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  if (groups.size < 2) {
+    problem(path, `cannot balance by '${by}': every stimulus in ${ids.map((p) => `'${p}'`).join(', ')}${where} has ${by} = ${[...groups.keys()][0] ?? '(none)'}`);
+    return;
+  }
+  const n = block.sample ?? total!;
+  const k = groups.size;
+  if (n % k !== 0) {
+    problem(path, `cannot balance ${n} stimuli evenly over the ${k} values of '${by}' (${[...groups.keys()].join(', ')})${where}`);
+    return;
+  }
+  const short = [...groups].filter(([, count]) => count < n / k);
+  if (short.length > 0) {
+    problem(path, `cannot balance by '${by}'${where}: ${n / k} of each value are needed, but ${short.map(([v, c]) => `${v} has ${c}`).join(', ')}`);
+  }
+}
