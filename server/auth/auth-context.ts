@@ -10,13 +10,14 @@ export interface AuthState {
   limiter: LoginRateLimiter;
 }
 
-const states = new Map<AppContext, AuthState>();
+const states = new Map<AuthContext, AuthState>();
 
-type AuthContext = Pick<AppContext, 'dbPath' | 'io'>;
+/** What auth needs of a server: its database file, and its socket.io server to close with it. */
+export type AuthContext = { dbPath: string; io?: AppContext['io'] };
 
 /** The auth state of a server, opened on first use and closed with its HTTP server. */
 export function authFor(ctx: AuthContext): AuthState {
-  const key = ctx as AppContext;
+  const key = ctx;
   let state = states.get(key);
   if (state && state.db.open) return state;
   state = { db: openAuthDb(ctx.dbPath), limiter: new LoginRateLimiter() };
@@ -39,8 +40,8 @@ export function liveAuthStates(): AuthState[] {
 
 /** Closes a server's auth connection now (for commands that use auth without serving). */
 export function closeAuth(ctx: AuthContext): void {
-  const state = states.get(ctx as AppContext);
+  const state = states.get(ctx);
   if (!state) return;
-  states.delete(ctx as AppContext);
+  states.delete(ctx);
   if (state.db.open) state.db.close();
 }

@@ -1,9 +1,8 @@
 // The researcher login, as other parts of the server see it: make sure the first
 // account exists, and tell whether a request or socket handshake is a researcher's.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AppContext } from '../http/context.ts';
 import { createAccount, hasAccount, NewPasswordSchema } from './accounts.ts';
-import { authFor, liveAuthStates } from './auth-context.ts';
+import { authFor, liveAuthStates, type AuthContext } from './auth-context.ts';
 import { generatePassword } from './passwords.ts';
 import { cookieValue, readSession, SESSION_COOKIE, type Session } from './sessions.ts';
 
@@ -16,7 +15,7 @@ export const ADMIN_PASSWORD_ENV = 'CREDENCE_ADMIN_PASSWORD';
  * it; it is never stored in clear or shown again). On later starts: `{username}`.
  */
 export async function ensureAdminAccount(
-  ctx: Pick<AppContext, 'dbPath' | 'io'>,
+  ctx: AuthContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ username: string; password?: string }> {
   const { db } = authFor(ctx);
@@ -35,7 +34,7 @@ export async function ensureAdminAccount(
 }
 
 /** The researcher session a request's cookie names on this server, if live. */
-export function researcherSession(headers: IncomingHttpHeaders, ctx: Pick<AppContext, 'dbPath' | 'io'>): Session | undefined {
+export function researcherSession(headers: IncomingHttpHeaders, ctx: AuthContext): Session | undefined {
   return readSession(authFor(ctx).db, cookieValue(headers.cookie, SESSION_COOKIE));
 }
 
@@ -45,7 +44,7 @@ export function researcherSession(headers: IncomingHttpHeaders, ctx: Pick<AppCon
  * running in this process (mountAdmin also sets `ctx.isResearcher`, which is
  * the form the realtime edge should prefer).
  */
-export function isResearcherRequest(headers: IncomingHttpHeaders, ctx?: Pick<AppContext, 'dbPath' | 'io'>): boolean {
+export function isResearcherRequest(headers: IncomingHttpHeaders, ctx?: AuthContext): boolean {
   const id = cookieValue(headers.cookie, SESSION_COOKIE);
   if (!id) return false;
   if (ctx) return readSession(authFor(ctx).db, id) !== undefined;
@@ -53,4 +52,5 @@ export function isResearcherRequest(headers: IncomingHttpHeaders, ctx?: Pick<App
 }
 
 export { SESSION_COOKIE } from './sessions.ts';
+export { closeAuth, type AuthContext } from './auth-context.ts';
 export type { Session } from './sessions.ts';

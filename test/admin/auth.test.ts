@@ -1,0 +1,155 @@
+// The researcher login's parts on a real SQLite file: scrypt hashes, the first
+// account, sessions with expiry and CSRF tokens, rate limiting, cookie and
+// origin parsing.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { hashPassword, verifyPassword } from '../../server/auth/passwords.ts';
+import { ensureAdminAccount, isResearcherRequest, closeAuth, SESSION_COOKIE } from '../../server/auth/index.ts';
+import { authFor } from '../../server/auth/auth-context.ts';
+import { checkPassword, createAccount, listAccounts } from '../../server/auth/accounts.ts';
+import {
+  cookieValue,
+  createSession,
+  csrfMatches,
+  deleteOtherSessions,
+  readSession,
+  SESSION_IDLE_MS,
+  SESSION_MAX_MS,
+} from '../../server/auth/sessions.ts';
+import { LoginRateLimiter } from '../../server/auth/rate-limit.ts';
+import { isSameOrigin } from '../../server/auth/origin.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'credence-auth-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshCtx = () => ({ dbPath: join(dir, `db${++n}.sqlite`) });
+
+describe('passwords', () => {
+  test('scrypt hashes are salted, verify the right password and refuse others', async () => {
+    const a = await hashPassword('correct horse battery');
+    const b = await hashPassword('correct horse battery');
+    assert.match(a, /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    assert.notEqual(a, b, 'a random salt makes equal passwords hash differently');
+    assert.equal(await verifyPassword('correct horse battery', a), true);
+    assert.equal(await verifyPassword('correct horse batterY', a), false);
+    assert.equal(await verifyPassword('', a), false);
+    assert.equal(await verifyPassword('x', 'plain-text'), false);
+    assert.equal(await verifyPassword('x', 'scrypt$0$8$1$AAAA$AAAA'), false);
+  });
+});
+
+describe('first account', () => {
+  test('a generated one-time password is returned once, stored only as a hash, and works', async () => {
+    const ctx = freshCtx();
+    const first = await ensureAdminAccount(ctx, {});
+    assert.equal(first.username, 'admin');
+    assert.ok(first.password && first.password.length >= 20, 'a long random password');
+    const again = await ensureAdminAccount(ctx, {});
+    assert.deepEqual(again, { username: 'admin' }, 'the password is never shown again');
+    const db = new Database(ctx.dbPath, { readonly: true });
+    const row = db.prepare('SELECT password_hash FROM researcher_accounts WHERE username = ?').get('admin') as { password_hash: string };
+    db.close();
+    assert.ok(!row.password_hash.includes(first.password!), 'no clear text at rest');
+    assert.equal(await checkPassword(authFor(ctx).db, 'admin', first.password!), true);
+    closeAuth(ctx);
+  });
+
+  test('CREDENCE_ADMIN_PASSWORD sets the password; a too-short one is refused and creates nothing', async () => {
+    const ctx = freshCtx();
+    await assert.rejects(ensureAdminAccount(ctx, { CREDENCE_ADMIN_PASSWORD: 'short' }), /CREDENCE_ADMIN_PASSWORD: password: at least 10/);
+    assert.deepEqual(listAccounts(authFor(ctx).db), []);
+    const r = await ensureAdminAccount(ctx, { CREDENCE_ADMIN_PASSWORD: 'from-the-environment' });
+    assert.deepEqual(r, { username: 'admin' });
+    assert.equal(await checkPassword(authFor(ctx).db, 'admin', 'from-the-environment'), true);
+    assert.equal(await checkPassword(authFor(ctx).db, 'nobody', 'from-the-environment'), false);
+    closeAuth(ctx);
+  });
+});
+
+describe('sessions', () => {
+  test('a session is found by its cookie, slides its idle expiry, and ends at the idle or absolute limit', async () => {
+    const ctx = freshCtx();
+    const { db } = authFor(ctx);
+    await createAccount(db, 'ann', 'a long enough password');
+    const t0 = 1_000_000;
+    const { id, session } = createSession(db, 'ann', t0);
+    assert.equal(id.length, 43, '32 random bytes, base64url');
+    assert.equal(readSession(db, id, t0 + 1000)?.username, 'ann');
+    assert.equal(readSession(db, id + 'x', t0 + 1000), undefined);
+    assert.equal(readSession(db, undefined, t0), undefined);
+    assert.ok(csrfMatches(session, session.csrfToken));
+    assert.ok(!csrfMatches(session, session.csrfToken.slice(1) + 'A'));
+    assert.ok(!csrfMatches(session, undefined));
+    // Used again before the idle limit: it lives on.
+    const t1 = t0 + SESSION_IDLE_MS - 1000;
+    assert.equal(readSession(db, id, t1)?.username, 'ann');
+    assert.equal(readSession(db, id, t1 + SESSION_IDLE_MS - 1000)?.username, 'ann');
+    // Idle past the limit: gone, and the row is deleted.
+    const t2 = t1 + 2 * SESSION_IDLE_MS;
+    assert.equal(readSession(db, id, t2), undefined);
+    assert.equal((db.prepare('SELECT count(*) AS c FROM researcher_sessions').get() as { c: number }).c, 0);
+    // However active, a session ends at the absolute limit.
+    const s2 = createSession(db, 'ann', t0);
+    let t = t0;
+    while (t < t0 + SESSION_MAX_MS - SESSION_IDLE_MS / 2) {
+      t += SESSION_IDLE_MS / 2;
+      assert.ok(readSession(db, s2.id, t), `alive at +${t - t0} ms`);
+    }
+    assert.equal(readSession(db, s2.id, t0 + SESSION_MAX_MS + 1), undefined);
+    closeAuth(ctx);
+  });
+
+  test('isResearcherRequest reads the cookie; other sessions end on deleteOtherSessions', async () => {
+    const ctx = freshCtx();
+    const { db } = authFor(ctx);
+    await createAccount(db, 'bob', 'a long enough password');
+    const a = createSession(db, 'bob');
+    const b = createSession(db, 'bob');
+    const cookie = (id: string) => ({ cookie: `other=1; ${SESSION_COOKIE}=${id}; x=y` });
+    assert.equal(isResearcherRequest(cookie(a.id), ctx), true);
+    assert.equal(isResearcherRequest(cookie(a.id)), true, 'without ctx: any live server in the process');
+    assert.equal(isResearcherRequest({ cookie: 'other=1' }, ctx), false);
+    assert.equal(isResearcherRequest({}, ctx), false);
+    deleteOtherSessions(db, 'bob', a.id);
+    assert.equal(isResearcherRequest(cookie(a.id), ctx), true);
+    assert.equal(isResearcherRequest(cookie(b.id), ctx), false);
+    closeAuth(ctx);
+    assert.equal(isResearcherRequest(cookie(a.id)), false, 'a closed server answers for nobody');
+  });
+});
+
+describe('rate limiting, cookies, origins', () => {
+  test('failures past the limit lock a key until the window passes; success clears the username', () => {
+    const rl = new LoginRateLimiter({ maxFailures: 3, windowMs: 60_000 });
+    const keys = ['ip:1', 'user:ann'];
+    for (let i = 0; i < 3; i++) {
+      assert.equal(rl.retryAfterMs(keys, 1000 + i), 0);
+      rl.recordFailure(keys, 1000 + i);
+    }
+    assert.equal(rl.retryAfterMs(keys, 2000), 59_000);
+    assert.equal(rl.retryAfterMs(['ip:2', 'user:ann'], 2000), 59_000, 'the username is locked from any address');
+    assert.equal(rl.retryAfterMs(['ip:2', 'user:bob'], 2000), 0);
+    assert.equal(rl.retryAfterMs(keys, 61_001), 0, 'the oldest failure has left the window');
+    rl.recordSuccess('user:ann');
+    assert.equal(rl.retryAfterMs(['ip:9', 'user:ann'], 2000), 0);
+  });
+
+  test('cookieValue and isSameOrigin', () => {
+    assert.equal(cookieValue('a=1; credence_admin=xyz; b=2', 'credence_admin'), 'xyz');
+    assert.equal(cookieValue('credence_admin_old=1', 'credence_admin'), undefined);
+    assert.equal(cookieValue('credence_admin="q%20r"', 'credence_admin'), 'q r');
+    assert.equal(cookieValue('credence_admin=%E0%A4%A', 'credence_admin'), undefined);
+    assert.equal(cookieValue(undefined, 'credence_admin'), undefined);
+    assert.equal(isSameOrigin({ host: '127.0.0.1:3000' }), true, 'no Origin: left to the CSRF token');
+    assert.equal(isSameOrigin({ host: '127.0.0.1:3000', origin: 'http://127.0.0.1:3000' }), true);
+    assert.equal(isSameOrigin({ host: '127.0.0.1:3000', origin: 'http://evil.example' }), false);
+    assert.equal(isSameOrigin({ host: '127.0.0.1:3000', origin: 'null' }), false);
+    assert.equal(isSameOrigin({ host: '127.0.0.1:3000', referer: 'http://127.0.0.1:3000/admin' }), true);
+    assert.equal(isSameOrigin({ host: '127.0.0.1:3000', referer: 'http://127.0.0.1:3001/admin' }), false);
+    assert.equal(isSameOrigin({ host: 'a.example', origin: 'https://a.example' }), true);
+  });
+});
