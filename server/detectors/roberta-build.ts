@@ -7,8 +7,8 @@
 // post-LN encoder layers with bidirectional attention under the padding mask
 // and an erf-GELU feed-forward, and the classification head
 // dense → tanh → out_proj on the <s> position.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import { FLOAT, INT64, GraphBuilder, floatAttr, intAttr, valueInfo } from './onnx-graph.ts';
 import {
@@ -147,11 +147,31 @@ export function buildTinyRoberta(opts: BuildTinyRobertaOptions): { outDir: strin
   const shape = opts.shape ?? 'tiny-roberta';
   const dims = ROBERTA_SHAPES[shape];
   if (!dims) throw new Error(`unknown RoBERTa shape "${shape}" (expected ${Object.keys(ROBERTA_SHAPES).join(' or ')})`);
-  mkdirSync(join(opts.outDir, 'onnx'), { recursive: true });
+  const outDir = resolve(opts.outDir);
+  // Built beside the target and renamed into place, so parallel builders never see half a directory.
+  mkdirSync(dirname(outDir), { recursive: true });
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.building-${process.pid}-${Date.now()}`);
+  mkdirSync(join(tmp, 'onnx'), { recursive: true });
   const model = buildGraph(dims, opts.seed);
-  writeFileSync(join(opts.outDir, 'onnx', 'model.onnx'), model);
-  writeFileSync(join(opts.outDir, 'config.json'), JSON.stringify(robertaConfig(dims, shape, opts.seed), null, 2) + '\n');
-  writeFileSync(join(opts.outDir, 'tokenizer.json'), JSON.stringify(buildRobertaTokenizerJson()));
-  writeFileSync(join(opts.outDir, 'tokenizer_config.json'), JSON.stringify(robertaTokenizerConfig(), null, 2) + '\n');
-  return { outDir: opts.outDir, shape, bytes: model.byteLength };
+  try {
+    writeFileSync(join(tmp, 'onnx', 'model.onnx'), model);
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(robertaConfig(dims, shape, opts.seed), null, 2) + '\n');
+    writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(buildRobertaTokenizerJson()));
+    writeFileSync(join(tmp, 'tokenizer_config.json'), JSON.stringify(robertaTokenizerConfig(), null, 2) + '\n');
+    if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
+    renameSync(tmp, outDir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    // Another process finished the same directory first: theirs is as good as ours.
+    if (!(code === 'ENOTEMPTY' || code === 'EEXIST')) throw err;
+  }
+  return { outDir, shape, bytes: model.byteLength };
+}
+
+/** The tiny detector under `modelsDir`, built once (tests and the default /api/detect use it). */
+export function ensureTinyRoberta(modelsDir = 'models', seed = 1234): string {
+  const dir = resolve(join(modelsDir, 'tiny-roberta'));
+  if (!existsSync(join(dir, 'onnx', 'model.onnx'))) buildTinyRoberta({ outDir: dir, seed });
+  return dir;
 }

@@ -1,0 +1,190 @@
+// Zero-shot scores of a text under any GPT-2 model directory: GLTR's rank
+// buckets, mean log-probability / rank / log-rank / entropy, LRR and
+// Fast-DetectGPT's analytic sampling discrepancy, all from one batched forward
+// pass per text (server/lm Decoder), no KV cache.
+//
+// Conventions (stated once, used everywhere):
+// - `<|endoftext|>` is prepended as BOS, as GLTR does, so every token of the
+//   text — the first included — is predicted and scored.
+// - rank is 1-based (the model's top prediction has rank 1); ties count in the
+//   token's favour (rank = 1 + number of strictly more probable tokens).
+// - GLTR buckets use GLTR's own 0-based rank: top10 = 0-based rank < 10
+//   (rank ≤ 10), top100 = < 100, top1000 = < 1000, rest = the others.
+// - entropy is over the full vocabulary, in nats.
+// - LRR = −mean_logprob / mean_log_rank (DetectLLM); null when every token has rank 1.
+// - fast_detectgpt = (Σ log p − Σ μ) / sqrt(Σ σ²), μ_t = Σ_v p log p,
+//   σ²_t = Σ_v p (log p)² − μ_t², scoring and sampling model the same.
+// - Past n_positions tokens a sliding window moves by `stride`; tokens after the
+//   first window are scored with at least n_positions − stride tokens of context.
+import type { Decoder } from '../lm/decoder.ts';
+import { cleanText } from './text-input.ts';
+
+export interface ZeroShotOptions {
+  /** Score at most this many tokens of the text (default 4096); the rest is ignored and reported in all_tokens. */
+  maxTokens?: number;
+  /** Window advance past n_positions (default n_positions / 2). */
+  stride?: number;
+  /** Keep per-token {token, rank, logprob} for a GLTR overlay. */
+  keepTokens?: boolean;
+  /** Bound on tokens per forward call (windows are batched up to this; logits are tokens × vocab floats). */
+  maxBatchTokens?: number;
+}
+
+export interface TokenScore {
+  /** The token's text. */
+  token: string;
+  /** 1-based rank under the model. */
+  rank: number;
+  logprob: number;
+}
+
+export interface ZeroShotScore {
+  all_tokens: number;
+  used_tokens: number;
+  mean_logprob: number;
+  mean_rank: number;
+  mean_log_rank: number;
+  mean_entropy: number;
+  gltr_top10: number;
+  gltr_top100: number;
+  gltr_top1000: number;
+  gltr_rest: number;
+  lrr: number | null;
+  fast_detectgpt: number;
+  tokens?: TokenScore[];
+}
+
+/** Per-position statistics of one predicted token, from one row of logits. */
+export interface PositionStats {
+  logprob: number;
+  rank: number;
+  /** Σ_v p log p (= −entropy) */
+  mu: number;
+  /** Σ_v p (log p)² − μ² */
+  variance: number;
+}
+
+export function positionStats(logits: Float32Array, offset: number, vocab: number, target: number): PositionStats {
+  let max = -Infinity;
+  for (let v = 0; v < vocab; v++) if (logits[offset + v] > max) max = logits[offset + v];
+  let sum = 0;
+  for (let v = 0; v < vocab; v++) sum += Math.exp(logits[offset + v] - max);
+  const lse = max + Math.log(sum);
+  const lt = logits[offset + target];
+  let above = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let v = 0; v < vocab; v++) {
+    const l = logits[offset + v];
+    if (l > lt) above++;
+    const lp = l - lse;
+    const p = Math.exp(lp);
+    s1 += p * lp;
+    s2 += p * lp * lp;
+  }
+  return { logprob: lt - lse, rank: above + 1, mu: s1, variance: Math.max(0, s2 - s1 * s1) };
+}
+
+/** Windows over a BOS-prefixed sequence: [start, end) and the first position whose prediction it contributes. */
+export function slidingWindows(length: number, window: number, stride: number): { start: number; end: number; from: number }[] {
+  const out: { start: number; end: number; from: number }[] = [];
+  let scoredUpTo = 1; // index 0 is BOS: positions 1..length-1 are predicted
+  let start = 0;
+  while (scoredUpTo < length) {
+    const end = Math.min(start + window, length);
+    out.push({ start, end, from: scoredUpTo });
+    scoredUpTo = end;
+    if (end === length) break;
+    start += stride;
+  }
+  return out;
+}
+
+export interface ZeroShotScorer {
+  readonly modelName: string;
+  readonly modelHash: string;
+  score(text: string, opts?: ZeroShotOptions): Promise<ZeroShotScore>;
+}
+
+export function createZeroShotScorer(decoder: Decoder): ZeroShotScorer {
+  const bos = decoder.tokenizer.eosTokenId ?? decoder.eosTokenId;
+  const vocab = decoder.vocabSize;
+  const nPositions = decoder.config.nPositions;
+  return {
+    modelName: decoder.model.name,
+    modelHash: decoder.model.sha256,
+    async score(text: string, opts: ZeroShotOptions = {}): Promise<ZeroShotScore> {
+      const ids = decoder.tokenizer.encode(cleanText(text));
+      const maxTokens = opts.maxTokens ?? 4096;
+      const used = ids.slice(0, maxTokens);
+      const seq = [bos, ...used];
+      const stride = Math.max(1, Math.min(opts.stride ?? Math.floor(nPositions / 2), nPositions - 1));
+      const windows = slidingWindows(seq.length, nPositions, stride);
+      const stats: PositionStats[] = new Array(seq.length);
+      const maxBatchTokens = Math.max(nPositions, opts.maxBatchTokens ?? 2048);
+      // Windows batched into as few forward calls as the memory bound allows.
+      for (let w = 0; w < windows.length; ) {
+        const group = [windows[w++]];
+        let tokens = group[0].end - group[0].start;
+        while (w < windows.length && tokens + (windows[w].end - windows[w].start) <= maxBatchTokens) {
+          tokens += windows[w].end - windows[w].start;
+          group.push(windows[w++]);
+        }
+        const out = await decoder.forward(group.map((g) => seq.slice(g.start, g.end)));
+        const [, width, v] = out.dims;
+        group.forEach((g, row) => {
+          for (let pos = g.from; pos < g.end; pos++) {
+            // Logits at window index (pos − start − 1) predict seq[pos].
+            const offset = (row * width + (pos - g.start - 1)) * v;
+            stats[pos] = positionStats(out.logits, offset, vocab, seq[pos]);
+          }
+        });
+      }
+      return summarise(stats.slice(1), used, opts.keepTokens ? (id) => decoder.tokenizer.decode([id]) : null, ids.length);
+    },
+  };
+}
+
+export function summarise(
+  stats: PositionStats[],
+  ids: number[],
+  tokenText: ((id: number) => string) | null,
+  allTokens: number,
+): ZeroShotScore {
+  const n = stats.length;
+  let lp = 0, rank = 0, logRank = 0, mu = 0, variance = 0;
+  const buckets = [0, 0, 0, 0];
+  for (const s of stats) {
+    lp += s.logprob;
+    rank += s.rank;
+    logRank += Math.log(s.rank);
+    mu += s.mu;
+    variance += s.variance;
+    const r0 = s.rank - 1; // GLTR's 0-based rank
+    buckets[r0 < 10 ? 0 : r0 < 100 ? 1 : r0 < 1000 ? 2 : 3]++;
+  }
+  const meanLogRank = logRank / n;
+  const result: ZeroShotScore = {
+    all_tokens: allTokens,
+    used_tokens: n,
+    mean_logprob: lp / n,
+    mean_rank: rank / n,
+    mean_log_rank: meanLogRank,
+    mean_entropy: -mu / n,
+    gltr_top10: buckets[0] / n,
+    gltr_top100: buckets[1] / n,
+    gltr_top1000: buckets[2] / n,
+    gltr_rest: buckets[3] / n,
+    lrr: meanLogRank > 0 ? -(lp / n) / meanLogRank : null,
+    fast_detectgpt: variance > 0 ? (lp - mu) / Math.sqrt(variance) : 0,
+  };
+  if (tokenText) result.tokens = stats.map((s, i) => ({ token: tokenText(ids[i]), rank: s.rank, logprob: s.logprob }));
+  return result;
+}
+
+/** The numeric metrics of a score, as stored rows name them. */
+export function zeroShotMetrics(s: ZeroShotScore): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}
