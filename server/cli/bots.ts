@@ -1,4 +1,68 @@
-// Placeholder until its owner lands the command.
+// `credence bots STUDY -n N [--url URL] [--profile attentive|random|careless] [--concurrency C]`:
+// simulated participants through the real socket.io protocol.
 import type { Command } from 'commander';
+import { ProtocolError } from '../../studies/load.ts';
+import { runBots } from '../bots/run.ts';
 
-export function registerBots(_program: Command): void {}
+interface BotsCliOptions {
+  n: string;
+  url: string;
+  profile: string;
+  concurrency: string;
+  abandon: string;
+  seed: string;
+}
+
+export function registerBots(program: Command): void {
+  program
+    .command('bots')
+    .description('Run simulated participants against a running server and print a summary')
+    .argument('<study>', "a study's id (its file name without .yaml) or the path of its file")
+    .option('-n <n>', 'number of bots', '10')
+    .option('--url <url>', 'server URL', 'http://127.0.0.1:3000')
+    .option('--profile <profile>', 'attentive | random | careless', 'attentive')
+    .option('--concurrency <c>', 'bots at once', '50')
+    .option('--abandon <share>', 'share of bots that leave midway (0..1)', '0')
+    .option('--seed <seed>', 'seed of the bots’ choices', '1')
+    .action(async (study: string, o: BotsCliOptions) => {
+      const n = Number(o.n);
+      const concurrency = Number(o.concurrency);
+      const abandonRate = Number(o.abandon);
+      const bad = (m: string) => {
+        console.error(m);
+        process.exit(2);
+      };
+      if (!Number.isInteger(n) || n < 1) bad(`-n: expected a positive integer, got '${o.n}'`);
+      if (!Number.isInteger(concurrency) || concurrency < 1) bad(`--concurrency: expected a positive integer, got '${o.concurrency}'`);
+      if (!(abandonRate >= 0 && abandonRate <= 1)) bad(`--abandon: expected a share 0..1, got '${o.abandon}'`);
+      if (!['attentive', 'random', 'careless'].includes(o.profile)) bad(`--profile: expected attentive, random or careless, got '${o.profile}'`);
+      let summary;
+      try {
+        summary = await runBots({
+          url: o.url,
+          study,
+          n,
+          concurrency,
+          abandonRate,
+          seed: Number(o.seed) || 1,
+          pidPrefix: `bot-${Date.now().toString(36)}-`,
+          profile: o.profile as 'attentive' | 'random' | 'careless',
+          onProgress: (done, total) => {
+            if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} bots done`);
+          },
+        });
+      } catch (err) {
+        if (err instanceof ProtocolError) console.error(err.format());
+        else console.error(`bots: ${(err as Error).message}`);
+        process.exit(2);
+      }
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      console.log(`bots: ${summary.n} in ${(summary.durationMs / 1000).toFixed(1)} s against ${o.url}`);
+      console.log(`  completed ${summary.completed}  abandoned ${summary.abandoned}  refused ${summary.refused}  stuck ${summary.stuck}`);
+      console.log(`  by status: ${Object.entries(summary.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(`  submits ${summary.submits}  retries ${summary.retries}  reconnects ${summary.reconnects}`);
+      console.log(`  ack latency p50 ${summary.ackP50.toFixed(1)} ms  p99 ${summary.ackP99.toFixed(1)} ms`);
+      if (summary.errors.length) console.log(`  errors (first ${summary.errors.length}):\n    ${summary.errors.join('\n    ')}`);
+      process.exit(summary.stuck > 0 ? 1 : 0);
+    });
+}

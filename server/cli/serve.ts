@@ -1,4 +1,64 @@
-// Placeholder until its owner lands the command.
+// `credence serve [--port 3000] [--host H] [--db data/credence.db] [--study ID...]`
+// and `credence start` (the same with defaults): serve studies to participants
+// and print their links.
 import type { Command } from 'commander';
+import { ProtocolError } from '../../studies/load.ts';
+import { startServer } from '../http/server.ts';
 
-export function registerServe(_program: Command): void {}
+interface ServeOptions {
+  port: string;
+  host: string;
+  db: string;
+  study?: string[];
+  studiesDir?: string;
+  dataDir?: string;
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port: expected a port number 0-65535, got '${opts.port}'`);
+    process.exit(2);
+  }
+  let server;
+  try {
+    server = await startServer({ port, host: opts.host, dbPath: opts.db, studies: opts.study, studiesDir: opts.studiesDir, dataDir: opts.dataDir });
+  } catch (err) {
+    if (err instanceof ProtocolError) console.error(err.format());
+    else console.error(`cannot start: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const studies = server.ctx.engine.servedStudies();
+  console.log(`credence serving on ${server.url}  (database ${server.ctx.dbPath})`);
+  if (studies.length === 0) console.log('no studies are open (none valid in the studies folder)');
+  for (const s of studies) {
+    console.log(`  ${s.studyId}  version ${s.version.slice(0, 12)}`);
+    console.log(`    participant link: ${server.url}/s/${s.studyId}?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}`);
+    console.log(`    try it yourself:  ${server.url}/s/${s.studyId}`);
+  }
+  console.log(`  researcher area:   ${server.url}/admin`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function addServe(cmd: Command): Command {
+  return cmd
+    .option('--port <port>', 'port (0 = any free port)', '3000')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--db <file>', 'SQLite database file', 'data/credence.db')
+    .option('--study <ids...>', 'studies to open (ids or files); default: every valid study in the studies folder')
+    .option('--studies-dir <dir>', 'folder of study YAML files')
+    .option('--data-dir <dir>', 'folder of imported and generated data')
+    .action((opts: ServeOptions) => serve(opts));
+}
+
+export function registerServe(program: Command): void {
+  addServe(program.command('serve').description('Serve studies to participants (socket.io) with the researcher area'));
+  addServe(program.command('start').description('Start the server with defaults and print the participant links'));
+}

@@ -1,8 +1,530 @@
-// Placeholder surface of the study engine (filled in next commit).
-import type { JoinAuth, PageView, SubmitAck, EndStatus } from '../realtime/events.ts';
-export interface DoneView { status: EndStatus; code?: string; redirectUrl?: string; message: string }
+// The study runtime. The server owns progress and time (DESIGN invariant 1):
+// which page a participant is on and when it expires live in the store; a timer
+// records a timed-out response and moves on whether or not a browser is
+// connected; on start every overdue deadline is swept. A submit is checked,
+// committed in one transaction, and only then acknowledged (invariant 2).
+import { EventEmitter } from 'node:events';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Protocol } from '../../studies/protocol.ts';
+import { deriveSeed } from '../../studies/random.ts';
+import type { EndStatus, JoinAuth, PageView, Submit, SubmitAck } from '../realtime/events.ts';
+import type { ParticipantRecord, PlannedPage, Progress, StimulusInput, Store, StoredStimulus } from '../store/store.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import { buildPlan } from './plan.ts';
+import { chooseCondition } from './assign.ts';
+import { checkAnswers, publicQuestion, timedOutAnswers } from './answers.ts';
+
+export interface DoneView {
+  status: EndStatus;
+  code?: string;
+  redirectUrl?: string;
+  message: string;
+}
 export type Outcome = { page: PageView } | { done: DoneView };
-export declare class Engine {
-  join(auth: JoinAuth, opts: { researcher: boolean }): Promise<unknown>;
-  submit(participantId: string, payload: unknown): Promise<{ ack: SubmitAck; next?: Outcome }>;
+
+export interface StudyDef {
+  protocol: Protocol;
+  /** Hash of the normalised protocol. */
+  version: string;
+  file: string | null;
+  stimuli: StimulusInput[];
+}
+
+export type JoinResult =
+  | { kind: 'refused'; reason: 'full' | 'closed' | 'unknown-study' | 'bad-request'; message: string }
+  | { kind: 'joined'; token: string; participantId: string; preview: boolean; outcome: Outcome };
+
+export interface SubmitResultView {
+  ack: SubmitAck;
+  /** What the participant should see now (after success, or to resynchronise after a stale submit). */
+  next?: Outcome;
+}
+
+export interface EngineOptions {
+  store: Store;
+  /** Injected clock, for tests. */
+  now?: () => number;
+}
+
+const MESSAGES: Record<EndStatus, string> = {
+  completed: 'Thank you. Your answers are saved and the study is complete.',
+  'no-consent': 'You chose not to take part, so the study has ended. Thank you for your time.',
+  'failed-attention': 'The study has ended because an attention check was not passed.',
+  'timed-out': 'The study has ended because its time limit has passed.',
+  'failed-comprehension': 'The study has ended because the comprehension questions were not answered correctly. Please return your submission.',
+};
+
+const CODE_KEY: Partial<Record<EndStatus, 'completed' | 'no_consent' | 'failed_attention' | 'timed_out'>> = {
+  completed: 'completed',
+  'no-consent': 'no_consent',
+  'failed-attention': 'failed_attention',
+  'timed-out': 'timed_out',
+};
+
+/** setTimeout's longest delay; later deadlines re-arm when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A browser may see the page a little after the server started it; min reading time allows this slack. */
+const MIN_READ_SLACK_MS = 250;
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+interface Runtime {
+  protocol: Protocol;
+  stimuli: Map<string, StoredStimulus>;
+  list: StoredStimulus[];
+}
+
+export interface Engine {
+  on(event: 'outcome', listener: (participantId: string, outcome: Outcome) => void): this;
+  on(event: 'timer-error', listener: (participantId: string, err: unknown) => void): this;
+}
+
+export class Engine extends EventEmitter {
+  readonly store: Store;
+  /** Preview participants live here and vanish with the process: preview stores nothing. */
+  readonly previewStore: SqliteStore;
+  private readonly now: () => number;
+  private readonly served = new Map<string, string>();
+  private readonly runtimes = new Map<string, Runtime>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly previewIds = new Set<string>();
+  private readonly connected = new Map<string, number>();
+  /** Training feedback for the page after the answer; in memory only (a lost hint after a restart is harmless). */
+  private readonly feedback = new Map<string, string>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(opts: EngineOptions) {
+    super();
+    this.store = opts.store;
+    this.now = opts.now ?? Date.now;
+    this.previewStore = new SqliteStore(':memory:');
+  }
+
+  // ---- studies ----
+
+  /** Registers a study version in the store (a new version only when the protocol changed) and serves it. */
+  openStudy(def: StudyDef): { created: boolean } {
+    const r = this.store.registerStudy(def);
+    this.previewStore.registerStudy(def);
+    this.served.set(def.protocol.id, def.version);
+    return r;
+  }
+
+  servedStudies(): { studyId: string; version: string }[] {
+    return [...this.served].map(([studyId, version]) => ({ studyId, version }));
+  }
+
+  isServed(studyId: string): boolean {
+    return this.served.has(studyId);
+  }
+
+  /** Whether a new (non-resuming) participant would be refused because every slot is taken. */
+  isFull(studyId: string): boolean {
+    const version = this.served.get(studyId);
+    if (!version) return false;
+    const a = chooseCondition(this.store.conditionCounts(studyId, this.now(), version), 0);
+    return 'full' in a;
+  }
+
+  private runtime(studyId: string, version: string, preview = false): Runtime {
+    const key = `${preview ? 'p' : 'm'}\u0000${studyId}\u0000${version}`;
+    let rt = this.runtimes.get(key);
+    if (!rt) {
+      const store = preview ? this.previewStore : this.store;
+      const study = store.studyVersion(studyId, version);
+      if (!study) throw new Error(`unknown study ${studyId} version ${version}`);
+      const list = store.stimuliOf(studyId, version);
+      rt = { protocol: study.protocol, list, stimuli: new Map(list.map((s) => [s.id, s])) };
+      this.runtimes.set(key, rt);
+    }
+    return rt;
+  }
+
+  private storeOf(participantId: string): Store {
+    return this.previewIds.has(participantId) ? this.previewStore : this.store;
+  }
+
+  // ---- lifecycle ----
+
+  /** Sweeps deadlines that passed while the server was down, arms the rest, starts the slot heartbeat. */
+  start(): void {
+    for (const p of this.store.overdue(this.now())) this.expire(p.id);
+    for (const { id, deadlineAt } of this.store.pendingDeadlines()) this.arm(id, deadlineAt, this.store);
+    let ttl = Infinity;
+    for (const [studyId, version] of this.served) {
+      ttl = Math.min(ttl, this.runtime(studyId, version).protocol.design.slot_ttl_minutes * 60_000);
+    }
+    const every = Math.max(200, Math.min(15_000, ttl / 3));
+    this.heartbeat = setInterval(() => this.beat(), every);
+    this.heartbeat.unref();
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.previewStore.close();
+  }
+
+  private beat(): void {
+    const ids = [...this.connected.keys()].filter((id) => !this.previewIds.has(id));
+    try {
+      this.store.touchMany(ids, this.now());
+    } catch {
+      // The store may be closing during shutdown; the next beat retries.
+    }
+  }
+
+  /** The realtime edge reports sockets so a present-but-slow participant keeps its slot. */
+  setConnected(participantId: string, on: boolean): void {
+    const n = (this.connected.get(participantId) ?? 0) + (on ? 1 : -1);
+    if (n > 0) this.connected.set(participantId, n);
+    else this.connected.delete(participantId);
+    if (!this.previewIds.has(participantId)) this.store.touch(participantId, this.now());
+  }
+
+  // ---- join ----
+
+  join(auth: JoinAuth, opts: { researcher: boolean }): JoinResult {
+    const version = this.served.get(auth.study);
+    if (!version) return { kind: 'refused', reason: 'unknown-study', message: `There is no open study '${auth.study}'.` };
+    const preview = auth.preview === true;
+    if (preview && !opts.researcher) {
+      return { kind: 'refused', reason: 'bad-request', message: 'Preview needs a researcher login.' };
+    }
+    const store = preview ? this.previewStore : this.store;
+    const now = this.now();
+    let p: ParticipantRecord | undefined;
+    let token = auth.token;
+    if (token && !preview) {
+      p = store.participantByToken(hashToken(token));
+      if (p && p.studyId !== auth.study) p = undefined;
+    }
+    if (!p && auth.prolific && !preview) {
+      p = store.participantByPid(auth.study, auth.prolific.PROLIFIC_PID);
+      if (p) {
+        token = randomBytes(16).toString('base64url');
+        store.rotateToken(p.id, hashToken(token));
+      }
+    }
+    if (!p) {
+      token = randomBytes(16).toString('base64url');
+      const rt = this.runtime(auth.study, version, preview);
+      const protocol = rt.protocol;
+      const limit = protocol.timing.study_limit_minutes;
+      const made = store.createParticipant({
+        studyId: auth.study,
+        version,
+        tokenHash: hashToken(token),
+        prolificPid: preview ? null : auth.prolific?.PROLIFIC_PID ?? null,
+        prolificStudyId: preview ? null : auth.prolific?.STUDY_ID ?? null,
+        prolificSessionId: preview ? null : auth.prolific?.SESSION_ID ?? null,
+        now,
+        studyLimitMs: limit ? limit * 60_000 : null,
+        choose: ({ counts, index }) => {
+          const seed = deriveSeed(protocol.design.seed, `participant:${index}`);
+          const a = chooseCondition(counts, seed);
+          // Preview never fills a study: it walks the first condition with room, or the first one.
+          const condition = 'full' in a ? (preview ? protocol.design.conditions[0].id : null) : a.condition;
+          if (!condition) return { full: true };
+          const plan = buildPlan({ protocol, stimuli: rt.list, condition, seed, participantIndex: index });
+          return { condition, seed, plan, deadlineAt: plan[0]?.timeLimitMs ? now + plan[0].timeLimitMs : null };
+        },
+      });
+      if ('full' in made) {
+        return { kind: 'refused', reason: 'full', message: 'This study is full. Thank you for your interest; please return it.' };
+      }
+      p = made.participant;
+      if (preview) this.previewIds.add(p.id);
+      if (p.status === 'in-progress') this.arm(p.id, this.nextDeadline(p), store);
+      if (!preview) store.logEvent({ participantId: p.id, type: 'joined', pageIndex: p.pageIndex, at: now });
+    } else {
+      store.touch(p.id, now);
+      store.logEvent({ participantId: p.id, type: 'resumed', pageIndex: p.pageIndex, at: now });
+      if (p.status === 'in-progress' && this.nextDeadline(p) <= now) this.expire(p.id);
+    }
+    return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: this.outcome(p.id) };
+  }
+
+  // ---- views ----
+
+  /** What the participant sees now. */
+  outcome(participantId: string): Outcome {
+    const store = this.storeOf(participantId);
+    const p = store.participant(participantId);
+    if (!p) throw new Error(`unknown participant ${participantId}`);
+    if (p.status !== 'in-progress') return { done: this.doneView(p) };
+    return { page: this.pageView(p) };
+  }
+
+  private doneView(p: ParticipantRecord): DoneView {
+    const status = p.status as EndStatus;
+    const protocol = this.runtime(p.studyId, p.version, this.previewIds.has(p.id)).protocol;
+    const prolific = protocol.recruitment.prolific;
+    const key = CODE_KEY[status];
+    const code = prolific && key ? prolific.completion_codes[key] : undefined;
+    return {
+      status,
+      message: MESSAGES[status],
+      ...(code ? { code } : {}),
+      // Preview never sends the researcher to Prolific.
+      ...(code && prolific && !p.preview ? { redirectUrl: prolific.redirect.replace('{code}', encodeURIComponent(code)) } : {}),
+    };
+  }
+
+  private pageView(p: ParticipantRecord): PageView {
+    const rt = this.runtime(p.studyId, p.version, p.preview);
+    const page = p.plan[p.pageIndex];
+    const view: PageView = {
+      index: p.pageIndex,
+      total: p.plan.length,
+      kind: page.kind,
+      // The consent answer is the page's own agree/decline buttons, not a rendered question.
+      questions: page.questions.filter((q) => q.type !== 'consent').map(publicQuestion),
+      serverNow: this.now(),
+    };
+    if (page.title) view.title = page.title;
+    if (page.text) view.text = page.text;
+    const stim = this.stimulusOf(rt, page);
+    if (stim) {
+      view.stimulus = { id: stim.id, text: stim.text };
+      if (stim.sentences) view.stimulus.sentences = stim.sentences;
+      const gltr = (stim.provenance as { gltr?: { token: string; rank: number }[] } | undefined)?.gltr;
+      if (page.gltr && Array.isArray(gltr)) view.stimulus.gltr = gltr;
+    }
+    const fb = this.feedback.get(p.id);
+    if (fb) view.feedback = fb;
+    if (page.kind === 'comprehension') {
+      view.attemptsLeft = (page.attempts ?? 2) - p.attempts;
+      if (p.attempts > 0) view.feedback = this.comprehensionFeedback(page);
+    }
+    const deadline = Math.min(p.deadlineAt ?? Infinity, p.studyDeadlineAt ?? Infinity);
+    if (deadline !== Infinity) view.deadlineAt = deadline;
+    if (page.minReadMs) view.minReadMs = page.minReadMs;
+    return view;
+  }
+
+  private comprehensionFeedback(page: PlannedPage): string {
+    const notes = page.questions.map((q) => (q as { feedback?: string }).feedback).filter((f): f is string => !!f);
+    return notes.length ? notes.join(' ') : 'Not quite. Please read the instructions again and try once more.';
+  }
+
+  private stimulusOf(rt: Runtime, page: PlannedPage): (StimulusInput & { id: string }) | undefined {
+    if (page.inlineStimulus) {
+      const s = page.inlineStimulus;
+      return { id: s.id, pool: '', text: s.text, label: (s.label as StimulusInput['label']) ?? { source: 'human' }, length_words: 0 };
+    }
+    return page.stimulusId ? rt.stimuli.get(page.stimulusId) : undefined;
+  }
+
+  // ---- submit ----
+
+  submit(participantId: string, s: Submit): SubmitResultView {
+    const store = this.storeOf(participantId);
+    if (store.clientIdUsedElsewhere(participantId, s.clientId)) {
+      return { ack: { ok: false, error: 'clientId was used by another participant', field: 'clientId' } };
+    }
+    // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
+    if (store.countSubmissions(participantId, s.clientId) > 0) {
+      return { ack: { ok: true, duplicate: true }, next: this.outcome(participantId) };
+    }
+    const p = store.participant(participantId);
+    if (!p) return { ack: { ok: false, error: 'unknown participant' } };
+    if (p.status !== 'in-progress') {
+      return { ack: { ok: false, error: `the study has ended for this participant (${p.status})` }, next: this.outcome(p.id) };
+    }
+    const now = this.now();
+    if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
+      this.expire(p.id);
+      return { ack: { ok: false, error: 'the study time limit has passed' }, next: this.outcome(p.id) };
+    }
+    if (s.pageIndex !== p.pageIndex) {
+      return {
+        ack: { ok: false, error: `stale page index ${s.pageIndex}: the current page is ${p.pageIndex}`, field: 'pageIndex' },
+        next: this.outcome(p.id),
+      };
+    }
+    const page = p.plan[p.pageIndex];
+    if (page.minReadMs && now - p.pageStartedAt < page.minReadMs - MIN_READ_SLACK_MS) {
+      return { ack: { ok: false, error: `answered before the minimum reading time of ${page.minReadMs} ms`, field: 'rtMs' } };
+    }
+    const rt = this.runtime(p.studyId, p.version, p.preview);
+    const stim = this.stimulusOf(rt, page);
+    const checked = checkAnswers(page, s.answers, stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {});
+    if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
+
+    const next = this.nextProgress(p, page, checked.answers, rt.protocol, now, false);
+    const result = store.submit({
+      participantId: p.id,
+      clientId: s.clientId,
+      pageIndex: p.pageIndex,
+      pageKind: page.kind,
+      block: page.block,
+      trialIndex: page.trialIndex,
+      stimulusId: stim?.id ?? null,
+      rtMs: s.rtMs,
+      timedOut: false,
+      eventsJson: JSON.stringify(s.events),
+      blurCount: s.events.filter((e) => e.type === 'blur' || e.type === 'hidden').length,
+      answers: checked.answers,
+      now,
+      next,
+    });
+    if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: this.outcome(p.id) };
+    if (result.kind === 'stale') {
+      return { ack: { ok: false, error: `stale page index ${s.pageIndex}: the current page is ${result.pageIndex}`, field: 'pageIndex' }, next: this.outcome(p.id) };
+    }
+    if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: this.outcome(p.id) };
+    this.afterAdvance(p, page, checked.answers, next);
+    return { ack: { ok: true }, next: this.outcome(p.id) };
+  }
+
+  /** Where a participant goes after answering (or timing out on) the current page. */
+  private nextProgress(
+    p: ParticipantRecord,
+    page: PlannedPage,
+    answers: { questionType: string; correct: boolean | null; valueJson: string | null }[],
+    protocol: Protocol,
+    now: number,
+    timedOut: boolean,
+  ): Progress {
+    const end = (status: Progress['status'], flagged = p.flagged): Progress => ({
+      pageIndex: p.pageIndex,
+      pageStartedAt: p.pageStartedAt,
+      deadlineAt: null,
+      attempts: p.attempts,
+      status,
+      endedAt: now,
+      flagged,
+    });
+    const advance = (flagged = p.flagged): Progress => {
+      const i = p.pageIndex + 1;
+      if (i >= p.plan.length) return { ...end('completed', flagged), pageIndex: p.pageIndex };
+      const limit = p.plan[i].timeLimitMs;
+      return { pageIndex: i, pageStartedAt: now, deadlineAt: limit ? now + limit : null, attempts: 0, status: 'in-progress', endedAt: null, flagged };
+    };
+    if (page.kind === 'consent' && !timedOut) {
+      const consent = answers.find((a) => a.questionType === 'consent');
+      if (consent && consent.valueJson === 'false') return end('no-consent');
+    }
+    if (page.kind === 'consent' && timedOut) return end('no-consent');
+    if (page.kind === 'comprehension') {
+      if (answers.every((a) => a.correct !== false) && !timedOut) return advance();
+      const used = p.attempts + 1;
+      if (used >= (page.attempts ?? 2)) return end('failed-comprehension');
+      return { pageIndex: p.pageIndex, pageStartedAt: now, deadlineAt: null, attempts: used, status: 'in-progress', endedAt: null, flagged: p.flagged };
+    }
+    const failedAttention = answers.some((a) => a.correct === false && (page.kind === 'attention' || a.questionType === 'attention'));
+    if (failedAttention) {
+      if (protocol.exclusions.failed_attention) return end('failed-attention', true);
+      return advance(true);
+    }
+    if (timedOut && page.kind === 'trial' && protocol.exclusions.timed_out_trials_max != null) {
+      const timedOutTrials = this.timedOutTrialCount(p.id) + 1;
+      if (timedOutTrials > protocol.exclusions.timed_out_trials_max) return end('timed-out');
+    }
+    return advance();
+  }
+
+  private timedOutTrialCount(participantId: string): number {
+    let n = 0;
+    const store = this.storeOf(participantId);
+    for (const e of store.events(participantId)) if (e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial') n++;
+    return n;
+  }
+
+  private afterAdvance(p: ParticipantRecord, page: PlannedPage, answers: { correct: boolean | null }[], next: Progress): void {
+    this.feedback.delete(p.id);
+    if (page.kind === 'training' && next.status === 'in-progress') {
+      const verdict = answers.some((a) => a.correct === false) ? 'Not quite.' : answers.some((a) => a.correct === true) ? 'Correct.' : '';
+      const text = [verdict, page.feedback ?? ''].filter(Boolean).join(' ');
+      if (text) this.feedback.set(p.id, text);
+    }
+    if (next.status !== 'in-progress') {
+      this.disarm(p.id);
+      this.storeOf(p.id).logEvent({ participantId: p.id, type: 'ended', pageIndex: p.pageIndex, data: { status: next.status }, at: next.endedAt ?? this.now() });
+    } else {
+      this.arm(p.id, Math.min(next.deadlineAt ?? Infinity, p.studyDeadlineAt ?? Infinity), this.storeOf(p.id));
+    }
+  }
+
+  // ---- deadlines ----
+
+  private nextDeadline(p: ParticipantRecord): number {
+    return Math.min(p.deadlineAt ?? Infinity, p.studyDeadlineAt ?? Infinity);
+  }
+
+  private disarm(id: string): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  private arm(id: string, at: number, store: Store): void {
+    this.disarm(id);
+    if (!Number.isFinite(at)) return;
+    if (store === this.previewStore) this.previewIds.add(id);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.now()));
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      try {
+        this.expire(id);
+      } catch (err) {
+        // A failing timer must not take the process down; the startup sweep retries it.
+        this.emit('timer-error', id, err);
+      }
+    }, delay);
+    t.unref?.();
+    this.timers.set(id, t);
+  }
+
+  /**
+   * Handles a passed deadline: the study limit ends the participant timed-out;
+   * a page limit records a timed-out response and moves on. Safe to call at any
+   * time: when nothing is due it only re-arms the timer.
+   */
+  expire(participantId: string): void {
+    const store = this.storeOf(participantId);
+    const p = store.participant(participantId);
+    if (!p || p.status !== 'in-progress') return;
+    const now = this.now();
+    if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
+      const next: Progress = { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
+      if (store.setProgress(p.id, p.pageIndex, next)) {
+        store.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });
+        this.afterAdvance(p, p.plan[p.pageIndex], [], next);
+        this.emit('outcome', p.id, this.outcome(p.id));
+      }
+      return;
+    }
+    if (p.deadlineAt == null || now < p.deadlineAt) {
+      this.arm(p.id, this.nextDeadline(p), store);
+      return;
+    }
+    const page = p.plan[p.pageIndex];
+    const rt = this.runtime(p.studyId, p.version, p.preview);
+    const answers = timedOutAnswers(page);
+    const next = this.nextProgress(p, page, answers, rt.protocol, now, true);
+    const stim = this.stimulusOf(rt, page);
+    const result = store.submit({
+      participantId: p.id,
+      clientId: `timeout:${p.pageIndex}:${p.attempts}`,
+      pageIndex: p.pageIndex,
+      pageKind: page.kind,
+      block: page.block,
+      trialIndex: page.trialIndex,
+      stimulusId: stim?.id ?? null,
+      rtMs: null,
+      timedOut: true,
+      eventsJson: '[]',
+      blurCount: 0,
+      answers,
+      now,
+      next,
+    });
+    if (result.kind !== 'stored') return;
+    store.logEvent({ participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now });
+    this.afterAdvance(p, page, answers, next);
+    this.emit('outcome', p.id, this.outcome(p.id));
+  }
 }

@@ -1,15 +1,103 @@
-// Placeholder signature of startServer (filled in next commit).
+// Starts the whole server on one port: express for HTTP, socket.io for
+// participants, the engine with its deadlines, and the SQLite store.
+import { createServer } from 'node:http';
+import { resolve, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { Server as IoServer } from 'socket.io';
+import { SqliteStore } from '../store/sqlite.ts';
+import { Engine } from '../engine/engine.ts';
+import { openStudies } from '../engine/open-studies.ts';
+import { attachParticipantRealtime } from '../realtime/participants.ts';
+import { MAX_EVENT_BYTES } from '../realtime/events.ts';
+import { createApp } from './app.ts';
 import type { AppContext } from './context.ts';
+
 export interface StartOptions {
-  /** 0 = a free port. */
+  /** 0 = a free port. Default 3000. */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
   dbPath: string;
+  /** Default: the shipped studies/ folder. */
   studiesDir?: string;
+  /** Default: data/ beside the database file. */
   dataDir?: string;
   /** Which studies to open (ids or file paths); default all valid in studiesDir. */
   studies?: string[];
+  /** Build the participant bundle when missing or stale (default true). */
+  buildClient?: boolean;
+  /** Where warnings go (default stderr). */
+  log?: (message: string) => void;
 }
-export interface RunningServer { url: string; port: number; ctx: AppContext; close(): Promise<void> }
-export declare function startServer(opts: StartOptions): Promise<RunningServer>;
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+async function ensureClientBundle(log: (m: string) => void): Promise<void> {
+  const build = join(ROOT, 'client', 'build.ts');
+  if (!existsSync(build)) return;
+  try {
+    const mod = (await import(pathToFileURL(build).href)) as { buildClient?: () => Promise<void> };
+    await mod.buildClient?.();
+  } catch (err) {
+    log(`warning: could not build the participant app: ${(err as Error).message}`);
+  }
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const dbPath = resolve(opts.dbPath);
+  const studiesDir = resolve(opts.studiesDir ?? join(ROOT, 'studies'));
+  const dataDir = resolve(opts.dataDir ?? join(ROOT, 'data'));
+  if (opts.buildClient !== false) await ensureClientBundle(log);
+
+  const store = new SqliteStore(dbPath);
+  const engine = new Engine({ store });
+  const http = createServer();
+  // The socket.io limit is above MAX_EVENT_BYTES so an oversized submit gets a clear error reply instead of a dropped connection.
+  const io = new IoServer(http, { maxHttpBufferSize: 4 * MAX_EVENT_BYTES, serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
+  const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir };
+  try {
+    await openStudies(engine, { studiesDir, dataDir, studies: opts.studies, warn: log });
+  } catch (err) {
+    store.close();
+    io.close();
+    throw err;
+  }
+  const app = createApp(ctx, { clientDir: join(ROOT, 'client') });
+  http.on('request', app);
+  attachParticipantRealtime(io, { engine, isResearcher: () => ctx.isResearcher, onError: (e) => log(`error: ${(e as Error).stack ?? e}`) });
+  engine.on('timer-error', (id: string, err: unknown) => log(`deadline of ${id} failed: ${(err as Error).message}`));
+  engine.start();
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((ok, fail) => {
+    http.once('error', fail);
+    http.listen(opts.port ?? 3000, host, () => ok());
+  });
+  const port = (http.address() as AddressInfo).port;
+  let closed = false;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      engine.stop();
+      io.disconnectSockets(true);
+      await new Promise<void>((ok) => io.close(() => ok()));
+      http.closeAllConnections?.();
+      await new Promise<void>((ok) => http.close(() => ok()));
+      store.close();
+    },
+  };
+}

@@ -65,7 +65,7 @@ export interface PageView {
   title?: string;
   /** Plain text (never HTML). */
   text?: string;
-  stimulus?: { id: string; text: string; gltr?: { token: string; rank: number }[] };
+  stimulus?: { id: string; text: string; gltr?: { token: string; rank: number }[]; sentences?: string[] };
   questions: Question[];
   /** Shown after a training answer, or after a failed comprehension attempt. */
   feedback?: string;
@@ -87,6 +87,8 @@ export interface ServerToClient {
   done: (end: { status: EndStatus; code?: string; redirectUrl?: string; message: string }) => void;
   /** Another tab or device took over this participant. */
   takeover: (info: { message: string }) => void;
+  /** A refused or malformed event (unknown event, bad payload); nothing was stored. */
+  error: (info: { event: string; message: string }) => void;
   /** Could not join: study full, closed, unknown, or bad parameters. */
   refused: (info: { reason: 'full' | 'closed' | 'unknown-study' | 'bad-request'; message: string }) => void;
   /** Joined: the token to keep for resuming. */

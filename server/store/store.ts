@@ -107,12 +107,11 @@ export interface NewParticipant {
   prolificPid: string | null;
   prolificStudyId: string | null;
   prolificSessionId: string | null;
-  seed: number;
   now: number;
   studyLimitMs: number | null;
   /** Called inside the creating transaction with fresh counts, so two arrivals never race for one slot. */
   choose: (ctx: { counts: ConditionCount[]; index: number }) =>
-    | { condition: string; plan: PlannedPage[]; deadlineAt: number | null }
+    | { condition: string; seed: number; plan: PlannedPage[]; deadlineAt: number | null }
     | { full: true };
 }
 
@@ -221,7 +220,8 @@ export interface Store {
   studyVersions(studyId: string): StudyVersionRecord[];
   studyIds(): string[];
   studySummaries(now?: number): StudySummary[];
-  conditionCounts(studyId: string, now?: number): ConditionCount[];
+  /** Counts of the given version (default: the newest). */
+  conditionCounts(studyId: string, now?: number, version?: string): ConditionCount[];
   stimuliOf(studyId: string, version: string): StoredStimulus[];
 
   createParticipant(p: NewParticipant): { participant: ParticipantRecord } | { full: true };
@@ -229,6 +229,10 @@ export interface Store {
   participantByPid(studyId: string, prolificPid: string): ParticipantRecord | undefined;
   participant(id: string): ParticipantRecord | undefined;
   touch(participantId: string, now: number): void;
+  /** Heartbeat of every connected participant, so a slow but present participant keeps its slot. */
+  touchMany(ids: string[], now: number): void;
+  /** A resume by Prolific id hands out a fresh token; the old one stops working. */
+  rotateToken(participantId: string, tokenHash: string): void;
   /** In-progress participants whose page or study deadline is at or before `now` (startup sweep). */
   overdue(now: number): ParticipantRecord[];
   /** In-progress participants with a pending page or study deadline (to re-arm timers). */
@@ -236,6 +240,8 @@ export interface Store {
 
   /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
   submit(s: SubmissionInput): SubmitResult;
+  /** Whether a client id was already used by another participant (forged or replayed ids). */
+  clientIdUsedElsewhere(participantId: string, clientId: string): boolean;
   /** Ends or updates progress without a response (e.g. study time limit). */
   setProgress(participantId: string, expectPageIndex: number, next: Progress): boolean;
   logEvent(e: PageEventInput): void;

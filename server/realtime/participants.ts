@@ -1,0 +1,126 @@
+// The participant edge over socket.io. Every handshake and every inbound event
+// is parsed with its schema (events.ts) before the engine sees it; whatever
+// fails gets an error reply and changes nothing. A socket only ever reaches the
+// participant its handshake resolved to (least privilege), and a second socket
+// for the same participant takes over from the first.
+import type { IncomingMessage } from 'node:http';
+import type { Server as IoServer, Socket } from 'socket.io';
+import { JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from './events.ts';
+import type { Engine, Outcome } from '../engine/engine.ts';
+
+type ParticipantSocket = Socket<ClientToServer, ServerToClient>;
+
+const KNOWN_EVENTS = new Set(['submit', 'ping']);
+
+export interface RealtimeOptions {
+  engine: Engine;
+  isResearcher?: () => ((req: IncomingMessage) => boolean) | undefined;
+  /** Errors that are not the client's fault (logged by the caller). */
+  onError?: (err: unknown) => void;
+}
+
+function zodMessage(err: { issues: { path: (string | number)[]; message: string }[] }): { error: string; field?: string } {
+  const first = err.issues[0];
+  const field = first.path.join('.');
+  return { error: `${field || 'payload'}: ${first.message}`, ...(field ? { field } : {}) };
+}
+
+function send(socket: ParticipantSocket, outcome: Outcome): void {
+  if ('page' in outcome) socket.emit('page', outcome.page);
+  else socket.emit('done', outcome.done);
+}
+
+export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): void {
+  const { engine } = opts;
+  /** participant id → its one live socket. */
+  const sockets = new Map<string, ParticipantSocket>();
+
+  engine.on('outcome', (participantId, outcome) => {
+    const s = sockets.get(participantId);
+    if (s) send(s, outcome);
+  });
+
+  io.on('connection', (raw) => {
+    const socket = raw as ParticipantSocket;
+    const auth = JoinAuthSchema.safeParse(socket.handshake.auth ?? {});
+    if (!auth.success) {
+      const m = zodMessage(auth.error);
+      socket.emit('refused', { reason: 'bad-request', message: `handshake auth ${m.error}` });
+      socket.disconnect(true);
+      return;
+    }
+    let joined;
+    try {
+      joined = engine.join(auth.data, { researcher: !!opts.isResearcher?.()?.(socket.request) });
+    } catch (err) {
+      opts.onError?.(err);
+      socket.emit('refused', { reason: 'bad-request', message: 'The server could not start this session.' });
+      socket.disconnect(true);
+      return;
+    }
+    if (joined.kind === 'refused') {
+      socket.emit('refused', { reason: joined.reason, message: joined.message });
+      socket.disconnect(true);
+      return;
+    }
+    const participantId = joined.participantId;
+    const previous = sockets.get(participantId);
+    if (previous && previous.id !== socket.id) {
+      previous.emit('takeover', { message: 'This study was opened in another tab or device; continue there.' });
+      previous.disconnect(true);
+    }
+    sockets.set(participantId, socket);
+    engine.setConnected(participantId, true);
+    socket.emit('joined', { token: joined.token, participantId, preview: joined.preview });
+    send(socket, joined.outcome);
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const ack = args[args.length - 1];
+      const message = `unknown event '${String(event).slice(0, 100)}'`;
+      if (typeof ack === 'function') ack({ ok: false, error: message });
+      socket.emit('error', { event: String(event).slice(0, 100), message });
+    });
+
+    socket.on('submit', (payload: unknown, ack?: unknown) => {
+      const reply = (r: Parameters<Parameters<ClientToServer['submit']>[1]>[0]) => {
+        if (typeof ack === 'function') ack(r);
+        else if (!r.ok) socket.emit('error', { event: 'submit', message: r.error });
+      };
+      if (sockets.get(participantId) !== socket) return reply({ ok: false, error: 'this tab was taken over by another' });
+      let size: number;
+      try {
+        size = Buffer.byteLength(JSON.stringify(payload) ?? '');
+      } catch {
+        return reply({ ok: false, error: 'submit: payload is not JSON' });
+      }
+      if (size > MAX_EVENT_BYTES) return reply({ ok: false, error: `submit: payload of ${size} bytes exceeds ${MAX_EVENT_BYTES}` });
+      const parsed = SubmitSchema.safeParse(payload);
+      if (!parsed.success) {
+        const m = zodMessage(parsed.error);
+        return reply({ ok: false, error: `submit ${m.error}`, ...(m.field ? { field: m.field } : {}) });
+      }
+      try {
+        const r = engine.submit(participantId, parsed.data);
+        reply(r.ack);
+        if (r.next) send(socket, r.next);
+      } catch (err) {
+        opts.onError?.(err);
+        reply({ ok: false, error: 'the server could not store this answer; please retry' });
+      }
+    });
+
+    socket.on('ping', (ack?: unknown) => {
+      if (typeof ack === 'function') ack(Date.now());
+    });
+
+    socket.on('disconnect', () => {
+      if (sockets.get(participantId) === socket) sockets.delete(participantId);
+      try {
+        engine.setConnected(participantId, false);
+      } catch (err) {
+        opts.onError?.(err);
+      }
+    });
+  });
+}

@@ -1,0 +1,571 @@
+// The SQLite store (better-sqlite3). WAL with synchronous=FULL: a transaction
+// that returned has reached the disk, so "acknowledged" really means durable.
+// better-sqlite3 is synchronous, so a transaction runs without interleaving with
+// other requests of this process; assignment and submit rely on that.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Protocol } from '../../studies/protocol.ts';
+import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import { MIGRATIONS } from './schema.ts';
+import type {
+  ConditionCount,
+  LiveParticipant,
+  NewParticipant,
+  PageEventInput,
+  ParticipantRecord,
+  ParticipantStatus,
+  Progress,
+  StimulusInput,
+  Store,
+  StoredStimulus,
+  StudySummary,
+  StudyVersionRecord,
+  SubmissionInput,
+  SubmitResult,
+} from './store.ts';
+
+type Row = Record<string, any>;
+
+const iso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
+
+export interface SqliteStoreOptions {
+  /** ':memory:' for a throwaway store (preview). */
+  path: string;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(opts.path);
+}
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private protocolCache = new Map<string, Protocol>();
+  private st: Record<string, Database.Statement>;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const p = (sql: string) => this.db.prepare(sql);
+    this.st = {
+      participantById: p('SELECT * FROM participants WHERE id = ?'),
+      participantByToken: p('SELECT * FROM participants WHERE token_hash = ?'),
+      participantByPid: p('SELECT * FROM participants WHERE study_id = ? AND prolific_pid = ?'),
+      responseByClient: p('SELECT participant_id FROM responses WHERE participant_id = ? AND client_id = ?'),
+      clientElsewhere: p('SELECT participant_id FROM responses WHERE client_id = ? AND participant_id <> ? LIMIT 1'),
+      insertResponse: p(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index,
+        stimulus_id, rt_ms, timed_out, events_json, blur_count, submitted_at)
+        VALUES (@participantId, @clientId, @pageIndex, @pageKind, @block, @trialIndex, @stimulusId, @rtMs, @timedOut,
+        @eventsJson, @blurCount, @now)`),
+      insertAnswer: p(`INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      progress: p(`UPDATE participants SET page_index = @pageIndex, page_started_at = @pageStartedAt,
+        deadline_at = @deadlineAt, attempts = @attempts, status = @status, ended_at = @endedAt, flagged = @flagged,
+        last_seen_at = @now WHERE id = @id AND page_index = @expect AND status = 'in-progress'`),
+      touch: p('UPDATE participants SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
+      insertEvent: p('INSERT INTO events (participant_id, type, page_index, data_json, at) VALUES (?, ?, ?, ?, ?)'),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`${this.path}: database schema version ${current} is newer than this program (${MIGRATIONS.length})`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  // ---- studies ----
+
+  registerStudy(input: { protocol: Protocol; version: string; file: string | null; stimuli: StimulusInput[] }): {
+    created: boolean;
+  } {
+    const { protocol, version, file, stimuli } = input;
+    return this.db.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM studies WHERE id = ? AND version = ?').get(protocol.id, version);
+      if (exists) {
+        // Stimuli of an existing version are only added when missing (e.g. prepared after first start); never changed.
+        this.insertStimuli(protocol.id, version, stimuli, true);
+        return { created: false };
+      }
+      this.db
+        .prepare('INSERT INTO studies (id, version, protocol_json, file, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(protocol.id, version, JSON.stringify(protocol), file, Date.now());
+      this.insertStimuli(protocol.id, version, stimuli, false);
+      return { created: true };
+    })();
+  }
+
+  private insertStimuli(studyId: string, version: string, stimuli: StimulusInput[], ignoreExisting: boolean): void {
+    const ins = this.db.prepare(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (study_id, version, stimulus_id, pool,
+      text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const s of stimuli) {
+      ins.run(
+        studyId,
+        version,
+        s.id,
+        s.pool,
+        s.text,
+        JSON.stringify(s.label),
+        s.label.source,
+        s.label.model ?? null,
+        s.label.model_size ?? null,
+        s.label.sampling ?? null,
+        s.length_words,
+        s.boundary ?? null,
+        s.sentences ? JSON.stringify(s.sentences) : null,
+        s.provenance === undefined ? null : JSON.stringify(s.provenance),
+      );
+    }
+  }
+
+  private protocolOf(studyId: string, version: string, json?: string): Protocol {
+    const key = `${studyId}\u0000${version}`;
+    let p = this.protocolCache.get(key);
+    if (!p) {
+      const text = json ?? (this.db.prepare('SELECT protocol_json FROM studies WHERE id = ? AND version = ?').get(studyId, version) as Row)?.protocol_json;
+      if (!text) throw new Error(`unknown study ${studyId} version ${version}`);
+      p = JSON.parse(text) as Protocol;
+      this.protocolCache.set(key, p);
+    }
+    return p;
+  }
+
+  private toStudy(r: Row): StudyVersionRecord {
+    return { studyId: r.id, version: r.version, protocol: this.protocolOf(r.id, r.version, r.protocol_json), file: r.file, createdAt: r.created_at };
+  }
+
+  studyVersion(studyId: string, version?: string): StudyVersionRecord | undefined {
+    const r = version
+      ? this.db.prepare('SELECT * FROM studies WHERE id = ? AND version = ?').get(studyId, version)
+      : this.db.prepare('SELECT * FROM studies WHERE id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(studyId);
+    return r ? this.toStudy(r as Row) : undefined;
+  }
+
+  studyVersions(studyId: string): StudyVersionRecord[] {
+    return (this.db.prepare('SELECT * FROM studies WHERE id = ? ORDER BY created_at, rowid').all(studyId) as Row[]).map((r) => this.toStudy(r));
+  }
+
+  studyIds(): string[] {
+    return (this.db.prepare('SELECT DISTINCT id FROM studies ORDER BY id').all() as Row[]).map((r) => r.id);
+  }
+
+  conditionCounts(studyId: string, now = Date.now(), version?: string): ConditionCount[] {
+    const study = this.studyVersion(studyId, version);
+    if (!study) return [];
+    return this.countsFor(study, now);
+  }
+
+  private countsFor(study: StudyVersionRecord, now: number): ConditionCount[] {
+    const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
+    const rows = this.db
+      .prepare(
+        `SELECT condition, status, (last_seen_at >= ?) AS fresh, COUNT(*) AS n FROM participants
+         WHERE study_id = ? AND version = ? GROUP BY condition, status, fresh`,
+      )
+      .all(now - ttlMs, study.studyId, study.version) as Row[];
+    return study.protocol.design.conditions.map((c) => {
+      const out: ConditionCount = { condition: c.id, target: c.target, completed: 0, active: 0, idle: 0, ended: 0 };
+      for (const r of rows) {
+        if (r.condition !== c.id) continue;
+        if (r.status === 'completed') out.completed += r.n;
+        else if (r.status === 'in-progress') {
+          if (r.fresh) out.active += r.n;
+          else out.idle += r.n;
+        } else out.ended += r.n;
+      }
+      return out;
+    });
+  }
+
+  studySummaries(now = Date.now()): StudySummary[] {
+    return this.studyIds().map((id) => {
+      const versions = this.studyVersions(id);
+      const latest = versions[versions.length - 1];
+      const conditions = this.countsFor(latest, now);
+      const participants = (this.db.prepare('SELECT COUNT(*) AS n FROM participants WHERE study_id = ?').get(id) as Row).n;
+      return {
+        studyId: id,
+        title: latest.protocol.title,
+        version: latest.version,
+        versions: versions.map((v) => v.version),
+        file: latest.file,
+        conditions,
+        participants,
+        full: conditions.every((c) => c.completed >= c.target),
+      };
+    });
+  }
+
+  stimuliOf(studyId: string, version: string): StoredStimulus[] {
+    const rows = this.db.prepare('SELECT * FROM stimuli WHERE study_id = ? AND version = ? ORDER BY rowid').all(studyId, version) as Row[];
+    return rows.map((r) => ({
+      studyId: r.study_id,
+      version: r.version,
+      id: r.stimulus_id,
+      pool: r.pool,
+      text: r.text,
+      label: JSON.parse(r.label_json),
+      length_words: r.length_words,
+      ...(r.boundary != null ? { boundary: r.boundary } : {}),
+      ...(r.sentences_json ? { sentences: JSON.parse(r.sentences_json) } : {}),
+      ...(r.provenance_json ? { provenance: JSON.parse(r.provenance_json) } : {}),
+    }));
+  }
+
+  // ---- participants ----
+
+  private toParticipant(r: Row | undefined): ParticipantRecord | undefined {
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      studyId: r.study_id,
+      version: r.version,
+      index: r.idx,
+      prolificPid: r.prolific_pid,
+      prolificStudyId: r.prolific_study_id,
+      prolificSessionId: r.prolific_session_id,
+      condition: r.condition,
+      seed: r.seed,
+      plan: JSON.parse(r.plan_json),
+      pageIndex: r.page_index,
+      pageStartedAt: r.page_started_at,
+      deadlineAt: r.deadline_at,
+      studyDeadlineAt: r.study_deadline_at,
+      attempts: r.attempts,
+      status: r.status as ParticipantStatus,
+      flagged: !!r.flagged,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      lastSeenAt: r.last_seen_at,
+      preview: this.path === ':memory:',
+    };
+  }
+
+  createParticipant(p: NewParticipant): { participant: ParticipantRecord } | { full: true } {
+    return this.db.transaction(() => {
+      if (p.prolificPid) {
+        const existing = this.participantByPid(p.studyId, p.prolificPid);
+        if (existing) return { participant: existing };
+      }
+      const study = this.studyVersion(p.studyId, p.version);
+      if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
+      const counts = this.countsFor(study, p.now);
+      const index = (this.db.prepare('SELECT COUNT(*) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as Row).n;
+      const choice = p.choose({ counts, index });
+      if ('full' in choice) return { full: true as const };
+      const id = randomUUID();
+      this.db
+        .prepare(
+          `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
+           condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
+           started_at, ended_at, last_seen_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, 'in-progress', 0, ?, NULL, ?)`,
+        )
+        .run(
+          id,
+          p.studyId,
+          p.version,
+          index,
+          p.tokenHash,
+          p.prolificPid,
+          p.prolificStudyId,
+          p.prolificSessionId,
+          choice.condition,
+          choice.seed,
+          JSON.stringify(choice.plan),
+          p.now,
+          choice.deadlineAt,
+          p.studyLimitMs == null ? null : p.now + p.studyLimitMs,
+          p.now,
+          p.now,
+        );
+      return { participant: this.participant(id)! };
+    })();
+  }
+
+  /** A resume by Prolific id hands out a fresh token; the old one stops working. */
+  rotateToken(participantId: string, tokenHash: string): void {
+    this.db.prepare('UPDATE participants SET token_hash = ? WHERE id = ?').run(tokenHash, participantId);
+  }
+
+  participantByToken(tokenHash: string): ParticipantRecord | undefined {
+    return this.toParticipant(this.st.participantByToken.get(tokenHash) as Row);
+  }
+
+  participantByPid(studyId: string, prolificPid: string): ParticipantRecord | undefined {
+    return this.toParticipant(this.st.participantByPid.get(studyId, prolificPid) as Row);
+  }
+
+  participant(id: string): ParticipantRecord | undefined {
+    return this.toParticipant(this.st.participantById.get(id) as Row);
+  }
+
+  touch(participantId: string, now: number): void {
+    this.st.touch.run(now, participantId, now);
+  }
+
+  touchMany(ids: string[], now: number): void {
+    if (ids.length === 0) return;
+    this.db.transaction(() => {
+      for (const id of ids) this.st.touch.run(now, id, now);
+    })();
+  }
+
+  overdue(now: number): ParticipantRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM participants WHERE status = 'in-progress'
+         AND ((deadline_at IS NOT NULL AND deadline_at <= ?) OR (study_deadline_at IS NOT NULL AND study_deadline_at <= ?))`,
+      )
+      .all(now, now) as Row[];
+    return rows.map((r) => this.toParticipant(r)!);
+  }
+
+  pendingDeadlines(): { id: string; deadlineAt: number }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, deadline_at, study_deadline_at FROM participants WHERE status = 'in-progress'
+         AND (deadline_at IS NOT NULL OR study_deadline_at IS NOT NULL)`,
+      )
+      .all() as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      deadlineAt: Math.min(r.deadline_at ?? Infinity, r.study_deadline_at ?? Infinity),
+    }));
+  }
+
+  // ---- responses ----
+
+  submit(s: SubmissionInput): SubmitResult {
+    return this.db.transaction((): SubmitResult => {
+      if (this.st.responseByClient.get(s.participantId, s.clientId)) return { kind: 'duplicate' };
+      const p = this.st.participantById.get(s.participantId) as Row | undefined;
+      if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
+      if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
+      const info = this.st.insertResponse.run({
+        participantId: s.participantId,
+        clientId: s.clientId,
+        pageIndex: s.pageIndex,
+        pageKind: s.pageKind,
+        block: s.block,
+        trialIndex: s.trialIndex,
+        stimulusId: s.stimulusId,
+        rtMs: s.rtMs,
+        timedOut: s.timedOut ? 1 : 0,
+        eventsJson: s.eventsJson,
+        blurCount: s.blurCount,
+        now: s.now,
+      });
+      for (const a of s.answers) {
+        this.st.insertAnswer.run(
+          info.lastInsertRowid,
+          a.questionId,
+          a.questionType,
+          a.valueJson,
+          a.valueNum,
+          a.valueText,
+          a.correct == null ? null : a.correct ? 1 : 0,
+        );
+      }
+      this.applyProgress(s.participantId, s.pageIndex, s.next, s.now);
+      return { kind: 'stored' };
+    })();
+  }
+
+  /** Whether a client id was already used by another participant (forged or replayed ids). */
+  clientIdUsedElsewhere(participantId: string, clientId: string): boolean {
+    return !!this.st.clientElsewhere.get(clientId, participantId);
+  }
+
+  private applyProgress(id: string, expect: number, next: Progress, now: number): boolean {
+    const r = this.st.progress.run({
+      id,
+      expect,
+      now,
+      pageIndex: next.pageIndex,
+      pageStartedAt: next.pageStartedAt,
+      deadlineAt: next.deadlineAt,
+      attempts: next.attempts,
+      status: next.status,
+      endedAt: next.endedAt,
+      flagged: next.flagged ? 1 : 0,
+    });
+    return r.changes === 1;
+  }
+
+  setProgress(participantId: string, expectPageIndex: number, next: Progress): boolean {
+    return this.applyProgress(participantId, expectPageIndex, next, Date.now());
+  }
+
+  countSubmissions(participantId: string, clientId?: string): number {
+    const r = clientId
+      ? this.db.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?').get(participantId, clientId)
+      : this.db.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ?').get(participantId);
+    return (r as Row).n;
+  }
+
+  logEvent(e: PageEventInput): void {
+    this.st.insertEvent.run(e.participantId, e.type, e.pageIndex, e.data === undefined ? null : JSON.stringify(e.data), e.at);
+  }
+
+  events(participantId: string): { type: string; pageIndex: number | null; data: unknown; at: number }[] {
+    return (this.db.prepare('SELECT * FROM events WHERE participant_id = ? ORDER BY id').all(participantId) as Row[]).map((r) => ({
+      type: r.type,
+      pageIndex: r.page_index,
+      data: r.data_json ? JSON.parse(r.data_json) : null,
+      at: r.at,
+    }));
+  }
+
+  liveParticipants(studyId: string, now = Date.now()): LiveParticipant[] {
+    const rows = this.db.prepare('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at').all(studyId) as Row[];
+    return rows.map((r) => {
+      const p = this.toParticipant(r)!;
+      const ttlMs = this.protocolOf(p.studyId, p.version).design.slot_ttl_minutes * 60_000;
+      const inProgress = p.status === 'in-progress';
+      return {
+        participantId: p.id,
+        condition: p.condition,
+        status: p.status,
+        state: inProgress && now - p.lastSeenAt > ttlMs ? 'abandoned' : p.status,
+        prolificPid: p.prolificPid,
+        pageIndex: p.pageIndex,
+        pagesTotal: p.plan.length,
+        pageKind: p.plan[p.pageIndex]?.kind ?? null,
+        pageStartedAt: p.pageStartedAt,
+        timeOnPageMs: inProgress ? Math.max(0, now - p.pageStartedAt) : 0,
+        lastSeenAt: p.lastSeenAt,
+        startedAt: p.startedAt,
+        endedAt: p.endedAt,
+        flagged: p.flagged,
+      };
+    });
+  }
+
+  *iterateResponses(studyId: string): IterableIterator<ResponseRow> {
+    const stmt = this.db.prepare(`
+      SELECT p.study_id, p.version AS study_version, p.id AS participant_id, p.condition,
+        r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
+        s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
+        a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.timed_out, r.blur_count, r.submitted_at, r.client_id
+      FROM responses r
+      JOIN participants p ON p.id = r.participant_id
+      JOIN answers a ON a.response_id = r.id
+      LEFT JOIN stimuli s ON s.study_id = p.study_id AND s.version = p.version AND s.stimulus_id = r.stimulus_id
+      WHERE p.study_id = ?
+      ORDER BY r.id, a.rowid`);
+    for (const r of stmt.iterate(studyId) as IterableIterator<Row>) {
+      yield {
+        study_id: r.study_id,
+        study_version: r.study_version,
+        participant_id: r.participant_id,
+        condition: r.condition,
+        page_index: r.page_index,
+        page_kind: r.page_kind,
+        block: r.block,
+        trial_index: r.trial_index,
+        question_id: r.question_id,
+        question_type: r.question_type,
+        stimulus_id: r.stimulus_id,
+        stimulus_pool: r.stimulus_pool ?? null,
+        stimulus_source: r.stimulus_source ?? null,
+        model: r.model ?? null,
+        model_size: r.model_size ?? null,
+        sampling: r.sampling ?? null,
+        length_words: r.length_words ?? null,
+        value_json: r.value_json,
+        value_num: r.value_num,
+        value_text: r.value_text,
+        correct: r.correct == null ? null : r.correct === 1,
+        rt_ms: r.rt_ms,
+        timed_out: r.timed_out === 1,
+        blur_count: r.blur_count,
+        submitted_at: iso(r.submitted_at)!,
+        client_id: r.client_id,
+      };
+    }
+  }
+
+  participants(studyId: string): ParticipantRow[] {
+    const rows = this.db.prepare('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at, idx').all(studyId) as Row[];
+    const now = Date.now();
+    return rows.map((r) => {
+      const ttlMs = this.protocolOf(r.study_id, r.version).design.slot_ttl_minutes * 60_000;
+      const status = r.status === 'in-progress' && now - r.last_seen_at > ttlMs ? 'abandoned' : r.status;
+      return {
+        study_id: r.study_id,
+        study_version: r.version,
+        participant_id: r.id,
+        condition: r.condition,
+        status,
+        prolific_pid: r.prolific_pid,
+        prolific_study_id: r.prolific_study_id,
+        prolific_session_id: r.prolific_session_id,
+        assignment_seed: r.seed,
+        started_at: iso(r.started_at)!,
+        ended_at: iso(r.ended_at),
+        pages_total: JSON.parse(r.plan_json).length,
+        page_index: r.page_index,
+      };
+    });
+  }
+
+  stimuli(studyId: string): StimulusRow[] {
+    // Stimuli of every version; a stimulus id shared by versions appears once (the newest text wins).
+    const rows = this.db
+      .prepare(
+        `SELECT s.* FROM stimuli s JOIN studies v ON v.id = s.study_id AND v.version = s.version
+         WHERE s.study_id = ? ORDER BY v.created_at, s.rowid`,
+      )
+      .all(studyId) as Row[];
+    const byId = new Map<string, StimulusRow>();
+    for (const r of rows) {
+      byId.set(r.stimulus_id, {
+        study_id: r.study_id,
+        stimulus_id: r.stimulus_id,
+        pool: r.pool,
+        source: r.source,
+        model: r.model,
+        model_size: r.model_size,
+        sampling: r.sampling,
+        length_words: r.length_words,
+        text: r.text,
+        provenance_json: r.provenance_json,
+      });
+    }
+    return [...byId.values()];
+  }
+
+  putDetectorScores(rows: DetectorScoreRow[]): number {
+    const ins = this.db.prepare(`INSERT OR REPLACE INTO detector_scores (study_id, stimulus_id, detector, model_hash, metric, value, scored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const r of rows) n += ins.run(r.study_id, r.stimulus_id, r.detector, r.model_hash, r.metric, r.value, r.scored_at).changes;
+      return n;
+    })();
+  }
+
+  detectorScores(studyId: string): DetectorScoreRow[] {
+    return this.db
+      .prepare('SELECT * FROM detector_scores WHERE study_id = ? ORDER BY stimulus_id, detector, metric')
+      .all(studyId) as DetectorScoreRow[];
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
