@@ -289,8 +289,7 @@ export class Engine extends EventEmitter {
     if (stim) {
       view.stimulus = { id: stim.id, text: stim.text };
       if (stim.sentences) view.stimulus.sentences = stim.sentences;
-      const gltr = (stim.provenance as { gltr?: { token: string; rank: number }[] } | undefined)?.gltr;
-      if (page.gltr && Array.isArray(gltr)) view.stimulus.gltr = gltr;
+      if (page.gltr && stim.gltr) view.stimulus.gltr = stim.gltr;
     }
     const fb = this.feedback.get(p.id);
     if (fb) view.feedback = fb;

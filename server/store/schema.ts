@@ -115,4 +115,8 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (study_id, stimulus_id, detector, model_hash, metric)
   );
   `,
+  /* 2: what server/stimuli adds to a stimulus */ `
+  ALTER TABLE stimuli ADD COLUMN prompt TEXT;
+  ALTER TABLE stimuli ADD COLUMN gltr_json TEXT;
+  `,
 ];

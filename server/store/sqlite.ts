@@ -109,8 +109,8 @@ export class SqliteStore implements Store {
 
   private insertStimuli(studyId: string, version: string, stimuli: StimulusInput[], ignoreExisting: boolean): void {
     const ins = this.db.prepare(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (study_id, version, stimulus_id, pool,
-      text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const s of stimuli) {
       ins.run(
         studyId,
@@ -127,6 +127,8 @@ export class SqliteStore implements Store {
         s.boundary ?? null,
         s.sentences ? JSON.stringify(s.sentences) : null,
         s.provenance === undefined ? null : JSON.stringify(s.provenance),
+        s.prompt ?? null,
+        s.gltr ? JSON.stringify(s.gltr) : null,
       );
     }
   }
@@ -222,6 +224,8 @@ export class SqliteStore implements Store {
       ...(r.boundary != null ? { boundary: r.boundary } : {}),
       ...(r.sentences_json ? { sentences: JSON.parse(r.sentences_json) } : {}),
       ...(r.provenance_json ? { provenance: JSON.parse(r.provenance_json) } : {}),
+      ...(r.prompt != null ? { prompt: r.prompt } : {}),
+      ...(r.gltr_json ? { gltr: JSON.parse(r.gltr_json) } : {}),
     }));
   }
 
@@ -544,6 +548,8 @@ export class SqliteStore implements Store {
         length_words: r.length_words,
         text: r.text,
         provenance_json: r.provenance_json,
+        boundary: r.boundary,
+        sentence_count: r.sentences_json ? (JSON.parse(r.sentences_json) as unknown[]).length : null,
       });
     }
     return [...byId.values()];

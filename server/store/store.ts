@@ -63,6 +63,10 @@ export interface StimulusInput {
   length_words: number;
   boundary?: number;
   sentences?: string[];
+  /** Generated stimuli: the prompt the model continued. */
+  prompt?: string;
+  /** Per-token ranks for the GLTR overlay. */
+  gltr?: { token: string; rank: number }[];
   provenance?: unknown;
 }
 

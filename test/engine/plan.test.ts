@@ -1,0 +1,89 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { buildPlan, latinSquareRow } from '../../server/engine/plan.ts';
+import { FIXTURES, loadDef, miniProtocol, tempDir, writeStudy } from './helpers.ts';
+
+describe('plan', async () => {
+  const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+  const base = { protocol: def.protocol, stimuli: def.stimuli };
+
+  test('the same seed gives the same plan; other seeds give other orders', () => {
+    const a = buildPlan({ ...base, condition: 'mixed', seed: 11, participantIndex: 3 });
+    const b = buildPlan({ ...base, condition: 'mixed', seed: 11, participantIndex: 3 });
+    assert.deepEqual(a, b);
+    const orders = new Set<string>();
+    for (let seed = 0; seed < 30; seed++) {
+      const p = buildPlan({ ...base, condition: 'mixed', seed, participantIndex: 0 });
+      orders.add(p.filter((x) => x.kind === 'trial').map((x) => x.stimulusId).join(','));
+    }
+    assert.ok(orders.size > 10, `only ${orders.size} distinct trial orders over 30 seeds`);
+  });
+
+  test('page sequence follows the phases, with the attention check after 2 trials', () => {
+    const p = buildPlan({ ...base, condition: 'small', seed: 5, participantIndex: 0 });
+    assert.deepEqual(
+      p.map((x) => x.kind),
+      ['consent', 'instructions', 'comprehension', 'trial', 'trial', 'attention', 'trial', 'trial', 'questionnaire', 'debrief'],
+    );
+    assert.deepEqual(p.filter((x) => x.kind === 'trial').map((x) => x.trialIndex), [0, 1, 2, 3]);
+    assert.ok(p.filter((x) => x.kind === 'trial').every((x) => x.timeLimitMs === 30_000));
+  });
+
+  test('sample 4 of 8 balanced by source: two human and two machine for every seed, from the condition pools', () => {
+    const pool = new Map(def.stimuli.map((s) => [s.id, s]));
+    for (const condition of ['small', 'large', 'mixed']) {
+      for (let seed = 0; seed < 50; seed++) {
+        const trials = buildPlan({ ...base, condition, seed, participantIndex: seed }).filter((x) => x.kind === 'trial');
+        const stims = trials.map((t) => pool.get(t.stimulusId!)!);
+        assert.equal(stims.length, 4);
+        assert.equal(new Set(stims.map((s) => s.id)).size, 4, 'no stimulus twice');
+        assert.equal(stims.filter((s) => s.label.source === 'human').length, 2, `seed ${seed} ${condition}`);
+        const allowed = condition === 'small' ? ['human', 'm_small'] : condition === 'large' ? ['human', 'm_large'] : ['human', 'm_small', 'm_large'];
+        assert.ok(stims.every((s) => allowed.includes(s.pool)), `${condition}: ${stims.map((s) => s.pool)}`);
+      }
+    }
+  });
+
+  test('Latin square rows: each item once per row and per position; even n: each ordered pair adjacent once', () => {
+    for (const n of [2, 3, 4, 5, 6]) {
+      const rows = Array.from({ length: n % 2 === 0 ? n : 2 * n }, (_, r) => latinSquareRow(n, r));
+      for (const row of rows) assert.deepEqual([...row].sort((a, b) => a - b), [...Array(n).keys()]);
+      for (let pos = 0; pos < n; pos++) {
+        const counts = new Map<number, number>();
+        for (const row of rows) counts.set(row[pos], (counts.get(row[pos]) ?? 0) + 1);
+        assert.equal(counts.size, n, `n=${n} position ${pos}`);
+        assert.ok([...counts.values()].every((c) => c === rows.length / n));
+      }
+      if (n % 2 === 0) {
+        const pairs = new Set<string>();
+        for (const row of rows) for (let i = 0; i + 1 < n; i++) pairs.add(`${row[i]}>${row[i + 1]}`);
+        assert.equal(pairs.size, n * (n - 1), `n=${n}: every ordered pair once`);
+      }
+      assert.deepEqual(latinSquareRow(n, n % 2 === 0 ? n : 2 * n), rows[0], 'rows repeat with the period');
+    }
+  });
+
+  test('latin_square block order goes by participant index', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const p = miniProtocol();
+      p.pools.human.items = p.pools.human.items.slice(0, 4);
+      const trials = p.phases.find((x: any) => x.kind === 'trials');
+      trials.blocks[0] = { ...trials.blocks[0], pools: ['human'], order: 'latin_square' };
+      delete trials.blocks[0].sample;
+      delete trials.blocks[0].balance;
+      const d = await loadDef(writeStudy(dir, p));
+      const order = (i: number) =>
+        buildPlan({ protocol: d.protocol, stimuli: d.stimuli, condition: 'small', seed: 99, participantIndex: i })
+          .filter((x) => x.kind === 'trial')
+          .map((x) => x.stimulusId);
+      const ids = d.stimuli.filter((s) => s.pool === 'human').map((s) => s.id);
+      for (let i = 0; i < 8; i++) assert.deepEqual(order(i), latinSquareRow(4, i).map((k) => ids[k]));
+      assert.deepEqual(order(0), order(4));
+      assert.notDeepEqual(order(0), order(1));
+    } finally {
+      cleanup();
+    }
+  });
+});
