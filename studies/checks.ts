@@ -149,11 +149,15 @@ function checkTrials(
       else blockIds.set(block.id, bi);
     }
     checkQuestions(block.questions, [...bp, 'questions'], problem);
+    const conditionIds = new Set(protocol.design.conditions.map((c) => c.id));
+    block.conditions?.forEach((c, k) => {
+      if (!conditionIds.has(c)) problem([...bp, 'conditions', k], `no condition '${c}' (conditions: ${[...conditionIds].join(', ')})`);
+    });
 
     let poolsOk = true;
     block.pools.forEach((p, k) => {
       if (p === '$condition') {
-        const empty = protocol.design.conditions.filter((c) => c.pools.length === 0).map((c) => c.id);
+        const empty = protocol.design.conditions.filter((c) => !block.conditions || block.conditions.includes(c.id)).filter((c) => c.pools.length === 0).map((c) => c.id);
         if (empty.length > 0) {
           problem([...bp, 'pools', k], `'$condition' needs pools in every condition; ${empty.map((e) => `'${e}'`).join(', ')} list${empty.length === 1 ? 's' : ''} none`);
           poolsOk = false;
@@ -167,7 +171,8 @@ function checkTrials(
 
     // The design must be feasible in every condition the block can meet.
     const usesCondition = block.pools.includes('$condition');
-    const conditions = usesCondition ? protocol.design.conditions : [protocol.design.conditions[0]];
+    const meets = protocol.design.conditions.filter((c) => !block.conditions || block.conditions.includes(c.id));
+    const conditions = usesCondition ? meets : meets.slice(0, 1);
     for (const c of conditions) {
       const ids = blockPools(block.pools, c.pools).filter((p) => poolIds.has(p));
       const where = usesCondition ? ` in condition '${c.id}'` : '';
@@ -232,4 +237,37 @@ function checkBalance(
   if (short.length > 0) {
     problem(path, `cannot balance by '${by}'${where}: ${n / k} of each value are needed, but ${short.map(([v, c]) => `${v} has ${c}`).join(', ')}`);
   }
+}
+
+/**
+ * When the schema already failed, the typed cross-checks cannot run; this still
+ * checks every question that has a type (unknown types, bad parameters), so one
+ * validate run reports those too.
+ */
+export function crossCheckQuestionsLoosely(raw: unknown): RawProblem[] {
+  const out: RawProblem[] = [];
+  const problem = (path: PathSegment[], message: string) => out.push({ path, message });
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const eachQuestion = (list: unknown, base: PathSegment[]) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((q, i) => {
+      if (isObj(q) && typeof q.type === 'string') checkQuestion(q as Question, [...base, i], problem);
+    });
+  };
+  const phases = isObj(raw) ? raw.phases : undefined;
+  if (!Array.isArray(phases)) return out;
+  phases.forEach((phase, pi) => {
+    if (!isObj(phase)) return;
+    const base: PathSegment[] = ['phases', pi];
+    eachQuestion(phase.questions, [...base, 'questions']);
+    if (Array.isArray(phase.blocks)) phase.blocks.forEach((b, bi) => isObj(b) && eachQuestion(b.questions, [...base, 'blocks', bi, 'questions']));
+    if (Array.isArray(phase.attention_checks)) {
+      phase.attention_checks.forEach((c, ci) => {
+        if (isObj(c) && isObj(c.question) && typeof c.question.type === 'string') {
+          checkQuestion(c.question as Question, [...base, 'attention_checks', ci, 'question'], problem);
+        }
+      });
+    }
+  });
+  return out;
 }

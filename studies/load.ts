@@ -10,7 +10,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ProtocolSchema, type Protocol } from './protocol.ts';
-import { crossCheck } from './checks.ts';
+import { crossCheck, crossCheckQuestionsLoosely } from './checks.ts';
 import { flattenIssues, formatPath, type PathSegment, type RawProblem } from './issues.ts';
 
 export { flattenIssues, formatPath, type PathSegment, type RawProblem };
@@ -110,7 +110,7 @@ export function checkProtocolText(text: string, file: string): CheckResult {
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const parsed = ProtocolSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const problems = flattenIssues(parsed.error.issues).map((i) => place(i.path, i.message));
+    const problems = [...flattenIssues(parsed.error.issues), ...crossCheckQuestionsLoosely(raw)].map((i) => place(i.path, i.message));
     // The id must match the file name even when the rest is broken: it is the commonest copy-paste slip.
     const idProblem = idMatchesFile(raw, file);
     if (idProblem) problems.push(place(idProblem.path, idProblem.message));

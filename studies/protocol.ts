@@ -74,6 +74,8 @@ const CorpusPool = z
     n: z.number().int().min(1),
     min_words: z.number().int().min(1).default(60),
     max_words: z.number().int().min(1).default(200),
+    /** Only passages of at least this many sentences (RoFT prompts cut whole sentences off them). */
+    min_sentences: z.number().int().min(1).optional(),
     seed: z.number().int().default(1),
     label: LabelSchema.default({ source: 'human' }),
   })
@@ -160,6 +162,8 @@ export const BlockSchema = z
     min_read_s: z.number().min(0).optional(),
     /** Show the GLTR token-rank overlay on the stimulus. */
     gltr_overlay: z.boolean().default(false),
+    /** Only participants in these conditions get this block (absent: everyone), e.g. the overlay arm of gltr-assist. */
+    conditions: z.array(id).min(1).optional(),
   })
   .strict();
 export type Block = z.infer<typeof BlockSchema>;

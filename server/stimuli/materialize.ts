@@ -48,9 +48,11 @@ export function materializeSourcePool(loaded: LoadedStudy, poolId: string, opts:
         stimulus(poolId, i, item.text, { ...(pool.label ?? {}), ...(item.label ?? {}) } as Label, { provenance: { item_id: item.id } }),
       );
     case 'corpus': {
-      const all = passages(pool.min_words, pool.max_words);
+      const all = passages(pool.min_words, pool.max_words).filter((p) => p.sentences.length >= (pool.min_sentences ?? 1));
       if (all.length < pool.n) {
-        throw new StimulusError(`pool '${poolId}': the ${pool.corpus} corpus has ${all.length} passages of ${pool.min_words}–${pool.max_words} words, n = ${pool.n}`);
+        throw new StimulusError(
+          `pool '${poolId}': the ${pool.corpus} corpus has ${all.length} passages of ${pool.min_words}–${pool.max_words} words${pool.min_sentences ? ` and ≥ ${pool.min_sentences} sentences` : ''}, n = ${pool.n}`,
+        );
       }
       const picked = sample(all, pool.n, createRng(deriveSeed(pool.seed, `corpus:${pool.corpus}`)));
       const label = poolLabel(pool)!;
@@ -131,7 +133,7 @@ function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, 
     const continuation = r.continuation ?? r.text;
     const provenance = { ...(r.provenance ?? {}), record_id: r.id, prompt_id: prompts[i].prompt_id };
     const gltr =
-      Array.isArray(r.tokens) && Array.isArray(r.ranks) && r.tokens.length === r.ranks.length
+      Array.isArray(r.tokens) && Array.isArray(r.ranks) && r.tokens.length > 0 && r.tokens.length === r.ranks.length
         ? r.tokens.map((token, k) => ({ token, rank: r.ranks![k] }))
         : undefined;
     if (!pool.include_prompt) return stimulus(poolId, i, continuation.trim(), label, { prompt: r.prompt, provenance, ...(gltr ? { gltr } : {}) });
