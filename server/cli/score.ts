@@ -1,4 +1,146 @@
-// Placeholder until its owner lands the command.
+// `credence score STUDY` stores detector scores for every stimulus of a study
+// (resumable); `credence detect --model DIR (--text T | --file F)` prints the
+// scores of one text as JSON.
+import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { loadStudy, ProtocolError } from '../../studies/load.ts';
+import { materializePools } from '../stimuli/index.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.ts';
+import { detectText } from '../detectors/detect-text.ts';
+import { decodeUtf8, DetectorInputError } from '../detectors/text-input.ts';
 
-export function registerScore(_program: Command): void {}
+interface ScoreOptions {
+  detectors: string;
+  scorer?: string;
+  detector?: string;
+  tfidfModel?: string;
+  db: string;
+  dataDir: string;
+  studiesDir?: string;
+  maxTokens?: string;
+  force?: boolean;
+}
+
+interface DetectOptions {
+  model: string;
+  text?: string;
+  file?: string;
+  tokens?: boolean;
+  maxTokens?: string;
+}
+
+function exitWith(err: unknown): void {
+  if (err instanceof ProtocolError) console.error(err.format());
+  else console.error(`error: ${(err as Error).message}`);
+  process.exitCode = err instanceof DetectorInputError || err instanceof ProtocolError ? 2 : 1;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new DetectorInputError(`${flag}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Warn when a directory holds one of the random-weight stand-ins: its scores mean nothing about real text. */
+function warnIfRandom(dir: string): void {
+  try {
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const marker = JSON.stringify(cfg.credence ?? cfg.credence_build ?? '');
+    if (/random/i.test(marker)) console.error(`note: ${dir} has random weights (a test stand-in); its scores say nothing about real text`);
+  } catch {
+    // The loader reports unreadable configs with the file name.
+  }
+}
+
+export function registerScore(program: Command): void {
+  program
+    .command('score')
+    .description('Score every stimulus of a study with detectors and store the scores (skips stimuli already scored by the same model)')
+    .argument('<study>', 'study id or protocol file')
+    .option('--detectors <list>', `comma-separated: ${DETECTORS.join(', ')}`, DETECTORS.join(','))
+    .option('--scorer <dir>', 'GPT-2 model directory for zero-shot scores (default $CREDENCE_SCORER or models/gpt2)')
+    .option('--detector <dir>', 'RoBERTa detector directory (default $CREDENCE_DETECTOR or models/tiny-roberta)')
+    .option('--tfidf-model <file>', 'trained TF-IDF model JSON (default: k-fold cross-fitting on the study stimuli)')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .option('--data-dir <dir>', 'where prepared stimuli live', 'data')
+    .option('--studies-dir <dir>', 'where study protocols live')
+    .option('--max-tokens <n>', 'zero-shot: score at most this many tokens per text (default 4096)')
+    .option('--force', 're-score stimuli that already have scores')
+    .action(async (studyArg: string, o: ScoreOptions) => {
+      let store;
+      try {
+        const detectors = parseDetectors(o.detectors);
+        const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
+        const loaded = loadStudy(studyArg, o.studiesDir ? { studiesDir: o.studiesDir } : {});
+        const stimuli = materializePools(loaded, { dataDir: o.dataDir });
+        const detectorDir = o.detector ?? process.env.CREDENCE_DETECTOR ?? 'models/tiny-roberta';
+        const scorerDir = o.scorer ?? process.env.CREDENCE_SCORER ?? 'models/gpt2';
+        if (detectors.includes('roberta')) {
+          if (!existsSync(detectorDir)) throw new Error(`roberta: detector directory ${detectorDir} does not exist (give --detector DIR, or build one: credence models build-tiny --shape tiny-roberta)`);
+          warnIfRandom(detectorDir);
+        }
+        if (detectors.includes('zero-shot')) {
+          if (!existsSync(scorerDir)) throw new Error(`zero-shot: scoring model directory ${scorerDir} does not exist (give --scorer DIR)`);
+          warnIfRandom(scorerDir);
+        }
+        store = openSqliteStore({ path: o.db });
+        const studyId = loaded.protocol.id;
+        const summary = await scoreStudy({
+          studyId,
+          stimuli: stimuli.map((s) => ({ id: s.id, text: s.text, source: s.label.source })),
+          store,
+          detectors,
+          detectorDir,
+          scorerDir,
+          tfidfModelFile: o.tfidfModel,
+          zeroShot: maxTokens ? { maxTokens } : {},
+          force: o.force,
+          onProgress: (d, done, total) => {
+            if (process.stderr.isTTY) process.stderr.write(`\r${d}: ${done}/${total}   `);
+          },
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        console.log(`${studyId}: ${stimuli.length} stimuli  (database ${o.db})`);
+        for (const [d, s] of Object.entries(summary)) {
+          console.log(`  ${d.padEnd(9)} model ${s.modelHash.slice(0, 16)}  scored ${s.scored}  skipped ${s.skipped} (already scored)  rows ${s.rows}`);
+        }
+      } catch (err) {
+        exitWith(err);
+      } finally {
+        store?.close();
+      }
+    });
+
+  program
+    .command('detect')
+    .description('Print the scores of one text as JSON (roberta model dir → classifier, gpt2 model dir → zero-shot statistics)')
+    .requiredOption('--model <dir>', 'model directory (config.json model_type roberta or gpt2)')
+    .option('--text <text>', 'the text')
+    .option('--file <file>', 'a UTF-8 file holding the text')
+    .option('--tokens', 'zero-shot: include per-token {token, rank, logprob} (GLTR overlay)')
+    .option('--max-tokens <n>', 'zero-shot: score at most this many tokens (default 4096)')
+    .action(async (o: DetectOptions) => {
+      try {
+        if ((o.text === undefined) === (o.file === undefined)) throw new DetectorInputError('give exactly one of --text T or --file F');
+        let text: string;
+        if (o.file !== undefined) {
+          let bytes: Buffer;
+          try {
+            bytes = readFileSync(o.file);
+          } catch (err) {
+            throw new DetectorInputError(`${o.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+          }
+          text = decodeUtf8(bytes, o.file);
+        } else text = o.text!;
+        const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
+        const result = await detectText(o.model, text, { keepTokens: o.tokens, ...(maxTokens ? { maxTokens } : {}) });
+        console.log(JSON.stringify(result, null, 2));
+      } catch (err) {
+        exitWith(err);
+      }
+    });
+}
