@@ -3,11 +3,11 @@
 // so nothing here is a plain module global.
 import type { AppContext } from '../http/context.ts';
 import { openAuthDb, type AuthDb } from './auth-db.ts';
-import { LoginRateLimiter } from './rate-limit.ts';
+import { LoginLimits } from './rate-limit.ts';
 
 export interface AuthState {
   db: AuthDb;
-  limiter: LoginRateLimiter;
+  limits: LoginLimits;
 }
 
 const states = new Map<AuthContext, AuthState>();
@@ -20,7 +20,7 @@ export function authFor(ctx: AuthContext): AuthState {
   const key = ctx;
   let state = states.get(key);
   if (state && state.db.open) return state;
-  state = { db: openAuthDb(ctx.dbPath), limiter: new LoginRateLimiter() };
+  state = { db: openAuthDb(ctx.dbPath), limits: new LoginLimits() };
   states.set(key, state);
   const opened = state;
   const release = () => {

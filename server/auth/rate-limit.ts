@@ -8,11 +8,14 @@ export interface RateLimitOptions {
   windowMs: number;
 }
 
-export const DEFAULT_LOGIN_LIMIT: RateLimitOptions = { maxFailures: 8, windowMs: 15 * 60 * 1000 };
+/** Per username: guessing one account's password is slow from anywhere. */
+export const USERNAME_LIMIT: RateLimitOptions = { maxFailures: 8, windowMs: 15 * 60 * 1000 };
+/** Per address: higher, since a lab's researchers may share one NAT address. */
+export const ADDRESS_LIMIT: RateLimitOptions = { maxFailures: 30, windowMs: 15 * 60 * 1000 };
 
 export class LoginRateLimiter {
   private failures = new Map<string, number[]>();
-  constructor(private readonly options: RateLimitOptions = DEFAULT_LOGIN_LIMIT) {}
+  constructor(private readonly options: RateLimitOptions = USERNAME_LIMIT) {}
 
   private recent(key: string, now: number): number[] {
     const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.options.windowMs);
@@ -46,8 +49,31 @@ export class LoginRateLimiter {
     }
   }
 
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+/** The two limits a login passes: per client address and per username. */
+export class LoginLimits {
+  readonly byAddress: LoginRateLimiter;
+  readonly byUsername: LoginRateLimiter;
+  constructor(address: RateLimitOptions = ADDRESS_LIMIT, username: RateLimitOptions = USERNAME_LIMIT) {
+    this.byAddress = new LoginRateLimiter(address);
+    this.byUsername = new LoginRateLimiter(username);
+  }
+
+  retryAfterMs(address: string, username: string, now = Date.now()): number {
+    return Math.max(this.byAddress.retryAfterMs([address], now), this.byUsername.retryAfterMs([username.toLowerCase()], now));
+  }
+
+  recordFailure(address: string, username: string, now = Date.now()): void {
+    this.byAddress.recordFailure([address], now);
+    this.byUsername.recordFailure([username.toLowerCase()], now);
+  }
+
   /** A successful login clears that username's failures (not the address's). */
-  recordSuccess(usernameKey: string): void {
-    this.failures.delete(usernameKey);
+  recordSuccess(username: string): void {
+    this.byUsername.forget(username.toLowerCase());
   }
 }

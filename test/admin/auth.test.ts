@@ -20,7 +20,7 @@ import {
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
 } from '../../server/auth/sessions.ts';
-import { LoginRateLimiter } from '../../server/auth/rate-limit.ts';
+import { LoginLimits, LoginRateLimiter } from '../../server/auth/rate-limit.ts';
 import { isSameOrigin } from '../../server/auth/origin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'credence-auth-'));
@@ -134,8 +134,21 @@ describe('rate limiting, cookies, origins', () => {
     assert.equal(rl.retryAfterMs(['ip:2', 'user:ann'], 2000), 59_000, 'the username is locked from any address');
     assert.equal(rl.retryAfterMs(['ip:2', 'user:bob'], 2000), 0);
     assert.equal(rl.retryAfterMs(keys, 61_001), 0, 'the oldest failure has left the window');
-    rl.recordSuccess('user:ann');
+    rl.forget('user:ann');
     assert.equal(rl.retryAfterMs(['ip:9', 'user:ann'], 2000), 0);
+  });
+
+  test('login limits: per username and, higher, per address; success forgives the username only', () => {
+    const limits = new LoginLimits({ maxFailures: 5, windowMs: 60_000 }, { maxFailures: 2, windowMs: 60_000 });
+    limits.recordFailure('10.0.0.1', 'Ann', 0);
+    limits.recordFailure('10.0.0.2', 'ann', 1);
+    assert.ok(limits.retryAfterMs('10.0.0.3', 'ANN', 2) > 0, 'usernames compare case-insensitively');
+    assert.equal(limits.retryAfterMs('10.0.0.3', 'bob', 2), 0);
+    limits.recordSuccess('ann');
+    assert.equal(limits.retryAfterMs('10.0.0.3', 'ann', 2), 0);
+    for (const u of ['c', 'd', 'e', 'f', 'g']) limits.recordFailure('10.0.0.9', u, 3);
+    assert.ok(limits.retryAfterMs('10.0.0.9', 'zed', 4) > 0, 'the address is locked for every username');
+    assert.equal(limits.retryAfterMs('10.0.0.8', 'zed', 4), 0);
   });
 
   test('cookieValue and isSameOrigin', () => {

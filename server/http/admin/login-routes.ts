@@ -51,16 +51,16 @@ async function attemptLogin(auth: AuthState, req: Request, body: unknown): Promi
     return { ok: false, status: 400, error: issue.message, field: issue.path.join('.') };
   }
   const { username, password } = parsed.data;
-  const keys = [`ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`, `user:${username.toLowerCase()}`];
-  const wait = auth.limiter.retryAfterMs(keys);
+  const address = req.ip ?? req.socket.remoteAddress ?? '?';
+  const wait = auth.limits.retryAfterMs(address, username);
   if (wait > 0) {
     return { ok: false, status: 429, error: 'too many failed logins; try again later', retryAfterS: Math.ceil(wait / 1000) };
   }
   if (!(await checkPassword(auth.db, username, password))) {
-    auth.limiter.recordFailure(keys);
+    auth.limits.recordFailure(address, username);
     return { ok: false, status: 401, error: 'wrong username or password' };
   }
-  auth.limiter.recordSuccess(keys[1]);
+  auth.limits.recordSuccess(username);
   // A fresh id on every login: a cookie planted before login never becomes a session.
   const previous = sessionFromRequest(auth.db, req);
   if (previous) deleteSession(auth.db, previous.id);

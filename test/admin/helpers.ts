@@ -1,0 +1,71 @@
+// Shared by the researcher-area tests: a real server on 127.0.0.1 with a temp
+// database and the admin-demo study, and a researcher logged in over real HTTP.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer } from '../../server/http/server.ts';
+import { ensureAdminAccount } from '../../server/auth/index.ts';
+
+export const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'admin-demo.yaml');
+export const STUDY = 'admin-demo';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  password: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'credence-admin-'));
+  const studiesDir = join(dir, 'studies');
+  mkdirSync(studiesDir);
+  copyFileSync(FIXTURE, join(studiesDir, 'admin-demo.yaml'));
+  const server = await startServer({ port: 0, dbPath: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: () => {} });
+  const { password } = await ensureAdminAccount(server.ctx, {});
+  if (!password) throw new Error('a fresh database should yield a generated password');
+  return {
+    server,
+    url: server.url,
+    password,
+    dir,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Researcher {
+  cookie: string;
+  csrf: string;
+}
+
+/** The Set-Cookie header's `name=value` part for the session cookie. */
+export function sessionCookieOf(res: Response): string | undefined {
+  const all = res.headers.getSetCookie();
+  const c = all.find((h) => h.startsWith('credence_admin='));
+  return c?.split(';')[0];
+}
+
+export async function login(url: string, username: string, password: string): Promise<Researcher> {
+  const res = await fetch(`${url}/api/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { csrfToken: string };
+  const cookie = sessionCookieOf(res);
+  if (!cookie) throw new Error('login set no session cookie');
+  return { cookie, csrf: body.csrfToken };
+}
+
+export function asResearcher(r: Researcher, init: RequestInit = {}, csrf = true): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set('cookie', r.cookie);
+  if (csrf) headers.set('x-csrf-token', r.csrf);
+  return { ...init, headers, redirect: 'manual' };
+}
