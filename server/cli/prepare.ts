@@ -1,4 +1,46 @@
-// Placeholder until its owner lands the command.
+// `credence prepare STUDY`: generate the study's machine-written stimuli,
+// resumably (see server/lm/prepare.ts).
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { ProtocolError } from '../../studies/load.ts';
+import { prepareStudy } from '../lm/prepare.ts';
 
-export function registerPrepare(_program: Command): void {}
+export function registerPrepare(program: Command): void {
+  program
+    .command('prepare')
+    .description("Fill the study's generated pools with samples from the GPT-2 models (resumable)")
+    .argument('<study>', 'study id or protocol file')
+    .option('--db <file>', 'database file; stimuli go to <its folder>/stimuli/', 'data/credence.db')
+    .option('--models <dir>', 'models directory', 'models')
+    .option('--substitute-tiny', 'use the tiny models in place of GPT-2 sizes that are not installed')
+    .option('--force', 'regenerate pools whose samples came from a different pool spec')
+    .option('--batch <b>', 'samples per forward pass', '8')
+    .action(async (study: string, o: { db: string; models: string; substituteTiny?: boolean; force?: boolean; batch: string }) => {
+      const bars = new cliProgress.MultiBar({ format: '{name} [{bar}] {value}/{total} samples | {tokens} tokens', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      const current = new Map<string, cliProgress.SingleBar>();
+      const t0 = Date.now();
+      try {
+        const batch = Number(o.batch);
+        if (!Number.isInteger(batch) || batch < 1) throw Object.assign(new Error(`--batch must be a positive integer, got "${o.batch}"`), { exit: 2 });
+        const res = await prepareStudy(study, {
+          dataDir: dirname(o.db), modelsDir: o.models, substituteTiny: o.substituteTiny, force: o.force, batchSize: batch,
+          onProgress: ({ pool, done, total, tokens }) => {
+            let b = current.get(pool);
+            if (!b) { b = bars.create(total, done, { name: pool, tokens }); current.set(pool, b); }
+            b.update(done, { tokens });
+          },
+        });
+        bars.stop();
+        for (const r of res) {
+          console.log(`${r.pool}: ${r.existing} existing, ${r.generated} generated with ${r.model}${r.standsInFor ? ` (standing in for ${r.standsInFor})` : ''} → ${r.file}`);
+        }
+        console.error(`prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        bars.stop();
+        if (err instanceof ProtocolError) { console.error(err.format()); process.exitCode = 2; return; }
+        console.error(`error: ${(err as Error).message}`);
+        process.exitCode = (err as { exit?: number }).exit ?? 1;
+      }
+    });
+}

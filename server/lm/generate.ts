@@ -5,7 +5,7 @@
 import { SOFTWARE } from '../cli/version.ts';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from './decoder.ts';
-import { checkSampling, chooseToken, endsSentence, logSumExp, rankOf, type SamplingParams } from './sampling.ts';
+import { checkSampling, chooseToken, endsSentence, scoreToken, type SamplingParams } from './sampling.ts';
 
 export interface GenerationItem {
   /** Stable index of the sample within its run: its random stream is derived from (run seed, index). */
@@ -98,11 +98,11 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
       const row = res.logits.subarray((b * seqLen + seqLen - 1) * V, (b * seqLen + seqLen) * V);
       const banned = r.tokens.length < p.minNewTokens ? eos : -1;
       const tok = chooseToken(row, p, r.rng, banned);
-      const { lse } = logSumExp(row);
       if (tok === eos && p.stopAtEos) { r.finish = 'eos'; return; }
+      const { logprob, rank } = scoreToken(row, tok);
       r.tokens.push(tok);
-      r.logprobs.push(row[tok] - lse);
-      r.ranks.push(rankOf(row, tok));
+      r.logprobs.push(logprob);
+      r.ranks.push(rank);
       if (r.tokens.length >= p.maxNewTokens) r.finish = 'length';
       else if (p.stopAtSentenceEnd && r.tokens.length >= p.minNewTokens && endsSentence(decoder.tokenizer.decode([tok]))) r.finish = 'sentence';
       else if (r.promptTokens.length + r.tokens.length >= decoder.config.nPositions) r.finish = 'context';

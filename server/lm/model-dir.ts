@@ -129,7 +129,7 @@ function pickOnnx(onnxDir: string, dtype: Dtype | undefined, modelFileName: stri
 }
 
 /** External data locations referenced anywhere in the graph (including If branches), with the bytes each must hold. */
-function externalDataNeeds(bytes: Uint8Array, path: string): Map<string, number> {
+export function externalDataNeeds(bytes: Uint8Array, path: string): Map<string, number> {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);

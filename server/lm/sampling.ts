@@ -71,11 +71,33 @@ export function topKIndices(row: Float32Array, k: number, banned = -1): number[]
       [heap[i], heap[m]] = [heap[m], heap[i]]; i = m;
     }
   };
-  for (let i = 0; i < row.length; i++) {
-    if (i === banned) continue;
-    if (heap.length < k) { heap.push(i); up(heap.length - 1); } else if (below(heap[0], i)) { heap[0] = i; down(0); }
+  let i = 0;
+  for (; i < row.length && heap.length < k; i++) if (i !== banned) { heap.push(i); up(heap.length - 1); }
+  // Once full, almost every entry is below the heap's minimum: one compare each.
+  let thr = heap.length ? row[heap[0]] : Infinity;
+  for (; i < row.length; i++) {
+    const v = row[i];
+    if (v <= thr || i === banned) continue; // equal values lose to the lower index already held
+    heap[0] = i; down(0); thr = row[heap[0]];
   }
   return heap.sort((a, b) => row[b] - row[a] || a - b);
+}
+
+/**
+ * ln p(token) and its 0-based rank (tokens with a strictly higher logit) under
+ * the row's own softmax: two passes over the row.
+ */
+export function scoreToken(row: Float32Array, token: number): { logprob: number; rank: number } {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  const v = row[token];
+  let s = 0, rank = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    s += Math.exp(x - max);
+    if (x > v) rank++;
+  }
+  return { logprob: v - max - Math.log(s), rank };
 }
 
 /**

@@ -1,0 +1,177 @@
+// `credence prepare`: fills a study's generated pools through the runtime.
+// Each pool is one JSONL file, one record per sample in sample order, appended
+// and fsynced sample by sample: after a crash the finished samples stay, and
+// the next run continues from the first missing one. Because each sample's
+// random stream depends only on (pool seed, sample index), a resumed pool is
+// byte-identical to one generated in a single run.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { loadStudy } from '../../studies/load.ts';
+import type { Pool } from '../../studies/protocol.ts';
+import { generatedPoolFile, promptsForPool } from '../stimuli/index.ts';
+import { Decoder } from './decoder.ts';
+import { ensureTinyModels } from './ensure-tiny.ts';
+import { generateSamples, type GenerateOptions } from './generate.ts';
+import type { Dtype } from './model-dir.ts';
+import { toRecord } from './record.ts';
+import { checkSampling, type SamplingParams } from './sampling.ts';
+import { TINY_STAND_IN } from './shapes.ts';
+
+type GeneratedPool = Extract<Pool, { kind: 'generated' }>;
+
+export interface PrepareOptions {
+  dataDir?: string;
+  modelsDir?: string;
+  /** Use tiny/tiny-m/tiny-l/tiny-xl for GPT-2 sizes that are not installed. */
+  substituteTiny?: boolean;
+  /** Regenerate pools whose stored samples came from a different pool spec. */
+  force?: boolean;
+  batchSize?: number;
+  /** Only these pools. */
+  pools?: string[];
+  /** Stop after this many new samples in total (tests: simulate an interruption). */
+  maxNewSamples?: number;
+  onProgress?: (e: { pool: string; done: number; total: number; tokens: number }) => void;
+}
+
+export interface PreparedPool {
+  pool: string;
+  generated: number;
+  existing: number;
+  file: string;
+  model: string;
+  standsInFor?: string;
+}
+
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+export function samplingOf(pool: GeneratedPool): SamplingParams {
+  const s = pool.sampling;
+  return checkSampling({
+    maxNewTokens: s.max_new_tokens,
+    minNewTokens: s.min_new_tokens,
+    temperature: s.temperature,
+    topK: s.top_k,
+    topP: s.top_p,
+    stopAtEos: true,
+    stopAtSentenceEnd: s.stop_at_sentence_end,
+  });
+}
+
+interface ModelChoice { dir: string; name: string; dtype: Dtype; standsInFor?: string }
+
+function hasGraph(dir: string): boolean {
+  return existsSync(join(dir, 'onnx')) && (existsSync(join(dir, 'config.json')) || existsSync(join(dir, 'onnx', 'config.json')));
+}
+
+async function chooseModel(poolId: string, pool: GeneratedPool, modelsDir: string, substituteTiny: boolean): Promise<ModelChoice> {
+  const named = /[\\/]/.test(pool.model) || isAbsolute(pool.model);
+  const dir = named ? resolve(pool.model) : resolve(modelsDir, pool.model);
+  if (hasGraph(dir)) return { dir, name: pool.model, dtype: pool.dtype as Dtype };
+  const tiny = TINY_STAND_IN[pool.model];
+  if (substituteTiny && tiny) {
+    const [tinyDir] = await ensureTinyModels(modelsDir, [tiny]);
+    // Tiny models carry fp32 and q8 graphs only.
+    const dtype: Dtype = ['q8', 'int8', 'uint8', 'q4'].includes(pool.dtype) ? 'q8' : 'fp32';
+    return { dir: tinyDir, name: tiny, dtype, standsInFor: pool.model };
+  }
+  const hint = tiny ? ` (credence models pull ${pool.model}, or prepare with --substitute-tiny to use ${tiny} in its place)` : '';
+  throw new Error(`pool '${poolId}': model ${pool.model} is not installed at ${dir}${hint}`);
+}
+
+/** Reads the complete records already in a pool file; cuts off a torn last line. */
+function existingRecords(file: string, poolHash: string, force: boolean): number {
+  if (!existsSync(file)) return 0;
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  let good = 0;
+  let goodBytes = 0;
+  for (let i = 0; i < lines.length - 1; i++) {
+    let rec: { provenance?: { pool_hash?: string } };
+    try {
+      rec = JSON.parse(lines[i]);
+    } catch {
+      // Only a crash mid-write makes a bad line, and only the last one.
+      if (i === lines.length - 2 && !text.endsWith('\n')) break;
+      throw new Error(`${file}:${i + 1}: not a generation record (invalid JSON); delete the file or run with --force`);
+    }
+    if (rec.provenance?.pool_hash !== poolHash) {
+      if (force) { rmSync(file); return 0; }
+      throw new Error(`${file}: its samples were generated from a different pool spec (pool hash ${rec.provenance?.pool_hash ?? 'missing'}, now ${poolHash}); run with --force to regenerate the pool`);
+    }
+    good++;
+    goodBytes += Buffer.byteLength(lines[i], 'utf8') + 1;
+  }
+  if (goodBytes !== Buffer.byteLength(text, 'utf8')) {
+    const fd = openSync(file, 'r+');
+    ftruncateSync(fd, goodBytes);
+    fsyncSync(fd);
+    closeSync(fd);
+  }
+  return good;
+}
+
+export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}): Promise<PreparedPool[]> {
+  const loaded = loadStudy(studyArg);
+  const dataDir = resolve(opts.dataDir ?? 'data');
+  const modelsDir = resolve(opts.modelsDir ?? 'models');
+  const studyId = loaded.protocol.id;
+  const decoders = new Map<string, Decoder>();
+  const results: PreparedPool[] = [];
+  let budget = opts.maxNewSamples ?? Infinity;
+  try {
+    for (const [poolId, pool] of Object.entries(loaded.protocol.pools)) {
+      if (pool.kind !== 'generated') continue;
+      if (opts.pools && !opts.pools.includes(poolId)) continue;
+      const prompts = promptsForPool(loaded, poolId);
+      const sampling = samplingOf(pool);
+      const model = await chooseModel(poolId, pool, modelsDir, Boolean(opts.substituteTiny));
+      const key = `${model.dir}|${model.dtype}`;
+      let decoder = decoders.get(key);
+      if (!decoder) { decoder = await Decoder.load(model.dir, { dtype: model.dtype }); decoders.set(key, decoder); }
+      // Everything that determines the samples' bytes.
+      const poolHash = createHash('sha256').update(JSON.stringify(sorted({
+        pool, prompts: prompts.map((p) => p.prompt), model: model.name, model_sha256: decoder.model.sha256, dtype: decoder.model.dtype, stands_in_for: model.standsInFor ?? null,
+      }))).digest('hex');
+      const file = generatedPoolFile(dataDir, studyId, poolId);
+      mkdirSync(dirname(file), { recursive: true });
+      const existing = existingRecords(file, poolHash, Boolean(opts.force));
+      const genOpts: GenerateOptions = { seed: pool.seed, sampling, batchSize: opts.batchSize ?? 8 };
+      const todo = Math.max(0, Math.min(pool.n - existing, budget));
+      const items = Array.from({ length: todo }, (_, k) => ({ index: existing + k, prompt: prompts[existing + k].prompt }));
+      let generated = 0, tokens = 0;
+      opts.onProgress?.({ pool: poolId, done: existing, total: pool.n, tokens });
+      if (items.length > 0) {
+        const fd = openSync(file, 'a');
+        try {
+          for await (const s of generateSamples(decoder, items, { ...genOpts, onTokens: (c) => { tokens += c; } })) {
+            const text = pool.include_prompt ? s.prompt + s.continuation : s.continuation;
+            const rec = toRecord(decoder, genOpts, s, `${poolId}-${s.index}`, text, {
+              study_id: studyId,
+              pool: poolId,
+              pool_hash: poolHash,
+              prompt_id: prompts[s.index].prompt_id,
+              ...(model.standsInFor ? { stands_in_for: model.standsInFor } : {}),
+            });
+            writeSync(fd, JSON.stringify(rec) + '\n');
+            fsyncSync(fd);
+            generated++;
+            opts.onProgress?.({ pool: poolId, done: existing + generated, total: pool.n, tokens });
+          }
+        } finally {
+          closeSync(fd);
+        }
+      }
+      budget -= generated;
+      results.push({ pool: poolId, generated, existing, file, model: model.name, ...(model.standsInFor ? { standsInFor: model.standsInFor } : {}) });
+    }
+  } finally {
+    for (const d of decoders.values()) await d.dispose();
+  }
+  return results;
+}
