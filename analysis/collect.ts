@@ -222,8 +222,8 @@ function topOf(info: QuestionInfo, r: ResponseRow): number {
     return v >= max - 1 ? 1 : 0;
   }
   if (info.role === 'sharing') {
-    const yes = saysShare(r.value_text);
-    return yes == null ? -1 : yes ? 1 : 0;
+    // "Would share" = a yes-like option; maybe/no/anything else counts as not sharing.
+    return saysShare(r.value_text) === true ? 1 : 0;
   }
   return -1;
 }

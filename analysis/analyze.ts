@@ -1,0 +1,64 @@
+// The whole analysis of one study as one pure function of its tables: read the
+// responses once, apply the declared exclusions, then every statistic.
+import type { Protocol } from '../studies/protocol.ts';
+import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from './rows.ts';
+import { collect, type Collected } from './collect.ts';
+import { applyExclusions, type Exclusions } from './exclusions.ts';
+import { analyzeCredibility, type ScaleAnalysis, type ScaleOptions } from './credibility.ts';
+import { analyzeDetection, machineShareByStimulus, type DetectionAnalysis } from './detection.ts';
+import { analyzeRoft, type RoftAnalysis } from './roft.ts';
+import { analyzeDetectors, transferMatrix, type DetectorAnalysis, type TrainFn, type TransferMatrix } from './detectors.ts';
+
+export interface AnalysisInput {
+  study: Protocol;
+  participants: readonly ParticipantRow[];
+  responses: Iterable<ResponseRow>;
+  stimuli: readonly StimulusRow[];
+  scores: readonly DetectorScoreRow[];
+}
+
+export interface AnalysisOptions extends ScaleOptions {
+  /** The TF-IDF trainer for the transfer matrix (server/detectors); no matrix without it. */
+  train?: TrainFn;
+}
+
+export interface AnalysisResult {
+  studyId: string;
+  title: string;
+  studyVersions: string[];
+  responses: number;
+  conditions: string[];
+  exclusions: Omit<Exclusions, 'excluded'>;
+  scales: ScaleAnalysis[];
+  detection: DetectionAnalysis | null;
+  roft: RoftAnalysis | null;
+  detectors: DetectorAnalysis | null;
+  transfer: TransferMatrix | null;
+  /** Judgments or picks without a labelled stimulus: counted, not analysed. */
+  unlabelled: number;
+}
+
+export function analyzeStudy(input: AnalysisInput, opts: AnalysisOptions = {}): AnalysisResult {
+  const c = collect({ protocol: input.study, participants: input.participants, responses: input.responses, stimuli: input.stimuli });
+  return analyzeCollected(c, input.stimuli, input.scores, opts);
+}
+
+export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], scores: readonly DetectorScoreRow[], opts: AnalysisOptions = {}): AnalysisResult {
+  const ex = applyExclusions(c);
+  const seed = opts.seed ?? c.protocol.design.seed;
+  const { excluded: _excluded, ...exclusions } = ex;
+  return {
+    studyId: c.protocol.id,
+    title: c.protocol.title,
+    studyVersions: [...c.studyVersions],
+    responses: c.rows,
+    conditions: c.conditions,
+    exclusions,
+    scales: analyzeCredibility(c, ex, opts),
+    detection: analyzeDetection(c, ex),
+    roft: analyzeRoft(c, ex),
+    detectors: analyzeDetectors(stimuli, scores, machineShareByStimulus(c, ex), seed),
+    transfer: opts.train ? transferMatrix(stimuli, opts.train, seed) : null,
+    unlabelled: c.unlabelled,
+  };
+}
