@@ -72,7 +72,7 @@ describe('without a session', () => {
 
   test('the /admin socket.io namespace refuses the handshake', async () => {
     const err = await new Promise<Error>((resolve, reject) => {
-      const s = ioClient(`${t.url}/admin`, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie: 'credence_admin=forged' } });
+      const s = ioClient(`${t.url}/admin`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: 'credence_admin=forged' } });
       s.on('connect', () => {
         s.disconnect();
         reject(new Error('connected without a session'));
@@ -222,7 +222,7 @@ describe('CSRF', () => {
 describe('participants', () => {
   test('a participant token opens no admin endpoint, page or socket namespace', async () => {
     const joined = await new Promise<{ token: string; participantId: string }>((resolve, reject) => {
-      const s = ioClient(t.url, { transports: ['websocket'], reconnection: false, auth: { study: STUDY, prolific: { PROLIFIC_PID: 'participant-probe' } } });
+      const s = ioClient(t.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { study: STUDY, prolific: { PROLIFIC_PID: 'participant-probe' } } });
       s.on('joined', (j: { token: string; participantId: string }) => {
         s.disconnect();
         resolve(j);
@@ -244,7 +244,7 @@ describe('participants', () => {
       assert.equal((await fetch(`${t.url}/admin`, { ...init, redirect: 'manual' })).status, 302);
     }
     const err = await new Promise<Error>((resolve, reject) => {
-      const s = ioClient(`${t.url}/admin`, { transports: ['websocket'], reconnection: false, auth: { token: joined.token, study: STUDY } });
+      const s = ioClient(`${t.url}/admin`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: joined.token, study: STUDY } });
       s.on('connect', () => reject(new Error('a participant reached the admin namespace')));
       s.on('connect_error', (e) => {
         s.disconnect();

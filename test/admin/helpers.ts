@@ -1,6 +1,6 @@
 // Shared by the researcher-area tests: a real server on 127.0.0.1 with a temp
 // database and the admin-demo study, and a researcher logged in over real HTTP.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+/** The fixture protocol, with the slot TTL changed when asked (short TTLs make abandonment visible in a test). */
+export function fixtureText(opts: { ttlMinutes?: number } = {}): string {
+  const text = readFileSync(FIXTURE, 'utf8');
+  return opts.ttlMinutes === undefined ? text : text.replace(/slot_ttl_minutes: \d+/, `slot_ttl_minutes: ${opts.ttlMinutes}`);
+}
+
+export async function startTestServer(opts: { ttlMinutes?: number } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credence-admin-'));
   const studiesDir = join(dir, 'studies');
   mkdirSync(studiesDir);
-  copyFileSync(FIXTURE, join(studiesDir, 'admin-demo.yaml'));
+  writeFileSync(join(studiesDir, 'admin-demo.yaml'), fixtureText(opts));
   const server = await startServer({ port: 0, dbPath: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: () => {} });
   const { password } = await ensureAdminAccount(server.ctx, {});
   if (!password) throw new Error('a fresh database should yield a generated password');
