@@ -1,0 +1,366 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join as pathJoin } from 'node:path';
+import type { Engine, Outcome } from '../../server/engine/engine.ts';
+import type { PageView } from '../../server/realtime/events.ts';
+import { questionIndex } from '../../server/bots/bot.ts';
+import { resolveQuestion } from '../../studies/questions/index.ts';
+import { createRng } from '../../studies/random.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { Engine as EngineClass } from '../../server/engine/engine.ts';
+import { FIXTURES, loadDef, miniProtocol, openEngine, sleep, tempDir, writeStudy } from './helpers.ts';
+
+const page = (o: Outcome): PageView => {
+  assert.ok('page' in o, `expected a page, got ${JSON.stringify(o)}`);
+  return o.page;
+};
+
+/** Attentive answers for a page (bots know the expected answers). */
+function answersFor(engine: Engine, study: string, view: PageView, override: Record<string, unknown> = {}) {
+  const protocol = engine.store.studyVersion(study)!.protocol;
+  const qs = questionIndex(protocol);
+  const out: Record<string, unknown> = {};
+  if (view.kind === 'consent') out.consent = true;
+  for (const shown of view.questions) {
+    const q = qs.get(shown.id)!;
+    const { descriptor, params } = resolveQuestion(q);
+    out[q.id] = descriptor.botAnswer(params, { rng: createRng(1), profile: 'attentive' });
+  }
+  return { ...out, ...override };
+}
+
+function submit(engine: Engine, pid: string, view: PageView, answers: Record<string, unknown>, clientId = randomUUID()) {
+  return engine.submit(pid, { clientId, pageIndex: view.index, answers, rtMs: 1000, events: [{ type: 'blur', t: 10 }] });
+}
+
+/** Walks until a page of `kind` (or the end), answering attentively. */
+function walkTo(engine: Engine, study: string, pid: string, kind: string): Outcome {
+  let o = engine.outcome(pid);
+  for (let i = 0; i < 50 && 'page' in o && o.page.kind !== kind; i++) {
+    const r = submit(engine, pid, o.page, answersFor(engine, study, o.page));
+    assert.ok(r.ack.ok, JSON.stringify(r.ack));
+    o = r.next!;
+  }
+  return o;
+}
+
+function enter(engine: Engine, pid?: string) {
+  const r = engine.join({ study: 'mini', ...(pid ? { prolific: { PROLIFIC_PID: pid } } : {}) }, { researcher: false });
+  assert.equal(r.kind, 'joined', JSON.stringify(r));
+  return r as Extract<typeof r, { kind: 'joined' }>;
+}
+
+describe('engine', () => {
+  test('a whole walk stores every page once, with analysis rows; responses are append-only', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+    try {
+      const j = enter(e.engine, 'P1');
+      const end = walkTo(e.engine, 'mini', j.participantId, 'none');
+      assert.ok('done' in end);
+      assert.equal(end.done.status, 'completed');
+      assert.equal(end.done.code, 'C-DONE');
+      assert.match(end.done.redirectUrl!, /cc=C-DONE$/);
+      const p = e.store.participant(j.participantId)!;
+      assert.equal(e.store.countSubmissions(p.id), p.plan.length);
+      const rows = [...e.store.iterateResponses('mini')];
+      const trials = rows.filter((r) => r.page_kind === 'trial');
+      assert.equal(trials.length, 8, '4 trials × 2 questions');
+      assert.ok(trials.every((r) => r.stimulus_source !== null && r.value_num !== null && r.blur_count === 1 && !r.timed_out));
+      assert.equal(trials.filter((r) => r.question_id === 'cred' && r.stimulus_source === 'human').length, 2);
+      const parts = e.store.participants('mini');
+      assert.equal(parts.length, 1);
+      assert.equal(parts[0].status, 'completed');
+      assert.equal(parts[0].prolific_pid, 'P1');
+      assert.throws(() => e.store.db.prepare('UPDATE responses SET rt_ms = 1').run(), /append-only/);
+      assert.throws(() => e.store.db.prepare('DELETE FROM answers').run(), /append-only/);
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('submit: replayed clientId is acknowledged once and stored once; stale index, bad answers and unknown questions store nothing', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+    try {
+      const j = enter(e.engine, 'P2');
+      const v0 = page(j.outcome);
+      const id = randomUUID();
+      const a = submit(e.engine, j.participantId, v0, { consent: true }, id);
+      assert.deepEqual(a.ack, { ok: true });
+      const b = submit(e.engine, j.participantId, v0, { consent: true }, id);
+      assert.deepEqual(b.ack, { ok: true, duplicate: true });
+      assert.equal(e.store.countSubmissions(j.participantId, id), 1);
+      const before = e.store.countSubmissions(j.participantId);
+      const stale = submit(e.engine, j.participantId, v0, { consent: true });
+      assert.equal(stale.ack.ok, false);
+      assert.match((stale.ack as any).error, /stale page index 0/);
+      const v2 = page(walkTo(e.engine, 'mini', j.participantId, 'trial'));
+      const bad = submit(e.engine, j.participantId, v2, { cred: 'very', judge: 1 });
+      assert.equal(bad.ack.ok, false);
+      assert.equal((bad.ack as any).field, 'answers.cred');
+      const range = submit(e.engine, j.participantId, v2, { cred: 9, judge: 1 });
+      assert.equal((range.ack as any).field, 'answers.cred');
+      const extra = submit(e.engine, j.participantId, v2, { cred: 2, judge: 1, hack: 1 });
+      assert.equal((extra.ack as any).field, 'answers.hack');
+      const missing = submit(e.engine, j.participantId, v2, { cred: 2 });
+      assert.equal((missing.ack as any).field, 'answers.judge');
+      assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
+      assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
+      // Another participant replaying this participant's clientId is refused.
+      const other = enter(e.engine, 'P3');
+      const forged = submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
+      assert.equal(forged.ack.ok, false);
+      assert.equal(e.store.countSubmissions(other.participantId), 0);
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('consent declined ends with the no-consent code; comprehension allows two attempts', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+    try {
+      const a = enter(e.engine, 'NC');
+      const r = submit(e.engine, a.participantId, page(a.outcome), { consent: false });
+      assert.ok(r.ack.ok && 'done' in r.next!);
+      assert.equal((r.next as any).done.status, 'no-consent');
+      assert.equal((r.next as any).done.code, 'C-NOCONSENT');
+
+      const b = enter(e.engine, 'CF');
+      let v = page(walkTo(e.engine, 'mini', b.participantId, 'comprehension'));
+      assert.equal(v.attemptsLeft, 2);
+      assert.equal((v.questions[0] as any).expected, undefined, 'the expected answer never reaches the client');
+      const wrong1 = submit(e.engine, b.participantId, v, { task: 'write' });
+      v = page(wrong1.next!);
+      assert.equal(v.kind, 'comprehension');
+      assert.equal(v.attemptsLeft, 1);
+      assert.ok(v.feedback);
+      const wrong2 = submit(e.engine, b.participantId, v, { task: 'write' });
+      assert.equal((wrong2.next as any).done.status, 'failed-comprehension');
+
+      const c = enter(e.engine, 'CR');
+      v = page(walkTo(e.engine, 'mini', c.participantId, 'comprehension'));
+      v = page(submit(e.engine, c.participantId, v, { task: 'write' }).next!);
+      v = page(submit(e.engine, c.participantId, v, { task: 'rate' }).next!);
+      assert.equal(v.kind, 'trial');
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('failed attention excludes with its code, or only flags when the protocol says so', async () => {
+    const { dir, cleanup } = tempDir();
+    const flagOnly = miniProtocol();
+    flagOnly.id = 'miniflag';
+    flagOnly.exclusions = { failed_attention: false };
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml'), writeStudy(dir, flagOnly)]);
+    try {
+      const a = enter(e.engine, 'AT');
+      const v = page(walkTo(e.engine, 'mini', a.participantId, 'attention'));
+      const r = submit(e.engine, a.participantId, v, { att1: 'yes' });
+      assert.equal((r.next as any).done.status, 'failed-attention');
+      assert.equal((r.next as any).done.code, 'C-ATTN');
+
+      const jr = e.engine.join({ study: 'miniflag', prolific: { PROLIFIC_PID: 'AF' } }, { researcher: false });
+      assert.equal(jr.kind, 'joined');
+      const pid = (jr as any).participantId;
+      const w = page(walkTo(e.engine, 'miniflag', pid, 'attention'));
+      const r2 = submit(e.engine, pid, w, { att1: 'no' });
+      assert.equal(page(r2.next!).kind, 'trial');
+      assert.equal(e.store.participant(pid)!.flagged, true);
+      const end = walkTo(e.engine, 'miniflag', pid, 'none');
+      assert.equal((end as any).done.status, 'completed');
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('minimum reading time is enforced by the server clock', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    p.phases.find((x: any) => x.kind === 'trials').blocks[0].min_read_s = 0.6;
+    const e = await openEngine(dir, [writeStudy(dir, p)]);
+    try {
+      const a = enter(e.engine, 'MR');
+      const v = page(walkTo(e.engine, 'mini', a.participantId, 'trial'));
+      assert.equal(v.minReadMs, 600);
+      const fast = submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
+      assert.equal((fast.ack as any).field, 'rtMs');
+      await sleep(450);
+      const ok = submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
+      assert.ok(ok.ack.ok, JSON.stringify(ok.ack));
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('a page deadline passes with no browser: a timed-out response is recorded and the participant moves on; restart sweeps overdue deadlines', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    p.phases.find((x: any) => x.kind === 'trials').blocks[0].time_limit_s = 0.3;
+    const file = writeStudy(dir, p);
+    const e = await openEngine(dir, [file]);
+    let pidA: string, pidB: string;
+    try {
+      const a = enter(e.engine, 'TO');
+      pidA = a.participantId;
+      const v = page(walkTo(e.engine, 'mini', pidA, 'trial'));
+      assert.ok(v.deadlineAt! - v.serverNow <= 300 && v.deadlineAt! - v.serverNow > 200);
+      await sleep(450);
+      const now = e.store.participant(pidA)!;
+      assert.equal(now.pageIndex, v.index + 1, 'moved on without any client');
+      const rows = [...e.store.iterateResponses('mini')].filter((r) => r.participant_id === pidA && r.page_index === v.index);
+      assert.equal(rows.length, 2);
+      assert.ok(rows.every((r) => r.timed_out && r.value_json === null && r.rt_ms === null));
+
+      const b = enter(e.engine, 'TO2');
+      pidB = b.participantId;
+      const vb = page(walkTo(e.engine, 'mini', pidB, 'trial'));
+      e.close(); // server down: no timers
+      await sleep(700);
+      assert.equal(new SqliteStore(pathJoin(dir, 'test.db')).participant(pidB)!.pageIndex, vb.index);
+      const store2 = new SqliteStore(pathJoin(dir, 'test.db'));
+      const engine2 = new EngineClass({ store: store2 });
+      engine2.openStudy(await loadDef(file));
+      engine2.start(); // sweep
+      try {
+        const after = store2.participant(pidB)!;
+        assert.ok(after.pageIndex > vb.index, 'swept on start');
+        const tr = [...store2.iterateResponses('mini')].filter((r) => r.participant_id === pidB && r.page_index === vb.index);
+        assert.ok(tr.length === 2 && tr.every((r) => r.timed_out));
+      } finally {
+        engine2.stop();
+        store2.close();
+      }
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('study time limit ends the participant timed-out', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    p.timing = { study_limit_minutes: 0.01 };
+    const e = await openEngine(dir, [writeStudy(dir, p)]);
+    try {
+      const a = enter(e.engine, 'SL');
+      await sleep(800);
+      const rec = e.store.participant(a.participantId)!;
+      assert.equal(rec.status, 'timed-out');
+      const o = e.engine.outcome(a.participantId);
+      assert.equal((o as any).done.code, 'C-TIME');
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('assignment: least-filled with a slot TTL; the same PID gets the same record; full when every target is met', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    p.design.conditions = [
+      { id: 'small', target: 2, pools: ['m_small'] },
+      { id: 'large', target: 2, pools: ['m_large'] },
+    ];
+    p.design.slot_ttl_minutes = 0.01; // 600 ms
+    const e = await openEngine(dir, [writeStudy(dir, p)]);
+    try {
+      const ids = ['A', 'B', 'C', 'D'].map((x) => enter(e.engine, x).participantId);
+      const conds = ids.map((id) => e.store.participant(id)!.condition);
+      assert.deepEqual([...conds].sort(), ['large', 'large', 'small', 'small']);
+      const refused = e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'E' } }, { researcher: false });
+      assert.equal(refused.kind, 'refused');
+      assert.equal((refused as any).reason, 'full');
+      // Same PID again: the same record, never a duplicate.
+      const again = enter(e.engine, 'A');
+      assert.equal(again.participantId, ids[0]);
+      assert.equal(e.store.participants('mini').length, 4);
+      // A and C finish; B and D go idle past the TTL and give their slots back.
+      walkTo(e.engine, 'mini', ids[0], 'none');
+      walkTo(e.engine, 'mini', ids[2], 'none');
+      await sleep(800);
+      const counts = e.store.conditionCounts('mini');
+      assert.equal(counts.reduce((n, c) => n + c.completed, 0), 2);
+      assert.equal(counts.reduce((n, c) => n + c.active, 0), 0, 'B and D are past the TTL');
+      assert.equal(counts.reduce((n, c) => n + c.idle, 0), 2);
+      const f = enter(e.engine, 'F');
+      const g = enter(e.engine, 'G');
+      walkTo(e.engine, 'mini', f.participantId, 'none');
+      walkTo(e.engine, 'mini', g.participantId, 'none');
+      const done = e.store.conditionCounts('mini');
+      assert.deepEqual(done.map((c) => c.completed), [2, 2]);
+      assert.equal(e.engine.isFull('mini'), true);
+      const late = e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'H' } }, { researcher: false });
+      assert.equal((late as any).reason, 'full');
+      // An abandoned participant who comes back resumes their own record.
+      const back = enter(e.engine, 'B');
+      assert.equal(back.participantId, ids[1]);
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
+  test('a changed protocol is a new version; the old version and its data are untouched and old participants resume in it', async () => {
+    const { dir, cleanup } = tempDir();
+    const file = writeStudy(dir, miniProtocol());
+    const e = await openEngine(dir, [file]);
+    const old = enter(e.engine, 'V1');
+    walkTo(e.engine, 'mini', old.participantId, 'trial');
+    const v1 = e.store.participant(old.participantId)!.version;
+    const rowsBefore = JSON.stringify([...e.store.iterateResponses('mini')]);
+    const protoBefore = e.store.studyVersion('mini', v1)!.protocol;
+    e.close();
+
+    const changed = miniProtocol();
+    changed.title = 'Mini study, second version';
+    writeStudy(dir, changed);
+    const e2 = await openEngine(dir, [file]);
+    try {
+      const versions = e2.store.studyVersions('mini');
+      assert.equal(versions.length, 2);
+      assert.equal(versions[0].version, v1);
+      assert.notEqual(versions[1].version, v1);
+      assert.deepEqual(e2.store.studyVersion('mini', v1)!.protocol, protoBefore);
+      assert.equal(JSON.stringify([...e2.store.iterateResponses('mini')]), rowsBefore);
+      const resumed = enter(e2.engine, 'V1');
+      assert.equal(resumed.participantId, old.participantId);
+      assert.equal(e2.store.participant(old.participantId)!.version, v1);
+      const fresh = enter(e2.engine, 'V2');
+      assert.equal(e2.store.participant(fresh.participantId)!.version, versions[1].version);
+      // Re-opening the same protocol again makes no third version.
+      assert.equal(e2.engine.openStudy(await loadDef(file)).created, false);
+    } finally {
+      e2.close();
+      cleanup();
+    }
+  });
+
+  test('preview walks the protocol and stores nothing; it needs a researcher', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+    try {
+      const no = e.engine.join({ study: 'mini', preview: true }, { researcher: false });
+      assert.equal(no.kind, 'refused');
+      const pv = e.engine.join({ study: 'mini', preview: true }, { researcher: true });
+      assert.equal(pv.kind, 'joined');
+      const end = walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
+      assert.equal((end as any).done.status, 'completed');
+      assert.equal((end as any).done.redirectUrl, undefined);
+      const n = e.store.db.prepare('SELECT (SELECT COUNT(*) FROM participants) + (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM events) AS n').get() as { n: number };
+      assert.equal(n.n, 0);
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+});
+
