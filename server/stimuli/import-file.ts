@@ -9,7 +9,7 @@ import { StimulusError } from './stimulus.ts';
 
 export interface ImportedText {
   text: string;
-  /** 1-based line (JSONL, CSV record start) or paragraph number (text) in the file. */
+  /** 1-based line in the file: the JSONL line, the line a CSV record ends on, a paragraph's first line. */
   line: number;
   /** Other fields of the record (JSONL keys, CSV columns). */
   fields: Record<string, unknown>;
