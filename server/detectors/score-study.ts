@@ -13,6 +13,7 @@ import type { DetectorScoreRow } from '../../analysis/rows.ts';
 import type { Store } from '../store/store.ts';
 import { Decoder } from '../lm/decoder.ts';
 import { loadRobertaDetector } from './roberta.ts';
+import { cleanText, DetectorInputError } from './text-input.ts';
 import { createZeroShotScorer, zeroShotMetrics, type ZeroShotOptions } from './zero-shot.ts';
 import { kFoldEvaluate, predict, tfidfModelHash, type TfidfModel, type TfidfOptions } from './tfidf.ts';
 
@@ -56,14 +57,29 @@ export interface DetectorSummary {
 
 export function parseDetectors(list: string): DetectorName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new Error('--detectors: name at least one of ' + DETECTORS.join(', '));
+  if (names.length === 0) throw new DetectorInputError('--detectors: name at least one of ' + DETECTORS.join(', '));
   for (const n of names) {
-    if (!(DETECTORS as readonly string[]).includes(n)) throw new Error(`--detectors: unknown detector "${n}" (expected ${DETECTORS.join(', ')})`);
+    if (!(DETECTORS as readonly string[]).includes(n)) throw new DetectorInputError(`--detectors: unknown detector "${n}" (expected ${DETECTORS.join(', ')})`);
   }
   return [...new Set(names)] as DetectorName[];
 }
 
+/** Everything that can be refused is refused before the first row is stored. */
+function validate(opts: ScoreStudyOptions): void {
+  for (const s of opts.stimuli) {
+    try {
+      cleanText(s.text);
+    } catch (err) {
+      throw new DetectorInputError(`stimulus ${s.id}: ${(err as Error).message}`);
+    }
+  }
+  if (opts.detectors.includes('tfidf') && !opts.tfidfModelFile) opts.stimuli.forEach(labelOf);
+  if (opts.detectors.includes('roberta') && !opts.detectorDir) throw new Error('roberta: no detector directory (give --detector DIR)');
+  if (opts.detectors.includes('zero-shot') && !opts.scorerDir) throw new Error('zero-shot: no scoring model directory (give --scorer DIR)');
+}
+
 export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string, DetectorSummary>> {
+  validate(opts);
   const now = opts.now ?? (() => new Date());
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   const done = new Set<string>();
