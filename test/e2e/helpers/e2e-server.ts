@@ -1,0 +1,36 @@
+// The real server for end-to-end tests: startServer on 127.0.0.1 port 0, a
+// temp SQLite file, and only the fixture protocols of test/e2e/fixtures.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer } from '../../../server/http/server.ts';
+
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+export interface E2eServer extends RunningServer {
+  dir: string;
+}
+
+export async function startE2eServer(studies: string[]): Promise<E2eServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'credence-e2e-'));
+  const logs: string[] = [];
+  const srv = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: join(dir, 'e2e.sqlite'),
+    studiesDir: FIXTURES,
+    dataDir: join(dir, 'data'),
+    studies: studies.map((s) => join(FIXTURES, `${s}.yaml`)),
+    log: (m) => logs.push(m),
+  });
+  return {
+    ...srv,
+    dir,
+    async close() {
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (logs.some((l) => l.startsWith('error'))) throw new Error(`server logged errors:\n${logs.join('\n')}`);
+    },
+  };
+}
