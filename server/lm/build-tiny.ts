@@ -14,6 +14,8 @@ export interface BuildTinyOptions {
   seed?: number;
   out?: string;
   variants?: Variant[];
+  /** Weights in external *.onnx_data files (default: only for real shapes). */
+  external?: boolean;
   /** Replace an existing directory. */
   force?: boolean;
   /** If another process finishes the same directory first, keep theirs (used by ensureTinyModels). */
@@ -66,7 +68,7 @@ export function buildTinyModel(opts: BuildTinyOptions): string {
     json('generation_config.json', { _from_model_config: true, bos_token_id: GPT2_EOS_ID, eos_token_id: GPT2_EOS_ID });
     json('tokenizer_config.json', GPT2_TOKENIZER_CONFIG);
     writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(buildGpt2TokenizerJson()));
-    writeGpt2Onnx({ shape, seed, outDir: tmp, external: shape.real, variants: opts.variants, onProgress: opts.onProgress });
+    writeGpt2Onnx({ shape, seed, outDir: tmp, external: opts.external ?? shape.real, variants: opts.variants, onProgress: opts.onProgress });
     if (existsSync(out) && opts.force) rmSync(out, { recursive: true, force: true });
     renameSync(tmp, out);
   } catch (err) {

@@ -1,0 +1,26 @@
+// Shared fixtures for the LM tests: the cached tiny models and temp dirs.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTinyModels } from '../../server/lm/ensure-tiny.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const MODELS = join(REPO, 'models');
+
+/** Paths of tiny, tiny-m, tiny-l, tiny-xl (built once, cached under models/). */
+export async function tinyModels(): Promise<Record<'tiny' | 'tiny-m' | 'tiny-l' | 'tiny-xl', string>> {
+  const [tiny, m, l, xl] = await ensureTinyModels(MODELS);
+  return { tiny, 'tiny-m': m, 'tiny-l': l, 'tiny-xl': xl };
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(os.tmpdir(), `credence-lm-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A copy of a model directory to break in a test. */
+export function copyModel(src: string, dest: string): string {
+  cpSync(src, dest, { recursive: true });
+  return dest;
+}
