@@ -130,7 +130,8 @@ function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, 
   const records = readGeneratedPool(opts.dataDir, loaded.protocol.id, poolId, pool.n);
   const label = generatedLabel(pool);
   return records.map((r, i) => {
-    const continuation = r.continuation ?? r.text;
+    // Older or hand-made records may lack `continuation`; a text that repeats the prompt is cut after it.
+    const continuation = r.continuation ?? (pool.include_prompt && r.text.startsWith(r.prompt) ? r.text.slice(r.prompt.length) : r.text);
     const provenance = { ...(r.provenance ?? {}), record_id: r.id, prompt_id: prompts[i].prompt_id };
     const gltr =
       Array.isArray(r.tokens) && Array.isArray(r.ranks) && r.tokens.length > 0 && r.tokens.length === r.ranks.length

@@ -125,8 +125,8 @@ describe('corpus and generated pools of the shipped studies', () => {
   test('roft-boundary: prompts are whole human sentences; prepared samples become passages with the boundary', () => {
     const s = loadStudy('roft-boundary');
     const prompts = promptsForPool(s, 'roft_gpt2_h4');
-    assert.equal(prompts.length, 8);
-    assert.deepEqual(prompts.map((p) => p.prompt_id), ['press-0', 'press-1', 'press-2', 'press-3', 'press-4', 'press-5', 'press-6', 'press-7']);
+    assert.equal(prompts.length, 6);
+    assert.deepEqual(prompts.map((p) => p.prompt_id), ['press-0', 'press-1', 'press-2', 'press-3', 'press-4', 'press-5']);
     for (const p of prompts) {
       assert.equal(p.sentences?.length, 4);
       assert.equal(p.prompt, p.sentences!.join(' '));
@@ -153,12 +153,12 @@ describe('corpus and generated pools of the shipped studies', () => {
     }
     // A short file says how many samples it holds.
     writeFileSync(generatedPoolFile(dataDir, 'roft-boundary', 'roft_xl_h3'), JSON.stringify({ id: 0, prompt: 'x', text: 'y' }) + '\n');
-    assert.throws(() => materializePools(s, { dataDir }), /roft_xl_h3\.jsonl holds 1 of the 8 samples/);
+    assert.throws(() => materializePools(s, { dataDir }), /roft_xl_h3\.jsonl holds 1 of the 6 samples/);
     const recs = promptsForPool(s, 'roft_xl_h3').map((p, i) => ({ id: i, prompt: p.prompt, text: `${p.prompt} More text came.`, continuation: ' More text came.' }));
     writeFileSync(generatedPoolFile(dataDir, 'roft-boundary', 'roft_xl_h3'), recs.map((r) => JSON.stringify(r)).join('\n'));
 
     const stimuli = materializePools(s, { dataDir });
-    assert.equal(stimuli.length, 8 + 24);
+    assert.equal(stimuli.length, 6 + 18);
     const h4 = stimuli.filter((x) => x.pool === 'roft_gpt2_h4');
     for (const [i, x] of h4.entries()) {
       assert.equal(x.id, `roft_gpt2_h4-${i}`);
@@ -175,7 +175,7 @@ describe('corpus and generated pools of the shipped studies', () => {
     assert.equal(xl.sentences![3], 'More text came.');
     // The human pool: Brown passages with their corpus provenance.
     const press = stimuli.filter((x) => x.pool === 'press');
-    assert.equal(press.length, 8);
+    assert.equal(press.length, 6);
     for (const x of press) {
       assert.deepEqual(x.label, { corpus: 'brown-press', source: 'human' });
       assert.match(String(x.provenance?.file), /^c[abc]\d\d$/);
