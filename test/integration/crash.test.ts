@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { runBots } from '../../server/bots/run.ts';
+import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function serve(port: number, db: string, file: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', String(port), '--db', db, '--study', file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((ok, fail) => {
+    let out = '';
+    const t = setTimeout(() => fail(new Error(`server did not start: ${out}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('serving on')) {
+        clearTimeout(t);
+        ok(child);
+      }
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    child.once('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+
+test('SIGKILL during a 200-bot run: every acknowledged response is stored exactly once and every bot resumes where it was and finishes', async () => {
+  const tmp = tempDir();
+  let child: ChildProcess | undefined;
+  try {
+    const p = miniProtocol();
+    p.id = 'crash';
+    p.design.conditions = p.design.conditions.map((c: any) => ({ ...c, target: 100 }));
+    p.design.slot_ttl_minutes = 5;
+    const file = writeStudy(tmp.dir, p);
+    const db = join(tmp.dir, 'crash.db');
+    const port = await freePort();
+    child = await serve(port, db, file);
+    const run = runBots({
+      url: `http://127.0.0.1:${port}`,
+      study: file,
+      n: 200,
+      concurrency: 200,
+      thinkMs: [150, 500],
+      pidPrefix: 'K-',
+      keepResults: true,
+      maxMsPerBot: 90_000,
+    });
+    // Kill once every bot has joined and is mid-way (polling the database the server writes).
+    const watch = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      for (let i = 0; i < 300; i++) {
+        const r = watch.prepare('SELECT (SELECT COUNT(*) FROM participants) AS p, (SELECT COUNT(*) FROM responses) AS r').get() as { p: number; r: number };
+        if (r.p >= 200 && r.r >= 600) break;
+        await sleep(100);
+      }
+    } finally {
+      watch.close();
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    await sleep(500);
+    child = await serve(port, db, file);
+    const summary = await run;
+
+    assert.equal(summary.stuck, 0, `stuck bots: ${summary.errors.join('\n')}`);
+    assert.equal(summary.completed, 200, JSON.stringify(summary.byStatus));
+    assert.ok(summary.reconnects >= 150, `most bots reconnected after the kill (${summary.reconnects})`);
+
+    const d = new Database(db, { readonly: true });
+    try {
+      const count = d.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
+      let acked = 0;
+      for (const r of summary.results!) {
+        for (const id of r.acked) {
+          acked++;
+          assert.equal((count.get(r.participantId, id) as { n: number }).n, 1, `${r.pid} ${id}`);
+        }
+      }
+      assert.ok(acked > 1500, `acked ${acked}`);
+      const dup = d.prepare('SELECT COUNT(*) AS n FROM (SELECT participant_id, page_index, COUNT(*) c FROM responses GROUP BY 1, 2 HAVING c > 1 AND MIN(page_kind) <> \'comprehension\')').get() as { n: number };
+      assert.equal(dup.n, 0, 'no page answered twice');
+      const statuses = d.prepare('SELECT status, COUNT(*) AS n FROM participants GROUP BY status').all();
+      assert.deepEqual(statuses, [{ status: 'completed', n: 200 }]);
+    } finally {
+      d.close();
+    }
+    // Resume: the page after reconnecting is the one the bot was on, or the next when its last submit had committed.
+    const resumes = summary.results!.flatMap((r) => r.resumes.filter((x) => x.before >= 0));
+    assert.ok(resumes.length >= 150, `resumes ${resumes.length}`);
+    for (const x of resumes) {
+      assert.ok(x.after === x.before || (x.pendingBefore && x.after === x.before + 1), JSON.stringify(x));
+    }
+    console.log(`# acked ${summary.submits} submits, ${summary.reconnects} reconnects, ${summary.retries} retries, resumes ${resumes.length}`);
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    tmp.cleanup();
+  }
+});
