@@ -36,6 +36,8 @@ export interface AnalysisResult {
   transfer: TransferMatrix | null;
   /** Judgments or picks without a labelled stimulus: counted, not analysed. */
   unlabelled: number;
+  /** What could not be computed, and why. */
+  notes: string[];
 }
 
 export function analyzeStudy(input: AnalysisInput, opts: AnalysisOptions = {}): AnalysisResult {
@@ -47,6 +49,16 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
   const ex = applyExclusions(c);
   const seed = opts.seed ?? c.protocol.design.seed;
   const { excluded: _excluded, ...exclusions } = ex;
+  const notes: string[] = [];
+  let transfer: TransferMatrix | null = null;
+  if (opts.train) {
+    try {
+      transfer = transferMatrix(stimuli, opts.train, seed);
+      if (!transfer) notes.push('TF-IDF transfer matrix: needs machine texts and at least 4 human texts');
+    } catch (err) {
+      notes.push(`TF-IDF transfer matrix skipped: ${(err as Error).message}`);
+    }
+  }
   return {
     studyId: c.protocol.id,
     title: c.protocol.title,
@@ -58,7 +70,8 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     detection: analyzeDetection(c, ex),
     roft: analyzeRoft(c, ex),
     detectors: analyzeDetectors(stimuli, scores, machineShareByStimulus(c, ex), seed),
-    transfer: opts.train ? transferMatrix(stimuli, opts.train, seed) : null,
+    transfer,
     unlabelled: c.unlabelled,
+    notes,
   };
 }

@@ -47,7 +47,7 @@ export function escapeHtml(s: string): string {
 export function tableHtml(t: Table): string {
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = t.rows.map((r) => `<tr>${r.map((v) => `<td${typeof v === 'number' ? ' class="n"' : ''}>${v == null ? '' : escapeHtml(String(v))}</td>`).join('')}</tr>`).join('\n');
-  return `<table id="t-${escapeHtml(t.name)}"><caption>${escapeHtml(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="scroll"><table id="t-${escapeHtml(t.name)}"><caption>${escapeHtml(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** Figures' SVG is vega's own output from our numbers; user-provided strings in it are escaped by vega. */
@@ -59,7 +59,7 @@ const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width
 table{border-collapse:collapse;margin:1rem 0 2rem;font-size:12px}caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{border:1px solid #ccc;padding:.2rem .45rem}td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{display:inline-block;margin:1rem 1rem 2rem 0;vertical-align:top}figcaption{font-size:12px;color:#555}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}code{font-size:12px}`;
+div.scroll{overflow-x:auto}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}code{font-size:12px}`;
 
 export function reportHtml(res: AnalysisResult, tables: Table[], figures: Figure[], meta: Metadata): string {
   const section = (title: string, prefix: string[]) => {
@@ -87,6 +87,7 @@ ${section('Credibility and sharing', ['mean_', 'top_', 'scale_', 'pairwise_', 'p
 ${section('Human detection', ['detection'])}
 ${section('RoFT boundary detection', ['roft'])}
 ${section('Detectors beside people', ['detectors', 'detector_groups', 'people_vs_detectors', 'tfidf_transfer'])}
+${res.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 ${res.unlabelled ? `<p>${res.unlabelled} judgments or boundary picks had no labelled stimulus and are not analysed.</p>` : ''}
 <section><h2>Methods</h2><p>Means with Student t and seeded percentile-bootstrap (2,000 resamples) 95% intervals; proportions with Wilson intervals; pairwise Welch t and Mann–Whitney U (normal approximation, tie and continuity corrections) tests, each Holm-adjusted within its item; Cohen's d (pooled SD) and Cliff's delta. Detection: exact binomial test against 0.5; d′ and c with "machine" as the signal and the log-linear correction on every cell (Hautus 1995); AUROC with Hanley–McNeil intervals; Krippendorff's alpha over texts judged by two or more people. RoFT: exact rate against 1 / sentences; points 5 for exact, max(0, 5 − distance) after, 0 before. Detectors: probabilities cut at 0.5; other scores at the accuracy-maximising cut chosen on a seeded half and evaluated on the other half ("split"), with the all-data ("oracle") cut beside it.</p></section>
 </body></html>

@@ -52,6 +52,7 @@ export function buildMetadata(input: {
       continue;
     }
     if (typeof prov.seed === 'number') stimulusSeeds[s.stimulus_id] = prov.seed;
+    if (s.source !== 'machine') continue;
     const name = typeof prov.model === 'string' ? prov.model : s.model ?? 'unknown';
     for (const [k, v] of Object.entries(prov)) {
       if (typeof v === 'string' && /hash|sha256/i.test(k)) models.set(`g\u0000${name}\u0000${v}`, { role: 'generator', name, hash: v });

@@ -1,4 +1,240 @@
-// Placeholder until its owner lands the command.
+// `credence analyze STUDY --out DIR` writes the report and every export;
+// `credence export STUDY --format long|wide|jsonl|codebook` streams one export;
+// `credence simulate STUDY --n N --effect cond=delta` estimates the power of
+// each planned test. This file only reads the store and hands rows to the pure
+// functions in analysis/.
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { loadStudy, ProtocolError } from '../../studies/load.ts';
+import type { Protocol } from '../../studies/protocol.ts';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
+import { trainTfidf, predict } from '../detectors/tfidf.ts';
+import { buildReport } from '../../analysis/report.ts';
+import type { TrainFn } from '../../analysis/detectors.ts';
+import { writeLongCsv } from '../../analysis/export/long-csv.ts';
+import { writeJsonl } from '../../analysis/export/jsonl.ts';
+import { writeWideCsv } from '../../analysis/export/wide-csv.ts';
+import { codebookEntries, writeCodebookCsv } from '../../analysis/export/codebook.ts';
+import { buildMetadata } from '../../analysis/export/metadata.ts';
+import { writeTableCsv } from '../../analysis/export/table-csv.ts';
+import { simulatePower, type PowerReport } from '../../analysis/simulate.ts';
+import { SOFTWARE } from './version.ts';
 
-export function registerAnalyze(_program: Command): void {}
+class UsageError extends Error {}
+
+function fail(err: unknown): void {
+  if (err instanceof ProtocolError) console.error(err.format());
+  else console.error(`error: ${(err as Error).message}`);
+  process.exitCode = err instanceof UsageError || err instanceof ProtocolError ? 2 : 1;
+}
+
+interface StudyData {
+  store: SqliteStore;
+  studyId: string;
+  protocol: Protocol;
+  versions: string[];
+}
+
+/** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
+function openStudy(arg: string, db: string): StudyData {
+  if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
+  let studyId = arg;
+  if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
+  const store = openSqliteStore({ path: db });
+  const newest = store.studyVersion(studyId);
+  if (!newest) {
+    const known = store.studyIds();
+    store.close();
+    throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
+  }
+  return { store, studyId, protocol: newest.protocol, versions: store.studyVersions(studyId).map((v) => v.version) };
+}
+
+/** TF-IDF trainer for the transfer matrix; min_df 5 as the baseline, 1 for small studies. */
+const tfidfTrain: TrainFn = (texts, labels) => {
+  const model = trainTfidf(texts, labels, { minDf: texts.length >= 200 ? 5 : 1, cvFolds: Math.max(2, Math.min(5, Math.floor(texts.length / 4))) });
+  return (t) => predict(model, t);
+};
+
+async function fileInfo(path: string, rows?: number): Promise<{ rows?: number; bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  const s = createReadStream(path);
+  s.on('data', (b) => hash.update(b));
+  await finished(s);
+  return { ...(rows != null ? { rows } : {}), bytes: statSync(path).size, sha256: hash.digest('hex') };
+}
+
+async function toFile<T>(path: string, write: (out: Writable) => Promise<T>): Promise<T> {
+  const out = createWriteStream(path);
+  return write(out);
+}
+
+function parsePositiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function parseNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number, got "${v}"`);
+  return n;
+}
+
+export function parseEffects(list: string[], protocol: Protocol): Record<string, number> {
+  const ids = protocol.design.conditions.map((c) => c.id);
+  const out: Record<string, number> = {};
+  for (const e of list) {
+    const m = /^([^=]+)=(.+)$/.exec(e);
+    if (!m) throw new UsageError(`--effect ${e}: expected CONDITION=DELTA, e.g. ${ids[0]}=0.5`);
+    const [, cond, delta] = m;
+    if (!ids.includes(cond)) throw new UsageError(`--effect ${e}: no condition '${cond}' (conditions: ${ids.join(', ')})`);
+    out[cond] = parseNumber(delta, `--effect ${cond}`);
+  }
+  return out;
+}
+
+export function formatPower(r: PowerReport): string {
+  const lines = [`power at alpha ${r.alpha}, n = ${r.n} participants, ${r.reps} replicates; effects ${JSON.stringify(r.effects)}`];
+  const w = (s: string, n: number) => s.padEnd(n);
+  lines.push(`${w('item', 18)}${w('test', 26)}${w('comparison', 34)}${w('mean estimate', 15)}power`);
+  for (const t of r.tests) lines.push(`${w(t.item, 18)}${w(t.test, 26)}${w(t.comparison, 34)}${w(t.meanEstimate.toFixed(3), 15)}${t.power.toFixed(3)}`);
+  return lines.join('\n');
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('Write report.html, long/wide CSV, JSONL, codebook and metadata.json for a study')
+    .argument('<study>', 'study id or protocol file')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--seed <n>', 'seed of the analysis (bootstrap, threshold split); default the design seed')
+    .option('--no-transfer', 'skip the TF-IDF transfer matrix')
+    .action(async (arg: string, o: { db: string; out: string; seed?: string; transfer: boolean }) => {
+      let data: StudyData | undefined;
+      try {
+        const seed = o.seed != null ? parseNumber(o.seed, '--seed') : undefined;
+        data = openStudy(arg, o.db);
+        const { store, studyId, protocol } = data;
+        mkdirSync(o.out, { recursive: true });
+        const participants = store.participants(studyId);
+        const stimuli = store.stimuli(studyId);
+        const scores = store.detectorScores(studyId);
+        const t0 = performance.now();
+        const report = await buildReport(
+          { study: protocol, participants, responses: store.iterateResponses(studyId), stimuli, scores, versions: data.versions, software: SOFTWARE },
+          { seed, train: o.transfer ? tfidfTrain : undefined },
+        );
+        for (const note of report.result.notes) console.error(`note: ${note}`);
+        const files: Record<string, { rows?: number; bytes: number; sha256: string }> = {};
+        const reportPath = join(o.out, 'report.html');
+        writeFileSync(reportPath, report.html);
+        files['report.html'] = await fileInfo(reportPath);
+        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(store.iterateResponses(studyId), out));
+        files['long.csv'] = await fileInfo(join(o.out, 'long.csv'), longRows);
+        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(store.iterateResponses(studyId), participants, out));
+        files['wide.csv'] = await fileInfo(join(o.out, 'wide.csv'), wide.rows);
+        const jsonRows = await toFile(join(o.out, 'responses.jsonl'), (out) => writeJsonl(store.iterateResponses(studyId), out));
+        files['responses.jsonl'] = await fileInfo(join(o.out, 'responses.jsonl'), jsonRows);
+        const entries = codebookEntries(protocol, wide.columns);
+        await toFile(join(o.out, 'codebook.csv'), (out) => writeCodebookCsv(entries, out));
+        files['codebook.csv'] = await fileInfo(join(o.out, 'codebook.csv'), entries.length);
+        mkdirSync(join(o.out, 'tables'), { recursive: true });
+        for (const t of report.tables) {
+          const path = join(o.out, 'tables', `${t.name}.csv`);
+          await toFile(path, (out) => writeTableCsv(t, out));
+          files[`tables/${t.name}.csv`] = await fileInfo(path, t.rows.length);
+        }
+        const metadata = { ...report.metadata, files };
+        writeFileSync(join(o.out, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        console.log(`${studyId}: ${report.result.responses} responses, ${participants.length} participants (${report.result.exclusions.participantsExcluded} excluded), ${report.tables.length} tables, ${report.figures.length} figures in ${secs} s`);
+        console.log(`wrote ${Object.keys(files).length + 1} files to ${o.out}: report.html long.csv wide.csv responses.jsonl codebook.csv metadata.json tables/`);
+      } catch (err) {
+        fail(err);
+      } finally {
+        data?.store.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('Stream one export of a study: long CSV, wide CSV, JSONL or the codebook (metadata.json beside --out)')
+    .argument('<study>', 'study id or protocol file')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .requiredOption('--format <format>', 'long | wide | jsonl | codebook')
+    .option('--out <file>', 'output file (default: standard output)')
+    .action(async (arg: string, o: { db: string; format: string; out?: string }) => {
+      let data: StudyData | undefined;
+      try {
+        if (!['long', 'wide', 'jsonl', 'codebook'].includes(o.format)) throw new UsageError(`--format ${o.format}: expected long, wide, jsonl or codebook`);
+        data = openStudy(arg, o.db);
+        const { store, studyId, protocol } = data;
+        const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
+        const end = Boolean(o.out);
+        const participants = store.participants(studyId);
+        let rows: number;
+        if (o.format === 'long') rows = await writeLongCsv(store.iterateResponses(studyId), out, { end });
+        else if (o.format === 'jsonl') rows = await writeJsonl(store.iterateResponses(studyId), out, { end });
+        else if (o.format === 'wide') rows = (await writeWideCsv(store.iterateResponses(studyId), participants, out, { end })).rows;
+        else rows = await writeCodebookCsv(codebookEntries(protocol), out, { end });
+        if (o.out) {
+          const meta = buildMetadata({ study: protocol, versions: data.versions, participants, stimuli: store.stimuli(studyId), scores: store.detectorScores(studyId), software: SOFTWARE });
+          const metaPath = `${o.out}.metadata.json`;
+          writeFileSync(metaPath, JSON.stringify({ ...meta, files: { [o.out]: await fileInfo(o.out, rows) } }, null, 2) + '\n');
+          console.error(`${studyId}: ${rows} rows → ${o.out} (metadata in ${metaPath})`);
+        }
+      } catch (err) {
+        fail(err);
+      } finally {
+        data?.store.close();
+      }
+    });
+
+  program
+    .command('simulate')
+    .description('Power of each planned test by simulation: bots with a declared effect per condition, through the same analysis')
+    .argument('<study>', 'study id or protocol file')
+    .requiredOption('--n <n>', 'participants per replicate (all conditions together)')
+    .option('--effect <cond=delta>', 'shift of the credibility/sharing items in a condition, in points of each item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--reps <r>', 'replicates', '200')
+    .option('--alpha <a>', 'significance level', '0.05')
+    .option('--detection-effect <e>', "judgment bots' accuracy knob: P(right) = 0.5 + 0.5 tanh(e)", '0.2')
+    .option('--careless <share>', 'share of careless bots (fail attention checks, answer at random)', '0')
+    .option('--seed <n>', 'seed (default: the design seed)')
+    .option('--json', 'print the result as JSON')
+    .action((arg: string, o: { n: string; effect: string[]; reps: string; alpha: string; detectionEffect: string; careless: string; seed?: string; json?: boolean }) => {
+      try {
+        const protocol = loadStudy(arg).protocol;
+        const n = parsePositiveInt(o.n, '--n');
+        const reps = parsePositiveInt(o.reps, '--reps');
+        const alpha = parseNumber(o.alpha, '--alpha');
+        if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${o.alpha}: expected a number between 0 and 1`);
+        const careless = parseNumber(o.careless, '--careless');
+        if (!(careless >= 0 && careless <= 1)) throw new UsageError(`--careless ${o.careless}: expected a share between 0 and 1`);
+        const effects = parseEffects(o.effect, protocol);
+        const t0 = performance.now();
+        const r = simulatePower(protocol, {
+          n,
+          reps,
+          alpha,
+          effects,
+          detectionEffect: parseNumber(o.detectionEffect, '--detection-effect'),
+          careless,
+          seed: o.seed != null ? parseNumber(o.seed, '--seed') : undefined,
+        });
+        if (o.json) console.log(JSON.stringify(r, null, 2));
+        else {
+          console.log(formatPower(r));
+          console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s; simulated over the engine's page plan with the question types' bot answers)`);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

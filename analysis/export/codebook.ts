@@ -1,0 +1,102 @@
+// The codebook: every column of every export (name, type, description,
+// levels), and one entry per protocol question saying how its answer fills
+// value_num / value_text / correct, taken from the question type's own
+// descriptor (studies/questions).
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import type { Protocol } from '../../studies/protocol.ts';
+import { resolveQuestion } from '../../studies/questions/index.ts';
+import { questionMap } from '../roles.ts';
+import { LONG_COLUMNS, PAGE_KINDS } from './columns.ts';
+import { WIDE_PARTICIPANT_COLUMNS, type WideColumn } from './wide-csv.ts';
+
+export interface CodebookEntry {
+  file: string;
+  column: string;
+  type: string;
+  description: string;
+  levels: string;
+}
+
+export const CODEBOOK_COLUMNS = ['file', 'column', 'type', 'description', 'levels'] as const;
+
+const PARTICIPANT_DOCS: Record<(typeof WIDE_PARTICIPANT_COLUMNS)[number], [string, string]> = {
+  participant_id: ['string', 'Participant id'],
+  study_id: ['string', 'Study id'],
+  study_version: ['string', 'sha256 of the normalised protocol'],
+  condition: ['string', 'Between-subject condition'],
+  status: ['string', 'Final or current status'],
+  assignment_seed: ['integer', "Seed of every random choice made for this participant (replays the participant's plan)"],
+  started_at: ['datetime', 'Start time (ISO 8601, UTC)'],
+  ended_at: ['datetime', 'End time (ISO 8601, UTC); empty while in progress'],
+  pages_total: ['integer', "Pages in the participant's plan"],
+  page_index: ['integer', 'Page the participant is on (pages_total when finished)'],
+  prolific_pid: ['string', 'Prolific participant id'],
+  prolific_study_id: ['string', 'Prolific study id'],
+  prolific_session_id: ['string', 'Prolific session id'],
+};
+
+export function codebookEntries(protocol: Protocol, wideColumns: readonly WideColumn[] = []): CodebookEntry[] {
+  const questions = questionMap(protocol);
+  const levels: Partial<Record<string, string>> = {
+    condition: protocol.design.conditions.map((c) => c.id + (c.label ? ` (${c.label})` : '')).join(' | '),
+    page_kind: PAGE_KINDS.join(' | '),
+    question_id: [...questions.keys()].join(' | '),
+    question_type: [...new Set([...questions.values()].map((q) => q.type))].join(' | '),
+    stimulus_pool: Object.keys(protocol.pools).join(' | '),
+    stimulus_source: 'human | machine',
+    correct: 'TRUE | FALSE',
+    timed_out: 'TRUE | FALSE',
+  };
+  const out: CodebookEntry[] = [];
+  for (const file of ['long.csv', 'responses.jsonl']) {
+    for (const c of LONG_COLUMNS) out.push({ file, column: c.name, type: c.type, description: c.description, levels: levels[c.name] ?? '' });
+  }
+  for (const q of questions.values()) {
+    let described = '';
+    let lv = q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ');
+    try {
+      const { descriptor, params } = resolveQuestion(q.question);
+      described = descriptor.columns(params).map((c) => `${c.name}: ${c.description}`).join('; ');
+      if (!lv) lv = descriptor.columns(params).map((c) => c.description).join(' | ');
+    } catch (err) {
+      described = `(no descriptor: ${(err as Error).message})`;
+    }
+    out.push({
+      file: 'question',
+      column: q.id,
+      type: q.type,
+      description: `${q.prompt ? `"${q.prompt}" ` : ''}[${q.phase}; analysis role ${q.role}] ${described}`.trim(),
+      levels: lv,
+    });
+  }
+  if (wideColumns.length) {
+    for (const k of WIDE_PARTICIPANT_COLUMNS) out.push({ file: 'wide.csv', column: k, type: PARTICIPANT_DOCS[k][0], description: PARTICIPANT_DOCS[k][1], levels: k === 'condition' ? levels.condition! : '' });
+    for (const c of wideColumns) {
+      const q = c.question ? questions.get(c.question) : undefined;
+      const [type, description] =
+        c.part === 'stimulus_id'
+          ? ['string', `Stimulus shown on page ${c.page}`]
+          : c.part === 'rt_ms'
+            ? ['number', `Reaction time on page ${c.page}, ms`]
+            : c.part === 'timed_out'
+              ? ['boolean', `Page ${c.page} timed out`]
+              : c.part === 'value'
+                ? [q?.type === 'text' || q?.type === 'choice' || q?.type === 'attention' ? 'string' : 'number', `Answer to ${c.question} on page ${c.page} (value_num, else value_text)`]
+                : ['number', `${c.question} on page ${c.page}: part ${c.part}`];
+      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' ? 'TRUE | FALSE' : '' });
+    }
+  }
+  return out;
+}
+
+export async function writeCodebookCsv(entries: readonly CodebookEntry[], out: Writable, opts: { end?: boolean } = {}): Promise<number> {
+  await pipeline(
+    Readable.from((function* () { for (const e of entries) yield CODEBOOK_COLUMNS.map((k) => e[k]); })(), { objectMode: true }),
+    stringify({ header: true, columns: [...CODEBOOK_COLUMNS] }),
+    out,
+    { end: opts.end ?? true },
+  );
+  return entries.length;
+}

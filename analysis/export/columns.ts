@@ -1,0 +1,51 @@
+// The columns of the long export (one row per response), in order, with their
+// type and meaning: the single source for the CSV header, the JSONL keys and
+// the codebook.
+import type { ResponseRow } from '../rows.ts';
+
+export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'datetime' | 'json';
+
+export interface ColumnDoc {
+  name: keyof ResponseRow & string;
+  type: ColumnType;
+  description: string;
+}
+
+export const LONG_COLUMNS: readonly ColumnDoc[] = [
+  { name: 'study_id', type: 'string', description: 'Study id (the protocol file name)' },
+  { name: 'study_version', type: 'string', description: 'sha256 of the normalised protocol the participant ran' },
+  { name: 'participant_id', type: 'string', description: 'Participant id (not the Prolific id)' },
+  { name: 'condition', type: 'string', description: 'Between-subject condition assigned by the server' },
+  { name: 'page_index', type: 'integer', description: "0-based position of the page in the participant's plan" },
+  { name: 'page_kind', type: 'string', description: 'Kind of page' },
+  { name: 'block', type: 'string', description: 'Trials block id, or the phase id off trial pages' },
+  { name: 'trial_index', type: 'integer', description: "0-based position among the participant's trials; empty off trial pages" },
+  { name: 'question_id', type: 'string', description: 'Question id in the protocol (see the question rows of this codebook)' },
+  { name: 'question_type', type: 'string', description: 'Question type' },
+  { name: 'stimulus_id', type: 'string', description: 'Stimulus shown on the page; empty when none' },
+  { name: 'stimulus_pool', type: 'string', description: 'Pool the stimulus came from' },
+  { name: 'stimulus_source', type: 'string', description: 'True source of the stimulus' },
+  { name: 'model', type: 'string', description: 'Generating model of a machine stimulus' },
+  { name: 'model_size', type: 'string', description: 'Model size label of a machine stimulus (e.g. 355M)' },
+  { name: 'sampling', type: 'string', description: 'Sampling method of a machine stimulus (e.g. top-k 40)' },
+  { name: 'length_words', type: 'integer', description: 'Stimulus length in words' },
+  { name: 'value_json', type: 'json', description: 'The answer exactly as submitted, as JSON; empty when timed out' },
+  { name: 'value_num', type: 'number', description: "The answer as a number where the question type reads as one (see the question's levels)" },
+  { name: 'value_text', type: 'string', description: 'The answer as text (choices, free text, judged source, demographics as JSON)' },
+  { name: 'correct', type: 'boolean', description: 'Attention/comprehension: passed; judgment/boundary: right; empty otherwise' },
+  { name: 'rt_ms', type: 'number', description: 'Reaction time in ms, from first paint to answer (client clock)' },
+  { name: 'timed_out', type: 'boolean', description: 'The server deadline passed before an answer' },
+  { name: 'blur_count', type: 'integer', description: 'Times the page lost focus or was hidden while shown' },
+  { name: 'submitted_at', type: 'datetime', description: 'Server time the response was stored (ISO 8601, UTC)' },
+  { name: 'client_id', type: 'string', description: 'Client-made submission id (idempotent retries)' },
+];
+
+export const PAGE_KINDS = ['consent', 'instructions', 'comprehension', 'training', 'trial', 'attention', 'questionnaire', 'debrief'];
+
+/** CSV cell text: empty for null (NA in R, NaN in pandas), TRUE/FALSE for booleans (logical in R, bool in pandas). */
+export function csvCell(v: unknown): string {
+  if (v == null) return '';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  return String(v);
+}

@@ -1,0 +1,26 @@
+// Long CSV: one row per response, streamed from the row iterator through
+// csv-stringify with backpressure, so memory stays flat however many rows.
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import type { ResponseRow } from '../rows.ts';
+import { LONG_COLUMNS, csvCell } from './columns.ts';
+
+function* cells(rows: Iterable<ResponseRow>, counter: { rows: number }): Generator<string[]> {
+  for (const r of rows) {
+    counter.rows++;
+    yield LONG_COLUMNS.map((c) => csvCell(r[c.name]));
+  }
+}
+
+/** Writes the long CSV to `out` (not ended when `end` is false); resolves with the row count. */
+export async function writeLongCsv(rows: Iterable<ResponseRow>, out: Writable, opts: { end?: boolean } = {}): Promise<number> {
+  const counter = { rows: 0 };
+  await pipeline(
+    Readable.from(cells(rows, counter), { objectMode: true }),
+    stringify({ header: true, columns: LONG_COLUMNS.map((c) => c.name), quoted_match: /^\s|\s$/ }),
+    out,
+    { end: opts.end ?? true },
+  );
+  return counter.rows;
+}

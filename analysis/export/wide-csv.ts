@@ -1,0 +1,118 @@
+// Wide CSV: one row per participant, one column per page × question
+// (p007_credible_4 = the answer to credible_4 on page 7), plus each page's
+// stimulus, reaction time and timeout flag; composite answers (demographics)
+// get one column per part. A participant's answers can arrive anywhere in the
+// row stream, so this export holds the answer cells (not whole rows) in
+// memory: it grows with the number of answers, unlike the long CSV and JSONL.
+import type { Writable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import type { ParticipantRow, ResponseRow } from '../rows.ts';
+import { csvCell } from './columns.ts';
+
+export const WIDE_PARTICIPANT_COLUMNS = [
+  'participant_id',
+  'study_id',
+  'study_version',
+  'condition',
+  'status',
+  'assignment_seed',
+  'started_at',
+  'ended_at',
+  'pages_total',
+  'page_index',
+  'prolific_pid',
+  'prolific_study_id',
+  'prolific_session_id',
+] as const satisfies readonly (keyof ParticipantRow)[];
+
+export interface WideColumn {
+  name: string;
+  page: number;
+  question: string | null;
+  part: 'stimulus_id' | 'rt_ms' | 'timed_out' | 'value' | string;
+}
+
+export interface WideTable {
+  columns: WideColumn[];
+  cells: Map<string, Map<string, string>>;
+  /** Participants seen in responses but missing from the participant table. */
+  extra: Map<string, { condition: string; study_id: string; study_version: string }>;
+}
+
+const pad = (n: number) => String(n).padStart(3, '0');
+
+function cellOf(r: ResponseRow): string {
+  if (r.value_num != null) return csvCell(r.value_num);
+  if (r.value_text != null) return r.value_text;
+  return r.value_json ?? '';
+}
+
+/** One pass over the rows: the wide column set and every participant's cells. */
+export function collectWide(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[]): WideTable {
+  const known = new Set(participants.map((p) => p.participant_id));
+  const cols = new Map<string, WideColumn>();
+  const cells = new Map<string, Map<string, string>>();
+  const extra: WideTable['extra'] = new Map();
+  const addCol = (c: WideColumn) => {
+    if (!cols.has(c.name)) cols.set(c.name, c);
+  };
+  for (const r of rows) {
+    let m = cells.get(r.participant_id);
+    if (!m) cells.set(r.participant_id, (m = new Map()));
+    if (!known.has(r.participant_id) && !extra.has(r.participant_id)) extra.set(r.participant_id, { condition: r.condition, study_id: r.study_id, study_version: r.study_version });
+    const p = `p${pad(r.page_index)}`;
+    if (r.stimulus_id != null) {
+      addCol({ name: `${p}_stimulus_id`, page: r.page_index, question: null, part: 'stimulus_id' });
+      m.set(`${p}_stimulus_id`, r.stimulus_id);
+    }
+    addCol({ name: `${p}_rt_ms`, page: r.page_index, question: null, part: 'rt_ms' });
+    m.set(`${p}_rt_ms`, csvCell(r.rt_ms));
+    addCol({ name: `${p}_timed_out`, page: r.page_index, question: null, part: 'timed_out' });
+    m.set(`${p}_timed_out`, csvCell(r.timed_out));
+    const parts = r.question_type === 'demographics' ? parseParts(r.value_json ?? r.value_text) : null;
+    if (parts) {
+      for (const [k, v] of Object.entries(parts)) {
+        const name = `${p}_${r.question_id}_${k}`;
+        addCol({ name, page: r.page_index, question: r.question_id, part: k });
+        m.set(name, csvCell(v));
+      }
+    } else {
+      const name = `${p}_${r.question_id}`;
+      addCol({ name, page: r.page_index, question: r.question_id, part: 'value' });
+      m.set(name, r.timed_out ? '' : cellOf(r));
+    }
+  }
+  const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : 1);
+  const columns = [...cols.values()].sort((a, b) => a.page - b.page || rank(a) - rank(b));
+  return { columns, cells, extra };
+}
+
+function parseParts(text: string | null): Record<string, unknown> | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } = {}): Promise<{ rows: number; columns: WideColumn[] }> {
+  const wide = collectWide(rows, participants);
+  const header = [...WIDE_PARTICIPANT_COLUMNS, ...wide.columns.map((c) => c.name)];
+  function* records(): Generator<string[]> {
+    for (const p of participants) {
+      const m = wide.cells.get(p.participant_id);
+      yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(p[k])), ...wide.columns.map((c) => m?.get(c.name) ?? '')];
+    }
+    for (const [id, e] of wide.extra) {
+      const m = wide.cells.get(id)!;
+      const base: Record<string, unknown> = { participant_id: id, study_id: e.study_id, study_version: e.study_version, condition: e.condition };
+      yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(base[k])), ...wide.columns.map((c) => m.get(c.name) ?? '')];
+    }
+  }
+  await pipeline(Readable.from(records(), { objectMode: true }), stringify({ header: true, columns: header }), out, { end: opts.end ?? true });
+  return { rows: participants.length + wide.extra.size, columns: wide.columns };
+}
