@@ -87,6 +87,9 @@ function checkPools(protocol: Protocol, problem: Report): void {
         problem([...base, 'prompts', 'pool'], `prompts come from pool '${ref}', which is itself generated: prompts must come from fixed, imported or corpus texts`);
       }
     }
+    if (pool.kind === 'generated' && pool.sampling.min_new_tokens > pool.sampling.max_new_tokens) {
+      problem([...base, 'sampling', 'min_new_tokens'], `min_new_tokens ${pool.sampling.min_new_tokens} is above max_new_tokens ${pool.sampling.max_new_tokens}`);
+    }
     if (pool.kind === 'generated' && pool.include_prompt && (Array.isArray(pool.prompts) || !('sentences' in pool.prompts))) {
       problem([...base, 'include_prompt'], 'include_prompt needs prompts taken by whole sentences ({pool, sentences: k}) so the boundary is a sentence index');
     }

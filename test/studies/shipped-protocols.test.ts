@@ -114,3 +114,19 @@ describe('study version', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 });
+
+describe('credence study show', () => {
+  test('prints the normalised protocol with its version', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const repo = join(STUDIES_DIR, '..');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'study', 'show', 'roft-boundary'], { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const shown = JSON.parse(r.stdout);
+    const loaded = loadStudy('roft-boundary');
+    assert.equal(shown.version, loaded.version);
+    assert.deepEqual(shown.protocol, JSON.parse(JSON.stringify(loaded.protocol)));
+    // Defaults are filled in.
+    assert.equal(shown.protocol.pools.roft_gpt2_h2.dtype, 'fp32');
+    assert.equal(shown.protocol.phases[3].blocks[0].gltr_overlay, false);
+  });
+});
