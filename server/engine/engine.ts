@@ -8,7 +8,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Protocol } from '../../studies/protocol.ts';
 import { deriveSeed } from '../../studies/random.ts';
 import type { EndStatus, JoinAuth, PageView, Submit, SubmitAck } from '../realtime/events.ts';
-import type { ParticipantRecord, PlannedPage, Progress, StimulusInput, Store, StoredStimulus } from '../store/store.ts';
+import type {
+  ParticipantRecord,
+  PlannedPage,
+  Progress,
+  StimulusInput,
+  Store,
+  StoredStimulus,
+  SubmissionInput,
+  SubmitResult,
+} from '../store/store.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { buildPlan } from './plan.ts';
 import { chooseCondition } from './assign.ts';
@@ -92,6 +101,9 @@ export class Engine extends EventEmitter {
   /** Training feedback for the page after the answer; in memory only (a lost hint after a restart is harmless). */
   private readonly feedback = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Submissions waiting for the next group commit. */
+  private queue: { input: SubmissionInput; done: (r: SubmitResult | Error) => void }[] = [];
+  private flushScheduled = false;
 
   constructor(opts: EngineOptions) {
     super();
@@ -160,6 +172,7 @@ export class Engine extends EventEmitter {
   }
 
   stop(): void {
+    this.flush();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -318,7 +331,11 @@ export class Engine extends EventEmitter {
 
   // ---- submit ----
 
-  submit(participantId: string, s: Submit): SubmitResultView {
+  /**
+   * Checks a submit and writes it with the next group commit; resolves (and the
+   * caller acks) only after that transaction committed.
+   */
+  async submit(participantId: string, s: Submit): Promise<SubmitResultView> {
     const store = this.storeOf(participantId);
     if (store.clientIdUsedElsewhere(participantId, s.clientId)) {
       return { ack: { ok: false, error: 'clientId was used by another participant', field: 'clientId' } };
@@ -353,7 +370,7 @@ export class Engine extends EventEmitter {
     if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
 
     const next = this.nextProgress(p, page, checked.answers, rt.protocol, now, false);
-    const result = store.submit({
+    const result = await this.write(store, {
       participantId: p.id,
       clientId: s.clientId,
       pageIndex: p.pageIndex,
@@ -376,6 +393,36 @@ export class Engine extends EventEmitter {
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: this.outcome(p.id) };
     this.afterAdvance(p, page, checked.answers, next);
     return { ack: { ok: true }, next: this.outcome(p.id) };
+  }
+
+  /**
+   * Submissions arriving while the event loop is busy (including during the
+   * previous commit's fsync) share one transaction: one fsync for many acks,
+   * and still no ack before its data is on disk.
+   */
+  private write(store: Store, input: SubmissionInput): Promise<SubmitResult> {
+    if (store !== this.store) return Promise.resolve(store.submit(input));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    let results: (SubmitResult | Error)[];
+    try {
+      results = this.store.submitBatch(batch.map((b) => b.input));
+    } catch (err) {
+      for (const b of batch) b.done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    batch.forEach((b, i) => b.done(results[i]));
   }
 
   /** Where a participant goes after answering (or timing out on) the current page. */

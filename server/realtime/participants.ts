@@ -100,14 +100,16 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
         const m = zodMessage(parsed.error);
         return reply({ ok: false, error: `submit ${m.error}`, ...(m.field ? { field: m.field } : {}) });
       }
-      try {
-        const r = engine.submit(participantId, parsed.data);
-        reply(r.ack);
-        if (r.next) send(socket, r.next);
-      } catch (err) {
-        opts.onError?.(err);
-        reply({ ok: false, error: 'the server could not store this answer; please retry' });
-      }
+      engine.submit(participantId, parsed.data).then(
+        (r) => {
+          reply(r.ack);
+          if (r.next && socket.connected) send(socket, r.next);
+        },
+        (err) => {
+          opts.onError?.(err);
+          reply({ ok: false, error: 'the server could not store this answer; please retry' });
+        },
+      );
     });
 
     socket.on('ping', (ack?: unknown) => {

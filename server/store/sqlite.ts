@@ -389,6 +389,18 @@ export class SqliteStore implements Store {
     })();
   }
 
+  submitBatch(items: SubmissionInput[]): (SubmitResult | Error)[] {
+    return this.db.transaction(() =>
+      items.map((item) => {
+        try {
+          return this.submit(item); // nested: a savepoint of the outer transaction
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+    )();
+  }
+
   /** Whether a client id was already used by another participant (forged or replayed ids). */
   clientIdUsedElsewhere(participantId: string, clientId: string): boolean {
     return !!this.st.clientElsewhere.get(clientId, participantId);

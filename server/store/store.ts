@@ -244,6 +244,12 @@ export interface Store {
 
   /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
   submit(s: SubmissionInput): SubmitResult;
+  /**
+   * Group commit: many submissions in one transaction (one fsync), each in its
+   * own savepoint so one failure does not undo the others. Results in order;
+   * an Error for a submission that failed.
+   */
+  submitBatch(items: SubmissionInput[]): (SubmitResult | Error)[];
   /** Whether a client id was already used by another participant (forged or replayed ids). */
   clientIdUsedElsewhere(participantId: string, clientId: string): boolean;
   /** Ends or updates progress without a response (e.g. study time limit). */

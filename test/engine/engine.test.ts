@@ -30,15 +30,15 @@ function answersFor(engine: Engine, study: string, view: PageView, override: Rec
   return { ...out, ...override };
 }
 
-function submit(engine: Engine, pid: string, view: PageView, answers: Record<string, unknown>, clientId = randomUUID()) {
+async function submit(engine: Engine, pid: string, view: PageView, answers: Record<string, unknown>, clientId = randomUUID()) {
   return engine.submit(pid, { clientId, pageIndex: view.index, answers, rtMs: 1000, events: [{ type: 'blur', t: 10 }] });
 }
 
 /** Walks until a page of `kind` (or the end), answering attentively. */
-function walkTo(engine: Engine, study: string, pid: string, kind: string): Outcome {
+async function walkTo(engine: Engine, study: string, pid: string, kind: string): Promise<Outcome> {
   let o = engine.outcome(pid);
   for (let i = 0; i < 50 && 'page' in o && o.page.kind !== kind; i++) {
-    const r = submit(engine, pid, o.page, answersFor(engine, study, o.page));
+    const r = await submit(engine, pid, o.page, answersFor(engine, study, o.page));
     assert.ok(r.ack.ok, JSON.stringify(r.ack));
     o = r.next!;
   }
@@ -57,7 +57,7 @@ describe('engine', () => {
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
     try {
       const j = enter(e.engine, 'P1');
-      const end = walkTo(e.engine, 'mini', j.participantId, 'none');
+      const end = await walkTo(e.engine, 'mini', j.participantId, 'none');
       assert.ok('done' in end);
       assert.equal(end.done.status, 'completed');
       assert.equal(end.done.code, 'C-DONE');
@@ -88,30 +88,30 @@ describe('engine', () => {
       const j = enter(e.engine, 'P2');
       const v0 = page(j.outcome);
       const id = randomUUID();
-      const a = submit(e.engine, j.participantId, v0, { consent: true }, id);
+      const a = await submit(e.engine, j.participantId, v0, { consent: true }, id);
       assert.deepEqual(a.ack, { ok: true });
-      const b = submit(e.engine, j.participantId, v0, { consent: true }, id);
+      const b = await submit(e.engine, j.participantId, v0, { consent: true }, id);
       assert.deepEqual(b.ack, { ok: true, duplicate: true });
       assert.equal(e.store.countSubmissions(j.participantId, id), 1);
       const before = e.store.countSubmissions(j.participantId);
-      const stale = submit(e.engine, j.participantId, v0, { consent: true });
+      const stale = await submit(e.engine, j.participantId, v0, { consent: true });
       assert.equal(stale.ack.ok, false);
       assert.match((stale.ack as any).error, /stale page index 0/);
-      const v2 = page(walkTo(e.engine, 'mini', j.participantId, 'trial'));
-      const bad = submit(e.engine, j.participantId, v2, { cred: 'very', judge: 1 });
+      const v2 = page(await walkTo(e.engine, 'mini', j.participantId, 'trial'));
+      const bad = await submit(e.engine, j.participantId, v2, { cred: 'very', judge: 1 });
       assert.equal(bad.ack.ok, false);
       assert.equal((bad.ack as any).field, 'answers.cred');
-      const range = submit(e.engine, j.participantId, v2, { cred: 9, judge: 1 });
+      const range = await submit(e.engine, j.participantId, v2, { cred: 9, judge: 1 });
       assert.equal((range.ack as any).field, 'answers.cred');
-      const extra = submit(e.engine, j.participantId, v2, { cred: 2, judge: 1, hack: 1 });
+      const extra = await submit(e.engine, j.participantId, v2, { cred: 2, judge: 1, hack: 1 });
       assert.equal((extra.ack as any).field, 'answers.hack');
-      const missing = submit(e.engine, j.participantId, v2, { cred: 2 });
+      const missing = await submit(e.engine, j.participantId, v2, { cred: 2 });
       assert.equal((missing.ack as any).field, 'answers.judge');
       assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
       assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
       // Another participant replaying this participant's clientId is refused.
       const other = enter(e.engine, 'P3');
-      const forged = submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
+      const forged = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
       assert.equal(forged.ack.ok, false);
       assert.equal(e.store.countSubmissions(other.participantId), 0);
     } finally {
@@ -125,27 +125,27 @@ describe('engine', () => {
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
     try {
       const a = enter(e.engine, 'NC');
-      const r = submit(e.engine, a.participantId, page(a.outcome), { consent: false });
+      const r = await submit(e.engine, a.participantId, page(a.outcome), { consent: false });
       assert.ok(r.ack.ok && 'done' in r.next!);
       assert.equal((r.next as any).done.status, 'no-consent');
       assert.equal((r.next as any).done.code, 'C-NOCONSENT');
 
       const b = enter(e.engine, 'CF');
-      let v = page(walkTo(e.engine, 'mini', b.participantId, 'comprehension'));
+      let v = page(await walkTo(e.engine, 'mini', b.participantId, 'comprehension'));
       assert.equal(v.attemptsLeft, 2);
       assert.equal((v.questions[0] as any).expected, undefined, 'the expected answer never reaches the client');
-      const wrong1 = submit(e.engine, b.participantId, v, { task: 'write' });
+      const wrong1 = await submit(e.engine, b.participantId, v, { task: 'write' });
       v = page(wrong1.next!);
       assert.equal(v.kind, 'comprehension');
       assert.equal(v.attemptsLeft, 1);
       assert.ok(v.feedback);
-      const wrong2 = submit(e.engine, b.participantId, v, { task: 'write' });
+      const wrong2 = await submit(e.engine, b.participantId, v, { task: 'write' });
       assert.equal((wrong2.next as any).done.status, 'failed-comprehension');
 
       const c = enter(e.engine, 'CR');
-      v = page(walkTo(e.engine, 'mini', c.participantId, 'comprehension'));
-      v = page(submit(e.engine, c.participantId, v, { task: 'write' }).next!);
-      v = page(submit(e.engine, c.participantId, v, { task: 'rate' }).next!);
+      v = page(await walkTo(e.engine, 'mini', c.participantId, 'comprehension'));
+      v = page((await submit(e.engine, c.participantId, v, { task: 'write' })).next!);
+      v = page((await submit(e.engine, c.participantId, v, { task: 'rate' })).next!);
       assert.equal(v.kind, 'trial');
     } finally {
       e.close();
@@ -161,19 +161,19 @@ describe('engine', () => {
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml'), writeStudy(dir, flagOnly)]);
     try {
       const a = enter(e.engine, 'AT');
-      const v = page(walkTo(e.engine, 'mini', a.participantId, 'attention'));
-      const r = submit(e.engine, a.participantId, v, { att1: 'yes' });
+      const v = page(await walkTo(e.engine, 'mini', a.participantId, 'attention'));
+      const r = await submit(e.engine, a.participantId, v, { att1: 'yes' });
       assert.equal((r.next as any).done.status, 'failed-attention');
       assert.equal((r.next as any).done.code, 'C-ATTN');
 
       const jr = e.engine.join({ study: 'miniflag', prolific: { PROLIFIC_PID: 'AF' } }, { researcher: false });
       assert.equal(jr.kind, 'joined');
       const pid = (jr as any).participantId;
-      const w = page(walkTo(e.engine, 'miniflag', pid, 'attention'));
-      const r2 = submit(e.engine, pid, w, { att1: 'no' });
+      const w = page(await walkTo(e.engine, 'miniflag', pid, 'attention'));
+      const r2 = await submit(e.engine, pid, w, { att1: 'no' });
       assert.equal(page(r2.next!).kind, 'trial');
       assert.equal(e.store.participant(pid)!.flagged, true);
-      const end = walkTo(e.engine, 'miniflag', pid, 'none');
+      const end = await walkTo(e.engine, 'miniflag', pid, 'none');
       assert.equal((end as any).done.status, 'completed');
     } finally {
       e.close();
@@ -188,12 +188,12 @@ describe('engine', () => {
     const e = await openEngine(dir, [writeStudy(dir, p)]);
     try {
       const a = enter(e.engine, 'MR');
-      const v = page(walkTo(e.engine, 'mini', a.participantId, 'trial'));
+      const v = page(await walkTo(e.engine, 'mini', a.participantId, 'trial'));
       assert.equal(v.minReadMs, 600);
-      const fast = submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
+      const fast = await submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
       assert.equal((fast.ack as any).field, 'rtMs');
       await sleep(450);
-      const ok = submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
+      const ok = await submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
       assert.ok(ok.ack.ok, JSON.stringify(ok.ack));
     } finally {
       e.close();
@@ -211,7 +211,7 @@ describe('engine', () => {
     try {
       const a = enter(e.engine, 'TO');
       pidA = a.participantId;
-      const v = page(walkTo(e.engine, 'mini', pidA, 'trial'));
+      const v = page(await walkTo(e.engine, 'mini', pidA, 'trial'));
       assert.ok(v.deadlineAt! - v.serverNow <= 300 && v.deadlineAt! - v.serverNow > 200);
       await sleep(450);
       const now = e.store.participant(pidA)!;
@@ -222,7 +222,7 @@ describe('engine', () => {
 
       const b = enter(e.engine, 'TO2');
       pidB = b.participantId;
-      const vb = page(walkTo(e.engine, 'mini', pidB, 'trial'));
+      const vb = page(await walkTo(e.engine, 'mini', pidB, 'trial'));
       e.close(); // server down: no timers
       await sleep(700);
       assert.equal(new SqliteStore(pathJoin(dir, 'test.db')).participant(pidB)!.pageIndex, vb.index);
@@ -284,8 +284,8 @@ describe('engine', () => {
       assert.equal(again.participantId, ids[0]);
       assert.equal(e.store.participants('mini').length, 4);
       // A and C finish; B and D go idle past the TTL and give their slots back.
-      walkTo(e.engine, 'mini', ids[0], 'none');
-      walkTo(e.engine, 'mini', ids[2], 'none');
+      await walkTo(e.engine, 'mini', ids[0], 'none');
+      await walkTo(e.engine, 'mini', ids[2], 'none');
       await sleep(800);
       const counts = e.store.conditionCounts('mini');
       assert.equal(counts.reduce((n, c) => n + c.completed, 0), 2);
@@ -293,8 +293,8 @@ describe('engine', () => {
       assert.equal(counts.reduce((n, c) => n + c.idle, 0), 2);
       const f = enter(e.engine, 'F');
       const g = enter(e.engine, 'G');
-      walkTo(e.engine, 'mini', f.participantId, 'none');
-      walkTo(e.engine, 'mini', g.participantId, 'none');
+      await walkTo(e.engine, 'mini', f.participantId, 'none');
+      await walkTo(e.engine, 'mini', g.participantId, 'none');
       const done = e.store.conditionCounts('mini');
       assert.deepEqual(done.map((c) => c.completed), [2, 2]);
       assert.equal(e.engine.isFull('mini'), true);
@@ -314,7 +314,7 @@ describe('engine', () => {
     const file = writeStudy(dir, miniProtocol());
     const e = await openEngine(dir, [file]);
     const old = enter(e.engine, 'V1');
-    walkTo(e.engine, 'mini', old.participantId, 'trial');
+    await walkTo(e.engine, 'mini', old.participantId, 'trial');
     const v1 = e.store.participant(old.participantId)!.version;
     const rowsBefore = JSON.stringify([...e.store.iterateResponses('mini')]);
     const protoBefore = e.store.studyVersion('mini', v1)!.protocol;
@@ -352,7 +352,7 @@ describe('engine', () => {
       assert.equal(no.kind, 'refused');
       const pv = e.engine.join({ study: 'mini', preview: true }, { researcher: true });
       assert.equal(pv.kind, 'joined');
-      const end = walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
+      const end = await walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
       assert.equal((end as any).done.status, 'completed');
       assert.equal((end as any).done.redirectUrl, undefined);
       const n = e.store.db.prepare('SELECT (SELECT COUNT(*) FROM participants) + (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM events) AS n').get() as { n: number };
