@@ -1,0 +1,166 @@
+// Exports read back (csv-parse) and compared with the rows of a real SQLite
+// store, row for row; the CLI writes the whole output folder; bad input exits 2.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync, existsSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse } from 'csv-parse/sync';
+import { loadStudy } from '../../studies/load.ts';
+import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
+import { simulateDataset } from '../../analysis/simulate.ts';
+import { writeLongCsv } from '../../analysis/export/long-csv.ts';
+import { writeJsonl } from '../../analysis/export/jsonl.ts';
+import { writeWideCsv } from '../../analysis/export/wide-csv.ts';
+import { codebookEntries } from '../../analysis/export/codebook.ts';
+import { LONG_COLUMNS } from '../../analysis/export/columns.ts';
+import type { ResponseRow } from '../../analysis/rows.ts';
+import { fillStore } from './fixtures/fill-store.ts';
+
+const STUDY = 'kreps-credibility';
+let dir: string;
+let db: string;
+let store: SqliteStore;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'credence-export-'));
+  db = join(dir, 'study.db');
+  store = openSqliteStore({ path: db });
+  const loaded = loadStudy(STUDY);
+  // A fraction of careless participants: they fail the attention check and answer at random.
+  fillStore(store, loaded.protocol, loaded.version, simulateDataset(loaded.protocol, { n: 80, effects: { gpt2_1_5b: 1 }, careless: 0.1, seed: 4 }));
+});
+
+after(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The CSV text of a store value: what R and pandas will read. */
+function expectedCell(v: unknown): string {
+  if (v == null) return '';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  return String(v);
+}
+
+async function writeTo(path: string, write: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<void> {
+  await write(createWriteStream(path));
+}
+
+describe('exports against the store', () => {
+  test('long CSV equals the store rows, row for row and cell for cell', async () => {
+    const path = join(dir, 'long.csv');
+    const n = await writeLongCsv(store.iterateResponses(STUDY), createWriteStream(path));
+    const parsed = parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = [...store.iterateResponses(STUDY)];
+    assert.ok(rows.length > 300, `rows ${rows.length}`);
+    assert.equal(n, rows.length);
+    assert.equal(parsed.length, rows.length);
+    assert.deepEqual(Object.keys(parsed[0]), LONG_COLUMNS.map((c) => c.name));
+    rows.forEach((r, i) => {
+      for (const c of LONG_COLUMNS) assert.equal(parsed[i][c.name], expectedCell(r[c.name]), `row ${i} column ${c.name}`);
+    });
+    // value_json survives CSV quoting: it parses back to the same answer.
+    const demo = parsed.find((r) => r.question_type === 'demographics')!;
+    assert.equal(typeof JSON.parse(demo.value_json).party_id, 'number');
+  });
+
+  test('JSONL equals the store rows', async () => {
+    const path = join(dir, 'responses.jsonl');
+    await writeTo(path, (out) => writeJsonl(store.iterateResponses(STUDY), out as never));
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ResponseRow);
+    const rows = [...store.iterateResponses(STUDY)];
+    assert.equal(lines.length, rows.length);
+    rows.forEach((r, i) => assert.deepEqual(lines[i], r));
+  });
+
+  test('wide CSV has one row per participant and every answer in its page × question column', async () => {
+    const path = join(dir, 'wide.csv');
+    const participants = store.participants(STUDY);
+    const res = await writeWideCsv(store.iterateResponses(STUDY), participants, createWriteStream(path));
+    const parsed = parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.equal(parsed.length, participants.length);
+    assert.equal(res.rows, participants.length);
+    const byId = new Map(parsed.map((r) => [r.participant_id, r]));
+    for (const p of participants) assert.equal(byId.get(p.participant_id)!.assignment_seed, String(p.assignment_seed));
+    let checked = 0;
+    for (const r of store.iterateResponses(STUDY)) {
+      const w = byId.get(r.participant_id)!;
+      const col = `p${String(r.page_index).padStart(3, '0')}_${r.question_id}`;
+      if (r.question_type === 'demographics') {
+        const parts = JSON.parse(r.value_json!) as Record<string, number>;
+        for (const [k, v] of Object.entries(parts)) assert.equal(w[`${col}_${k}`], String(v));
+      } else assert.equal(w[col], r.value_num != null ? String(r.value_num) : r.value_text ?? '', `${r.participant_id} ${col}`);
+      assert.equal(w[`p${String(r.page_index).padStart(3, '0')}_rt_ms`], expectedCell(r.rt_ms));
+      checked++;
+    }
+    assert.ok(checked > 300);
+    // The codebook documents every wide column.
+    const book = codebookEntries(loadStudy(STUDY).protocol, res.columns);
+    const documented = new Set(book.filter((e) => e.file === 'wide.csv').map((e) => e.column));
+    for (const name of Object.keys(parsed[0])) assert.ok(documented.has(name), `undocumented wide column ${name}`);
+  });
+
+  test('codebook: every long column, and each question with its levels from the descriptor', () => {
+    const book = codebookEntries(loadStudy(STUDY).protocol);
+    for (const c of LONG_COLUMNS) assert.ok(book.some((e) => e.file === 'long.csv' && e.column === c.name && e.description));
+    const cred = book.find((e) => e.file === 'question' && e.column === 'credible_4')!;
+    assert.match(cred.levels, /1 = Not at all credible/);
+    assert.match(cred.description, /credibility_4pt/);
+    assert.match(book.find((e) => e.column === 'condition')!.levels, /gpt2_1_5b/);
+  });
+});
+
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+
+describe('credence analyze / export / simulate', () => {
+  test('analyze writes the report, exports, codebook and metadata for a real database', () => {
+    store.close();
+    store = openSqliteStore({ path: db });
+    const out = join(dir, 'out');
+    const r = cli(['analyze', STUDY, '--db', db, '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const f of ['report.html', 'long.csv', 'wide.csv', 'responses.jsonl', 'codebook.csv', 'metadata.json']) assert.ok(existsSync(join(out, f)), f);
+    const meta = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8'));
+    assert.deepEqual(meta.protocol_hashes, [loadStudy(STUDY).version]);
+    assert.equal(meta.seeds.design, 2020);
+    assert.match(meta.software, /^credence /);
+    assert.ok(meta.models.some((m: { hash: string }) => m.hash === 'f'.repeat(64)));
+    assert.equal(meta.files['long.csv'].rows, [...store.iterateResponses(STUDY)].length);
+    assert.match(meta.files['long.csv'].sha256, /^[0-9a-f]{64}$/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.ok(html.includes('<svg') && html.includes('credible_4') && html.includes(meta.protocol_hashes[0]));
+    // Long CSV from the CLI equals the library's.
+    const csv = parse(readFileSync(join(out, 'long.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.equal(csv.length, meta.files['long.csv'].rows);
+  });
+
+  test('export --format codebook to stdout; bad input exits 2 and writes nothing', () => {
+    const ok = cli(['export', STUDY, '--db', db, '--format', 'codebook']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /^file,column,type,description,levels/);
+    const missing = cli(['export', STUDY, '--db', join(dir, 'nope.db'), '--format', 'long']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /nope\.db: no such database/);
+    assert.ok(!existsSync(join(dir, 'nope.db')));
+    const fmt = cli(['export', STUDY, '--db', db, '--format', 'xlsx']);
+    assert.equal(fmt.status, 2);
+    assert.match(fmt.stderr, /--format xlsx/);
+    const unknown = cli(['analyze', 'no-such-study', '--db', db, '--out', join(dir, 'x')]);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /no study 'no-such-study'/);
+  });
+
+  test('simulate prints power per planned test; an unknown condition exits 2', () => {
+    const r = cli(['simulate', STUDY, '--n', '160', '--effect', 'gpt2_1_5b=1.5', '--reps', '20', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as { tests: { item: string; test: string; comparison: string; power: number }[] };
+    const t = rep.tests.find((x) => x.item === 'credibility_10' && x.test === 'Welch t (Holm)' && x.comparison === 'human vs gpt2_1_5b')!;
+    assert.ok(t.power >= 0.8, `power ${t.power}`);
+    const bad = cli(['simulate', STUDY, '--n', '80', '--effect', 'gpt9=1']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /no condition 'gpt9'/);
+  });
+});
