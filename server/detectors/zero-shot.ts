@@ -67,22 +67,27 @@ export interface PositionStats {
 export function positionStats(logits: Float32Array, offset: number, vocab: number, target: number): PositionStats {
   let max = -Infinity;
   for (let v = 0; v < vocab; v++) if (logits[offset + v] > max) max = logits[offset + v];
-  let sum = 0;
-  for (let v = 0; v < vocab; v++) sum += Math.exp(logits[offset + v] - max);
-  const lse = max + Math.log(sum);
   const lt = logits[offset + target];
+  // One exp per entry: with d = l − max and e = exp(d), log p = d − ln Σe, so
+  // μ = Σ p log p and σ² follow from Σe, Σe·d and Σe·d².
   let above = 0;
-  let s1 = 0;
-  let s2 = 0;
+  let sum = 0;
+  let sd = 0;
+  let sdd = 0;
   for (let v = 0; v < vocab; v++) {
     const l = logits[offset + v];
     if (l > lt) above++;
-    const lp = l - lse;
-    const p = Math.exp(lp);
-    s1 += p * lp;
-    s2 += p * lp * lp;
+    const d = l - max;
+    const e = Math.exp(d);
+    sum += e;
+    sd += e * d;
+    sdd += e * d * d;
   }
-  return { logprob: lt - lse, rank: above + 1, mu: s1, variance: Math.max(0, s2 - s1 * s1) };
+  const logZ = Math.log(sum);
+  const meanD = sd / sum;
+  const mu = meanD - logZ;
+  // The variance of log p is the variance of d (a shift does not change it).
+  return { logprob: lt - max - logZ, rank: above + 1, mu, variance: Math.max(0, sdd / sum - meanD * meanD) };
 }
 
 /** Windows over a BOS-prefixed sequence: [start, end) and the first position whose prediction it contributes. */

@@ -40,15 +40,18 @@ describe('RoBERTa detector', () => {
     env.localModelPath = dirname(dir) + '/';
     const classify = await pipeline('text-classification', basename(dir), { dtype: 'fp32' });
     const sentences = corpusSentences(40);
-    const texts = [
-      'Short.',
-      sentences.slice(0, 3).join(' '),
-      sentences.slice(3, 12).join(' '),
-      // Longer than 510 tokens: both sides must truncate the same way.
-      sentences.join(' ').repeat(3),
-    ];
+    const long = sentences.join(' ').repeat(3);
+    const texts = ['Short.', sentences.slice(0, 3).join(' '), sentences.slice(3, 12).join(' '), long];
+    // Past 510 tokens transformers.js truncates *after* adding <s>/</s> (511 content
+    // tokens, no </s>); we follow detector/server.py (510, then <s> … </s>). So the
+    // long text goes to transformers.js as its own 510-token prefix.
+    const require = createRequire(import.meta.url);
+    const enc = require('gpt-3-encoder') as { decode(ids: number[]): string };
+    const kept = det.encode(long).ids;
+    const prefix = enc.decode(kept.slice(1, -1).map((i) => i - 4));
+    assert.deepEqual(det.encode(prefix).ids, kept, 'the prefix re-tokenises to the same 510 tokens');
     const ours = await det.score(texts);
-    const theirs = (await classify(texts, { top_k: null })) as unknown as { label: string; score: number }[][];
+    const theirs = (await classify([...texts.slice(0, 3), prefix], { top_k: null })) as unknown as { label: string; score: number }[][];
     await classify.dispose();
     let spread = 0;
     texts.forEach((_, i) => {
