@@ -25,7 +25,7 @@ export function flattenIssues(issues: readonly ZodIssue[], prefix: PathSegment[]
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union') {
-      out.push(...flattenIssues(closestBranch(issue.unionErrors.map((e) => e.issues)), prefix));
+      out.push(...flattenIssues(closestBranch(issue.unionErrors.map((e) => e.issues), issue.path.length), prefix));
       continue;
     }
     if (issue.code === 'unrecognized_keys') {
@@ -38,9 +38,9 @@ export function flattenIssues(issues: readonly ZodIssue[], prefix: PathSegment[]
 }
 
 /** The union branch the author most likely meant: the one that got furthest (deepest first issue), then with fewest issues. */
-function closestBranch(branches: ZodIssue[][]): ZodIssue[] {
+function closestBranch(branches: ZodIssue[][], unionDepth: number): ZodIssue[] {
   const depth = (issues: ZodIssue[]) => Math.max(...issues.map((i) => i.path.length + (i.code === 'unrecognized_keys' ? 0.5 : 0)));
-  const typeOnly = (issues: ZodIssue[]) => issues.length === 1 && issues[0].code === 'invalid_type' && issues[0].path.length === 0;
+  const typeOnly = (issues: ZodIssue[]) => issues.length === 1 && issues[0].code === 'invalid_type' && issues[0].path.length === unionDepth;
   return branches
     .slice()
     .sort((a, b) => Number(typeOnly(a)) - Number(typeOnly(b)) || depth(b) - depth(a) || a.length - b.length)[0];

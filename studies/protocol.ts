@@ -93,8 +93,14 @@ const GeneratedPool = z
      */
     prompts: z.union([
       z.array(z.string().min(1)).min(1),
-      z.object({ pool: id, words: z.number().int().min(1).default(30) }).strict(),
-      z.object({ pool: id, sentences: z.number().int().min(1) }).strict(),
+      // One object rather than two union branches, so a bad `sentences` is reported as such, not as an unknown key.
+      z
+        .object({ pool: id, words: z.number().int().min(1).optional(), sentences: z.number().int().min(1).optional() })
+        .strict()
+        .refine((p) => p.words === undefined || p.sentences === undefined, { message: 'give words or sentences, not both', path: ['sentences'] })
+        .transform((p): { pool: string; words: number } | { pool: string; sentences: number } =>
+          p.sentences !== undefined ? { pool: p.pool, sentences: p.sentences } : { pool: p.pool, words: p.words ?? 30 },
+        ),
     ]),
     /** The stimulus is prompt + continuation (RoFT), with `boundary` = the first machine sentence. */
     include_prompt: z.boolean().default(false),
