@@ -1,0 +1,137 @@
+// bench/analyze: 1M synthetic responses in a temporary SQLite store (the real
+// schema), then, in the same run: the time to read them back through the
+// store's streaming iterator (the anchor), the full analysis over the same
+// iterator, the report (analysis + figures + HTML) and the long-CSV export,
+// with the ratio to the read time (target: analysis ≤ 3×) and peak RSS.
+//
+//   npx tsx bench/analyze.ts [--responses 1000000] [--keep]
+//
+// Half the rows come from kreps-credibility (credibility items, bootstraps,
+// party table), half from human-or-machine (judgments, d′, AUROC,
+// Krippendorff's alpha over texts, detector scores). The machine is shared:
+// numbers are noisy.
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadStudy } from '../studies/load.ts';
+import { openSqliteStore, type SqliteStore } from '../server/store/sqlite.ts';
+import { simulateDataset } from '../analysis/simulate.ts';
+import { analyzeStudy } from '../analysis/analyze.ts';
+import { buildReport } from '../analysis/report.ts';
+import { writeLongCsv } from '../analysis/export/long-csv.ts';
+import type { DetectorScoreRow, ResponseRow } from '../analysis/rows.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const TOTAL = Number(arg('--responses', '1000000'));
+const KEEP = args.includes('--keep');
+const STUDIES = ['kreps-credibility', 'human-or-machine'];
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function fill(store: SqliteStore, studyId: string, target: number): number {
+  const loaded = loadStudy(studyId);
+  const { protocol, version } = loaded;
+  const db = store.db;
+  const insP = db.prepare(`INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, condition, seed, plan_json,
+    page_index, page_started_at, status, flagged, started_at, ended_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, '[]', ?, ?, ?, 0, ?, ?, ?)`);
+  const insR = db.prepare(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index, stimulus_id, rt_ms,
+    timed_out, events_json, blur_count, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`);
+  const insA = db.prepare(`INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  let rows = 0, chunk = 0, idx = 0;
+  const effects: Record<string, number> = studyId === 'kreps-credibility' ? { gpt2_1_5b: 0.4 } : {};
+  while (rows < target) {
+    const data = simulateDataset(protocol, { n: 500, effects, careless: 0.05, detectionEffect: 0.3, seed: 17 }, chunk);
+    if (chunk === 0) {
+      store.registerStudy({
+        protocol,
+        version,
+        file: loaded.file,
+        stimuli: data.stimuli.map((s) => ({ id: s.stimulus_id, pool: s.pool, text: s.text, label: { source: s.source, ...(s.model_size ? { model_size: s.model_size } : {}), ...(s.sampling ? { sampling: s.sampling } : {}) }, length_words: s.length_words })),
+      });
+      if (studyId === 'human-or-machine') {
+        const scores: DetectorScoreRow[] = data.stimuli.flatMap((s, i) => [
+          { study_id: studyId, stimulus_id: s.stimulus_id, detector: 'roberta', model_hash: 'bench', metric: 'real_probability', value: s.source === 'human' ? 0.55 + (i % 9) / 20 : 0.05 + (i % 11) / 20, scored_at: '2026-01-01T00:00:00Z' },
+          { study_id: studyId, stimulus_id: s.stimulus_id, detector: 'zero-shot', model_hash: 'bench', metric: 'mean_log_rank', value: (s.source === 'human' ? 3 : 2.4) + ((i * 7) % 13) / 10, scored_at: '2026-01-01T00:00:00Z' },
+        ]);
+        store.putDetectorScores(scores);
+      }
+    }
+    db.transaction(() => {
+      for (const p of data.participants) {
+        insP.run(`${studyId}:${p.participant_id}`, studyId, version, idx++, `${studyId}:${p.participant_id}`, p.condition, p.assignment_seed, p.page_index, Date.parse(p.started_at), p.status, Date.parse(p.started_at), Date.parse(p.ended_at!), Date.parse(p.ended_at!));
+      }
+      let last: ResponseRow | null = null;
+      let responseId = 0 as number | bigint;
+      for (const r of data.responses) {
+        if (!last || last.participant_id !== r.participant_id || last.page_index !== r.page_index) {
+          responseId = insR.run(`${studyId}:${r.participant_id}`, r.client_id, r.page_index, r.page_kind, r.block, r.trial_index, r.stimulus_id, r.rt_ms, r.timed_out ? 1 : 0, r.blur_count, Date.parse(r.submitted_at)).lastInsertRowid;
+        }
+        insA.run(responseId, r.question_id, r.question_type, r.value_json, r.value_num, r.value_text, r.correct == null ? null : r.correct ? 1 : 0);
+        last = r;
+        rows++;
+      }
+    })();
+    chunk++;
+  }
+  return rows;
+}
+
+function timeRead(store: SqliteStore): { ms: number; rows: number } {
+  const t0 = performance.now();
+  let rows = 0;
+  for (const id of STUDIES) for (const _r of store.iterateResponses(id)) rows++;
+  return { ms: performance.now() - t0, rows };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'credence-bench-analyze-'));
+const dbPath = join(dir, 'bench.db');
+try {
+  let store = openSqliteStore({ path: dbPath });
+  store.db.pragma('synchronous = OFF'); // filling only; the measured part reads
+  const tf = performance.now();
+  let total = 0;
+  for (const id of STUDIES) total += fill(store, id, TOTAL / STUDIES.length);
+  store.close();
+  console.log(`filled ${total} responses in ${secs(performance.now() - tf)} (${dbPath})`);
+
+  store = openSqliteStore({ path: dbPath });
+  timeRead(store); // warm the page cache so the anchor and the analysis read alike
+  const read1 = timeRead(store);
+  const rssBefore = process.memoryUsage().rss;
+
+  const ta = performance.now();
+  const results = STUDIES.map((id) =>
+    analyzeStudy({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id) }),
+  );
+  const analysisMs = performance.now() - ta;
+  const read2 = timeRead(store);
+  const readMs = Math.min(read1.ms, read2.ms);
+
+  const tr = performance.now();
+  for (const id of STUDIES) {
+    await buildReport({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id) });
+  }
+  const reportMs = performance.now() - tr;
+
+  const te = performance.now();
+  let exported = 0;
+  for (const id of STUDIES) exported += await writeLongCsv(store.iterateResponses(id), createWriteStream(join(dir, `${id}.csv`)));
+  const exportMs = performance.now() - te;
+  store.close();
+
+  const peak = process.resourceUsage().maxRSS * 1024;
+  console.log(`responses read: ${read1.rows} (analysed ${results.reduce((s, r) => s + r.responses, 0)}, exported ${exported})`);
+  console.log(`anchor  read through store.iterateResponses : ${secs(readMs)}  (${Math.round(read1.rows / (readMs / 1000)).toLocaleString('en')} rows/s)`);
+  console.log(`full analysis (read included)              : ${secs(analysisMs)}  ratio ${(analysisMs / readMs).toFixed(2)}× read (target ≤ 3×)`);
+  console.log(`report: analysis + figures + HTML          : ${secs(reportMs)}  ratio ${(reportMs / readMs).toFixed(2)}× read`);
+  console.log(`long CSV export                            : ${secs(exportMs)}  ratio ${(exportMs / readMs).toFixed(2)}× read`);
+  console.log(`RSS before analysis ${mb(rssBefore)}; peak RSS of the run ${mb(peak)} (includes the fill)`);
+  console.log('note: 2 shared cores, other work running: timings are noisy.');
+} finally {
+  if (!KEEP) rmSync(dir, { recursive: true, force: true });
+}
