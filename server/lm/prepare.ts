@@ -141,15 +141,22 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
       const file = generatedPoolFile(dataDir, studyId, poolId);
       mkdirSync(dirname(file), { recursive: true });
       const existing = existingRecords(file, poolHash, Boolean(opts.force));
-      const genOpts: GenerateOptions = { seed: pool.seed, sampling, batchSize: opts.batchSize ?? 8 };
-      const todo = Math.max(0, Math.min(pool.n - existing, budget));
-      const items = Array.from({ length: todo }, (_, k) => ({ index: existing + k, prompt: prompts[existing + k].prompt }));
+      const batchSize = opts.batchSize ?? 8;
+      const genOpts: GenerateOptions = { seed: pool.seed, sampling, batchSize };
+      // Batches sit on fixed index boundaries, and a resumed run recomputes the
+      // whole batch the first missing sample belongs to: each sample then always
+      // shares its forward passes with the same companions, so even its
+      // log-probs are bit-identical to an uninterrupted run's.
+      const from = Math.floor(existing / batchSize) * batchSize;
+      const items = budget > 0 ? Array.from({ length: pool.n - from }, (_, k) => ({ index: from + k, prompt: prompts[from + k].prompt })) : [];
       let generated = 0, tokens = 0;
       opts.onProgress?.({ pool: poolId, done: existing, total: pool.n, tokens });
-      if (items.length > 0) {
+      if (existing < pool.n && items.length > 0) {
         const fd = openSync(file, 'a');
         try {
           for await (const s of generateSamples(decoder, items, { ...genOpts, onTokens: (c) => { tokens += c; } })) {
+            if (s.index < existing) continue;
+            if (generated >= budget) break;
             const text = pool.include_prompt ? s.prompt + s.continuation : s.continuation;
             const rec = toRecord(decoder, genOpts, s, `${poolId}-${s.index}`, text, {
               study_id: studyId,

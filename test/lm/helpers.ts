@@ -2,6 +2,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureTinyModels } from '../../server/lm/ensure-tiny.ts';
 
@@ -23,4 +24,16 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export function copyModel(src: string, dest: string): string {
   cpSync(src, dest, { recursive: true });
   return dest;
+}
+
+/** Runs the credence CLI in a child process (async, so servers in this process keep serving). */
+export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'server/cli/main.ts'), ...args], { cwd: opts.cwd ?? REPO });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (b) => { stdout += b; });
+    child.stderr.on('data', (b) => { stderr += b; });
+    child.on('error', reject);
+    child.on('close', (status) => resolveRun({ status, stdout, stderr }));
+  });
 }

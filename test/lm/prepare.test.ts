@@ -1,0 +1,88 @@
+// `credence prepare`: generated pools written sample by sample, resumable after
+// an interruption to the same bytes as an uninterrupted run.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadStudy } from '../../studies/load.ts';
+import { materializePools } from '../../server/stimuli/index.ts';
+import { prepareStudy } from '../../server/lm/prepare.ts';
+import { REPO, runCli, tempDir } from './helpers.ts';
+
+const POOL = 'gpt2_k40_short';
+
+describe('prepare', () => {
+  const tmp = tempDir('prepare');
+  const models = join(tmp.dir, 'models');
+  const study = join(tmp.dir, 'human-or-machine.yaml');
+  before(() => {
+    writeFileSync(study, readFileSync(join(REPO, 'studies', 'human-or-machine.yaml'), 'utf8'));
+  });
+  after(() => tmp.cleanup());
+
+  test('an interrupted run resumes to the bytes of an uninterrupted one; the stimuli read them', async () => {
+    const whole = join(tmp.dir, 'whole');
+    const res = await prepareStudy(study, { dataDir: whole, modelsDir: models, substituteTiny: true, pools: [POOL] });
+    assert.deepEqual(res.map((r) => [r.pool, r.existing, r.generated, r.model, r.standsInFor]), [[POOL, 0, 4, 'tiny', 'gpt2']]);
+    const file = join(whole, 'stimuli', 'human-or-machine', `${POOL}.jsonl`);
+    const expected = readFileSync(file, 'utf8');
+    const recs = expected.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(recs.length, 4);
+    assert.deepEqual(recs.map((r) => r.id), [0, 1, 2, 3].map((i) => `${POOL}-${i}`));
+    for (const r of recs) {
+      assert.equal(r.text, r.continuation);
+      assert.equal(r.tokens.length, r.token_ids.length);
+      assert.equal(r.tokens.join(''), r.continuation);
+      assert.ok(r.ranks.every((k: number) => k < 40));
+      assert.equal(r.provenance.model, 'tiny');
+      assert.equal(r.provenance.stands_in_for, 'gpt2');
+      assert.match(r.provenance.sha256, /^[0-9a-f]{64}$/);
+      assert.equal(r.provenance.sampling.top_k, 40);
+      assert.equal(r.provenance.seed, 102);
+      assert.ok(r.provenance.software.startsWith('credence '));
+    }
+
+    // Interrupted after 2 samples, then a crash tore the next line mid-write.
+    const part = join(tmp.dir, 'part');
+    const first = await prepareStudy(study, { dataDir: part, modelsDir: models, substituteTiny: true, pools: [POOL], maxNewSamples: 2 });
+    assert.deepEqual(first.map((r) => [r.existing, r.generated]), [[0, 2]]);
+    const partFile = join(part, 'stimuli', 'human-or-machine', `${POOL}.jsonl`);
+    assert.equal(readFileSync(partFile, 'utf8'), expected.split('\n').slice(0, 2).join('\n') + '\n');
+    appendFileSync(partFile, expected.split('\n')[2].slice(0, 50));
+    // The CLI continues from sample 2.
+    const cli = await runCli(['prepare', study, '--db', join(part, 'credence.db'), '--models', models, '--substitute-tiny']);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, new RegExp(`${POOL}: 2 existing, 2 generated with tiny \\(standing in for gpt2\\)`));
+    assert.equal(readFileSync(partFile, 'utf8'), expected);
+    // Nothing left to do: a third run changes nothing.
+    const again = await prepareStudy(study, { dataDir: part, modelsDir: models, substituteTiny: true, pools: [POOL] });
+    assert.deepEqual(again.map((r) => [r.existing, r.generated]), [[4, 0]]);
+    assert.equal(readFileSync(partFile, 'utf8'), expected);
+
+    // The stimuli engineer's reader takes these records as they are.
+    const stimuli = materializePools(loadStudy(study), { dataDir: part, pools: [POOL] });
+    assert.equal(stimuli.length, 4);
+    assert.equal(stimuli[0].text, recs[0].continuation.trim());
+  });
+
+  test('a changed pool spec is refused with the file named, and --force regenerates', async () => {
+    const data = join(tmp.dir, 'changed');
+    await prepareStudy(study, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], maxNewSamples: 1 });
+    const file = join(data, 'stimuli', 'human-or-machine', `${POOL}.jsonl`);
+    const before = readFileSync(file, 'utf8');
+    mkdirSync(join(tmp.dir, 'changed-spec'));
+    const changed = join(tmp.dir, 'changed-spec', 'human-or-machine.yaml');
+    writeFileSync(changed, readFileSync(study, 'utf8').replace('seed: 102', 'seed: 103'));
+    await assert.rejects(prepareStudy(changed, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL] }),
+      (e: Error) => e.message.startsWith(file) && /different pool spec/.test(e.message) && /--force/.test(e.message));
+    assert.equal(readFileSync(file, 'utf8'), before, 'nothing changed');
+    const forced = await prepareStudy(changed, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], force: true });
+    assert.deepEqual(forced.map((r) => [r.existing, r.generated]), [[0, 4]]);
+    assert.ok(readFileSync(file, 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l).provenance.seed === 103));
+  });
+
+  test('a GPT-2 size that is not installed is an error unless --substitute-tiny', async () => {
+    await assert.rejects(prepareStudy(study, { dataDir: join(tmp.dir, 'none'), modelsDir: models, pools: [POOL] }),
+      /pool 'gpt2_k40_short': model gpt2 is not installed at .*--substitute-tiny/);
+  });
+});

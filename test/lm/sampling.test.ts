@@ -1,0 +1,134 @@
+// The sampler on hand-made logit rows, and the batch loop's stopping rules on a
+// scripted decoder (end-of-text, min tokens, sentence ends, rows finishing at
+// different steps).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import ort from 'onnxruntime-node';
+import { createRng } from '../../studies/random.ts';
+import type { Decoder, KvCache } from '../../server/lm/decoder.ts';
+import { generate } from '../../server/lm/generate.ts';
+import { chooseToken, DEFAULT_SAMPLING, endsSentence, scoreToken, topKIndices } from '../../server/lm/sampling.ts';
+
+function randomRow(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => (rng.next() - 0.5) * 12);
+}
+
+describe('sampler', () => {
+  test('topKIndices equals a full sort, ties broken by the lower index', () => {
+    const row = randomRow(5000, 1);
+    row[10] = row[20] = row[30] = 100; // ties at the top
+    const full = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b);
+    for (const k of [1, 3, 40, 700]) assert.deepEqual(topKIndices(row, k), full.slice(0, k));
+    assert.deepEqual(topKIndices(row, 3), [10, 20, 30]);
+    assert.deepEqual(topKIndices(row, 2, 10), [20, 30]);
+  });
+
+  test('scoreToken: log-softmax and 0-based rank', () => {
+    const row = Float32Array.from([1, 3, 2, 3, 0]);
+    const z = Math.log([1, 3, 2, 3, 0].reduce((s, v) => s + Math.exp(v), 0));
+    assert.deepEqual(scoreToken(row, 2).rank, 2);
+    assert.deepEqual(scoreToken(row, 3).rank, 0);
+    assert.ok(Math.abs(scoreToken(row, 0).logprob - (1 - z)) < 1e-12);
+  });
+
+  test('frequencies follow softmax(logits / T), restricted to top-k / nucleus', () => {
+    const row = Float32Array.from([2, 1, 0.5, 0, -1, 3]);
+    const draws = 20000;
+    const freq = (p: typeof DEFAULT_SAMPLING) => {
+      const rng = createRng(9);
+      const c = new Array(row.length).fill(0);
+      for (let i = 0; i < draws; i++) c[chooseToken(row, p, rng, -1)]++;
+      return c.map((x) => x / draws);
+    };
+    const softmax = (xs: number[], t: number) => { const e = xs.map((x) => Math.exp(x / t)); const s = e.reduce((a, b) => a + b, 0); return e.map((x) => x / s); };
+    const within = (a: number[], b: number[]) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 0.015, `freq ${a} vs ${b}`));
+    within(freq({ ...DEFAULT_SAMPLING, temperature: 0.7 }), softmax([...row], 0.7));
+    // top-k 2: tokens 5 (3) and 0 (2) only.
+    const k2 = softmax([2, 3], 1);
+    within(freq({ ...DEFAULT_SAMPLING, topK: 2 }), [k2[0], 0, 0, 0, 0, k2[1]]);
+    // Sorted probabilities are .605 (3), .222 (2), .082 (1), .050, .030, .011:
+    // nucleus 0.8 keeps two tokens (cum .827), nucleus 0.85 keeps three (cum .909).
+    within(freq({ ...DEFAULT_SAMPLING, topP: 0.8 }), [k2[0], 0, 0, 0, 0, k2[1]]);
+    const p = softmax([3, 2, 1], 1);
+    within(freq({ ...DEFAULT_SAMPLING, topP: 0.85 }), [p[1], p[2], 0, 0, 0, p[0]]);
+  });
+
+  test('a banned token (end-of-text before min_new_tokens) is never chosen', () => {
+    const row = Float32Array.from([0, 0, 50, 0]);
+    const rng = createRng(1);
+    for (const p of [{ ...DEFAULT_SAMPLING }, { ...DEFAULT_SAMPLING, topK: 2 }, { ...DEFAULT_SAMPLING, topP: 0.5 }, { ...DEFAULT_SAMPLING, temperature: 0 }]) {
+      for (let i = 0; i < 200; i++) assert.notEqual(chooseToken(row, p, rng, 2), 2);
+    }
+  });
+
+  test('sentence ends', () => {
+    for (const t of ['.', ' end.', '?', '!"', '.)', ".'"]) assert.ok(endsSentence(t), t);
+    for (const t of [' Mr', ',', ' the', '."x']) assert.ok(!endsSentence(t), t);
+  });
+});
+
+/**
+ * A decoder whose next token is scripted per row: row r's prompt token p makes
+ * the model prefer token (p + step) until step == p % 7, then end-of-text.
+ */
+function scriptedDecoder(): Decoder {
+  const V = 64, EOS = 63;
+  const fake = {
+    vocabSize: V,
+    eosTokenId: EOS,
+    config: { nPositions: 1024 },
+    tokenizer: {
+      encode: (s: string) => s.split(' ').map(Number),
+      decode: (ids: number[]) => ids.map((i) => (i === 30 ? '.' : ` w${i}`)).join(''),
+    },
+    async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null) {
+      const logits = new Float32Array(batch * seqLen * V);
+      const prevRows = (past as unknown as { rows?: number[][] })?.rows;
+      const rows: number[][] = [];
+      for (let b = 0; b < batch; b++) {
+        const seq = [...(prevRows ? prevRows[b] : []), ...Array.from(ids.subarray(b * seqLen, (b + 1) * seqLen), Number).filter((_, j) => mask[b * seqLen + j] === 1n)];
+        rows.push(seq);
+        const first = seq[0];
+        const step = seq.length - 1;
+        const next = step >= first % 7 ? EOS : (first + step) % 60;
+        logits.fill(-10, (b * seqLen + seqLen - 1) * V, (b * seqLen + seqLen) * V);
+        logits[(b * seqLen + seqLen - 1) * V + next] = 10;
+        logits[(b * seqLen + seqLen - 1) * V + ((next + 1) % 60)] = 9;
+      }
+      return { logits, dims: [batch, seqLen, V], present: { batch, length: 0, mask: new BigInt64Array(0), tensors: new Map<string, ort.Tensor>(), rows } as unknown as KvCache };
+    },
+    selectRows(cache: KvCache, keep: number[]) {
+      const rows = (cache as unknown as { rows: number[][] }).rows;
+      return { ...cache, batch: keep.length, rows: keep.map((r) => rows[r]) } as unknown as KvCache;
+    },
+  };
+  return fake as unknown as Decoder;
+}
+
+describe('generation loop', () => {
+  const greedy = { ...DEFAULT_SAMPLING, temperature: 0, maxNewTokens: 10 };
+  test('stops each row at end-of-text, rows finishing at different steps', async () => {
+    const d = scriptedDecoder();
+    // first tokens 3, 9, 13 → end-of-text after 3, 2, 6 steps.
+    const out = await generate(d, [{ index: 0, prompt: '3' }, { index: 1, prompt: '9 1 1' }, { index: 2, prompt: '13' }], { seed: 1, sampling: greedy, batchSize: 3 });
+    assert.deepEqual(out.map((s) => s.finishReason), ['eos', 'eos', 'eos']);
+    assert.deepEqual(out[0].tokens, [3, 4, 5]);
+    // Row 1's prompt has 3 tokens, so it is already at step 2 ≥ 9 % 7: end-of-text at once.
+    assert.deepEqual(out[1].tokens, []);
+    assert.deepEqual(out[2].tokens, [13, 14, 15, 16, 17, 18]);
+  });
+
+  test('min_new_tokens suppresses end-of-text; max_new_tokens and sentence ends stop', async () => {
+    const d = scriptedDecoder();
+    const [a] = await generate(d, [{ index: 0, prompt: '3' }], { seed: 1, sampling: { ...greedy, minNewTokens: 5 } });
+    // End-of-text is banned for the 4th and 5th token: the runner-up (4) is taken instead, then it stops.
+    assert.deepEqual(a.tokens, [3, 4, 5, 4, 4]);
+    assert.equal(a.finishReason, 'eos');
+    const [b] = await generate(d, [{ index: 0, prompt: '6' }], { seed: 1, sampling: { ...greedy, maxNewTokens: 4 } });
+    assert.deepEqual([b.tokens, b.finishReason], [[6, 7, 8, 9], 'length']);
+    const [c] = await generate(d, [{ index: 0, prompt: '27' }], { seed: 1, sampling: { ...greedy, stopAtSentenceEnd: true } });
+    assert.deepEqual([c.tokens, c.finishReason], [[27, 28, 29, 30], 'sentence']);
+    assert.equal(c.continuation, ' w27 w28 w29.');
+  });
+});
