@@ -1,0 +1,102 @@
+// The raw CSV is streamed: a download of tens of thousands of rows that the
+// client reads slowly must not hold the store's connection, or every
+// participant's submit would fail while it lasts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SubmissionInput } from '../../server/store/store.ts';
+import { asResearcher, login, startTestServer, STUDY, type Researcher, type TestServer } from './helpers.ts';
+
+const ROWS = 20_000;
+
+let t: TestServer;
+let r: Researcher;
+before(async () => {
+  t = await startTestServer();
+  r = await login(t.url, 'admin', t.password);
+});
+after(async () => {
+  await t.close();
+});
+
+function submission(participantId: string, i: number, now: number): SubmissionInput {
+  return {
+    participantId,
+    clientId: `load-${String(i).padStart(8, '0')}`,
+    pageIndex: 0,
+    pageKind: 'trial',
+    block: 'load',
+    trialIndex: 0,
+    stimulusId: 'a1',
+    rtMs: 100 + (i % 50),
+    timedOut: false,
+    eventsJson: '[]',
+    blurCount: 0,
+    answers: [{ questionId: 'credible', questionType: 'likert', valueJson: String(1 + (i % 4)), valueNum: 1 + (i % 4), valueText: null, correct: null }],
+    now,
+    // Stays on the same page, so one participant can carry every row.
+    next: { pageIndex: 0, pageStartedAt: now, deadlineAt: null, attempts: 0, status: 'in-progress', endedAt: null, flagged: false },
+  };
+}
+
+test('a slow CSV download does not block participant writes, and delivers every row', { timeout: 90_000 }, async () => {
+  const store = t.server.ctx.store;
+  const version = store.studyVersion(STUDY)!.version;
+  const now = Date.now();
+  const made = store.createParticipant({
+    studyId: STUDY,
+    version,
+    tokenHash: 'csv-load-participant',
+    prolificPid: 'csv-load',
+    prolificStudyId: null,
+    prolificSessionId: null,
+    now,
+    studyLimitMs: null,
+    choose: () => ({
+      condition: 'human',
+      seed: 1,
+      plan: [{ kind: 'trial', block: 'load', trialIndex: 0, stimulusId: 'a1', questions: [{ type: 'likert', id: 'credible', required: true, labels: ['1', '2', '3', '4'] }] }],
+      deadlineAt: null,
+    }),
+  });
+  assert.ok('participant' in made);
+  const pid = made.participant.id;
+  // One transaction for the bulk load (the store nests its own as savepoints).
+  const db = (store as unknown as { db: { transaction: (fn: () => void) => () => void } }).db;
+  db.transaction(() => {
+    for (let i = 0; i < ROWS; i++) assert.equal(store.submit(submission(pid, i, now)).kind, 'stored');
+  })();
+
+  const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r));
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.ok(!first.done && first.value.length > 0);
+  // Let the server fill the socket and block on backpressure mid-export.
+  await new Promise((ok) => setTimeout(ok, 300));
+  // Participant writes while the export is open: a store cursor held across turns would make these throw.
+  try {
+    assert.equal(store.submit(submission(pid, ROWS, Date.now())).kind, 'stored');
+    store.touch(pid, Date.now() + 1);
+    store.logEvent({ participantId: pid, type: 'resumed', pageIndex: 0, at: Date.now() });
+  } catch (err) {
+    await reader.cancel();
+    throw err;
+  }
+
+  let bytes = first.value.length;
+  const decoder = new TextDecoder();
+  let text = decoder.decode(first.value, { stream: true });
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    bytes += chunk.value.length;
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  text += decoder.decode();
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines[0].split(',')[0], 'study_id');
+  // The export reads one snapshot: the rows stored when it began (the write during it may or may not be included).
+  assert.ok(lines.length - 1 === ROWS || lines.length - 1 === ROWS + 1, `${lines.length - 1} rows`);
+  assert.ok(bytes > 4 * 1024 * 1024, `a download big enough to need backpressure (${bytes} bytes)`);
+  assert.equal(new Set(lines.slice(1).map((l) => l.split(',').at(-1))).size, lines.length - 1, 'each row once');
+});
