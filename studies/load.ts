@@ -107,7 +107,13 @@ export function checkProtocolText(text: string, file: string): CheckResult {
     return { file, line: pos.line, column: pos.col, path: formatPath(path), message };
   };
 
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. an alias bomb: refuse rather than expand it.
+    return { ok: false, problems: [{ file, line: 1, column: 1, path: '', message: `YAML: ${(err as Error).message}` }] };
+  }
   const parsed = ProtocolSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const problems = [...flattenIssues(parsed.error.issues), ...crossCheckQuestionsLoosely(raw)].map((i) => place(i.path, i.message));
