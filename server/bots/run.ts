@@ -27,6 +27,8 @@ export interface RunBotsOptions {
   maxMsPerBot?: number;
   /** Keep every bot's result in the summary (tests inspect them). */
   keepResults?: boolean;
+  /** Spread the bots' arrivals over this many ms (people do not all click the link in the same millisecond). */
+  rampMs?: number;
 }
 
 export interface BotsSummary {
@@ -65,6 +67,11 @@ export async function runBots(opts: RunBotsOptions): Promise<BotsSummary> {
   const worker = async () => {
     while (next < opts.n) {
       const i = next++;
+      if (opts.rampMs) {
+        const at = t0 + (i / opts.n) * opts.rampMs;
+        const wait = at - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       const rng = createRng(deriveSeed(seed, `bot:${i}`));
       const abandons = rng.next() < (opts.abandonRate ?? 0);
       const r = await runBot({

@@ -9,6 +9,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import { deriveSeed } from '../../studies/random.ts';
 import type { EndStatus, JoinAuth, PageView, Submit, SubmitAck } from '../realtime/events.ts';
 import type {
+  PageEventInput,
   ParticipantRecord,
   PlannedPage,
   Progress,
@@ -101,9 +102,11 @@ export class Engine extends EventEmitter {
   /** Training feedback for the page after the answer; in memory only (a lost hint after a restart is harmless). */
   private readonly feedback = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Submissions waiting for the next group commit. */
-  private queue: { input: SubmissionInput; done: (r: SubmitResult | Error) => void }[] = [];
+  /** Writes waiting for the next group commit. */
+  private queue: { op: () => unknown; ok: (v: unknown) => void; fail: (e: unknown) => void }[] = [];
   private flushScheduled = false;
+  /** Last activity of participants who disconnected since the last heartbeat. */
+  private readonly seen = new Map<string, number>();
 
   constructor(opts: EngineOptions) {
     super();
@@ -159,8 +162,8 @@ export class Engine extends EventEmitter {
   // ---- lifecycle ----
 
   /** Sweeps deadlines that passed while the server was down, arms the rest, starts the slot heartbeat. */
-  start(): void {
-    for (const p of this.store.overdue(this.now())) this.expire(p.id);
+  async start(): Promise<void> {
+    await Promise.all(this.store.overdue(this.now()).map((p) => this.expire(p.id).catch((err) => this.emit('timer-error', p.id, err))));
     for (const { id, deadlineAt } of this.store.pendingDeadlines()) this.arm(id, deadlineAt, this.store);
     let ttl = Infinity;
     for (const [studyId, version] of this.served) {
@@ -179,13 +182,19 @@ export class Engine extends EventEmitter {
     this.previewStore.close();
   }
 
+  /** Last-seen times only decide slot TTLs, so they are written in bulk, not per event. */
   private beat(): void {
+    const now = this.now();
     const ids = [...this.connected.keys()].filter((id) => !this.previewIds.has(id));
-    try {
-      this.store.touchMany(ids, this.now());
-    } catch {
-      // The store may be closing during shutdown; the next beat retries.
-    }
+    const left = [...this.seen];
+    this.seen.clear();
+    if (ids.length === 0 && left.length === 0) return;
+    this.batched(this.store, () => {
+      this.store.touchMany(ids, now);
+      for (const [id, at] of left) this.store.touch(id, at);
+    }).catch(() => {
+      // The store may be closing during shutdown; nothing is lost but a last-seen time.
+    });
   }
 
   /** The realtime edge reports sockets so a present-but-slow participant keeps its slot. */
@@ -193,12 +202,13 @@ export class Engine extends EventEmitter {
     const n = (this.connected.get(participantId) ?? 0) + (on ? 1 : -1);
     if (n > 0) this.connected.set(participantId, n);
     else this.connected.delete(participantId);
-    if (!this.previewIds.has(participantId)) this.store.touch(participantId, this.now());
+    if (!this.previewIds.has(participantId)) this.seen.set(participantId, this.now());
   }
 
   // ---- join ----
 
-  join(auth: JoinAuth, opts: { researcher: boolean }): JoinResult {
+  /** Creates or resumes a participant; resolves once the record is committed. */
+  async join(auth: JoinAuth, opts: { researcher: boolean }): Promise<JoinResult> {
     const version = this.served.get(auth.study);
     if (!version) return { kind: 'refused', reason: 'unknown-study', message: `There is no open study '${auth.study}'.` };
     const preview = auth.preview === true;
@@ -215,20 +225,19 @@ export class Engine extends EventEmitter {
     }
     if (!p && auth.prolific && !preview) {
       p = store.participantByPid(auth.study, auth.prolific.PROLIFIC_PID);
-      if (p) {
-        token = randomBytes(16).toString('base64url');
-        store.rotateToken(p.id, hashToken(token));
-      }
+      if (p) token = randomBytes(16).toString('base64url');
     }
     if (!p) {
-      token = randomBytes(16).toString('base64url');
+      const fresh = randomBytes(16).toString('base64url');
+      token = fresh;
       const rt = this.runtime(auth.study, version, preview);
       const protocol = rt.protocol;
       const limit = protocol.timing.study_limit_minutes;
-      const made = store.createParticipant({
+      const made = await this.batched(store, () => {
+        const r = store.createParticipant({
         studyId: auth.study,
         version,
-        tokenHash: hashToken(token),
+        tokenHash: hashToken(fresh),
         prolificPid: preview ? null : auth.prolific?.PROLIFIC_PID ?? null,
         prolificStudyId: preview ? null : auth.prolific?.STUDY_ID ?? null,
         prolificSessionId: preview ? null : auth.prolific?.SESSION_ID ?? null,
@@ -243,6 +252,9 @@ export class Engine extends EventEmitter {
           const plan = buildPlan({ protocol, stimuli: rt.list, condition, seed, participantIndex: index });
           return { condition, seed, plan, deadlineAt: plan[0]?.timeLimitMs ? now + plan[0].timeLimitMs : null };
         },
+        });
+        if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: 'joined', pageIndex: 0, at: now });
+        return r;
       });
       if ('full' in made) {
         return { kind: 'refused', reason: 'full', message: 'This study is full. Thank you for your interest; please return it.' };
@@ -250,11 +262,16 @@ export class Engine extends EventEmitter {
       p = made.participant;
       if (preview) this.previewIds.add(p.id);
       if (p.status === 'in-progress') this.arm(p.id, this.nextDeadline(p), store);
-      if (!preview) store.logEvent({ participantId: p.id, type: 'joined', pageIndex: p.pageIndex, at: now });
     } else {
-      store.touch(p.id, now);
-      store.logEvent({ participantId: p.id, type: 'resumed', pageIndex: p.pageIndex, at: now });
-      if (p.status === 'in-progress' && this.nextDeadline(p) <= now) this.expire(p.id);
+      const id = p.id;
+      const pageIndex = p.pageIndex;
+      const rotate = token !== auth.token;
+      await this.batched(store, () => {
+        if (rotate) store.rotateToken(id, hashToken(token!));
+        store.touch(id, now);
+        store.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
+      });
+      if (p.status === 'in-progress' && this.nextDeadline(p) <= now) await this.expire(p.id);
     }
     return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: this.outcome(p.id) };
   }
@@ -351,7 +368,7 @@ export class Engine extends EventEmitter {
     }
     const now = this.now();
     if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
-      this.expire(p.id);
+      await this.expire(p.id);
       return { ack: { ok: false, error: 'the study time limit has passed' }, next: this.outcome(p.id) };
     }
     if (s.pageIndex !== p.pageIndex) {
@@ -370,7 +387,7 @@ export class Engine extends EventEmitter {
     if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
 
     const next = this.nextProgress(p, page, checked.answers, rt.protocol, now, false);
-    const result = await this.write(store, {
+    const result = await this.write(store, p.id, next, {
       participantId: p.id,
       clientId: s.clientId,
       pageIndex: p.pageIndex,
@@ -400,10 +417,16 @@ export class Engine extends EventEmitter {
    * previous commit's fsync) share one transaction: one fsync for many acks,
    * and still no ack before its data is on disk.
    */
-  private write(store: Store, input: SubmissionInput): Promise<SubmitResult> {
-    if (store !== this.store) return Promise.resolve(store.submit(input));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+  private batched<T>(store: Store, op: () => T): Promise<T> {
+    if (store !== this.store) {
+      try {
+        return Promise.resolve(op());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise<T>((ok, fail) => {
+      this.queue.push({ op, ok: ok as (v: unknown) => void, fail });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -411,18 +434,38 @@ export class Engine extends EventEmitter {
     });
   }
 
+  /** A response, and the end event when it ends the participant, in one write. */
+  private write(store: Store, participantId: string, next: Progress, input: SubmissionInput, event?: PageEventInput): Promise<SubmitResult> {
+    return this.batched(store, () => {
+      const r = store.submit(input);
+      if (r.kind === 'stored' && event) store.logEvent(event);
+      if (r.kind === 'stored' && next.status !== 'in-progress') {
+        store.logEvent({ participantId, type: 'ended', pageIndex: input.pageIndex, data: { status: next.status }, at: input.now });
+      }
+      return r;
+    });
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    let results: (SubmitResult | Error)[];
+    const out: { ok: boolean; v: unknown }[] = [];
     try {
-      results = this.store.submitBatch(batch.map((b) => b.input));
+      this.store.transaction(() => {
+        for (const b of batch) {
+          try {
+            out.push({ ok: true, v: this.store.transaction(b.op) }); // its own savepoint
+          } catch (err) {
+            out.push({ ok: false, v: err });
+          }
+        }
+      });
     } catch (err) {
-      for (const b of batch) b.done(err instanceof Error ? err : new Error(String(err)));
+      for (const b of batch) b.fail(err);
       return;
     }
-    batch.forEach((b, i) => b.done(results[i]));
+    batch.forEach((b, i) => (out[i].ok ? b.ok(out[i].v) : b.fail(out[i].v)));
   }
 
   /** Where a participant goes after answering (or timing out on) the current page. */
@@ -488,7 +531,6 @@ export class Engine extends EventEmitter {
     }
     if (next.status !== 'in-progress') {
       this.disarm(p.id);
-      this.storeOf(p.id).logEvent({ participantId: p.id, type: 'ended', pageIndex: p.pageIndex, data: { status: next.status }, at: next.endedAt ?? this.now() });
     } else {
       this.arm(p.id, Math.min(next.deadlineAt ?? Infinity, p.studyDeadlineAt ?? Infinity), this.storeOf(p.id));
     }
@@ -513,12 +555,7 @@ export class Engine extends EventEmitter {
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.now()));
     const t = setTimeout(() => {
       this.timers.delete(id);
-      try {
-        this.expire(id);
-      } catch (err) {
-        // A failing timer must not take the process down; the startup sweep retries it.
-        this.emit('timer-error', id, err);
-      }
+      this.expireSafely(id);
     }, delay);
     t.unref?.();
     this.timers.set(id, t);
@@ -529,15 +566,24 @@ export class Engine extends EventEmitter {
    * a page limit records a timed-out response and moves on. Safe to call at any
    * time: when nothing is due it only re-arms the timer.
    */
-  expire(participantId: string): void {
+  /** A failing deadline must not take the process down; the startup sweep retries it. */
+  private expireSafely(id: string): void {
+    this.expire(id).catch((err) => this.emit('timer-error', id, err));
+  }
+
+  async expire(participantId: string): Promise<void> {
     const store = this.storeOf(participantId);
     const p = store.participant(participantId);
     if (!p || p.status !== 'in-progress') return;
     const now = this.now();
     if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
       const next: Progress = { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
-      if (store.setProgress(p.id, p.pageIndex, next)) {
-        store.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });
+      const changed = await this.batched(store, () => {
+        const ok = store.setProgress(p.id, p.pageIndex, next);
+        if (ok) store.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });
+        return ok;
+      });
+      if (changed) {
         this.afterAdvance(p, p.plan[p.pageIndex], [], next);
         this.emit('outcome', p.id, this.outcome(p.id));
       }
@@ -552,7 +598,8 @@ export class Engine extends EventEmitter {
     const answers = timedOutAnswers(page);
     const next = this.nextProgress(p, page, answers, rt.protocol, now, true);
     const stim = this.stimulusOf(rt, page);
-    const result = store.submit({
+    const timeoutEvent: PageEventInput = { participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now };
+    const result = await this.write(store, p.id, next, {
       participantId: p.id,
       clientId: `timeout:${p.pageIndex}:${p.attempts}`,
       pageIndex: p.pageIndex,
@@ -567,9 +614,8 @@ export class Engine extends EventEmitter {
       answers,
       now,
       next,
-    });
+    }, timeoutEvent);
     if (result.kind !== 'stored') return;
-    store.logEvent({ participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now });
     this.afterAdvance(p, page, answers, next);
     this.emit('outcome', p.id, this.outcome(p.id));
   }

@@ -76,7 +76,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   http.on('request', app);
   attachParticipantRealtime(io, { engine, isResearcher: () => ctx.isResearcher, onError: (e) => log(`error: ${(e as Error).stack ?? e}`) });
   engine.on('timer-error', (id: string, err: unknown) => log(`deadline of ${id} failed: ${(err as Error).message}`));
-  engine.start();
+  await engine.start();
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((ok, fail) => {

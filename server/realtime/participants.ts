@@ -40,7 +40,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     if (s) send(s, outcome);
   });
 
-  io.on('connection', (raw) => {
+  io.on('connection', async (raw) => {
     const socket = raw as ParticipantSocket;
     const auth = JoinAuthSchema.safeParse(socket.handshake.auth ?? {});
     if (!auth.success) {
@@ -51,7 +51,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     }
     let joined;
     try {
-      joined = engine.join(auth.data, { researcher: !!opts.isResearcher?.()?.(socket.request) });
+      joined = await engine.join(auth.data, { researcher: !!opts.isResearcher?.()?.(socket.request) });
     } catch (err) {
       opts.onError?.(err);
       socket.emit('refused', { reason: 'bad-request', message: 'The server could not start this session.' });
@@ -63,6 +63,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
       socket.disconnect(true);
       return;
     }
+    if (!socket.connected) return; // left while the record was being written; the next visit resumes it
     const participantId = joined.participantId;
     const previous = sockets.get(participantId);
     if (previous && previous.id !== socket.id) {

@@ -389,6 +389,10 @@ export class SqliteStore implements Store {
     })();
   }
 
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   submitBatch(items: SubmissionInput[]): (SubmitResult | Error)[] {
     return this.db.transaction(() =>
       items.map((item) => {

@@ -244,6 +244,8 @@ export interface Store {
 
   /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
   submit(s: SubmissionInput): SubmitResult;
+  /** Runs fn in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T;
   /**
    * Group commit: many submissions in one transaction (one fsync), each in its
    * own savepoint so one failure does not undo the others. Results in order;

@@ -45,8 +45,8 @@ async function walkTo(engine: Engine, study: string, pid: string, kind: string):
   return o;
 }
 
-function enter(engine: Engine, pid?: string) {
-  const r = engine.join({ study: 'mini', ...(pid ? { prolific: { PROLIFIC_PID: pid } } : {}) }, { researcher: false });
+async function enter(engine: Engine, pid?: string) {
+  const r = await engine.join({ study: 'mini', ...(pid ? { prolific: { PROLIFIC_PID: pid } } : {}) }, { researcher: false });
   assert.equal(r.kind, 'joined', JSON.stringify(r));
   return r as Extract<typeof r, { kind: 'joined' }>;
 }
@@ -56,7 +56,7 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
     try {
-      const j = enter(e.engine, 'P1');
+      const j = await enter(e.engine, 'P1');
       const end = await walkTo(e.engine, 'mini', j.participantId, 'none');
       assert.ok('done' in end);
       assert.equal(end.done.status, 'completed');
@@ -85,7 +85,7 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
     try {
-      const j = enter(e.engine, 'P2');
+      const j = await enter(e.engine, 'P2');
       const v0 = page(j.outcome);
       const id = randomUUID();
       const a = await submit(e.engine, j.participantId, v0, { consent: true }, id);
@@ -110,7 +110,7 @@ describe('engine', () => {
       assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
       assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
       // Another participant replaying this participant's clientId is refused.
-      const other = enter(e.engine, 'P3');
+      const other = await enter(e.engine, 'P3');
       const forged = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
       assert.equal(forged.ack.ok, false);
       assert.equal(e.store.countSubmissions(other.participantId), 0);
@@ -124,13 +124,13 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
     try {
-      const a = enter(e.engine, 'NC');
+      const a = await enter(e.engine, 'NC');
       const r = await submit(e.engine, a.participantId, page(a.outcome), { consent: false });
       assert.ok(r.ack.ok && 'done' in r.next!);
       assert.equal((r.next as any).done.status, 'no-consent');
       assert.equal((r.next as any).done.code, 'C-NOCONSENT');
 
-      const b = enter(e.engine, 'CF');
+      const b = await enter(e.engine, 'CF');
       let v = page(await walkTo(e.engine, 'mini', b.participantId, 'comprehension'));
       assert.equal(v.attemptsLeft, 2);
       assert.equal((v.questions[0] as any).expected, undefined, 'the expected answer never reaches the client');
@@ -142,7 +142,7 @@ describe('engine', () => {
       const wrong2 = await submit(e.engine, b.participantId, v, { task: 'write' });
       assert.equal((wrong2.next as any).done.status, 'failed-comprehension');
 
-      const c = enter(e.engine, 'CR');
+      const c = await enter(e.engine, 'CR');
       v = page(await walkTo(e.engine, 'mini', c.participantId, 'comprehension'));
       v = page((await submit(e.engine, c.participantId, v, { task: 'write' })).next!);
       v = page((await submit(e.engine, c.participantId, v, { task: 'rate' })).next!);
@@ -160,13 +160,13 @@ describe('engine', () => {
     flagOnly.exclusions = { failed_attention: false };
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml'), writeStudy(dir, flagOnly)]);
     try {
-      const a = enter(e.engine, 'AT');
+      const a = await enter(e.engine, 'AT');
       const v = page(await walkTo(e.engine, 'mini', a.participantId, 'attention'));
       const r = await submit(e.engine, a.participantId, v, { att1: 'yes' });
       assert.equal((r.next as any).done.status, 'failed-attention');
       assert.equal((r.next as any).done.code, 'C-ATTN');
 
-      const jr = e.engine.join({ study: 'miniflag', prolific: { PROLIFIC_PID: 'AF' } }, { researcher: false });
+      const jr = await e.engine.join({ study: 'miniflag', prolific: { PROLIFIC_PID: 'AF' } }, { researcher: false });
       assert.equal(jr.kind, 'joined');
       const pid = (jr as any).participantId;
       const w = page(await walkTo(e.engine, 'miniflag', pid, 'attention'));
@@ -187,7 +187,7 @@ describe('engine', () => {
     p.phases.find((x: any) => x.kind === 'trials').blocks[0].min_read_s = 0.6;
     const e = await openEngine(dir, [writeStudy(dir, p)]);
     try {
-      const a = enter(e.engine, 'MR');
+      const a = await enter(e.engine, 'MR');
       const v = page(await walkTo(e.engine, 'mini', a.participantId, 'trial'));
       assert.equal(v.minReadMs, 600);
       const fast = await submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
@@ -209,7 +209,7 @@ describe('engine', () => {
     const e = await openEngine(dir, [file]);
     let pidA: string, pidB: string;
     try {
-      const a = enter(e.engine, 'TO');
+      const a = await enter(e.engine, 'TO');
       pidA = a.participantId;
       const v = page(await walkTo(e.engine, 'mini', pidA, 'trial'));
       assert.ok(v.deadlineAt! - v.serverNow <= 300 && v.deadlineAt! - v.serverNow > 200);
@@ -220,7 +220,7 @@ describe('engine', () => {
       assert.equal(rows.length, 2);
       assert.ok(rows.every((r) => r.timed_out && r.value_json === null && r.rt_ms === null));
 
-      const b = enter(e.engine, 'TO2');
+      const b = await enter(e.engine, 'TO2');
       pidB = b.participantId;
       const vb = page(await walkTo(e.engine, 'mini', pidB, 'trial'));
       e.close(); // server down: no timers
@@ -229,7 +229,7 @@ describe('engine', () => {
       const store2 = new SqliteStore(pathJoin(dir, 'test.db'));
       const engine2 = new EngineClass({ store: store2 });
       engine2.openStudy(await loadDef(file));
-      engine2.start(); // sweep
+      await engine2.start(); // sweep
       try {
         const after = store2.participant(pidB)!;
         assert.ok(after.pageIndex > vb.index, 'swept on start');
@@ -251,7 +251,7 @@ describe('engine', () => {
     p.timing = { study_limit_minutes: 0.01 };
     const e = await openEngine(dir, [writeStudy(dir, p)]);
     try {
-      const a = enter(e.engine, 'SL');
+      const a = await enter(e.engine, 'SL');
       await sleep(800);
       const rec = e.store.participant(a.participantId)!;
       assert.equal(rec.status, 'timed-out');
@@ -273,14 +273,15 @@ describe('engine', () => {
     p.design.slot_ttl_minutes = 0.01; // 600 ms
     const e = await openEngine(dir, [writeStudy(dir, p)]);
     try {
-      const ids = ['A', 'B', 'C', 'D'].map((x) => enter(e.engine, x).participantId);
+      const ids: string[] = [];
+      for (const x of ['A', 'B', 'C', 'D']) ids.push((await enter(e.engine, x)).participantId);
       const conds = ids.map((id) => e.store.participant(id)!.condition);
       assert.deepEqual([...conds].sort(), ['large', 'large', 'small', 'small']);
-      const refused = e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'E' } }, { researcher: false });
+      const refused = await e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'E' } }, { researcher: false });
       assert.equal(refused.kind, 'refused');
       assert.equal((refused as any).reason, 'full');
       // Same PID again: the same record, never a duplicate.
-      const again = enter(e.engine, 'A');
+      const again = await enter(e.engine, 'A');
       assert.equal(again.participantId, ids[0]);
       assert.equal(e.store.participants('mini').length, 4);
       // A and C finish; B and D go idle past the TTL and give their slots back.
@@ -291,17 +292,17 @@ describe('engine', () => {
       assert.equal(counts.reduce((n, c) => n + c.completed, 0), 2);
       assert.equal(counts.reduce((n, c) => n + c.active, 0), 0, 'B and D are past the TTL');
       assert.equal(counts.reduce((n, c) => n + c.idle, 0), 2);
-      const f = enter(e.engine, 'F');
-      const g = enter(e.engine, 'G');
+      const f = await enter(e.engine, 'F');
+      const g = await enter(e.engine, 'G');
       await walkTo(e.engine, 'mini', f.participantId, 'none');
       await walkTo(e.engine, 'mini', g.participantId, 'none');
       const done = e.store.conditionCounts('mini');
       assert.deepEqual(done.map((c) => c.completed), [2, 2]);
       assert.equal(e.engine.isFull('mini'), true);
-      const late = e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'H' } }, { researcher: false });
+      const late = await e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'H' } }, { researcher: false });
       assert.equal((late as any).reason, 'full');
       // An abandoned participant who comes back resumes their own record.
-      const back = enter(e.engine, 'B');
+      const back = await enter(e.engine, 'B');
       assert.equal(back.participantId, ids[1]);
     } finally {
       e.close();
@@ -313,7 +314,7 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const file = writeStudy(dir, miniProtocol());
     const e = await openEngine(dir, [file]);
-    const old = enter(e.engine, 'V1');
+    const old = await enter(e.engine, 'V1');
     await walkTo(e.engine, 'mini', old.participantId, 'trial');
     const v1 = e.store.participant(old.participantId)!.version;
     const rowsBefore = JSON.stringify([...e.store.iterateResponses('mini')]);
@@ -331,10 +332,10 @@ describe('engine', () => {
       assert.notEqual(versions[1].version, v1);
       assert.deepEqual(e2.store.studyVersion('mini', v1)!.protocol, protoBefore);
       assert.equal(JSON.stringify([...e2.store.iterateResponses('mini')]), rowsBefore);
-      const resumed = enter(e2.engine, 'V1');
+      const resumed = await enter(e2.engine, 'V1');
       assert.equal(resumed.participantId, old.participantId);
       assert.equal(e2.store.participant(old.participantId)!.version, v1);
-      const fresh = enter(e2.engine, 'V2');
+      const fresh = await enter(e2.engine, 'V2');
       assert.equal(e2.store.participant(fresh.participantId)!.version, versions[1].version);
       // Re-opening the same protocol again makes no third version.
       assert.equal(e2.engine.openStudy(await loadDef(file)).created, false);
@@ -348,9 +349,9 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
     try {
-      const no = e.engine.join({ study: 'mini', preview: true }, { researcher: false });
+      const no = await e.engine.join({ study: 'mini', preview: true }, { researcher: false });
       assert.equal(no.kind, 'refused');
-      const pv = e.engine.join({ study: 'mini', preview: true }, { researcher: true });
+      const pv = await e.engine.join({ study: 'mini', preview: true }, { researcher: true });
       assert.equal(pv.kind, 'joined');
       const end = await walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
       assert.equal((end as any).done.status, 'completed');

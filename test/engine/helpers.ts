@@ -38,7 +38,7 @@ export async function openEngine(dir: string, files: string[], dbName = 'test.db
   const store = new SqliteStore(join(dir, dbName));
   const engine = new Engine({ store });
   for (const f of files) engine.openStudy(await loadDef(f));
-  engine.start();
+  await engine.start();
   return {
     store,
     engine,

@@ -126,7 +126,7 @@ describe('participant socket edge', () => {
     await new Promise((r) => setTimeout(r, 100));
     const store = server.ctx.store as any;
     store.db.prepare('UPDATE participants SET deadline_at = ? WHERE id = ?').run(Date.now() + 300, j.participantId);
-    server.ctx.engine.expire(j.participantId); // re-arms the timer for the new deadline
+    await server.ctx.engine.expire(j.participantId); // re-arms the timer for the new deadline
     await new Promise((r) => setTimeout(r, 700));
     const rec = server.ctx.store.participant(j.participantId)!;
     assert.equal(rec.pageIndex, page.index + 1);

@@ -1,0 +1,142 @@
+// Participants benchmark: N concurrent bots against a `credence serve` child
+// process, next to a bare socket.io echo server in the same run (the anchor),
+// plus the durable-writes anchor (raw better-sqlite3 inserts at the same
+// durability against the store's submit path). Stops by itself.
+//
+//   npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000]
+//
+// Targets (DESIGN.md): 2,000 concurrent participants, p99 ack < 100 ms, 0 lost;
+// durable writes ≥ 0.5× raw inserts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadStudy } from '../studies/load.ts';
+import { runBots, percentile } from '../server/bots/run.ts';
+import { echoLoad } from './participants/echo-load.ts';
+import { measureDurableWrites } from './participants/durable-writes.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const STUDY = join(ROOT, 'bench', 'participants', 'bench.yaml');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const n = Number(arg('n', '2000'));
+const [thinkLo, thinkHi] = arg('think', '2000-6000').split('-').map(Number);
+const rampMs = Number(arg('ramp', '20000'));
+const durableN = Number(arg('durable', '1000'));
+if (!(n > 0) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
+  console.error('usage: npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000]');
+  process.exit(2);
+}
+
+function child(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((ok, fail) => {
+    let out = '';
+    const t = setTimeout(() => fail(new Error(`child did not start: ${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = out.match(ready);
+      if (m) {
+        clearTimeout(t);
+        ok({ proc, match: m });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.once('exit', (code) => fail(new Error(`child exited ${code}: ${out}`)));
+  });
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const tmp = mkdtempSync(join(tmpdir(), 'credence-bench-'));
+const children: ChildProcess[] = [];
+try {
+  const pages = 16; // consent, instructions, 12 trials, questionnaire, debrief
+  console.log(`participants benchmark: ${n} bots, think ${thinkLo}-${thinkHi} ms per page, arrivals over ${rampMs} ms, ${pages} pages each`);
+  console.log('(2 shared cores: figures are noisy; compare the ratios within one run)\n');
+
+  const d = measureDurableWrites(tmp, durableN);
+  console.log(`durable writes (${d.n} responses, WAL + synchronous=FULL, one transaction each):`);
+  console.log(`  raw better-sqlite3 inserts  ${fmt(d.rawPerS)} /s`);
+  console.log(`  store submit path           ${fmt(d.storePerS)} /s   ratio ${d.ratio.toFixed(2)}× (target ≥ 0.5×)`);
+  console.log(`  store group commit (20/tx)  ${fmt(d.groupPerS)} /s   (what a busy server does)\n`);
+
+  // Echo anchor.
+  const echo = await child(['bench/participants/echo-server.ts', '0'], /listening (\d+)/);
+  children.push(echo.proc);
+  const e = await echoLoad({ url: `http://127.0.0.1:${echo.match[1]}`, n, pages, thinkMs: [thinkLo, thinkHi], rampMs });
+  await stop(echo.proc);
+  const eAcks = e.ackMs.sort((a, b) => a - b);
+
+  // Credence.
+  const db = join(tmp, 'bench.db');
+  const srv = await child(['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY], /serving on (http:\/\/\S+)/);
+  children.push(srv.proc);
+  const protocol = loadStudy(STUDY).protocol;
+  let maxConcurrent = 0;
+  let live = 0;
+  const summary = await runBots({
+    url: srv.match[1],
+    study: STUDY,
+    protocol,
+    n,
+    concurrency: n,
+    thinkMs: [thinkLo, thinkHi],
+    rampMs,
+    keepResults: true,
+    maxMsPerBot: 30 * 60_000,
+    onProgress: () => {
+      live--;
+    },
+    answer: undefined,
+  });
+  void live;
+  await stop(srv.proc);
+  // Concurrency: every bot was connected from its arrival to its end; the ramp is shorter than one walk.
+  maxConcurrent = Math.min(n, Math.round((n * (pages * (thinkLo + thinkHi)) / 2) / Math.max(rampMs, 1)));
+
+  const check = new Database(db, { readonly: true });
+  const has = check.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
+  let acked = 0;
+  let lost = 0;
+  let doubled = 0;
+  for (const r of summary.results!) {
+    for (const id of r.acked) {
+      acked++;
+      const c = (has.get(r.participantId, id) as { n: number }).n;
+      if (c === 0) lost++;
+      if (c > 1) doubled++;
+    }
+  }
+  check.close();
+  const cAcks = summary.results!.flatMap((r) => r.ackMs).sort((a, b) => a - b);
+  const cP50 = percentile(cAcks, 0.5);
+  const cP99 = percentile(cAcks, 0.99);
+  const eP50 = percentile(eAcks, 0.5);
+  const eP99 = percentile(eAcks, 0.99);
+
+  console.log(`ack latency (ms)        p50      p99      acks     acks/s`);
+  console.log(`  socket.io echo     ${fmt(eP50).padStart(7)}  ${fmt(eP99).padStart(7)}  ${String(eAcks.length).padStart(7)}  ${fmt((eAcks.length / e.durationMs) * 1000).padStart(9)}`);
+  console.log(`  credence serve     ${fmt(cP50).padStart(7)}  ${fmt(cP99).padStart(7)}  ${String(cAcks.length).padStart(7)}  ${fmt((cAcks.length / summary.durationMs) * 1000).padStart(9)}`);
+  console.log(`  ratio credence/echo p50 ${(cP50 / eP50).toFixed(2)}×  p99 ${(cP99 / eP99).toFixed(2)}×`);
+  console.log(`\nbots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}; concurrent at peak ≈ ${maxConcurrent}`);
+  console.log(`responses: ${acked} acknowledged, lost ${lost} (acked but missing from the database), stored twice ${doubled}`);
+  console.log(`target: p99 < 100 ms → ${cP99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${lost === 0 ? 'met' : 'NOT met'}; durable ratio ≥ 0.5 → ${d.ratio >= 0.5 ? 'met' : 'NOT met'}`);
+  if (summary.errors.length) console.log(`errors (first ${summary.errors.length}):\n  ${summary.errors.join('\n  ')}`);
+} finally {
+  for (const c of children) await stop(c).catch(() => {});
+  rmSync(tmp, { recursive: true, force: true });
+}

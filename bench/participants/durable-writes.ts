@@ -1,0 +1,108 @@
+// The durable-writes anchor: raw better-sqlite3 inserts of one response (a
+// response row and its answers) per transaction at the store's durability
+// (WAL, synchronous=FULL), against the store's own submit path on the same
+// disk: the store also checks idempotency and the page index and moves the
+// participant on, in the same transaction.
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import type { Protocol } from '../../studies/protocol.ts';
+
+export interface DurableResult {
+  n: number;
+  rawPerS: number;
+  storePerS: number;
+  ratio: number;
+  /** The store's group commit (many submits per transaction), for reference. */
+  groupPerS: number;
+}
+
+const protocol = {
+  id: 'durable',
+  title: 'durable',
+  pools: {},
+  design: { conditions: [{ id: 'a', target: 1000000, pools: [] }], slot_ttl_minutes: 30, seed: 1 },
+  phases: [],
+  timing: {},
+  exclusions: { failed_attention: true },
+  recruitment: {},
+} as unknown as Protocol;
+
+function answers(i: number) {
+  return [
+    { questionId: 'cred', questionType: 'likert', valueJson: String(1 + (i % 4)), valueNum: 1 + (i % 4), valueText: null, correct: null },
+    { questionId: 'judge', questionType: 'judgment', valueJson: String(1 + (i % 4)), valueNum: 1 + (i % 4), valueText: null, correct: true },
+  ];
+}
+
+export function measureDurableWrites(dir: string, n: number): DurableResult {
+  // Raw: the same two tables' inserts, nothing else.
+  const raw = new Database(join(dir, 'raw.db'));
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.exec(`CREATE TABLE responses (id INTEGER PRIMARY KEY, participant_id TEXT, client_id TEXT, page_index INTEGER, page_kind TEXT,
+    block TEXT, trial_index INTEGER, stimulus_id TEXT, rt_ms REAL, timed_out INTEGER, events_json TEXT, blur_count INTEGER, submitted_at INTEGER);
+    CREATE TABLE answers (response_id INTEGER, question_id TEXT, question_type TEXT, value_json TEXT, value_num REAL, value_text TEXT, correct INTEGER);`);
+  const insR = raw.prepare('INSERT INTO responses VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insA = raw.prepare('INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const one = raw.transaction((i: number) => {
+    const r = insR.run('p', randomUUID(), i, 'trial', 'main', i, 's', 1234, 0, '[]', 0, Date.now());
+    for (const a of answers(i)) insA.run(r.lastInsertRowid, a.questionId, a.questionType, a.valueJson, a.valueNum, a.valueText, a.correct ? 1 : 0);
+  });
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) one(i);
+  const rawMs = performance.now() - t0;
+  raw.close();
+
+  // The store: one participant whose plan is n trial pages; each submit is its own transaction.
+  const store = new SqliteStore(join(dir, 'store.db'));
+  store.registerStudy({ protocol, version: 'v1', file: null, stimuli: [] });
+  const plan = Array.from({ length: 2 * n + 2 }, (_, i) => ({ kind: 'trial' as const, block: 'main', trialIndex: i, questions: [] }));
+  const made = store.createParticipant({
+    studyId: 'durable',
+    version: 'v1',
+    tokenHash: randomUUID(),
+    prolificPid: null,
+    prolificStudyId: null,
+    prolificSessionId: null,
+    now: Date.now(),
+    studyLimitMs: null,
+    choose: () => ({ condition: 'a', seed: 1, plan, deadlineAt: null }),
+  });
+  if ('full' in made) throw new Error('durable-writes: could not create the participant');
+  const pid = made.participant.id;
+  const input = (i: number) => ({
+    participantId: pid,
+    clientId: randomUUID(),
+    pageIndex: i,
+    pageKind: 'trial' as const,
+    block: 'main',
+    trialIndex: i,
+    stimulusId: 's',
+    rtMs: 1234,
+    timedOut: false,
+    eventsJson: '[]',
+    blurCount: 0,
+    answers: answers(i),
+    now: Date.now(),
+    next: { pageIndex: i + 1, pageStartedAt: Date.now(), deadlineAt: null, attempts: 0, status: 'in-progress' as const, endedAt: null, flagged: false },
+  });
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = store.submit(input(i));
+    if (r.kind !== 'stored') throw new Error(`durable-writes: submit ${i} was ${r.kind}`);
+  }
+  const storeMs = performance.now() - t0;
+  // Group commit, 20 per transaction (what a busy server does on its own).
+  t0 = performance.now();
+  for (let i = n; i < 2 * n; i += 20) {
+    const batch = Array.from({ length: Math.min(20, 2 * n - i) }, (_, k) => input(i + k));
+    for (const r of store.submitBatch(batch)) if (r instanceof Error || r.kind !== 'stored') throw new Error('durable-writes: batch submit failed');
+  }
+  const groupMs = performance.now() - t0;
+  store.close();
+  const rawPerS = (n / rawMs) * 1000;
+  const storePerS = (n / storeMs) * 1000;
+  return { n, rawPerS, storePerS, ratio: storePerS / rawPerS, groupPerS: (n / groupMs) * 1000 };
+}
