@@ -263,6 +263,13 @@ export function crossCheckQuestionsLoosely(raw: unknown): RawProblem[] {
     if (!isObj(phase)) return;
     const base: PathSegment[] = ['phases', pi];
     eachQuestion(phase.questions, [...base, 'questions']);
+    if (phase.kind === 'comprehension' && Array.isArray(phase.questions)) {
+      phase.questions.forEach((q, qi) => {
+        if (isObj(q) && typeof q.type === 'string' && q.type !== 'comprehension') {
+          problem([...base, 'questions', qi, 'type'], `a comprehension phase asks comprehension questions (with expected answers), not '${q.type}'`);
+        }
+      });
+    }
     if (Array.isArray(phase.blocks)) phase.blocks.forEach((b, bi) => isObj(b) && eachQuestion(b.questions, [...base, 'blocks', bi, 'questions']));
     if (Array.isArray(phase.attention_checks)) {
       phase.attention_checks.forEach((c, ci) => {
