@@ -69,7 +69,9 @@ export class AdminMonitor extends LitElement {
     this.stopFeed();
     this.view = undefined;
     this.transport = 'connecting';
-    const socket = io('/admin', { withCredentials: true, reconnectionDelayMax: 5000 });
+    // WebSocket only: where it is blocked, the HTTP polling below takes over (socket.io's own
+    // long-polling transport would add nothing, and the server need not accept it).
+    const socket = io('/admin', { transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5000 });
     this.socket = socket;
     socket.on('connect', () => {
       this.stopPolling();

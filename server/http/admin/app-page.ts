@@ -21,6 +21,7 @@ export function appPage(bundleVersion: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Credence — researcher</title>
+<link rel="icon" href="data:,">
 <style>
   body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1f24; background: #f3f4f6; }
 </style>

@@ -3,7 +3,7 @@
 import { escapeHtml } from './html.ts';
 
 export const LOGIN_PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function loginPage(opts: { next: string; username?: string; error?: string }): string {
   const error = opts.error ? `<p class="error" role="alert">${escapeHtml(opts.error)}</p>` : '';
@@ -13,6 +13,7 @@ export function loginPage(opts: { next: string; username?: string; error?: strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Credence — researcher login</title>
+<link rel="icon" href="data:,">
 <style>
   body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1f24; background: #f3f4f6; }
   main { max-width: 22rem; margin: 12vh auto; background: #fff; padding: 2rem; border-radius: 10px; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
