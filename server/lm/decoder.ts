@@ -14,6 +14,8 @@ export interface DecoderLoadOptions {
   modelFileName?: string;
   /** Intra-op threads; default: all cores. */
   threads?: number;
+  /** Let ORT's worker threads spin between ops (faster on an idle machine, wasteful on a busy one). Default true. */
+  spin?: boolean;
   skipHash?: boolean;
 }
 
@@ -127,6 +129,7 @@ export class Decoder {
         executionMode: 'sequential',
         enableCpuMemArena: true,
         enableMemPattern: true,
+        extra: { session: { intra_op: { allow_spinning: opts.spin === false ? '0' : '1' } } },
       });
     } catch (err) {
       throw new Error(`${model.onnxPath}: onnxruntime could not load the model (${(err as Error).message})`);

@@ -1,0 +1,130 @@
+// Decode speed of the GPT-2 runtime at real GPT-2 shapes (random weights: speed
+// does not depend on their values), against anchors measured in the same run:
+//   - the memory-bandwidth bound: weight bytes read per token ÷ the read
+//     bandwidth this machine shows right now (JS copy / sum of a 512 MB array,
+//     and one ORT MatMul streaming a 256 MB weight matrix with the same threads);
+//   - transformers.js running the same model directory;
+//   - our own batch-1 throughput, for batching.
+// Each measurement runs in its own process so peak RSS is its own.
+//   npx tsx bench/generate.ts [--shapes gpt2,gpt2-medium] [--tokens 32] [--batches 1,4,8,16] [--rounds 2] [--no-tjs]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { buildTinyModel } from '../server/lm/build-tiny.ts';
+import { shapeByName, type Gpt2Shape } from '../server/lm/shapes.ts';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
+const shapes = opt('shapes', 'gpt2').split(',');
+const tokens = Number(opt('tokens', '32'));
+const batches = opt('batches', '1,4,8,16').split(',').map(Number);
+const withTjs = !argv.includes('--no-tjs');
+const rounds = Number(opt('rounds', '2'));
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const cache = resolve('.bench', 'models');
+
+function best(n: number, f: () => void): number {
+  let b = Infinity;
+  for (let i = 0; i < n; i++) { const t = performance.now(); f(); b = Math.min(b, performance.now() - t); }
+  return b;
+}
+
+async function bandwidth(): Promise<{ copy: number; sum: number; gemv: number }> {
+  const n = 128 * 1024 * 1024; // 512 MB of float32
+  const src = new Float32Array(n).fill(1);
+  const dst = new Float32Array(n);
+  dst.set(src);
+  // A copy reads n·4 bytes and writes as many: count both.
+  const copy = (2 * n * 4) / (best(3, () => dst.set(src)) / 1000) / 1e9;
+  let acc = 0;
+  const sum = (n * 4) / (best(2, () => { let s = 0; for (let i = 0; i < n; i += 4) s += src[i] + src[i + 1] + src[i + 2] + src[i + 3]; acc += s; }) / 1000) / 1e9;
+  if (acc === 42) console.log('');
+  // One MatMul [1, K] × [K, N] over 256 MB: pure weight streaming, as a decode step is.
+  const { onnx } = onnxProto;
+  const K = 4096, N = 16384;
+  const w = new Float32Array(K * N).fill(0.001);
+  const model = onnx.ModelProto.encode(onnx.ModelProto.create({
+    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'gemv', node: [{ opType: 'MatMul', input: ['x', 'W'], output: ['y'] }],
+      initializer: [{ name: 'W', dims: [K, N], dataType: 1, rawData: new Uint8Array(w.buffer) }],
+      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: K }] } } } }],
+      output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: N }] } } } }],
+    },
+  })).finish();
+  const sess = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: os.availableParallelism() });
+  const x = new ort.Tensor('float32', new Float32Array(K).fill(1), [1, K]);
+  await sess.run({ x });
+  let b = Infinity;
+  for (let i = 0; i < 10; i++) { const t = performance.now(); await sess.run({ x }); b = Math.min(b, performance.now() - t); }
+  await sess.release();
+  return { copy, sum, gemv: (K * N * 4) / (b / 1000) / 1e9 };
+}
+
+/** Bytes of weights one decode step reads: every block matrix and the tied lm_head; wpe and embedding rows are negligible. */
+function weightBytes(s: Gpt2Shape, dtype: 'fp32' | 'q8'): number {
+  const d = s.nEmbd;
+  const matrices = s.nLayer * (d * 3 * d + d * d + 4 * d * d + 4 * d * d) + d * s.vocabSize;
+  const small = s.nLayer * (3 * d + d + 4 * d + d + 4 * d) + 2 * d; // biases and layer norms, fp32
+  const perCol = dtype === 'q8' ? s.nLayer * (3 * d + d + 4 * d + d) + s.vocabSize : 0; // int8 scales (fp32) + zero points (int8)
+  return dtype === 'q8' ? matrices + small * 4 + perCol * 5 : (matrices + small) * 4;
+}
+
+function child(args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join('bench', 'generate', 'child.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+console.log(`bench/generate: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map(f1).join(' ')} — shared machine, figures are noisy`);
+const bw = await bandwidth();
+const bwBest = Math.max(bw.copy, bw.sum, bw.gemv);
+console.log(`read bandwidth: JS copy ${f1(bw.copy)} GB/s (read+write), JS sum ${f1(bw.sum)} GB/s, ORT MatMul over 256 MB ${f1(bw.gemv)} GB/s → bound uses ${f1(bwBest)} GB/s`);
+
+for (const name of shapes) {
+  const shape = shapeByName(name);
+  const dir = join(cache, name);
+  if (!existsSync(join(dir, 'onnx', 'model_quantized.onnx'))) {
+    mkdirSync(cache, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    const t = performance.now();
+    buildTinyModel({ shape: name, out: dir, variants: ['fp32', 'q8'] });
+    console.log(`built ${name} shapes in ${f1((performance.now() - t) / 1000)} s → ${dir}`);
+  }
+  for (const dtype of ['fp32', 'q8'] as const) {
+    const bytes = weightBytes(shape, dtype);
+    const boundMs = (bytes / (bwBest * 1e9)) * 1000;
+    // Rounds alternate ours and transformers.js so both see the same machine load.
+    const oursSteps: Record<string, number[]> = {};
+    const tjsSteps: number[] = [];
+    let oursRss = 0, tjsRss = 0, loadMs = 0;
+    for (let r = 0; r < rounds; r++) {
+      const o = child(['ours', dir, dtype, String(tokens), batches.join(',')]) as { loadMs: number; perBatch: Record<string, number[]>; rssMB: number };
+      for (const [b, st] of Object.entries(o.perBatch)) (oursSteps[b] ??= []).push(...st);
+      oursRss = Math.max(oursRss, o.rssMB);
+      loadMs = o.loadMs;
+      if (withTjs) {
+        const t = child(['tjs', cache, name, dtype, String(tokens)]) as { steps: number[]; rssMB: number };
+        tjsSteps.push(...t.steps);
+        tjsRss = Math.max(tjsRss, t.rssMB);
+      }
+    }
+    const b1 = oursSteps[batches[0]];
+    console.log(`\n${name} ${dtype}: ${f1(bytes / 1e6)} MB of weights per token; bound ${f2(boundMs)} ms/token (${f1(1000 / boundMs)} tok/s); session load ${Math.round(loadMs)} ms; peak RSS ${Math.round(oursRss)} MB`);
+    console.log(`  ours batch 1: median ${f2(median(b1))} ms/token (${f1(1000 / median(b1))} tok/s), best ${f2(Math.min(...b1))} ms → ${f2(boundMs / median(b1))} (median) / ${f2(boundMs / Math.min(...b1))} (best) of the bandwidth bound`);
+    if (withTjs) {
+      console.log(`  transformers.js batch 1: median ${f2(median(tjsSteps))} ms/token, best ${f2(Math.min(...tjsSteps))} ms, peak RSS ${Math.round(tjsRss)} MB → ours is ${f2(median(tjsSteps) / median(b1))}× (median) / ${f2(Math.min(...tjsSteps) / Math.min(...b1))}× (best) transformers.js`);
+    }
+    for (const b of batches.slice(1)) {
+      const st = oursSteps[b];
+      const tps = (b * 1000) / median(st);
+      console.log(`  ours batch ${b}: median ${f2(median(st))} ms/step, ${f1(tps)} tok/s = ${f2(tps / (1000 / median(b1)))}× batch 1 (best-step ratio ${f2((b * Math.min(...b1)) / Math.min(...st))}×)`);
+    }
+  }
+}
+console.log('\ntargets: batch 1 ≥ 0.85 of the bound and ≥ 1.2× transformers.js; batch 16 ≥ 5× batch 1; peak RSS < 1.5 GB for 124M fp32');

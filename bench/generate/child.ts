@@ -1,0 +1,59 @@
+// One measurement in its own process (so peak RSS belongs to it alone):
+//   ours <dir> <dtype> <tokens> <batches>   or   tjs <modelsDir> <name> <dtype> <tokens>
+// Prints one JSON line on stdout.
+import { basename } from 'node:path';
+import { Decoder } from '../../server/lm/decoder.ts';
+import { generate } from '../../server/lm/generate.ts';
+import type { Dtype } from '../../server/lm/model-dir.ts';
+import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
+
+const PROMPT = 'In a shocking finding, scientists discovered a herd of unicorns living in a remote, previously unexplored valley, in the Andes Mountains.';
+
+async function ours(dir: string, dtype: Dtype, tokens: number, batches: number[]): Promise<void> {
+  const t0 = performance.now();
+  const d = await Decoder.load(dir, { dtype, skipHash: true });
+  const loadMs = performance.now() - t0;
+  const sampling = { ...DEFAULT_SAMPLING, maxNewTokens: tokens, minNewTokens: tokens, topK: 40 };
+  await generate(d, [{ index: 0, prompt: PROMPT }], { seed: 1, sampling: { ...sampling, maxNewTokens: 3, minNewTokens: 3 } }); // warm-up
+  // Per decode step: the time between consecutive steps' sampled tokens (ORT run + sampling + scoring).
+  const perBatch: Record<string, number[]> = {};
+  for (const b of batches) {
+    let prev = 0;
+    const steps: number[] = [];
+    await generate(d, Array.from({ length: b }, (_, i) => ({ index: i, prompt: PROMPT })), {
+      seed: 1, sampling, batchSize: b,
+      onTokens: () => { const t = performance.now(); if (prev) steps.push(t - prev); prev = t; },
+    });
+    perBatch[b] = steps;
+  }
+  const rssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ loadMs, perBatch, rssMB, promptTokens: d.tokenizer.encode(PROMPT).length }));
+  await d.dispose();
+}
+
+async function tjs(modelsDir: string, name: string, dtype: string, tokens: number): Promise<void> {
+  const { env, AutoModelForCausalLM, AutoTokenizer } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.localModelPath = modelsDir;
+  const tok = await AutoTokenizer.from_pretrained(name);
+  const model = await AutoModelForCausalLM.from_pretrained(name, { dtype } as Record<string, unknown>);
+  const inputs = tok(PROMPT);
+  // A streamer is told of every step's new token: the gaps between calls are decode steps.
+  const run = async (n: number) => {
+    let prev = 0, calls = 0;
+    const steps: number[] = [];
+    const streamer = { put: () => { const t = performance.now(); if (calls++ >= 2) steps.push(t - prev); prev = t; }, end: () => {} };
+    await model.generate({ ...inputs, max_new_tokens: n, min_new_tokens: n, do_sample: false, streamer } as Record<string, unknown>);
+    return steps;
+  };
+  await run(3); // warm-up
+  const steps = await run(tokens);
+  const rssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ steps, rssMB, model: basename(name) }));
+  await model.dispose();
+}
+
+const [mode, ...args] = process.argv.slice(2);
+if (mode === 'ours') await ours(args[0], args[1] as Dtype, Number(args[2]), args[3].split(',').map(Number));
+else if (mode === 'tjs') await tjs(args[0], args[1], args[2], Number(args[3]));
+else throw new Error('usage: child.ts ours DIR DTYPE TOKENS BATCHES | tjs MODELS NAME DTYPE TOKENS');
