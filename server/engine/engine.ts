@@ -354,11 +354,12 @@ export class Engine extends EventEmitter {
    */
   async submit(participantId: string, s: Submit): Promise<SubmitResultView> {
     const store = this.storeOf(participantId);
-    if (store.clientIdUsedElsewhere(participantId, s.clientId)) {
+    const used = store.clientIdStatus(participantId, s.clientId);
+    if (used === 'other') {
       return { ack: { ok: false, error: 'clientId was used by another participant', field: 'clientId' } };
     }
     // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
-    if (store.countSubmissions(participantId, s.clientId) > 0) {
+    if (used === 'mine') {
       return { ack: { ok: true, duplicate: true }, next: this.outcome(participantId) };
     }
     const p = store.participant(participantId);

@@ -16,6 +16,7 @@ import type {
   PageEventInput,
   ParticipantRecord,
   ParticipantStatus,
+  PlannedPage,
   Progress,
   StimulusInput,
   Store,
@@ -52,7 +53,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    const p = (sql: string) => this.db.prepare(sql);
+    const p = (sql: string) => this.sql(sql);
     this.st = {
       participantById: p('SELECT * FROM participants WHERE id = ?'),
       participantByToken: p('SELECT * FROM participants WHERE token_hash = ?'),
@@ -71,6 +72,29 @@ export class SqliteStore implements Store {
       touch: p('UPDATE participants SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
       insertEvent: p('INSERT INTO events (participant_id, type, page_index, data_json, at) VALUES (?, ?, ?, ?, ?)'),
     };
+  }
+
+  private readonly stmts = new Map<string, Database.Statement>();
+  /** Prepared once per SQL text: preparing on every call costs more than running. */
+  private sql(text: string): Database.Statement {
+    let st = this.stmts.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.stmts.set(text, st);
+    }
+    return st;
+  }
+
+  /** Plans never change after assignment; parsing one per read was the hottest path. */
+  private readonly plans = new Map<string, PlannedPage[]>();
+  private planOf(id: string, json: string): PlannedPage[] {
+    let plan = this.plans.get(id);
+    if (!plan) {
+      if (this.plans.size > 20_000) this.plans.clear();
+      plan = JSON.parse(json) as PlannedPage[];
+      this.plans.set(id, plan);
+    }
+    return plan;
   }
 
   private migrate(): void {
@@ -93,14 +117,13 @@ export class SqliteStore implements Store {
   } {
     const { protocol, version, file, stimuli } = input;
     return this.db.transaction(() => {
-      const exists = this.db.prepare('SELECT 1 FROM studies WHERE id = ? AND version = ?').get(protocol.id, version);
+      const exists = this.sql('SELECT 1 FROM studies WHERE id = ? AND version = ?').get(protocol.id, version);
       if (exists) {
         // Stimuli of an existing version are only added when missing (e.g. prepared after first start); never changed.
         this.insertStimuli(protocol.id, version, stimuli, true);
         return { created: false };
       }
-      this.db
-        .prepare('INSERT INTO studies (id, version, protocol_json, file, created_at) VALUES (?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO studies (id, version, protocol_json, file, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(protocol.id, version, JSON.stringify(protocol), file, Date.now());
       this.insertStimuli(protocol.id, version, stimuli, false);
       return { created: true };
@@ -108,7 +131,7 @@ export class SqliteStore implements Store {
   }
 
   private insertStimuli(studyId: string, version: string, stimuli: StimulusInput[], ignoreExisting: boolean): void {
-    const ins = this.db.prepare(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (study_id, version, stimulus_id, pool,
+    const ins = this.sql(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (study_id, version, stimulus_id, pool,
       text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const s of stimuli) {
@@ -137,7 +160,7 @@ export class SqliteStore implements Store {
     const key = `${studyId}\u0000${version}`;
     let p = this.protocolCache.get(key);
     if (!p) {
-      const text = json ?? (this.db.prepare('SELECT protocol_json FROM studies WHERE id = ? AND version = ?').get(studyId, version) as Row)?.protocol_json;
+      const text = json ?? (this.sql('SELECT protocol_json FROM studies WHERE id = ? AND version = ?').get(studyId, version) as Row)?.protocol_json;
       if (!text) throw new Error(`unknown study ${studyId} version ${version}`);
       p = JSON.parse(text) as Protocol;
       this.protocolCache.set(key, p);
@@ -151,17 +174,17 @@ export class SqliteStore implements Store {
 
   studyVersion(studyId: string, version?: string): StudyVersionRecord | undefined {
     const r = version
-      ? this.db.prepare('SELECT * FROM studies WHERE id = ? AND version = ?').get(studyId, version)
-      : this.db.prepare('SELECT * FROM studies WHERE id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(studyId);
+      ? this.sql('SELECT * FROM studies WHERE id = ? AND version = ?').get(studyId, version)
+      : this.sql('SELECT * FROM studies WHERE id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(studyId);
     return r ? this.toStudy(r as Row) : undefined;
   }
 
   studyVersions(studyId: string): StudyVersionRecord[] {
-    return (this.db.prepare('SELECT * FROM studies WHERE id = ? ORDER BY created_at, rowid').all(studyId) as Row[]).map((r) => this.toStudy(r));
+    return (this.sql('SELECT * FROM studies WHERE id = ? ORDER BY created_at, rowid').all(studyId) as Row[]).map((r) => this.toStudy(r));
   }
 
   studyIds(): string[] {
-    return (this.db.prepare('SELECT DISTINCT id FROM studies ORDER BY id').all() as Row[]).map((r) => r.id);
+    return (this.sql('SELECT DISTINCT id FROM studies ORDER BY id').all() as Row[]).map((r) => r.id);
   }
 
   conditionCounts(studyId: string, now = Date.now(), version?: string): ConditionCount[] {
@@ -172,8 +195,7 @@ export class SqliteStore implements Store {
 
   private countsFor(study: StudyVersionRecord, now: number): ConditionCount[] {
     const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT condition, status, (last_seen_at >= ?) AS fresh, COUNT(*) AS n FROM participants
          WHERE study_id = ? AND version = ? GROUP BY condition, status, fresh`,
       )
@@ -197,7 +219,7 @@ export class SqliteStore implements Store {
       const versions = this.studyVersions(id);
       const latest = versions[versions.length - 1];
       const conditions = this.countsFor(latest, now);
-      const participants = (this.db.prepare('SELECT COUNT(*) AS n FROM participants WHERE study_id = ?').get(id) as Row).n;
+      const participants = (this.sql('SELECT COUNT(*) AS n FROM participants WHERE study_id = ?').get(id) as Row).n;
       return {
         studyId: id,
         title: latest.protocol.title,
@@ -212,7 +234,7 @@ export class SqliteStore implements Store {
   }
 
   stimuliOf(studyId: string, version: string): StoredStimulus[] {
-    const rows = this.db.prepare('SELECT * FROM stimuli WHERE study_id = ? AND version = ? ORDER BY rowid').all(studyId, version) as Row[];
+    const rows = this.sql('SELECT * FROM stimuli WHERE study_id = ? AND version = ? ORDER BY rowid').all(studyId, version) as Row[];
     return rows.map((r) => ({
       studyId: r.study_id,
       version: r.version,
@@ -243,7 +265,7 @@ export class SqliteStore implements Store {
       prolificSessionId: r.prolific_session_id,
       condition: r.condition,
       seed: r.seed,
-      plan: JSON.parse(r.plan_json),
+      plan: this.planOf(r.id, r.plan_json),
       pageIndex: r.page_index,
       pageStartedAt: r.page_started_at,
       deadlineAt: r.deadline_at,
@@ -267,12 +289,11 @@ export class SqliteStore implements Store {
       const study = this.studyVersion(p.studyId, p.version);
       if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
       const counts = this.countsFor(study, p.now);
-      const index = (this.db.prepare('SELECT COUNT(*) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as Row).n;
+      const index = (this.sql('SELECT COUNT(*) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as Row).n;
       const choice = p.choose({ counts, index });
       if ('full' in choice) return { full: true as const };
       const id = randomUUID();
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
            condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
            started_at, ended_at, last_seen_at)
@@ -302,7 +323,7 @@ export class SqliteStore implements Store {
 
   /** A resume by Prolific id hands out a fresh token; the old one stops working. */
   rotateToken(participantId: string, tokenHash: string): void {
-    this.db.prepare('UPDATE participants SET token_hash = ? WHERE id = ?').run(tokenHash, participantId);
+    this.sql('UPDATE participants SET token_hash = ? WHERE id = ?').run(tokenHash, participantId);
   }
 
   participantByToken(tokenHash: string): ParticipantRecord | undefined {
@@ -329,8 +350,7 @@ export class SqliteStore implements Store {
   }
 
   overdue(now: number): ParticipantRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT * FROM participants WHERE status = 'in-progress'
          AND ((deadline_at IS NOT NULL AND deadline_at <= ?) OR (study_deadline_at IS NOT NULL AND study_deadline_at <= ?))`,
       )
@@ -339,8 +359,7 @@ export class SqliteStore implements Store {
   }
 
   pendingDeadlines(): { id: string; deadlineAt: number }[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT id, deadline_at, study_deadline_at FROM participants WHERE status = 'in-progress'
          AND (deadline_at IS NOT NULL OR study_deadline_at IS NOT NULL)`,
       )
@@ -405,6 +424,12 @@ export class SqliteStore implements Store {
     )();
   }
 
+  clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other' {
+    const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as Row[];
+    if (rows.length === 0) return 'new';
+    return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
+  }
+
   /** Whether a client id was already used by another participant (forged or replayed ids). */
   clientIdUsedElsewhere(participantId: string, clientId: string): boolean {
     return !!this.st.clientElsewhere.get(clientId, participantId);
@@ -432,8 +457,8 @@ export class SqliteStore implements Store {
 
   countSubmissions(participantId: string, clientId?: string): number {
     const r = clientId
-      ? this.db.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?').get(participantId, clientId)
-      : this.db.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ?').get(participantId);
+      ? this.sql('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?').get(participantId, clientId)
+      : this.sql('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ?').get(participantId);
     return (r as Row).n;
   }
 
@@ -442,7 +467,7 @@ export class SqliteStore implements Store {
   }
 
   events(participantId: string): { type: string; pageIndex: number | null; data: unknown; at: number }[] {
-    return (this.db.prepare('SELECT * FROM events WHERE participant_id = ? ORDER BY id').all(participantId) as Row[]).map((r) => ({
+    return (this.sql('SELECT * FROM events WHERE participant_id = ? ORDER BY id').all(participantId) as Row[]).map((r) => ({
       type: r.type,
       pageIndex: r.page_index,
       data: r.data_json ? JSON.parse(r.data_json) : null,
@@ -451,7 +476,7 @@ export class SqliteStore implements Store {
   }
 
   liveParticipants(studyId: string, now = Date.now()): LiveParticipant[] {
-    const rows = this.db.prepare('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at').all(studyId) as Row[];
+    const rows = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at').all(studyId) as Row[];
     return rows.map((r) => {
       const p = this.toParticipant(r)!;
       const ttlMs = this.protocolOf(p.studyId, p.version).design.slot_ttl_minutes * 60_000;
@@ -476,7 +501,7 @@ export class SqliteStore implements Store {
   }
 
   *iterateResponses(studyId: string): IterableIterator<ResponseRow> {
-    const stmt = this.db.prepare(`
+    const stmt = this.sql(`
       SELECT p.study_id, p.version AS study_version, p.id AS participant_id, p.condition,
         r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
         s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
@@ -520,7 +545,7 @@ export class SqliteStore implements Store {
   }
 
   participants(studyId: string): ParticipantRow[] {
-    const rows = this.db.prepare('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at, idx').all(studyId) as Row[];
+    const rows = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at, idx').all(studyId) as Row[];
     const now = Date.now();
     return rows.map((r) => {
       const ttlMs = this.protocolOf(r.study_id, r.version).design.slot_ttl_minutes * 60_000;
@@ -545,8 +570,7 @@ export class SqliteStore implements Store {
 
   stimuli(studyId: string): StimulusRow[] {
     // Stimuli of every version; a stimulus id shared by versions appears once (the newest text wins).
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT s.* FROM stimuli s JOIN studies v ON v.id = s.study_id AND v.version = s.version
          WHERE s.study_id = ? ORDER BY v.created_at, s.rowid`,
       )
@@ -572,7 +596,7 @@ export class SqliteStore implements Store {
   }
 
   putDetectorScores(rows: DetectorScoreRow[]): number {
-    const ins = this.db.prepare(`INSERT OR REPLACE INTO detector_scores (study_id, stimulus_id, detector, model_hash, metric, value, scored_at)
+    const ins = this.sql(`INSERT OR REPLACE INTO detector_scores (study_id, stimulus_id, detector, model_hash, metric, value, scored_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
     return this.db.transaction(() => {
       let n = 0;
@@ -582,8 +606,7 @@ export class SqliteStore implements Store {
   }
 
   detectorScores(studyId: string): DetectorScoreRow[] {
-    return this.db
-      .prepare('SELECT * FROM detector_scores WHERE study_id = ? ORDER BY stimulus_id, detector, metric')
+    return this.sql('SELECT * FROM detector_scores WHERE study_id = ? ORDER BY stimulus_id, detector, metric')
       .all(studyId) as DetectorScoreRow[];
   }
 

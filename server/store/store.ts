@@ -252,6 +252,8 @@ export interface Store {
    * an Error for a submission that failed.
    */
   submitBatch(items: SubmissionInput[]): (SubmitResult | Error)[];
+  /** One lookup for a submit's client id: unused, already stored for this participant (a retry), or another participant's. */
+  clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other';
   /** Whether a client id was already used by another participant (forged or replayed ids). */
   clientIdUsedElsewhere(participantId: string, clientId: string): boolean;
   /** Ends or updates progress without a response (e.g. study time limit). */
