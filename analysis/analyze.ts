@@ -3,6 +3,7 @@
 import type { Protocol } from '../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from './rows.ts';
 import { collect, type Collected } from './collect.ts';
+import { questionMap } from './roles.ts';
 import { applyExclusions, type Exclusions } from './exclusions.ts';
 import { analyzeCredibility, type ScaleAnalysis, type ScaleOptions } from './credibility.ts';
 import { analyzeDetection, machineShareByStimulus, type DetectionAnalysis } from './detection.ts';
@@ -38,6 +39,8 @@ export interface AnalysisResult {
   unlabelled: number;
   /** What could not be computed, and why. */
   notes: string[];
+  /** Every protocol question and the part it plays in the analysis (analysis/roles.ts). */
+  questions: { id: string; type: string; role: string; phase: string }[];
 }
 
 export function analyzeStudy(input: AnalysisInput, opts: AnalysisOptions = {}): AnalysisResult {
@@ -73,5 +76,6 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     transfer,
     unlabelled: c.unlabelled,
     notes,
+    questions: [...questionMap(c.protocol).values()].map((q) => ({ id: q.id, type: q.type, role: q.role, phase: q.phase })),
   };
 }

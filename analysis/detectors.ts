@@ -136,9 +136,10 @@ export function analyzeDetectors(
     addGroups('model_size', (st) => (st.source === 'machine' ? st.model_size ?? 'unknown' : null));
     addGroups('sampling', (st) => (st.source === 'machine' ? st.sampling ?? 'unknown' : null));
     addGroups('length', (st) => lengthBin(st.length_words), [...LENGTH_BINS.map((b) => b.label), 'unknown']);
+    const metricName = s.metric === 'real_probability' ? 'fake_probability (1 − real_probability)' : s.metric;
     detectors.push({
       detector: s.detector,
-      metric: s.metric === 'real_probability' ? 'fake_probability (1 − real_probability)' : s.metric,
+      metric: metricName,
       modelHash: s.hash,
       direction: dir,
       n: data.length,
@@ -157,7 +158,7 @@ export function analyzeDetectors(
         const mach = rows.map((d, i) => ({ stimulus_id: d.s.stimulus_id, machineShare: share[i], score: d.score, y: d.y }));
         peopleVsDetectors.push({
           detector: s.detector,
-          metric: s.metric,
+          metric: metricName,
           items: rows.length,
           spearman: spearman(share, rows.map((d) => d.score)),
           foolPeopleNotDetector: mach

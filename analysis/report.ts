@@ -82,6 +82,7 @@ export function reportHtml(res: AnalysisResult, tables: Table[], figures: Figure
 <dt>seeds</dt><dd>design ${meta.seeds.design}; pools ${escapeHtml(JSON.stringify(meta.seeds.pools))}; analysis ${meta.seeds.analysis}; per-participant assignment seeds in the wide export</dd>
 <dt>software</dt><dd>${escapeHtml(meta.software)}; generated ${escapeHtml(meta.generated_at)}</dd>
 </dl>
+${section('Questions', ['questions'])}
 ${section('Exclusions', ['exclusions', 'participant_status'])}
 ${section('Credibility and sharing', ['mean_', 'top_', 'scale_', 'pairwise_', 'party_'])}
 ${section('Human detection', ['detection'])}

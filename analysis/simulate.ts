@@ -88,7 +88,7 @@ export function simulatedStimuli(protocol: Protocol, rng: Rng): Map<string, SimS
           model_size: label.model_size ?? null,
           sampling: label.sampling ?? null,
           length_words: words,
-          text: item?.text ?? `simulated ${label.source} text ${id}`,
+          text: item?.text ?? (sentences ? sentences.join(' ') : `simulated ${label.source} text ${id}`),
           provenance_json: null,
           boundary: boundary ?? null,
           sentence_count: sentences?.length ?? null,

@@ -17,6 +17,12 @@ const p4 = (x: number | null | undefined): number | null => (x == null || !Numbe
 export function resultTables(res: AnalysisResult): Table[] {
   const t: Table[] = [];
   t.push({
+    name: 'questions',
+    title: 'Questions and their analysis roles (explicit `analysis:` key, else id, else type; see analysis/roles.ts)',
+    columns: ['question_id', 'type', 'phase', 'role'],
+    rows: res.questions.map((q) => [q.id, q.type, q.phase, q.role]),
+  });
+  t.push({
     name: 'exclusions',
     title: 'Exclusions (flagged and applied by the protocol rule)',
     columns: ['reason', 'rule', 'applied', 'participants_flagged', 'participants_excluded', 'answers_flagged'],

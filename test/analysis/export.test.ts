@@ -30,6 +30,8 @@ before(() => {
   const loaded = loadStudy(STUDY);
   // A fraction of careless participants: they fail the attention check and answer at random.
   fillStore(store, loaded.protocol, loaded.version, simulateDataset(loaded.protocol, { n: 80, effects: { gpt2_1_5b: 1 }, careless: 0.1, seed: 4 }));
+  const roft = loadStudy('roft-boundary');
+  fillStore(store, roft.protocol, roft.version, simulateDataset(roft.protocol, { n: 20, seed: 4 }));
 });
 
 after(() => {
@@ -135,6 +137,23 @@ describe('credence analyze / export / simulate', () => {
     // Long CSV from the CLI equals the library's.
     const csv = parse(readFileSync(join(out, 'long.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     assert.equal(csv.length, meta.files['long.csv'].rows);
+  });
+
+  test('analyze reads RoFT boundaries and sentence counts from the stored stimuli', () => {
+    const out = join(dir, 'out-roft');
+    const r = cli(['analyze', 'roft-boundary', '--db', db, '--out', out, '--no-transfer']);
+    assert.equal(r.status, 0, r.stderr);
+    const [roft] = parse(readFileSync(join(out, 'tables', 'roft.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    // Simulated passages have 10 sentences: chance 1/10.
+    assert.equal(roft.chance, '0.1');
+    assert.ok(Number(roft.picks) > 0);
+    const long = parse(readFileSync(join(out, 'long.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const picks = long.filter((l) => l.question_type === 'boundary' && l.timed_out === 'FALSE');
+    const exact = picks.filter((l) => l.correct === 'TRUE').length;
+    const excluded = Number((parse(readFileSync(join(out, 'tables', 'exclusions.csv'), 'utf8'), { columns: true }) as Record<string, string>[])[0].participants_excluded);
+    assert.equal(excluded, 0);
+    assert.equal(Number(roft.picks), picks.length);
+    assert.equal(Number(roft.exact_rate), Math.round((exact / picks.length) * 1e4) / 1e4);
   });
 
   test('export --format codebook to stdout; bad input exits 2 and writes nothing', () => {
