@@ -1,6 +1,6 @@
-// Holm's step-down adjustment, as R's p.adjust(method = "holm").
+// Holm's step-down adjustment, as R's p.adjust(method = "holm"); NaN
+// p-values (tests that could not run) stay NaN and do not count in the family.
 export function holmAdjust(p: readonly number[]): number[] {
-  const m = p.length;
   const order = p.map((_, i) => i).filter((i) => !Number.isNaN(p[i])).sort((a, b) => p[a] - p[b]);
   const k = order.length;
   const out = p.map(() => NaN);
@@ -9,6 +9,5 @@ export function holmAdjust(p: readonly number[]): number[] {
     running = Math.max(running, Math.min(1, (k - rank) * p[i]));
     out[i] = running;
   });
-  void m;
   return out;
 }
