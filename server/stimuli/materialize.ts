@@ -9,7 +9,7 @@ import { generatedLabel, poolLabel } from '../../studies/pools.ts';
 import { createRng, deriveSeed, sample } from '../../studies/random.ts';
 import { countWords, splitSentences } from '../../studies/sentences.ts';
 import { brownPassages, type BrownPassage } from './brown.ts';
-import { readGeneratedPool } from './generated-file.ts';
+import { generatedPoolFile, readGeneratedPool, type GeneratedRecord } from './generated-file.ts';
 import { inferFormat, readImportFile } from './import-file.ts';
 import { StimulusError, type Stimulus } from './stimulus.ts';
 
@@ -125,10 +125,37 @@ export function promptsForPool(loaded: LoadedStudy, poolId: string, opts: { repo
   return Array.from({ length: pool.n }, (_, i) => distinct[i % distinct.length]);
 }
 
+/**
+ * Why a prepared sample does not belong to the pool as the protocol now
+ * states it (another prompt, seed or sampling setting), or null. Serving it
+ * would label text with settings that did not make it.
+ */
+function staleReason(r: GeneratedRecord, prompt: string, pool: Extract<Pool, { kind: 'generated' }>): string | null {
+  if (r.prompt !== prompt) return 'its prompt differs';
+  const prov = r.provenance ?? {};
+  if (typeof prov.seed === 'number' && prov.seed !== pool.seed) return `seed ${prov.seed} ≠ ${pool.seed}`;
+  const used = prov.sampling;
+  if (used && typeof used === 'object') {
+    for (const [k, v] of Object.entries(pool.sampling)) {
+      const was = (used as Record<string, unknown>)[k];
+      if (was !== undefined && was !== v) return `sampling.${k} ${String(was)} ≠ ${String(v)}`;
+    }
+  }
+  return null;
+}
+
 function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, { kind: 'generated' }>, opts: MaterializeOptions): Stimulus[] {
   const prompts = promptsForPool(loaded, poolId, opts);
   const records = readGeneratedPool(opts.dataDir, loaded.protocol.id, poolId, pool.n);
   const label = generatedLabel(pool);
+  records.forEach((r, i) => {
+    const why = staleReason(r, prompts[i].prompt, pool);
+    if (why) {
+      throw new StimulusError(
+        `pool '${poolId}': sample ${i} in ${generatedPoolFile(opts.dataDir, loaded.protocol.id, poolId)} was made for a different pool spec (${why}): run \`credence prepare ${loaded.protocol.id} --force\``,
+      );
+    }
+  });
   return records.map((r, i) => {
     // Older or hand-made records may lack `continuation`; a text that repeats the prompt is cut after it.
     const continuation = r.continuation ?? (pool.include_prompt && r.text.startsWith(r.prompt) ? r.text.slice(r.prompt.length) : r.text);

@@ -3,7 +3,7 @@
 // generated pools, including RoFT passages with their boundary.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkProtocolText, loadStudy, type LoadedStudy } from '../../studies/load.ts';
@@ -139,6 +139,8 @@ describe('corpus and generated pools of the shipped studies', () => {
 
     mkdirSync(join(dataDir, 'stimuli', 'roft-boundary'), { recursive: true });
     for (const pool of ['roft_gpt2_h2', 'roft_gpt2_h4', 'roft_xl_h3']) {
+      const spec = s.protocol.pools[pool];
+      assert.equal(spec.kind, 'generated');
       const recs = promptsForPool(s, pool).map((p, i) => ({
         id: i,
         prompt: p.prompt,
@@ -147,7 +149,7 @@ describe('corpus and generated pools of the shipped studies', () => {
         tokens: [' the', ' council'],
         logprobs: [-1, -2],
         ranks: [1, 40],
-        provenance: { model: 'tiny', requested_model: 'gpt2', seed: 201 + i },
+        provenance: { model: 'tiny', requested_model: 'gpt2', seed: spec.seed, sample_index: i, sampling: spec.sampling },
       }));
       writeFileSync(generatedPoolFile(dataDir, 'roft-boundary', pool), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
     }
@@ -159,6 +161,23 @@ describe('corpus and generated pools of the shipped studies', () => {
 
     const stimuli = materializePools(s, { dataDir });
     assert.equal(stimuli.length, 6 + 18);
+
+    // Samples made for another prompt or other settings are refused, not served under this spec.
+    const h2 = generatedPoolFile(dataDir, 'roft-boundary', 'roft_gpt2_h2');
+    const good = readFileSync(h2, 'utf8');
+    const lines = good.trim().split('\n').map((l) => JSON.parse(l));
+    const tamper = (edit: (r: any) => void) => {
+      const copy = lines.map((r) => structuredClone(r));
+      edit(copy[2]);
+      writeFileSync(h2, copy.map((r) => JSON.stringify(r)).join('\n'));
+    };
+    tamper((r) => (r.provenance.sampling.max_new_tokens = 120));
+    assert.throws(() => materializePools(s, { dataDir }), /pool 'roft_gpt2_h2': sample 2 .* different pool spec \(sampling\.max_new_tokens 120 ≠ 80\): run `credence prepare roft-boundary --force`/);
+    tamper((r) => (r.prompt = 'Another opening.'));
+    assert.throws(() => materializePools(s, { dataDir }), /sample 2 .* \(its prompt differs\)/);
+    tamper((r) => (r.provenance.seed = 7));
+    assert.throws(() => materializePools(s, { dataDir }), /\(seed 7 ≠ 201\)/);
+    writeFileSync(h2, good);
     const h4 = stimuli.filter((x) => x.pool === 'roft_gpt2_h4');
     for (const [i, x] of h4.entries()) {
       assert.equal(x.id, `roft_gpt2_h4-${i}`);
