@@ -1,7 +1,7 @@
 // <admin-results>: a study's results while it runs: tables as text cells, and
 // figures (SVG from the analysis report) shown as images, so no markup from the
 // data can run. Refreshes every 10 s.
-import { LitElement, html } from 'lit';
+import { LitElement, css, html } from 'lit';
 import { api, csvUrl, type ResultsView } from './api.ts';
 import { dateTime } from './format.ts';
 import { baseStyles } from './styles.ts';
@@ -14,7 +14,14 @@ function svgDataUrl(svg: string): string {
 
 export class AdminResults extends LitElement {
   static override properties = { studyId: { type: String }, results: { state: true }, error: { state: true } };
-  static override styles = [baseStyles];
+  static override styles = [
+    baseStyles,
+    css`
+      .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(26rem, 1fr)); gap: 1rem; }
+      figure { margin: 0; }
+      figure img { max-width: 100%; height: auto; }
+    `,
+  ];
   declare studyId: string;
   declare results: ResultsView | undefined;
   declare error: string;
@@ -63,10 +70,21 @@ export class AdminResults extends LitElement {
         ? html`<p class="muted">Loading results…</p>`
         : html`
             <p class="muted">
-              ${r.source === 'analysis' ? 'From the analysis report' : 'Counts and means per condition (the full analysis report is not available in this build)'} ·
+              ${r.source === 'analysis' ? 'The same analysis as the report of credence analyze (without the TF-IDF transfer matrix)' : 'Counts and means per condition only'} ·
               computed ${dateTime(r.generatedAt)} · refreshes every ${REFRESH_MS / 1000} s ·
               <a href=${csvUrl(this.studyId)} download>raw responses (CSV)</a>
             </p>
+            ${r.notes.length ? html`<section class="card"><h3>Notes</h3><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></section>` : ''}
+            ${r.figures.length
+              ? html`<div class="figures">
+                  ${r.figures.map(
+                    (f) => html`<figure class="card">
+                      <img src=${svgDataUrl(f.svg)} alt=${f.title} />
+                      <figcaption class="muted">${f.title}</figcaption>
+                    </figure>`,
+                  )}
+                </div>`
+              : ''}
             ${r.tables.map(
               (t) => html`<section class="card">
                 <h3>${t.title}</h3>
@@ -80,12 +98,6 @@ export class AdminResults extends LitElement {
                   </tbody>
                 </table>
               </section>`,
-            )}
-            ${r.figures.map(
-              (f) => html`<figure class="card">
-                <img src=${svgDataUrl(f.svg)} alt=${f.title} style="max-width:100%" />
-                <figcaption class="muted">${f.title}</figcaption>
-              </figure>`,
             )}
           `}
     `;

@@ -12,7 +12,8 @@ import type { PageView } from '../../server/realtime/events.ts';
 import type { ResponseRow } from '../../analysis/rows.ts';
 import { RESPONSE_COLUMNS } from '../../server/http/admin/response-columns.ts';
 import type { MonitorView, StudyView } from '../../server/http/admin/study-view.ts';
-import type { ResultsView } from '../../server/http/admin/results.ts';
+import { meansTables, type ResultsView } from '../../server/http/admin/results.ts';
+import { conditionMeans } from '../../server/http/admin/results-fallback.ts';
 import { asResearcher, login, startTestServer, STUDY, type Researcher, type TestServer } from './helpers.ts';
 
 const TTL_MINUTES = 0.05; // 3 s: abandoned participants show as such within the test
@@ -166,24 +167,36 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.ok(body.every((b) => b.length === RESPONSE_COLUMNS.length));
   });
 
-  test('results count the participants and average the numeric answers per condition', async () => {
+  test('results come from the analysis: participant statuses match the database, figures are SVG', async () => {
     const v = await getJson<ResultsView>(`/api/admin/studies/${STUDY}/results`);
+    assert.equal(v.source, 'analysis', v.notes.join('; '));
+    assert.equal(v.studyId, STUDY);
+    const status = v.tables.find((x) => x.title === 'Participants by status');
+    assert.ok(status, `tables: ${v.tables.map((x) => x.title).join(' | ')}`);
+    const expected: Record<string, number> = {};
+    for (const p of t.server.ctx.store.participants(STUDY)) expected[p.status] = (expected[p.status] ?? 0) + 1;
+    assert.deepEqual(Object.fromEntries(status!.rows.map(([s, n]) => [s, n])), expected);
+    for (const f of v.figures) assert.match(f.svg, /^<svg[\s>]/, f.title);
+    const missing = await fetch(`${t.url}/api/admin/studies/no-such-study/results`, asResearcher(r));
+    assert.equal(missing.status, 404);
+  });
+
+  test('the fallback counts and means match the stored responses', async () => {
     const stored = [...t.server.ctx.store.iterateResponses(STUDY)];
-    const perCondition = v.tables.find((x) => x.title.startsWith('Participants'))!;
+    const tables = meansTables(conditionMeans(stored));
+    const perCondition = tables[0];
+    assert.deepEqual(perCondition.rows.map((row) => row[0]).sort(), [...new Set(stored.map((x) => x.condition))].sort());
     for (const row of perCondition.rows) {
       const [condition, participants, responses] = row as [string, number, number];
       const mine = stored.filter((x) => x.condition === condition);
       assert.equal(participants, new Set(mine.map((x) => x.participant_id)).size);
       assert.equal(responses, mine.length);
     }
-    const means = v.tables.find((x) => x.title.startsWith('Mean'))!;
-    const credHuman = means.rows.find((row) => row[0] === 'human' && row[1] === 'credible');
     const nums = stored.filter((x) => x.condition === 'human' && x.question_id === 'credible' && !x.timed_out).map((x) => x.value_num!);
-    if (nums.length) {
-      assert.ok(credHuman, 'a mean for human/credible');
-      assert.equal(credHuman![3], nums.length);
-      assert.ok(Math.abs((credHuman![4] as number) - nums.reduce((a, b) => a + b, 0) / nums.length) < 1e-3);
-    }
+    assert.ok(nums.length > 0);
+    const credHuman = tables[1].rows.find((row) => row[0] === 'human' && row[1] === 'credible')!;
+    assert.equal(credHuman[3], nums.length);
+    assert.ok(Math.abs((credHuman[4] as number) - nums.reduce((a, b) => a + b, 0) / nums.length) < 1e-3);
   });
 
   test('a preview with the researcher cookie walks the whole protocol and stores nothing; without it, it is refused', async () => {

@@ -1,6 +1,9 @@
-// The Results view's data: tables (plain cells) and figures (SVG text, shown by
-// the browser as images). Uses the analysis report builder when analysis/
-// provides one; until then, counts and means per condition (results-fallback.ts).
+// The Results view's data: tables (plain cells) and figures (SVG text, which the
+// browser shows as images, so no markup in it runs). The numbers come from the
+// analysis package (analysis/analyze.ts, tables.ts, figures.ts: the same pieces
+// as `credence analyze`'s report.html, without the TF-IDF transfer matrix, which
+// is too slow to recompute live). If the analysis fails on a study, the view
+// falls back to counts and means per condition (results-fallback.ts) and says why.
 import type { AppContext } from '../context.ts';
 import { conditionMeans, type ConditionMeans } from './results-fallback.ts';
 import { studyView, type StudyView } from './study-view.ts';
@@ -22,11 +25,13 @@ export interface ResultFigure {
 export interface ResultsView {
   studyId: string;
   generatedAt: number;
-  /** Which code produced the numbers: the analysis report, or the admin area's own counts and means. */
+  /** Which code produced the numbers: the analysis package, or the admin area's own counts and means. */
   source: 'analysis' | 'counts-and-means';
   study: StudyView | null;
   tables: ResultTable[];
   figures: ResultFigure[];
+  /** What could not be computed, and why (from the analysis, or why it fell back). */
+  notes: string[];
 }
 
 export function meansTables(means: ConditionMeans[]): ResultTable[] {
@@ -50,15 +55,57 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-export async function resultsFor(ctx: AppContext, studyId: string): Promise<ResultsView> {
+async function analysisTablesAndFigures(ctx: AppContext, studyId: string): Promise<Pick<ResultsView, 'tables' | 'figures' | 'notes'>> {
+  const record = ctx.store.studyVersion(studyId);
+  if (!record) throw new Error(`no stored version of study '${studyId}'`);
+  // Loaded on first use: vega is heavy, and most server starts never open Results.
+  const [{ analyzeStudy }, { resultTables }, { renderFigures }] = await Promise.all([
+    import('../../../analysis/analyze.ts'),
+    import('../../../analysis/tables.ts'),
+    import('../../../analysis/figures.ts'),
+  ]);
+  const result = analyzeStudy({
+    study: record.protocol,
+    participants: ctx.store.participants(studyId),
+    responses: ctx.store.iterateResponses(studyId),
+    stimuli: ctx.store.stimuli(studyId),
+    scores: ctx.store.detectorScores(studyId),
+  });
+  const figures = await renderFigures(result);
+  return {
+    tables: resultTables(result).map((t) => ({ title: t.title, columns: t.columns, rows: t.rows })),
+    figures: figures.map((f) => ({ title: f.title, svg: f.svg })),
+    notes: result.notes,
+  };
+}
+
+/** Recomputed at most this often per study, however many researchers watch. */
+const RESULTS_TTL_MS = 5000;
+const cache = new WeakMap<AppContext, Map<string, { at: number; view: Promise<ResultsView> }>>();
+
+async function computeResults(ctx: AppContext, studyId: string): Promise<ResultsView> {
   const now = Date.now();
   const summary = ctx.store.studySummaries(now).find((s) => s.studyId === studyId);
-  return {
-    studyId,
-    generatedAt: now,
-    source: 'counts-and-means',
-    study: summary ? studyView(summary) : null,
-    tables: meansTables(conditionMeans(ctx.store.iterateResponses(studyId))),
-    figures: [],
-  };
+  const head = { studyId, generatedAt: now, study: summary ? studyView(summary) : null };
+  try {
+    return { ...head, source: 'analysis', ...(await analysisTablesAndFigures(ctx, studyId)) };
+  } catch (err) {
+    return {
+      ...head,
+      source: 'counts-and-means',
+      tables: meansTables(conditionMeans(ctx.store.iterateResponses(studyId))),
+      figures: [],
+      notes: [`The full analysis failed on this study (${err instanceof Error ? err.message : String(err)}); showing counts and means per condition instead.`],
+    };
+  }
+}
+
+export function resultsFor(ctx: AppContext, studyId: string): Promise<ResultsView> {
+  let perStudy = cache.get(ctx);
+  if (!perStudy) cache.set(ctx, (perStudy = new Map()));
+  const hit = perStudy.get(studyId);
+  if (hit && Date.now() - hit.at < RESULTS_TTL_MS) return hit.view;
+  const view = computeResults(ctx, studyId);
+  perStudy.set(studyId, { at: Date.now(), view });
+  return view;
 }
