@@ -39,7 +39,9 @@ export class ParticipantConnection {
     this.socket = io({
       // A function, so every reconnect sends the newest token.
       auth: (cb) => cb({ ...this.auth }),
+      // WebSocket first; where a proxy blocks it, long polling.
       transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnection: true,
       reconnectionAttempts: Infinity,
       reconnectionDelay: 500,

@@ -1,0 +1,101 @@
+// The pages around the study, against the real server: a second tab takes
+// over (and the first stays put), an unknown study, a full study, declining
+// consent, and the reconnecting banner when the connection drops.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WebSocketRoute } from 'playwright-core';
+import { launchChromium, type Browser } from './helpers/chromium.ts';
+import { startE2eServer, type E2eServer } from './helpers/e2e-server.ts';
+
+let srv: E2eServer;
+let browser: Browser;
+
+before(async () => {
+  srv = await startE2eServer(['e2e-demo', 'e2e-full']);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('end and error pages', () => {
+  test('a second tab takes over; the first says why and does not take it back', async () => {
+    const first = await browser.context.newPage();
+    const link = `${srv.url}/s/e2e-demo?PROLIFIC_PID=takeover-1`;
+    await first.goto(link);
+    await first.getByRole('button', { name: 'I agree' }).waitFor();
+    const second = await browser.context.newPage();
+    await second.goto(link);
+    await second.getByRole('button', { name: 'I agree' }).waitFor();
+    await first.getByRole('heading', { name: 'The study is open somewhere else' }).waitFor();
+    await first.getByText('opened in another tab').waitFor();
+    // Give a reconnect loop time to show itself: the second tab must keep the session.
+    await second.waitForTimeout(1500);
+    await second.getByRole('button', { name: 'I agree' }).click();
+    await second.getByRole('heading', { name: 'Instructions' }).waitFor();
+    assert.equal(srv.ctx.store.participantByPid('e2e-demo', 'takeover-1')!.pageIndex, 1);
+    await first.close();
+    await second.close();
+  });
+
+  test('a socket refused as unknown or full shows a clear page, and nothing is stored', async () => {
+    const page = await browser.context.newPage();
+    // The server answers such links over HTTP with its own plain page; this is the race where the app
+    // was already loaded (e.g. the last place went in between): fetch the app shell of an open study
+    // under this URL, and let the socket decide.
+    await page.route(/\/s\/e2e-(nope|full)\?/, (route) => route.continue({ url: `${srv.url}/s/e2e-demo` }));
+    await page.goto(`${srv.url}/s/e2e-nope?PROLIFIC_PID=x`);
+    await page.getByRole('heading', { name: 'Study not found' }).waitFor();
+    await page.getByText('There is no study at this address').waitFor();
+    const taker = await browser.context.newPage();
+    await taker.goto(`${srv.url}/s/e2e-full?PROLIFIC_PID=full-1`);
+    await taker.getByRole('button', { name: 'I agree' }).waitFor();
+    await page.goto(`${srv.url}/s/e2e-full?PROLIFIC_PID=full-2`);
+    await page.getByRole('heading', { name: 'This study is full' }).waitFor();
+    await page.getByText('All places in this study have been taken').waitFor();
+    assert.equal(srv.ctx.store.participantByPid('e2e-full', 'full-2'), undefined, 'no record for a refused arrival');
+    await page.close();
+    await taker.close();
+  });
+
+  test('declining consent ends with the no-consent code and its redirect', async () => {
+    const page = await browser.context.newPage();
+    let redirected = '';
+    await page.route('https://app.prolific.com/**', (route) => {
+      redirected = route.request().url();
+      return route.fulfill({ contentType: 'text/html', body: '<p>back on Prolific</p>' });
+    });
+    await page.goto(`${srv.url}/s/e2e-demo?PROLIFIC_PID=declines-1`);
+    await page.getByRole('button', { name: 'I do not agree' }).click();
+    await page.getByRole('heading', { name: 'You chose not to take part' }).waitFor();
+    await page.getByText('E2ENOCON').waitFor();
+    await page.waitForURL('https://app.prolific.com/**');
+    assert.equal(redirected, 'https://app.prolific.com/submissions/complete?cc=E2ENOCON');
+    assert.equal(srv.ctx.store.participantByPid('e2e-demo', 'declines-1')!.status, 'no-consent');
+    await page.close();
+  });
+
+  test('a dropped connection shows the reconnecting banner, then resumes on the same page', async () => {
+    const page = await browser.context.newPage();
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      sockets.push(ws);
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => ws.send(m));
+    });
+    await page.goto(`${srv.url}/s/e2e-demo?PROLIFIC_PID=drops-1`);
+    await page.getByRole('button', { name: 'I agree' }).click();
+    await page.getByRole('heading', { name: 'Instructions' }).waitFor();
+    await sockets[0].close({ code: 1006 });
+    const banner = page.getByText('Connection lost — reconnecting…');
+    await banner.waitFor();
+    await banner.waitFor({ state: 'detached' });
+    assert.ok(sockets.length >= 2, 'a new connection was made');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('How credible is this story?').waitFor();
+    await page.close();
+  });
+});
