@@ -16,13 +16,18 @@ type Tensor = onnxProto.onnx.ITensorProto;
 type ValueInfo = onnxProto.onnx.IValueInfoProto;
 type Graph = onnxProto.onnx.IGraphProto;
 
-const FLOAT = 1, INT8 = 3, INT32 = 6, INT64 = 7, BOOL = 9;
+const FLOAT = 1, INT8 = 3, INT32 = 6, INT64 = 7, BOOL = 9, FLOAT16 = 10;
 const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_GRAPH = 5;
 const MS = 'com.microsoft';
 /** Page alignment lets ORT map external weights instead of copying them. */
 const DATA_ALIGN = 4096;
 
-export type Variant = 'fp32' | 'merged' | 'q8';
+/**
+ * `fp16` is float16 at the graph's edges only (KV caches and logits, as in HF
+ * fp16 exports) with fp32 weights and arithmetic inside: it exercises the
+ * runtime's float16 paths on CPUs without fast fp16 kernels.
+ */
+export type Variant = 'fp32' | 'merged' | 'q8' | 'fp16';
 
 export interface BuildGraphOptions {
   shape: Gpt2Shape;
@@ -130,9 +135,17 @@ const W = {
 };
 
 /** The decoder body. `p` prefixes every intermediate value (subgraphs of If must not reuse names). */
-function body(s: Gpt2Shape, p: string, usePast: boolean, q8: boolean, outNames: { logits: string; key: (i: number) => string; value: (i: number) => string }): Node[] {
+function body(s: Gpt2Shape, p: string, usePast: boolean, q8: boolean, outNames: { logits: string; key: (i: number) => string; value: (i: number) => string }, fp16Edges = false): Node[] {
   const nodes: Node[] = [];
   const v = (n: string) => `${p}${n}`;
+  const cast = (from: string, to: string, type: number) => nodes.push({ opType: 'Cast', input: [from], output: [to], attribute: [intAttr('to', type)], name: to });
+  const pastIn = (i: number, kv: 'key' | 'value') => {
+    if (!usePast) return '';
+    if (!fp16Edges) return `past_key_values.${i}.${kv}`;
+    cast(`past_key_values.${i}.${kv}`, v(`past_${i}_${kv}_f32`), FLOAT);
+    return v(`past_${i}_${kv}_f32`);
+  };
+  const presentOut = (i: number, kv: 'key' | 'value') => (fp16Edges ? v(`present_${i}_${kv}_f32`) : kv === 'key' ? outNames.key(i) : outNames.value(i));
   const matmul = (x: string, weight: string, out: string): Node =>
     q8
       ? { opType: 'DynamicQuantizeMatMul', domain: MS, input: [x, `${weight}.q8`, `${weight}.q8_scale`, `${weight}.q8_zero`], output: [out], name: out }
@@ -155,10 +168,14 @@ function body(s: Gpt2Shape, p: string, usePast: boolean, q8: boolean, outNames: 
     nodes.push({ opType: 'Split', input: [l('qkv'), 'split_qkv'], output: [l('q'), l('k'), l('v')], attribute: [intAttr('axis', 2)], name: l('split') });
     nodes.push({
       opType: 'MultiHeadAttention', domain: MS,
-      input: [l('q'), l('k'), l('v'), '', v('mask32'), '', usePast ? `past_key_values.${i}.key` : '', usePast ? `past_key_values.${i}.value` : ''],
-      output: [l('attn'), outNames.key(i), outNames.value(i)],
+      input: [l('q'), l('k'), l('v'), '', v('mask32'), '', pastIn(i, 'key'), pastIn(i, 'value')],
+      output: [l('attn'), presentOut(i, 'key'), presentOut(i, 'value')],
       attribute: [intAttr('num_heads', s.nHead), intAttr('unidirectional', 1)], name: l('mha'),
     });
+    if (fp16Edges) {
+      cast(presentOut(i, 'key'), outNames.key(i), FLOAT16);
+      cast(presentOut(i, 'value'), outNames.value(i), FLOAT16);
+    }
     nodes.push(matmul(l('attn'), W.h(i, 'attn.c_proj.weight'), l('attn_proj')));
     // resid + attn_proj + bias, then ln_2: one fused kernel.
     nodes.push({
@@ -180,9 +197,11 @@ function body(s: Gpt2Shape, p: string, usePast: boolean, q8: boolean, outNames: 
     x = nextOut;
   }
   // Tied lm_head: logits = ln_f(h) · wteᵀ.
+  const logits = fp16Edges ? v('logits_f32') : outNames.logits;
   nodes.push(q8
-    ? { opType: 'DynamicQuantizeMatMul', domain: MS, input: [x, 'lm_head.q8', 'lm_head.q8_scale', 'lm_head.q8_zero'], output: [outNames.logits], name: v('lm_head') }
-    : { opType: 'FusedMatMul', domain: MS, input: [x, W.wte], output: [outNames.logits], attribute: [intAttr('transB', 1), floatAttr('alpha', 1)], name: v('lm_head') });
+    ? { opType: 'DynamicQuantizeMatMul', domain: MS, input: [x, 'lm_head.q8', 'lm_head.q8_scale', 'lm_head.q8_zero'], output: [logits], name: v('lm_head') }
+    : { opType: 'FusedMatMul', domain: MS, input: [x, W.wte], output: [logits], attribute: [intAttr('transB', 1), floatAttr('alpha', 1)], name: v('lm_head') });
+  if (fp16Edges) cast(logits, outNames.logits, FLOAT16);
   return nodes;
 }
 
@@ -240,18 +259,18 @@ function makeWeights(s: Gpt2Shape, seed: number, fp32Sink: TensorSink, q8Sink: T
   return { fp32, q8 };
 }
 
-function ioInfo(s: Gpt2Shape): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function ioInfo(s: Gpt2Shape, edgeType = FLOAT): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const h = s.nEmbd / s.nHead;
   const inputs: ValueInfo[] = [
     valueInfo('input_ids', INT64, ['batch_size', 'sequence_length']),
     valueInfo('attention_mask', INT64, ['batch_size', 'past_sequence_length + sequence_length']),
     valueInfo('position_ids', INT64, ['batch_size', 'sequence_length']),
   ];
-  const outputs: ValueInfo[] = [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', s.vocabSize])];
+  const outputs: ValueInfo[] = [valueInfo('logits', edgeType, ['batch_size', 'sequence_length', s.vocabSize])];
   for (let i = 0; i < s.nLayer; i++) {
     for (const kv of ['key', 'value']) {
-      inputs.push(valueInfo(`past_key_values.${i}.${kv}`, FLOAT, ['batch_size', s.nHead, 'past_sequence_length', h]));
-      outputs.push(valueInfo(`present.${i}.${kv}`, FLOAT, ['batch_size', s.nHead, 'past_sequence_length + sequence_length', h]));
+      inputs.push(valueInfo(`past_key_values.${i}.${kv}`, edgeType, ['batch_size', s.nHead, 'past_sequence_length', h]));
+      outputs.push(valueInfo(`present.${i}.${kv}`, edgeType, ['batch_size', s.nHead, 'past_sequence_length + sequence_length', h]));
     }
   }
   return { inputs, outputs };
@@ -269,9 +288,9 @@ function modelProto(graph: Graph): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-function plainGraph(s: Gpt2Shape, weights: Tensor[], q8: boolean): Graph {
-  const { inputs, outputs } = ioInfo(s);
-  return { name: 'gpt2', node: body(s, '', true, q8, OUT), initializer: weights, input: inputs, output: outputs };
+function plainGraph(s: Gpt2Shape, weights: Tensor[], q8: boolean, fp16Edges = false): Graph {
+  const { inputs, outputs } = ioInfo(s, fp16Edges ? FLOAT16 : FLOAT);
+  return { name: 'gpt2', node: body(s, '', true, q8, OUT, fp16Edges), initializer: weights, input: inputs, output: outputs };
 }
 
 /** Optimum's merged decoder: one file, an If on `use_cache_branch` choosing the with-past or without-past body. */
@@ -321,6 +340,11 @@ export function writeGpt2Onnx(opts: BuildGraphOptions): string[] {
     // The merged graph points at the same model.onnx_data when external.
     writeFileSync(join(onnxDir, 'decoder_model_merged.onnx'), modelProto(mergedGraph(s, weights.fp32)));
     written.push('onnx/decoder_model_merged.onnx');
+  }
+  if (variants.includes('fp16')) {
+    // Shares model.onnx_data when external.
+    writeFileSync(join(onnxDir, 'model_fp16.onnx'), modelProto(plainGraph(s, weights.fp32, false, true)));
+    written.push('onnx/model_fp16.onnx');
   }
   if (wantQ8) {
     writeFileSync(join(onnxDir, 'model_quantized.onnx'), modelProto(plainGraph(s, weights.q8, true)));

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Decoder } from '../../server/lm/decoder.ts';
 import { buildTinyModel } from '../../server/lm/build-tiny.ts';
 import { loadModelDir } from '../../server/lm/model-dir.ts';
+import { generate } from '../../server/lm/generate.ts';
+import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
 import { copyModel, tempDir, tinyModels } from './helpers.ts';
 
 describe('model directory loader', () => {
@@ -100,6 +102,24 @@ describe('model directory loader', () => {
     await assert.rejects(loadModelDir(dir), (e: Error) => e.message.startsWith(data) && /truncated/.test(e.message));
     rmSync(data);
     await assert.rejects(loadModelDir(dir), (e: Error) => e.message.includes(join(dir, 'onnx', 'model.onnx')) && /model\.onnx_data is missing/.test(e.message));
+  });
+
+  test('float16 KV caches and logits (an fp16-edged graph): read from the session metadata, same greedy text', async () => {
+    const dir = buildTinyModel({ shape: 'tiny', out: join(tmp.dir, 'fp16'), variants: ['fp32', 'fp16'] });
+    const half = await Decoder.load(dir, { dtype: 'fp16', skipHash: true });
+    const full = await Decoder.load(dir, { dtype: 'fp32', skipHash: true });
+    try {
+      assert.equal(half.kvType, 'float16');
+      assert.equal(full.kvType, 'float32');
+      const sampling = { ...DEFAULT_SAMPLING, temperature: 0, maxNewTokens: 8 };
+      const items = [{ index: 0, prompt: 'Hello my name is' }, { index: 1, prompt: 'The' }];
+      const [a, b] = [await generate(half, items, { seed: 1, sampling, batchSize: 2 }), await generate(full, items, { seed: 1, sampling, batchSize: 2 })];
+      assert.deepEqual(a.map((x) => x.tokens), b.map((x) => x.tokens));
+      a.forEach((x, i) => x.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - b[i].logprobs[t]) < 0.02, `fp16 ${lp} vs fp32 ${b[i].logprobs[t]}`)));
+    } finally {
+      await half.dispose();
+      await full.dispose();
+    }
   });
 
   test('no onnx/ folder at all', async () => {
