@@ -253,7 +253,9 @@ export class Engine extends EventEmitter {
           return { condition, seed, plan, deadlineAt: plan[0]?.timeLimitMs ? now + plan[0].timeLimitMs : null };
         },
         });
-        if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: 'joined', pageIndex: 0, at: now });
+        // Two tabs with the same new Prolific id raced: the later one takes the record over with its own token.
+        if (!('full' in r) && !r.created) store.rotateToken(r.participant.id, hashToken(fresh));
+        if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'resumed', pageIndex: r.participant.pageIndex, at: now });
         return r;
       });
       if ('full' in made) {

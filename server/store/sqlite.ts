@@ -280,11 +280,11 @@ export class SqliteStore implements Store {
     };
   }
 
-  createParticipant(p: NewParticipant): { participant: ParticipantRecord } | { full: true } {
+  createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true } {
     return this.db.transaction(() => {
       if (p.prolificPid) {
         const existing = this.participantByPid(p.studyId, p.prolificPid);
-        if (existing) return { participant: existing };
+        if (existing) return { participant: existing, created: false };
       }
       const study = this.studyVersion(p.studyId, p.version);
       if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
@@ -317,7 +317,7 @@ export class SqliteStore implements Store {
           p.now,
           p.now,
         );
-      return { participant: this.participant(id)! };
+      return { participant: this.participant(id)!, created: true };
     })();
   }
 

@@ -228,7 +228,8 @@ export interface Store {
   conditionCounts(studyId: string, now?: number, version?: string): ConditionCount[];
   stimuliOf(studyId: string, version: string): StoredStimulus[];
 
-  createParticipant(p: NewParticipant): { participant: ParticipantRecord } | { full: true };
+  /** `created: false` when the Prolific id already had a record (a race between two tabs): that record is returned. */
+  createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true };
   participantByToken(tokenHash: string): ParticipantRecord | undefined;
   participantByPid(studyId: string, prolificPid: string): ParticipantRecord | undefined;
   participant(id: string): ParticipantRecord | undefined;

@@ -310,6 +310,22 @@ describe('engine', () => {
     }
   });
 
+  test('two tabs joining with the same new PID at once get one record; the later token is the valid one', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+    try {
+      const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);
+      assert.equal(a.participantId, b.participantId);
+      assert.equal(e.store.participants('mini').length, 1);
+      const { hashToken } = await import('../../server/engine/engine.ts');
+      assert.equal(e.store.participantByToken(hashToken(b.token))?.id, a.participantId);
+      assert.equal(e.store.participantByToken(hashToken(a.token)), undefined);
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
   test('a changed protocol is a new version; the old version and its data are untouched and old participants resume in it', async () => {
     const { dir, cleanup } = tempDir();
     const file = writeStudy(dir, miniProtocol());
