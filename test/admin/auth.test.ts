@@ -22,6 +22,9 @@ import {
 } from '../../server/auth/sessions.ts';
 import { LoginLimits, LoginRateLimiter } from '../../server/auth/rate-limit.ts';
 import { isSameOrigin } from '../../server/auth/origin.ts';
+import { addResearcher, registerAdmin, resetResearcherPassword } from '../../server/auth/admin-command.ts';
+import { adminLoginNotice } from '../../server/auth/login-notice.ts';
+import { Command } from 'commander';
 
 const dir = mkdtempSync(join(tmpdir(), 'credence-auth-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -164,5 +167,52 @@ describe('rate limiting, cookies, origins', () => {
     assert.equal(isSameOrigin({ host: '127.0.0.1:3000', referer: 'http://127.0.0.1:3000/admin' }), true);
     assert.equal(isSameOrigin({ host: '127.0.0.1:3000', referer: 'http://127.0.0.1:3001/admin' }), false);
     assert.equal(isSameOrigin({ host: 'a.example', origin: 'https://a.example' }), true);
+  });
+});
+
+describe('account commands', () => {
+  test('add and reset-password: generated passwords work once printed; a reset ends the sessions', async () => {
+    const ctx = freshCtx();
+    const added = await addResearcher(ctx, 'carol', {});
+    assert.ok(added.password);
+    await assert.rejects(addResearcher(ctx, 'carol', {}), /username 'carol' is taken/);
+    await assert.rejects(addResearcher(ctx, 'bad name', {}), /letters, digits/);
+    const { db } = authFor(ctx);
+    assert.equal(await checkPassword(db, 'carol', added.password!), true);
+    const s = createSession(db, 'carol');
+    const reset = await resetResearcherPassword(ctx, 'carol', { CREDENCE_ADMIN_PASSWORD: 'chosen by the operator' });
+    assert.deepEqual(reset, {});
+    assert.equal(await checkPassword(db, 'carol', added.password!), false);
+    assert.equal(await checkPassword(db, 'carol', 'chosen by the operator'), true);
+    assert.equal(readSession(db, s.id), undefined, 'sessions end on reset');
+    await assert.rejects(resetResearcherPassword(ctx, 'nobody', {}), /no researcher account 'nobody'/);
+    closeAuth(ctx);
+  });
+
+  test('registerAdmin wires list/add/reset-password on a --db file through commander', async () => {
+    const ctx = freshCtx();
+    const program = new Command('credence').exitOverride();
+    registerAdmin(program);
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(' '));
+    try {
+      await program.parseAsync(['admin', 'add', 'dave', '--db', ctx.dbPath], { from: 'user' });
+      await program.parseAsync(['admin', 'list', '--db', ctx.dbPath], { from: 'user' });
+    } finally {
+      console.log = log;
+    }
+    const password = /password (\S+) \(shown once\)/.exec(lines[0])?.[1];
+    assert.ok(password, lines.join('\n'));
+    assert.match(lines[1], /^dave {2}created \d{4}-/);
+    assert.equal(await checkPassword(authFor(ctx).db, 'dave', password!), true);
+    closeAuth(ctx);
+  });
+
+  test('the serve notice prints the one-time password only when there is one', () => {
+    const first = adminLoginNotice({ username: 'admin', password: 'pw-123' }, 'http://127.0.0.1:3000/admin');
+    assert.match(first[0], /user admin {2}password pw-123/);
+    assert.match(first[1], /shown this once/);
+    assert.deepEqual(adminLoginNotice({ username: 'admin' }, 'http://x/admin'), ['  researcher login:  http://x/admin  user admin']);
   });
 });

@@ -16,7 +16,12 @@ import { mountMonitorSocket } from './monitor-socket.ts';
 import { studiesRoutes } from './studies-routes.ts';
 
 export function mountAdmin(app: Express, ctx: AppContext): void {
-  buildAdminClient();
+  try {
+    buildAdminClient();
+  } catch (err) {
+    // Participants must still be served; /admin answers 503 until the bundle builds.
+    console.error(`researcher app: could not build client/dist/admin.js: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const auth = authFor(ctx);
   ctx.isResearcher = (req) => isResearcherRequest(req.headers, ctx);
 
@@ -34,7 +39,7 @@ export function mountAdmin(app: Express, ctx: AppContext): void {
   const page = requireSession(auth.db, 'page');
   app.get(['/admin/assets/admin.js', '/admin/assets/admin.js.map'], page, (req, res) => {
     const file = req.path.endsWith('.map') ? `${ADMIN_BUNDLE}.map` : ADMIN_BUNDLE;
-    if (!existsSync(file)) return res.status(404).type('text').send('researcher bundle not built');
+    if (!existsSync(file)) return res.status(503).type('text').send('the researcher app is not built (see the server log)');
     res.type(file.endsWith('.map') ? 'json' : 'js').sendFile(file);
   });
   app.get(['/admin', '/admin/{*rest}'], page, (_req, res) => {

@@ -3,7 +3,7 @@
 // (POST /api/admin/login, answers with the CSRF token), both rate limited.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { checkPassword } from '../../auth/accounts.ts';
+import { checkPassword, listAccounts } from '../../auth/accounts.ts';
 import type { AuthState } from '../../auth/auth-context.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_IDLE_MS, type Session } from '../../auth/sessions.ts';
@@ -18,6 +18,9 @@ const LoginBody = z
     next: z.string().max(2000).optional(),
   })
   .strip();
+
+const NO_ACCOUNT_YET =
+  'No researcher account exists yet. `credence serve` creates one on start and prints its password; or run `credence admin add NAME`.';
 
 type LoginOutcome =
   | { ok: true; id: string; session: Session }
@@ -76,7 +79,8 @@ export function loginRoutes(auth: AuthState): Router {
   router.get('/admin/login', (req, res) => {
     if (sessionFromRequest(auth.db, req)) return res.redirect(303, safeNextPath(req.query.next));
     res.setHeader('Content-Security-Policy', LOGIN_PAGE_CSP);
-    res.type('html').send(loginPage({ next: safeNextPath(req.query.next) }));
+    const error = listAccounts(auth.db).length === 0 ? NO_ACCOUNT_YET : undefined;
+    res.type('html').send(loginPage({ next: safeNextPath(req.query.next), error }));
   });
 
   router.post('/admin/login', form, async (req, res) => {

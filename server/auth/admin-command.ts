@@ -1,0 +1,90 @@
+// `credence admin list|add|reset-password [--db FILE]`: researcher accounts from
+// the command line, for the first account's lost one-time password and for
+// adding colleagues without a browser. The CLI registers it with registerAdmin.
+import type { Command } from 'commander';
+import { createAccount, listAccounts, NewPasswordSchema, setPassword, UsernameSchema, hasAccount } from './accounts.ts';
+import { closeAuth, type AuthContext, authFor } from './auth-context.ts';
+import { ADMIN_PASSWORD_ENV } from './index.ts';
+import { generatePassword } from './passwords.ts';
+
+/** The password to set: CREDENCE_ADMIN_PASSWORD when given (checked), else a generated one to print. */
+function chosenPassword(env: NodeJS.ProcessEnv): { password: string; generated: boolean } {
+  const fromEnv = env[ADMIN_PASSWORD_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const ok = NewPasswordSchema.safeParse(fromEnv);
+    if (!ok.success) throw new Error(`${ADMIN_PASSWORD_ENV}: ${ok.error.issues[0].message}`);
+    return { password: fromEnv, generated: false };
+  }
+  return { password: generatePassword(), generated: true };
+}
+
+function checkedUsername(username: string): string {
+  const ok = UsernameSchema.safeParse(username);
+  if (!ok.success) throw new Error(ok.error.issues[0].message);
+  return username;
+}
+
+/** Adds an account; returns the password when it was generated. */
+export async function addResearcher(ctx: AuthContext, username: string, env: NodeJS.ProcessEnv = process.env): Promise<{ password?: string }> {
+  const { db } = authFor(ctx);
+  const { password, generated } = chosenPassword(env);
+  if (!(await createAccount(db, checkedUsername(username), password))) throw new Error(`username '${username}' is taken`);
+  return generated ? { password } : {};
+}
+
+/** Sets a new password and ends every session of that account; returns the password when generated. */
+export async function resetResearcherPassword(ctx: AuthContext, username: string, env: NodeJS.ProcessEnv = process.env): Promise<{ password?: string }> {
+  const { db } = authFor(ctx);
+  if (!hasAccount(db, username)) throw new Error(`no researcher account '${username}'`);
+  const { password, generated } = chosenPassword(env);
+  await setPassword(db, username, password);
+  db.prepare('DELETE FROM researcher_sessions WHERE username = ?').run(username);
+  return generated ? { password } : {};
+}
+
+export function registerAdmin(program: Command): void {
+  const admin = program.command('admin').description('Researcher accounts for /admin');
+  const run = (fn: (ctx: AuthContext) => Promise<void>) => async (...args: unknown[]) => {
+    const opts = args.find((a) => a && typeof a === 'object' && 'db' in (a as object)) as { db: string };
+    const ctx: AuthContext = { dbPath: opts.db };
+    try {
+      await fn(ctx);
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exitCode = 2;
+    } finally {
+      closeAuth(ctx);
+    }
+  };
+  admin
+    .command('list')
+    .description('List researcher accounts')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .action(
+      run(async (ctx) => {
+        for (const a of listAccounts(authFor(ctx).db)) console.log(`${a.username}  created ${new Date(a.createdAt).toISOString()}`);
+      }),
+    );
+  admin
+    .command('add')
+    .description(`Add a researcher account (password from ${ADMIN_PASSWORD_ENV}, or generated and printed once)`)
+    .argument('<username>')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .action((username: string, o: { db: string }) =>
+      run(async (ctx) => {
+        const r = await addResearcher(ctx, username);
+        console.log(r.password ? `added ${username}; password ${r.password} (shown once)` : `added ${username}`);
+      })(o),
+    );
+  admin
+    .command('reset-password')
+    .description(`Set a new password (from ${ADMIN_PASSWORD_ENV}, or generated and printed once) and end that account's sessions`)
+    .argument('<username>')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .action((username: string, o: { db: string }) =>
+      run(async (ctx) => {
+        const r = await resetResearcherPassword(ctx, username);
+        console.log(r.password ? `new password for ${username}: ${r.password} (shown once)` : `password of ${username} set`);
+      })(o),
+    );
+}
