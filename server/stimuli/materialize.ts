@@ -126,6 +126,19 @@ export function promptsForPool(loaded: LoadedStudy, poolId: string, opts: { repo
 }
 
 /**
+ * Token ranks for the GLTR overlay, aligned with the shown text: the tokens,
+ * joined, must spell the text exactly (leading whitespace aside), or the
+ * overlay would colour the wrong words and is left out.
+ */
+function gltrFor(r: GeneratedRecord, text: string): { token: string; rank: number }[] | undefined {
+  if (!Array.isArray(r.tokens) || !Array.isArray(r.ranks) || r.tokens.length === 0 || r.tokens.length !== r.ranks.length) return undefined;
+  const out = r.tokens.map((token, k) => ({ token, rank: r.ranks![k] }));
+  while (out.length > 0 && out[0].token.trim() === '') out.shift();
+  if (out.length > 0) out[0] = { ...out[0], token: out[0].token.trimStart() };
+  return out.map((t) => t.token).join('').trimEnd() === text ? out : undefined;
+}
+
+/**
  * Why a prepared sample does not belong to the pool as the protocol now
  * states it (another prompt, seed or sampling setting), or null. Serving it
  * would label text with settings that did not make it.
@@ -160,11 +173,11 @@ function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, 
     // Older or hand-made records may lack `continuation`; a text that repeats the prompt is cut after it.
     const continuation = r.continuation ?? (pool.include_prompt && r.text.startsWith(r.prompt) ? r.text.slice(r.prompt.length) : r.text);
     const provenance = { ...(r.provenance ?? {}), record_id: r.id, prompt_id: prompts[i].prompt_id };
-    const gltr =
-      Array.isArray(r.tokens) && Array.isArray(r.ranks) && r.tokens.length > 0 && r.tokens.length === r.ranks.length
-        ? r.tokens.map((token, k) => ({ token, rank: r.ranks![k] }))
-        : undefined;
-    if (!pool.include_prompt) return stimulus(poolId, i, continuation.trim(), label, { prompt: r.prompt, provenance, ...(gltr ? { gltr } : {}) });
+    if (!pool.include_prompt) {
+      const text = continuation.trim();
+      const gltr = gltrFor(r, text);
+      return stimulus(poolId, i, text, label, { prompt: r.prompt, provenance, ...(gltr ? { gltr } : {}) });
+    }
     // RoFT: the human sentences of the prompt, then the model's; the boundary is the first machine sentence.
     const human = prompts[i].sentences ?? splitSentences(r.prompt);
     const machine = splitSentences(continuation);

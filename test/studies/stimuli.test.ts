@@ -211,6 +211,31 @@ describe('corpus and generated pools of the shipped studies', () => {
     assert.throws(() => materializePools(s, { dataDir }), (e: unknown) => e instanceof StimulusError && e.message.startsWith(`${file}:2: invalid JSON`));
   });
 
+  test('GLTR ranks travel with generated texts, aligned with the shown text, or not at all', () => {
+    const s = loadStudy('gltr-assist');
+    const dataDir = join(root, 'data-gltr-ok');
+    mkdirSync(join(dataDir, 'stimuli', 'gltr-assist'), { recursive: true });
+    const recs = promptsForPool(s, 'gpt2_k40').map((p, i) => ({
+      id: i,
+      prompt: p.prompt,
+      continuation: ' The council met.',
+      text: ' The council met.',
+      tokens: i === 1 ? [' The', ' counsel', ' met', '.'] : [' The', ' council', ' met', '.'],
+      ranks: [0, 3, 12, 1],
+    }));
+    writeFileSync(generatedPoolFile(dataDir, 'gltr-assist', 'gpt2_k40'), recs.map((r) => JSON.stringify(r)).join('\n'));
+    const machine = materializePools(s, { dataDir }).filter((x) => x.pool === 'gpt2_k40');
+    assert.equal(machine[0].text, 'The council met.');
+    assert.deepEqual(machine[0].gltr, [
+      { token: 'The', rank: 0 },
+      { token: ' council', rank: 3 },
+      { token: ' met', rank: 12 },
+      { token: '.', rank: 1 },
+    ]);
+    assert.equal(machine[1].gltr, undefined, 'tokens that do not spell the text give no overlay');
+    assert.equal(machine[0].prompt, recs[0].prompt);
+  });
+
   test('word prompts: the first words of the referenced texts, cycled over n samples', () => {
     const s = loadStudy('human-or-machine');
     const prompts = promptsForPool(s, 'gpt2_pure_long');
