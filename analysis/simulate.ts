@@ -100,6 +100,14 @@ export function simulatedStimuli(protocol: Protocol, rng: Rng): Map<string, SimS
   return out;
 }
 
+// Parsing a question's parameters is the slow part of answering it; plans reuse the protocol's question objects.
+const resolvedCache = new WeakMap<Question, ReturnType<typeof resolveQuestion> & { role: ReturnType<typeof roleOf> }>();
+function resolved(q: Question) {
+  let r = resolvedCache.get(q);
+  if (!r) resolvedCache.set(q, (r = { ...resolveQuestion(q), role: roleOf(q) }));
+  return r;
+}
+
 export interface SimulatedDataset {
   participants: ParticipantRow[];
   responses: ResponseRow[];
@@ -136,8 +144,7 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
     const shift = opts.effects?.[cond.id] ?? 0;
     let page = 0;
     const emit = (pageKind: string, block: string | null, trialIndex: number | null, q: Question, stim: SimStimulus | null) => {
-      const { descriptor, params } = resolveQuestion(q);
-      const role = roleOf(q);
+      const { descriptor, params, role } = resolved(q);
       const scaleShift = role === 'credibility_4pt' || role === 'credibility_10' || role === 'sharing';
       // The descriptors lower machine texts by `effect`; a machine label with effect −shift raises every answer by shift.
       const ctx = scaleShift
