@@ -1,5 +1,7 @@
 // Detector scoring speed on 512-token texts, next to transformers.js on the
 // same model directories in the same run (the anchor; target ≥ 1.2×):
+//   Ours is measured twice: one session on all cores, and two single-threaded
+//   sessions scoring different texts side by side (workers: 2).
 //   - RoBERTa-base-shaped detector (12 layers, 768, 12 heads, random weights):
 //     our RobertaDetector.score vs transformers.js' text-classification pipeline,
 //     both given the same batch of texts.
@@ -81,26 +83,35 @@ async function main(): Promise<void> {
 
   // --- RoBERTa detector ---
   const det = await loadRobertaDetector(robertaDir, { batchSize: BATCH });
+  const det2 = await loadRobertaDetector(robertaDir, { batchSize: BATCH, workers: 2 });
   const classify = await pipeline('text-classification', basename(robertaDir), { dtype: 'fp32' });
   const oursFirst = await det.score(texts.slice(0, 1));
   const theirsFirst = (await classify(texts.slice(0, 1), { top_k: null })) as unknown as { label: string; score: number }[][];
   const diff = Math.abs(oursFirst[0].real_probability - theirsFirst[0].find((x) => x.label === 'Real')!.score);
+  await det2.score(texts.slice(0, 2));
   const rOurs: number[] = [];
+  const rOurs2: number[] = [];
   const rTheirs: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     rOurs.push(N_TEXTS / (await timed(async () => {
       for (let i = 0; i < texts.length; i += BATCH) await det.score(texts.slice(i, i + BATCH));
+    })));
+    rOurs2.push(N_TEXTS / (await timed(async () => {
+      for (let i = 0; i < texts.length; i += BATCH) await det2.score(texts.slice(i, i + BATCH));
     })));
     rTheirs.push(N_TEXTS / (await timed(async () => {
       for (let i = 0; i < texts.length; i += BATCH) await classify(texts.slice(i, i + BATCH), { top_k: null });
     })));
   }
   await det.close();
+  await det2.close();
   await classify.dispose();
 
   // --- zero-shot scorer ---
   const decoder = await Decoder.load(gpt2Dir);
   const scorer = createZeroShotScorer(decoder);
+  const singles = [await Decoder.load(gpt2Dir, { threads: 1 }), await Decoder.load(gpt2Dir, { threads: 1 })];
+  const scorer2 = createZeroShotScorer(singles);
   const tjTok = await AutoTokenizer.from_pretrained(basename(gpt2Dir));
   const tjModel = await AutoModelForCausalLM.from_pretrained(basename(gpt2Dir), { dtype: 'fp32', use_external_data_format: true });
   const tjForward = async (text: string) => {
@@ -110,20 +121,28 @@ async function main(): Promise<void> {
   };
   const dims = await tjForward(scorerTexts[0]);
   const warm = await scorer.score(scorerTexts[0]);
+  await scorer2.scoreMany(scorerTexts.slice(0, 2));
   const zOurs: number[] = [];
+  const zOurs2: number[] = [];
   const zTheirs: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     zOurs.push(N_TEXTS / (await timed(async () => { for (const t of scorerTexts) await scorer.score(t); })));
+    zOurs2.push(N_TEXTS / (await timed(() => scorer2.scoreMany(scorerTexts))));
     zTheirs.push(N_TEXTS / (await timed(async () => { for (const t of scorerTexts) await tjForward(t); })));
   }
   await decoder.dispose();
+  for (const d of singles) await d.dispose();
   await (tjModel as unknown as { dispose(): Promise<void> }).dispose();
 
   const f = (x: number) => x.toFixed(3);
-  console.log(`\n512-token texts: ${N_TEXTS} per round, ${ROUNDS} rounds (median), batch ${BATCH} for RoBERTa; shared 2-core machine, numbers are noisy`);
-  console.log(`RoBERTa-base detector   ours ${f(median(rOurs))} texts/s   transformers.js ${f(median(rTheirs))} texts/s   ratio ${(median(rOurs) / median(rTheirs)).toFixed(2)}×   (|Δ real_probability| ${diff.toExponential(1)}, used_tokens ${oursFirst[0].used_tokens})`);
-  console.log(`GPT-2 124M zero-shot    ours ${f(median(zOurs))} texts/s   transformers.js forward ${f(median(zTheirs))} texts/s   ratio ${(median(zOurs) / median(zTheirs)).toFixed(2)}×   (used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')})`);
-  console.log(`rounds: roberta ours [${rOurs.map(f).join(', ')}] theirs [${rTheirs.map(f).join(', ')}]; zero-shot ours [${zOurs.map(f).join(', ')}] theirs [${zTheirs.map(f).join(', ')}]`);
+  const row = (name: string, ours: number[], theirs: number[], anchor: string) =>
+    console.log(`${name.padEnd(44)} ${f(median(ours))} texts/s   ${anchor} ${f(median(theirs))} texts/s   ratio ${(median(ours) / median(theirs)).toFixed(2)}×   rounds [${ours.map(f).join(', ')}] vs [${theirs.map(f).join(', ')}]`);
+  console.log(`\n512-token texts: ${N_TEXTS} per round, ${ROUNDS} rounds (median), RoBERTa batch ${BATCH}; shared 2-core machine, numbers are noisy`);
+  row('RoBERTa-base, 1 session', rOurs, rTheirs, 'transformers.js pipeline');
+  row('RoBERTa-base, 2 single-thread sessions', rOurs2, rTheirs, 'transformers.js pipeline');
+  row('GPT-2 124M zero-shot (all stats), 1 session', zOurs, zTheirs, 'transformers.js forward');
+  row('GPT-2 124M zero-shot, 2 single-thread sessions', zOurs2, zTheirs, 'transformers.js forward');
+  console.log(`checks: |Δ real_probability| vs transformers.js ${diff.toExponential(1)} (used_tokens ${oursFirst[0].used_tokens}); zero-shot used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')}`);
 }
 
 await main();

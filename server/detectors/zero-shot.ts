@@ -109,45 +109,71 @@ export interface ZeroShotScorer {
   readonly modelName: string;
   readonly modelHash: string;
   score(text: string, opts?: ZeroShotOptions): Promise<ZeroShotScore>;
+  /** Several texts, spread over the decoders given (one text at a time on each). */
+  scoreMany(texts: string[], opts?: ZeroShotOptions): Promise<ZeroShotScore[]>;
 }
 
-export function createZeroShotScorer(decoder: Decoder): ZeroShotScorer {
+/**
+ * With several decoders of the same directory (e.g. two single-threaded
+ * sessions on a 2-core machine), scoreMany keeps them all busy.
+ */
+export function createZeroShotScorer(decoders: Decoder | Decoder[]): ZeroShotScorer {
+  const all = Array.isArray(decoders) ? decoders : [decoders];
+  if (all.length === 0) throw new Error('zero-shot: no decoder given');
+  const hashes = new Set(all.map((d) => d.model.sha256));
+  if (hashes.size > 1) throw new Error('zero-shot: the decoders given load different models');
+  const first = all[0];
+  return {
+    modelName: first.model.name,
+    modelHash: first.model.sha256,
+    score: (text, opts) => scoreWith(first, text, opts),
+    async scoreMany(texts: string[], opts?: ZeroShotOptions): Promise<ZeroShotScore[]> {
+      const out: ZeroShotScore[] = new Array(texts.length);
+      let next = 0;
+      await Promise.all(
+        all.map(async (d) => {
+          while (next < texts.length) {
+            const i = next++;
+            out[i] = await scoreWith(d, texts[i], opts);
+          }
+        }),
+      );
+      return out;
+    },
+  };
+}
+
+async function scoreWith(decoder: Decoder, text: string, opts: ZeroShotOptions = {}): Promise<ZeroShotScore> {
   const bos = decoder.tokenizer.eosTokenId ?? decoder.eosTokenId;
   const vocab = decoder.vocabSize;
   const nPositions = decoder.config.nPositions;
-  return {
-    modelName: decoder.model.name,
-    modelHash: decoder.model.sha256,
-    async score(text: string, opts: ZeroShotOptions = {}): Promise<ZeroShotScore> {
-      const ids = decoder.tokenizer.encode(cleanText(text));
-      const maxTokens = opts.maxTokens ?? 4096;
-      const used = ids.slice(0, maxTokens);
-      const seq = [bos, ...used];
-      const stride = Math.max(1, Math.min(opts.stride ?? Math.floor(nPositions / 2), nPositions - 1));
-      const windows = slidingWindows(seq.length, nPositions, stride);
-      const stats: PositionStats[] = new Array(seq.length);
-      const maxBatchTokens = Math.max(nPositions, opts.maxBatchTokens ?? 2048);
-      // Windows batched into as few forward calls as the memory bound allows.
-      for (let w = 0; w < windows.length; ) {
-        const group = [windows[w++]];
-        let tokens = group[0].end - group[0].start;
-        while (w < windows.length && tokens + (windows[w].end - windows[w].start) <= maxBatchTokens) {
-          tokens += windows[w].end - windows[w].start;
-          group.push(windows[w++]);
-        }
-        const out = await decoder.forward(group.map((g) => seq.slice(g.start, g.end)));
-        const [, width, v] = out.dims;
-        group.forEach((g, row) => {
-          for (let pos = g.from; pos < g.end; pos++) {
-            // Logits at window index (pos − start − 1) predict seq[pos].
-            const offset = (row * width + (pos - g.start - 1)) * v;
-            stats[pos] = positionStats(out.logits, offset, vocab, seq[pos]);
-          }
-        });
+  const ids = decoder.tokenizer.encode(cleanText(text));
+  const maxTokens = opts.maxTokens ?? 4096;
+  const used = ids.slice(0, maxTokens);
+  const seq = [bos, ...used];
+  const stride = Math.max(1, Math.min(opts.stride ?? Math.floor(nPositions / 2), nPositions - 1));
+  const windows = slidingWindows(seq.length, nPositions, stride);
+  const stats: PositionStats[] = new Array(seq.length);
+  const maxBatchTokens = Math.max(nPositions, opts.maxBatchTokens ?? 2048);
+  // Windows batched into as few forward calls as the memory bound allows.
+  for (let w = 0; w < windows.length; ) {
+    const group = [windows[w++]];
+    let tokens = group[0].end - group[0].start;
+    while (w < windows.length && tokens + (windows[w].end - windows[w].start) <= maxBatchTokens) {
+      tokens += windows[w].end - windows[w].start;
+      group.push(windows[w++]);
+    }
+    const out = await decoder.forward(group.map((g) => seq.slice(g.start, g.end)));
+    const [, width, v] = out.dims;
+    group.forEach((g, row) => {
+      for (let pos = g.from; pos < g.end; pos++) {
+        // Logits at window index (pos − start − 1) predict seq[pos].
+        const offset = (row * width + (pos - g.start - 1)) * v;
+        stats[pos] = positionStats(out.logits, offset, vocab, seq[pos]);
       }
-      return summarise(stats.slice(1), used, opts.keepTokens ? (id) => decoder.tokenizer.decode([id]) : null, ids.length);
-    },
-  };
+    });
+  }
+  return summarise(stats.slice(1), used, opts.keepTokens ? (id) => decoder.tokenizer.decode([id]) : null, ids.length);
 }
 
 export function summarise(

@@ -58,6 +58,14 @@ describe('GET /api/detect', () => {
     assert.ok(body.all_tokens > 510);
   });
 
+  test('a 100k-character query is refused by Node (431) and the server keeps answering', async () => {
+    const huge = encodeURIComponent('lorem ipsum '.repeat(9000).slice(0, 100_000));
+    const res = await fetch(`${base}/api/detect?${huge}`);
+    assert.equal(res.status, 431);
+    const ok = await fetch(`${base}/api/detect?still%20alive`);
+    assert.equal(ok.status, 200);
+  });
+
   test('empty text is a 400 with a clear message', async () => {
     for (const url of [`${base}/api/detect`, `${base}/api/detect?`, `${base}/api/detect?%20%20`]) {
       const res = await fetch(url);

@@ -88,6 +88,11 @@ describe('RoBERTa detector', () => {
       assert.ok(Math.abs(one.real_probability - batched[i].real_probability) < 1e-5, `text ${i}`);
       assert.ok(Math.abs(batched[i].real_probability + batched[i].fake_probability - 1) < 1e-9);
     }
+    // Two single-threaded sessions side by side give the same scores.
+    const two = await loadRobertaDetector(dir, { workers: 2, batchSize: 1 });
+    const spread = await two.score(texts);
+    await two.close();
+    spread.forEach((s, i) => assert.ok(Math.abs(s.real_probability - batched[i].real_probability) < 1e-5, `worker text ${i}`));
   });
 
   test('label order comes from config.json id2label', async () => {

@@ -94,6 +94,22 @@ describe('zero-shot scores', () => {
     assert.equal(s.tokens![500 - 1].rank, Array.from(l2).filter((l) => l > l2[seq[500]]).length + 1);
   });
 
+  test('scoreMany over two single-threaded decoders equals one by one', async () => {
+    const d2 = await Decoder.load(decoder.model.dir, { threads: 1 });
+    try {
+      const many = createZeroShotScorer([decoder, d2]);
+      const texts = corpusSentences(6, 'ca03').slice(2, 6);
+      const spread = await many.scoreMany(texts);
+      for (let i = 0; i < texts.length; i++) {
+        const one = await scorer.score(texts[i]);
+        close(spread[i].mean_logprob, one.mean_logprob, 1e-6, `text ${i} mean_logprob`);
+        assert.equal(spread[i].mean_rank, one.mean_rank);
+      }
+    } finally {
+      await d2.dispose();
+    }
+  });
+
   test('window plan covers every token once', () => {
     for (const [len, w, stride] of [[10, 1024, 512], [1025, 1024, 512], [3000, 1024, 512], [2049, 1024, 1023]]) {
       const ws = slidingWindows(len, w, stride);
