@@ -2,7 +2,7 @@
 // server calls buildClient() at start; it is a no-op when the bundle is already
 // newer than every source it is made from, so a restart costs nothing.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,7 +37,7 @@ function isFresh(): boolean {
 
 export async function buildClient(opts: { force?: boolean } = {}): Promise<void> {
   if (!opts.force && isFresh()) return;
-  await build({
+  const result = await build({
     entryPoints: [join(root, 'client', 'participant', 'main.ts')],
     outfile: outFile,
     bundle: true,
@@ -48,9 +48,16 @@ export async function buildClient(opts: { force?: boolean } = {}): Promise<void>
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'error',
-    // The bundle must not pull Node built-ins; if a shared module imports one, fail loudly here.
-    external: [],
+    write: false,
   });
+  // Write beside and rename: a server (or a parallel test) may be serving the old bundle right now,
+  // and a browser must never load half a file.
+  mkdirSync(dirname(outFile), { recursive: true });
+  for (const f of result.outputFiles) {
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
 }
 
 // `npx tsx client/build.ts` always rebuilds.

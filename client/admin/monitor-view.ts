@@ -131,7 +131,11 @@ export class AdminMonitor extends LitElement {
   override render() {
     const v = this.view;
     const transportNote =
-      this.transport === 'live' ? 'live (pushed every 2 s)' : this.transport === 'polling' ? 'polling every 2 s' : 'connecting…';
+      this.transport === 'live'
+        ? `live (pushed every ${Math.round((this.view?.pushIntervalMs ?? 2000) / 1000)} s)`
+        : this.transport === 'polling'
+          ? 'polling every 2 s'
+          : 'connecting…';
     if (!v) {
       return html`<h2>Live monitor: ${this.studyId}</h2>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : html`<p class="muted">${transportNote}</p>`}`;

@@ -27,7 +27,9 @@ const PING_EVERY_MS = 15000;
 export class ParticipantConnection {
   readonly clock = new ServerClock();
   private socket: Socket<ServerToClient, ClientToServer>;
-  private inFlight = new Set<string>();
+  /** clientId → the attempt now waiting for its ack; a late callback of an older attempt changes nothing. */
+  private inFlight = new Map<string, number>();
+  private attempts = 0;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
 
@@ -105,14 +107,18 @@ export class ParticipantConnection {
 
   private send(item: Submit): void {
     if (this.inFlight.has(item.clientId)) return;
-    this.inFlight.add(item.clientId);
+    const attempt = ++this.attempts;
+    this.inFlight.set(item.clientId, attempt);
     this.socket.timeout(ACK_TIMEOUT_MS).emit('submit', item, (err: Error | null, ack: SubmitAck) => {
-      this.inFlight.delete(item.clientId);
+      const current = this.inFlight.get(item.clientId) === attempt;
+      if (current) this.inFlight.delete(item.clientId);
       if (err || !ack || typeof ack !== 'object') {
+        if (!current) return;
         // No answer in time: try again with the same id (the server dedupes).
         setTimeout(() => this.flush(), 500);
         return;
       }
+      if (!this.outbox.pending().some((x) => x.clientId === item.clientId)) return; // already settled by another attempt
       this.outbox.remove(item.clientId);
       if (ack.ok) this.handlers.onAcked(item);
       else this.handlers.onRejected(item, ack);

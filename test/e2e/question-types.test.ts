@@ -50,6 +50,9 @@ describe('question elements against the real server', () => {
     // Trial 1: slider (keyboard), multiple choice with a cap, text with a minimum length.
     await page.getByText('The river rose').waitFor();
     assert.equal(await submitButton.isDisabled(), true);
+    // The minimum reading time (2 s) is counted from the first paint and shown.
+    await page.getByText(/Please read first \([12] s\)/).waitFor();
+    const shownAt = Date.now();
     await page.getByRole('slider').focus();
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
     await page.getByText('Your answer: 8').waitFor();
@@ -60,6 +63,8 @@ describe('question elements against the real server', () => {
     assert.equal(await submitButton.isDisabled(), true, '9 characters < min_length 10');
     await page.getByText('1 more characters needed').waitFor();
     await page.getByLabel('Why?').fill('It names places and times.');
+    // Every answer is given; the button still waits for the reading time.
+    if (Date.now() - shownAt < 1500) assert.equal(await submitButton.isDisabled(), true, 'locked during the minimum reading time');
     await submitButton.click();
 
     // The attention check comes after the first trial.

@@ -1,7 +1,7 @@
-// A throwaway stand-in for the engine, speaking the participant wire contract
-// (server/realtime/events.ts) with a scripted page list, used while the real
-// server was not there yet and to drive client edge cases the engine makes hard
-// to reach (e.g. an ack lost in transit).
+// A stand-in for the engine speaking the participant wire contract
+// (server/realtime/events.ts) with a scripted page list. It shows the client
+// pages the real server only makes from prepared model output (RoFT passages
+// with their sentence split, GLTR token ranks) and records every submit as sent.
 import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +21,6 @@ export interface StubServer {
   submits: { participant: string; payload: any }[];
   /** Per participant: page index and its deadline. */
   state: Map<string, { index: number; deadlineAt?: number }>;
-  /** Drop the next n acks (the submit is still applied), to force client retries. */
-  dropAcks(n: number): void;
   close(): Promise<void>;
 }
 
@@ -36,7 +34,6 @@ export async function startStubServer(pages: StubPage[], opts: { redirect?: stri
   const submits: StubServer['submits'] = [];
   const state: StubServer['state'] = new Map();
   const seen = new Set<string>();
-  let acksToDrop = 0;
   const byPid = new Map<string, string>();
   let counter = 0;
 
@@ -79,18 +76,8 @@ export async function startStubServer(pages: StubPage[], opts: { redirect?: stri
         if (payload.pageIndex !== state.get(me)!.index) return ack({ ok: false, error: 'stale page' });
         seen.add(payload.clientId);
       }
-      if (acksToDrop > 0) {
-        acksToDrop--;
-        if (!dup) advanceLater();
-        return;
-      }
       ack({ ok: true, ...(dup ? { duplicate: true } : {}) });
       if (!dup) advance();
-      function advanceLater() {
-        const s = state.get(me)!;
-        s.index++;
-        s.deadlineAt = undefined;
-      }
     });
   });
 
@@ -100,7 +87,10 @@ export async function startStubServer(pages: StubPage[], opts: { redirect?: stri
     url: `http://127.0.0.1:${port}`,
     submits,
     state,
-    dropAcks: (n) => (acksToDrop = n),
-    close: () => new Promise<void>((r) => io.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        io.close(() => r());
+        http.closeAllConnections();
+      }),
   };
 }
