@@ -52,6 +52,8 @@ export interface MonitorView {
   /** Live first (most recently seen first), then the rest by end time; at most `limit`. */
   participants: LiveParticipant[];
   truncated: boolean;
+  /** Set on socket pushes: when the next push comes (2 s, longer when the server is busy). */
+  pushIntervalMs?: number;
 }
 
 export const MONITOR_LIMIT = 500;
