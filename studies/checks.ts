@@ -5,15 +5,17 @@
 import type { Protocol, Question, Pool } from './protocol.ts';
 import { getQuestionType, questionTypes } from './questions/index.ts';
 import { questionParams } from './question-type.ts';
-import { blockPools, gpt2OutputDatasetLabel, poolLabels, poolSize } from './pools.ts';
+import { existsSync } from 'node:fs';
+import { blockPools, gpt2OutputDatasetLabel, poolLabels, poolSize, resolveProtocolFile } from './pools.ts';
 import { flattenIssues, type PathSegment, type RawProblem } from './issues.ts';
 
-export function crossCheck(protocol: Protocol, _ctx: { file: string }): RawProblem[] {
+export function crossCheck(protocol: Protocol, ctx: { file: string }): RawProblem[] {
   const out: RawProblem[] = [];
   const problem = (path: PathSegment[], message: string) => out.push({ path, message });
   const poolIds = new Set(Object.keys(protocol.pools));
 
   checkPools(protocol, problem);
+  checkImportFiles(protocol, ctx.file, problem);
   checkConditions(protocol, poolIds, problem);
   checkPhaseOrder(protocol, problem);
 
@@ -93,6 +95,15 @@ function checkPools(protocol: Protocol, problem: Report): void {
     if (pool.kind === 'generated' && pool.include_prompt && (Array.isArray(pool.prompts) || !('sentences' in pool.prompts))) {
       problem([...base, 'include_prompt'], 'include_prompt needs prompts taken by whole sentences ({pool, sentences: k}) so the boundary is a sentence index');
     }
+  }
+}
+
+/** An import must name a file that is there, or the study cannot start. */
+function checkImportFiles(protocol: Protocol, protocolFile: string, problem: Report): void {
+  for (const [id, pool] of Object.entries(protocol.pools)) {
+    if (pool.kind !== 'import') continue;
+    const path = resolveProtocolFile(protocolFile, pool.file);
+    if (!existsSync(path)) problem(['pools', id, 'file'], `no such file '${pool.file}' (looked next to the protocol and in ${process.cwd()})`);
   }
 }
 

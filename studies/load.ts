@@ -6,14 +6,15 @@
 // new one.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ProtocolSchema, type Protocol } from './protocol.ts';
 import { crossCheck, crossCheckQuestionsLoosely } from './checks.ts';
 import { flattenIssues, formatPath, type PathSegment, type RawProblem } from './issues.ts';
+import { resolveProtocolFile } from './pools.ts';
 
-export { flattenIssues, formatPath, type PathSegment, type RawProblem };
+export { flattenIssues, formatPath, resolveProtocolFile, type PathSegment, type RawProblem };
 
 export interface Problem {
   file: string;
@@ -195,11 +196,4 @@ export function locate(doc: Document, path: readonly PathSegment[]): { offset: n
 function rangeStart(node: unknown): number | undefined {
   const range = (node as { range?: [number, number, number] } | null)?.range;
   return range ? range[0] : undefined;
-}
-
-/** Resolves a path named in a protocol (an import file) against the protocol's folder, then the repository. */
-export function resolveProtocolFile(loaded: Pick<LoadedStudy, 'file'>, file: string, repoDir?: string): string {
-  if (isAbsolute(file)) return file;
-  const candidates = [join(dirname(loaded.file), file), join(repoDir ?? process.cwd(), file)];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0];
 }

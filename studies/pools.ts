@@ -2,7 +2,8 @@
 // read: how many stimuli it will hold and how they are labelled. The loader
 // uses it to reject impossible designs; the stimuli materializer uses the same
 // labels so a check and the real thing never disagree.
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Label, Pool, Protocol, Sampling } from './protocol.ts';
 
 /** A short name of the sampling method for labels and analysis: `pure`, `top-k 40`, `nucleus p=0.9`, `temperature 0.7`. */
@@ -104,3 +105,11 @@ export function blockPools(pools: readonly string[], conditionPools: readonly st
 }
 
 export type { Protocol };
+
+/** A file a protocol names (an import), looked up next to the protocol file, then in the repository (default: the working directory). */
+export function resolveProtocolFile(protocolFile: string | { file: string }, file: string, repoDir?: string): string {
+  if (isAbsolute(file)) return file;
+  const base = typeof protocolFile === 'string' ? protocolFile : protocolFile.file;
+  const candidates = [join(dirname(base), file), join(repoDir ?? process.cwd(), file)];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}

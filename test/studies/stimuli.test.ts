@@ -20,9 +20,11 @@ const WEBTEXT = [
   { id: 255003, ended: true, length: 35, text: 'Recipes for soup often begin with onions, carrots and celery cooked slowly in a little oil.' },
 ];
 
-function study(name: string, body: string): LoadedStudy {
+/** A protocol in its own folder, with the data files it imports written next to it first. */
+function study(name: string, body: string, files: Record<string, string> = {}): LoadedStudy {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
+  for (const [f, content] of Object.entries(files)) writeFileSync(join(dir, f), content);
   const file = join(dir, `${name}.yaml`);
   const text = `id: ${name}
 title: Import test
@@ -57,10 +59,11 @@ describe('import pools', () => {
       `pools:
   web: { kind: import, file: webtext.test.jsonl, min_words: 5, n: 2, seed: 3 }
   xl: { kind: import, file: xl-1542M-k40.test.jsonl }`,
+      {
+        'webtext.test.jsonl': WEBTEXT.map((r) => JSON.stringify(r)).join('\n') + '\n',
+        'xl-1542M-k40.test.jsonl': JSON.stringify({ id: 255001, text: 'The model wrote this.', length: 5, ended: true }),
+      },
     );
-    const dir = join(root, 'imp-jsonl');
-    writeFileSync(join(dir, 'webtext.test.jsonl'), WEBTEXT.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    writeFileSync(join(dir, 'xl-1542M-k40.test.jsonl'), [{ id: 255001, text: 'The model wrote this.', length: 5, ended: true }].map((r) => JSON.stringify(r)).join('\n'));
     const stimuli = materializePools(s, { dataDir: root });
     const web = stimuli.filter((x) => x.pool === 'web');
     assert.equal(web.length, 2);
@@ -79,7 +82,7 @@ describe('import pools', () => {
   });
 
   test('a corrupt JSONL line is an error naming file:line', () => {
-    const s = study('imp-bad', `pools:\n  web: { kind: import, file: webtext.valid.jsonl }`);
+    const s = study('imp-bad', `pools:\n  web: { kind: import, file: webtext.valid.jsonl }`, { 'webtext.valid.jsonl': '' });
     const file = join(root, 'imp-bad', 'webtext.valid.jsonl');
     writeFileSync(file, [JSON.stringify(WEBTEXT[0]), JSON.stringify(WEBTEXT[1]), '{"id": 3, "text": "unterminated', JSON.stringify(WEBTEXT[2])].join('\n'));
     assert.throws(() => materializePools(s, { dataDir: root }), (e: unknown) => e instanceof StimulusError && e.message.startsWith(`${file}:3: invalid JSON`));
@@ -88,7 +91,7 @@ describe('import pools', () => {
   });
 
   test('CSV with a text column; a missing column and a broken quote are errors', () => {
-    const s = study('imp-csv', `pools:\n  reviews: { kind: import, file: reviews.csv, text_column: body, label: { source: human, corpus: reviews } }`);
+    const s = study('imp-csv', `pools:\n  reviews: { kind: import, file: reviews.csv, text_column: body, label: { source: human, corpus: reviews } }`, { 'reviews.csv': '' });
     const file = join(root, 'imp-csv', 'reviews.csv');
     writeFileSync(file, 'id,body,stars\n1,"Great phone, the battery lasts, ""really"" lasts.",5\n2,"Broke after a week.\nNever again.",1\n');
     const st = materializePools(s, { dataDir: root });
@@ -110,6 +113,13 @@ describe('import pools', () => {
       ['Second paragraph.', 5],
       ['Third.', 7],
     ]);
+  });
+
+  test('an import of a file that is not there is a load-time problem at pools.x.file', () => {
+    const file = join(root, 'missing-import.yaml');
+    const text = `id: missing-import\ntitle: t\npools:\n  web:\n    kind: import\n    file: webtext.test.jsonl\ndesign:\n  conditions: [{ id: main, target: 1 }]\nphases:\n  - { kind: consent, text: Agree? }\n  - { kind: debrief, text: Thanks. }\n`;
+    const r = checkProtocolText(text, file);
+    assert.ok(!r.ok && r.problems.some((p) => p.path === 'pools.web.file' && p.line === 6 && p.column === 5 && /no such file 'webtext\.test\.jsonl'/.test(p.message)));
   });
 
   test('an import without a label needs a dataset file name (checked at load time)', () => {
