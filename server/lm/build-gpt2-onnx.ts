@@ -27,6 +27,9 @@ const DATA_ALIGN = 4096;
  * fp16 exports) with fp32 weights and arithmetic inside: it exercises the
  * runtime's float16 paths on CPUs without fast fp16 kernels.
  */
+/** Bumped whenever the graph or the weights a seed gives change, so cached tiny models are rebuilt. */
+export const BUILDER_VERSION = 2;
+
 export type Variant = 'fp32' | 'merged' | 'q8' | 'fp16';
 
 export interface BuildGraphOptions {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SOFTWARE } from '../cli/version.ts';
-import { writeGpt2Onnx, type Variant } from './build-gpt2-onnx.ts';
+import { BUILDER_VERSION, writeGpt2Onnx, type Variant } from './build-gpt2-onnx.ts';
 import { shapeByName, type Gpt2Shape } from './shapes.ts';
 import { buildGpt2TokenizerJson, GPT2_EOS_ID, GPT2_TOKENIZER_CONFIG } from './tokenizer.ts';
 
@@ -49,7 +49,7 @@ export function gpt2Config(s: Gpt2Shape, seed: number): Record<string, unknown> 
     use_cache: true,
     vocab_size: s.vocabSize,
     // Not read by transformers; records what this directory is.
-    credence_build: { shape: s.name, seed, random_weights: true, software: SOFTWARE },
+    credence_build: { shape: s.name, seed, random_weights: true, builder: BUILDER_VERSION, software: SOFTWARE },
   };
 }
 
