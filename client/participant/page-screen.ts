@@ -73,6 +73,9 @@ export class PageScreen extends LitElement {
       height: 0.5rem;
       accent-color: #1f5fbf;
     }
+    .page-top:focus {
+      outline: none;
+    }
     h1 {
       font-size: 1.35em;
       line-height: 1.3;
@@ -148,6 +151,10 @@ export class PageScreen extends LitElement {
   }
 
   protected override firstUpdated(): void {
+    // A new page starts at its top, and screen readers and keyboards start there too
+    // (otherwise a phone keeps the previous page's scroll and focus stays on a button that is gone).
+    window.scrollTo(0, 0);
+    this.renderRoot.querySelector<HTMLElement>('.page-top')?.focus({ preventScroll: true });
     // The page is on screen at the next frame; RT and event times count from there.
     requestAnimationFrame(() => {
       this.firstPaint = performance.now();
@@ -220,14 +227,14 @@ export class PageScreen extends LitElement {
     const consentButtons = v.kind === 'consent' && v.questions.length === 0;
     return html`
       <header>
-        <span>Page ${v.index + 1} of ${v.total}</span>
+        <span class=${v.title ? '' : 'page-top'} tabindex=${v.title ? nothing : '-1'}>Page ${v.index + 1} of ${v.total}</span>
         <progress max=${v.total} value=${v.index + 1} aria-label="Progress"></progress>
         ${v.deadlineAt
           ? html`<countdown-timer .deadlineAt=${v.deadlineAt} .clock=${this.clock} @expired=${() => (this.expired = true)}></countdown-timer>`
           : nothing}
       </header>
       <form @submit=${this.onSubmit} novalidate>
-        ${v.title ? html`<h1>${v.title}</h1>` : nothing}
+        ${v.title ? html`<h1 class="page-top" tabindex="-1">${v.title}</h1>` : nothing}
         ${v.feedback ? html`<p class="feedback" role="status">${v.feedback}</p>` : nothing}
         ${v.attemptsLeft !== undefined
           ? html`<p class="attempts">Attempts left: ${v.attemptsLeft}</p>`

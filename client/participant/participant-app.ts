@@ -160,6 +160,7 @@ export class ParticipantApp extends LitElement {
     if (this.ending) return;
     const samePage = this.view?.index === v.index;
     this.pageSeq++;
+    document.title = v.title ? `${v.title} · Page ${v.index + 1} of ${v.total}` : `Page ${v.index + 1} of ${v.total}`;
     this.view = v;
     if (!samePage) this.error = '';
     // An answer for this page still in the outbox (e.g. sent just before a reload) is being retried.
