@@ -45,6 +45,8 @@ export interface BotResult {
   ackMs: number[];
   retries: number;
   reconnects: number;
+  /** Why the connection dropped (socket.io's reasons), for diagnosing load problems. */
+  drops: string[];
   /** After each reconnect: the page the bot was on, and the page the server resumed it on. */
   resumes: { before: number; after: number; pendingBefore: boolean }[];
   errors: string[];
@@ -71,7 +73,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function runBot(opts: BotOptions): Promise<BotResult> {
   const questions = questionIndex(opts.protocol);
-  const result: BotResult = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, resumes: [], errors: [], pagesSeen: 0 };
+  const result: BotResult = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
   const [thinkLo, thinkHi] = opts.thinkMs ?? [0, 10];
   const ackTimeout = opts.ackTimeoutMs ?? 10_000;
 
@@ -196,6 +198,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
     });
     socket.on('disconnect', (reason) => {
       if (finished) return;
+      result.drops.push(reason);
       if (reason === 'io server disconnect') return; // refused/takeover handle themselves
       lastIndexBeforeDrop = current?.index;
       pendingAtDrop = !!pending;
@@ -203,6 +206,9 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
       answering = -1;
       // Drop socket.io's own buffer: re-sends happen once the server says which page is current.
       (socket as unknown as { sendBuffer: unknown[] }).sendBuffer = [];
+    });
+    socket.on('connect_error', (err) => {
+      if (!finished) result.drops.push(`connect_error: ${err.message}`);
     });
     socket.io.on('reconnect', () => {
       result.reconnects++;

@@ -41,6 +41,8 @@ export interface BotsSummary {
   submits: number;
   retries: number;
   reconnects: number;
+  /** Dropped connections by reason. */
+  drops: Record<string, number>;
   errors: string[];
   ackP50: number;
   ackP99: number;
@@ -106,6 +108,7 @@ export async function runBots(opts: RunBotsOptions): Promise<BotsSummary> {
     submits: acks.length,
     retries: results.reduce((s, r) => s + r.retries, 0),
     reconnects: results.reduce((s, r) => s + r.reconnects, 0),
+    drops: results.flatMap((r) => r.drops).reduce<Record<string, number>>((m, d) => ((m[d] = (m[d] ?? 0) + 1), m), {}),
     errors: results.flatMap((r) => r.errors.map((e) => `${r.pid}: ${e}`)).slice(0, 20),
     ackP50: percentile(acks, 0.5),
     ackP99: percentile(acks, 0.99),
