@@ -43,7 +43,15 @@ export function crossCheck(protocol: Protocol, ctx: { file: string }): RawProble
         phase.items.forEach((item, ii) => {
           const ip: PathSegment[] = [...base, 'items', ii];
           if (item.pool !== undefined && !poolIds.has(item.pool)) problem([...ip, 'pool'], unknownPool(item.pool, poolIds));
-          if (item.pool === undefined && item.text === undefined) problem(ip, 'a training item needs a pool or a text');
+          if (item.pool === undefined && item.text === undefined && item.stimulus === undefined) problem(ip, 'a training item needs a pool, a stimulus or a text');
+          if (item.stimulus !== undefined) {
+            // Stimulus ids are `<pool>-<i>`.
+            const m = /^(.+)-(\d+)$/.exec(item.stimulus);
+            const pool = m ? protocol.pools[m[1]] : undefined;
+            const size = pool ? poolSize(pool) : null;
+            if (!m || !pool) problem([...ip, 'stimulus'], `no stimulus '${item.stimulus}': ids are <pool>-<index> of an existing pool`);
+            else if (size !== null && Number(m[2]) >= size) problem([...ip, 'stimulus'], `no stimulus '${item.stimulus}': pool '${m[1]}' holds ${size} (indices 0–${size - 1})`);
+          }
           if (item.text !== undefined && !item.label) problem(ip, 'a training text needs a label (source: human or machine) for its feedback');
         });
         break;

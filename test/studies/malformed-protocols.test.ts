@@ -48,6 +48,7 @@ const cases: [string, number, number, string, RegExp][] = [
   ['tokens-min-above-max', 21, 17, 'pools.gen.sampling.min_new_tokens', /min_new_tokens 80 is above max_new_tokens 40/],
   ['comprehension-attempts', 24, 5, 'phases[1].attempts', /greater than or equal to 1/],
   ['comprehension-attempts', 26, 9, 'phases[1].questions[0].type', /comprehension phase asks comprehension questions/],
+  ['training-unknown-stimulus', 26, 11, 'phases[1].items[1].stimulus', /pool 'machine' holds 2 \(indices 0–1\)/],
   ['alias-bomb', 1, 1, '', /Excessive alias count/],
   ['empty', 1, 1, 'phases', /missing required field 'phases'/],
   ['boundary-without-passages', 25, 9, 'phases[1].blocks[0].pools', /boundary question needs passages/],
