@@ -275,3 +275,23 @@ describe('rate limiting', () => {
     await login(t.url, 'admin', t.password);
   });
 });
+
+describe('transports', () => {
+  test('the admin namespace also works over long-polling, and polling clients do not crash the server', async () => {
+    const r = await login(t.url, 'admin', t.password);
+    const s = ioClient(`${t.url}/admin`, { transports: ['polling'], reconnection: false, forceNew: true, extraHeaders: { cookie: r.cookie } });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.on('connect', () => resolve());
+        s.on('connect_error', reject);
+      });
+      const view = new Promise<{ studyId: string }>((resolve) => s.once('monitor', resolve));
+      assert.deepEqual(await s.timeout(5000).emitWithAck('watch', STUDY), { ok: true });
+      assert.equal((await view).studyId, STUDY);
+    } finally {
+      s.disconnect();
+    }
+    // Still serving afterwards.
+    assert.equal((await fetch(`${t.url}/api/admin/studies`, asResearcher(r))).status, 200);
+  });
+});
