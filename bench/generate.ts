@@ -11,8 +11,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import ort from 'onnxruntime-node';
-import onnxProto from 'onnx-proto';
 import { buildTinyModel } from '../server/lm/build-tiny.ts';
 import { shapeByName, type Gpt2Shape } from '../server/lm/shapes.ts';
 
@@ -25,44 +23,6 @@ const withTjs = !argv.includes('--no-tjs');
 const rounds = Number(opt('rounds', '2'));
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const cache = resolve('.bench', 'models');
-
-function best(n: number, f: () => void): number {
-  let b = Infinity;
-  for (let i = 0; i < n; i++) { const t = performance.now(); f(); b = Math.min(b, performance.now() - t); }
-  return b;
-}
-
-async function bandwidth(): Promise<{ copy: number; sum: number; gemv: number }> {
-  const n = 128 * 1024 * 1024; // 512 MB of float32
-  const src = new Float32Array(n).fill(1);
-  const dst = new Float32Array(n);
-  dst.set(src);
-  // A copy reads n·4 bytes and writes as many: count both.
-  const copy = (2 * n * 4) / (best(3, () => dst.set(src)) / 1000) / 1e9;
-  let acc = 0;
-  const sum = (n * 4) / (best(2, () => { let s = 0; for (let i = 0; i < n; i += 4) s += src[i] + src[i + 1] + src[i + 2] + src[i + 3]; acc += s; }) / 1000) / 1e9;
-  if (acc === 42) console.log('');
-  // One MatMul [1, K] × [K, N] over 256 MB: pure weight streaming, as a decode step is.
-  const { onnx } = onnxProto;
-  const K = 4096, N = 16384;
-  const w = new Float32Array(K * N).fill(0.001);
-  const model = onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'gemv', node: [{ opType: 'MatMul', input: ['x', 'W'], output: ['y'] }],
-      initializer: [{ name: 'W', dims: [K, N], dataType: 1, rawData: new Uint8Array(w.buffer) }],
-      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: K }] } } } }],
-      output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: N }] } } } }],
-    },
-  })).finish();
-  const sess = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: os.availableParallelism() });
-  const x = new ort.Tensor('float32', new Float32Array(K).fill(1), [1, K]);
-  await sess.run({ x });
-  let b = Infinity;
-  for (let i = 0; i < 10; i++) { const t = performance.now(); await sess.run({ x }); b = Math.min(b, performance.now() - t); }
-  await sess.release();
-  return { copy, sum, gemv: (K * N * 4) / (b / 1000) / 1e9 };
-}
 
 /** Bytes of weights one decode step reads: every block matrix and the tied lm_head; wpe and embedding rows are negligible. */
 function weightBytes(s: Gpt2Shape, dtype: 'fp32' | 'q8'): number {
@@ -82,7 +42,8 @@ const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 
 console.log(`bench/generate: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map(f1).join(' ')} — shared machine, figures are noisy`);
-const bw = await bandwidth();
+// Measured in a child so the parent stays small while the model children run.
+const bw = child(['bandwidth']) as { copy: number; sum: number; gemv: number };
 const bwBest = Math.max(bw.copy, bw.sum, bw.gemv);
 console.log(`read bandwidth: JS copy ${f1(bw.copy)} GB/s (read+write), JS sum ${f1(bw.sum)} GB/s, ORT MatMul over 256 MB ${f1(bw.gemv)} GB/s → bound uses ${f1(bwBest)} GB/s`);
 

@@ -1,11 +1,22 @@
 // One measurement in its own process (so peak RSS belongs to it alone):
-//   ours <dir> <dtype> <tokens> <batches>   or   tjs <modelsDir> <name> <dtype> <tokens>
+//   bandwidth | ours <dir> <dtype> <tokens> <batches> | tjs <modelsDir> <name> <dtype> <tokens>
 // Prints one JSON line on stdout.
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Decoder } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
 import type { Dtype } from '../../server/lm/model-dir.ts';
 import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
+import { measureBandwidth } from './bandwidth.ts';
+
+/** Peak resident memory of this process (VmHWM; getrusage's maxrss survives exec and would include the parent's). */
+export function peakRssMB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 const PROMPT = 'In a shocking finding, scientists discovered a herd of unicorns living in a remote, previously unexplored valley, in the Andes Mountains.';
 
@@ -26,7 +37,7 @@ async function ours(dir: string, dtype: Dtype, tokens: number, batches: number[]
     });
     perBatch[b] = steps;
   }
-  const rssMB = process.resourceUsage().maxRSS / 1024;
+  const rssMB = peakRssMB();
   console.log(JSON.stringify({ loadMs, perBatch, rssMB, promptTokens: d.tokenizer.encode(PROMPT).length }));
   await d.dispose();
 }
@@ -48,12 +59,13 @@ async function tjs(modelsDir: string, name: string, dtype: string, tokens: numbe
   };
   await run(3); // warm-up
   const steps = await run(tokens);
-  const rssMB = process.resourceUsage().maxRSS / 1024;
+  const rssMB = peakRssMB();
   console.log(JSON.stringify({ steps, rssMB, model: basename(name) }));
   await model.dispose();
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === 'ours') await ours(args[0], args[1] as Dtype, Number(args[2]), args[3].split(',').map(Number));
+if (mode === 'bandwidth') console.log(JSON.stringify(await measureBandwidth()));
+else if (mode === 'ours') await ours(args[0], args[1] as Dtype, Number(args[2]), args[3].split(',').map(Number));
 else if (mode === 'tjs') await tjs(args[0], args[1], args[2], Number(args[3]));
 else throw new Error('usage: child.ts ours DIR DTYPE TOKENS BATCHES | tjs MODELS NAME DTYPE TOKENS');
