@@ -295,3 +295,21 @@ describe('transports', () => {
     assert.equal((await fetch(`${t.url}/api/admin/studies`, asResearcher(r))).status, 200);
   });
 });
+
+describe('cross-site WebSocket', () => {
+  test('a handshake to /admin from another origin is refused even with a live session cookie', async () => {
+    const r = await login(t.url, 'admin', t.password);
+    const err = await new Promise<Error>((resolve, reject) => {
+      const s = ioClient(`${t.url}/admin`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: r.cookie, origin: 'http://evil.example' } });
+      s.on('connect', () => {
+        s.disconnect();
+        reject(new Error('connected from a foreign origin'));
+      });
+      s.on('connect_error', (e) => {
+        s.disconnect();
+        resolve(e);
+      });
+    });
+    assert.match(err.message, /cross-origin connection refused/);
+  });
+});

@@ -1,15 +1,15 @@
 // The live monitor over socket.io: namespace `/admin`, open only to a handshake
 // whose cookie is a live researcher session and whose Origin is this server.
 // A researcher `watch`es one study; every 2 s the server pushes that study's
-// monitor and the study list to everyone watching it, re-checking each socket's
-// session so that a logout or expiry closes the feed.
+// monitor to everyone watching it, re-checking each socket's session so that a
+// logout or expiry closes the feed.
 import { z } from 'zod';
 import type { Namespace, Socket } from 'socket.io';
 import type { AuthDb } from '../../auth/auth-db.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
 import { cookieValue, readSession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
-import { monitorView, studyView } from './study-view.ts';
+import { monitorView } from './study-view.ts';
 
 export const MONITOR_NAMESPACE = '/admin';
 export const MONITOR_INTERVAL_MS = 2000;
@@ -62,9 +62,6 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
       const w = (s.data as SocketData).watching;
       if (w) studies.add(w);
     }
-    if (sockets.every((s) => !s.connected)) return;
-    const list = ctx.store.studySummaries(now).map(studyView);
-    for (const s of sockets) if (s.connected) s.emit('studies', { now, studies: list });
     for (const studyId of studies) {
       const view = { ...monitorView(studyId, ctx.store.liveParticipants(studyId, now), now), pushIntervalMs: intervalMs };
       for (const s of sockets) if (s.connected && (s.data as SocketData).watching === studyId) s.emit('monitor', view);
