@@ -156,11 +156,10 @@ export function collect(input: {
     if (fast) ps.fastAnswers++;
     const role = info.role;
     if (role === 'attention' || r.page_kind === 'attention') {
-      if (info.type === 'attention' || r.page_kind === 'attention') {
-        ps.attentionItems++;
-        if (r.correct === false || r.timed_out) ps.attentionFailed++;
-      }
-      if (role === 'attention') continue;
+      // An attention check left to time out counts as failed, as the engine ends such a participant.
+      ps.attentionItems++;
+      if (r.correct === false || r.timed_out) ps.attentionFailed++;
+      continue;
     }
     if (r.timed_out) {
       if (SCALE_ROLES.has(role)) itemOf(items, info).timedOut++;
