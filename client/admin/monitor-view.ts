@@ -10,6 +10,14 @@ import { baseStyles } from './styles.ts';
 
 const POLL_MS = 2000;
 
+type Filter = 'all' | 'live' | 'dropouts' | 'finished';
+const FILTERS: { id: Filter; label: string; keep: (p: LiveParticipant) => boolean }[] = [
+  { id: 'all', label: 'All', keep: () => true },
+  { id: 'live', label: 'In progress', keep: (p) => p.state === 'in-progress' },
+  { id: 'dropouts', label: 'Dropouts', keep: (p) => p.state !== 'in-progress' && p.state !== 'completed' },
+  { id: 'finished', label: 'Completed', keep: (p) => p.state === 'completed' },
+];
+
 function stateClass(state: LiveParticipant['state']): string {
   if (state === 'in-progress' || state === 'completed' || state === 'abandoned') return state;
   return 'ended';
@@ -22,6 +30,7 @@ export class AdminMonitor extends LitElement {
     error: { state: true },
     transport: { state: true },
     tick: { state: true },
+    filter: { state: true },
   };
   static override styles = [baseStyles];
   declare studyId: string;
@@ -29,6 +38,7 @@ export class AdminMonitor extends LitElement {
   declare error: string;
   declare transport: 'connecting' | 'live' | 'polling';
   declare tick: number;
+  declare filter: Filter;
   /** Local clock minus the server's `now` of the last view, so that times keep ticking. */
   private receivedAt = 0;
   private socket: Socket | undefined;
@@ -42,6 +52,7 @@ export class AdminMonitor extends LitElement {
     this.error = '';
     this.transport = 'connecting';
     this.tick = 0;
+    this.filter = 'all';
   }
 
   override connectedCallback(): void {
@@ -159,6 +170,11 @@ export class AdminMonitor extends LitElement {
         </p>
       </div>
       <div class="card">
+        <div class="actions" role="group" aria-label="Show participants" style="margin-bottom:.75rem">
+          ${FILTERS.map(
+            (f) => html`<button class=${this.filter === f.id ? 'primary' : ''} aria-pressed=${this.filter === f.id ? 'true' : 'false'} @click=${() => (this.filter = f.id)}>${f.label}</button>`,
+          )}
+        </div>
         <table>
           <thead>
             <tr>
@@ -172,9 +188,13 @@ export class AdminMonitor extends LitElement {
             </tr>
           </thead>
           <tbody>
-            ${v.participants.length === 0
-              ? html`<tr><td colspan="7" class="muted">No participants yet.</td></tr>`
-              : v.participants.map((p) => this.renderRow(p, elapsed))}
+            ${(() => {
+              const keep = FILTERS.find((f) => f.id === this.filter)!.keep;
+              const shown = v.participants.filter(keep);
+              return shown.length === 0
+                ? html`<tr><td colspan="7" class="muted">${v.participants.length === 0 ? 'No participants yet.' : 'No participants in this group.'}</td></tr>`
+                : shown.map((p) => this.renderRow(p, elapsed));
+            })()}
           </tbody>
         </table>
       </div>

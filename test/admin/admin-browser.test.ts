@@ -82,6 +82,10 @@ test('login, studies, live monitor and preview in Chromium, with hostile text sh
   await arrive('late-arrival');
   await monitor.locator('.in-progress-count', { hasText: '2' }).waitFor({ timeout: 8000 });
   await monitor.locator('tbody tr[data-participant]', { hasText: 'late-arrival' }).waitFor();
+  await monitor.getByRole('button', { name: 'Completed' }).click();
+  await monitor.getByText('No participants in this group.').waitFor();
+  await monitor.getByRole('button', { name: 'In progress' }).click();
+  assert.equal(await monitor.locator('tbody tr[data-participant]').count(), 2);
 
   // Preview: the participant page in a new tab walks the study under the researcher cookie and stores nothing.
   const before = t.server.ctx.store.participants(STUDY).length;

@@ -79,9 +79,15 @@ async function analysisTablesAndFigures(ctx: AppContext, studyId: string): Promi
   };
 }
 
-/** Recomputed at most this often per study, however many researchers watch. */
-const RESULTS_TTL_MS = 5000;
-const cache = new WeakMap<AppContext, Map<string, { at: number; view: Promise<ResultsView> }>>();
+/**
+ * Recomputed at most every 5 s per study however many researchers watch, and
+ * at most once per 20 times as long as the last computation took: the analysis
+ * runs on the event loop that acknowledges participants, so a large study's
+ * results refresh less often rather than slow the study down.
+ */
+const RESULTS_MIN_TTL_MS = 5000;
+const RESULTS_LOAD_FACTOR = 20;
+const cache = new WeakMap<AppContext, Map<string, { at: number; ttlMs: number; view: Promise<ResultsView> }>>();
 
 async function computeResults(ctx: AppContext, studyId: string): Promise<ResultsView> {
   const now = Date.now();
@@ -104,8 +110,13 @@ export function resultsFor(ctx: AppContext, studyId: string): Promise<ResultsVie
   let perStudy = cache.get(ctx);
   if (!perStudy) cache.set(ctx, (perStudy = new Map()));
   const hit = perStudy.get(studyId);
-  if (hit && Date.now() - hit.at < RESULTS_TTL_MS) return hit.view;
-  const view = computeResults(ctx, studyId);
-  perStudy.set(studyId, { at: Date.now(), view });
-  return view;
+  if (hit && Date.now() - hit.at < hit.ttlMs) return hit.view;
+  const t0 = performance.now();
+  const entry = { at: Date.now(), ttlMs: RESULTS_MIN_TTL_MS, view: computeResults(ctx, studyId) };
+  perStudy.set(studyId, entry);
+  void entry.view.then(
+    () => (entry.ttlMs = Math.max(RESULTS_MIN_TTL_MS, (performance.now() - t0) * RESULTS_LOAD_FACTOR)),
+    () => perStudy.delete(studyId),
+  );
+  return entry.view;
 }
