@@ -19,6 +19,10 @@ export class CountdownTimer extends LitElement {
   clock!: ServerClock;
   private tick: ReturnType<typeof setInterval> | undefined;
   private expiredSent = false;
+  /** Screen readers hear the time only at these marks, not every second. */
+  private announced = '';
+  /** Time left when first shown: a mark already passed at that point is not announced. */
+  private startedWith: number | undefined;
 
   static override styles = css`
     :host {
@@ -27,6 +31,14 @@ export class CountdownTimer extends LitElement {
     }
     :host([low]) {
       color: #a1261b;
+    }
+    .sr-only {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+      white-space: nowrap;
     }
   `;
 
@@ -52,7 +64,12 @@ export class CountdownTimer extends LitElement {
       this.expiredSent = true;
       this.dispatchEvent(new CustomEvent('expired', { bubbles: true, composed: true }));
     }
-    return html`<span role="timer" aria-label="Time left">${formatRemaining(left)}</span>`;
+    if (this.clock && this.startedWith === undefined) this.startedWith = left;
+    const from = this.startedWith ?? 0;
+    if (left > 0 && left <= 10_000 && from > 10_000) this.announced = '10 seconds left.';
+    else if (left > 0 && left <= 60_000 && from > 60_000 && !this.announced) this.announced = '1 minute left.';
+    return html`<span role="timer" aria-label="Time left">${formatRemaining(left)}</span
+      ><span class="sr-only" aria-live="polite">${this.announced}</span>`;
   }
 }
 customElements.define('countdown-timer', CountdownTimer);

@@ -11,7 +11,7 @@ let srv: E2eServer;
 let browser: Browser;
 
 before(async () => {
-  srv = await startE2eServer(['e2e-demo', 'e2e-full']);
+  srv = await startE2eServer(['e2e-demo', 'e2e-full', 'e2e-timeout']);
   browser = await launchChromium();
 });
 
@@ -96,6 +96,25 @@ describe('end and error pages', () => {
     assert.ok(sockets.length >= 2, 'a new connection was made');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('How credible is this story?').waitFor();
+    await page.close();
+  });
+
+  test('when the server deadline passes, the page locks, says so, and the next page follows without an answer', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${srv.url}/s/e2e-timeout?PROLIFIC_PID=slow-1`);
+    await page.getByRole('button', { name: 'I agree' }).click();
+    await page.getByText('The ferry left the harbour').waitFor();
+    const timer = page.locator('countdown-timer [role=timer]');
+    assert.match(await timer.innerText(), /^0:0[1-3]$/);
+    // Next page with no click: the server timed the trial out.
+    await page.getByText('The library closes early').waitFor({ timeout: 10_000 });
+    const p = srv.ctx.store.participantByPid('e2e-timeout', 'slow-1')!;
+    const rows = [...srv.ctx.store.iterateResponses('e2e-timeout')].filter((r) => r.participant_id === p.id && r.page_kind === 'trial');
+    assert.deepEqual(rows.map((r) => [r.timed_out, r.value_json, r.rt_ms]), [[true, null, null]]);
+    // Answering the second trial in time still works on the fresh page.
+    await page.getByLabel('Believable', { exact: true }).check();
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByText('Thank you.').waitFor();
     await page.close();
   });
 });
