@@ -5,6 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io as ioClient } from 'socket.io-client';
+import { ensureAdminAccount } from '../../server/auth/index.ts';
 import { asResearcher, login, sessionCookieOf, startTestServer, STUDY, type Researcher, type TestServer } from './helpers.ts';
 
 const API_GETS = [
@@ -311,5 +312,23 @@ describe('cross-site WebSocket', () => {
       });
     });
     assert.match(err.message, /cross-origin connection refused/);
+  });
+});
+
+describe('first start', () => {
+  test('before any account exists, the login page says how to make one, and nothing logs in', async () => {
+    const bare = await startTestServer({ account: false });
+    try {
+      const page = await (await fetch(`${bare.url}/admin/login`)).text();
+      assert.match(page, /No researcher account exists yet/);
+      const res = await fetch(`${bare.url}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'anything at all' }) });
+      assert.equal(res.status, 401);
+      const made = await ensureAdminAccount(bare.server.ctx, { CREDENCE_ADMIN_PASSWORD: 'operator chosen pw' });
+      assert.deepEqual(made, { username: 'admin' });
+      assert.doesNotMatch(await (await fetch(`${bare.url}/admin/login`)).text(), /No researcher account/);
+      await login(bare.url, 'admin', 'operator chosen pw');
+    } finally {
+      await bare.close();
+    }
   });
 });

@@ -24,14 +24,14 @@ export function fixtureText(opts: { ttlMinutes?: number } = {}): string {
   return opts.ttlMinutes === undefined ? text : text.replace(/slot_ttl_minutes: \d+/, `slot_ttl_minutes: ${opts.ttlMinutes}`);
 }
 
-export async function startTestServer(opts: { ttlMinutes?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { ttlMinutes?: number; account?: boolean } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credence-admin-'));
   const studiesDir = join(dir, 'studies');
   mkdirSync(studiesDir);
   writeFileSync(join(studiesDir, 'admin-demo.yaml'), fixtureText(opts));
   const server = await startServer({ port: 0, dbPath: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: () => {} });
-  const { password } = await ensureAdminAccount(server.ctx, {});
-  if (!password) throw new Error('a fresh database should yield a generated password');
+  const { password } = opts.account === false ? { password: '' } : await ensureAdminAccount(server.ctx, {});
+  if (password === undefined) throw new Error('a fresh database should yield a generated password');
   return {
     server,
     url: server.url,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { checkPassword, listAccounts } from '../../auth/accounts.ts';
 import type { AuthState } from '../../auth/auth-context.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
-import { createSession, deleteSession, SESSION_COOKIE, SESSION_IDLE_MS, type Session } from '../../auth/sessions.ts';
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS, type Session } from '../../auth/sessions.ts';
 import { requireCsrf, requireSession, sessionFromRequest, sessionOf } from './guard.ts';
 import { safeNextPath } from './html.ts';
 import { LOGIN_PAGE_CSP, loginPage } from './login-page.ts';
@@ -38,7 +38,8 @@ export function setSessionCookie(req: Request, res: Response, id: string): void 
     secure: isHttps(req),
     // Path=/ so that the participant page's socket.io handshake carries it for preview.
     path: '/',
-    maxAge: SESSION_IDLE_MS,
+    // The server decides when the session ends (idle or absolute limit); the browser keeps the cookie that long at most.
+    maxAge: SESSION_MAX_MS,
   });
 }
 
