@@ -124,8 +124,12 @@ async function main(): Promise<void> {
   await scorer2.scoreMany(scorerTexts.slice(0, 2));
   const zOurs: number[] = [];
   const zOurs2: number[] = [];
+  const zForward: number[] = [];
   const zTheirs: number[] = [];
+  const bos = decoder.tokenizer.eosTokenId!;
+  const scorerIds = scorerTexts.map((t) => [bos, ...decoder.tokenizer.encode(t)]);
   for (let r = 0; r < ROUNDS; r++) {
+    zForward.push(N_TEXTS / (await timed(async () => { for (const ids of scorerIds) await decoder.forward([ids]); })));
     zOurs.push(N_TEXTS / (await timed(async () => { for (const t of scorerTexts) await scorer.score(t); })));
     zOurs2.push(N_TEXTS / (await timed(() => scorer2.scoreMany(scorerTexts))));
     zTheirs.push(N_TEXTS / (await timed(async () => { for (const t of scorerTexts) await tjForward(t); })));
@@ -140,6 +144,7 @@ async function main(): Promise<void> {
   console.log(`\n512-token texts: ${N_TEXTS} per round, ${ROUNDS} rounds (median), RoBERTa batch ${BATCH}; shared 2-core machine, numbers are noisy`);
   row('RoBERTa-base, 1 session', rOurs, rTheirs, 'transformers.js pipeline');
   row('RoBERTa-base, 2 single-thread sessions', rOurs2, rTheirs, 'transformers.js pipeline');
+  row('GPT-2 124M Decoder.forward only (no stats)', zForward, zTheirs, 'transformers.js forward');
   row('GPT-2 124M zero-shot (all stats), 1 session', zOurs, zTheirs, 'transformers.js forward');
   row('GPT-2 124M zero-shot, 2 single-thread sessions', zOurs2, zTheirs, 'transformers.js forward');
   console.log(`checks: |Δ real_probability| vs transformers.js ${diff.toExponential(1)} (used_tokens ${oursFirst[0].used_tokens}); zero-shot used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')}`);

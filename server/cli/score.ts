@@ -21,6 +21,7 @@ interface ScoreOptions {
   dataDir: string;
   studiesDir?: string;
   maxTokens?: string;
+  workers?: string;
   force?: boolean;
 }
 
@@ -69,12 +70,14 @@ export function registerScore(program: Command): void {
     .option('--data-dir <dir>', 'where prepared stimuli live', 'data')
     .option('--studies-dir <dir>', 'where study protocols live')
     .option('--max-tokens <n>', 'zero-shot: score at most this many tokens per text (default 4096)')
+    .option('--workers <n>', 'sessions scoring side by side, the cores shared among them (default 1; 2 is often faster on 2–4 cores, each holds a copy of the weights)')
     .option('--force', 're-score stimuli that already have scores')
     .action(async (studyArg: string, o: ScoreOptions) => {
       let store;
       try {
         const detectors = parseDetectors(o.detectors);
         const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
+        const workers = positiveInt(o.workers, '--workers');
         const loaded = loadStudy(studyArg, o.studiesDir ? { studiesDir: o.studiesDir } : {});
         const stimuli = materializePools(loaded, { dataDir: o.dataDir });
         const detectorDir = o.detector ?? process.env.CREDENCE_DETECTOR ?? 'models/tiny-roberta';
@@ -99,6 +102,7 @@ export function registerScore(program: Command): void {
           tfidfModelFile: o.tfidfModel,
           zeroShot: maxTokens ? { maxTokens } : {},
           force: o.force,
+          workers,
           onProgress: (d, done, total) => {
             if (process.stderr.isTTY) process.stderr.write(`\r${d}: ${done}/${total}   `);
           },

@@ -9,6 +9,7 @@
 // so changing the pool re-scores it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import type { DetectorScoreRow } from '../../analysis/rows.ts';
 import type { Store } from '../store/store.ts';
 import { Decoder } from '../lm/decoder.ts';
@@ -44,6 +45,8 @@ export interface ScoreStudyOptions {
   /** Re-score stimuli that already have scores. */
   force?: boolean;
   batchSize?: number;
+  /** Sessions scoring side by side, each single- or few-threaded (default 1). */
+  workers?: number;
   now?: () => Date;
   onProgress?: (detector: DetectorName, done: number, total: number) => void;
 }
@@ -82,6 +85,8 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
   validate(opts);
   const now = opts.now ?? (() => new Date());
   const batchSize = Math.max(1, opts.batchSize ?? 8);
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / workers));
   const done = new Set<string>();
   for (const r of opts.store.detectorScores(opts.studyId)) done.add(`${r.stimulus_id}\u0000${r.detector}\u0000${r.model_hash}`);
   const isDone = (id: string, detector: string, hash: string) => !opts.force && done.has(`${id}\u0000${detector}\u0000${hash}`);
@@ -96,7 +101,7 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
   for (const detector of opts.detectors) {
     if (detector === 'roberta') {
       if (!opts.detectorDir) throw new Error('roberta: no detector directory (give --detector DIR)');
-      const det = await loadRobertaDetector(opts.detectorDir);
+      const det = await loadRobertaDetector(opts.detectorDir, { workers });
       try {
         const hash = await det.modelHash();
         const todo = opts.stimuli.filter((s) => !isDone(s.id, detector, hash));
@@ -114,21 +119,23 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
       }
     } else if (detector === 'zero-shot') {
       if (!opts.scorerDir) throw new Error('zero-shot: no scoring model directory (give --scorer DIR)');
-      const decoder = await Decoder.load(opts.scorerDir);
+      const decoders: Decoder[] = [];
       try {
-        const scorer = createZeroShotScorer(decoder);
+        for (let w = 0; w < workers; w++) decoders.push(await Decoder.load(opts.scorerDir, workers > 1 ? { threads } : {}));
+        const scorer = createZeroShotScorer(decoders);
         const hash = scorer.modelHash;
         const todo = opts.stimuli.filter((s) => !isDone(s.id, detector, hash));
         const s: DetectorSummary = { modelHash: hash, scored: 0, skipped: opts.stimuli.length - todo.length, rows: 0 };
-        for (const stim of todo) {
-          const score = await scorer.score(stim.text, opts.zeroShot);
-          s.rows += opts.store.putDetectorScores(rowsOf(stim.id, detector, hash, zeroShotMetrics(score)));
-          s.scored++;
+        for (let i = 0; i < todo.length; i += workers) {
+          const chunk = todo.slice(i, i + workers);
+          const scores = await scorer.scoreMany(chunk.map((c) => c.text), opts.zeroShot);
+          s.rows += opts.store.putDetectorScores(chunk.flatMap((c, k) => rowsOf(c.id, detector, hash, zeroShotMetrics(scores[k]))));
+          s.scored += chunk.length;
           opts.onProgress?.(detector, s.scored, todo.length);
         }
         summary[detector] = s;
       } finally {
-        await decoder.dispose();
+        for (const d of decoders) await d.dispose();
       }
     } else {
       summary[detector] = scoreTfidf(opts, isDone, rowsOf);

@@ -59,6 +59,15 @@ describe('credence score', () => {
       assert.deepEqual([again.roberta.scored, again['zero-shot'].scored, again.tfidf.scored], [0, 0, 0]);
       assert.deepEqual([again.roberta.skipped, again['zero-shot'].skipped, again.tfidf.skipped], [12, 12, 12]);
 
+      // Two single-threaded sessions (--workers 2) store the same values.
+      const before = new Map(store.detectorScores('scored').filter((r) => r.detector === 'zero-shot').map((r) => [`${r.stimulus_id}/${r.metric}`, r.value]));
+      const w2 = await scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['zero-shot'], scorerDir, workers: 2, force: true });
+      assert.equal(w2['zero-shot'].scored, 12);
+      for (const r of store.detectorScores('scored').filter((x) => x.detector === 'zero-shot')) {
+        const b = before.get(`${r.stimulus_id}/${r.metric}`)!;
+        assert.ok(Math.abs(r.value - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${r.stimulus_id} ${r.metric}`);
+      }
+
       // An interrupted run: only the stimuli without scores are done next time.
       const extra = [...stimuli, { id: 'late-1', text: 'A late stimulus added after the first run.', source: 'human' }];
       const resumed = await scoreStudy({ studyId: 'scored', stimuli: extra, store, detectors: ['roberta'], detectorDir });
