@@ -14,7 +14,7 @@ export interface ConnectionHandlers {
   onDone(info: DoneInfo): void;
   onTakeover(message: string): void;
   onRefused(info: RefusedInfo): void;
-  onJoined(token: string): void;
+  onJoined(token: string, preview: boolean): void;
   onStatus(status: 'connecting' | 'online' | 'reconnecting'): void;
   /** A submission was refused for a reason the participant can fix (or it was stale). */
   onRejected(submit: Submit, ack: Extract<SubmitAck, { ok: false }>): void;
@@ -71,7 +71,7 @@ export class ParticipantConnection {
     s.on('joined', (info) => {
       if (info && typeof info.token === 'string') {
         this.auth = { ...this.auth, token: info.token };
-        handlers.onJoined(info.token);
+        handlers.onJoined(info.token, info.preview === true);
       }
     });
     s.on('page', (view) => {

@@ -161,7 +161,6 @@ export class PageScreen extends LitElement {
       this.log.start(this.firstPaint);
       this.updateReadLeft();
       this.requestUpdate();
-      this.dispatchEvent(new CustomEvent('painted', { bubbles: true, composed: true }));
     });
     this.updateReadLeft();
   }

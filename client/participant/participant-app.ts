@@ -39,6 +39,7 @@ export class ParticipantApp extends LitElement {
     ending: { state: true },
     sendingFor: { state: true },
     error: { state: true },
+    preview: { state: true },
   };
 
   view: PageView | undefined;
@@ -47,6 +48,8 @@ export class ParticipantApp extends LitElement {
   /** Page index whose answer waits for its ack. */
   sendingFor: number | undefined;
   error = '';
+  /** A researcher walking the protocol: nothing is stored. */
+  preview = false;
   private conn: ParticipantConnection | undefined;
   private outbox: Outbox | undefined;
   private readonly log = new PageEventLog();
@@ -63,6 +66,13 @@ export class ParticipantApp extends LitElement {
       box-sizing: border-box;
       min-width: 0;
       overflow-wrap: anywhere;
+    }
+    .preview {
+      margin: -1rem -1rem 1rem;
+      padding: 0.4rem 1rem;
+      background: #e8e4f7;
+      color: #35276b;
+      font-size: 0.9em;
     }
     .banner {
       position: sticky;
@@ -126,7 +136,8 @@ export class ParticipantApp extends LitElement {
       this.ending = { kind: 'bad-link' };
       return;
     }
-    const pid = params.prolific?.PROLIFIC_PID;
+    // Preview sessions keep their own storage, so a researcher's preview never resumes (or clobbers) a participant.
+    const pid = params.preview ? 'preview' : params.prolific?.PROLIFIC_PID;
     const token = loadToken(params.study, pid);
     this.outbox = createOutbox(params.study, pid);
     this.conn = new ParticipantConnection(
@@ -139,7 +150,10 @@ export class ParticipantApp extends LitElement {
       this.outbox,
       {
         onStatus: (s) => (this.status = s),
-        onJoined: (t) => saveToken(params.study, pid, t),
+        onJoined: (t, preview) => {
+          saveToken(params.study, pid, t);
+          this.preview = preview;
+        },
         onPage: (v) => this.showPage(v),
         onDone: (info) => this.finish(info),
         onTakeover: (message) => (this.ending = { kind: 'takeover', message }),
@@ -210,10 +224,11 @@ export class ParticipantApp extends LitElement {
     if (e?.kind === 'takeover') return renderTakeover(e.message);
     if (e?.kind === 'refused') return renderRefused(e.info);
     if (e?.kind === 'bad-link') return renderBadLink();
-    const banner =
+    const banner = html`${this.preview ? html`<div class="preview">Preview: you see what a participant sees; nothing is stored.</div>` : nothing}${
       this.status === 'reconnecting'
         ? html`<div class="banner" role="status">Connection lost — reconnecting… Your answers are kept.</div>`
-        : nothing;
+        : nothing
+    }`;
     if (!this.view) {
       return html`${banner}<p class="loading" role="status">${this.status === 'reconnecting' ? 'Waiting for the server…' : 'Loading the study…'}</p>`;
     }

@@ -1,7 +1,7 @@
 // The text a participant reads. Always text nodes (lit text bindings), never
 // HTML: stimuli are model output and corpus text, and may contain markup.
 // With a GLTR overlay each token is coloured by its rank under the model.
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html } from 'lit';
 
 export interface GltrToken {
   token: string;
@@ -82,7 +82,6 @@ export class StimulusText extends LitElement {
       <ul class="legend" aria-label="Colour key: how likely the model found each word">
         ${BUCKETS.map((b) => html`<li><span class="swatch ${b.cls}" aria-hidden="true"></span>${b.label}</li>`)}
       </ul>
-      ${nothing}
     `;
   }
 }

@@ -1,6 +1,6 @@
 // One option (radio buttons) or several (checkboxes, in the options' order);
 // the answer is the value, or the list of values.
-import { html, nothing } from 'lit';
+import { html } from 'lit';
 import type { Option } from '../../studies/questions/options.ts';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
@@ -66,7 +66,6 @@ export class ChoiceQuestion extends QuestionElement<Params, string | string[]> {
             `,
           )}
         </div>
-        ${nothing}
       </fieldset>
     `;
   }

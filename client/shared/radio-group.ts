@@ -10,9 +10,8 @@ export interface RadioOption<T> {
 
 export interface RadioGroupOptions<T> {
   name: string;
+  /** The question; without one the group still gets a legend, for screen readers only. */
   legend: string;
-  /** Legend for screen readers only, when the page shows no prompt. */
-  fallbackLegend?: string;
   options: RadioOption<T>[];
   selected: T | undefined;
   disabled: boolean;
@@ -23,7 +22,7 @@ export interface RadioGroupOptions<T> {
 }
 
 export function radioGroup<T>(o: RadioGroupOptions<T>) {
-  const legend = o.legend || o.fallbackLegend || 'Your answer';
+  const legend = o.legend || 'Your answer';
   return html`
     <fieldset ?disabled=${o.disabled}>
       <legend class=${o.legend ? 'prompt' : 'sr-only'}>${legend}</legend>

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WebSocketRoute } from 'playwright-core';
 import { launchChromium, type Browser } from './helpers/chromium.ts';
+import { ensureAdminAccount } from '../../server/auth/index.ts';
 import { startE2eServer, type E2eServer } from './helpers/e2e-server.ts';
 
 let srv: E2eServer;
@@ -115,6 +116,26 @@ describe('end and error pages', () => {
     await page.getByLabel('Believable', { exact: true }).check();
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.getByText('Thank you.').waitFor();
+    await page.close();
+  });
+
+  // Last in this file: the researcher cookie it sets stays in the shared browser profile.
+  test('a researcher preview walks the study with a preview banner and stores nothing', async () => {
+    const { password } = await ensureAdminAccount(srv.ctx as never, {});
+    assert.ok(password, 'a fresh server generates the first password');
+    const page = await browser.context.newPage();
+    await page.goto(`${srv.url}/admin/login`);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(password!);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/admin/login')), page.getByRole('button', { name: 'Log in' }).click()]);
+    const before = srv.ctx.store.participants('e2e-demo').length;
+    await page.goto(`${srv.url}/s/e2e-demo?preview=1`);
+    await page.getByText('Preview: you see what a participant sees; nothing is stored.').waitFor();
+    await page.getByRole('button', { name: 'I agree' }).click();
+    await page.getByRole('heading', { name: 'Instructions' }).waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('How credible is this story?').waitFor();
+    assert.equal(srv.ctx.store.participants('e2e-demo').length, before, 'no participant stored');
     await page.close();
   });
 });
