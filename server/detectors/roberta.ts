@@ -22,7 +22,7 @@ export interface RobertaScore {
 }
 
 export interface RobertaLoadOptions {
-  /** ONNX file suffix ('' fp32, '_quantized', '_fp16', ...). */
+  /** ONNX file suffix ('' fp32, '_quantized', '_fp16', ...); default: the most precise present. */
   suffix?: string;
   /** Texts per forward pass. */
   batchSize?: number;
@@ -79,13 +79,19 @@ export function labelIndices(config: RobertaConfigJson, configPath: string): { r
   return { real, fake };
 }
 
-export function findOnnxFile(dir: string, suffix = ''): string {
-  for (const name of [`model${suffix}.onnx`, `decoder_model_merged${suffix}.onnx`]) {
-    const p = join(dir, 'onnx', name);
-    if (existsSync(p)) return p;
+/** Suffixes tried, in order, when none is asked for: full precision first. */
+const SUFFIX_PREFERENCE = ['', '_fp16', '_quantized', '_int8', '_uint8', '_q4', '_q4f16', '_bnb4'];
+
+/** onnx/model{suffix}.onnx; without a suffix, the first present in SUFFIX_PREFERENCE (a pull may fetch only q8). */
+export function findOnnxFile(dir: string, suffix?: string): string {
+  for (const sfx of suffix === undefined ? SUFFIX_PREFERENCE : [suffix]) {
+    for (const name of [`model${sfx}.onnx`, `decoder_model_merged${sfx}.onnx`]) {
+      const p = join(dir, 'onnx', name);
+      if (existsSync(p)) return p;
+    }
   }
-  const present = existsSync(join(dir, 'onnx')) ? readdirSync(join(dir, 'onnx')).join(', ') : 'no onnx/ folder';
-  throw new Error(`${dir}: no onnx/model${suffix}.onnx (found: ${present})`);
+  const present = existsSync(join(dir, 'onnx')) ? readdirSync(join(dir, 'onnx')).join(', ') || 'empty' : 'no onnx/ folder';
+  throw new Error(`${dir}: no onnx/model${suffix ?? ''}.onnx (found: ${present})`);
 }
 
 function softmax2(a: number, b: number): [number, number] {
@@ -111,7 +117,7 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
   const eos = config.eos_token_id ?? 2;
   const pad = config.pad_token_id ?? 1;
 
-  const modelFile = findOnnxFile(dir, opts.suffix ?? '');
+  const modelFile = findOnnxFile(dir, opts.suffix);
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const threads = opts.intraOpNumThreads ?? (workers > 1 ? Math.max(1, Math.floor(os.availableParallelism() / workers)) : undefined);
   const sessions: ort.InferenceSession[] = [];

@@ -136,6 +136,13 @@ describe('RoBERTa detector', () => {
     const bytes = readFileSync(modelPath);
     writeFileSync(modelPath, bytes.subarray(0, Math.floor(bytes.length / 3)));
     await assert.rejects(loadRobertaDetector(broken), (e: Error) => e.message.includes('model.onnx') && /cannot load/.test(e.message));
+    // Only a quantized file (what a q8-only pull leaves): found without asking, refused when fp32 is asked for.
+    rmSync(modelPath);
+    cpSync(join(dir, 'onnx', 'model.onnx'), join(broken, 'onnx', 'model_quantized.onnx'));
+    const q = await loadRobertaDetector(broken);
+    assert.match(q.modelFile, /model_quantized\.onnx$/);
+    await q.close();
+    await assert.rejects(loadRobertaDetector(broken, { suffix: '' }), /no onnx\/model\.onnx \(found: model_quantized\.onnx\)/);
     rmSync(join(broken, 'onnx'), { recursive: true });
     await assert.rejects(loadRobertaDetector(broken), /no onnx\/model\.onnx/);
     writeFileSync(join(broken, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
