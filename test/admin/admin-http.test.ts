@@ -185,6 +185,12 @@ describe('CSRF', () => {
       assert.equal(res.status, 403, name);
     }
     assert.deepEqual(await accountNames(r), before, 'no account was created');
+    // A forged password change leaves the password as it was.
+    const change = JSON.stringify({ currentPassword: t.password, newPassword: 'attacker chosen password' });
+    const forgedChange = await fetch(`${t.url}/api/admin/password`, asResearcher({ ...r, csrf: 'forged' }, { method: 'POST', headers: json, body: change }));
+    assert.equal(forgedChange.status, 403);
+    await login(t.url, 'admin', t.password);
+    await assert.rejects(login(t.url, 'admin', 'attacker chosen password'), /HTTP 401/);
     // Logout without the token does not end the session either.
     const out = await fetch(`${t.url}/api/admin/logout`, asResearcher(r, { method: 'POST' }, false));
     assert.equal(out.status, 403);
