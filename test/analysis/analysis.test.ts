@@ -209,3 +209,20 @@ describe('detectors', () => {
     assert.deepEqual(m.accuracy, [[1, 0.5], [0.5, 1]]);
   });
 });
+
+describe('wide export on a hand-made table', () => {
+  test('timed-out answers leave the value empty and set the page flag; composites get one column per part', async () => {
+    const { collectWide } = await import('../../analysis/export/wide-csv.ts');
+    const rows = [
+      row({ participant_id: 'p1', page_index: 2, question_id: 'cred', question_type: 'likert', stimulus_id: 's1', value_num: 3, value_json: '3' }),
+      row({ participant_id: 'p2', page_index: 2, question_id: 'cred', question_type: 'likert', stimulus_id: 's2', timed_out: true, rt_ms: null }),
+      row({ participant_id: 'p1', page_index: 5, page_kind: 'questionnaire', question_id: 'demo', question_type: 'demographics', value_json: '{"age":30,"party_id":2}', value_text: '{"age":30,"party_id":2}' }),
+    ];
+    const w = collectWide(rows, [participant('p1', 'a'), participant('p2', 'a')]);
+    assert.deepEqual(w.columns.map((c) => c.name), ['p002_stimulus_id', 'p002_cred', 'p002_rt_ms', 'p002_timed_out', 'p005_demo_age', 'p005_demo_party_id', 'p005_rt_ms', 'p005_timed_out']);
+    assert.equal(w.cells.get('p1')!.get('p002_cred'), '3');
+    assert.equal(w.cells.get('p2')!.get('p002_cred'), '');
+    assert.equal(w.cells.get('p2')!.get('p002_timed_out'), 'TRUE');
+    assert.equal(w.cells.get('p1')!.get('p005_demo_party_id'), '2');
+  });
+});

@@ -205,3 +205,15 @@ describe('correlation', () => {
     close(r.r, 0.7378648, 1e-6);
   });
 });
+
+describe('bad input is named', () => {
+  test('interval alpha on text values, correlation of unequal lengths, empty groups', () => {
+    assert.throws(() => krippendorffAlpha([['a', 'b']], 'interval'), /interval level needs numeric values, got "a"/);
+    assert.throws(() => pearson([1, 2, 3], [1, 2]), /x has 3 values, y has 2/);
+    assert.ok(Number.isNaN(welchTTest([1], [2, 3]).p));
+    assert.ok(Number.isNaN(mannWhitneyU([], [1]).p));
+    assert.ok(Number.isNaN(auroc([], [1]).auc));
+    assert.ok(Number.isNaN(holmAdjust([NaN, 0.01])[0]));
+    assert.equal(holmAdjust([NaN, 0.01])[1], 0.01);
+  });
+});
