@@ -28,8 +28,11 @@ export async function startE2eServer(studies: string[]): Promise<E2eServer> {
     ...srv,
     dir,
     async close() {
-      await srv.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await srv.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
       if (logs.some((l) => l.startsWith('error'))) throw new Error(`server logged errors:\n${logs.join('\n')}`);
     },
   };
