@@ -20,7 +20,10 @@ function newestMtime(path: string): number {
 }
 
 export function adminBundleIsFresh(): boolean {
-  return existsSync(ADMIN_BUNDLE) && newestMtime(sourceDir) < statSync(ADMIN_BUNDLE).mtimeMs;
+  if (!existsSync(ADMIN_BUNDLE)) return false;
+  // An install that ships only the built bundle has nothing to rebuild from.
+  if (!existsSync(join(sourceDir, 'main.ts'))) return true;
+  return newestMtime(sourceDir) < statSync(ADMIN_BUNDLE).mtimeMs;
 }
 
 /** Builds the bundle when missing or older than its sources (or always, with force). Returns whether it built. */
