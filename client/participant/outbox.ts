@@ -7,6 +7,8 @@ export interface Outbox {
   pending(): Submit[];
   add(s: Submit): void;
   remove(clientId: string): void;
+  /** Forget everything (the participant has finished: nothing left can be accepted). */
+  clear(): void;
 }
 
 export function createOutbox(study: string, pid?: string): Outbox {
@@ -37,6 +39,9 @@ export function createOutbox(study: string, pid?: string): Outbox {
     },
     remove(clientId) {
       write(read().filter((x) => x.clientId !== clientId));
+    },
+    clear() {
+      write([]);
     },
   };
 }

@@ -48,6 +48,7 @@ export class PageScreen extends LitElement {
   sending = false;
   /** Why the server refused the last answer, if it did. */
   error = '';
+  /** A reactive copy of the answers given so far; each change re-checks whether the page can be submitted. */
   answers: Record<string, unknown> = {};
   readLeftMs = 0;
   expired = false;
@@ -189,10 +190,11 @@ export class PageScreen extends LitElement {
     return Array.from(this.renderRoot.querySelectorAll<QuestionElement>('[data-question]'));
   }
 
-  /** Every required question has a complete answer. */
+  /** Every required question has a valid answer, and every optional one is valid or left empty. */
   get ready(): boolean {
     const els = this.questionElements();
-    return els.every((el) => el.question.required === false || el.complete) && this.view.questions.length === els.length;
+    const ok = (el: QuestionElement) => (el.value === undefined ? el.question.required === false : el.complete);
+    return els.length === this.view.questions.length && els.every(ok);
   }
 
   private get canSubmit(): boolean {

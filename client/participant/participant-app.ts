@@ -213,6 +213,7 @@ export class ParticipantApp extends LitElement {
 
   private finish(info: DoneInfo): void {
     const redirect = safeRedirect(info.redirectUrl);
+    this.outbox?.clear();
     this.ending = { kind: 'done', info };
     // Only now, with the final save confirmed by the server, leave for the recruiter.
     if (redirect) setTimeout(() => location.assign(redirect), REDIRECT_DELAY_MS);
