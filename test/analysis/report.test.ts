@@ -99,3 +99,15 @@ describe('power by simulation', () => {
     assert.ok(get('credibility', 'Mann–Whitney (Holm)', 'original vs gpt2-1558m').power >= 0.9);
   });
 });
+
+describe('report of a study without data', () => {
+  test('renders, says so, and has no statistics to show', async () => {
+    const protocol = credibilityProtocol();
+    const report = await buildReport({ study: protocol, participants: [], responses: [], stimuli: [], scores: [] });
+    assert.equal(report.result.responses, 0);
+    assert.deepEqual(report.result.scales, []);
+    assert.equal(report.result.detection, null);
+    assert.ok(report.html.includes('0 rows; 0 participants'));
+    assert.ok(report.figures.some((f) => f.name === 'exclusions'));
+  });
+});
