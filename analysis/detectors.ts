@@ -5,7 +5,7 @@
 //   table below and thresholded at the cut that maximises accuracy on a
 //   seeded half of the stimuli, evaluated on the other half ("split"; the
 //   cut chosen on all stimuli is reported beside it as "oracle").
-// Then AUROC (Hanley–McNeil CI) and accuracy, overall and by model size,
+// Then AUROC (DeLong CI) and accuracy, overall and by model size,
 // sampling and length bin; the TF-IDF transfer matrix; and, per stimulus,
 // the share of people who said "machine" against each detector.
 import type { DetectorScoreRow, StimulusRow } from './rows.ts';

@@ -1,7 +1,8 @@
 // Area under the ROC curve: P(score of a positive > score of a negative), ties
-// counting one half (the Mann–Whitney U over n_pos · n_neg). The interval is
-// Hanley & McNeil's (1982) standard error with a normal quantile, clipped to
-// [0, 1].
+// counting one half (the Mann–Whitney U over n_pos · n_neg). The interval
+// uses DeLong, DeLong & Clarke-Pearson's (1988) variance from the placement
+// values (exact for ties; the default), or Hanley & McNeil's (1982) formula,
+// with a normal quantile, clipped to [0, 1].
 import { rankSumCore } from './rank-sum.ts';
 import { normalQuantile } from './distributions.ts';
 import type { Interval } from './mean-ci.ts';
@@ -11,16 +12,60 @@ export interface Auroc extends Interval {
   se: number;
   nPositive: number;
   nNegative: number;
+  method: 'delong' | 'hanley-mcneil';
 }
 
-export function auroc(positives: ArrayLike<number>, negatives: ArrayLike<number>, level = 0.95): Auroc {
-  const n1 = positives.length, n2 = negatives.length;
-  if (n1 === 0 || n2 === 0) return { auc: NaN, se: NaN, lower: NaN, upper: NaN, nPositive: n1, nNegative: n2 };
-  const { u } = rankSumCore(positives, negatives);
-  const a = u / (n1 * n2);
-  const q1 = a / (2 - a);
-  const q2 = (2 * a * a) / (1 + a);
-  const se = Math.sqrt(Math.max(0, (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a)) / (n1 * n2)));
+export function auroc(positives: ArrayLike<number>, negatives: ArrayLike<number>, level = 0.95, method: 'delong' | 'hanley-mcneil' = 'delong'): Auroc {
+  const n1 = positives.length, n0 = negatives.length;
+  if (n1 === 0 || n0 === 0) return { auc: NaN, se: NaN, lower: NaN, upper: NaN, nPositive: n1, nNegative: n0, method };
+  let a: number;
+  let variance: number;
+  if (method === 'hanley-mcneil') {
+    a = rankSumCore(positives, negatives).u / (n1 * n0);
+    const q1 = a / (2 - a);
+    const q2 = (2 * a * a) / (1 + a);
+    variance = (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0);
+  } else {
+    const pos = Float64Array.from(positives).sort();
+    const neg = Float64Array.from(negatives).sort();
+    // Placement of each positive among the negatives, and of each negative among the positives.
+    const v10 = new Float64Array(n1);
+    const v01 = new Float64Array(n0);
+    for (let i = 0; i < n1; i++) v10[i] = (lowerBound(neg, pos[i]) + 0.5 * (upperBound(neg, pos[i]) - lowerBound(neg, pos[i]))) / n0;
+    for (let j = 0; j < n0; j++) v01[j] = (n1 - upperBound(pos, neg[j]) + 0.5 * (upperBound(pos, neg[j]) - lowerBound(pos, neg[j]))) / n1;
+    a = 0;
+    for (const v of v10) a += v;
+    a /= n1;
+    let s10 = 0, s01 = 0;
+    for (const v of v10) s10 += (v - a) ** 2;
+    for (const v of v01) s01 += (v - a) ** 2;
+    s10 = n1 > 1 ? s10 / (n1 - 1) : 0;
+    s01 = n0 > 1 ? s01 / (n0 - 1) : 0;
+    variance = s10 / n1 + s01 / n0;
+  }
+  const se = Math.sqrt(Math.max(0, variance));
   const z = normalQuantile(1 - (1 - level) / 2);
-  return { auc: a, se, lower: Math.max(0, a - z * se), upper: Math.min(1, a + z * se), nPositive: n1, nNegative: n2 };
+  return { auc: a, se, lower: Math.max(0, a - z * se), upper: Math.min(1, a + z * se), nPositive: n1, nNegative: n0, method };
+}
+
+/** Number of sorted values < x. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Number of sorted values ≤ x. */
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -160,12 +160,23 @@ describe('AUROC', () => {
     close(a.auc, 5.5 / 6, 1e-12);
     assert.ok(a.lower <= a.auc && a.auc <= a.upper);
   });
+  test('DeLong variance by hand, with a tie', () => {
+    // Placements: positives 0.9 → 1, 0.8 → 1, 0.5 → (1 + ½)/2 = 0.75; negatives 0.5 → (2 + ½)/3, 0.3 → 1.
+    // S10 = (2·(1/12)² + (1/6)²)/2 = 0.0208333, S01 = (1/12)² + (1/12)² = 0.0138889;
+    // Var = S10/3 + S01/2 = 0.0138889 → SE = 0.1178511.
+    const a = auroc([0.9, 0.8, 0.5], [0.5, 0.3]);
+    assert.equal(a.method, 'delong');
+    close(a.se, Math.sqrt(0.0208333 / 3 + 0.0138889 / 2), 1e-6);
+    close(a.se, 0.1178511, 1e-6);
+    close(a.lower, 5.5 / 6 - 1.959964 * 0.1178511, 1e-5);
+    assert.equal(a.upper, 1);
+  });
   test('Hanley & McNeil (1982) standard error by hand: A = 0.8 with 50 and 50 cases', () => {
     // 40 positives score 1, 10 score 0; 10 negatives score 1, 40 score 0.
     // wins: 40·40 = 1600, ties 40·10 + 10·40 = 800 → 400, total 2000 / 2500 = 0.8.
     const pos = Array.from({ length: 50 }, (_, i) => (i < 40 ? 1 : 0));
     const neg = Array.from({ length: 50 }, (_, i) => (i < 10 ? 1 : 0));
-    const a = auroc(pos, neg);
+    const a = auroc(pos, neg, 0.95, 'hanley-mcneil');
     close(a.auc, 0.8, 1e-12);
     // Q1 = 0.8/1.2 = 0.66667, Q2 = 1.28/1.8 = 0.71111;
     // SE² = (0.16 + 49(0.66667 − 0.64) + 49(0.71111 − 0.64)) / 2500 = 4.95111 / 2500 → SE = 0.044502
