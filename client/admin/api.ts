@@ -78,6 +78,10 @@ export function csvUrl(studyId: string): string {
   return `/api/admin/studies/${encodeURIComponent(studyId)}/responses.csv`;
 }
 
+export function reportUrl(studyId: string): string {
+  return `/api/admin/studies/${encodeURIComponent(studyId)}/report.html`;
+}
+
 export function previewUrl(studyId: string): string {
   return `/s/${encodeURIComponent(studyId)}?preview=1`;
 }

@@ -181,6 +181,18 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.equal(missing.status, 404);
   });
 
+  test('the report downloads as sandboxed HTML with its figures inline and no scripts', async () => {
+    const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/report.html`, asResearcher(r));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-disposition')!, /attachment; filename="admin-demo-report.html"/);
+    assert.match(res.headers.get('content-security-policy')!, /^sandbox;/);
+    const html = await res.text();
+    assert.match(html, /<svg/);
+    assert.ok(!/<script/i.test(html.replace(/&lt;script/gi, '')), 'no script element (the study title is escaped)');
+    assert.ok(html.includes('&lt;script&gt;'), 'the title with <script> is escaped text');
+    assert.equal((await fetch(`${t.url}/api/admin/studies/${STUDY}/report.html`)).status, 401);
+  });
+
   test('the fallback counts and means match the stored responses', async () => {
     const stored = [...t.server.ctx.store.iterateResponses(STUDY)];
     const tables = meansTables(conditionMeans(stored));

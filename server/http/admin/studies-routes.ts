@@ -1,10 +1,11 @@
 // Read-only researcher endpoints about studies: the list with counts, one study,
-// its live monitor, its raw responses as CSV, and its results.
+// its live monitor, its raw responses as CSV, its results and its report.
 import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { sendResponsesCsv } from './responses-csv.ts';
 import { responseRowsForExport } from './response-source.ts';
 import { resultsFor } from './results.ts';
+import { sendReport } from './report-route.ts';
 import { monitorView, studyView } from './study-view.ts';
 
 export function previewUrl(studyId: string): string {
@@ -63,6 +64,16 @@ export function studiesRoutes(ctx: AppContext): Router {
     if (!id) return;
     try {
       res.json(await resultsFor(ctx, id));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/api/admin/studies/:id/report.html', async (req, res, next) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    try {
+      await sendReport(ctx, res, id);
     } catch (err) {
       next(err);
     }
