@@ -84,15 +84,25 @@ async function chooseModel(poolId: string, pool: GeneratedPool, modelsDir: strin
   throw new Error(`pool '${poolId}': model ${pool.model} is not installed at ${dir}${hint}`);
 }
 
-/** Reads the complete records already in a pool file; cuts off a torn last line. */
-function existingRecords(file: string, poolHash: string, force: boolean): number {
-  if (!existsSync(file)) return 0;
+interface Existing { count: number; batchSize: number | null }
+
+/**
+ * Checks the complete records already in a pool file against the pool spec and
+ * the prompt each sample must continue, and cuts off a torn last line.
+ */
+function existingRecords(file: string, poolHash: string, prompts: string[], force: boolean): Existing {
+  if (!existsSync(file)) return { count: 0, batchSize: null };
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
   let good = 0;
   let goodBytes = 0;
+  let batchSize: number | null = null;
+  const redo = (why: string): Existing => {
+    if (force) { rmSync(file); return { count: 0, batchSize: null }; }
+    throw new Error(`${file}: ${why}; run with --force to regenerate the pool`);
+  };
   for (let i = 0; i < lines.length - 1; i++) {
-    let rec: { provenance?: { pool_hash?: string } };
+    let rec: { prompt?: string; provenance?: { pool_hash?: string; batch_size?: number } };
     try {
       rec = JSON.parse(lines[i]);
     } catch {
@@ -101,9 +111,10 @@ function existingRecords(file: string, poolHash: string, force: boolean): number
       throw new Error(`${file}:${i + 1}: not a generation record (invalid JSON); delete the file or run with --force`);
     }
     if (rec.provenance?.pool_hash !== poolHash) {
-      if (force) { rmSync(file); return 0; }
-      throw new Error(`${file}: its samples were generated from a different pool spec (pool hash ${rec.provenance?.pool_hash ?? 'missing'}, now ${poolHash}); run with --force to regenerate the pool`);
+      return redo(`its samples were generated from a different pool spec (pool hash ${rec.provenance?.pool_hash ?? 'missing'}, now ${poolHash})`);
     }
+    if (i < prompts.length && rec.prompt !== prompts[i]) return redo(`line ${i + 1} continues a different prompt than the study now gives sample ${i}`);
+    batchSize ??= typeof rec.provenance?.batch_size === 'number' ? rec.provenance.batch_size : null;
     good++;
     goodBytes += Buffer.byteLength(lines[i], 'utf8') + 1;
   }
@@ -113,7 +124,7 @@ function existingRecords(file: string, poolHash: string, force: boolean): number
     fsyncSync(fd);
     closeSync(fd);
   }
-  return good;
+  return { count: good, batchSize };
 }
 
 export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}): Promise<PreparedPool[]> {
@@ -134,14 +145,19 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
       const key = `${model.dir}|${model.dtype}`;
       let decoder = decoders.get(key);
       if (!decoder) { decoder = await Decoder.load(model.dir, { dtype: model.dtype }); decoders.set(key, decoder); }
-      // Everything that determines the samples' bytes.
+      // What determines a sample's bytes besides its prompt (checked per record)
+      // and its index: not n (raising n just adds samples) nor the label.
       const poolHash = createHash('sha256').update(JSON.stringify(sorted({
-        pool, prompts: prompts.map((p) => p.prompt), model: model.name, model_sha256: decoder.model.sha256, dtype: decoder.model.dtype, stands_in_for: model.standsInFor ?? null,
+        model: model.name, model_sha256: decoder.model.sha256, dtype: decoder.model.dtype, stands_in_for: model.standsInFor ?? null,
+        sampling: pool.sampling, seed: pool.seed, include_prompt: pool.include_prompt,
       }))).digest('hex');
       const file = generatedPoolFile(dataDir, studyId, poolId);
       mkdirSync(dirname(file), { recursive: true });
-      const existing = existingRecords(file, poolHash, Boolean(opts.force));
-      const batchSize = opts.batchSize ?? 8;
+      const found = existingRecords(file, poolHash, prompts.map((p) => p.prompt), Boolean(opts.force));
+      const existing = found.count;
+      // A pool keeps the batch size it was started with: log-probs depend (in
+      // their last bits) on which samples share a forward pass.
+      const batchSize = found.batchSize ?? opts.batchSize ?? 8;
       const genOpts: GenerateOptions = { seed: pool.seed, sampling, batchSize };
       // Batches sit on fixed index boundaries, and a resumed run recomputes the
       // whole batch the first missing sample belongs to: each sample then always
@@ -162,6 +178,7 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
               study_id: studyId,
               pool: poolId,
               pool_hash: poolHash,
+              batch_size: batchSize,
               prompt_id: prompts[s.index].prompt_id,
               ...(model.standsInFor ? { stands_in_for: model.standsInFor } : {}),
             });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../../server/stimuli/index.ts';
 import { prepareStudy } from '../../server/lm/prepare.ts';
+import { parseDocument } from 'yaml';
 import { REPO, runCli, tempDir } from './helpers.ts';
 
 const POOL = 'gpt2_k40_short';
@@ -15,8 +16,17 @@ describe('prepare', () => {
   const tmp = tempDir('prepare');
   const models = join(tmp.dir, 'models');
   const study = join(tmp.dir, 'human-or-machine.yaml');
+  // The shipped study, with this pool's samples kept short so the test stays fast.
+  const shortened = (edit: (pool: Record<string, unknown>) => void = () => {}) => {
+    const doc = parseDocument(readFileSync(join(REPO, 'studies', 'human-or-machine.yaml'), 'utf8'));
+    const pool = (doc.toJS() as { pools: Record<string, Record<string, unknown>> }).pools[POOL];
+    pool.sampling = { ...(pool.sampling as object), min_new_tokens: 4, max_new_tokens: 10 };
+    edit(pool);
+    doc.setIn(['pools', POOL], doc.createNode(pool));
+    return doc.toString();
+  };
   before(() => {
-    writeFileSync(study, readFileSync(join(REPO, 'studies', 'human-or-machine.yaml'), 'utf8'));
+    writeFileSync(study, shortened());
   });
   after(() => tmp.cleanup());
 
@@ -34,6 +44,7 @@ describe('prepare', () => {
       assert.equal(r.tokens.length, r.token_ids.length);
       assert.equal(r.tokens.join(''), r.continuation);
       assert.ok(r.ranks.every((k: number) => k < 40));
+      assert.ok(r.token_ids.length >= 4 && r.token_ids.length <= 10);
       assert.equal(r.provenance.model, 'tiny');
       assert.equal(r.provenance.stands_in_for, 'gpt2');
       assert.match(r.provenance.sha256, /^[0-9a-f]{64}$/);
@@ -72,13 +83,37 @@ describe('prepare', () => {
     const before = readFileSync(file, 'utf8');
     mkdirSync(join(tmp.dir, 'changed-spec'));
     const changed = join(tmp.dir, 'changed-spec', 'human-or-machine.yaml');
-    writeFileSync(changed, readFileSync(study, 'utf8').replace('seed: 102', 'seed: 103'));
+    writeFileSync(changed, shortened((p) => { p.seed = 103; }));
     await assert.rejects(prepareStudy(changed, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL] }),
       (e: Error) => e.message.startsWith(file) && /different pool spec/.test(e.message) && /--force/.test(e.message));
     assert.equal(readFileSync(file, 'utf8'), before, 'nothing changed');
     const forced = await prepareStudy(changed, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], force: true });
     assert.deepEqual(forced.map((r) => [r.existing, r.generated]), [[0, 4]]);
     assert.ok(readFileSync(file, 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l).provenance.seed === 103));
+  });
+
+  test('raising n adds samples after the existing ones, in the batch size the pool started with', async () => {
+    const data = join(tmp.dir, 'grow');
+    await prepareStudy(study, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], batchSize: 3 });
+    const file = join(data, 'stimuli', 'human-or-machine', `${POOL}.jsonl`);
+    const four = readFileSync(file, 'utf8');
+    mkdirSync(join(tmp.dir, 'grown-spec'));
+    const grown = join(tmp.dir, 'grown-spec', 'human-or-machine.yaml');
+    writeFileSync(grown, shortened((p) => { p.n = 6; }));
+    const res = await prepareStudy(grown, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], batchSize: 8 });
+    assert.deepEqual(res.map((r) => [r.existing, r.generated]), [[4, 2]]);
+    const six = readFileSync(file, 'utf8');
+    assert.ok(six.startsWith(four));
+    const recs = six.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(recs.map((r) => r.provenance.batch_size), [3, 3, 3, 3, 3, 3]);
+    // The same texts as six samples generated in one go (sample 3 shared its
+    // forward passes with other companions there, so only its log-probs' last bits may differ).
+    const once = join(tmp.dir, 'grow-once');
+    await prepareStudy(grown, { dataDir: once, modelsDir: models, substituteTiny: true, pools: [POOL], batchSize: 3 });
+    const onceRecs = readFileSync(join(once, 'stimuli', 'human-or-machine', `${POOL}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(onceRecs.map((r) => r.text), recs.map((r) => r.text));
+    assert.deepEqual(onceRecs.slice(0, 3), recs.slice(0, 3));
+    assert.deepEqual(onceRecs.slice(4), recs.slice(4));
   });
 
   test('a GPT-2 size that is not installed is an error unless --substitute-tiny', async () => {
