@@ -9,6 +9,7 @@ import { registerGenerate } from './generate.ts';
 import { registerPrepare } from './prepare.ts';
 import { registerScore } from './score.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerAdmin } from '../auth/admin-command.ts';
 import { CLI_VERSION } from './version.ts';
 
 const program = new Command('credence')
@@ -23,6 +24,7 @@ registerGenerate(program);
 registerPrepare(program);
 registerScore(program); // score, detect
 registerAnalyze(program); // analyze, export, simulate
+registerAdmin(program); // admin list|add|reset-password
 
 program.exitOverride((err) => {
   // commander's own usage errors exit 2, like every other bad input.
