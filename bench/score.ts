@@ -8,9 +8,9 @@
 //   - GPT-2-124M-shaped scorer (random weights, built by the GPT-2 builder):
 //     our full zero-shot scoring (forward + every statistic over the vocabulary)
 //     vs a bare transformers.js forward pass (tokenise + logits, no statistics).
-// Run: npx tsx bench/score.ts [--texts 6] [--rounds 3] [--batch 8]
+// Run: npx tsx bench/score.ts [--texts 6] [--rounds 1] [--batch 8]  (rounds × number of methods)
 // Models are built once under .bench/ (≈ 0.5 GB each). Numbers on a shared
-// 2-core machine are noisy: rounds alternate ours/theirs and report medians.
+// 2-core machine are noisy: the order of methods rotates from round to round.
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { buildTinyRoberta } from '../server/detectors/roberta-build.ts';
@@ -26,13 +26,34 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 const N_TEXTS = arg('texts', 6);
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = arg('rounds', 1);
 const BATCH = arg('batch', 8);
 const BENCH = resolve('.bench');
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+interface Timing {
+  /** texts per second over all rounds */
+  rate: number;
+  rounds: number[];
+}
+
+/**
+ * Runs every method over all texts, ROUNDS × (number of methods) times, the
+ * first method of each round rotating, so that load drifting on a shared
+ * machine does not favour whoever runs last.
+ */
+async function compare<K extends string>(methods: Record<K, () => Promise<unknown>>): Promise<Record<K, Timing>> {
+  const names = Object.keys(methods) as K[];
+  const total = new Map<K, number>(names.map((n) => [n, 0]));
+  const rounds = new Map<K, number[]>(names.map((n) => [n, []]));
+  for (let r = 0; r < ROUNDS * names.length; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(r + k) % names.length];
+      const dt = await timed(methods[n]);
+      total.set(n, total.get(n)! + dt);
+      rounds.get(n)!.push(N_TEXTS / dt);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { rate: (N_TEXTS * ROUNDS * names.length) / total.get(n)!, rounds: rounds.get(n)! }])) as Record<K, Timing>;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -89,20 +110,11 @@ async function main(): Promise<void> {
   const theirsFirst = (await classify(texts.slice(0, 1), { top_k: null })) as unknown as { label: string; score: number }[][];
   const diff = Math.abs(oursFirst[0].real_probability - theirsFirst[0].find((x) => x.label === 'Real')!.score);
   await det2.score(texts.slice(0, 2));
-  const rOurs: number[] = [];
-  const rOurs2: number[] = [];
-  const rTheirs: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    rOurs.push(N_TEXTS / (await timed(async () => {
-      for (let i = 0; i < texts.length; i += BATCH) await det.score(texts.slice(i, i + BATCH));
-    })));
-    rOurs2.push(N_TEXTS / (await timed(async () => {
-      for (let i = 0; i < texts.length; i += BATCH) await det2.score(texts.slice(i, i + BATCH));
-    })));
-    rTheirs.push(N_TEXTS / (await timed(async () => {
-      for (let i = 0; i < texts.length; i += BATCH) await classify(texts.slice(i, i + BATCH), { top_k: null });
-    })));
-  }
+  const roberta = await compare({
+    ours: async () => { for (let i = 0; i < texts.length; i += BATCH) await det.score(texts.slice(i, i + BATCH)); },
+    ours2: async () => { for (let i = 0; i < texts.length; i += BATCH) await det2.score(texts.slice(i, i + BATCH)); },
+    theirs: async () => { for (let i = 0; i < texts.length; i += BATCH) await classify(texts.slice(i, i + BATCH), { top_k: null }); },
+  });
   await det.close();
   await det2.close();
   await classify.dispose();
@@ -122,31 +134,27 @@ async function main(): Promise<void> {
   const dims = await tjForward(scorerTexts[0]);
   const warm = await scorer.score(scorerTexts[0]);
   await scorer2.scoreMany(scorerTexts.slice(0, 2));
-  const zOurs: number[] = [];
-  const zOurs2: number[] = [];
-  const zForward: number[] = [];
-  const zTheirs: number[] = [];
   const bos = decoder.tokenizer.eosTokenId!;
   const scorerIds = scorerTexts.map((t) => [bos, ...decoder.tokenizer.encode(t)]);
-  for (let r = 0; r < ROUNDS; r++) {
-    zForward.push(N_TEXTS / (await timed(async () => { for (const ids of scorerIds) await decoder.forward([ids]); })));
-    zOurs.push(N_TEXTS / (await timed(async () => { for (const t of scorerTexts) await scorer.score(t); })));
-    zOurs2.push(N_TEXTS / (await timed(() => scorer2.scoreMany(scorerTexts))));
-    zTheirs.push(N_TEXTS / (await timed(async () => { for (const t of scorerTexts) await tjForward(t); })));
-  }
+  const zero = await compare({
+    forward: async () => { for (const ids of scorerIds) await decoder.forward([ids]); },
+    ours: async () => { for (const t of scorerTexts) await scorer.score(t); },
+    ours2: async () => { await scorer2.scoreMany(scorerTexts); },
+    theirs: async () => { for (const t of scorerTexts) await tjForward(t); },
+  });
   await decoder.dispose();
   for (const d of singles) await d.dispose();
   await (tjModel as unknown as { dispose(): Promise<void> }).dispose();
 
   const f = (x: number) => x.toFixed(3);
-  const row = (name: string, ours: number[], theirs: number[], anchor: string) =>
-    console.log(`${name.padEnd(44)} ${f(median(ours))} texts/s   ${anchor} ${f(median(theirs))} texts/s   ratio ${(median(ours) / median(theirs)).toFixed(2)}×   rounds [${ours.map(f).join(', ')}] vs [${theirs.map(f).join(', ')}]`);
-  console.log(`\n512-token texts: ${N_TEXTS} per round, ${ROUNDS} rounds (median), RoBERTa batch ${BATCH}; shared 2-core machine, numbers are noisy`);
-  row('RoBERTa-base, 1 session', rOurs, rTheirs, 'transformers.js pipeline');
-  row('RoBERTa-base, 2 single-thread sessions', rOurs2, rTheirs, 'transformers.js pipeline');
-  row('GPT-2 124M Decoder.forward only (no stats)', zForward, zTheirs, 'transformers.js forward');
-  row('GPT-2 124M zero-shot (all stats), 1 session', zOurs, zTheirs, 'transformers.js forward');
-  row('GPT-2 124M zero-shot, 2 single-thread sessions', zOurs2, zTheirs, 'transformers.js forward');
+  const row = (name: string, ours: Timing, theirs: Timing, anchor: string) =>
+    console.log(`${name.padEnd(46)} ${f(ours.rate)} texts/s   ${anchor} ${f(theirs.rate)} texts/s   ratio ${(ours.rate / theirs.rate).toFixed(2)}×   per round [${ours.rounds.map(f).join(', ')}] vs [${theirs.rounds.map(f).join(', ')}]`);
+  console.log(`\n512-token texts: ${N_TEXTS} per round; rounds rotate which method runs first; rate = all texts ÷ all time; RoBERTa batch ${BATCH}; shared 2-core machine, numbers are noisy`);
+  row('RoBERTa-base, 1 session', roberta.ours, roberta.theirs, 'transformers.js pipeline');
+  row('RoBERTa-base, 2 single-thread sessions', roberta.ours2, roberta.theirs, 'transformers.js pipeline');
+  row('GPT-2 124M Decoder.forward only (no stats)', zero.forward, zero.theirs, 'transformers.js forward');
+  row('GPT-2 124M zero-shot (all stats), 1 session', zero.ours, zero.theirs, 'transformers.js forward');
+  row('GPT-2 124M zero-shot, 2 single-thread sessions', zero.ours2, zero.theirs, 'transformers.js forward');
   console.log(`checks: |Δ real_probability| vs transformers.js ${diff.toExponential(1)} (used_tokens ${oursFirst[0].used_tokens}); zero-shot used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')}`);
 }
 

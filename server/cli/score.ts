@@ -1,8 +1,7 @@
 // `credence score STUDY` stores detector scores for every stimulus of a study
 // (resumable); `credence detect --model DIR (--text T | --file F)` prints the
 // scores of one text as JSON.
-import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadStudy, ProtocolError } from '../../studies/load.ts';

@@ -76,7 +76,14 @@ function validate(opts: ScoreStudyOptions): void {
       throw new DetectorInputError(`stimulus ${s.id}: ${(err as Error).message}`);
     }
   }
-  if (opts.detectors.includes('tfidf') && !opts.tfidfModelFile) opts.stimuli.forEach(labelOf);
+  if (opts.detectors.includes('tfidf') && !opts.tfidfModelFile) {
+    const labels = opts.stimuli.map(labelOf);
+    const human = labels.filter((l) => l === 0).length;
+    const machine = labels.length - human;
+    if (Math.min(human, machine) < 2) {
+      throw new DetectorInputError(`tfidf: the study has ${human} human and ${machine} machine stimuli; cross-fitting needs at least 2 of each (or give --tfidf-model FILE)`);
+    }
+  }
   if (opts.detectors.includes('roberta') && !opts.detectorDir) throw new Error('roberta: no detector directory (give --detector DIR)');
   if (opts.detectors.includes('zero-shot') && !opts.scorerDir) throw new Error('zero-shot: no scoring model directory (give --scorer DIR)');
 }
@@ -170,8 +177,9 @@ function scoreTfidf(
     hash = tfidfModelHash(model);
     probs = () => predict(model, opts.stimuli.map((s) => s.text));
   } else {
-    const k = opts.tfidfFolds ?? 5;
     const labels = opts.stimuli.map(labelOf);
+    // Fewer folds when a label is rare (validate() guarantees at least 2 of each).
+    const k = Math.min(opts.tfidfFolds ?? 5, labels.filter((l) => l === 0).length, labels.filter((l) => l === 1).length);
     const h = createHash('sha256').update(JSON.stringify({ k, options: opts.tfidfOptions ?? {} }));
     opts.stimuli.forEach((s, i) => h.update(`\u0000${s.id}\u0000${labels[i]}\u0000${s.text}`));
     hash = 'kfold-' + h.digest('hex');

@@ -139,6 +139,29 @@ function accuracy(probs: ArrayLike<number>, labels: number[]): number {
   return ok / labels.length;
 }
 
+function chooseC(docs: string[][], labels: number[], opts: TfidfOptions, k: number, cvAccuracy: Record<string, number>): number {
+  let bestC = opts.Cs[0];
+  const fold = stratifiedFolds(labels, k, opts.seed);
+  let best = -1;
+  for (const C of opts.Cs) {
+    let correct = 0;
+    for (let f = 0; f < k; f++) {
+      const tr = labels.map((_, i) => i).filter((i) => fold[i] !== f);
+      const te = labels.map((_, i) => i).filter((i) => fold[i] === f);
+      const { v, lr } = fitFixedC(tr.map((i) => docs[i]), tr.map((i) => labels[i]), opts, C);
+      const p = predictLogistic(lr, transform(v, te.map((i) => docs[i]), opts.sublinearTf));
+      correct += accuracy(p, te.map((i) => labels[i])) * te.length;
+    }
+    cvAccuracy[String(C)] = correct / labels.length;
+    // Ties go to the smaller C (stronger regularisation).
+    if (correct / labels.length > best + 1e-12) {
+      best = correct / labels.length;
+      bestC = C;
+    }
+  }
+  return bestC;
+}
+
 export function trainTfidf(texts: string[], labels: number[], options: Partial<TfidfOptions> = {}): TfidfModel {
   const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options };
   checkInputs(texts, labels);
@@ -147,25 +170,9 @@ export function trainTfidf(texts: string[], labels: number[], options: Partial<T
   let bestC = opts.Cs[0];
   if (opts.Cs.length > 1) {
     const k = Math.min(opts.cvFolds, Math.min(labels.filter((l) => l === 0).length, labels.filter((l) => l === 1).length));
-    if (k < 2) throw new Error('tfidf: choosing C by cross-validation needs at least 2 texts of each label');
-    const fold = stratifiedFolds(labels, k, opts.seed);
-    let best = -1;
-    for (const C of opts.Cs) {
-      let correct = 0;
-      for (let f = 0; f < k; f++) {
-        const tr = labels.map((_, i) => i).filter((i) => fold[i] !== f);
-        const te = labels.map((_, i) => i).filter((i) => fold[i] === f);
-        const { v, lr } = fitFixedC(tr.map((i) => docs[i]), tr.map((i) => labels[i]), opts, C);
-        const p = predictLogistic(lr, transform(v, te.map((i) => docs[i]), opts.sublinearTf));
-        correct += accuracy(p, te.map((i) => labels[i])) * te.length;
-      }
-      cvAccuracy[String(C)] = correct / labels.length;
-      // Ties go to the smaller C (stronger regularisation).
-      if (correct / labels.length > best + 1e-12) {
-        best = correct / labels.length;
-        bestC = C;
-      }
-    }
+    // Too few texts of a label to cross-validate: keep the middle of the grid (C = 1 for the default grid).
+    bestC = opts.Cs[Math.floor(opts.Cs.length / 2)];
+    if (k >= 2) bestC = chooseC(docs, labels, opts, k, cvAccuracy);
   }
   const { v, lr } = fitFixedC(docs, labels, opts, bestC);
   return {
@@ -208,6 +215,8 @@ export interface KFoldResult {
 export function kFoldEvaluate(texts: string[], labels: number[], k: number, seed: number, options: Partial<TfidfOptions> = {}): KFoldResult {
   checkInputs(texts, labels);
   if (!Number.isInteger(k) || k < 2) throw new Error(`tfidf: k must be an integer ≥ 2 (got ${k})`);
+  const fewest = Math.min(labels.filter((l) => l === 0).length, labels.filter((l) => l === 1).length);
+  if (k > fewest) throw new Error(`tfidf: ${k}-fold needs at least ${k} texts of each label (the rarer label has ${fewest})`);
   const fold = stratifiedFolds(labels, k, seed);
   const outOfFold = new Array<number>(texts.length).fill(NaN);
   const foldAccuracy: number[] = [];

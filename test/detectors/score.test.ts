@@ -96,7 +96,14 @@ describe('credence score', () => {
         /stimulus x has source "unknown"/,
       );
       await assert.rejects(scoreStudy({ studyId: 'scored', stimuli: [...stimuli, { id: 'e', text: '', source: 'human' }], store, detectors: ['roberta'], detectorDir }), /empty/);
-      assert.equal(store.detectorScores('scored').length, 0);
+      const oneMachine = stimuli.filter((s) => s.source === 'human').concat(stimuli.filter((s) => s.source === 'machine').slice(0, 1));
+      await assert.rejects(scoreStudy({ studyId: 'scored', stimuli: oneMachine, store, detectors: ['roberta', 'tfidf'], detectorDir }), /6 human and 1 machine stimuli/);
+      // Two of each is enough: folds and the C search shrink to fit.
+      const tiny = stimuli.filter((s) => s.source === 'human').slice(0, 2).concat(stimuli.filter((s) => s.source === 'machine').slice(0, 2));
+      const t = await scoreStudy({ studyId: 'tiny', stimuli: tiny, store, detectors: ['tfidf'] });
+      assert.equal(t.tfidf.scored, 4);
+      assert.equal(store.detectorScores('tiny').length, 8);
+      assert.equal(store.detectorScores('scored').length, 0, 'nothing stored for the refused runs');
     } finally {
       store.close();
     }

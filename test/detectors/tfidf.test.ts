@@ -120,6 +120,7 @@ describe('TF-IDF logistic regression', () => {
     assert.throws(() => trainTfidf(['aa bb', 'cc dd'], [1, 1]), /both human \(0\) and machine \(1\)/);
     assert.throws(() => trainTfidf(['aa bb', 'cc dd'], [0, 2]), /label 1 is 2/);
     assert.throws(() => kFoldEvaluate(['aa', 'bb', 'cc', 'dd'], [0, 1, 0, 1], 1, 1), /k must be/);
+    assert.throws(() => kFoldEvaluate(['aa', 'bb', 'cc', 'dd', 'ee'], [0, 1, 0, 1, 1], 3, 1), /3-fold needs at least 3 texts of each label \(the rarer label has 2\)/);
     const m = trainTfidf(['aa bb', 'cc dd', 'aa ee', 'cc ff'], [0, 1, 0, 1], { minDf: 1, Cs: [1] });
     const [p] = predict(m, ['']);
     assert.ok(p > 0 && p < 1, 'an empty text scores as the intercept alone');
