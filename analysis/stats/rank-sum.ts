@@ -1,20 +1,24 @@
-// Mann–Whitney U / Wilcoxon rank-sum (two-sided), normal approximation with
-// the tie correction and R's continuity correction, as wilcox.test(exact =
-// FALSE, correct = TRUE). U counts pairs x > y plus half the ties, so U/(n1 n2)
+// Mann–Whitney U / Wilcoxon rank-sum (two-sided), as R's wilcox.test: exact
+// when both samples are under 50 and there are no ties, otherwise the normal
+// approximation with the tie correction and the continuity correction. U counts pairs x > y plus half the ties, so U/(n1 n2)
 // is also the AUROC and 2U/(n1 n2) − 1 is Cliff's delta.
 import { normalCdf } from './distributions.ts';
 
 export interface RankSum {
   /** R's W: U for the first sample. */
   u: number;
+  /** NaN for the exact test. */
   z: number;
   p: number;
   n1: number;
   n2: number;
+  exact: boolean;
 }
 
 export interface RankSumOptions {
   continuity?: boolean;
+  /** Default: exact when both n < 50 and no ties (R's rule). */
+  exact?: boolean;
 }
 
 /** U statistic and the tie term Σ(t³ − t), from one sort of the pooled values. */
@@ -48,14 +52,45 @@ export function rankSumCore(x: ArrayLike<number>, y: ArrayLike<number>): { u: nu
 
 export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>, opts: RankSumOptions = {}): RankSum {
   const n1 = x.length, n2 = y.length;
-  if (n1 === 0 || n2 === 0) return { u: NaN, z: NaN, p: NaN, n1, n2 };
+  if (n1 === 0 || n2 === 0) return { u: NaN, z: NaN, p: NaN, n1, n2, exact: false };
   const { u, ties } = rankSumCore(x, y);
+  const exact = opts.exact ?? (n1 < 50 && n2 < 50 && ties === 0);
+  if (exact && ties === 0) {
+    const p = u > (n1 * n2) / 2 ? 1 - uCdf(u - 1, n1, n2) : uCdf(u, n1, n2);
+    return { u, z: NaN, p: Math.min(1, 2 * p), n1, n2, exact: true };
+  }
   const n = n1 + n2;
   const mu = (n1 * n2) / 2;
   const sigma = Math.sqrt((n1 * n2 / 12) * (n + 1 - ties / (n * (n - 1))));
-  if (sigma === 0) return { u, z: 0, p: 1, n1, n2 };
+  if (sigma === 0) return { u, z: 0, p: 1, n1, n2, exact: false };
   const d = u - mu;
   const cc = opts.continuity === false ? 0 : 0.5 * Math.sign(d);
   const z = (d - cc) / sigma;
-  return { u, z, p: Math.min(1, 2 * normalCdf(-Math.abs(z))), n1, n2 };
+  return { u, z, p: Math.min(1, 2 * normalCdf(-Math.abs(z))), n1, n2, exact: false };
+}
+
+/**
+ * P(U ≤ u) under the null without ties: the counts of U are the coefficients
+ * of the Gaussian binomial [m+n choose m]_q = Π_{i=1..m} (1 − q^(n+i)) / (1 − q^i).
+ */
+export function uCdf(u: number, m: number, n: number): number {
+  if (u < 0) return 0;
+  const max = m * n;
+  if (u >= max) return 1;
+  let c = new Float64Array(max + 1);
+  c[0] = 1;
+  for (let i = 1; i <= m; i++) {
+    const next = new Float64Array(max + 1);
+    // multiply by (1 − q^(n+i))
+    for (let k = 0; k <= max; k++) next[k] = c[k] - (k >= n + i ? c[k - n - i] : 0);
+    // divide by (1 − q^i)
+    for (let k = i; k <= max; k++) next[k] += next[k - i];
+    c = next;
+  }
+  let total = 0, below = 0;
+  for (let k = 0; k <= max; k++) {
+    total += c[k];
+    if (k <= u) below += c[k];
+  }
+  return below / total;
 }

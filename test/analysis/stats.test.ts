@@ -92,10 +92,35 @@ describe('two-sample tests', () => {
   });
   test('Mann–Whitney without ties, no continuity correction, by hand', () => {
     // x = 1,2,3 vs y = 4,5,6: U = 0, mu = 4.5, sigma = sqrt(9*7/12) = 2.2913; z = -1.9640.
-    const r = mannWhitneyU([1, 2, 3], [4, 5, 6], { continuity: false });
+    const r = mannWhitneyU([1, 2, 3], [4, 5, 6], { continuity: false, exact: false });
     assert.equal(r.u, 0);
     close(r.z, -4.5 / Math.sqrt(63 / 12), 1e-12);
     close(r.p, 0.04953, 5e-5);
+  });
+  test('exact Mann–Whitney for small samples without ties: R wilcox.test(1:3, 4:6) gives W = 0, p = 0.1', () => {
+    const r = mannWhitneyU([1, 2, 3], [4, 5, 6]);
+    assert.ok(r.exact);
+    close(r.p, 0.1, 1e-12);
+  });
+  test('exact Mann–Whitney against a brute-force count over every split', () => {
+    const x = [1.1, 2.2, 3.3, 4.4, 8.5];
+    const y = [0.5, 2.5, 5, 6, 7, 9.1];
+    const r = mannWhitneyU(x, y);
+    assert.ok(r.exact);
+    // Every way of choosing which 5 of the 11 pooled ranks belong to x.
+    const uOf = (ranks: number[]) => ranks.reduce((s, v) => s + v, 0) - (5 * 6) / 2;
+    const us: number[] = [];
+    const pick = (start: number, chosen: number[]) => {
+      if (chosen.length === 5) return void us.push(uOf(chosen));
+      for (let k = start; k <= 11; k++) pick(k + 1, [...chosen, k]);
+    };
+    pick(1, []);
+    assert.equal(us.length, 462);
+    const lower = us.filter((u) => u <= r.u).length / us.length;
+    const upper = us.filter((u) => u >= r.u).length / us.length;
+    close(r.p, Math.min(1, 2 * Math.min(lower, upper)), 1e-12);
+    // Ties switch to the normal approximation, as in R.
+    assert.ok(!mannWhitneyU([1, 2, 2], [3, 4]).exact);
   });
   test('Holm adjustment as R p.adjust(c(.01,.02,.03,.04,.05), "holm") and with unsorted input', () => {
     const adj = holmAdjust([0.01, 0.02, 0.03, 0.04, 0.05]);
