@@ -10,6 +10,7 @@ import { openSqliteStore } from '../store/sqlite.ts';
 import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.ts';
 import { detectText } from '../detectors/detect-text.ts';
 import { decodeUtf8, DetectorInputError } from '../detectors/text-input.ts';
+import { DTYPES, type Dtype } from '../lm/model-dir.ts';
 
 interface ScoreOptions {
   detectors: string;
@@ -21,6 +22,7 @@ interface ScoreOptions {
   studiesDir?: string;
   maxTokens?: string;
   workers?: string;
+  dtype?: string;
   force?: boolean;
 }
 
@@ -30,12 +32,19 @@ interface DetectOptions {
   file?: string;
   tokens?: boolean;
   maxTokens?: string;
+  dtype?: string;
 }
 
 function exitWith(err: unknown): void {
   if (err instanceof ProtocolError) console.error(err.format());
   else console.error(`error: ${(err as Error).message}`);
   process.exitCode = err instanceof DetectorInputError || err instanceof ProtocolError ? 2 : 1;
+}
+
+function dtypeOf(value: string | undefined): Dtype | undefined {
+  if (value === undefined) return undefined;
+  if (!(DTYPES as string[]).includes(value)) throw new DetectorInputError(`--dtype: expected one of ${DTYPES.join(', ')}, got "${value}"`);
+  return value as Dtype;
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -70,6 +79,7 @@ export function registerScore(program: Command): void {
     .option('--studies-dir <dir>', 'where study protocols live')
     .option('--max-tokens <n>', 'zero-shot: score at most this many tokens per text (default 4096)')
     .option('--workers <n>', 'sessions scoring side by side, the cores shared among them (default 1; 2 is often faster on 2–4 cores, each holds a copy of the weights)')
+    .option('--dtype <dtype>', `which ONNX file to run (${DTYPES.join(', ')}; default: the most precise present)`)
     .option('--force', 're-score stimuli that already have scores')
     .action(async (studyArg: string, o: ScoreOptions) => {
       let store;
@@ -77,6 +87,7 @@ export function registerScore(program: Command): void {
         const detectors = parseDetectors(o.detectors);
         const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
         const workers = positiveInt(o.workers, '--workers');
+        const dtype = dtypeOf(o.dtype);
         const loaded = loadStudy(studyArg, o.studiesDir ? { studiesDir: o.studiesDir } : {});
         const stimuli = materializePools(loaded, { dataDir: o.dataDir });
         const detectorDir = o.detector ?? process.env.CREDENCE_DETECTOR ?? 'models/tiny-roberta';
@@ -102,6 +113,7 @@ export function registerScore(program: Command): void {
           zeroShot: maxTokens ? { maxTokens } : {},
           force: o.force,
           workers,
+          dtype,
           onProgress: (d, done, total) => {
             if (process.stderr.isTTY) process.stderr.write(`\r${d}: ${done}/${total}   `);
           },
@@ -126,6 +138,7 @@ export function registerScore(program: Command): void {
     .option('--file <file>', 'a UTF-8 file holding the text')
     .option('--tokens', 'zero-shot: include per-token {token, rank, logprob} (GLTR overlay)')
     .option('--max-tokens <n>', 'zero-shot: score at most this many tokens (default 4096)')
+    .option('--dtype <dtype>', `which ONNX file to run (${DTYPES.join(', ')}; default: the most precise present)`)
     .action(async (o: DetectOptions) => {
       try {
         if ((o.text === undefined) === (o.file === undefined)) throw new DetectorInputError('give exactly one of --text T or --file F');
@@ -140,7 +153,8 @@ export function registerScore(program: Command): void {
           text = decodeUtf8(bytes, o.file);
         } else text = o.text!;
         const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
-        const result = await detectText(o.model, text, { keepTokens: o.tokens, ...(maxTokens ? { maxTokens } : {}) });
+        const dtype = dtypeOf(o.dtype);
+        const result = await detectText(o.model, text, { keepTokens: o.tokens, ...(maxTokens ? { maxTokens } : {}), ...(dtype ? { dtype } : {}) });
         console.log(JSON.stringify(result, null, 2));
       } catch (err) {
         exitWith(err);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decoder } from '../lm/decoder.ts';
+import { DTYPE_SUFFIX, type Dtype } from '../lm/model-dir.ts';
 import { loadRobertaDetector, type RobertaScore } from './roberta.ts';
 import { createZeroShotScorer, type ZeroShotOptions, type ZeroShotScore } from './zero-shot.ts';
 
@@ -29,9 +30,9 @@ export type DetectResult =
   | ({ detector: 'roberta'; model: string; model_hash: string } & RobertaScore)
   | ({ detector: 'zero-shot'; model: string; model_hash: string } & ZeroShotScore);
 
-export async function detectText(dir: string, text: string, opts: ZeroShotOptions = {}): Promise<DetectResult> {
+export async function detectText(dir: string, text: string, opts: ZeroShotOptions & { dtype?: Dtype } = {}): Promise<DetectResult> {
   if (detectorKind(dir) === 'roberta') {
-    const det = await loadRobertaDetector(dir);
+    const det = await loadRobertaDetector(dir, opts.dtype ? { suffix: DTYPE_SUFFIX[opts.dtype] } : {});
     try {
       const [score] = await det.score([text]);
       return { detector: 'roberta', model: dir, model_hash: await det.modelHash(), ...score };
@@ -39,7 +40,7 @@ export async function detectText(dir: string, text: string, opts: ZeroShotOption
       await det.close();
     }
   }
-  const decoder = await Decoder.load(dir);
+  const decoder = await Decoder.load(dir, opts.dtype ? { dtype: opts.dtype } : {});
   try {
     const scorer = createZeroShotScorer(decoder);
     return { detector: 'zero-shot', model: dir, model_hash: scorer.modelHash, ...(await scorer.score(text, opts)) };

@@ -13,6 +13,7 @@ import os from 'node:os';
 import type { DetectorScoreRow } from '../../analysis/rows.ts';
 import type { Store } from '../store/store.ts';
 import { Decoder } from '../lm/decoder.ts';
+import { DTYPE_SUFFIX, type Dtype } from '../lm/model-dir.ts';
 import { loadRobertaDetector } from './roberta.ts';
 import { cleanText, DetectorInputError } from './text-input.ts';
 import { createZeroShotScorer, zeroShotMetrics, type ZeroShotOptions } from './zero-shot.ts';
@@ -45,6 +46,8 @@ export interface ScoreStudyOptions {
   /** Re-score stimuli that already have scores. */
   force?: boolean;
   batchSize?: number;
+  /** Which ONNX file of the model directories (fp32, q8, fp16…); default: the most precise present. */
+  dtype?: Dtype;
   /** Sessions scoring side by side, each single- or few-threaded (default 1). */
   workers?: number;
   now?: () => Date;
@@ -108,7 +111,7 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
   for (const detector of opts.detectors) {
     if (detector === 'roberta') {
       if (!opts.detectorDir) throw new Error('roberta: no detector directory (give --detector DIR)');
-      const det = await loadRobertaDetector(opts.detectorDir, { workers });
+      const det = await loadRobertaDetector(opts.detectorDir, { workers, ...(opts.dtype ? { suffix: DTYPE_SUFFIX[opts.dtype] } : {}) });
       try {
         const hash = await det.modelHash();
         const todo = opts.stimuli.filter((s) => !isDone(s.id, detector, hash));
@@ -128,7 +131,7 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
       if (!opts.scorerDir) throw new Error('zero-shot: no scoring model directory (give --scorer DIR)');
       const decoders: Decoder[] = [];
       try {
-        for (let w = 0; w < workers; w++) decoders.push(await Decoder.load(opts.scorerDir, workers > 1 ? { threads } : {}));
+        for (let w = 0; w < workers; w++) decoders.push(await Decoder.load(opts.scorerDir, { ...(workers > 1 ? { threads } : {}), ...(opts.dtype ? { dtype: opts.dtype } : {}) }));
         const scorer = createZeroShotScorer(decoders);
         const hash = scorer.modelHash;
         const todo = opts.stimuli.filter((s) => !isDone(s.id, detector, hash));

@@ -131,6 +131,9 @@ describe('credence score', () => {
     const both = cli(['detect', '--model', detectorDir, '--text', 'x', '--file', bad]);
     assert.equal(both.status, 2);
     assert.match(both.stderr, /exactly one of --text T or --file F/);
+    const q8 = cli(['detect', '--model', detectorDir, '--dtype', 'q8', '--text', 'hello']);
+    assert.equal(q8.status, 1);
+    assert.match(q8.stderr, /no onnx\/model_quantized\.onnx \(found: model\.onnx\)/);
     const unknown = cli(['score', fixture, '--detectors', 'nope', '--db', db]);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown detector "nope"/);
