@@ -87,7 +87,6 @@ try {
   children.push(srv.proc);
   const protocol = loadStudy(STUDY).protocol;
   let maxConcurrent = 0;
-  let live = 0;
   const summary = await runBots({
     url: srv.match[1],
     study: STUDY,
@@ -98,12 +97,8 @@ try {
     rampMs,
     keepResults: true,
     maxMsPerBot: 30 * 60_000,
-    onProgress: () => {
-      live--;
-    },
-    answer: undefined,
   });
-  void live;
+  const inside = (await (await fetch(`${srv.match[1]}/healthz`)).json()) as { submits: { p50Ms: number; p99Ms: number; maxBatch: number } };
   await stop(srv.proc);
   // Concurrency: every bot was connected from its arrival to its end; the ramp is shorter than one walk.
   maxConcurrent = Math.min(n, Math.round((n * (pages * (thinkLo + thinkHi)) / 2) / Math.max(rampMs, 1)));
@@ -131,8 +126,11 @@ try {
   console.log(`ack latency (ms)        p50      p99      acks     acks/s`);
   console.log(`  socket.io echo     ${fmt(eP50).padStart(7)}  ${fmt(eP99).padStart(7)}  ${String(eAcks.length).padStart(7)}  ${fmt((eAcks.length / e.durationMs) * 1000).padStart(9)}`);
   console.log(`  credence serve     ${fmt(cP50).padStart(7)}  ${fmt(cP99).padStart(7)}  ${String(cAcks.length).padStart(7)}  ${fmt((cAcks.length / summary.durationMs) * 1000).padStart(9)}`);
+  console.log(`  inside the server (receipt → commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
   console.log(`  ratio credence/echo p50 ${(cP50 / eP50).toFixed(2)}×  p99 ${(cP99 / eP99).toFixed(2)}×`);
   console.log(`\nbots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}; concurrent at peak ≈ ${maxConcurrent}`);
+  const drops = Object.entries(summary.drops).map(([k, v]) => `${k} ${v}`).join(', ');
+  if (drops) console.log(`dropped connections (bot side): ${drops}`);
   console.log(`responses: ${acked} acknowledged, lost ${lost} (acked but missing from the database), stored twice ${doubled}`);
   console.log(`target: p99 < 100 ms → ${cP99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${lost === 0 ? 'met' : 'NOT met'}; durable ratio ≥ 0.5 → ${d.ratio >= 0.5 ? 'met' : 'NOT met'}`);
   if (summary.errors.length) console.log(`errors (first ${summary.errors.length}):\n  ${summary.errors.join('\n  ')}`);

@@ -92,7 +92,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
       reconnection: true,
       reconnectionDelay: 150,
       reconnectionDelayMax: 1000,
-      timeout: 5000,
+      timeout: 20_000,
       forceNew: true,
       auth: (cb) => cb(token ? { study: opts.study, token } : { study: opts.study, prolific: { PROLIFIC_PID: opts.pid, STUDY_ID: 'bots', SESSION_ID: opts.pid } }),
     });

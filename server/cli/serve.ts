@@ -2,10 +2,17 @@
 // and `credence start` (the same with defaults): serve studies to participants
 // and print their links.
 import type { Command } from 'commander';
-import { ProtocolError } from '../../studies/load.ts';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ProtocolError, STUDIES_DIR } from '../../studies/load.ts';
 import { startServer } from '../http/server.ts';
+import { ensureAdminAccount } from '../http/admin/index.ts';
+import { ensureTinyModels } from '../lm/ensure-tiny.ts';
+import { prepareStudy } from '../lm/prepare.ts';
 
 interface ServeOptions {
+  /** `start`: fill unprepared generated pools with the built-in tiny models first. */
+  prepare?: boolean;
   port: string;
   host: string;
   db: string;
@@ -20,6 +27,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     console.error(`--port: expected a port number 0-65535, got '${opts.port}'`);
     process.exit(2);
   }
+  if (opts.prepare) await prepareShipped(opts);
   let server;
   try {
     server = await startServer({ port, host: opts.host, dbPath: opts.db, studies: opts.study, studiesDir: opts.studiesDir, dataDir: opts.dataDir });
@@ -37,6 +45,13 @@ async function serve(opts: ServeOptions): Promise<void> {
     console.log(`    try it yourself:  ${server.url}/s/${s.studyId}`);
   }
   console.log(`  researcher area:   ${server.url}/admin`);
+  try {
+    const account = await ensureAdminAccount(server.ctx);
+    if (account.password) console.log(`  researcher login:  ${account.username} / ${account.password}   (shown once; change it after logging in)`);
+    else console.log(`  researcher login:  ${account.username} (password set earlier or from CREDENCE_ADMIN_PASSWORD)`);
+  } catch (err) {
+    console.error(`warning: researcher account: ${(err as Error).message}`);
+  }
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -45,6 +60,31 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * `credence start` on a fresh clone: the shipped studies' machine-written texts
+ * come from the tiny GPT-2 models the project builds itself (no download).
+ * Resumable and a no-op once prepared.
+ */
+async function prepareShipped(opts: ServeOptions): Promise<void> {
+  const dir = opts.studiesDir ?? STUDIES_DIR;
+  const files = opts.study?.length ? opts.study : readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).map((f) => join(dir, f));
+  try {
+    await ensureTinyModels('models');
+  } catch (err) {
+    console.error(`warning: could not build the tiny models: ${(err as Error).message}`);
+    return;
+  }
+  for (const f of files) {
+    try {
+      const res = await prepareStudy(f, { dataDir: opts.dataDir ?? dirname(opts.db), modelsDir: 'models', substituteTiny: true });
+      const made = res.reduce((n, r) => n + r.generated, 0);
+      if (made > 0) console.log(`prepared ${made} machine-written texts for ${f} with the tiny models`);
+    } catch (err) {
+      console.error(`warning: ${f}: ${(err as Error).message}`);
+    }
+  }
 }
 
 function addServe(cmd: Command): Command {
@@ -60,5 +100,9 @@ function addServe(cmd: Command): Command {
 
 export function registerServe(program: Command): void {
   addServe(program.command('serve').description('Serve studies to participants (socket.io) with the researcher area'));
-  addServe(program.command('start').description('Start the server with defaults and print the participant links'));
+  addServe(
+    program
+      .command('start')
+      .description('Prepare the shipped studies with the built-in tiny models if needed, then serve them and print the links'),
+  ).action((opts: ServeOptions) => serve({ ...opts, prepare: true }));
 }

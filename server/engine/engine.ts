@@ -105,6 +105,10 @@ export class Engine extends EventEmitter {
   /** Writes waiting for the next group commit. */
   private queue: { op: () => unknown; ok: (v: unknown) => void; fail: (e: unknown) => void }[] = [];
   private flushScheduled = false;
+  /** Server-side submit latencies (receipt to commit), a ring of the most recent ones. */
+  private readonly latencies = new Float64Array(50_000);
+  private latencyCount = 0;
+  private maxBatch = 0;
   /** Last activity of participants who disconnected since the last heartbeat. */
   private readonly seen = new Map<string, number>();
 
@@ -355,6 +359,21 @@ export class Engine extends EventEmitter {
    * caller acks) only after that transaction committed.
    */
   async submit(participantId: string, s: Submit): Promise<SubmitResultView> {
+    const t0 = performance.now();
+    const r = await this.submitInner(participantId, s);
+    this.latencies[this.latencyCount++ % this.latencies.length] = performance.now() - t0;
+    return r;
+  }
+
+  /** Submit latency inside the server (receipt to commit), for monitoring and the participants benchmark. */
+  stats(): { submits: number; p50Ms: number; p99Ms: number; maxBatch: number } {
+    const n = Math.min(this.latencyCount, this.latencies.length);
+    const sorted = Array.from(this.latencies.subarray(0, n)).sort((a, b) => a - b);
+    const at = (q: number) => (n ? sorted[Math.min(n - 1, Math.ceil(q * n) - 1)] : NaN);
+    return { submits: this.latencyCount, p50Ms: at(0.5), p99Ms: at(0.99), maxBatch: this.maxBatch };
+  }
+
+  private async submitInner(participantId: string, s: Submit): Promise<SubmitResultView> {
     const store = this.storeOf(participantId);
     const used = store.clientIdStatus(participantId, s.clientId);
     if (used === 'other') {
@@ -453,6 +472,7 @@ export class Engine extends EventEmitter {
     this.flushScheduled = false;
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
+    if (batch.length > this.maxBatch) this.maxBatch = batch.length;
     const out: { ok: boolean; v: unknown }[] = [];
     try {
       this.store.transaction(() => {

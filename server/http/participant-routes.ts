@@ -37,6 +37,6 @@ export function mountParticipantRoutes(app: Express, ctx: AppContext, clientDir:
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, studies: ctx.engine.servedStudies() });
+    res.json({ ok: true, studies: ctx.engine.servedStudies(), submits: ctx.engine.stats() });
   });
 }

@@ -22,7 +22,7 @@ export interface StartOptions {
   dbPath: string;
   /** Default: the shipped studies/ folder. */
   studiesDir?: string;
-  /** Default: data/ beside the database file. */
+  /** Default: the database file's folder (where `credence prepare --db` puts stimuli). */
   dataDir?: string;
   /** Which studies to open (ids or file paths); default all valid in studiesDir. */
   studies?: string[];
@@ -56,12 +56,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const dbPath = resolve(opts.dbPath);
   const studiesDir = resolve(opts.studiesDir ?? join(ROOT, 'studies'));
-  const dataDir = resolve(opts.dataDir ?? join(ROOT, 'data'));
+  const dataDir = resolve(opts.dataDir ?? dirname(dbPath));
   if (opts.buildClient !== false) await ensureClientBundle(log);
 
   const store = new SqliteStore(dbPath);
   const engine = new Engine({ store });
-  const http = createServer();
+  // The request listener exists before socket.io attaches, so engine.io wraps it and keeps
+  // /socket.io/ requests away from express (two answers to one request crash the process).
+  let app: ReturnType<typeof createApp> | undefined;
+  const http = createServer((req, res) => {
+    if (app) app(req, res);
+    else res.writeHead(503).end();
+  });
   // The socket.io limit is above MAX_EVENT_BYTES so an oversized submit gets a clear error reply instead of a dropped connection.
   const io = new IoServer(http, { maxHttpBufferSize: 4 * MAX_EVENT_BYTES, serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
   const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir };
@@ -72,8 +78,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     io.close();
     throw err;
   }
-  const app = createApp(ctx, { clientDir: join(ROOT, 'client') });
-  http.on('request', app);
+  app = createApp(ctx, { clientDir: join(ROOT, 'client') });
   attachParticipantRealtime(io, { engine, isResearcher: () => ctx.isResearcher, onError: (e) => log(`error: ${(e as Error).stack ?? e}`) });
   engine.on('timer-error', (id: string, err: unknown) => log(`deadline of ${id} failed: ${(err as Error).message}`));
   await engine.start();

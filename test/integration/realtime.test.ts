@@ -138,6 +138,18 @@ describe('participant socket edge', () => {
     back.disconnect();
   });
 
+  test('long-polling clients (no WebSocket) join and submit; express never answers /socket.io/ requests', async () => {
+    const { io } = await import('socket.io-client');
+    const s = io(server.url, { transports: ['polling'], reconnection: false, forceNew: true, auth: { study: 'mini', prolific: { PROLIFIC_PID: 'POLL' } } });
+    const page = await once<PageView>(s as any, 'page');
+    const next = once<PageView>(s as any, 'page');
+    assert.deepEqual(await emitAck(s as any, 'submit', { clientId: randomUUID(), pageIndex: page.index, answers: { consent: true }, rtMs: 5, events: [] }), { ok: true });
+    assert.equal((await next).index, page.index + 1);
+    s.disconnect();
+    const alive = await fetch(`${server.url}/healthz`);
+    assert.equal(alive.status, 200);
+  });
+
   test('GET /s/<study> serves the app; unknown studies get 404', async () => {
     const ok = await fetch(`${server.url}/s/mini?PROLIFIC_PID=X`);
     assert.equal(ok.status, 200);
