@@ -149,25 +149,10 @@ export function chooseToken(row: Float32Array, p: SamplingParams, rng: Rng, bann
     }
     return last;
   }
-  // Candidates in descending order: top-k if set; for a pure nucleus, grow the
-  // candidate set until it holds top_p of the mass.
-  let candidates: number[];
-  if (p.topK > 0) {
-    candidates = topKIndices(row, Math.min(p.topK, V), banned);
-  } else {
-    let max = -Infinity;
-    for (let i = 0; i < V; i++) if (i !== banned && row[i] > max) max = row[i];
-    let total = 0;
-    for (let i = 0; i < V; i++) if (i !== banned) total += Math.exp((row[i] - max) * invT);
-    let k = 64;
-    for (;;) {
-      candidates = k >= V / 4 ? allSorted(row, banned) : topKIndices(row, k, banned);
-      let mass = 0;
-      for (const c of candidates) mass += Math.exp((row[c] - max) * invT);
-      if (mass / total >= p.topP || candidates.length >= V - 1) break;
-      k *= 4;
-    }
-  }
+  // Top-k (with top-p applied inside the k best) walks the candidates in
+  // descending order; a pure nucleus needs no ordering at all.
+  if (p.topK === 0) return nucleusSample(row, p.topP, invT, u, banned);
+  const candidates = topKIndices(row, Math.min(p.topK, V), banned);
   const top = row[candidates[0]];
   const w = candidates.map((c) => Math.exp((row[c] - top) * invT));
   let total = 0;
@@ -184,10 +169,39 @@ export function chooseToken(row: Float32Array, p: SamplingParams, rng: Rng, bann
   return candidates[keep - 1];
 }
 
-function allSorted(row: Float32Array, banned: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < row.length; i++) if (i !== banned) idx.push(i);
-  return idx.sort((a, b) => row[b] - row[a] || a - b);
+/**
+ * Pure nucleus sampling. The nucleus is every token whose logit is at least the
+ * threshold at which the descending cumulative mass first reaches top_p. The
+ * threshold comes from one native numeric sort of a copy of the row (fast even
+ * when the nucleus is most of the vocabulary, as with flat distributions), and
+ * the draw walks the nucleus in index order, so no comparator sort is needed.
+ */
+function nucleusSample(row: Float32Array, topP: number, invT: number, u: number, banned: number): number {
+  const V = row.length;
+  const sorted = Float32Array.from(row);
+  if (banned >= 0 && banned < V) sorted[banned] = -Infinity;
+  sorted.sort();
+  const max = sorted[V - 1];
+  let total = 0;
+  for (let j = 0; j < V; j++) total += Math.exp((sorted[j] - max) * invT);
+  let mass = 0;
+  let threshold = max;
+  for (let j = V - 1; j >= 0; j--) {
+    threshold = sorted[j];
+    mass += Math.exp((threshold - max) * invT);
+    if (mass >= topP * total) break;
+  }
+  let kept = 0;
+  for (let i = 0; i < V; i++) if (i !== banned && row[i] >= threshold) kept += Math.exp((row[i] - max) * invT);
+  let target = u * kept;
+  let last = -1;
+  for (let i = 0; i < V; i++) {
+    if (i === banned || row[i] < threshold) continue;
+    last = i;
+    target -= Math.exp((row[i] - max) * invT);
+    if (target < 0) return i;
+  }
+  return last;
 }
 
 /** Does this token end a sentence (., ! or ?, possibly followed by closing quotes/brackets)? */
