@@ -15,7 +15,13 @@ import { wilsonInterval, type Proportion } from './stats/wilson.ts';
 import { spearman, type Correlation } from './stats/correlation.ts';
 import { createRng, deriveSeed, shuffle } from '../studies/random.ts';
 
-/** +1: higher = machine; −1: lower = machine. Zero-shot directions follow GLTR / the top-k case of the GPT-2 report. */
+/**
+ * +1: higher = machine; −1: lower = machine. Zero-shot directions follow GLTR /
+ * the top-k case of the GPT-2 report: machine text sits in the model's top-10,
+ * so it has fewer tokens in the lower GLTR buckets. Metrics not listed here
+ * (e.g. the token counts all_tokens / used_tokens that detectors also store)
+ * are descriptions of the text, not detector scores, and are not analysed.
+ */
 export const METRIC_DIRECTION: Record<string, 1 | -1> = {
   fake_probability: 1,
   real_probability: -1,
@@ -24,6 +30,10 @@ export const METRIC_DIRECTION: Record<string, 1 | -1> = {
   mean_log_rank: -1,
   mean_entropy: -1,
   gltr_top10: 1,
+  gltr_top100: -1,
+  gltr_top1000: -1,
+  gltr_rest: -1,
+  lrr: 1,
   fast_detectgpt: 1,
 };
 
@@ -90,7 +100,8 @@ export function analyzeDetectors(
   for (const s of series.values()) {
     // Both probabilities of one classifier say the same thing: keep fake_probability when both exist.
     if (s.metric === 'real_probability' && series.has(`${s.detector}\u0000fake_probability`)) continue;
-    const dir = METRIC_DIRECTION[s.metric] ?? 1;
+    const dir = METRIC_DIRECTION[s.metric];
+    if (dir === undefined) continue;
     const data: Labelled[] = [];
     for (const [id, v] of s.values) {
       const st = byId.get(id);

@@ -189,6 +189,22 @@ describe('detectors', () => {
     assert.equal(zs.accuracy.p, 1);
     assert.deepEqual(rob.groups.filter((g) => g.group === 'model_size').map((g) => [g.value, g.n]), [['1.5B', 5], ['124M', 5]]);
   });
+  test('token counts stored beside scores are not analysed as detectors; LRR and GLTR buckets have a direction', () => {
+    const stimuli = Array.from({ length: 12 }, (_, i) => stim(`s${i}`, i < 6 ? 'human' : 'machine'));
+    const row = (id: string, metric: string, value: number) => ({ study_id: 's', stimulus_id: id, detector: 'zero-shot', model_hash: 'g', metric, value, scored_at: '' });
+    const scores = stimuli.flatMap((s, i) => [
+      // Machine texts are longer here, so a token count would look like a perfect detector if it were analysed.
+      row(s.stimulus_id, 'all_tokens', s.source === 'machine' ? 500 + i : 100 + i),
+      row(s.stimulus_id, 'used_tokens', s.source === 'machine' ? 500 + i : 100 + i),
+      row(s.stimulus_id, 'lrr', s.source === 'machine' ? 3 + i / 100 : 1 + i / 100),
+      row(s.stimulus_id, 'gltr_rest', s.source === 'machine' ? 0.01 : 0.2),
+    ]);
+    const res = analyzeDetectors(stimuli, scores, null)!;
+    assert.deepEqual(res.detectors.map((d) => d.metric).sort(), ['gltr_rest', 'lrr']);
+    assert.equal(res.detectors.find((d) => d.metric === 'lrr')!.direction, 1);
+    assert.equal(res.detectors.find((d) => d.metric === 'gltr_rest')!.direction, -1);
+    assert.equal(res.detectors.find((d) => d.metric === 'gltr_rest')!.auroc.auc, 1);
+  });
   test('TF-IDF transfer matrix: train on one condition, test on another, held-out halves', () => {
     // Machine texts of condition A say "alpha", of B say "beta"; a trainer that learns which word its machine texts use.
     const stimuli: StimulusRow[] = [
