@@ -1,12 +1,15 @@
 // `credence models build-tiny | pull | list`: make, download and inspect model
 // directories in the Hugging Face ONNX layout.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { buildTinyModel, DEFAULT_BUILD_SEED } from '../lm/build-tiny.ts';
 import { DTYPES, type Dtype } from '../lm/model-dir.ts';
 import { formatBytes, listModels } from '../lm/list.ts';
 import { HF_BASE_URL, PULLABLE, pullModel } from '../lm/pull.ts';
 import { SHAPES } from '../lm/shapes.ts';
+import { buildTinyRoberta, ROBERTA_SHAPES, type RobertaShape } from '../detectors/roberta-build.ts';
 
 function fail(err: unknown, code = 1): void {
   console.error(`error: ${(err as Error).message}`);
@@ -19,14 +22,29 @@ export function registerModels(program: Command): void {
   models
     .command('build-tiny')
     .description('Build a GPT-2-architecture model with seeded random weights (tiny shapes for tests, real shapes for benchmarks)')
-    .option('--shape <shape>', `one of ${Object.keys(SHAPES).join(', ')}`, 'tiny')
+    .option('--shape <shape>', `one of ${[...Object.keys(SHAPES), ...Object.keys(ROBERTA_SHAPES)].join(', ')}`, 'tiny')
     .option('--seed <n>', 'weight seed', String(DEFAULT_BUILD_SEED))
     .option('--out <dir>', 'output directory (default models/<shape>)')
     .option('--force', 'replace an existing directory')
     .action((o: { shape: string; seed: string; out?: string; force?: boolean }) => {
-      if (!SHAPES[o.shape]) return fail(new Error(`unknown shape "${o.shape}" (expected one of ${Object.keys(SHAPES).join(', ')})`), 2);
+      const robertaShape = o.shape in ROBERTA_SHAPES;
+      if (!SHAPES[o.shape] && !robertaShape) {
+        return fail(new Error(`unknown shape "${o.shape}" (expected one of ${[...Object.keys(SHAPES), ...Object.keys(ROBERTA_SHAPES)].join(', ')})`), 2);
+      }
       const seed = Number(o.seed);
       if (!Number.isInteger(seed)) return fail(new Error(`--seed must be an integer, got "${o.seed}"`), 2);
+      if (robertaShape) {
+        // The RoBERTa-architecture detector (sequence classifier) for the detector tests and benchmarks.
+        const out = o.out ?? join('models', o.shape);
+        if (existsSync(out) && !o.force) return fail(new Error(`${out} exists (use --force to replace it)`), 2);
+        try {
+          const built = buildTinyRoberta({ outDir: out, seed, shape: o.shape as RobertaShape });
+          console.log(built.outDir);
+        } catch (err) {
+          fail(err);
+        }
+        return;
+      }
       const bar = new cliProgress.SingleBar({ format: `building ${o.shape} [{bar}] {value}/{total} tensor groups`, stream: process.stderr }, cliProgress.Presets.shades_classic);
       const t0 = Date.now();
       try {
