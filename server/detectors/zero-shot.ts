@@ -16,7 +16,10 @@
 //   σ²_t = Σ_v p (log p)² − μ_t², scoring and sampling model the same.
 // - Past n_positions tokens a sliding window moves by `stride`; tokens after the
 //   first window are scored with at least n_positions − stride tokens of context.
+import os from 'node:os';
+import ort from 'onnxruntime-node';
 import type { Decoder } from '../lm/decoder.ts';
+import { createStatsHead } from './stats-head.ts';
 import { cleanText } from './text-input.ts';
 
 export interface ZeroShotOptions {
@@ -64,6 +67,7 @@ export interface PositionStats {
   variance: number;
 }
 
+/** The same statistics in plain JS for one row (a reference for the statistics head; one exp per entry). */
 export function positionStats(logits: Float32Array, offset: number, vocab: number, target: number): PositionStats {
   let max = -Infinity;
   for (let v = 0; v < vocab; v++) if (logits[offset + v] > max) max = logits[offset + v];
@@ -123,18 +127,28 @@ export function createZeroShotScorer(decoders: Decoder | Decoder[]): ZeroShotSco
   const hashes = new Set(all.map((d) => d.model.sha256));
   if (hashes.size > 1) throw new Error('zero-shot: the decoders given load different models');
   const first = all[0];
+  // One statistics head per decoder, on that decoder's share of the cores,
+  // created on first use (a few kB of graph, no weights).
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / all.length));
+  const heads = new Map<Decoder, Promise<ort.InferenceSession>>();
+  const headOf = (d: Decoder) => {
+    let h = heads.get(d);
+    if (!h) heads.set(d, (h = createStatsHead(threads)));
+    return h;
+  };
   return {
     modelName: first.model.name,
     modelHash: first.model.sha256,
-    score: (text, opts) => scoreWith(first, text, opts),
+    score: async (text, opts) => scoreWith(first, await headOf(first), text, opts),
     async scoreMany(texts: string[], opts?: ZeroShotOptions): Promise<ZeroShotScore[]> {
       const out: ZeroShotScore[] = new Array(texts.length);
       let next = 0;
       await Promise.all(
         all.map(async (d) => {
+          const head = await headOf(d);
           while (next < texts.length) {
             const i = next++;
-            out[i] = await scoreWith(d, texts[i], opts);
+            out[i] = await scoreWith(d, head, texts[i], opts);
           }
         }),
       );
@@ -143,7 +157,37 @@ export function createZeroShotScorer(decoders: Decoder | Decoder[]): ZeroShotSco
   };
 }
 
-async function scoreWith(decoder: Decoder, text: string, opts: ZeroShotOptions = {}): Promise<ZeroShotScore> {
+/**
+ * Rows of logits fed to the statistics head per run: a few MB, so that its
+ * passes (log-softmax, exp, products, sums, comparison) stay in cache.
+ */
+const HEAD_ROWS = 8;
+
+/** Statistics of `count` consecutive logit rows starting at `firstRow`, predicting `targets`, into stats[at …]. */
+async function headStats(
+  head: ort.InferenceSession,
+  logits: Float32Array,
+  vocab: number,
+  firstRow: number,
+  targets: number[],
+  stats: PositionStats[],
+  at: number,
+): Promise<void> {
+  for (let r = 0; r < targets.length; r += HEAD_ROWS) {
+    const n = Math.min(HEAD_ROWS, targets.length - r);
+    const rows = logits.subarray((firstRow + r) * vocab, (firstRow + r + n) * vocab);
+    const ids = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) ids[i] = BigInt(targets[r + i]);
+    const out = await head.run({ logits: new ort.Tensor('float32', rows, [n, vocab]), targets: new ort.Tensor('int64', ids, [n]) });
+    const lp = out.logprob.data as Float32Array;
+    const above = out.above.data as Float32Array;
+    const mu = out.mu.data as Float32Array;
+    const variance = out.variance.data as Float32Array;
+    for (let i = 0; i < n; i++) stats[at + r + i] = { logprob: lp[i], rank: above[i] + 1, mu: mu[i], variance: Math.max(0, variance[i]) };
+  }
+}
+
+async function scoreWith(decoder: Decoder, head: ort.InferenceSession, text: string, opts: ZeroShotOptions = {}): Promise<ZeroShotScore> {
   const bos = decoder.tokenizer.eosTokenId ?? decoder.eosTokenId;
   const vocab = decoder.vocabSize;
   const nPositions = decoder.config.nPositions;
@@ -165,13 +209,13 @@ async function scoreWith(decoder: Decoder, text: string, opts: ZeroShotOptions =
     }
     const out = await decoder.forward(group.map((g) => seq.slice(g.start, g.end)));
     const [, width, v] = out.dims;
-    group.forEach((g, row) => {
-      for (let pos = g.from; pos < g.end; pos++) {
-        // Logits at window index (pos − start − 1) predict seq[pos].
-        const offset = (row * width + (pos - g.start - 1)) * v;
-        stats[pos] = positionStats(out.logits, offset, vocab, seq[pos]);
-      }
-    });
+    if (v !== vocab) throw new Error(`zero-shot: logits have ${v} entries per token, vocab_size is ${vocab}`);
+    for (let row = 0; row < group.length; row++) {
+      const g = group[row];
+      // Logits at window index (pos − start − 1) predict seq[pos]: rows for
+      // g.from … g.end − 1 are consecutive.
+      await headStats(head, out.logits, vocab, row * width + (g.from - g.start - 1), seq.slice(g.from, g.end), stats, g.from);
+    }
   }
   return summarise(stats.slice(1), used, opts.keepTokens ? (id) => decoder.tokenizer.decode([id]) : null, ids.length);
 }
