@@ -71,6 +71,17 @@ export function questionIndex(protocol: Protocol): Map<string, Question> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Parsing a question's parameters once per bot process, not once per answer (2,000 bots share one CPU with the server). */
+const resolvedCache = new WeakMap<Question, ReturnType<typeof resolveQuestion>>();
+function resolved(q: Question): ReturnType<typeof resolveQuestion> {
+  let r = resolvedCache.get(q);
+  if (!r) {
+    r = resolveQuestion(q);
+    resolvedCache.set(q, r);
+  }
+  return r;
+}
+
 export function runBot(opts: BotOptions): Promise<BotResult> {
   const questions = questionIndex(opts.protocol);
   const result: BotResult = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
@@ -149,7 +160,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
           answers[q.id] = opts.answer(q, ctx);
           continue;
         }
-        const { descriptor, params } = resolveQuestion(q);
+        const { descriptor, params } = resolved(q);
         answers[q.id] = descriptor.botAnswer(params, ctx);
       }
       pending = {
