@@ -8,6 +8,7 @@ import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { fileSha256 } from './model-hash.ts';
+import { startWorkers, type WorkerPool } from './session-workers.ts';
 import { cleanText } from './text-input.ts';
 
 export const ROBERTA_MAX_CONTENT_TOKENS = 510;
@@ -29,9 +30,10 @@ export interface RobertaLoadOptions {
   /** Threads of each session (default: the cores divided among the workers). */
   intraOpNumThreads?: number;
   /**
-   * Sessions that score batches side by side, each on its share of the cores
-   * (default 1). On a few cores two single-threaded sessions beat one
-   * two-threaded session: no per-op thread barrier; each costs one copy of the weights.
+   * Sessions that score batches side by side, each in its own worker thread on
+   * its share of the cores (default 1: one session in this thread). On a few
+   * cores two single-threaded sessions can beat one two-threaded session (no
+   * per-op thread barrier); each costs one copy of the weights.
    */
   workers?: number;
 }
@@ -120,25 +122,45 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
   const modelFile = findOnnxFile(dir, opts.suffix);
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const threads = opts.intraOpNumThreads ?? (workers > 1 ? Math.max(1, Math.floor(os.availableParallelism() / workers)) : undefined);
-  const sessions: ort.InferenceSession[] = [];
+  // One session in this thread, or (workers > 1) one per worker thread:
+  // onnxruntime-node runs a session on the calling thread, so sessions only
+  // run side by side from different threads.
+  let session: ort.InferenceSession | null = null;
+  let pool: WorkerPool | null = null;
+  let inputNames: readonly string[];
+  let outputNames: readonly string[];
+  let inputTypes: Record<string, string>;
   try {
-    for (let w = 0; w < workers; w++) {
-      sessions.push(await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) }));
+    if (workers > 1) {
+      pool = await startWorkers(workers, { kind: 'onnx', modelFile, threads: threads ?? 1 });
+      ({ inputNames, outputNames, inputTypes } = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> });
+    } else {
+      session = await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
+      inputNames = session.inputNames;
+      outputNames = session.outputNames;
+      inputTypes = Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? '']));
     }
   } catch (err) {
-    await Promise.all(sessions.map((s) => s.release()));
+    await session?.release();
+    await pool?.close();
     throw new Error(`${modelFile}: cannot load ONNX model: ${(err as Error).message}`);
   }
-  const session = sessions[0];
-  for (const need of ['input_ids', 'attention_mask']) {
-    if (!session.inputNames.includes(need)) throw new Error(`${modelFile}: model has no "${need}" input (inputs: ${session.inputNames.join(', ')})`);
-  }
-  if (!session.outputNames.includes('logits')) throw new Error(`${modelFile}: model has no "logits" output`);
-  const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
-  const idType = (name: string) => {
-    const m = meta.get(name) as { type?: string } | undefined;
-    return m?.type === 'int32' ? 'int32' : 'int64';
+  const release = async () => {
+    await session?.release();
+    await pool?.close();
   };
+  for (const need of ['input_ids', 'attention_mask']) {
+    if (!inputNames.includes(need)) {
+      await release();
+      throw new Error(`${modelFile}: model has no "${need}" input (inputs: ${inputNames.join(', ')})`);
+    }
+  }
+  if (!outputNames.includes('logits')) {
+    await release();
+    throw new Error(`${modelFile}: model has no "logits" output`);
+  }
+  const idType = (name: string) => (inputTypes[name] === 'int32' ? 'int32' : 'int64');
+  const hasTokenTypes = inputNames.includes('token_type_ids');
   const batchSize = Math.max(1, opts.batchSize ?? 8);
 
   const encode = (text: string) => {
@@ -146,28 +168,36 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
     return { ids: [bos, ...ids.slice(0, ROBERTA_MAX_CONTENT_TOKENS), eos], allTokens: ids.length };
   };
 
-  const tensor = (name: string, values: number[], dims: number[]) =>
-    idType(name) === 'int32'
-      ? new ort.Tensor('int32', Int32Array.from(values), dims)
-      : new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
-
-  async function runBatch(session: ort.InferenceSession, batch: number[][]): Promise<Float32Array> {
-    const len = Math.max(...batch.map((b) => b.length));
-    const ids: number[] = [];
-    const mask: number[] = [];
-    for (const row of batch) {
-      for (let i = 0; i < len; i++) {
-        ids.push(i < row.length ? row[i] : pad);
-        mask.push(i < row.length ? 1 : 0);
-      }
+  /** A [batch, len] id tensor's data, typed as the model wants it. */
+  const fill = (name: string, n: number, at: (i: number) => number): Int32Array | BigInt64Array => {
+    if (idType(name) === 'int32') {
+      const a = new Int32Array(n);
+      for (let i = 0; i < n; i++) a[i] = at(i);
+      return a;
     }
-    const dims = [batch.length, len];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: tensor('input_ids', ids, dims),
-      attention_mask: tensor('attention_mask', mask, dims),
+    const a = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) a[i] = BigInt(at(i));
+    return a;
+  };
+
+  async function runBatch(batch: number[][]): Promise<Float32Array> {
+    const len = Math.max(...batch.map((b) => b.length));
+    const n = batch.length * len;
+    const cell = (i: number) => batch[Math.floor(i / len)][i % len];
+    const data: Record<string, Int32Array | BigInt64Array> = {
+      input_ids: fill('input_ids', n, (i) => cell(i) ?? pad),
+      attention_mask: fill('attention_mask', n, (i) => (cell(i) === undefined ? 0 : 1)),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor('token_type_ids', new Array(ids.length).fill(0), dims);
-    const out = await session.run(feeds, ['logits']);
+    if (hasTokenTypes) data.token_type_ids = fill('token_type_ids', n, () => 0);
+    const dims = [batch.length, len];
+    if (pool) {
+      const feeds = Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { type: idType(k), data: d, dims }]));
+      const out = await pool.run<{ logits: { data: Float32Array } }>({ feeds, outputs: ['logits'] }, Object.values(data).map((d) => d.buffer as ArrayBuffer));
+      return out.logits.data;
+    }
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [k, d] of Object.entries(data)) feeds[k] = new ort.Tensor(idType(k), d, dims);
+    const out = await session!.run(feeds, ['logits']);
     return out.logits.data as Float32Array;
   }
 
@@ -186,10 +216,10 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
       const batches: number[][] = [];
       for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
       let next = 0;
-      const work = async (s: ort.InferenceSession) => {
+      const work = async () => {
         while (next < batches.length) {
           const idx = batches[next++];
-          const logits = await runBatch(s, idx.map((i) => encoded[i].ids));
+          const logits = await runBatch(idx.map((i) => encoded[i].ids));
           idx.forEach((i, row) => {
             const probs = softmax2(logits[row * 2], logits[row * 2 + 1]);
             const e = encoded[i];
@@ -202,11 +232,9 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
           });
         }
       };
-      await Promise.all(sessions.map(work));
+      await Promise.all(Array.from({ length: workers }, work));
       return results;
     },
-    close: async () => {
-      await Promise.all(sessions.map((s) => s.release()));
-    },
+    close: release,
   };
 }

@@ -19,6 +19,8 @@
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import type { Decoder } from '../lm/decoder.ts';
+import { loadModelDir, type Dtype } from '../lm/model-dir.ts';
+import { startWorkers } from './session-workers.ts';
 import { createStatsHead } from './stats-head.ts';
 import { cleanText } from './text-input.ts';
 
@@ -121,7 +123,12 @@ export interface ZeroShotScorer {
  * With several decoders of the same directory (e.g. two single-threaded
  * sessions on a 2-core machine), scoreMany keeps them all busy.
  */
-export function createZeroShotScorer(decoders: Decoder | Decoder[]): ZeroShotScorer {
+export interface ZeroShotScorerOptions {
+  /** Threads of each statistics head (default: the cores divided among the decoders). */
+  statsThreads?: number;
+}
+
+export function createZeroShotScorer(decoders: Decoder | Decoder[], scorerOpts: ZeroShotScorerOptions = {}): ZeroShotScorer {
   const all = Array.isArray(decoders) ? decoders : [decoders];
   if (all.length === 0) throw new Error('zero-shot: no decoder given');
   const hashes = new Set(all.map((d) => d.model.sha256));
@@ -129,7 +136,7 @@ export function createZeroShotScorer(decoders: Decoder | Decoder[]): ZeroShotSco
   const first = all[0];
   // One statistics head per decoder, on that decoder's share of the cores,
   // created on first use (a few kB of graph, no weights).
-  const threads = Math.max(1, Math.floor(os.availableParallelism() / all.length));
+  const threads = scorerOpts.statsThreads ?? Math.max(1, Math.floor(os.availableParallelism() / all.length));
   const heads = new Map<Decoder, Promise<ort.InferenceSession>>();
   const headOf = (d: Decoder) => {
     let h = heads.get(d);
@@ -154,6 +161,43 @@ export function createZeroShotScorer(decoders: Decoder | Decoder[]): ZeroShotSco
       );
       return out;
     },
+  };
+}
+
+export interface ZeroShotWorkersOptions {
+  /** Worker threads, each with its own single-threaded (by default) session: default the number of cores. */
+  workers?: number;
+  /** Threads per worker (default: the cores divided among the workers). */
+  threads?: number;
+  dtype?: Dtype;
+  modelFileName?: string;
+}
+
+export interface ZeroShotWorkers extends ZeroShotScorer {
+  close(): Promise<void>;
+}
+
+/**
+ * The scorer on worker threads, each loading its own decoder and statistics
+ * head. onnxruntime-node runs a session on the calling thread, so this is the
+ * way to have several sessions truly side by side (each costs a copy of the
+ * weights). `score` runs on one worker; `scoreMany` keeps all of them busy.
+ */
+export async function createZeroShotWorkers(dir: string, opts: ZeroShotWorkersOptions = {}): Promise<ZeroShotWorkers> {
+  const model = await loadModelDir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName });
+  const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
+  const threads = opts.threads ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const pool = await startWorkers(workers, { kind: 'zero-shot', dir, threads, dtype: opts.dtype, modelFileName: opts.modelFileName });
+  const score = async (text: string, o: ZeroShotOptions = {}) => {
+    cleanText(text); // refuse bad input here, with its own error class
+    return pool.run<ZeroShotScore>({ text, opts: o });
+  };
+  return {
+    modelName: model.name,
+    modelHash: model.sha256,
+    score,
+    scoreMany: (texts, o) => Promise.all(texts.map((t) => score(t, o))),
+    close: () => pool.close(),
   };
 }
 
