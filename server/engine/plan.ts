@@ -121,7 +121,9 @@ export function buildPlan(input: PlanInput): PlannedPage[] {
         break;
       case 'trials': {
         const blockRng = createRng(deriveSeed(seed, `blocks:${pi}`));
-        const blockIdx = ordered(phase.blocks.map((_, i) => i), phase.block_order, blockRng, participantIndex);
+        // A block restricted to some conditions (e.g. the overlay arm of gltr-assist) is left out for the others.
+        const eligible = phase.blocks.map((_, i) => i).filter((i) => !phase.blocks[i].conditions || phase.blocks[i].conditions!.includes(condition));
+        const blockIdx = ordered(eligible, phase.block_order, blockRng, participantIndex);
         const checks = [...phase.attention_checks].sort((a, b) => a.after - b.after);
         let inPhase = 0;
         const addChecks = () => {

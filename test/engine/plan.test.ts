@@ -86,4 +86,29 @@ describe('plan', async () => {
       cleanup();
     }
   });
+  test('a block limited to some conditions is planned only for them (gltr-assist overlay arm)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const p = miniProtocol();
+      const trials = p.phases.find((x: any) => x.kind === 'trials');
+      const main = trials.blocks[0];
+      trials.blocks = [
+        { ...main, id: 'plain', conditions: ['small'] },
+        { ...main, id: 'overlay', conditions: ['large'], gltr_overlay: true },
+      ];
+      const d = await loadDef(writeStudy(dir, p));
+      const blocksOf = (condition: string) => [
+        ...new Set(
+          buildPlan({ protocol: d.protocol, stimuli: d.stimuli, condition, seed: 3, participantIndex: 0 })
+            .filter((x) => x.kind === 'trial')
+            .map((x) => x.block),
+        ),
+      ];
+      assert.deepEqual(blocksOf('small'), ['plain']);
+      assert.deepEqual(blocksOf('large'), ['overlay']);
+      assert.deepEqual(blocksOf('mixed'), []);
+    } finally {
+      cleanup();
+    }
+  });
 });
