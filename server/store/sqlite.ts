@@ -507,11 +507,15 @@ export class SqliteStore implements Store {
         s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
         a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.timed_out, r.blur_count, r.submitted_at, r.client_id
       FROM responses r
-      JOIN participants p ON p.id = r.participant_id
-      JOIN answers a ON a.response_id = r.id
+      CROSS JOIN participants p ON p.id = r.participant_id
+      CROSS JOIN answers a ON a.response_id = r.id
       LEFT JOIN stimuli s ON s.study_id = p.study_id AND s.version = p.version AND s.stimulus_id = r.stimulus_id
       WHERE p.study_id = ?
       ORDER BY r.id, a.rowid`);
+    // CROSS JOIN pins the response log as the outer loop, read in id order, so
+    // rows stream out as they are read: SQLite only sorts the few answers of each
+    // response ("temp b-tree for last term"). Letting the planner start from the
+    // study's participants instead sorted the whole result before the first row.
     for (const r of stmt.iterate(studyId) as IterableIterator<Row>) {
       yield {
         study_id: r.study_id,
