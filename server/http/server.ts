@@ -99,9 +99,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closed = true;
       engine.stop();
       io.disconnectSockets(true);
+      // Stop accepting first, then drop every open connection: a browser's
+      // keep-alive connection would otherwise hold the close open forever.
+      await new Promise<void>((ok) => {
+        http.close(() => ok());
+        http.closeAllConnections?.();
+      });
+      // socket.io's own close also closes the HTTP server; it is already closed.
       await new Promise<void>((ok) => io.close(() => ok()));
-      http.closeAllConnections?.();
-      await new Promise<void>((ok) => http.close(() => ok()));
       store.close();
     },
   };
