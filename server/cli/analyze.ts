@@ -15,7 +15,6 @@ import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
 import { trainTfidf, predict } from '../detectors/tfidf.ts';
 import { buildReport } from '../../analysis/report.ts';
 import type { TrainFn } from '../../analysis/detectors.ts';
-import type { StimulusRow } from '../../analysis/rows.ts';
 import { writeLongCsv } from '../../analysis/export/long-csv.ts';
 import { writeJsonl } from '../../analysis/export/jsonl.ts';
 import { writeWideCsv } from '../../analysis/export/wide-csv.ts';
@@ -53,19 +52,6 @@ function openStudy(arg: string, db: string): StudyData {
     throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
   return { store, studyId, protocol: newest.protocol, versions: store.studyVersions(studyId).map((v) => v.version) };
-}
-
-/**
- * The store's StimulusRow does not carry the RoFT boundary or the sentence
- * split; the stored stimulus does, so they are added here (per version, the
- * newest version's value winning, as in store.stimuli()).
- */
-function stimuliWithPassages(store: SqliteStore, studyId: string, versions: string[]): StimulusRow[] {
-  const extra = new Map<string, { boundary: number | null; sentence_count: number | null }>();
-  for (const v of versions) {
-    for (const s of store.stimuliOf(studyId, v)) extra.set(s.id, { boundary: s.boundary ?? null, sentence_count: s.sentences?.length ?? null });
-  }
-  return store.stimuli(studyId).map((s) => ({ ...extra.get(s.stimulus_id), ...s, boundary: s.boundary ?? extra.get(s.stimulus_id)?.boundary ?? null, sentence_count: s.sentence_count ?? extra.get(s.stimulus_id)?.sentence_count ?? null }));
 }
 
 /** TF-IDF trainer for the transfer matrix; min_df 5 as the baseline, 1 for small studies. */
@@ -137,7 +123,7 @@ export function registerAnalyze(program: Command): void {
         const { store, studyId, protocol } = data;
         mkdirSync(o.out, { recursive: true });
         const participants = store.participants(studyId);
-        const stimuli = stimuliWithPassages(store, studyId, data.versions);
+        const stimuli = store.stimuli(studyId);
         const scores = store.detectorScores(studyId);
         const t0 = performance.now();
         const report = await buildReport(
