@@ -62,13 +62,6 @@ export function mountAdmin(app: Express, ctx: AppContext): void {
   });
 
   mountMonitorSocket(ctx, auth.db);
-
-  // The monitor's socket.io handshakes (and the participants') arrive on this
-  // HTTP server as /socket.io/ requests that engine.io answers itself. When the
-  // express app is also a 'request' listener of that server, express must not
-  // answer them too (its 404 beside engine.io's reply crashes the process with
-  // ERR_HTTP_HEADERS_SENT on the first long-polling client). Leave them alone.
-  app.use('/socket.io', () => {});
 }
 
 // Re-exported so the serve/start commands import everything researcher-related from one place.
