@@ -1,21 +1,24 @@
 // Detector scoring speed on 512-token texts, next to transformers.js on the
 // same model directories in the same run (the anchor; target ≥ 1.2×):
 //   Ours is measured twice: one session on all cores, and two single-threaded
-//   sessions scoring different texts side by side (workers: 2).
+//   sessions scoring different texts side by side in two worker threads
+//   (RoBERTa workers: 2, createZeroShotWorkers workers: 2).
 //   - RoBERTa-base-shaped detector (12 layers, 768, 12 heads, random weights):
 //     our RobertaDetector.score vs transformers.js' text-classification pipeline,
 //     both given the same batch of texts.
 //   - GPT-2-124M-shaped scorer (random weights, built by the GPT-2 builder):
-//     our full zero-shot scoring (forward + every statistic over the vocabulary)
+//     our full zero-shot scoring (forward + every statistic over the vocabulary,
+//     on the statistics head)
 //     vs a bare transformers.js forward pass (tokenise + logits, no statistics).
 // Run: npx tsx bench/score.ts [--texts 6] [--rounds 1] [--batch 8]  (rounds × number of methods)
 // Models are built once under .bench/ (≈ 0.5 GB each). Numbers on a shared
 // 2-core machine are noisy: the order of methods rotates from round to round.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { buildTinyRoberta } from '../server/detectors/roberta-build.ts';
 import { loadRobertaDetector } from '../server/detectors/roberta.ts';
-import { createZeroShotScorer } from '../server/detectors/zero-shot.ts';
+import { createZeroShotScorer, createZeroShotWorkers } from '../server/detectors/zero-shot.ts';
 import { Decoder } from '../server/lm/decoder.ts';
 import { buildTinyModel } from '../server/lm/build-tiny.ts';
 import { gpt2Tokenizer } from '../server/lm/tokenizer.ts';
@@ -122,8 +125,7 @@ async function main(): Promise<void> {
   // --- zero-shot scorer ---
   const decoder = await Decoder.load(gpt2Dir);
   const scorer = createZeroShotScorer(decoder);
-  const singles = [await Decoder.load(gpt2Dir, { threads: 1 }), await Decoder.load(gpt2Dir, { threads: 1 })];
-  const scorer2 = createZeroShotScorer(singles);
+  const scorer2 = await createZeroShotWorkers(gpt2Dir, { workers: 2 });
   const tjTok = await AutoTokenizer.from_pretrained(basename(gpt2Dir));
   const tjModel = await AutoModelForCausalLM.from_pretrained(basename(gpt2Dir), { dtype: 'fp32', use_external_data_format: true });
   const tjForward = async (text: string) => {
@@ -143,18 +145,19 @@ async function main(): Promise<void> {
     theirs: async () => { for (const t of scorerTexts) await tjForward(t); },
   });
   await decoder.dispose();
-  for (const d of singles) await d.dispose();
+  await scorer2.close();
   await (tjModel as unknown as { dispose(): Promise<void> }).dispose();
 
   const f = (x: number) => x.toFixed(3);
   const row = (name: string, ours: Timing, theirs: Timing, anchor: string) =>
     console.log(`${name.padEnd(46)} ${f(ours.rate)} texts/s   ${anchor} ${f(theirs.rate)} texts/s   ratio ${(ours.rate / theirs.rate).toFixed(2)}×   per round [${ours.rounds.map(f).join(', ')}] vs [${theirs.rounds.map(f).join(', ')}]`);
+  console.log(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`\n512-token texts: ${N_TEXTS} per round; rounds rotate which method runs first; rate = all texts ÷ all time; RoBERTa batch ${BATCH}; shared 2-core machine, numbers are noisy`);
   row('RoBERTa-base, 1 session', roberta.ours, roberta.theirs, 'transformers.js pipeline');
-  row('RoBERTa-base, 2 single-thread sessions', roberta.ours2, roberta.theirs, 'transformers.js pipeline');
+  row('RoBERTa-base, 2 single-thread worker threads', roberta.ours2, roberta.theirs, 'transformers.js pipeline');
   row('GPT-2 124M Decoder.forward only (no stats)', zero.forward, zero.theirs, 'transformers.js forward');
   row('GPT-2 124M zero-shot (all stats), 1 session', zero.ours, zero.theirs, 'transformers.js forward');
-  row('GPT-2 124M zero-shot, 2 single-thread sessions', zero.ours2, zero.theirs, 'transformers.js forward');
+  row('GPT-2 124M zero-shot, 2 single-thread workers', zero.ours2, zero.theirs, 'transformers.js forward');
   console.log(`checks: |Δ real_probability| vs transformers.js ${diff.toExponential(1)} (used_tokens ${oursFirst[0].used_tokens}); zero-shot used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')}`);
 }
 

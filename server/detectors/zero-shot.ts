@@ -205,7 +205,7 @@ export async function createZeroShotWorkers(dir: string, opts: ZeroShotWorkersOp
  * Rows of logits fed to the statistics head per run: a few MB, so that its
  * passes (log-softmax, exp, products, sums, comparison) stay in cache.
  */
-const HEAD_ROWS = 8;
+const HEAD_ROWS = 4;
 
 /** Statistics of `count` consecutive logit rows starting at `firstRow`, predicting `targets`, into stats[at …]. */
 async function headStats(
