@@ -9,6 +9,11 @@ import { startServer } from '../http/server.ts';
 import { ensureAdminAccount } from '../http/admin/index.ts';
 import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { prepareStudy } from '../lm/prepare.ts';
+import { loadStudy } from '../../studies/load.ts';
+import { materializePools } from '../stimuli/index.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import { scoreStudy } from '../detectors/score-study.ts';
+import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
 
 interface ServeOptions {
   /** `start`: fill unprepared generated pools with the built-in tiny models first. */
@@ -70,20 +75,49 @@ async function serve(opts: ServeOptions): Promise<void> {
 async function prepareShipped(opts: ServeOptions): Promise<void> {
   const dir = opts.studiesDir ?? STUDIES_DIR;
   const files = opts.study?.length ? opts.study : readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).map((f) => join(dir, f));
+  console.log('demo: machine-written texts come from the built-in tiny GPT-2 stand-ins (random weights, built here, no download);');
+  console.log('      `credence models pull gpt2-medium` and `credence prepare STUDY` use the real models.');
   try {
     await ensureTinyModels('models');
   } catch (err) {
     console.error(`warning: could not build the tiny models: ${(err as Error).message}`);
     return;
   }
+  const dataDir = opts.dataDir ?? dirname(opts.db);
   for (const f of files) {
     try {
-      const res = await prepareStudy(f, { dataDir: opts.dataDir ?? dirname(opts.db), modelsDir: 'models', substituteTiny: true });
+      const res = await prepareStudy(f, { dataDir, modelsDir: 'models', substituteTiny: true });
       const made = res.reduce((n, r) => n + r.generated, 0);
       if (made > 0) console.log(`prepared ${made} machine-written texts for ${f} with the tiny models`);
+      await scoreDemo(f, dataDir, opts.db);
     } catch (err) {
       console.error(`warning: ${f}: ${(err as Error).message}`);
     }
+  }
+}
+
+/**
+ * Detector scores beside every demo stimulus (tiny RoBERTa-architecture
+ * detector and the tiny GPT-2 as zero-shot scorer), so the researcher area shows
+ * the detector columns too. Already-scored stimuli are skipped, so a restart is quick.
+ */
+async function scoreDemo(file: string, dataDir: string, db: string): Promise<void> {
+  const loaded = loadStudy(file);
+  const stimuli = materializePools(loaded, { dataDir });
+  const store = openSqliteStore({ path: db });
+  try {
+    const summary = await scoreStudy({
+      studyId: loaded.protocol.id,
+      stimuli: stimuli.map((s) => ({ id: s.id, text: s.text, source: s.label.source })),
+      store,
+      detectors: ['roberta', 'zero-shot'],
+      detectorDir: ensureTinyRoberta('models'),
+      scorerDir: join('models', 'tiny'),
+    });
+    const scored = Object.values(summary).reduce((n, s) => n + s.scored, 0);
+    if (scored > 0) console.log(`scored ${loaded.protocol.id} with the tiny detectors (${scored} stimulus scores)`);
+  } finally {
+    store.close();
   }
 }
 
