@@ -1,33 +1,7 @@
-// A question about the instructions with one right option; the answer is the
-// chosen option's value. Attempts left and feedback come with the page.
-import { html } from 'lit';
-import type { QuestionType } from '../../studies/question-type.ts';
-import { OptionsSchema, type Option } from '../../studies/questions/options.ts';
-import { QuestionElement } from '../shared/question-element.ts';
-import { questionStyles } from '../shared/question-styles.ts';
-import { radioGroup } from '../shared/radio-group.ts';
+// A question about the instructions with one right option. In the browser it is
+// the attention item's element: options only, the expected answer stays on the
+// server; attempts left and feedback come with the page.
+import { AttentionQuestion } from './attention-question.ts';
 
-export class ComprehensionQuestion extends QuestionElement<{ options: Option[] }, string> {
-  static override styles = questionStyles;
-
-  /** The page view carries the options but not the expected answer (the server keeps it), so only the options are parsed. */
-  protected override parseParams(_d: QuestionType, raw: Record<string, unknown>) {
-    const r = OptionsSchema.safeParse(raw.options);
-    return r.success
-      ? { success: true as const, data: { options: r.data } }
-      : { success: false as const, error: r.error.issues.map((i) => `options${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`).join('; ') };
-  }
-
-  override render() {
-    if (this.paramsError) return html`<p class="error">${this.paramsError}</p>`;
-    return radioGroup({
-      name: this.qid,
-      legend: this.prompt,
-      options: this.params.options,
-      selected: this.value,
-      disabled: this.disabled,
-      onSelect: (v) => this.answer(v),
-    });
-  }
-}
+export class ComprehensionQuestion extends AttentionQuestion {}
 customElements.define('comprehension-question', ComprehensionQuestion);
