@@ -227,7 +227,8 @@ function topOf(info: QuestionInfo, r: ResponseRow): number {
   return -1;
 }
 
-function parseObject(text: string | null): Record<string, unknown> | null {
+/** A JSON object stored as text (a composite answer, a provenance record), or null. */
+export function parseObject(text: string | null): Record<string, unknown> | null {
   if (!text) return null;
   try {
     const v = JSON.parse(text) as unknown;

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { ParticipantRow, ResponseRow } from '../rows.ts';
 import { csvCell } from './columns.ts';
+import { parseObject } from '../collect.ts';
 
 export const WIDE_PARTICIPANT_COLUMNS = [
   'participant_id',
@@ -71,7 +72,7 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
     m.set(`${p}_rt_ms`, csvCell(r.rt_ms));
     addCol({ name: `${p}_timed_out`, page: r.page_index, question: null, part: 'timed_out' });
     m.set(`${p}_timed_out`, csvCell(r.timed_out));
-    const parts = r.question_type === 'demographics' ? parseParts(r.value_json ?? r.value_text) : null;
+    const parts = r.question_type === 'demographics' ? parseObject(r.value_json ?? r.value_text) : null;
     if (parts) {
       for (const [k, v] of Object.entries(parts)) {
         const name = `${p}_${r.question_id}_${k}`;
@@ -87,16 +88,6 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
   const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : 1);
   const columns = [...cols.values()].sort((a, b) => a.page - b.page || rank(a) - rank(b));
   return { columns, cells, extra };
-}
-
-function parseParts(text: string | null): Record<string, unknown> | null {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } = {}): Promise<{ rows: number; columns: WideColumn[] }> {
