@@ -59,6 +59,11 @@ async function compare<K extends string>(methods: Record<K, () => Promise<unknow
   return Object.fromEntries(names.map((n) => [n, { rate: (N_TEXTS * ROUNDS * names.length) / total.get(n)!, rounds: rounds.get(n)! }])) as Record<K, Timing>;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
@@ -89,6 +94,7 @@ function textsOf(n: number, tokens: number): string[] {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
   const gpt2Dir = join(BENCH, 'gpt2');
   const robertaDir = join(BENCH, 'roberta-base');
   if (!existsSync(join(gpt2Dir, 'onnx', 'model.onnx'))) {
@@ -150,8 +156,8 @@ async function main(): Promise<void> {
 
   const f = (x: number) => x.toFixed(3);
   const row = (name: string, ours: Timing, theirs: Timing, anchor: string) =>
-    console.log(`${name.padEnd(46)} ${f(ours.rate)} texts/s   ${anchor} ${f(theirs.rate)} texts/s   ratio ${(ours.rate / theirs.rate).toFixed(2)}×   per round [${ours.rounds.map(f).join(', ')}] vs [${theirs.rounds.map(f).join(', ')}]`);
-  console.log(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`${name.padEnd(46)} ${f(ours.rate)} texts/s   ${anchor} ${f(theirs.rate)} texts/s   ratio ${(ours.rate / theirs.rate).toFixed(2)}×   ratio of medians ${(median(ours.rounds) / median(theirs.rounds)).toFixed(2)}×   per round [${ours.rounds.map(f).join(', ')}] vs [${theirs.rounds.map(f).join(', ')}]`);
+  console.log(`\nload average (1, 5, 15 min) at start: ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}; at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`\n512-token texts: ${N_TEXTS} per round; rounds rotate which method runs first; rate = all texts ÷ all time; RoBERTa batch ${BATCH}; shared 2-core machine, numbers are noisy`);
   row('RoBERTa-base, 1 session', roberta.ours, roberta.theirs, 'transformers.js pipeline');
   row('RoBERTa-base, 2 single-thread worker threads', roberta.ours2, roberta.theirs, 'transformers.js pipeline');

@@ -3,6 +3,15 @@
 // Fast-DetectGPT's analytic sampling discrepancy, all from one batched forward
 // pass per text (server/lm Decoder), no KV cache.
 //
+// The per-token statistics need every vocabulary entry of every row (512 × 50257
+// logits for a 512-token text). They run on a small second onnxruntime session,
+// the statistics head (stats-head.ts), fed the decoder's logits a few rows at a
+// time: ~4× faster than the one-exp JS loop (positionStats, kept as the
+// reference), and the ranks are exact counts over the very same floats.
+// createZeroShotWorkers puts a decoder + head in each of several worker threads:
+// onnxruntime-node's run blocks its calling thread, so this is how sessions run
+// side by side.
+//
 // Conventions (stated once, used everywhere):
 // - `<|endoftext|>` is prepended as BOS, as GLTR does, so every token of the
 //   text — the first included — is predicted and scored.
