@@ -16,7 +16,7 @@ import { Decoder } from '../lm/decoder.ts';
 import { DTYPE_SUFFIX, type Dtype } from '../lm/model-dir.ts';
 import { loadRobertaDetector } from './roberta.ts';
 import { cleanText, DetectorInputError } from './text-input.ts';
-import { createZeroShotScorer, zeroShotMetrics, type ZeroShotOptions } from './zero-shot.ts';
+import { createZeroShotScorer, createZeroShotWorkers, zeroShotMetrics, type ZeroShotOptions, type ZeroShotWorkers } from './zero-shot.ts';
 import { kFoldEvaluate, predict, tfidfModelHash, type TfidfModel, type TfidfOptions } from './tfidf.ts';
 
 export const DETECTORS = ['roberta', 'zero-shot', 'tfidf'] as const;
@@ -129,10 +129,14 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
       }
     } else if (detector === 'zero-shot') {
       if (!opts.scorerDir) throw new Error('zero-shot: no scoring model directory (give --scorer DIR)');
-      const decoders: Decoder[] = [];
+      // One in-process decoder; with --workers N, N worker threads each with its own
+      // session (onnxruntime-node runs a session on the calling thread, so several
+      // in-process sessions would only take turns).
+      const decoder = workers > 1 ? null : await Decoder.load(opts.scorerDir, opts.dtype ? { dtype: opts.dtype } : {});
+      const scorer = decoder
+        ? createZeroShotScorer([decoder])
+        : await createZeroShotWorkers(opts.scorerDir, { workers, threads, ...(opts.dtype ? { dtype: opts.dtype } : {}) });
       try {
-        for (let w = 0; w < workers; w++) decoders.push(await Decoder.load(opts.scorerDir, { ...(workers > 1 ? { threads } : {}), ...(opts.dtype ? { dtype: opts.dtype } : {}) }));
-        const scorer = createZeroShotScorer(decoders);
         const hash = scorer.modelHash;
         const todo = opts.stimuli.filter((s) => !isDone(s.id, detector, hash));
         const s: DetectorSummary = { modelHash: hash, scored: 0, skipped: opts.stimuli.length - todo.length, rows: 0 };
@@ -145,7 +149,8 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
         }
         summary[detector] = s;
       } finally {
-        for (const d of decoders) await d.dispose();
+        if (decoder) await decoder.dispose();
+        else await (scorer as ZeroShotWorkers).close();
       }
     } else {
       summary[detector] = scoreTfidf(opts, isDone, rowsOf);
