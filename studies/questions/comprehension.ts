@@ -2,7 +2,8 @@
 // the comprehension phase's `attempts` (default 2), then ends the participant.
 import { z } from 'zod';
 import type { QuestionType } from '../question-type.ts';
-import { OptionsSchema, optionValues } from './options.ts';
+import { OptionsSchema } from './options.ts';
+import { attention } from './attention.ts';
 
 const Params = z
   .object({
@@ -18,14 +19,15 @@ type Params = z.infer<typeof Params>;
 export const comprehension: QuestionType<Params, string> = {
   type: 'comprehension',
   params: Params,
-  response: (p) => z.enum(optionValues(p.options)),
-  expected: (p) => p.expected,
+  // Answered, checked and read exactly as an attention item; only bots and the codebook differ.
+  response: attention.response,
+  expected: attention.expected,
   botAnswer(p, ctx) {
     if (ctx.profile === 'attentive') return p.expected;
     const values = p.options.map((o) => o.value);
     return values[ctx.rng.int(values.length)];
   },
-  read: (p, a) => ({ value_num: null, value_text: a, correct: a === p.expected }),
+  read: attention.read,
   columns: (p) => [
     { name: 'value_text', type: 'string', description: `chosen option (expected: ${p.expected})` },
     { name: 'correct', type: 'boolean', description: 'answered as expected' },
