@@ -11,6 +11,7 @@ import type { PageEventLog } from './page-events.ts';
 import type { ServerClock } from './server-clock.ts';
 import './countdown-timer.ts';
 import './stimulus-text.ts';
+import { paragraphs } from '../shared/paragraphs.ts';
 
 export interface PageAnswer {
   answers: Record<string, unknown>;
@@ -84,9 +85,11 @@ export class PageScreen extends LitElement {
       overflow-wrap: anywhere;
     }
     .text {
-      white-space: pre-wrap;
       overflow-wrap: anywhere;
       margin: 0 0 1.5rem;
+    }
+    .text p {
+      margin: 0 0 0.9rem;
     }
     .feedback {
       border-left: 4px solid #1f5fbf;
@@ -240,7 +243,7 @@ export class PageScreen extends LitElement {
         ${v.attemptsLeft !== undefined
           ? html`<p class="attempts">Attempts left: ${v.attemptsLeft}</p>`
           : nothing}
-        ${v.text ? html`<p class="text">${v.text}</p>` : nothing}
+        ${v.text ? html`<div class="text">${paragraphs(v.text).map((para) => html`<p>${para}</p>`)}</div>` : nothing}
         ${v.stimulus && !v.questions.some((q) => q.type === 'boundary')
           ? html`<stimulus-text .text=${v.stimulus.text} .gltr=${v.stimulus.gltr}></stimulus-text>`
           : nothing}
