@@ -47,8 +47,13 @@ export interface BotResult {
   reconnects: number;
   /** Why the connection dropped (socket.io's reasons), for diagnosing load problems. */
   drops: string[];
-  /** After each reconnect: the page the bot was on, and the page the server resumed it on. */
-  resumes: { before: number; after: number; pendingBefore: boolean }[];
+  /**
+   * After each reconnect: the page the bot was on, the page the server resumed
+   * it on, whether an answer to that page was unacknowledged (pendingBefore), and
+   * whether its answer had been acknowledged while the next page was still on
+   * the wire (ackedBefore): in both cases the server rightly resumes one page on.
+   */
+  resumes: { before: number; after: number; pendingBefore: boolean; ackedBefore: boolean }[];
   errors: string[];
   pagesSeen: number;
 }
@@ -93,6 +98,8 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
     let current: PageView | undefined;
     let lastIndexBeforeDrop: number | undefined;
     let pendingAtDrop = false;
+    let ackedAtDrop = false;
+    let lastAckedIndex = -1;
     let pending: { payload: Submit; sentAt: number } | undefined;
     let finished = false;
     let answering = -1;
@@ -135,6 +142,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
         result.ackMs.push(performance.now() - t0);
         if (ack.ok) {
           result.acked.push(p.payload.clientId);
+          lastAckedIndex = p.payload.pageIndex;
           pending = undefined;
         } else if (!/stale page/.test(ack.error)) {
           result.errors.push(`page ${p.payload.pageIndex}: ${ack.error}`);
@@ -178,7 +186,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
       if (finished) return;
       result.pagesSeen++;
       if (resumedCheck) {
-        result.resumes.push({ before: lastIndexBeforeDrop ?? -1, after: view.index, pendingBefore: pendingAtDrop });
+        result.resumes.push({ before: lastIndexBeforeDrop ?? -1, after: view.index, pendingBefore: pendingAtDrop, ackedBefore: ackedAtDrop });
         resumedCheck = false;
       }
       const same = current?.index === view.index;
@@ -213,6 +221,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
       if (reason === 'io server disconnect') return; // refused/takeover handle themselves
       lastIndexBeforeDrop = current?.index;
       pendingAtDrop = !!pending;
+      ackedAtDrop = current !== undefined && lastAckedIndex === current.index;
       resumedCheck = true;
       answering = -1;
       // Drop socket.io's own buffer: re-sends happen once the server says which page is current.

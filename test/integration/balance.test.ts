@@ -20,7 +20,11 @@ test('300 bots, 30% abandoning midway: once the slot TTL has passed, completed c
   try {
     const wave1 = await runBots({ url: server.url, study: file, n: 300, concurrency: 40, abandonRate: 0.3, thinkMs: [5, 40], pidPrefix: 'W1-', seed: 3 });
     assert.equal(wave1.stuck, 0, wave1.errors.join('\n'));
-    assert.ok(wave1.abandoned >= 60 && wave1.abandoned <= 120, `abandoned ${wave1.abandoned}`);
+    // About 30% of the admitted bots walk away midway. Which bots are admitted
+    // before the study fills depends on timing, so the share is checked, not a count.
+    const admitted = 300 - wave1.refused;
+    const share = wave1.abandoned / admitted;
+    assert.ok(share >= 0.2 && share <= 0.4, `abandoned ${wave1.abandoned} of ${admitted} admitted`);
     // Arrivals after the TTL (as Prolific keeps sending people) take the slots the abandoners left.
     await sleep(1500);
     let wave2 = 0;
