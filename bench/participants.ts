@@ -3,7 +3,10 @@
 // plus the durable-writes anchor (raw better-sqlite3 inserts at the same
 // durability against the store's submit path). Stops by itself.
 //
-//   npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000]
+//   npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
+//
+// --server-prof DIR writes a V8 CPU profile of the credence server into DIR
+// (open it in Chrome DevTools) to see where the ack latency goes.
 //
 // Targets (DESIGN.md): 2,000 concurrent participants, p99 ack < 100 ms, 0 lost;
 // durable writes ≥ 0.5× raw inserts.
@@ -29,13 +32,14 @@ const n = Number(arg('n', '2000'));
 const [thinkLo, thinkHi] = arg('think', '2000-6000').split('-').map(Number);
 const rampMs = Number(arg('ramp', '20000'));
 const durableN = Number(arg('durable', '1000'));
+const serverProf = arg('server-prof', '');
 if (!(n > 0) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
   console.error('usage: npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000]');
   process.exit(2);
 }
 
-function child(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function child(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
     const t = setTimeout(() => fail(new Error(`child did not start: ${out}`)), 60_000);
@@ -74,16 +78,20 @@ try {
   console.log(`  store submit path           ${fmt(d.storePerS)} /s   ratio ${d.ratio.toFixed(2)}× (target ≥ 0.5×)`);
   console.log(`  store group commit (20/tx)  ${fmt(d.groupPerS)} /s   (what a busy server does)\n`);
 
-  // Echo anchor.
-  const echo = await child(['bench/participants/echo-server.ts', '0'], /listening (\d+)/);
-  children.push(echo.proc);
-  const e = await echoLoad({ url: `http://127.0.0.1:${echo.match[1]}`, n, pages, thinkMs: [thinkLo, thinkHi], rampMs });
-  await stop(echo.proc);
+  // Echo anchor (--no-echo skips it while tuning the server; the ratios then read n/a).
+  let e = { ackMs: [] as number[], durationMs: NaN };
+  if (!process.argv.includes('--no-echo')) {
+    const echo = await child(['bench/participants/echo-server.ts', '0'], /listening (\d+)/);
+    children.push(echo.proc);
+    e = await echoLoad({ url: `http://127.0.0.1:${echo.match[1]}`, n, pages, thinkMs: [thinkLo, thinkHi], rampMs });
+    await stop(echo.proc);
+  }
   const eAcks = e.ackMs.sort((a, b) => a - b);
 
   // Credence.
   const db = join(tmp, 'bench.db');
-  const srv = await child(['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY], /serving on (http:\/\/\S+)/);
+  const srv = await child(['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY], /serving on (http:\/\/\S+)/,
+    serverProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(serverProf)}`] : []);
   children.push(srv.proc);
   const protocol = loadStudy(STUDY).protocol;
   let maxConcurrent = 0;
@@ -98,7 +106,7 @@ try {
     keepResults: true,
     maxMsPerBot: 30 * 60_000,
   });
-  const inside = (await (await fetch(`${srv.match[1]}/healthz`)).json()) as { submits: { p50Ms: number; p99Ms: number; maxBatch: number } };
+  const inside = (await (await fetch(`${srv.match[1]}/healthz`)).json()) as { submits: { p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } };
   await stop(srv.proc);
   // Concurrency: every bot was connected from its arrival to its end; the ramp is shorter than one walk.
   maxConcurrent = Math.min(n, Math.round((n * (pages * (thinkLo + thinkHi)) / 2) / Math.max(rampMs, 1)));
@@ -127,6 +135,7 @@ try {
   console.log(`  socket.io echo     ${fmt(eP50).padStart(7)}  ${fmt(eP99).padStart(7)}  ${String(eAcks.length).padStart(7)}  ${fmt((eAcks.length / e.durationMs) * 1000).padStart(9)}`);
   console.log(`  credence serve     ${fmt(cP50).padStart(7)}  ${fmt(cP99).padStart(7)}  ${String(cAcks.length).padStart(7)}  ${fmt((cAcks.length / summary.durationMs) * 1000).padStart(9)}`);
   console.log(`  inside the server (receipt → commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
+  console.log(`    of which: group-commit transaction on the event loop p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
   console.log(`  ratio credence/echo p50 ${(cP50 / eP50).toFixed(2)}×  p99 ${(cP99 / eP99).toFixed(2)}×`);
   console.log(`\nbots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}; concurrent at peak ≈ ${maxConcurrent}`);
   const drops = Object.entries(summary.drops).map(([k, v]) => `${k} ${v}`).join(', ');

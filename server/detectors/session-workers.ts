@@ -15,7 +15,8 @@ export interface WorkerPool {
 }
 
 export async function startWorkers(count: number, data: Record<string, unknown>): Promise<WorkerPool> {
-  const url = new URL('./score-worker-boot.mjs', import.meta.url);
+  const url = new URL('../worker-boot.mjs', import.meta.url);
+  const entry = new URL('./score-worker.ts', import.meta.url).href;
   const workers: Worker[] = [];
   const idle: Worker[] = [];
   const queue: { payload: unknown; transfer: ArrayBuffer[]; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
@@ -35,7 +36,7 @@ export async function startWorkers(count: number, data: Record<string, unknown>)
   try {
     await Promise.all(
       Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-        const w = new Worker(url, { workerData: data });
+        const w = new Worker(url, { workerData: { ...data, entry } });
         workers.push(w);
         w.once('error', reject);
         w.once('message', (m: { ready: boolean; error?: string; info?: unknown }) => {

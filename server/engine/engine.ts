@@ -21,6 +21,7 @@ import type {
 } from '../store/store.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { buildPlan } from './plan.ts';
+import { LatencyRing } from './latency-ring.ts';
 import { chooseCondition } from './assign.ts';
 import { checkAnswers, publicQuestion, timedOutAnswers } from './answers.ts';
 
@@ -105,9 +106,13 @@ export class Engine extends EventEmitter {
   /** Writes waiting for the next group commit. */
   private queue: { op: () => unknown; ok: (v: unknown) => void; fail: (e: unknown) => void }[] = [];
   private flushScheduled = false;
-  /** Server-side submit latencies (receipt to commit), a ring of the most recent ones. */
-  private readonly latencies = new Float64Array(50_000);
-  private latencyCount = 0;
+  /** A group commit is waiting for its sync; the next one waits for it. */
+  private syncing = false;
+  /** Submit latency inside the server (receipt to durable commit). */
+  private readonly submitMs = new LatencyRing();
+  /** Group-commit transactions on the event loop, and the wait for their sync after it. */
+  private readonly commitMs = new LatencyRing();
+  private readonly syncMs = new LatencyRing();
   private maxBatch = 0;
   /** Last activity of participants who disconnected since the last heartbeat. */
   private readonly seen = new Map<string, number>();
@@ -361,17 +366,22 @@ export class Engine extends EventEmitter {
   async submit(participantId: string, s: Submit): Promise<SubmitResultView> {
     const t0 = performance.now();
     const r = await this.submitInner(participantId, s);
-    this.latencies[this.latencyCount++ % this.latencies.length] = performance.now() - t0;
+    this.submitMs.add(performance.now() - t0);
     return r;
   }
 
   /** Submit latency inside the server (receipt to commit), for monitoring and the participants benchmark. */
-  stats(): { submits: number; p50Ms: number; p99Ms: number; maxBatch: number } {
-    const n = Math.min(this.latencyCount, this.latencies.length);
-    const sorted = Array.from(this.latencies.subarray(0, n)).sort((a, b) => a - b);
-    const at = (q: number) => (n ? sorted[Math.min(n - 1, Math.ceil(q * n) - 1)] : NaN);
-    return { submits: this.latencyCount, p50Ms: at(0.5), p99Ms: at(0.99), maxBatch: this.maxBatch };
+  stats(): { submits: number; p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } {
+    return {
+      submits: this.submitMs.count,
+      p50Ms: this.submitMs.percentile(0.5),
+      p99Ms: this.submitMs.percentile(0.99),
+      maxBatch: this.maxBatch,
+      commitP99Ms: this.commitMs.percentile(0.99),
+      syncP99Ms: this.syncMs.percentile(0.99),
+    };
   }
+
 
   private async submitInner(participantId: string, s: Submit): Promise<SubmitResultView> {
     const store = this.storeOf(participantId);
@@ -381,6 +391,7 @@ export class Engine extends EventEmitter {
     }
     // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
     if (used === 'mine') {
+      await store.durable(); // it may have been committed a moment ago and not yet synced
       return { ack: { ok: true, duplicate: true }, next: this.outcome(participantId) };
     }
     const p = store.participant(participantId);
@@ -435,9 +446,11 @@ export class Engine extends EventEmitter {
   }
 
   /**
-   * Submissions arriving while the event loop is busy (including during the
-   * previous commit's fsync) share one transaction: one fsync for many acks,
-   * and still no ack before its data is on disk.
+   * Group commit. Writes arriving while the event loop is busy, or while the
+   * previous transaction's sync is under way, share the next transaction and
+   * its one sync: the slower the disk, the larger the groups, so the pages
+   * written per response fall exactly when the disk is the bottleneck. No ack
+   * before its data is on disk.
    */
   private batched<T>(store: Store, op: () => T): Promise<T> {
     if (store !== this.store) {
@@ -449,11 +462,14 @@ export class Engine extends EventEmitter {
     }
     return new Promise<T>((ok, fail) => {
       this.queue.push({ op, ok: ok as (v: unknown) => void, fail });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.syncing || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   /** A response, and the end event when it ends the participant, in one write. */
@@ -474,6 +490,7 @@ export class Engine extends EventEmitter {
     if (batch.length === 0) return;
     if (batch.length > this.maxBatch) this.maxBatch = batch.length;
     const out: { ok: boolean; v: unknown }[] = [];
+    const t0 = performance.now();
     try {
       this.store.transaction(() => {
         for (const b of batch) {
@@ -488,7 +505,20 @@ export class Engine extends EventEmitter {
       for (const b of batch) b.fail(err);
       return;
     }
-    batch.forEach((b, i) => (out[i].ok ? b.ok(out[i].v) : b.fail(out[i].v)));
+    // Committed; answered only once it is on disk (the store may sync off this thread).
+    const t1 = performance.now();
+    this.commitMs.add(t1 - t0);
+    this.syncing = true;
+    this.store.durable().then(
+      () => {
+        this.syncMs.add(performance.now() - t1);
+        batch.forEach((b, i) => (out[i].ok ? b.ok(out[i].v) : b.fail(out[i].v)));
+      },
+      (err) => batch.forEach((b) => b.fail(err)),
+    ).finally(() => {
+      this.syncing = false;
+      this.scheduleFlush();
+    });
   }
 
   /** Where a participant goes after answering (or timing out on) the current page. */

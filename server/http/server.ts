@@ -60,6 +60,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (opts.buildClient !== false) await ensureClientBundle(log);
 
   const store = new SqliteStore(dbPath);
+  store.syncInBackground();
   const engine = new Engine({ store });
   // The request listener exists before socket.io attaches, so engine.io wraps it and keeps
   // /socket.io/ requests away from express (two answers to one request crash the process).

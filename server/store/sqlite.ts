@@ -1,14 +1,18 @@
 // The SQLite store (better-sqlite3). WAL with synchronous=FULL: a transaction
 // that returned has reached the disk, so "acknowledged" really means durable.
+// The server switches to syncInBackground() (wal-sync.ts): commits return
+// before the fsync and durable() resolves after it, so the fsync and the
+// checkpoints leave the event loop while acks still wait for the disk.
 // better-sqlite3 is synchronous, so a transaction runs without interleaving with
 // other requests of this process; assignment and submit rely on that.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
+import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
 import type {
   ConditionCount,
   LiveParticipant,
@@ -614,7 +618,40 @@ export class SqliteStore implements Store {
       .all(studyId) as DetectorScoreRow[];
   }
 
+  private walSync: WalSync | null = null;
+  private checkpointer: Checkpointer | null = null;
+
+  /**
+   * Server mode: commits no longer fsync on this thread and this connection no
+   * longer checkpoints; durable() syncs the WAL on the thread pool and a worker
+   * thread checkpoints. Call durable() before acknowledging anything.
+   */
+  syncInBackground(): void {
+    if (this.path === ':memory:' || this.walSync) return;
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('wal_autocheckpoint = 0');
+    // A WAL reset after a checkpoint is truncated to this size rather than kept at its peak.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    this.walSync = new WalSync(`${resolvePath(this.path)}-wal`);
+    this.checkpointer = startCheckpointer(resolvePath(this.path), (err) => {
+      // Without the worker this connection checkpoints again, on its own thread.
+      process.emitWarning(`${err.message}; checkpointing on the main thread from now on`);
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    });
+  }
+
+  /** fdatasync calls made by durable() so far (0 unless syncInBackground). */
+  get backgroundSyncs(): number {
+    return this.walSync?.syncs ?? 0;
+  }
+
+  durable(): Promise<void> {
+    return this.walSync ? this.walSync.flush() : Promise.resolve();
+  }
+
   close(): void {
+    this.checkpointer?.stop();
+    this.walSync?.close();
     if (this.db.open) this.db.close();
   }
 }

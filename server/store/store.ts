@@ -248,6 +248,11 @@ export interface Store {
   /** Runs fn in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   /**
+   * Resolves once every transaction committed before the call is on disk.
+   * Acknowledge nothing before it: a store may commit before it syncs.
+   */
+  durable(): Promise<void>;
+  /**
    * Group commit: many submissions in one transaction (one fsync), each in its
    * own savepoint so one failure does not undo the others. Results in order;
    * an Error for a submission that failed.

@@ -120,6 +120,35 @@ describe('engine', () => {
     }
   });
 
+  test('no ack before the store says the commit is on disk, for a first submit and for its retry', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+    try {
+      const j = await enter(e.engine, 'P-durable');
+      const v0 = page(j.outcome);
+      // Hold the store's durability barrier, as a slow disk would.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      e.store.durable = () => gate;
+      let acked = 0;
+      const id = randomUUID();
+      const first = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
+      await sleep(50);
+      assert.equal(e.store.countSubmissions(j.participantId, id), 1, 'committed');
+      assert.equal(acked, 0, 'but not acknowledged while the sync is pending');
+      const retry = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
+      await sleep(50);
+      assert.equal(acked, 0, 'a retry of a committed, unsynced submit waits as well');
+      release();
+      assert.deepEqual((await first).ack, { ok: true });
+      assert.deepEqual((await retry).ack, { ok: true, duplicate: true });
+      assert.equal(e.store.countSubmissions(j.participantId, id), 1);
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
   test('consent declined ends with the no-consent code; comprehension allows two attempts', async () => {
     const { dir, cleanup } = tempDir();
     const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
