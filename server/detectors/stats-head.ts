@@ -9,37 +9,46 @@ import ort from 'onnxruntime-node';
 const DOUBLE = 11;
 import { FLOAT, INT64, GraphBuilder, intAttr, valueInfo } from './onnx-graph.ts';
 
-/** ONNX bytes of the statistics head (opset 17: axes as inputs for ReduceSum, attributes for ReduceMax). */
-export function statsHeadGraph(): Uint8Array {
+/**
+ * ONNX bytes of the statistics head (opset 17: axes as inputs for ReduceSum,
+ * attributes for ReduceMax). `spread: false` leaves out μ and σ², for
+ * generation, which only needs each sampled token's log-probability and rank.
+ */
+export function statsHeadGraph(opts: { spread?: boolean } = {}): Uint8Array {
+  const spread = opts.spread !== false;
   const g = new GraphBuilder();
   const axis1 = g.int64('axis1', [1], [1]);
   const minus1 = g.int64('minus1', [1], [-1]);
   const keep = [intAttr('keepdims', 1)];
   // log p = LogSoftmax: one MLAS kernel (max, Σ exp, subtract) per row.
   const logp = g.op('LogSoftmax', ['logits'], [intAttr('axis', 1)]);
-  const p = g.op('Exp', [logp]);
-  // Sums over 50k entries in float32 drift by ~1e-6 relative: accumulate in float64.
-  const sum = (x: string) => g.op('Cast', [g.op('ReduceSum', [g.op('Cast', [x], [intAttr('to', DOUBLE)]), axis1], keep)], [intAttr('to', FLOAT)]);
-  const mu = sum(g.op('Mul', [p, logp])); // [N,1]
-  const centred = g.op('Sub', [logp, mu]);
-  const variance = sum(g.op('Mul', [p, g.op('Mul', [centred, centred])]));
   const tgt = g.op('Unsqueeze', ['targets', axis1]); // [N,1]
   const lt = g.op('GatherElements', ['logits', tgt], [intAttr('axis', 1)]);
   const lpt = g.op('GatherElements', [logp, tgt], [intAttr('axis', 1)]);
   const above = g.op('ReduceSum', [g.op('Cast', [g.op('Greater', ['logits', lt])], [intAttr('to', FLOAT)]), axis1], keep);
   g.op('Reshape', [lpt, minus1], [], undefined, 'logprob');
   g.op('Reshape', [above, minus1], [], undefined, 'above');
-  g.op('Reshape', [mu, minus1], [], undefined, 'mu');
-  g.op('Reshape', [variance, minus1], [], undefined, 'variance');
+  const outputs = ['logprob', 'above'];
+  if (spread) {
+    const p = g.op('Exp', [logp]);
+    // Sums over 50k entries in float32 drift by ~1e-6 relative: accumulate in float64.
+    const sum = (x: string) => g.op('Cast', [g.op('ReduceSum', [g.op('Cast', [x], [intAttr('to', DOUBLE)]), axis1], keep)], [intAttr('to', FLOAT)]);
+    const mu = sum(g.op('Mul', [p, logp])); // [N,1]
+    const centred = g.op('Sub', [logp, mu]);
+    const variance = sum(g.op('Mul', [p, g.op('Mul', [centred, centred])]));
+    g.op('Reshape', [mu, minus1], [], undefined, 'mu');
+    g.op('Reshape', [variance, minus1], [], undefined, 'variance');
+    outputs.push('mu', 'variance');
+  }
   return g.encode({
     inputs: [valueInfo('logits', FLOAT, ['N', 'V']), valueInfo('targets', INT64, ['N'])],
-    outputs: ['logprob', 'above', 'mu', 'variance'].map((n) => valueInfo(n, FLOAT, ['N'])),
+    outputs: outputs.map((n) => valueInfo(n, FLOAT, ['N'])),
     producer: 'credence-stats-head',
   });
 }
 
-export async function createStatsHead(threads?: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(statsHeadGraph(), {
+export async function createStatsHead(threads?: number, opts: { spread?: boolean } = {}): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(statsHeadGraph(opts), {
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
     executionMode: 'sequential',

@@ -1,6 +1,7 @@
-// Choosing the next token from one row of logits, and scoring the choice.
-// Every function here touches the 50k-entry row a bounded number of times and
-// never sorts it whole unless a nucleus really spans most of the vocabulary.
+// Choosing the next token from one row of logits (its log-probability and rank
+// come from the statistics head, in generate.ts). Every function here touches
+// the 50k-entry row a bounded number of times and never sorts it whole unless
+// a nucleus really spans most of the vocabulary.
 import type { Rng } from '../../studies/random.ts';
 
 export interface SamplingParams {
@@ -37,23 +38,6 @@ export function checkSampling(p: SamplingParams): SamplingParams {
   return p;
 }
 
-/** max and log-sum-exp of a row: the normaliser of the unmodified (T = 1) distribution. */
-export function logSumExp(row: Float32Array): { max: number; argmax: number; lse: number } {
-  let max = -Infinity, argmax = 0;
-  for (let i = 0; i < row.length; i++) if (row[i] > max) { max = row[i]; argmax = i; }
-  let s = 0;
-  for (let i = 0; i < row.length; i++) s += Math.exp(row[i] - max);
-  return { max, argmax, lse: max + Math.log(s) };
-}
-
-/** 0-based rank of `token`: how many tokens have a strictly higher logit. */
-export function rankOf(row: Float32Array, token: number): number {
-  const v = row[token];
-  let r = 0;
-  for (let i = 0; i < row.length; i++) if (row[i] > v) r++;
-  return r;
-}
-
 /** Indices of the k largest entries (ties: lower index first), in descending order. A bounded min-heap, one pass. */
 export function topKIndices(row: Float32Array, k: number, banned = -1): number[] {
   const heap: number[] = [];
@@ -81,41 +65,6 @@ export function topKIndices(row: Float32Array, k: number, banned = -1): number[]
     heap[0] = i; down(0); thr = row[heap[0]];
   }
   return heap.sort((a, b) => row[b] - row[a] || a - b);
-}
-
-/** 2^k for k in [−1100, 0]: the integer part of expNonPositive. */
-const POW2 = Float64Array.from({ length: 1101 }, (_, i) => 2 ** (i - 1100));
-const LN2 = 0.6931471805599453, LOG2E = 1.4426950408889634;
-
-/**
- * e^x for x ≤ 0 with relative error below 1e-6: 2^k from a table times a
- * degree-7 polynomial for 2^f. About twice as fast as Math.exp here, and the
- * scoring pass runs it on every vocabulary entry of every sampled token.
- */
-function expNonPositive(x: number): number {
-  const y = x * LOG2E;
-  const k = Math.floor(y);
-  if (k < -1100) return 0;
-  const t = (y - k) * LN2;
-  const p = 1 + t * (1 + t * (0.5 + t * (0.16666666666666666 + t * (0.041666666666666664 + t * (0.008333333333333333 + t * (0.001388888888888889 + t * 0.0001984126984126984))))));
-  return p * POW2[k + 1100];
-}
-
-/**
- * ln p(token) and its 0-based rank (tokens with a strictly higher logit) under
- * the row's own softmax: two passes over the row.
- */
-export function scoreToken(row: Float32Array, token: number): { logprob: number; rank: number } {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
-  const v = row[token];
-  let s = 0, rank = 0;
-  for (let i = 0; i < row.length; i++) {
-    const x = row[i];
-    s += expNonPositive(x - max);
-    if (x > v) rank++;
-  }
-  return { logprob: v - max - Math.log(s), rank };
 }
 
 /**

@@ -7,7 +7,8 @@ import ort from 'onnxruntime-node';
 import { createRng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
-import { chooseToken, DEFAULT_SAMPLING, endsSentence, scoreToken, topKIndices } from '../../server/lm/sampling.ts';
+import { createStatsHead } from '../../server/detectors/stats-head.ts';
+import { chooseToken, DEFAULT_SAMPLING, endsSentence, topKIndices } from '../../server/lm/sampling.ts';
 
 function randomRow(n: number, seed: number): Float32Array {
   const rng = createRng(seed);
@@ -15,6 +16,20 @@ function randomRow(n: number, seed: number): Float32Array {
 }
 
 describe('sampler', () => {
+  test('sampled-token scores (lean statistics head): log-softmax and 0-based rank, ties not counted', async () => {
+    const head = await createStatsHead(1, { spread: false });
+    const vals = [1, 3, 2, 3, 0];
+    const z = Math.log(vals.reduce((s, v) => s + Math.exp(v), 0));
+    const out = await head.run({
+      logits: new ort.Tensor('float32', Float32Array.from([...vals, ...vals, ...vals]), [3, 5]),
+      targets: new ort.Tensor('int64', BigInt64Array.from([2n, 3n, 0n]), [3]),
+    });
+    assert.deepEqual(Array.from(out.above.data as Float32Array), [2, 0, 3]);
+    assert.ok(Math.abs((out.logprob.data as Float32Array)[2] - (1 - z)) < 1e-6);
+    assert.deepEqual(Object.keys(out).sort(), ['above', 'logprob']);
+    await head.release();
+  });
+
   test('topKIndices equals a full sort, ties broken by the lower index', () => {
     const row = randomRow(5000, 1);
     row[10] = row[20] = row[30] = 100; // ties at the top
@@ -22,14 +37,6 @@ describe('sampler', () => {
     for (const k of [1, 3, 40, 700]) assert.deepEqual(topKIndices(row, k), full.slice(0, k));
     assert.deepEqual(topKIndices(row, 3), [10, 20, 30]);
     assert.deepEqual(topKIndices(row, 2, 10), [20, 30]);
-  });
-
-  test('scoreToken: log-softmax and 0-based rank', () => {
-    const row = Float32Array.from([1, 3, 2, 3, 0]);
-    const z = Math.log([1, 3, 2, 3, 0].reduce((s, v) => s + Math.exp(v), 0));
-    assert.deepEqual(scoreToken(row, 2).rank, 2);
-    assert.deepEqual(scoreToken(row, 3).rank, 0);
-    assert.ok(Math.abs(scoreToken(row, 0).logprob - (1 - z)) < 1e-6); // polynomial exp: relative error < 1e-6
   });
 
   test('frequencies follow softmax(logits / T), restricted to top-k / nucleus', () => {
