@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const bos = decoder.tokenizer.eosTokenId!;
   const scorerIds = scorerTexts.map((t) => [bos, ...decoder.tokenizer.encode(t)]);
   const zero = await compare({
-    forward: async () => { for (const ids of scorerIds) await decoder.forward([ids]); },
+    forward: async () => { for (const ids of scorerIds) await decoder.forward([ids], { cache: false }); },
     ours: async () => { for (const t of scorerTexts) await scorer.score(t); },
     ours2: async () => { await scorer2.scoreMany(scorerTexts); },
     theirs: async () => { for (const t of scorerTexts) await tjForward(t); },

@@ -263,7 +263,7 @@ async function scoreWith(decoder: Decoder, head: ort.InferenceSession, text: str
       tokens += windows[w].end - windows[w].start;
       group.push(windows[w++]);
     }
-    const out = await decoder.forward(group.map((g) => seq.slice(g.start, g.end)));
+    const out = await decoder.forward(group.map((g) => seq.slice(g.start, g.end)), { cache: false });
     const [, width, v] = out.dims;
     if (v !== vocab) throw new Error(`zero-shot: logits have ${v} entries per token, vocab_size is ${vocab}`);
     for (let row = 0; row < group.length; row++) {
