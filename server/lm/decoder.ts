@@ -3,10 +3,13 @@
 // use_cache_branch optional, float16 KV caches), past/present KV handling, and
 // attention mask / position ids for left- or right-padded batches.
 // Generation (generate.ts) and the detectors' scoring both build on this.
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
+import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
+import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
 
 export interface DecoderLoadOptions {
   dtype?: Dtype;
@@ -17,6 +20,8 @@ export interface DecoderLoadOptions {
   /** Let ORT's worker threads spin between ops (faster on an idle machine, wasteful on a busy one). Default true. */
   spin?: boolean;
   skipHash?: boolean;
+  /** Keep the KV cache in slot buffers when the graph allows it (kv-slots.ts). Default true. */
+  slots?: boolean;
 }
 
 /** The key/value cache after some tokens: what `present.*` returned, ready to feed as `past_key_values.*`. */
@@ -26,8 +31,10 @@ export interface KvCache {
   length: number;
   /** Attention mask of the past, row-major [batch, length], 1 = real token. */
   mask: BigInt64Array;
-  /** By input name (`past_key_values.{i}.key|value`). */
+  /** By input name (`past_key_values.{i}.key|value`); empty when the cache lives in `slots`. */
   tensors: Map<string, ort.Tensor>;
+  /** The slot buffers of a slotted decoder (kv-slots.ts); undefined before the first step. */
+  slots?: Slots;
 }
 
 export interface ForwardResult {
@@ -77,6 +84,15 @@ function toFloat32(t: ort.Tensor): Float32Array {
   throw new Error(`logits have type ${t.type}, expected float32 or float16`);
 }
 
+/** The slot graph of a model, or why it runs the plain way. Graph files with weights inside are left alone above 256 MB. */
+function slotGraphOf(model: ModelDir): { bytes: Uint8Array; newOf: Map<string, NewKvOutput> } | { reason: string } {
+  if (model.dtype === 'fp16' || model.dtype === 'q4f16') return { reason: 'float16 cache' };
+  if (statSync(model.onnxPath).size > 256 * 1024 * 1024) return { reason: 'weights inside a large graph file' };
+  const bytes = readFileSync(model.onnxPath);
+  const pastNames = [...Array(model.config.nLayer).keys()].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
+  return slotGraph(bytes, pastNames);
+}
+
 export class Decoder {
   readonly model: ModelDir;
   readonly config: Gpt2Config;
@@ -91,8 +107,12 @@ export class Decoder {
   private readonly presentOf: Map<string, string>;
   private session: ort.InferenceSession;
   private logitsChecked = false;
+  /** Set when the session runs the slot graph: each past input's new-key/value output. */
+  private readonly newOf: Map<string, NewKvOutput> | null;
+  /** Why the plain path is used (for `credence models list` and debugging), or null when slotted. */
+  readonly plainReason: string | null;
 
-  private constructor(model: ModelDir, session: ort.InferenceSession) {
+  private constructor(model: ModelDir, session: ort.InferenceSession, slots: { newOf: Map<string, NewKvOutput> } | { reason: string }) {
     this.model = model;
     this.config = model.config;
     this.tokenizer = model.tokenizer;
@@ -115,7 +135,10 @@ export class Decoder {
       throw new Error(`${where}: expected ${2 * this.config.nLayer} past_key_values inputs for n_layer ${this.config.nLayer}, found ${this.pastNames.length} (a decoder without KV cache is not supported)`);
     }
     this.presentOf = new Map(this.pastNames.map((n) => [n, n.replace(PAST_RE, 'present.$1.$2')]));
-    for (const out of this.presentOf.values()) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
+    this.newOf = 'newOf' in slots ? slots.newOf : null;
+    this.plainReason = 'reason' in slots ? slots.reason : null;
+    const cacheOutputs = this.newOf ? [...this.newOf.values()].map((o) => o.output) : [...this.presentOf.values()];
+    for (const out of cacheOutputs) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
     const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
     this.kvType = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
     const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
@@ -127,26 +150,37 @@ export class Decoder {
 
   static async load(dir: string, opts: DecoderLoadOptions = {}): Promise<Decoder> {
     const model = await loadModelDir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName, skipHash: opts.skipHash });
+    const slots = opts.slots === false ? { reason: 'slots disabled' } : slotGraphOf(model);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model.onnxPath, {
+      const options: ort.InferenceSession.SessionOptions = {
         graphOptimizationLevel: 'all',
         intraOpNumThreads: opts.threads ?? os.availableParallelism(),
         interOpNumThreads: 1,
         executionMode: 'sequential',
         enableCpuMemArena: true,
         enableMemPattern: true,
-        extra: { session: { intra_op: { allow_spinning: opts.spin === false ? '0' : '1' } } },
-      });
+        extra: {
+          session: {
+            intra_op: { allow_spinning: opts.spin === false ? '0' : '1' },
+            // A graph given as bytes finds its external data files next to the original .onnx.
+            model_external_initializers_file_folder_path: dirname(model.onnxPath),
+          },
+        },
+      };
+      session = 'bytes' in slots
+        ? await ort.InferenceSession.create(slots.bytes, options)
+        : await ort.InferenceSession.create(model.onnxPath, options);
     } catch (err) {
       throw new Error(`${model.onnxPath}: onnxruntime could not load the model (${(err as Error).message})`);
     }
-    return new Decoder(model, session);
+    return new Decoder(model, session, slots);
   }
 
   /** An empty cache for `batch` rows (past length 0). */
   emptyCache(batch: number): KvCache {
     const tensors = new Map<string, ort.Tensor>();
+    if (this.newOf) return { batch, length: 0, mask: new BigInt64Array(0), tensors };
     const dims = [batch, this.config.nHead, 0, this.config.headDim];
     for (const n of this.pastNames) {
       tensors.set(n, this.kvType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims));
@@ -167,28 +201,42 @@ export class Decoder {
     const pastLen = cache.length;
     const total = pastLen + seqLen;
     if (total > this.config.nPositions) throw new Error(`sequence of ${total} tokens exceeds n_positions ${this.config.nPositions} of ${this.model.name}`);
+    if (cache.slots && cache.slots.frontier !== pastLen) {
+      throw new Error('this KV cache was already continued by a later step; continue from the newest cache');
+    }
+    // Columns fed as past: the used ones, then (slotted) the unused rest of the capacity, masked out.
+    const fedPast = cache.slots?.capacity ?? pastLen;
+    const fedTotal = fedPast + seqLen;
+    const fedMask = new BigInt64Array(batch * fedTotal);
     const fullMask = new BigInt64Array(batch * total);
     const positions = new BigInt64Array(batch * seqLen);
     for (let b = 0; b < batch; b++) {
       let seen = 0;
       for (let j = 0; j < pastLen; j++) {
         const m = cache.mask[b * pastLen + j];
+        fedMask[b * fedTotal + j] = m;
         fullMask[b * total + j] = m;
         if (m) seen++;
       }
       for (let j = 0; j < seqLen; j++) {
         const m = mask[b * seqLen + j];
+        fedMask[b * fedTotal + fedPast + j] = m;
         fullMask[b * total + pastLen + j] = m;
         if (m) { positions[b * seqLen + j] = BigInt(seen); seen++; } else positions[b * seqLen + j] = 1n;
       }
     }
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', ids, [batch, seqLen]),
-      attention_mask: new ort.Tensor('int64', fullMask, [batch, total]),
+      attention_mask: new ort.Tensor('int64', fedMask, [batch, fedTotal]),
     };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
     if (this.hasCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [pastLen > 0], [1]);
-    for (const n of this.pastNames) feeds[n] = cache.tensors.get(n)!;
+    const { nHead, headDim } = this.config;
+    for (const n of this.pastNames) {
+      feeds[n] = this.newOf
+        ? new ort.Tensor('float32', cache.slots?.buffers.get(n) ?? new Float32Array(0), [batch, nHead, fedPast, headDim])
+        : cache.tensors.get(n)!;
+    }
     const out = keepCache ? await this.session.run(feeds) : await this.session.run(feeds, ['logits']);
     const logitsT = out.logits;
     const dims = logitsT.dims as number[];
@@ -200,6 +248,20 @@ export class Decoder {
     }
     const logits = toFloat32(logitsT);
     if (!keepCache) return { logits, dims: [dims[0], dims[1], dims[2]], present: null };
+    if (this.newOf) {
+      let slots = cache.slots;
+      if (!slots || total > slots.capacity) {
+        // Room for SLOT_GROWTH more tokens, but never more columns than the graph's positions allow next step.
+        const capacity = Math.max(total, Math.min(Math.ceil((total + 1) / SLOT_GROWTH) * SLOT_GROWTH, this.config.nPositions - 1));
+        const empty: Slots = { capacity: 0, frontier: 0, buffers: new Map(this.pastNames.map((n) => [n, new Float32Array(0)])) };
+        slots = growSlots(slots ?? empty, batch, nHead, headDim, pastLen, capacity);
+      }
+      for (const [n, o] of this.newOf) {
+        writeColumns(slots.buffers.get(n)!, slots.capacity, out[o.output].data as Float32Array, o.layout, batch, nHead, headDim, seqLen, pastLen);
+      }
+      slots.frontier = total;
+      return { logits, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors: new Map(), slots } };
+    }
     const tensors = new Map<string, ort.Tensor>();
     for (const [n, o] of this.presentOf) tensors.set(n, out[o]);
     return { logits, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors } };
@@ -237,6 +299,10 @@ export class Decoder {
     const len = cache.length;
     const mask = new BigInt64Array(rows.length * len);
     rows.forEach((r, i) => mask.set(cache.mask.subarray(r * len, (r + 1) * len), i * len));
+    if (cache.slots) {
+      const slots = selectSlotRows(cache.slots, rows, this.config.nHead, this.config.headDim);
+      return { batch: rows.length, length: len, mask, tensors: new Map(), slots };
+    }
     const tensors = new Map<string, ort.Tensor>();
     for (const [n, t] of cache.tensors) {
       const [, nh, l, hd] = t.dims as number[];
@@ -247,6 +313,11 @@ export class Decoder {
       tensors.set(n, new ort.Tensor(t.type as 'float32', dst as Float32Array, [rows.length, nh, l, hd]));
     }
     return { batch: rows.length, length: len, mask, tensors };
+  }
+
+  /** Whether the KV cache lives in slot buffers (kv-slots.ts) rather than in the graph's present tensors. */
+  get slotted(): boolean {
+    return this.newOf !== null;
   }
 
   async dispose(): Promise<void> {
