@@ -11,7 +11,7 @@
 // Targets (DESIGN.md): 2,000 concurrent participants, p99 ack < 100 ms, 0 lost;
 // durable writes ≥ 0.5× raw inserts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -106,6 +106,9 @@ try {
     keepResults: true,
     maxMsPerBot: 30 * 60_000,
   });
+  // The WAL file's size is its high-water mark: how far the checkpoint worker let it grow.
+  const walMB = statSync(`${db}-wal`).size / 1e6;
+  const dbMB = statSync(db).size / 1e6;
   const inside = (await (await fetch(`${srv.match[1]}/healthz`)).json()) as { submits: { p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } };
   await stop(srv.proc);
   // Concurrency: every bot was connected from its arrival to its end; the ramp is shorter than one walk.
@@ -137,6 +140,7 @@ try {
   console.log(`  inside the server (receipt → commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
   console.log(`    of which: group-commit transaction on the event loop p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
   console.log(`  ratio credence/echo p50 ${(cP50 / eP50).toFixed(2)}×  p99 ${(cP99 / eP99).toFixed(2)}×`);
+  console.log(`  database ${fmt(dbMB)} MB, WAL high-water ${fmt(walMB)} MB (checkpointed off the event loop)`);
   console.log(`\nbots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}; concurrent at peak ≈ ${maxConcurrent}`);
   const drops = Object.entries(summary.drops).map(([k, v]) => `${k} ${v}`).join(', ');
   if (drops) console.log(`dropped connections (bot side): ${drops}`);
