@@ -100,8 +100,6 @@ export class Engine extends EventEmitter {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly previewIds = new Set<string>();
   private readonly connected = new Map<string, number>();
-  /** Training feedback for the page after the answer; in memory only (a lost hint after a restart is harmless). */
-  private readonly feedback = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | undefined;
   /** Writes waiting for the next group commit. */
   private queue: { op: () => unknown; ok: (v: unknown) => void; fail: (e: unknown) => void }[] = [];
@@ -332,7 +330,7 @@ export class Engine extends EventEmitter {
       if (stim.sentences) view.stimulus.sentences = stim.sentences;
       if (page.gltr && stim.gltr) view.stimulus.gltr = stim.gltr;
     }
-    const fb = this.feedback.get(p.id);
+    const fb = this.trainingFeedback(p);
     if (fb) view.feedback = fb;
     if (page.kind === 'comprehension') {
       view.attemptsLeft = (page.attempts ?? 2) - p.attempts;
@@ -441,7 +439,7 @@ export class Engine extends EventEmitter {
       return { ack: { ok: false, error: `stale page index ${s.pageIndex}: the current page is ${result.pageIndex}`, field: 'pageIndex' }, next: this.outcome(p.id) };
     }
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: this.outcome(p.id) };
-    this.afterAdvance(p, page, checked.answers, next);
+    this.afterAdvance(p, next);
     return { ack: { ok: true }, next: this.outcome(p.id) };
   }
 
@@ -575,13 +573,20 @@ export class Engine extends EventEmitter {
     return n;
   }
 
-  private afterAdvance(p: ParticipantRecord, page: PlannedPage, answers: { correct: boolean | null }[], next: Progress): void {
-    this.feedback.delete(p.id);
-    if (page.kind === 'training' && next.status === 'in-progress') {
-      const verdict = answers.some((a) => a.correct === false) ? 'Not quite.' : answers.some((a) => a.correct === true) ? 'Correct.' : '';
-      const text = [verdict, page.feedback ?? ''].filter(Boolean).join(' ');
-      if (text) this.feedback.set(p.id, text);
-    }
+  /**
+   * Feedback on the training item just answered, shown on the page after it.
+   * Read back from the stored response, so a reload or a server restart shows it too.
+   */
+  private trainingFeedback(p: ParticipantRecord): string | undefined {
+    const before = p.plan[p.pageIndex - 1];
+    if (!before || before.kind !== 'training') return undefined;
+    const last = this.storeOf(p.id).lastAnswerChecks(p.id, p.pageIndex - 1);
+    if (!last.answered) return undefined;
+    const verdict = last.correct.some((c) => c === false) ? 'Not quite.' : last.correct.some((c) => c === true) ? 'Correct.' : '';
+    return [verdict, before.feedback ?? ''].filter(Boolean).join(' ') || undefined;
+  }
+
+  private afterAdvance(p: ParticipantRecord, next: Progress): void {
     if (next.status !== 'in-progress') {
       this.disarm(p.id);
     } else {
@@ -637,7 +642,7 @@ export class Engine extends EventEmitter {
         return ok;
       });
       if (changed) {
-        this.afterAdvance(p, p.plan[p.pageIndex], [], next);
+        this.afterAdvance(p, next);
         this.emit('outcome', p.id, this.outcome(p.id));
       }
       return;
@@ -669,7 +674,7 @@ export class Engine extends EventEmitter {
       next,
     }, timeoutEvent);
     if (result.kind !== 'stored') return;
-    this.afterAdvance(p, page, answers, next);
+    this.afterAdvance(p, next);
     this.emit('outcome', p.id, this.outcome(p.id));
   }
 }

@@ -459,6 +459,13 @@ export class SqliteStore implements Store {
     return this.applyProgress(participantId, expectPageIndex, next, Date.now());
   }
 
+  lastAnswerChecks(participantId: string, pageIndex: number): { answered: boolean; correct: (boolean | null)[] } {
+    const last = this.sql('SELECT MAX(id) AS id FROM responses WHERE participant_id = ? AND page_index = ?').get(participantId, pageIndex) as Row;
+    if (last.id == null) return { answered: false, correct: [] };
+    const rows = this.sql('SELECT correct FROM answers WHERE response_id = ? ORDER BY question_id').all(last.id) as Row[];
+    return { answered: true, correct: rows.map((r) => (r.correct == null ? null : r.correct === 1)) };
+  }
+
   countSubmissions(participantId: string, clientId?: string): number {
     const r = clientId
       ? this.sql('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?').get(participantId, clientId)

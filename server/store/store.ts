@@ -274,6 +274,8 @@ export interface Store {
   stimuli(studyId: string): StimulusRow[];
   /** How many submissions are stored for a client id (integrity checks). */
   countSubmissions(participantId: string, clientId?: string): number;
+  /** Whether the participant's latest response on a page was right, per answer (null: no right answer); for training feedback. */
+  lastAnswerChecks(participantId: string, pageIndex: number): { answered: boolean; correct: (boolean | null)[] };
 
   putDetectorScores(rows: DetectorScoreRow[]): number;
   detectorScores(studyId: string): DetectorScoreRow[];

@@ -210,6 +210,39 @@ describe('engine', () => {
     }
   });
 
+  test('training feedback shows on the page after the item, and again after a reload or a server restart', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    const trialsAt = p.phases.findIndex((x: any) => x.kind === 'trials');
+    p.phases.splice(trialsAt, 0, {
+      kind: 'training',
+      items: [{ text: 'A practice text for tests.', label: { source: 'machine' }, feedback: 'This practice text was machine-generated.' }],
+      questions: [{ type: 'judgment', id: 'practice' }],
+    });
+    const file = writeStudy(dir, p);
+    let e = await openEngine(dir, [file]);
+    try {
+      const a = await enter(e.engine, 'TF');
+      const t = page(await walkTo(e.engine, 'mini', a.participantId, 'training'));
+      assert.equal(t.feedback, undefined);
+      const r = await submit(e.engine, a.participantId, t, { practice: 1 }); // "definitely human": wrong
+      assert.ok(r.ack.ok, JSON.stringify(r.ack));
+      const want = 'Not quite. This practice text was machine-generated.';
+      assert.equal(page(r.next!).feedback, want);
+      assert.equal(page(e.engine.outcome(a.participantId)).feedback, want, 'a reload');
+      e.close();
+      e = await openEngine(dir, [file]);
+      assert.equal(page(e.engine.outcome(a.participantId)).feedback, want, 'after a restart');
+      const after = page(e.engine.outcome(a.participantId));
+      const moved = await submit(e.engine, a.participantId, after, answersFor(e.engine, 'mini', after));
+      assert.ok(moved.ack.ok, JSON.stringify(moved.ack));
+      assert.equal(page(moved.next!).feedback, undefined, 'only on the page right after the item');
+    } finally {
+      e.close();
+      cleanup();
+    }
+  });
+
   test('minimum reading time is enforced by the server clock', async () => {
     const { dir, cleanup } = tempDir();
     const p = miniProtocol();
