@@ -3,7 +3,7 @@
 // use_cache_branch optional, float16 KV caches), past/present KV handling, and
 // attention mask / position ids for left- or right-padded batches.
 // Generation (generate.ts) and the detectors' scoring both build on this.
-import { readFileSync, statSync } from 'node:fs';
+import { readOnnxFile } from './onnx-outputs.ts';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -84,13 +84,10 @@ function toFloat32(t: ort.Tensor): Float32Array {
   throw new Error(`logits have type ${t.type}, expected float32 or float16`);
 }
 
-/** The slot graph of a model, or why it runs the plain way. Graph files with weights inside are left alone above 256 MB. */
+/** The slot graph of a model, or why it runs the plain way. */
 function slotGraphOf(model: ModelDir): { bytes: Uint8Array; newOf: Map<string, NewKvOutput> } | { reason: string } {
-  if (model.dtype === 'fp16' || model.dtype === 'q4f16') return { reason: 'float16 cache' };
-  if (statSync(model.onnxPath).size > 256 * 1024 * 1024) return { reason: 'weights inside a large graph file' };
-  const bytes = readFileSync(model.onnxPath);
   const pastNames = [...Array(model.config.nLayer).keys()].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
-  return slotGraph(bytes, pastNames);
+  return slotGraph(readOnnxFile(model.onnxPath), pastNames);
 }
 
 export class Decoder {

@@ -18,6 +18,7 @@
 // - a Concat of past_key_values.{i}.* and the new part, [B, heads, S, head_dim].
 // Float32 caches only, position_ids required, no merged (If) graphs.
 import onnxProto from 'onnx-proto';
+import type { OnnxFile } from './onnx-outputs.ts';
 
 const { onnx } = onnxProto;
 
@@ -32,7 +33,7 @@ export interface NewKvOutput {
 }
 
 export interface SlotGraph {
-  /** The rewritten model. */
+  /** The rewritten model: the graph only, its weights read from the original file (onnx-outputs.ts). */
   bytes: Uint8Array;
   /** By past input name. */
   newOf: Map<string, NewKvOutput>;
@@ -42,18 +43,15 @@ export interface SlotGraph {
  * The graph with `present.*` outputs replaced by the new keys and values, or
  * null (with the reason) when the graph is not one this file recognises.
  */
-export function slotGraph(bytes: Uint8Array, pastNames: string[]): SlotGraph | { reason: string } {
-  const model = onnx.ModelProto.decode(bytes);
-  const g = model.graph;
-  if (!g) return { reason: 'no graph' };
-  const inputs = new Set((g.input ?? []).map((i) => i.name));
+export function slotGraph(file: OnnxFile, pastNames: string[]): SlotGraph | { reason: string } {
+  const g = file.signature;
+  const inputs = new Map(g.inputs.map((i) => [i.name, i]));
   if (!inputs.has('position_ids')) return { reason: 'no position_ids input' };
   for (const n of pastNames) {
-    const t = (g.input ?? []).find((i) => i.name === n)?.type?.tensorType;
-    if (t?.elemType !== onnx.TensorProto.DataType.FLOAT) return { reason: `${n} is not float32` };
+    if (inputs.get(n)?.type?.tensorType?.elemType !== onnx.TensorProto.DataType.FLOAT) return { reason: `${n} is not float32` };
   }
   const newOf = new Map<string, NewKvOutput>();
-  for (const node of g.node ?? []) {
+  for (const node of g.nodes) {
     const ins = node.input ?? [];
     const outs = node.output ?? [];
     if (node.opType === 'MultiHeadAttention' && node.domain === 'com.microsoft' && ins.length >= 8) {
@@ -68,17 +66,17 @@ export function slotGraph(bytes: Uint8Array, pastNames: string[]): SlotGraph | {
   }
   const missing = pastNames.filter((n) => !newOf.has(n));
   if (missing.length) return { reason: `no recognised attention for ${missing[0]}` };
-  const outputs = new Set((g.output ?? []).map((o) => o.name));
+  const outputs = new Set(g.outputs.map((o) => o.name));
   const absent = pastNames.map((n) => n.replace(/^past_key_values\./, 'present.')).find((n) => !outputs.has(n));
   if (absent) return { reason: `no ${absent} output` };
-  const keep = (g.output ?? []).filter((o) => o.name === 'logits');
-  if (keep.length !== 1) return { reason: 'no logits output' };
+  const logits = g.outputs.find((o) => o.name === 'logits');
+  if (!logits) return { reason: 'no logits output' };
   const floatOut = (name: string) => onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: onnx.TensorProto.DataType.FLOAT }) }),
   });
-  g.output = [...keep, ...[...new Set([...newOf.values()].map((o) => o.output))].map(floatOut)];
-  return { bytes: onnx.ModelProto.encode(model).finish(), newOf };
+  const newOutputs = [...new Set([...newOf.values()].map((o) => o.output))].map(floatOut);
+  return { bytes: file.withOutputs([logits, ...newOutputs]), newOf };
 }
 
 /** A slot cache: one [batch, heads, capacity, headDim] buffer per past input, the first `length` columns in use. */

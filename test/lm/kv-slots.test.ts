@@ -9,7 +9,10 @@ import { generate } from '../../server/lm/generate.ts';
 import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
 import { SLOT_GROWTH, slotGraph, writeColumns } from '../../server/lm/kv-slots.ts';
 import { FLOAT, INT64, GraphBuilder, valueInfo } from '../../server/detectors/onnx-graph.ts';
-import { tinyModels } from './helpers.ts';
+import { tempDir, tinyModels } from './helpers.ts';
+import { readOnnxFile } from '../../server/lm/onnx-outputs.ts';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A graph of the plain-export kind: present = Concat(past, new), the new key `x` and value `y` [B, H, S, D]. */
 function concatGraph(withPositions = true): Uint8Array {
@@ -25,17 +28,26 @@ function concatGraph(withPositions = true): Uint8Array {
   });
 }
 
+const scratch = tempDir('kv-slots');
+after(() => scratch.cleanup());
+let files = 0;
+function onnxFile(bytes: Uint8Array) {
+  const path = join(scratch.dir, `g${files++}.onnx`);
+  writeFileSync(path, bytes);
+  return readOnnxFile(path);
+}
+
 describe('slotted KV cache', () => {
   test('graph rewrite: Concat(past, new) graphs output the new part, present.* is gone; unknown graphs say why', async () => {
     const names = ['past_key_values.0.key', 'past_key_values.0.value'];
-    const r = slotGraph(concatGraph(), names);
+    const r = slotGraph(onnxFile(concatGraph()), names);
     assert.ok('bytes' in r, JSON.stringify(r));
     assert.deepEqual([...r.newOf.values()], [{ output: 'x', layout: 'BNSH' }, { output: 'y', layout: 'BNSH' }]);
     const s = await ort.InferenceSession.create(r.bytes);
     assert.deepEqual([...s.outputNames].sort(), ['logits', 'x', 'y']);
     await s.release();
-    assert.match((slotGraph(concatGraph(false), names) as { reason: string }).reason, /position_ids/);
-    assert.match((slotGraph(concatGraph(), ['past_key_values.0.key', 'past_key_values.1.key']) as { reason: string }).reason, /past_key_values\.1\.key/);
+    assert.match((slotGraph(onnxFile(concatGraph(false)), names) as { reason: string }).reason, /position_ids/);
+    assert.match((slotGraph(onnxFile(concatGraph()), ['past_key_values.0.key', 'past_key_values.1.key']) as { reason: string }).reason, /past_key_values\.1\.key/);
   });
 
   test('new columns land at the right slot from either layout', () => {
@@ -75,6 +87,11 @@ describe('slotted KV cache', () => {
     test('model.onnx runs slotted; generation equals the present-tensor path across a slot growth, ragged batches included', async () => {
       assert.equal(slotted.slotted, true, `plain because: ${slotted.plainReason}`);
       assert.equal(plain.slotted, false);
+      // The weights stay in model.onnx: the rewritten graph refers to their bytes there instead of copying them.
+      const file = join((await tinyModels())['tiny-m'], 'onnx', 'model.onnx');
+      const f = readOnnxFile(file);
+      const rewritten = f.withOutputs(f.signature.outputs);
+      assert.ok(rewritten.length * 10 < statSync(file).size, `${rewritten.length} bytes of graph for a ${statSync(file).size}-byte file`);
       const items = ['The', 'In a shocking finding, scientists discovered a herd of unicorns', 'Hello my name is'].map((prompt, index) => ({ index, prompt }));
       const n = SLOT_GROWTH + 20;
       for (const sampling of [{ ...DEFAULT_SAMPLING, temperature: 0 }, { ...DEFAULT_SAMPLING, topK: 40 }]) {

@@ -1,0 +1,204 @@
+// Reading a model's graph signature and writing a copy with other outputs,
+// without loading or copying the weights. A Hugging Face GPT-2 `model.onnx`
+// keeps ~500 MB of initializers inside the file; decoding it to change a dozen
+// output entries would hold it in memory twice more. Instead the file is walked
+// field by field with small reads: nodes, inputs and outputs are decoded (they
+// are small), and each initializer with its bytes inside the file becomes an
+// external-data reference to those same bytes (location = the .onnx file
+// itself, at their offset). The result is a graph of a few hundred kB that
+// onnxruntime loads with its weights read from the original file.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+// Field numbers from onnx.proto.
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const TENSOR_RAW_DATA = 9;
+const TENSOR_EXTERNAL_DATA = 13;
+const TENSOR_DATA_LOCATION = 14;
+const EXTERNAL = 1;
+/** Initializers smaller than this stay inside the new graph. */
+const INLINE_LIMIT = 4096;
+
+/** Random access to the model file. */
+class Source {
+  private readonly fd: number;
+  readonly length: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.length = fstatSync(this.fd).size;
+  }
+  read(pos: number, len: number): Uint8Array {
+    const buf = new Uint8Array(Math.max(0, Math.min(len, this.length - pos)));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(this.fd, buf, got, buf.length - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+interface Field {
+  field: number;
+  wire: number;
+  /** The whole field: tag, length and payload. */
+  start: number;
+  end: number;
+  /** The payload of a length-delimited field. */
+  dataStart: number;
+}
+
+function readVarint(buf: Uint8Array, pos: number, where: string): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= buf.length) throw new Error(`${where}: not a valid ONNX file, truncated or corrupt (varint runs past the end)`);
+    const b = buf[pos++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, pos];
+    scale *= 128;
+  }
+  throw new Error(`${where}: not a valid ONNX file (malformed varint)`);
+}
+
+/** The fields of a message between `from` and `to`, reading only their headers. */
+function fields(src: Source, from: number, to: number): Field[] {
+  const out: Field[] = [];
+  let pos = from;
+  while (pos < to) {
+    const head = src.read(pos, 20); // tag and length varints: at most 20 bytes
+    const start = pos;
+    const [tag, a] = readVarint(head, 0, src.path);
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    let dataStart = start + a;
+    if (wire === 0) pos = start + readVarint(head, a, src.path)[1];
+    else if (wire === 1) pos = dataStart + 8;
+    else if (wire === 5) pos = dataStart + 4;
+    else if (wire === 2) {
+      const [len, b] = readVarint(head, a, src.path);
+      dataStart = start + b;
+      pos = dataStart + len;
+    } else throw new Error(`${src.path}: not a valid ONNX file (protobuf wire type ${wire} in field ${field})`);
+    if (pos > to) throw new Error(`${src.path}: not a valid ONNX file, truncated or corrupt (field ${field} runs past the end)`);
+    out.push({ field, wire, start, end: pos, dataStart });
+  }
+  return out;
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/** A length-delimited field. */
+function lengthField(field: number, payload: Uint8Array): Uint8Array {
+  const head = [...varint(field * 8 + 2), ...varint(payload.length)];
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head);
+  out.set(payload, head.length);
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+export interface GraphSignature {
+  nodes: onnxProto.onnx.NodeProto[];
+  inputs: onnxProto.onnx.ValueInfoProto[];
+  outputs: onnxProto.onnx.ValueInfoProto[];
+}
+
+export interface OnnxFile {
+  /** The top-level graph's nodes, inputs and outputs (subgraphs of If/Loop nodes are inside their nodes). */
+  signature: GraphSignature;
+  /** A model with the same graph but these outputs, its large initializers read from this file. */
+  withOutputs(outputs: onnxProto.onnx.IValueInfoProto[]): Uint8Array;
+}
+
+/** Opens an .onnx file for reading its signature and writing an output-replaced copy. */
+export function readOnnxFile(path: string): OnnxFile {
+  const src = new Source(path);
+  try {
+    const top = fields(src, 0, src.length);
+    const graph = top.find((f) => f.field === MODEL_GRAPH);
+    if (!graph) throw new Error(`${path}: not a valid ONNX file (no graph)`);
+    const graphFields = fields(src, graph.dataStart, graph.end);
+    const signature: GraphSignature = { nodes: [], inputs: [], outputs: [] };
+    const kept: Uint8Array[] = [];
+    for (const f of graphFields) {
+      if (f.field === GRAPH_INITIALIZER) {
+        kept.push(initializerField(src, f));
+        continue;
+      }
+      const whole = src.read(f.start, f.end - f.start);
+      const body = whole.subarray(f.dataStart - f.start);
+      if (f.field === GRAPH_NODE) signature.nodes.push(onnx.NodeProto.decode(body));
+      else if (f.field === GRAPH_INPUT) signature.inputs.push(onnx.ValueInfoProto.decode(body));
+      else if (f.field === GRAPH_OUTPUT) {
+        signature.outputs.push(onnx.ValueInfoProto.decode(body));
+        continue; // replaced by withOutputs
+      }
+      kept.push(whole);
+    }
+    const before = top.filter((f) => f.field !== MODEL_GRAPH).map((f) => src.read(f.start, f.end - f.start));
+    return {
+      signature,
+      withOutputs(outputs) {
+        const added = outputs.map((o) => lengthField(GRAPH_OUTPUT, onnx.ValueInfoProto.encode(o).finish()));
+        return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...added]))]);
+      },
+    };
+  } finally {
+    src.close();
+  }
+}
+
+/**
+ * An initializer field for the new graph: small ones as they are; one whose
+ * bytes sit in this file (raw_data) as a reference to them, so they are
+ * neither copied nor held twice.
+ */
+function initializerField(src: Source, f: Field): Uint8Array {
+  if (f.end - f.start <= INLINE_LIMIT) return src.read(f.start, f.end - f.start);
+  const parts = fields(src, f.dataStart, f.end);
+  const raw = parts.find((p) => p.field === TENSOR_RAW_DATA && p.wire === 2);
+  const loc = parts.find((p) => p.field === TENSOR_DATA_LOCATION);
+  if (!raw || (loc && src.read(loc.dataStart, loc.end - loc.dataStart)[0] === EXTERNAL)) {
+    return src.read(f.start, f.end - f.start); // already external, or typed data fields: keep it whole
+  }
+  const entry = (key: string, value: string) =>
+    lengthField(TENSOR_EXTERNAL_DATA, onnx.StringStringEntryProto.encode({ key, value }).finish());
+  const body = concat([
+    ...parts.filter((p) => p !== raw && p.field !== TENSOR_EXTERNAL_DATA && p.field !== TENSOR_DATA_LOCATION)
+      .map((p) => src.read(p.start, p.end - p.start)),
+    entry('location', basename(src.path)),
+    entry('offset', String(raw.dataStart)),
+    entry('length', String(raw.end - raw.dataStart)),
+    new Uint8Array([...varint(TENSOR_DATA_LOCATION * 8), EXTERNAL]),
+  ]);
+  return lengthField(GRAPH_INITIALIZER, body);
+}
