@@ -34,7 +34,7 @@ const rampMs = Number(arg('ramp', '20000'));
 const durableN = Number(arg('durable', '1000'));
 const serverProf = arg('server-prof', '');
 if (!(n > 0) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
-  console.error('usage: npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000]');
+  console.error('usage: npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
   process.exit(2);
 }
 
@@ -137,7 +137,7 @@ try {
   console.log(`ack latency (ms)        p50      p99      acks     acks/s`);
   console.log(`  socket.io echo     ${fmt(eP50).padStart(7)}  ${fmt(eP99).padStart(7)}  ${String(eAcks.length).padStart(7)}  ${fmt((eAcks.length / e.durationMs) * 1000).padStart(9)}`);
   console.log(`  credence serve     ${fmt(cP50).padStart(7)}  ${fmt(cP99).padStart(7)}  ${String(cAcks.length).padStart(7)}  ${fmt((cAcks.length / summary.durationMs) * 1000).padStart(9)}`);
-  console.log(`  inside the server (receipt → commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
+  console.log(`  inside the server (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
   console.log(`    of which: group-commit transaction on the event loop p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
   console.log(`  ratio credence/echo p50 ${(cP50 / eP50).toFixed(2)}×  p99 ${(cP99 / eP99).toFixed(2)}×`);
   console.log(`  database ${fmt(dbMB)} MB, WAL high-water ${fmt(walMB)} MB (checkpointed off the event loop)`);

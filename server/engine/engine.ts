@@ -368,7 +368,7 @@ export class Engine extends EventEmitter {
     return r;
   }
 
-  /** Submit latency inside the server (receipt to commit), for monitoring and the participants benchmark. */
+  /** Submit latency inside the server (receipt to durable commit) and its parts, for monitoring and the participants benchmark. */
   stats(): { submits: number; p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } {
     return {
       submits: this.submitMs.count,
@@ -379,7 +379,6 @@ export class Engine extends EventEmitter {
       syncP99Ms: this.syncMs.percentile(0.99),
     };
   }
-
 
   private async submitInner(participantId: string, s: Submit): Promise<SubmitResultView> {
     const store = this.storeOf(participantId);

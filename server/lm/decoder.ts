@@ -3,12 +3,14 @@
 // use_cache_branch optional, float16 KV caches), past/present KV handling, and
 // attention mask / position ids for left- or right-padded batches.
 // Generation (generate.ts) and the detectors' scoring both build on this.
-import { readOnnxFile } from './onnx-outputs.ts';
+// When the graph allows it the cache lives in slot buffers between steps
+// instead of travelling through present.* tensors (kv-slots.ts).
 import os from 'node:os';
 import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
+import { readOnnxFile } from './onnx-outputs.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
 
 export interface DecoderLoadOptions {
@@ -106,7 +108,7 @@ export class Decoder {
   private logitsChecked = false;
   /** Set when the session runs the slot graph: each past input's new-key/value output. */
   private readonly newOf: Map<string, NewKvOutput> | null;
-  /** Why the plain path is used (for `credence models list` and debugging), or null when slotted. */
+  /** Why the cache travels through present.* tensors (the graph was not recognised), or null when slotted. */
   readonly plainReason: string | null;
 
   private constructor(model: ModelDir, session: ort.InferenceSession, slots: { newOf: Map<string, NewKvOutput> } | { reason: string }) {

@@ -73,7 +73,7 @@ function lastPositions(logits: Float32Array, batch: number, seqLen: number, V: n
 }
 
 /**
- * ln p and rank of each row's chosen token. One pass over 50k logits per row
+ * ln p and rank of each row's chosen token; `rows` is [tokens.length, V]. One pass over 50k logits per row
  * is most of a step's JS time at batch 16 (~0.5 ms a row); the statistics head
  * does all rows in one vectorised onnxruntime call (~2 ms for 16 rows).
  */
@@ -83,7 +83,7 @@ async function scoreTokens(decoder: Decoder, rows: Float32Array, tokens: number[
   if (!head) tokenHeads.set(decoder, (head = createStatsHead(1, { spread: false })));
   const V = decoder.vocabSize;
   const out = await (await head).run({
-    logits: new ort.Tensor('float32', rows.length === tokens.length * V ? rows : rows.subarray(0, tokens.length * V), [tokens.length, V]),
+    logits: new ort.Tensor('float32', rows, [tokens.length, V]),
     targets: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [tokens.length]),
   });
   return { logprob: out.logprob.data as Float32Array, rank: out.above.data as Float32Array };
