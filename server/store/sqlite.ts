@@ -635,6 +635,8 @@ export class SqliteStore implements Store {
    */
   syncInBackground(): void {
     if (this.path === ':memory:' || this.walSync) return;
+    // Only a WAL can be synced on the side; any other journal keeps synchronous=FULL.
+    if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') return;
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_autocheckpoint = 0');
     // A WAL reset after a checkpoint is truncated to this size rather than kept at its peak.
