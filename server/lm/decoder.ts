@@ -193,8 +193,12 @@ export class Decoder {
    * real tokens before each position (cumsum(mask) − 1; padding gets 1, as HF does).
    */
   async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache: false): Promise<ForwardResult & { present: null }>;
-  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache?: true): Promise<ForwardResult & { present: KvCache }>;
-  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache = true): Promise<ForwardResult> {
+  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache?: true, reserve?: number): Promise<ForwardResult & { present: KvCache }>;
+  /**
+   * `reserve`: the sequence length the caller will reach (prompt + new tokens),
+   * so slot buffers are sized once instead of growing (no copies, no garbage).
+   */
+  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache = true, reserve = 0): Promise<ForwardResult> {
     const cache = past ?? this.emptyCache(batch);
     if (cache.batch !== batch) throw new Error(`past cache has ${cache.batch} rows, input has ${batch}`);
     const pastLen = cache.length;
@@ -250,8 +254,9 @@ export class Decoder {
     if (this.newOf) {
       let slots = cache.slots;
       if (!slots || total > slots.capacity) {
-        // Room for SLOT_GROWTH more tokens, but never more columns than the graph's positions allow next step.
-        const capacity = Math.max(total, Math.min(Math.ceil((total + 1) / SLOT_GROWTH) * SLOT_GROWTH, this.config.nPositions - 1));
+        // Room for what the caller reserved, else SLOT_GROWTH more tokens; never more columns than the graph's positions allow next step.
+        const wanted = Math.max(reserve, Math.ceil((total + 1) / SLOT_GROWTH) * SLOT_GROWTH);
+        const capacity = Math.max(total, Math.min(wanted, this.config.nPositions - 1));
         const empty: Slots = { capacity: 0, frontier: 0, buffers: new Map(this.pastNames.map((n) => [n, new Float32Array(0)])) };
         slots = growSlots(slots ?? empty, batch, nHead, headDim, pastLen, capacity);
       }

@@ -112,7 +112,8 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
     const off = maxPrompt - r.promptTokens.length;
     r.promptTokens.forEach((t, j) => { ids[b * maxPrompt + off + j] = BigInt(t); mask[b * maxPrompt + off + j] = 1n; });
   });
-  let res = await decoder.step(ids, B, maxPrompt, mask, null);
+  // The last sampled token is never fed back: the cache holds at most maxPrompt + maxNewTokens − 1 columns.
+  let res = await decoder.step(ids, B, maxPrompt, mask, null, true, maxPrompt + p.maxNewTokens - 1);
   let active = rows.map((_, i) => i); // rows[] indices still in the batch, in batch order
   let cache: KvCache = res.present;
   let seqLen = maxPrompt;

@@ -84,7 +84,7 @@ describe('slotted KV cache', () => {
       await plain.dispose();
     });
 
-    test('model.onnx runs slotted; generation equals the present-tensor path across a slot growth, ragged batches included', async () => {
+    test('model.onnx runs slotted; generation (slots reserved up front) equals the present-tensor path, ragged batches included', async () => {
       assert.equal(slotted.slotted, true, `plain because: ${slotted.plainReason}`);
       assert.equal(plain.slotted, false);
       // The weights stay in model.onnx: the rewritten graph refers to their bytes there instead of copying them.
@@ -103,13 +103,15 @@ describe('slotted KV cache', () => {
       }
     });
 
-    test('last-step logits agree with the plain path; a cache that was already continued is refused', async () => {
+    test('stepping past a slot growth, last-step logits agree with the plain path; a cache that was already continued is refused', async () => {
       const ids = [[464, 3290, 318], [15496, 616, 1438]];
       let [x, y] = [await slotted.forward(ids), await plain.forward(ids)];
-      for (let step = 0; step < 3; step++) {
+      const firstCapacity = x.present!.slots!.capacity;
+      for (let step = 0; step < SLOT_GROWTH + 3; step++) {
         const next = [[11], [13]];
         [x, y] = [await slotted.forward(next, { past: x.present }), await plain.forward(next, { past: y.present })];
       }
+      assert.ok(x.present!.slots!.capacity > firstCapacity, 'the slots grew');
       let worst = 0;
       x.logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - y.logits[i]))));
       assert.ok(worst < 1e-4, `max |Δ logit| ${worst}`);
