@@ -214,13 +214,11 @@ export class Decoder {
     const fullMask = new BigInt64Array(batch * total);
     const positions = new BigInt64Array(batch * seqLen);
     for (let b = 0; b < batch; b++) {
+      const pastRow = cache.mask.subarray(b * pastLen, (b + 1) * pastLen);
+      fedMask.set(pastRow, b * fedTotal);
+      fullMask.set(pastRow, b * total);
       let seen = 0;
-      for (let j = 0; j < pastLen; j++) {
-        const m = cache.mask[b * pastLen + j];
-        fedMask[b * fedTotal + j] = m;
-        fullMask[b * total + j] = m;
-        if (m) seen++;
-      }
+      for (let j = 0; j < pastLen; j++) if (pastRow[j] !== 0n) seen++;
       for (let j = 0; j < seqLen; j++) {
         const m = mask[b * seqLen + j];
         fedMask[b * fedTotal + fedPast + j] = m;
@@ -254,8 +252,11 @@ export class Decoder {
     if (this.newOf) {
       let slots = cache.slots;
       if (!slots || total > slots.capacity) {
-        // Room for what the caller reserved, else SLOT_GROWTH more tokens; never more columns than the graph's positions allow next step.
-        const wanted = Math.max(reserve, Math.ceil((total + 1) / SLOT_GROWTH) * SLOT_GROWTH);
+        // Room for what the caller reserved, else half as much again (whole SLOT_GROWTH steps, so a
+        // long stepped sequence copies its cache O(log n) times); never more columns than the
+        // graph's positions allow next step.
+        const grown = Math.max(total + 1, Math.ceil(1.5 * (slots?.capacity ?? 0)));
+        const wanted = Math.max(reserve, Math.ceil(grown / SLOT_GROWTH) * SLOT_GROWTH);
         const capacity = Math.max(total, Math.min(wanted, this.config.nPositions - 1));
         const empty: Slots = { capacity: 0, frontier: 0, buffers: new Map(this.pastNames.map((n) => [n, new Float32Array(0)])) };
         slots = growSlots(slots ?? empty, batch, nHead, headDim, pastLen, capacity);
