@@ -54,3 +54,18 @@ export async function createStatsHead(threads?: number, opts: { spread?: boolean
     executionMode: 'sequential',
   });
 }
+
+const perOwner = new WeakMap<object, Map<string, Promise<ort.InferenceSession>>>();
+
+/**
+ * The statistics head of one owner (a decoder) for a variant, created on first
+ * use and kept as long as the owner: a few kB of graph, no weights.
+ */
+export function statsHeadFor(owner: object, threads = 1, opts: { spread?: boolean } = {}): Promise<ort.InferenceSession> {
+  let heads = perOwner.get(owner);
+  if (!heads) perOwner.set(owner, (heads = new Map()));
+  const key = `${threads}:${opts.spread !== false}`;
+  let head = heads.get(key);
+  if (!head) heads.set(key, (head = createStatsHead(threads, opts)));
+  return head;
+}

@@ -30,7 +30,7 @@ import ort from 'onnxruntime-node';
 import type { Decoder } from '../lm/decoder.ts';
 import { loadModelDir, type Dtype } from '../lm/model-dir.ts';
 import { startWorkers } from './session-workers.ts';
-import { createStatsHead } from './stats-head.ts';
+import { statsHeadFor } from './stats-head.ts';
 import { cleanText } from './text-input.ts';
 
 export interface ZeroShotOptions {
@@ -149,12 +149,7 @@ export function createZeroShotScorer(decoders: Decoder | Decoder[], scorerOpts: 
   // second spinning thread pool beside the decoder's only competes with it
   // (measured: same or better than 2 threads, ~90 ms per 512-token text).
   const threads = scorerOpts.statsThreads ?? 1;
-  const heads = new Map<Decoder, Promise<ort.InferenceSession>>();
-  const headOf = (d: Decoder) => {
-    let h = heads.get(d);
-    if (!h) heads.set(d, (h = createStatsHead(threads)));
-    return h;
-  };
+  const headOf = (d: Decoder) => statsHeadFor(d, threads);
   return {
     modelName: first.model.name,
     modelHash: first.model.sha256,

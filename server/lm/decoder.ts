@@ -210,19 +210,20 @@ export class Decoder {
     // Columns fed as past: the used ones, then (slotted) the unused rest of the capacity, masked out.
     const fedPast = cache.slots?.capacity ?? pastLen;
     const fedTotal = fedPast + seqLen;
-    const fedMask = new BigInt64Array(batch * fedTotal);
     const fullMask = new BigInt64Array(batch * total);
+    // The plain path feeds exactly the used columns: one array serves as both.
+    const fedMask = fedTotal === total ? fullMask : new BigInt64Array(batch * fedTotal);
     const positions = new BigInt64Array(batch * seqLen);
     for (let b = 0; b < batch; b++) {
       const pastRow = cache.mask.subarray(b * pastLen, (b + 1) * pastLen);
-      fedMask.set(pastRow, b * fedTotal);
       fullMask.set(pastRow, b * total);
+      if (fedMask !== fullMask) fedMask.set(pastRow, b * fedTotal);
       let seen = 0;
       for (let j = 0; j < pastLen; j++) if (pastRow[j] !== 0n) seen++;
       for (let j = 0; j < seqLen; j++) {
         const m = mask[b * seqLen + j];
-        fedMask[b * fedTotal + fedPast + j] = m;
         fullMask[b * total + pastLen + j] = m;
+        fedMask[b * fedTotal + fedPast + j] = m;
         if (m) { positions[b * seqLen + j] = BigInt(seen); seen++; } else positions[b * seqLen + j] = 1n;
       }
     }

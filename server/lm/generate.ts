@@ -6,7 +6,7 @@ import { SOFTWARE } from '../cli/version.ts';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from './decoder.ts';
 import ort from 'onnxruntime-node';
-import { createStatsHead } from '../detectors/stats-head.ts';
+import { statsHeadFor } from '../detectors/stats-head.ts';
 import { checkSampling, chooseToken, endsSentence, type SamplingParams } from './sampling.ts';
 
 export interface GenerationItem {
@@ -77,12 +77,10 @@ function lastPositions(logits: Float32Array, batch: number, seqLen: number, V: n
  * is most of a step's JS time at batch 16 (~0.5 ms a row); the statistics head
  * does all rows in one vectorised onnxruntime call (~2 ms for 16 rows).
  */
-const tokenHeads = new WeakMap<Decoder, Promise<ort.InferenceSession>>();
 async function scoreTokens(decoder: Decoder, rows: Float32Array, tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
-  let head = tokenHeads.get(decoder);
-  if (!head) tokenHeads.set(decoder, (head = createStatsHead(1, { spread: false })));
+  const head = await statsHeadFor(decoder, 1, { spread: false });
   const V = decoder.vocabSize;
-  const out = await (await head).run({
+  const out = await head.run({
     logits: new ort.Tensor('float32', rows, [tokens.length, V]),
     targets: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [tokens.length]),
   });
