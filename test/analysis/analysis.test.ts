@@ -99,15 +99,20 @@ describe('exclusions', () => {
   });
 });
 
+/** A minimal valid study whose one trial block asks one question. */
+function oneQuestionStudy(question: { type: string; id: string }) {
+  return ProtocolSchema.parse({
+    id: 's',
+    title: 't',
+    pools: { h: { kind: 'fixed', items: [{ id: 'h1', text: 'x' }] } },
+    design: { conditions: [{ id: 'a', target: 1 }] },
+    phases: [{ kind: 'trials', blocks: [{ pools: ['h'], questions: [question] }] }],
+  });
+}
+
 describe('human detection on a hand-made table', () => {
   test('accuracy, hit and false-alarm rates, calibration and per-participant accuracy', () => {
-    const protocol = ProtocolSchema.parse({
-      id: 's',
-      title: 't',
-      pools: { h: { kind: 'fixed', items: [{ id: 'h1', text: 'x' }] } },
-      design: { conditions: [{ id: 'a', target: 1 }] },
-      phases: [{ kind: 'trials', blocks: [{ pools: ['h'], questions: [{ type: 'judgment', id: 'j' }] }] }],
-    });
+    const protocol = oneQuestionStudy({ type: 'judgment', id: 'j' });
     // (participant, stimulus, source, answer 1..4; >2 = machine)
     const data: [string, string, 'human' | 'machine', number][] = [
       ['p1', 'm1', 'machine', 4], ['p1', 'm2', 'machine', 3], ['p1', 'h1', 'human', 1], ['p1', 'h2', 'human', 3],
@@ -141,13 +146,7 @@ describe('RoFT', () => {
     assert.deepEqual([roftPoints(3, 3), roftPoints(4, 3), roftPoints(9, 3), roftPoints(2, 3)], [5, 4, 0, 0]);
   });
   test('exact rate against 1 / sentences, signed distance, mean points', () => {
-    const protocol = ProtocolSchema.parse({
-      id: 's',
-      title: 't',
-      pools: { h: { kind: 'fixed', items: [{ id: 'h1', text: 'x' }] } },
-      design: { conditions: [{ id: 'a', target: 1 }] },
-      phases: [{ kind: 'trials', blocks: [{ pools: ['h'], questions: [{ type: 'boundary', id: 'b' }] }] }],
-    });
+    const protocol = oneQuestionStudy({ type: 'boundary', id: 'b' });
     const stimuli = [stim('r1', 'machine', { boundary: 3, sentence_count: 10 }), stim('r2', 'machine', { boundary: 5, sentence_count: 10 })];
     const picks: [string, string, number][] = [['p1', 'r1', 3], ['p1', 'r2', 7], ['p2', 'r1', 2], ['p2', 'r2', 5]];
     const responses = picks.map(([p, s, g]) => row({ participant_id: p, question_id: 'b', question_type: 'boundary', stimulus_id: s, value_num: g }));

@@ -2,30 +2,18 @@
 // with a Prolific id ending on the recruiter's page only after `done`; reload
 // mid-trial; markup in stimuli shown as text; a 360-px phone; keyboard only;
 // an answer whose ack was lost, retried from the outbox after a reload.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { launchChromium, type Browser } from './helpers/chromium.ts';
-import { startE2eServer, type E2eServer } from './helpers/e2e-server.ts';
+import { e2eSuite } from './helpers/e2e-server.ts';
 import { allElementTags, focused, horizontalOverflow } from './helpers/shadow.ts';
 
 const PROLIFIC = 'https://app.prolific.com/';
 
-let srv: E2eServer;
-let browser: Browser;
-
-before(async () => {
-  srv = await startE2eServer(['e2e-demo', 'e2e-xss']);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-});
+const suite = e2eSuite(['e2e-demo', 'e2e-xss']);
 
 async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await page.setViewportSize(viewport);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -34,19 +22,19 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
 }
 
 function participant(pid: string) {
-  const p = srv.ctx.store.participantByPid('e2e-demo', pid);
+  const p = suite.srv.ctx.store.participantByPid('e2e-demo', pid);
   assert.ok(p, `participant ${pid} exists`);
   return p;
 }
 
 function responses(pid: string) {
   const id = participant(pid).id;
-  return [...srv.ctx.store.iterateResponses('e2e-demo')].filter((r) => r.participant_id === id);
+  return [...suite.srv.ctx.store.iterateResponses('e2e-demo')].filter((r) => r.participant_id === id);
 }
 
 /** Consent and instructions, to the first trial. */
 async function toFirstTrial(page: Page, pid: string): Promise<void> {
-  await page.goto(`${srv.url}/s/e2e-demo?PROLIFIC_PID=${pid}&STUDY_ID=study-1&SESSION_ID=sess-${pid}`);
+  await page.goto(`${suite.srv.url}/s/e2e-demo?PROLIFIC_PID=${pid}&STUDY_ID=study-1&SESSION_ID=sess-${pid}`);
   await page.getByRole('button', { name: 'I agree' }).click();
   await page.getByRole('heading', { name: 'Instructions' }).waitFor();
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -161,7 +149,7 @@ describe('participant app in Chromium', () => {
 
   test('stimulus and protocol text with <script> and <img onerror> show as literal text and never run', async () => {
     const page = await openPage();
-    await page.goto(`${srv.url}/s/e2e-xss?PROLIFIC_PID=e2e-xss-1`);
+    await page.goto(`${suite.srv.url}/s/e2e-xss?PROLIFIC_PID=e2e-xss-1`);
     await page.getByText('Do you agree? <img src=x onerror="window.__xss=4">').waitFor();
     await page.getByRole('button', { name: 'I agree' }).click();
     await page.getByRole('heading', { name: '<i>Instructions</i>' }).waitFor();
@@ -190,7 +178,7 @@ describe('participant app in Chromium', () => {
   test('at 360 px wide no page scrolls sideways and touch targets are at least 44 px tall', async () => {
     const page = await openPage({ width: 360, height: 740 });
     const pid = 'e2e-narrow';
-    await page.goto(`${srv.url}/s/e2e-demo?PROLIFIC_PID=${pid}`);
+    await page.goto(`${suite.srv.url}/s/e2e-demo?PROLIFIC_PID=${pid}`);
     await page.getByRole('button', { name: 'I agree' }).waitFor();
     const checks: { name: string; o: Awaited<ReturnType<typeof horizontalOverflow>> }[] = [];
     checks.push({ name: 'consent', o: await horizontalOverflow(page) });
@@ -289,7 +277,7 @@ describe('participant app in Chromium', () => {
     await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('credence:outbox:')));
     const first = sent[0];
     assert.ok(sent.filter((id) => id === first).length >= 2, `the same client id was sent again: ${sent.join(', ')}`);
-    assert.equal(srv.ctx.store.countSubmissions(participant(pid).id, first), 1, 'stored once');
+    assert.equal(suite.srv.ctx.store.countSubmissions(participant(pid).id, first), 1, 'stored once');
     assert.equal(participant(pid).pageIndex, 3, 'not moved on twice');
     await page.close();
   });

@@ -2,32 +2,20 @@
 // against its descriptor's response schema: comprehension with a failed first
 // attempt, training feedback, slider, multiple choice, text length, attention,
 // single choice, demographics. What is stored is what the element emitted.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, type Browser } from './helpers/chromium.ts';
-import { startE2eServer, type E2eServer } from './helpers/e2e-server.ts';
+import { e2eSuite } from './helpers/e2e-server.ts';
 
-let srv: E2eServer;
-let browser: Browser;
-
-before(async () => {
-  srv = await startE2eServer(['e2e-all-types']);
-  browser = await launchChromium({ width: 390, height: 844 });
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-});
+const suite = e2eSuite(['e2e-all-types'], { width: 390, height: 844 });
 
 describe('question elements against the real server', () => {
   test('each type emits an answer the server accepts, and the page flow shows attempts and feedback', async () => {
-    const page = await browser.context.newPage();
+    const page = await suite.browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const pid = 'types-1';
     const submitButton = page.getByRole('button', { name: /^(Submit|Check my answers)$/ });
-    await page.goto(`${srv.url}/s/e2e-all-types?PROLIFIC_PID=${pid}`);
+    await page.goto(`${suite.srv.url}/s/e2e-all-types?PROLIFIC_PID=${pid}`);
     await page.getByRole('button', { name: 'I agree' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
 
@@ -87,9 +75,9 @@ describe('question elements against the real server', () => {
     await page.getByRole('button', { name: 'Finish' }).click();
     await page.getByText('you have finished').waitFor();
 
-    const p = srv.ctx.store.participantByPid('e2e-all-types', pid)!;
+    const p = suite.srv.ctx.store.participantByPid('e2e-all-types', pid)!;
     assert.equal(p.status, 'completed');
-    const rows = [...srv.ctx.store.iterateResponses('e2e-all-types')].filter((r) => r.participant_id === p.id && r.question_id !== 'consent');
+    const rows = [...suite.srv.ctx.store.iterateResponses('e2e-all-types')].filter((r) => r.participant_id === p.id && r.question_id !== 'consent');
     const answers = rows.map((r) => [r.question_id, r.value_json === null ? null : JSON.parse(r.value_json), r.correct]);
     assert.deepEqual(answers, [
       ['who', 'people', false],

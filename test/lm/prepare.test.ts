@@ -25,6 +25,13 @@ describe('prepare', () => {
     doc.setIn(['pools', POOL], doc.createNode(pool));
     return doc.toString();
   };
+  /** The shortened study with its pool edited, as human-or-machine.yaml in its own folder (the id is the file name). */
+  const writeVariant = (folder: string, edit: (pool: Record<string, unknown>) => void): string => {
+    mkdirSync(join(tmp.dir, folder));
+    const file = join(tmp.dir, folder, 'human-or-machine.yaml');
+    writeFileSync(file, shortened(edit));
+    return file;
+  };
   before(() => {
     writeFileSync(study, shortened());
   });
@@ -81,9 +88,7 @@ describe('prepare', () => {
     await prepareStudy(study, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], maxNewSamples: 1 });
     const file = join(data, 'stimuli', 'human-or-machine', `${POOL}.jsonl`);
     const before = readFileSync(file, 'utf8');
-    mkdirSync(join(tmp.dir, 'changed-spec'));
-    const changed = join(tmp.dir, 'changed-spec', 'human-or-machine.yaml');
-    writeFileSync(changed, shortened((p) => { p.seed = 103; }));
+    const changed = writeVariant('changed-spec', (p) => { p.seed = 103; });
     await assert.rejects(prepareStudy(changed, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL] }),
       (e: Error) => e.message.startsWith(file) && /different pool spec/.test(e.message) && /--force/.test(e.message));
     assert.equal(readFileSync(file, 'utf8'), before, 'nothing changed');
@@ -97,9 +102,7 @@ describe('prepare', () => {
     await prepareStudy(study, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], batchSize: 3 });
     const file = join(data, 'stimuli', 'human-or-machine', `${POOL}.jsonl`);
     const four = readFileSync(file, 'utf8');
-    mkdirSync(join(tmp.dir, 'grown-spec'));
-    const grown = join(tmp.dir, 'grown-spec', 'human-or-machine.yaml');
-    writeFileSync(grown, shortened((p) => { p.n = 6; }));
+    const grown = writeVariant('grown-spec', (p) => { p.n = 6; });
     const res = await prepareStudy(grown, { dataDir: data, modelsDir: models, substituteTiny: true, pools: [POOL], batchSize: 8 });
     assert.deepEqual(res.map((r) => [r.existing, r.generated]), [[4, 2]]);
     const six = readFileSync(file, 'utf8');
