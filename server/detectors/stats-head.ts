@@ -69,3 +69,22 @@ export function statsHeadFor(owner: object, threads = 1, opts: { spread?: boolea
   if (!head) heads.set(key, (head = createStatsHead(threads, opts)));
   return head;
 }
+
+export interface HeadOutput {
+  logprob: Float32Array;
+  /** Entries with a strictly higher logit than the target (0-based rank). */
+  above: Float32Array;
+  /** Only from a head with spread (the default). */
+  mu?: Float32Array;
+  variance?: Float32Array;
+}
+
+/** Runs a head on `targets.length` consecutive rows of logits (fed as they are, no copy). */
+export async function runStatsHead(head: ort.InferenceSession, rows: Float32Array, vocab: number, targets: ArrayLike<number>): Promise<HeadOutput> {
+  const n = targets.length;
+  const ids = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) ids[i] = BigInt(targets[i]);
+  const out = await head.run({ logits: new ort.Tensor('float32', rows, [n, vocab]), targets: new ort.Tensor('int64', ids, [n]) });
+  const f = (name: string) => out[name]?.data as Float32Array | undefined;
+  return { logprob: f('logprob')!, above: f('above')!, mu: f('mu'), variance: f('variance') };
+}

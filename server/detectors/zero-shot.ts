@@ -30,7 +30,7 @@ import ort from 'onnxruntime-node';
 import type { Decoder } from '../lm/decoder.ts';
 import { loadModelDir, type Dtype } from '../lm/model-dir.ts';
 import { startWorkers } from './session-workers.ts';
-import { statsHeadFor } from './stats-head.ts';
+import { runStatsHead, statsHeadFor } from './stats-head.ts';
 import { cleanText } from './text-input.ts';
 
 export interface ZeroShotOptions {
@@ -227,14 +227,10 @@ async function headStats(
   for (let r = 0; r < targets.length; r += HEAD_ROWS) {
     const n = Math.min(HEAD_ROWS, targets.length - r);
     const rows = logits.subarray((firstRow + r) * vocab, (firstRow + r + n) * vocab);
-    const ids = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) ids[i] = BigInt(targets[r + i]);
-    const out = await head.run({ logits: new ort.Tensor('float32', rows, [n, vocab]), targets: new ort.Tensor('int64', ids, [n]) });
-    const lp = out.logprob.data as Float32Array;
-    const above = out.above.data as Float32Array;
-    const mu = out.mu.data as Float32Array;
-    const variance = out.variance.data as Float32Array;
-    for (let i = 0; i < n; i++) stats[at + r + i] = { logprob: lp[i], rank: above[i] + 1, mu: mu[i], variance: Math.max(0, variance[i]) };
+    const out = await runStatsHead(head, rows, vocab, targets.slice(r, r + n));
+    const mu = out.mu!;
+    const variance = out.variance!;
+    for (let i = 0; i < n; i++) stats[at + r + i] = { logprob: out.logprob[i], rank: out.above[i] + 1, mu: mu[i], variance: Math.max(0, variance[i]) };
   }
 }
 

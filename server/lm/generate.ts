@@ -5,8 +5,7 @@
 import { SOFTWARE } from '../cli/version.ts';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from './decoder.ts';
-import ort from 'onnxruntime-node';
-import { statsHeadFor } from '../detectors/stats-head.ts';
+import { runStatsHead, statsHeadFor } from '../detectors/stats-head.ts';
 import { checkSampling, chooseToken, endsSentence, type SamplingParams } from './sampling.ts';
 
 export interface GenerationItem {
@@ -78,13 +77,8 @@ function lastPositions(logits: Float32Array, batch: number, seqLen: number, V: n
  * does all rows in one vectorised onnxruntime call (~2 ms for 16 rows).
  */
 async function scoreTokens(decoder: Decoder, rows: Float32Array, tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
-  const head = await statsHeadFor(decoder, 1, { spread: false });
-  const V = decoder.vocabSize;
-  const out = await head.run({
-    logits: new ort.Tensor('float32', rows, [tokens.length, V]),
-    targets: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [tokens.length]),
-  });
-  return { logprob: out.logprob.data as Float32Array, rank: out.above.data as Float32Array };
+  const out = await runStatsHead(await statsHeadFor(decoder, 1, { spread: false }), rows, decoder.vocabSize, tokens);
+  return { logprob: out.logprob, rank: out.above };
 }
 
 async function runBatch(decoder: Decoder, items: GenerationItem[], opts: GenerateOptions): Promise<GeneratedSample[]> {
