@@ -106,7 +106,9 @@ export function measureDurableWrites(dir: string, n: number): DurableResult {
   const t0 = performance.now();
   for (let i = n; i < 2 * n; i += 20) {
     const batch = Array.from({ length: Math.min(20, 2 * n - i) }, (_, k) => input(i + k));
-    for (const r of store.submitBatch(batch)) if (r instanceof Error || r.kind !== 'stored') throw new Error('durable-writes: batch submit failed');
+    // As the engine's group commit: one transaction, each submit in its own savepoint.
+    const results = store.transaction(() => batch.map((b) => store.submit(b)));
+    if (results.some((r) => r.kind !== 'stored')) throw new Error('durable-writes: batch submit failed');
   }
   const groupMs = performance.now() - t0;
   store.close();

@@ -63,7 +63,6 @@ export class SqliteStore implements Store {
       participantByToken: p('SELECT * FROM participants WHERE token_hash = ?'),
       participantByPid: p('SELECT * FROM participants WHERE study_id = ? AND prolific_pid = ?'),
       responseByClient: p('SELECT participant_id FROM responses WHERE participant_id = ? AND client_id = ?'),
-      clientElsewhere: p('SELECT participant_id FROM responses WHERE client_id = ? AND participant_id <> ? LIMIT 1'),
       insertResponse: p(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index,
         stimulus_id, rt_ms, timed_out, events_json, blur_count, submitted_at)
         VALUES (@participantId, @clientId, @pageIndex, @pageKind, @block, @trialIndex, @stimulusId, @rtMs, @timedOut,
@@ -416,28 +415,12 @@ export class SqliteStore implements Store {
     return this.db.transaction(fn)();
   }
 
-  submitBatch(items: SubmissionInput[]): (SubmitResult | Error)[] {
-    return this.db.transaction(() =>
-      items.map((item) => {
-        try {
-          return this.submit(item); // nested: a savepoint of the outer transaction
-        } catch (err) {
-          return err instanceof Error ? err : new Error(String(err));
-        }
-      }),
-    )();
-  }
-
   clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other' {
     const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as Row[];
     if (rows.length === 0) return 'new';
     return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
   }
 
-  /** Whether a client id was already used by another participant (forged or replayed ids). */
-  clientIdUsedElsewhere(participantId: string, clientId: string): boolean {
-    return !!this.st.clientElsewhere.get(clientId, participantId);
-  }
 
   private applyProgress(id: string, expect: number, next: Progress, now: number): boolean {
     const r = this.st.progress.run({

@@ -252,16 +252,8 @@ export interface Store {
    * Acknowledge nothing before it: a store may commit before it syncs.
    */
   durable(): Promise<void>;
-  /**
-   * Group commit: many submissions in one transaction (one fsync), each in its
-   * own savepoint so one failure does not undo the others. Results in order;
-   * an Error for a submission that failed.
-   */
-  submitBatch(items: SubmissionInput[]): (SubmitResult | Error)[];
   /** One lookup for a submit's client id: unused, already stored for this participant (a retry), or another participant's. */
   clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other';
-  /** Whether a client id was already used by another participant (forged or replayed ids). */
-  clientIdUsedElsewhere(participantId: string, clientId: string): boolean;
   /** Ends or updates progress without a response (e.g. study time limit). */
   setProgress(participantId: string, expectPageIndex: number, next: Progress): boolean;
   logEvent(e: PageEventInput): void;
