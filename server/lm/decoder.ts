@@ -4,14 +4,16 @@
 // attention mask / position ids for left- or right-padded batches.
 // Generation (generate.ts) and the detectors' scoring both build on this.
 // When the graph allows it the cache lives in slot buffers between steps
-// instead of travelling through present.* tensors (kv-slots.ts).
+// instead of travelling through present.* tensors (kv-slots.ts), and int8
+// products run on onnxruntime's decode kernel (int8-nbits.ts).
 import os from 'node:os';
 import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
-import { readOnnxFile } from './onnx-outputs.ts';
+import { readOnnxFile, type GraphEdit } from './onnx-rewrite.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
+import { INT8_KERNEL, int8ToNbits } from './int8-nbits.ts';
 
 export interface DecoderLoadOptions {
   dtype?: Dtype;
@@ -24,6 +26,12 @@ export interface DecoderLoadOptions {
   skipHash?: boolean;
   /** Keep the KV cache in slot buffers when the graph allows it (kv-slots.ts). Default true. */
   slots?: boolean;
+  /**
+   * Int8 matrix products: `nbits` (default) runs them on MatMulNBits, fastest
+   * at a few rows per step (int8-nbits.ts); `as-exported` keeps the graph's own
+   * (DynamicQuantizeMatMul), faster for long rows such as 512-token scoring.
+   */
+  int8?: 'nbits' | 'as-exported';
 }
 
 /** The key/value cache after some tokens: what `present.*` returned, ready to feed as `past_key_values.*`. */
@@ -86,10 +94,28 @@ function toFloat32(t: ort.Tensor): Float32Array {
   throw new Error(`logits have type ${t.type}, expected float32 or float16`);
 }
 
-/** The slot graph of a model, or why it runs the plain way. */
-function slotGraphOf(model: ModelDir): { bytes: Uint8Array; newOf: Map<string, NewKvOutput> } | { reason: string } {
+interface LoadPlan {
+  /** The rewritten graph, or null to load the file as it is. */
+  bytes: Uint8Array | null;
+  slots: { newOf: Map<string, NewKvOutput> } | { reason: string };
+  /** The kernel of the int8 products when rewritten; why not; or null for a graph without them. */
+  int8: { kernel: string; count: number } | { reason: string } | null;
+}
+
+/** What the decoder's session runs: the slot graph and the int8 rewrite where each applies. */
+function planLoad(model: ModelDir, opts: DecoderLoadOptions): LoadPlan {
+  const wantSlots = opts.slots !== false;
+  const wantNbits = opts.int8 !== 'as-exported';
+  if (!wantSlots && !wantNbits) return { bytes: null, slots: { reason: 'slots disabled' }, int8: null };
+  const file = readOnnxFile(model.onnxPath);
   const pastNames = [...Array(model.config.nLayer).keys()].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
-  return slotGraph(readOnnxFile(model.onnxPath), pastNames);
+  const slots = wantSlots ? slotGraph(file, pastNames) : { reason: 'slots disabled' };
+  const nbits = wantNbits ? int8ToNbits(file) : null;
+  const edit: GraphEdit = {};
+  if ('outputs' in slots) edit.outputs = slots.outputs;
+  if (nbits && 'edit' in nbits) Object.assign(edit, nbits.edit);
+  const int8 = nbits === null ? null : 'edit' in nbits ? { kernel: INT8_KERNEL, count: nbits.count } : nbits;
+  return { bytes: Object.keys(edit).length ? file.rewrite(edit) : null, slots, int8 };
 }
 
 export class Decoder {
@@ -110,8 +136,10 @@ export class Decoder {
   private readonly newOf: Map<string, NewKvOutput> | null;
   /** Why the cache travels through present.* tensors (the graph was not recognised), or null when slotted. */
   readonly plainReason: string | null;
+  /** The kernel running the int8 products, or why they run as exported; null for a graph without them. */
+  readonly int8: LoadPlan['int8'];
 
-  private constructor(model: ModelDir, session: ort.InferenceSession, slots: { newOf: Map<string, NewKvOutput> } | { reason: string }) {
+  private constructor(model: ModelDir, session: ort.InferenceSession, slots: LoadPlan['slots'], int8: LoadPlan['int8']) {
     this.model = model;
     this.config = model.config;
     this.tokenizer = model.tokenizer;
@@ -136,6 +164,7 @@ export class Decoder {
     this.presentOf = new Map(this.pastNames.map((n) => [n, n.replace(PAST_RE, 'present.$1.$2')]));
     this.newOf = 'newOf' in slots ? slots.newOf : null;
     this.plainReason = 'reason' in slots ? slots.reason : null;
+    this.int8 = int8;
     const cacheOutputs = this.newOf ? [...this.newOf.values()].map((o) => o.output) : [...this.presentOf.values()];
     for (const out of cacheOutputs) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
     const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
@@ -149,7 +178,7 @@ export class Decoder {
 
   static async load(dir: string, opts: DecoderLoadOptions = {}): Promise<Decoder> {
     const model = await loadModelDir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName, skipHash: opts.skipHash });
-    const slots = opts.slots === false ? { reason: 'slots disabled' } : slotGraphOf(model);
+    const plan = planLoad(model, opts);
     let session: ort.InferenceSession;
     try {
       const options: ort.InferenceSession.SessionOptions = {
@@ -167,13 +196,13 @@ export class Decoder {
           },
         },
       };
-      session = 'bytes' in slots
-        ? await ort.InferenceSession.create(slots.bytes, options)
+      session = plan.bytes
+        ? await ort.InferenceSession.create(plan.bytes, options)
         : await ort.InferenceSession.create(model.onnxPath, options);
     } catch (err) {
       throw new Error(`${model.onnxPath}: onnxruntime could not load the model (${(err as Error).message})`);
     }
-    return new Decoder(model, session, slots);
+    return new Decoder(model, session, plan.slots, plan.int8);
   }
 
   /** An empty cache for `batch` rows (past length 0). */

@@ -174,6 +174,8 @@ export interface Provenance {
   model_file: string;
   sha256: string;
   dtype: string;
+  /** Int8 graphs: the kernel that ran their products (its logits differ slightly from the exported graph's). */
+  int8_kernel?: string;
   sampling: {
     max_new_tokens: number;
     min_new_tokens: number;
@@ -199,6 +201,7 @@ export function provenanceOf(decoder: Decoder, opts: GenerateOptions, sample: Ge
     model_file: m.onnxPath.slice(m.dir.length + 1),
     sha256: m.sha256,
     dtype: m.dtype,
+    ...(decoder.int8 && 'kernel' in decoder.int8 ? { int8_kernel: decoder.int8.kernel } : {}),
     sampling: {
       max_new_tokens: p.maxNewTokens,
       min_new_tokens: p.minNewTokens,

@@ -19,7 +19,7 @@
 // - a Concat of past_key_values.{i}.* and the new part, [B, heads, S, head_dim].
 // Float32 caches only, position_ids required, no merged (If) graphs.
 import onnxProto from 'onnx-proto';
-import type { OnnxFile } from './onnx-outputs.ts';
+import type { OnnxFile } from './onnx-rewrite.ts';
 
 const { onnx } = onnxProto;
 
@@ -34,8 +34,8 @@ export interface NewKvOutput {
 }
 
 export interface SlotGraph {
-  /** The rewritten model: the graph only, its weights read from the original file (onnx-outputs.ts). */
-  bytes: Uint8Array;
+  /** The graph's outputs for a slotted decoder: logits and the new keys and values (for OnnxFile.rewrite). */
+  outputs: onnxProto.onnx.IValueInfoProto[];
   /** By past input name. */
   newOf: Map<string, NewKvOutput>;
 }
@@ -77,7 +77,7 @@ export function slotGraph(file: OnnxFile, pastNames: string[]): SlotGraph | { re
     type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: onnx.TensorProto.DataType.FLOAT }) }),
   });
   const newOutputs = [...new Set([...newOf.values()].map((o) => o.output))].map(floatOut);
-  return { bytes: file.withOutputs([logits, ...newOutputs]), newOf };
+  return { outputs: [logits, ...newOutputs], newOf };
 }
 
 /** A slot cache: one [batch, heads, capacity, headDim] buffer per past input, the first `length` columns in use. */

@@ -10,7 +10,7 @@ import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
 import { SLOT_GROWTH, slotGraph, writeColumns } from '../../server/lm/kv-slots.ts';
 import { FLOAT, INT64, GraphBuilder, valueInfo } from '../../server/detectors/onnx-graph.ts';
 import { tempDir, tinyModels } from './helpers.ts';
-import { readOnnxFile } from '../../server/lm/onnx-outputs.ts';
+import { readOnnxFile } from '../../server/lm/onnx-rewrite.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -40,10 +40,11 @@ function onnxFile(bytes: Uint8Array) {
 describe('slotted KV cache', () => {
   test('graph rewrite: Concat(past, new) graphs output the new part, present.* is gone; unknown graphs say why', async () => {
     const names = ['past_key_values.0.key', 'past_key_values.0.value'];
-    const r = slotGraph(onnxFile(concatGraph()), names);
-    assert.ok('bytes' in r, JSON.stringify(r));
+    const file = onnxFile(concatGraph());
+    const r = slotGraph(file, names);
+    assert.ok('outputs' in r, JSON.stringify(r));
     assert.deepEqual([...r.newOf.values()], [{ output: 'x', layout: 'BNSH' }, { output: 'y', layout: 'BNSH' }]);
-    const s = await ort.InferenceSession.create(r.bytes);
+    const s = await ort.InferenceSession.create(file.rewrite({ outputs: r.outputs }));
     assert.deepEqual([...s.outputNames].sort(), ['logits', 'x', 'y']);
     await s.release();
     assert.match((slotGraph(onnxFile(concatGraph(false)), names) as { reason: string }).reason, /position_ids/);
@@ -90,7 +91,7 @@ describe('slotted KV cache', () => {
       // The weights stay in model.onnx: the rewritten graph refers to their bytes there instead of copying them.
       const file = join((await tinyModels())['tiny-m'], 'onnx', 'model.onnx');
       const f = readOnnxFile(file);
-      const rewritten = f.withOutputs(f.signature.outputs);
+      const rewritten = f.rewrite({});
       assert.ok(rewritten.length * 10 < statSync(file).size, `${rewritten.length} bytes of graph for a ${statSync(file).size}-byte file`);
       const items = ['The', 'In a shocking finding, scientists discovered a herd of unicorns', 'Hello my name is'].map((prompt, index) => ({ index, prompt }));
       const n = SLOT_GROWTH + 20;

@@ -1,0 +1,300 @@
+// Rewriting a model's graph without loading or copying its weights. A
+// Hugging Face GPT-2 `model.onnx` keeps ~500 MB of initializers inside the
+// file; decoding it to change a dozen outputs or nodes would hold it in memory
+// twice more. Instead the file is walked field by field with small reads:
+// nodes, inputs and outputs are decoded (they are small), and each initializer
+// with its bytes inside the file becomes an external-data reference to those
+// same bytes (location = the .onnx file itself, at their offset). The result is
+// a graph of a few hundred kB that onnxruntime loads with its weights read from
+// the original file. Initializers can be dropped, added (with their data in
+// another file of the model's folder) and read one at a time.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+// Field numbers from onnx.proto.
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const TENSOR_DIMS = 1;
+const TENSOR_DATA_TYPE = 2;
+const TENSOR_NAME = 8;
+const TENSOR_RAW_DATA = 9;
+const TENSOR_EXTERNAL_DATA = 13;
+const TENSOR_DATA_LOCATION = 14;
+const EXTERNAL = 1;
+/** Initializers smaller than this stay inside the new graph. */
+const INLINE_LIMIT = 4096;
+
+/** Random access to the model file. */
+class Source {
+  private readonly fd: number;
+  readonly length: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.length = fstatSync(this.fd).size;
+  }
+  read(pos: number, len: number): Uint8Array {
+    const buf = new Uint8Array(Math.max(0, Math.min(len, this.length - pos)));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(this.fd, buf, got, buf.length - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+interface Field {
+  field: number;
+  wire: number;
+  /** The whole field: tag, length and payload. */
+  start: number;
+  end: number;
+  /** The payload of a length-delimited field. */
+  dataStart: number;
+}
+
+function readVarint(buf: Uint8Array, pos: number, where: string): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= buf.length) throw new Error(`${where}: not a valid ONNX file, truncated or corrupt (varint runs past the end)`);
+    const b = buf[pos++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, pos];
+    scale *= 128;
+  }
+  throw new Error(`${where}: not a valid ONNX file (malformed varint)`);
+}
+
+/** The fields of a message between `from` and `to`, reading only their headers. */
+function fields(src: Source, from: number, to: number): Field[] {
+  const out: Field[] = [];
+  let pos = from;
+  while (pos < to) {
+    const head = src.read(pos, 20); // tag and length varints: at most 20 bytes
+    const start = pos;
+    const [tag, a] = readVarint(head, 0, src.path);
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    let dataStart = start + a;
+    if (wire === 0) pos = start + readVarint(head, a, src.path)[1];
+    else if (wire === 1) pos = dataStart + 8;
+    else if (wire === 5) pos = dataStart + 4;
+    else if (wire === 2) {
+      const [len, b] = readVarint(head, a, src.path);
+      dataStart = start + b;
+      pos = dataStart + len;
+    } else throw new Error(`${src.path}: not a valid ONNX file (protobuf wire type ${wire} in field ${field})`);
+    if (pos > to) throw new Error(`${src.path}: not a valid ONNX file, truncated or corrupt (field ${field} runs past the end)`);
+    out.push({ field, wire, start, end: pos, dataStart });
+  }
+  return out;
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/** A length-delimited field. */
+function lengthField(field: number, payload: Uint8Array): Uint8Array {
+  const head = [...varint(field * 8 + 2), ...varint(payload.length)];
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head);
+  out.set(payload, head.length);
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+export interface GraphSignature {
+  nodes: onnxProto.onnx.NodeProto[];
+  inputs: onnxProto.onnx.ValueInfoProto[];
+  outputs: onnxProto.onnx.ValueInfoProto[];
+}
+
+/** What to change: each part left out stays as it is. */
+export interface GraphEdit {
+  outputs?: onnxProto.onnx.IValueInfoProto[];
+  /** The whole new node list (replaces the graph's nodes). */
+  nodes?: onnxProto.onnx.INodeProto[];
+  dropInitializers?: ReadonlySet<string>;
+  addInitializers?: onnxProto.onnx.ITensorProto[];
+}
+
+/** An initializer of the file, read on demand. */
+export interface StoredTensor {
+  dims: number[];
+  dataType: number;
+  /** Its bytes (raw data inside the file or in its external data file). */
+  data(): Uint8Array;
+}
+
+export interface OnnxFile {
+  path: string;
+  /** The top-level graph's nodes, inputs and outputs (subgraphs of If/Loop nodes are inside their nodes). */
+  signature: GraphSignature;
+  /** Names of the graph's initializers. */
+  initializerNames: ReadonlySet<string>;
+  tensor(name: string): StoredTensor | undefined;
+  /** A model with the same graph but these changes, its large initializers read from this file. */
+  rewrite(edit: GraphEdit): Uint8Array;
+}
+
+/** Opens an .onnx file for reading its signature and writing rewritten copies. */
+export function readOnnxFile(path: string): OnnxFile {
+  const src = new Source(path);
+  try {
+    const top = fields(src, 0, src.length);
+    const graph = top.find((f) => f.field === MODEL_GRAPH);
+    if (!graph) throw new Error(`${path}: not a valid ONNX file (no graph)`);
+    const graphFields = fields(src, graph.dataStart, graph.end);
+    const signature: GraphSignature = { nodes: [], inputs: [], outputs: [] };
+    const kept: Uint8Array[] = [];
+    const nodeBytes: Uint8Array[] = [];
+    const initializers = new Map<string, { bytes: Uint8Array; field: Field }>();
+    for (const f of graphFields) {
+      if (f.field === GRAPH_INITIALIZER) {
+        initializers.set(initializerName(src, f), { bytes: initializerField(src, f), field: f });
+        continue;
+      }
+      const whole = src.read(f.start, f.end - f.start);
+      const body = whole.subarray(f.dataStart - f.start);
+      if (f.field === GRAPH_NODE) {
+        signature.nodes.push(onnx.NodeProto.decode(body));
+        nodeBytes.push(whole);
+      } else if (f.field === GRAPH_OUTPUT) signature.outputs.push(onnx.ValueInfoProto.decode(body));
+      else {
+        if (f.field === GRAPH_INPUT) signature.inputs.push(onnx.ValueInfoProto.decode(body));
+        kept.push(whole);
+      }
+    }
+    const before = top.filter((f) => f.field !== MODEL_GRAPH).map((f) => src.read(f.start, f.end - f.start));
+    return {
+      path,
+      signature,
+      initializerNames: new Set(initializers.keys()),
+      tensor: (name) => {
+        const init = initializers.get(name);
+        return init ? storedTensor(path, init.field) : undefined;
+      },
+      rewrite(edit) {
+        const nodes = edit.nodes ? edit.nodes.map((n) => lengthField(GRAPH_NODE, onnx.NodeProto.encode(n).finish())) : nodeBytes;
+        const inits = [...initializers].filter(([name]) => !edit.dropInitializers?.has(name)).map(([, i]) => i.bytes);
+        const added = (edit.addInitializers ?? []).map((t) => lengthField(GRAPH_INITIALIZER, onnx.TensorProto.encode(t).finish()));
+        const outputs = (edit.outputs ?? signature.outputs).map((o) => lengthField(GRAPH_OUTPUT, onnx.ValueInfoProto.encode(o).finish()));
+        return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...nodes, ...inits, ...added, ...outputs]))]);
+      },
+    };
+  } finally {
+    src.close();
+  }
+}
+
+function initializerName(src: Source, f: Field): string {
+  const name = fields(src, f.dataStart, f.end).find((p) => p.field === TENSOR_NAME && p.wire === 2);
+  return name ? new TextDecoder().decode(src.read(name.dataStart, name.end - name.dataStart)) : '';
+}
+
+/** Dims, type and a reader for an initializer's bytes, wherever they are. */
+function storedTensor(path: string, f: Field): StoredTensor {
+  const src = new Source(path);
+  try {
+    const parts = fields(src, f.dataStart, f.end);
+    const dims: number[] = [];
+    let dataType = 0;
+    let raw: Field | undefined;
+    const external = new Map<string, string>();
+    for (const p of parts) {
+      const body = () => src.read(p.dataStart, p.end - p.dataStart);
+      if (p.field === TENSOR_DIMS && p.wire === 0) dims.push(readVarint(src.read(p.dataStart, 10), 0, path)[0]);
+      else if (p.field === TENSOR_DIMS && p.wire === 2) {
+        const b = body();
+        for (let pos = 0; pos < b.length;) { const [v, next] = readVarint(b, pos, path); dims.push(v); pos = next; }
+      } else if (p.field === TENSOR_DATA_TYPE && p.wire === 0) dataType = readVarint(src.read(p.dataStart, 10), 0, path)[0];
+      else if (p.field === TENSOR_RAW_DATA && p.wire === 2) raw = p;
+      else if (p.field === TENSOR_EXTERNAL_DATA && p.wire === 2) {
+        const e = onnx.StringStringEntryProto.decode(body());
+        external.set(e.key, e.value);
+      }
+    }
+    const data = (): Uint8Array => {
+      if (raw) {
+        const s = new Source(path);
+        try { return s.read(raw.dataStart, raw.end - raw.dataStart); } finally { s.close(); }
+      }
+      const location = external.get('location');
+      if (!location) throw new Error(`${path}: an initializer has neither raw data nor an external location`);
+      const s = new Source(join(dirname(path), location));
+      try {
+        const offset = Number(external.get('offset') ?? 0);
+        const length = Number(external.get('length') ?? s.length - offset);
+        const out = s.read(offset, length);
+        if (out.length !== length) throw new Error(`${s.path}: external data is shorter than the ${length} bytes ${basename(path)} expects at offset ${offset}`);
+        return out;
+      } finally { s.close(); }
+    };
+    return { dims, dataType, data };
+  } finally {
+    src.close();
+  }
+}
+
+/** A tensor whose bytes are `length` bytes at `offset` of `location`, a file in the model's folder. */
+export function externalTensor(name: string, dims: number[], dataType: number, location: string, offset: number, length: number): onnxProto.onnx.ITensorProto {
+  if (isAbsolute(location) || normalize(location).startsWith('..')) throw new Error(`external data location ${location} must stay inside the model's folder`);
+  return {
+    name, dims, dataType,
+    externalData: [{ key: 'location', value: location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }],
+    dataLocation: EXTERNAL,
+  };
+}
+
+/**
+ * An initializer field for the new graph: small ones as they are; one whose
+ * bytes sit in this file (raw_data) as a reference to them, so they are
+ * neither copied nor held twice.
+ */
+function initializerField(src: Source, f: Field): Uint8Array {
+  if (f.end - f.start <= INLINE_LIMIT) return src.read(f.start, f.end - f.start);
+  const parts = fields(src, f.dataStart, f.end);
+  const raw = parts.find((p) => p.field === TENSOR_RAW_DATA && p.wire === 2);
+  const loc = parts.find((p) => p.field === TENSOR_DATA_LOCATION);
+  if (!raw || (loc && src.read(loc.dataStart, loc.end - loc.dataStart)[0] === EXTERNAL)) {
+    return src.read(f.start, f.end - f.start); // already external, or typed data fields: keep it whole
+  }
+  const entry = (key: string, value: string) =>
+    lengthField(TENSOR_EXTERNAL_DATA, onnx.StringStringEntryProto.encode({ key, value }).finish());
+  const body = concat([
+    ...parts.filter((p) => p !== raw && p.field !== TENSOR_EXTERNAL_DATA && p.field !== TENSOR_DATA_LOCATION)
+      .map((p) => src.read(p.start, p.end - p.start)),
+    entry('location', basename(src.path)),
+    entry('offset', String(raw.dataStart)),
+    entry('length', String(raw.end - raw.dataStart)),
+    new Uint8Array([...varint(TENSOR_DATA_LOCATION * 8), EXTERNAL]),
+  ]);
+  return lengthField(GRAPH_INITIALIZER, body);
+}
