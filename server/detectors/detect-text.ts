@@ -40,7 +40,7 @@ export async function detectText(dir: string, text: string, opts: ZeroShotOption
       await det.close();
     }
   }
-  const decoder = await Decoder.load(dir, { int8: 'as-exported', ...(opts.dtype ? { dtype: opts.dtype } : {}) });
+  const decoder = await Decoder.load(dir, opts.dtype ? { dtype: opts.dtype } : {});
   try {
     const scorer = createZeroShotScorer(decoder);
     return { detector: 'zero-shot', model: dir, model_hash: scorer.modelHash, ...(await scorer.score(text, opts)) };

@@ -132,7 +132,7 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
       // One in-process decoder; with --workers N, N worker threads each with its own
       // session (onnxruntime-node runs a session on the calling thread, so several
       // in-process sessions would only take turns).
-      const decoder = workers > 1 ? null : await Decoder.load(opts.scorerDir, { int8: 'as-exported', ...(opts.dtype ? { dtype: opts.dtype } : {}) });
+      const decoder = workers > 1 ? null : await Decoder.load(opts.scorerDir, opts.dtype ? { dtype: opts.dtype } : {});
       const scorer = decoder
         ? createZeroShotScorer([decoder])
         : await createZeroShotWorkers(opts.scorerDir, { workers, threads, ...(opts.dtype ? { dtype: opts.dtype } : {}) });

@@ -36,7 +36,7 @@ async function setup(): Promise<{ handle: Handler; info?: unknown }> {
   if (wd.kind === 'zero-shot') {
     const { Decoder } = await import('../lm/decoder.ts');
     const { createZeroShotScorer } = await import('./zero-shot.ts');
-    const decoder = await Decoder.load(wd.dir!, { threads: wd.threads, skipHash: true, int8: 'as-exported', ...(wd.dtype ? { dtype: wd.dtype as never } : {}), ...(wd.modelFileName ? { modelFileName: wd.modelFileName } : {}) });
+    const decoder = await Decoder.load(wd.dir!, { threads: wd.threads, skipHash: true, ...(wd.dtype ? { dtype: wd.dtype as never } : {}), ...(wd.modelFileName ? { modelFileName: wd.modelFileName } : {}) });
     const scorer = createZeroShotScorer(decoder, { statsThreads: wd.threads });
     return { handle: async (payload) => {
       const { text, opts } = payload as { text: string; opts: object };

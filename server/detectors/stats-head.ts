@@ -9,13 +9,8 @@ import ort from 'onnxruntime-node';
 const DOUBLE = 11;
 import { FLOAT, INT64, GraphBuilder, intAttr, valueInfo } from './onnx-graph.ts';
 
-/**
- * ONNX bytes of the statistics head (opset 17: axes as inputs for ReduceSum,
- * attributes for ReduceMax). `spread: false` leaves out μ and σ², for
- * generation, which only needs each sampled token's log-probability and rank.
- */
-export function statsHeadGraph(opts: { spread?: boolean } = {}): Uint8Array {
-  const spread = opts.spread !== false;
+/** ONNX bytes of the statistics head (opset 17: axes as inputs for ReduceSum, attributes for ReduceMax). */
+export function statsHeadGraph(): Uint8Array {
   const g = new GraphBuilder();
   const axis1 = g.int64('axis1', [1], [1]);
   const minus1 = g.int64('minus1', [1], [-1]);
@@ -28,18 +23,15 @@ export function statsHeadGraph(opts: { spread?: boolean } = {}): Uint8Array {
   const above = g.op('ReduceSum', [g.op('Cast', [g.op('Greater', ['logits', lt])], [intAttr('to', FLOAT)]), axis1], keep);
   g.op('Reshape', [lpt, minus1], [], undefined, 'logprob');
   g.op('Reshape', [above, minus1], [], undefined, 'above');
-  const outputs = ['logprob', 'above'];
-  if (spread) {
-    const p = g.op('Exp', [logp]);
-    // Sums over 50k entries in float32 drift by ~1e-6 relative: accumulate in float64.
-    const sum = (x: string) => g.op('Cast', [g.op('ReduceSum', [g.op('Cast', [x], [intAttr('to', DOUBLE)]), axis1], keep)], [intAttr('to', FLOAT)]);
-    const mu = sum(g.op('Mul', [p, logp])); // [N,1]
-    const centred = g.op('Sub', [logp, mu]);
-    const variance = sum(g.op('Mul', [p, g.op('Mul', [centred, centred])]));
-    g.op('Reshape', [mu, minus1], [], undefined, 'mu');
-    g.op('Reshape', [variance, minus1], [], undefined, 'variance');
-    outputs.push('mu', 'variance');
-  }
+  const p = g.op('Exp', [logp]);
+  // Sums over 50k entries in float32 drift by ~1e-6 relative: accumulate in float64.
+  const sum = (x: string) => g.op('Cast', [g.op('ReduceSum', [g.op('Cast', [x], [intAttr('to', DOUBLE)]), axis1], keep)], [intAttr('to', FLOAT)]);
+  const mu = sum(g.op('Mul', [p, logp])); // [N,1]
+  const centred = g.op('Sub', [logp, mu]);
+  const variance = sum(g.op('Mul', [p, g.op('Mul', [centred, centred])]));
+  g.op('Reshape', [mu, minus1], [], undefined, 'mu');
+  g.op('Reshape', [variance, minus1], [], undefined, 'variance');
+  const outputs = ['logprob', 'above', 'mu', 'variance'];
   return g.encode({
     inputs: [valueInfo('logits', FLOAT, ['N', 'V']), valueInfo('targets', INT64, ['N'])],
     outputs: outputs.map((n) => valueInfo(n, FLOAT, ['N'])),
@@ -47,26 +39,25 @@ export function statsHeadGraph(opts: { spread?: boolean } = {}): Uint8Array {
   });
 }
 
-export async function createStatsHead(threads?: number, opts: { spread?: boolean } = {}): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(statsHeadGraph(opts), {
+export async function createStatsHead(threads?: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(statsHeadGraph(), {
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
     executionMode: 'sequential',
   });
 }
 
-const perOwner = new WeakMap<object, Map<string, Promise<ort.InferenceSession>>>();
+const perOwner = new WeakMap<object, Map<number, Promise<ort.InferenceSession>>>();
 
 /**
- * The statistics head of one owner (a decoder) for a variant, created on first
- * use and kept as long as the owner: a few kB of graph, no weights.
+ * The statistics head of one owner (a decoder) for a thread count, created on
+ * first use and kept as long as the owner: a few kB of graph, no weights.
  */
-export function statsHeadFor(owner: object, threads = 1, opts: { spread?: boolean } = {}): Promise<ort.InferenceSession> {
+export function statsHeadFor(owner: object, threads = 1): Promise<ort.InferenceSession> {
   let heads = perOwner.get(owner);
   if (!heads) perOwner.set(owner, (heads = new Map()));
-  const key = `${threads}:${opts.spread !== false}`;
-  let head = heads.get(key);
-  if (!head) heads.set(key, (head = createStatsHead(threads, opts)));
+  let head = heads.get(threads);
+  if (!head) heads.set(threads, (head = createStatsHead(threads)));
   return head;
 }
 
@@ -74,9 +65,8 @@ export interface HeadOutput {
   logprob: Float32Array;
   /** Entries with a strictly higher logit than the target (0-based rank). */
   above: Float32Array;
-  /** Only from a head with spread (the default). */
-  mu?: Float32Array;
-  variance?: Float32Array;
+  mu: Float32Array;
+  variance: Float32Array;
 }
 
 /** Runs a head on `targets.length` consecutive rows of logits (fed as they are, no copy). */
@@ -85,6 +75,6 @@ export async function runStatsHead(head: ort.InferenceSession, rows: Float32Arra
   const ids = new BigInt64Array(n);
   for (let i = 0; i < n; i++) ids[i] = BigInt(targets[i]);
   const out = await head.run({ logits: new ort.Tensor('float32', rows, [n, vocab]), targets: new ort.Tensor('int64', ids, [n]) });
-  const f = (name: string) => out[name]?.data as Float32Array | undefined;
-  return { logprob: f('logprob')!, above: f('above')!, mu: f('mu'), variance: f('variance') };
+  const f = (name: string) => out[name].data as Float32Array;
+  return { logprob: f('logprob'), above: f('above'), mu: f('mu'), variance: f('variance') };
 }

@@ -4,8 +4,7 @@
 // attention mask / position ids for left- or right-padded batches.
 // Generation (generate.ts) and the detectors' scoring both build on this.
 // When the graph allows it the cache lives in slot buffers between steps
-// instead of travelling through present.* tensors (kv-slots.ts), and int8
-// products run on onnxruntime's decode kernel (int8-nbits.ts).
+// instead of travelling through present.* tensors (kv-slots.ts).
 import os from 'node:os';
 import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -13,7 +12,7 @@ import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './mode
 import type { LmTokenizer } from './tokenizer.ts';
 import { readOnnxFile, type GraphEdit } from './onnx-rewrite.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
-import { INT8_KERNEL, int8ToNbits } from './int8-nbits.ts';
+import { LSE_OUTPUT, lseOutput } from './lse-output.ts';
 
 export interface DecoderLoadOptions {
   dtype?: Dtype;
@@ -26,12 +25,6 @@ export interface DecoderLoadOptions {
   skipHash?: boolean;
   /** Keep the KV cache in slot buffers when the graph allows it (kv-slots.ts). Default true. */
   slots?: boolean;
-  /**
-   * Int8 matrix products: `nbits` (default) runs them on MatMulNBits, fastest
-   * at a few rows per step (int8-nbits.ts); `as-exported` keeps the graph's own
-   * (DynamicQuantizeMatMul), faster for long rows such as 512-token scoring.
-   */
-  int8?: 'nbits' | 'as-exported';
 }
 
 /** The key/value cache after some tokens: what `present.*` returned, ready to feed as `past_key_values.*`. */
@@ -53,6 +46,8 @@ export interface ForwardResult {
   dims: [number, number, number];
   /** The cache to continue from; null when asked for logits only. */
   present: KvCache | null;
+  /** Row-major [B, S]: log Σ exp of each logits row (with the cache only; lse-output.ts). */
+  lse?: Float32Array;
 }
 
 export interface ForwardOptions {
@@ -95,27 +90,26 @@ function toFloat32(t: ort.Tensor): Float32Array {
 }
 
 interface LoadPlan {
-  /** The rewritten graph, or null to load the file as it is. */
-  bytes: Uint8Array | null;
+  /** The rewritten graph, its weights read from the model's files. */
+  bytes: Uint8Array;
   slots: { newOf: Map<string, NewKvOutput> } | { reason: string };
-  /** The kernel of the int8 products when rewritten; why not; or null for a graph without them. */
-  int8: { kernel: string; count: number } | { reason: string } | null;
 }
 
-/** What the decoder's session runs: the slot graph and the int8 rewrite where each applies. */
+/**
+ * What the decoder's session runs: the graph with each logits row's
+ * log-sum-exp as one more output (lse-output.ts), and the slot graph where it applies.
+ */
 function planLoad(model: ModelDir, opts: DecoderLoadOptions): LoadPlan {
-  const wantSlots = opts.slots !== false;
-  const wantNbits = opts.int8 !== 'as-exported';
-  if (!wantSlots && !wantNbits) return { bytes: null, slots: { reason: 'slots disabled' }, int8: null };
   const file = readOnnxFile(model.onnxPath);
   const pastNames = [...Array(model.config.nLayer).keys()].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
-  const slots = wantSlots ? slotGraph(file, pastNames) : { reason: 'slots disabled' };
-  const nbits = wantNbits ? int8ToNbits(file) : null;
-  const edit: GraphEdit = {};
-  if ('outputs' in slots) edit.outputs = slots.outputs;
-  if (nbits && 'edit' in nbits) Object.assign(edit, nbits.edit);
-  const int8 = nbits === null ? null : 'edit' in nbits ? { kernel: INT8_KERNEL, count: nbits.count } : nbits;
-  return { bytes: Object.keys(edit).length ? file.rewrite(edit) : null, slots, int8 };
+  const slots = opts.slots === false ? { reason: 'slots disabled' } : slotGraph(file, pastNames);
+  const lse = lseOutput(file);
+  const bytes = file.rewrite({
+    outputs: [...('outputs' in slots ? slots.outputs : file.signature.outputs), lse.output],
+    addNodes: lse.nodes,
+    addInitializers: lse.initializers,
+  });
+  return { bytes, slots };
 }
 
 export class Decoder {
@@ -136,10 +130,8 @@ export class Decoder {
   private readonly newOf: Map<string, NewKvOutput> | null;
   /** Why the cache travels through present.* tensors (the graph was not recognised), or null when slotted. */
   readonly plainReason: string | null;
-  /** The kernel running the int8 products, or why they run as exported; null for a graph without them. */
-  readonly int8: LoadPlan['int8'];
 
-  private constructor(model: ModelDir, session: ort.InferenceSession, slots: LoadPlan['slots'], int8: LoadPlan['int8']) {
+  private constructor(model: ModelDir, session: ort.InferenceSession, slots: LoadPlan['slots']) {
     this.model = model;
     this.config = model.config;
     this.tokenizer = model.tokenizer;
@@ -164,7 +156,6 @@ export class Decoder {
     this.presentOf = new Map(this.pastNames.map((n) => [n, n.replace(PAST_RE, 'present.$1.$2')]));
     this.newOf = 'newOf' in slots ? slots.newOf : null;
     this.plainReason = 'reason' in slots ? slots.reason : null;
-    this.int8 = int8;
     const cacheOutputs = this.newOf ? [...this.newOf.values()].map((o) => o.output) : [...this.presentOf.values()];
     for (const out of cacheOutputs) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
     const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
@@ -196,13 +187,11 @@ export class Decoder {
           },
         },
       };
-      session = plan.bytes
-        ? await ort.InferenceSession.create(plan.bytes, options)
-        : await ort.InferenceSession.create(model.onnxPath, options);
+      session = await ort.InferenceSession.create(plan.bytes, options);
     } catch (err) {
       throw new Error(`${model.onnxPath}: onnxruntime could not load the model (${(err as Error).message})`);
     }
-    return new Decoder(model, session, plan.slots, plan.int8);
+    return new Decoder(model, session, plan.slots);
   }
 
   /** An empty cache for `batch` rows (past length 0). */
@@ -279,6 +268,7 @@ export class Decoder {
     }
     const logits = toFloat32(logitsT);
     if (!keepCache) return { logits, dims: [dims[0], dims[1], dims[2]], present: null };
+    const lse = out[LSE_OUTPUT].data as Float32Array;
     if (this.newOf) {
       let slots = cache.slots;
       if (!slots || total > slots.capacity) {
@@ -295,11 +285,11 @@ export class Decoder {
         writeColumns(slots.buffers.get(n)!, slots.capacity, out[o.output].data as Float32Array, o.layout, batch, nHead, headDim, seqLen, pastLen);
       }
       slots.frontier = total;
-      return { logits, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors: new Map(), slots } };
+      return { logits, lse, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors: new Map(), slots } };
     }
     const tensors = new Map<string, ort.Tensor>();
     for (const [n, o] of this.presentOf) tensors.set(n, out[o]);
-    return { logits, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors } };
+    return { logits, lse, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors } };
   }
 
   /**

@@ -5,8 +5,7 @@
 import { SOFTWARE } from '../cli/version.ts';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from './decoder.ts';
-import { runStatsHead, statsHeadFor } from '../detectors/stats-head.ts';
-import { checkSampling, chooseToken, endsSentence, type SamplingParams } from './sampling.ts';
+import { checkSampling, chooseToken, endsSentence, logSumExp, tokenScore, type SamplingParams } from './sampling.ts';
 
 export interface GenerationItem {
   /** Stable index of the sample within its run: its random stream is derived from (run seed, index). */
@@ -71,16 +70,6 @@ function lastPositions(logits: Float32Array, batch: number, seqLen: number, V: n
   return out;
 }
 
-/**
- * ln p and rank of each row's chosen token; `rows` is [tokens.length, V]. One pass over 50k logits per row
- * is most of a step's JS time at batch 16 (~0.5 ms a row); the statistics head
- * does all rows in one vectorised onnxruntime call (~2 ms for 16 rows).
- */
-async function scoreTokens(decoder: Decoder, rows: Float32Array, tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
-  const out = await runStatsHead(await statsHeadFor(decoder, 1, { spread: false }), rows, decoder.vocabSize, tokens);
-  return { logprob: out.logprob, rank: out.above };
-}
-
 async function runBatch(decoder: Decoder, items: GenerationItem[], opts: GenerateOptions): Promise<GeneratedSample[]> {
   const p = opts.sampling;
   const V = decoder.vocabSize;
@@ -119,14 +108,19 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
       const banned = r.tokens.length < p.minNewTokens ? eos : -1;
       return chooseToken(last.subarray(b * V, (b + 1) * V), p, r.rng, banned);
     });
-    const scored = await scoreTokens(decoder, last, chosen);
+    // ln p and rank of each chosen token: from the row's log-sum-exp, which the decoder's graph
+    // computes (lse-output.ts; computed here for a decoder without it), and one comparison pass.
+    const scored = chosen.map((tok, b) => {
+      const row = last.subarray(b * V, (b + 1) * V);
+      return tokenScore(row, tok, res.lse ? res.lse[b * seqLen + seqLen - 1] : logSumExp(row));
+    });
     active.forEach((ri, b) => {
       const r = rows[ri];
       const tok = chosen[b];
       if (tok === eos && p.stopAtEos) { r.finish = 'eos'; return; }
       r.tokens.push(tok);
-      r.logprobs.push(scored.logprob[b]);
-      r.ranks.push(scored.rank[b]);
+      r.logprobs.push(scored[b].logprob);
+      r.ranks.push(scored[b].rank);
       if (r.tokens.length >= p.maxNewTokens) r.finish = 'length';
       else if (p.stopAtSentenceEnd && r.tokens.length >= p.minNewTokens && endsSentence(decoder.tokenizer.decode([tok]))) r.finish = 'sentence';
       else if (r.promptTokens.length + r.tokens.length >= decoder.config.nPositions) r.finish = 'context';
@@ -174,8 +168,6 @@ export interface Provenance {
   model_file: string;
   sha256: string;
   dtype: string;
-  /** Int8 graphs: the kernel that ran their products (its logits differ slightly from the exported graph's). */
-  int8_kernel?: string;
   sampling: {
     max_new_tokens: number;
     min_new_tokens: number;
@@ -201,7 +193,6 @@ export function provenanceOf(decoder: Decoder, opts: GenerateOptions, sample: Ge
     model_file: m.onnxPath.slice(m.dir.length + 1),
     sha256: m.sha256,
     dtype: m.dtype,
-    ...(decoder.int8 && 'kernel' in decoder.int8 ? { int8_kernel: decoder.int8.kernel } : {}),
     sampling: {
       max_new_tokens: p.maxNewTokens,
       min_new_tokens: p.minNewTokens,

@@ -6,23 +6,20 @@
 // with its bytes inside the file becomes an external-data reference to those
 // same bytes (location = the .onnx file itself, at their offset). The result is
 // a graph of a few hundred kB that onnxruntime loads with its weights read from
-// the original file. Initializers can be dropped, added (with their data in
-// another file of the model's folder) and read one at a time.
+// the original file. Nodes and small initializers can be added.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
+import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
 // Field numbers from onnx.proto.
+const MODEL_OPSET_IMPORT = 8;
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
 const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_NAME = 8;
 const TENSOR_RAW_DATA = 9;
 const TENSOR_EXTERNAL_DATA = 13;
 const TENSOR_DATA_LOCATION = 14;
@@ -139,27 +136,18 @@ export interface GraphSignature {
 /** What to change: each part left out stays as it is. */
 export interface GraphEdit {
   outputs?: onnxProto.onnx.IValueInfoProto[];
-  /** The whole new node list (replaces the graph's nodes). */
-  nodes?: onnxProto.onnx.INodeProto[];
-  dropInitializers?: ReadonlySet<string>;
+  /** Nodes to append to the graph's own. */
+  addNodes?: onnxProto.onnx.INodeProto[];
+  /** Small initializers to add, with their data inside. */
   addInitializers?: onnxProto.onnx.ITensorProto[];
-}
-
-/** An initializer of the file, read on demand. */
-export interface StoredTensor {
-  dims: number[];
-  dataType: number;
-  /** Its bytes (raw data inside the file or in its external data file). */
-  data(): Uint8Array;
 }
 
 export interface OnnxFile {
   path: string;
   /** The top-level graph's nodes, inputs and outputs (subgraphs of If/Loop nodes are inside their nodes). */
   signature: GraphSignature;
-  /** Names of the graph's initializers. */
-  initializerNames: ReadonlySet<string>;
-  tensor(name: string): StoredTensor | undefined;
+  /** The opset version the model imports for a domain ('' = the standard one), or undefined. */
+  opset(domain: string): number | undefined;
   /** A model with the same graph but these changes, its large initializers read from this file. */
   rewrite(edit: GraphEdit): Uint8Array;
 }
@@ -175,10 +163,10 @@ export function readOnnxFile(path: string): OnnxFile {
     const signature: GraphSignature = { nodes: [], inputs: [], outputs: [] };
     const kept: Uint8Array[] = [];
     const nodeBytes: Uint8Array[] = [];
-    const initializers = new Map<string, { bytes: Uint8Array; field: Field }>();
+    const initializers: Uint8Array[] = [];
     for (const f of graphFields) {
       if (f.field === GRAPH_INITIALIZER) {
-        initializers.set(initializerName(src, f), { bytes: initializerField(src, f), field: f });
+        initializers.push(initializerField(src, f));
         continue;
       }
       const whole = src.read(f.start, f.end - f.start);
@@ -193,84 +181,24 @@ export function readOnnxFile(path: string): OnnxFile {
       }
     }
     const before = top.filter((f) => f.field !== MODEL_GRAPH).map((f) => src.read(f.start, f.end - f.start));
+    const opsets = new Map(top.filter((f) => f.field === MODEL_OPSET_IMPORT).map((f) => {
+      const o = onnx.OperatorSetIdProto.decode(src.read(f.dataStart, f.end - f.dataStart));
+      return [o.domain ?? '', Number(o.version)] as const;
+    }));
     return {
       path,
       signature,
-      initializerNames: new Set(initializers.keys()),
-      tensor: (name) => {
-        const init = initializers.get(name);
-        return init ? storedTensor(path, init.field) : undefined;
-      },
+      opset: (domain) => opsets.get(domain === 'ai.onnx' ? '' : domain),
       rewrite(edit) {
-        const nodes = edit.nodes ? edit.nodes.map((n) => lengthField(GRAPH_NODE, onnx.NodeProto.encode(n).finish())) : nodeBytes;
-        const inits = [...initializers].filter(([name]) => !edit.dropInitializers?.has(name)).map(([, i]) => i.bytes);
+        const nodes = [...nodeBytes, ...(edit.addNodes ?? []).map((n) => lengthField(GRAPH_NODE, onnx.NodeProto.encode(n).finish()))];
         const added = (edit.addInitializers ?? []).map((t) => lengthField(GRAPH_INITIALIZER, onnx.TensorProto.encode(t).finish()));
         const outputs = (edit.outputs ?? signature.outputs).map((o) => lengthField(GRAPH_OUTPUT, onnx.ValueInfoProto.encode(o).finish()));
-        return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...nodes, ...inits, ...added, ...outputs]))]);
+        return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...nodes, ...initializers, ...added, ...outputs]))]);
       },
     };
   } finally {
     src.close();
   }
-}
-
-function initializerName(src: Source, f: Field): string {
-  const name = fields(src, f.dataStart, f.end).find((p) => p.field === TENSOR_NAME && p.wire === 2);
-  return name ? new TextDecoder().decode(src.read(name.dataStart, name.end - name.dataStart)) : '';
-}
-
-/** Dims, type and a reader for an initializer's bytes, wherever they are. */
-function storedTensor(path: string, f: Field): StoredTensor {
-  const src = new Source(path);
-  try {
-    const parts = fields(src, f.dataStart, f.end);
-    const dims: number[] = [];
-    let dataType = 0;
-    let raw: Field | undefined;
-    const external = new Map<string, string>();
-    for (const p of parts) {
-      const body = () => src.read(p.dataStart, p.end - p.dataStart);
-      if (p.field === TENSOR_DIMS && p.wire === 0) dims.push(readVarint(src.read(p.dataStart, 10), 0, path)[0]);
-      else if (p.field === TENSOR_DIMS && p.wire === 2) {
-        const b = body();
-        for (let pos = 0; pos < b.length;) { const [v, next] = readVarint(b, pos, path); dims.push(v); pos = next; }
-      } else if (p.field === TENSOR_DATA_TYPE && p.wire === 0) dataType = readVarint(src.read(p.dataStart, 10), 0, path)[0];
-      else if (p.field === TENSOR_RAW_DATA && p.wire === 2) raw = p;
-      else if (p.field === TENSOR_EXTERNAL_DATA && p.wire === 2) {
-        const e = onnx.StringStringEntryProto.decode(body());
-        external.set(e.key, e.value);
-      }
-    }
-    const data = (): Uint8Array => {
-      if (raw) {
-        const s = new Source(path);
-        try { return s.read(raw.dataStart, raw.end - raw.dataStart); } finally { s.close(); }
-      }
-      const location = external.get('location');
-      if (!location) throw new Error(`${path}: an initializer has neither raw data nor an external location`);
-      const s = new Source(join(dirname(path), location));
-      try {
-        const offset = Number(external.get('offset') ?? 0);
-        const length = Number(external.get('length') ?? s.length - offset);
-        const out = s.read(offset, length);
-        if (out.length !== length) throw new Error(`${s.path}: external data is shorter than the ${length} bytes ${basename(path)} expects at offset ${offset}`);
-        return out;
-      } finally { s.close(); }
-    };
-    return { dims, dataType, data };
-  } finally {
-    src.close();
-  }
-}
-
-/** A tensor whose bytes are `length` bytes at `offset` of `location`, a file in the model's folder. */
-export function externalTensor(name: string, dims: number[], dataType: number, location: string, offset: number, length: number): onnxProto.onnx.ITensorProto {
-  if (isAbsolute(location) || normalize(location).startsWith('..')) throw new Error(`external data location ${location} must stay inside the model's folder`);
-  return {
-    name, dims, dataType,
-    externalData: [{ key: 'location', value: location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }],
-    dataLocation: EXTERNAL,
-  };
 }
 
 /**

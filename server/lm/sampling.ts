@@ -1,7 +1,6 @@
-// Choosing the next token from one row of logits (its log-probability and rank
-// come from the statistics head, in generate.ts). Every function here touches
-// the 50k-entry row a bounded number of times and never sorts it whole unless
-// a nucleus really spans most of the vocabulary.
+// Choosing the next token from one row of logits, and scoring it. Every
+// function here touches the 50k-entry row a bounded number of times and never
+// sorts it whole unless a nucleus really spans most of the vocabulary.
 import type { Rng } from '../../studies/random.ts';
 
 export interface SamplingParams {
@@ -38,6 +37,27 @@ export function checkSampling(p: SamplingParams): SamplingParams {
   return p;
 }
 
+/** log Σ exp of a row, max-shifted (the decoder graph computes it; this is for rows without it). */
+export function logSumExp(row: Float32Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return max + Math.log(sum);
+}
+
+/**
+ * A token's log-probability under the row's unmodified distribution
+ * (temperature 1), given the row's log-sum-exp, and its 0-based rank: the
+ * entries with a strictly higher logit (ties not counted).
+ */
+export function tokenScore(row: Float32Array, token: number, lse: number): { logprob: number; rank: number } {
+  const x = row[token];
+  let rank = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] > x) rank++;
+  return { logprob: x - lse, rank };
+}
+
 /** Indices of the k largest entries (ties: lower index first), in descending order. A bounded min-heap, one pass. */
 export function topKIndices(row: Float32Array, k: number, banned = -1): number[] {
   const heap: number[] = [];
@@ -67,6 +87,18 @@ export function topKIndices(row: Float32Array, k: number, banned = -1): number[]
   return heap.sort((a, b) => row[b] - row[a] || a - b);
 }
 
+/** The first index of the largest entry other than `banned`. */
+function argmax(row: Float32Array, banned: number): number {
+  // One tight pass; the banned entry is looked at again only if it won.
+  let best = 0;
+  let top = row[0];
+  for (let i = 1; i < row.length; i++) { const v = row[i]; if (v > top) { top = v; best = i; } }
+  if (best !== banned) return best;
+  best = -1;
+  for (let i = 0; i < row.length; i++) if (i !== banned && (best < 0 || row[i] > row[best])) best = i;
+  return best;
+}
+
 /**
  * The next token under the sampling parameters. `banned` (end-of-text before
  * min_new_tokens) is excluded. One uniform draw per call keeps each sample's
@@ -74,10 +106,8 @@ export function topKIndices(row: Float32Array, k: number, banned = -1): number[]
  */
 export function chooseToken(row: Float32Array, p: SamplingParams, rng: Rng, banned: number): number {
   if (p.temperature === 0 || p.topK === 1) {
-    let best = -1;
-    for (let i = 0; i < row.length; i++) if (i !== banned && (best < 0 || row[i] > row[best])) best = i;
     rng.next();
-    return best;
+    return argmax(row, banned);
   }
   const invT = 1 / p.temperature;
   const u = rng.next();

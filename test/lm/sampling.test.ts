@@ -7,8 +7,8 @@ import ort from 'onnxruntime-node';
 import { createRng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
-import { createStatsHead } from '../../server/detectors/stats-head.ts';
-import { chooseToken, DEFAULT_SAMPLING, endsSentence, topKIndices } from '../../server/lm/sampling.ts';
+import { createStatsHead, runStatsHead } from '../../server/detectors/stats-head.ts';
+import { chooseToken, DEFAULT_SAMPLING, endsSentence, logSumExp, tokenScore, topKIndices } from '../../server/lm/sampling.ts';
 
 function randomRow(n: number, seed: number): Float32Array {
   const rng = createRng(seed);
@@ -16,18 +16,23 @@ function randomRow(n: number, seed: number): Float32Array {
 }
 
 describe('sampler', () => {
-  test('sampled-token scores (lean statistics head): log-softmax and 0-based rank, ties not counted', async () => {
-    const head = await createStatsHead(1, { spread: false });
-    const vals = [1, 3, 2, 3, 0];
-    const z = Math.log(vals.reduce((s, v) => s + Math.exp(v), 0));
-    const out = await head.run({
-      logits: new ort.Tensor('float32', Float32Array.from([...vals, ...vals, ...vals]), [3, 5]),
-      targets: new ort.Tensor('int64', BigInt64Array.from([2n, 3n, 0n]), [3]),
-    });
-    assert.deepEqual(Array.from(out.above.data as Float32Array), [2, 0, 3]);
-    assert.ok(Math.abs((out.logprob.data as Float32Array)[2] - (1 - z)) < 1e-6);
-    assert.deepEqual(Object.keys(out).sort(), ['above', 'logprob']);
+  test('sampled-token scores: log-softmax and 0-based rank, ties not counted, as the statistics head has them', async () => {
+    const vals = Float32Array.from([1, 3, 2, 3, 0]);
+    const z = Math.log(Array.from(vals).reduce((s, v) => s + Math.exp(v), 0));
+    assert.ok(Math.abs(logSumExp(vals) - z) < 1e-12);
+    assert.deepEqual([2, 3, 0].map((t) => tokenScore(vals, t, z).rank), [2, 0, 3]);
+    assert.ok(Math.abs(tokenScore(vals, 0, z).logprob - (1 - z)) < 1e-12);
+    // On a vocabulary-sized row, the same values as the zero-shot statistics head.
+    const row = randomRow(50257, 9);
+    const targets = [0, 17, 50256];
+    const head = await createStatsHead(1);
+    const out = await runStatsHead(head, Float32Array.from([...row, ...row, ...row]), row.length, targets);
     await head.release();
+    targets.forEach((t, i) => {
+      const s = tokenScore(row, t, logSumExp(row));
+      assert.equal(s.rank, out.above[i]);
+      assert.ok(Math.abs(s.logprob - out.logprob[i]) < 1e-5, `${s.logprob} vs ${out.logprob[i]}`);
+    });
   });
 
   test('topKIndices equals a full sort, ties broken by the lower index', () => {
