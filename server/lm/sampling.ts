@@ -58,8 +58,43 @@ export function tokenScore(row: Float32Array, token: number, lse: number): { log
   return { logprob: x - lse, rank };
 }
 
-/** Indices of the k largest entries (ties: lower index first), in descending order. A bounded min-heap, one pass. */
+/** Indices of the k largest entries (ties: lower index first), in descending order. */
 export function topKIndices(row: Float32Array, k: number, banned = -1): number[] {
+  const V = row.length;
+  const blocks = Math.ceil(V / TOPK_BLOCK);
+  if (k * 4 > blocks) return topKByHeap(row, k, banned);
+  // Each block's maximum (the banned entry left out). The k-th largest of
+  // those is a floor under the k-th largest entry: k blocks each hold an entry
+  // at least that large. Only blocks whose maximum reaches the floor can hold
+  // one of the k, so the second pass reads a few dozen blocks, not the row.
+  const maxima = new Float32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    const end = Math.min(V, (b + 1) * TOPK_BLOCK);
+    let m = -Infinity;
+    for (let i = b * TOPK_BLOCK; i < end; i++) { const v = row[i]; if (v > m) m = v; }
+    maxima[b] = m;
+  }
+  if (banned >= 0 && banned < V) {
+    const b = Math.floor(banned / TOPK_BLOCK);
+    let m = -Infinity;
+    for (let i = b * TOPK_BLOCK; i < Math.min(V, (b + 1) * TOPK_BLOCK); i++) if (i !== banned && row[i] > m) m = row[i];
+    maxima[b] = m;
+  }
+  const floor = Float32Array.from(maxima).sort()[blocks - k];
+  const candidates: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    if (maxima[b] < floor) continue;
+    const end = Math.min(V, (b + 1) * TOPK_BLOCK);
+    for (let i = b * TOPK_BLOCK; i < end; i++) if (row[i] >= floor && i !== banned) candidates.push(i);
+  }
+  return candidates.sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
+}
+
+/** Entries per block in topKIndices' first pass. */
+const TOPK_BLOCK = 64;
+
+/** topKIndices for a k close to the row's length: a bounded min-heap, one pass. */
+function topKByHeap(row: Float32Array, k: number, banned: number): number[] {
   const heap: number[] = [];
   // "a below b" in the heap order: smaller value, or equal value and larger index.
   const below = (a: number, b: number) => row[a] < row[b] || (row[a] === row[b] && a > b);

@@ -42,6 +42,12 @@ describe('sampler', () => {
     for (const k of [1, 3, 40, 700]) assert.deepEqual(topKIndices(row, k), full.slice(0, k));
     assert.deepEqual(topKIndices(row, 3), [10, 20, 30]);
     assert.deepEqual(topKIndices(row, 2, 10), [20, 30]);
+    // A vocabulary-sized row (the block-maximum path for small k), with ties across blocks and a banned top entry.
+    const big = randomRow(50257, 2);
+    for (const i of [5, 64, 700, 50256]) big[i] = 50;
+    const order = Array.from(big.keys()).sort((a, b) => big[b] - big[a] || a - b);
+    for (const k of [1, 40, 100]) assert.deepEqual(topKIndices(big, k), order.slice(0, k));
+    assert.deepEqual(topKIndices(big, 40, 64), order.filter((i) => i !== 64).slice(0, 40));
   });
 
   test('frequencies follow softmax(logits / T), restricted to top-k / nucleus', () => {
