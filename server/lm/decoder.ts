@@ -46,7 +46,7 @@ export interface ForwardResult {
   dims: [number, number, number];
   /** The cache to continue from; null when asked for logits only. */
   present: KvCache | null;
-  /** Row-major [B, S]: log Σ exp of each logits row (with the cache only; lse-output.ts). */
+  /** [B]: log Σ exp of each row's last-position logits (with the cache only; lse-output.ts). */
   lse?: Float32Array;
 }
 

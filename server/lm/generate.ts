@@ -112,7 +112,7 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
     // computes (lse-output.ts; computed here for a decoder without it), and one comparison pass.
     const scored = chosen.map((tok, b) => {
       const row = last.subarray(b * V, (b + 1) * V);
-      return tokenScore(row, tok, res.lse ? res.lse[b * seqLen + seqLen - 1] : logSumExp(row));
+      return tokenScore(row, tok, res.lse ? res.lse[b] : logSumExp(row));
     });
     active.forEach((ri, b) => {
       const r = rows[ri];

@@ -1,4 +1,6 @@
-// Each logits row's log-sum-exp as one more graph output, so the log-probability
+// The log-sum-exp of each sequence's last logits row as one more graph output
+// (the row generation samples from; scoring never asks for it, and the whole
+// [B, S, V] block would cost memory and time), so the log-probability
 // of a sampled token is logit − lse and its rank one comparison loop, with no
 // second pass over the row (in JS, or in a second onnxruntime session as the
 // statistics head did: ~0.25 ms a step at batch 1, ~1 ms at 16; this costs
@@ -11,7 +13,7 @@ const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;
 
 export const LSE_OUTPUT = 'credence.logits_lse';
 
-/** The nodes, initializers and output that add LSE_OUTPUT ([batch, seq], float32) after `logits`. */
+/** The nodes, initializers and output that add LSE_OUTPUT ([batch], float32: the last position's) after `logits`. */
 export function lseOutput(file: OnnxFile): { nodes: onnxProto.onnx.INodeProto[]; initializers: onnxProto.onnx.ITensorProto[]; output: onnxProto.onnx.IValueInfoProto } {
   const logits = file.signature.outputs.find((o) => o.name === 'logits');
   const opset = file.opset('') ?? 0;
@@ -26,11 +28,12 @@ export function lseOutput(file: OnnxFile): { nodes: onnxProto.onnx.INodeProto[];
   // Axes moved from attributes to inputs: ReduceSum and Squeeze at opset 13, ReduceMax at 18.
   const lastAxis = (op: string, since: number): { inputs: string[]; attrs: onnxProto.onnx.IAttributeProto[] } => {
     if (opset < since) return { inputs: [], attrs: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [-1] }] };
-    if (!initializers.length) initializers.push({ name: name('axes'), dims: [1], dataType: INT64, int64Data: [-1] });
+    if (!initializers.some((t) => t.name === name('axes'))) initializers.push({ name: name('axes'), dims: [1], dataType: INT64, int64Data: [-1] });
     return { inputs: [name('axes')], attrs: [] };
   };
   const keep = { name: 'keepdims', type: INT, i: 1 };
-  let x = 'logits';
+  initializers.push({ name: name('last'), dims: [], dataType: INT64, int64Data: [-1] });
+  let x = node('Gather', ['logits', name('last')], name('rows'), [{ name: 'axis', type: INT, i: 1 }]); // [B, V]
   if (logits?.type?.tensorType?.elemType === FLOAT16) x = node('Cast', [x], name('float'), [{ name: 'to', type: INT, i: FLOAT }]);
   // max + log Σ exp(x − max), as separate vectorised kernels: onnxruntime's
   // ReduceLogSumExp measured 5–8× slower on a 50k row, and less exact.
