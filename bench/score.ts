@@ -9,7 +9,10 @@
 //   - GPT-2-124M-shaped scorer (random weights, built by the GPT-2 builder):
 //     our full zero-shot scoring (forward + every statistic over the vocabulary,
 //     on the statistics head)
-//     vs a bare transformers.js forward pass (tokenise + logits, no statistics).
+//     vs a bare transformers.js forward pass (tokenise + logits, no statistics:
+//     a floor under what scoring with transformers.js costs), and vs that
+//     forward plus the same statistics computed in JS from its logits (what a
+//     transformers.js user has to write to get them: two passes per position).
 // Run: npx tsx bench/score.ts [--texts 6] [--rounds 1] [--batch 8]  (rounds × number of methods)
 // Models are built once under .bench/ (≈ 0.5 GB each). Numbers on a shared
 // 2-core machine are noisy: the order of methods rotates from round to round.
@@ -134,12 +137,40 @@ async function main(): Promise<void> {
   const scorer2 = await createZeroShotWorkers(gpt2Dir, { workers: 2 });
   const tjTok = await AutoTokenizer.from_pretrained(basename(gpt2Dir));
   const tjModel = await AutoModelForCausalLM.from_pretrained(basename(gpt2Dir), { dtype: 'fp32', use_external_data_format: true });
-  const tjForward = async (text: string) => {
-    const enc = tjTok('<|endoftext|>' + text, { return_tensor: true }) as unknown as { input_ids: unknown; attention_mask: unknown };
-    const out = (await (tjModel as unknown as (x: unknown) => Promise<{ logits: { dims: number[] } }>)({ input_ids: enc.input_ids, attention_mask: enc.attention_mask }));
-    return out.logits.dims;
+  const tjRun = async (text: string) => {
+    const enc = tjTok('<|endoftext|>' + text, { return_tensor: true }) as unknown as { input_ids: { data: BigInt64Array }; attention_mask: unknown };
+    const out = (await (tjModel as unknown as (x: unknown) => Promise<{ logits: { dims: number[]; data: Float32Array } }>)({ input_ids: enc.input_ids, attention_mask: enc.attention_mask }));
+    return { ids: enc.input_ids.data, logits: out.logits };
+  };
+  const tjForward = async (text: string) => (await tjRun(text)).logits.dims;
+  /** transformers.js forward, then per position: log p, rank, entropy and Fast-DetectGPT's μ and σ² in JS. */
+  const tjScore = async (text: string) => {
+    const { ids, logits } = await tjRun(text);
+    const V = logits.dims[2];
+    let sumLogp = 0, sumRank = 0, sumEntropy = 0, sumVar = 0;
+    for (let t = 0; t + 1 < ids.length; t++) {
+      const row = logits.data.subarray(t * V, (t + 1) * V);
+      const x = row[Number(ids[t + 1])];
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) if (row[i] > max) max = row[i];
+      let z = 0, zx = 0, zxx = 0, rank = 0;
+      for (let i = 0; i < V; i++) {
+        const d = row[i] - max;
+        const e = Math.exp(d);
+        z += e; zx += e * d; zxx += e * d * d;
+        if (row[i] > x) rank++;
+      }
+      const lz = Math.log(z);
+      const mu = zx / z - lz; // Σ p log p
+      sumLogp += x - max - lz;
+      sumRank += rank;
+      sumEntropy -= mu;
+      sumVar += zxx / z - (zx / z) * (zx / z); // Var of log p = Var of (x − max)
+    }
+    return [sumLogp, sumRank, sumEntropy, sumVar];
   };
   const dims = await tjForward(scorerTexts[0]);
+  const tjFirst = await tjScore(scorerTexts[0]);
   const warm = await scorer.score(scorerTexts[0]);
   await scorer2.scoreMany(scorerTexts.slice(0, 2));
   const bos = decoder.tokenizer.eosTokenId!;
@@ -149,6 +180,7 @@ async function main(): Promise<void> {
     ours: async () => { for (const t of scorerTexts) await scorer.score(t); },
     ours2: async () => { await scorer2.scoreMany(scorerTexts); },
     theirs: async () => { for (const t of scorerTexts) await tjForward(t); },
+    theirsStats: async () => { for (const t of scorerTexts) await tjScore(t); },
   });
   await decoder.dispose();
   await scorer2.close();
@@ -164,7 +196,10 @@ async function main(): Promise<void> {
   row('GPT-2 124M Decoder.forward only (no stats)', zero.forward, zero.theirs, 'transformers.js forward');
   row('GPT-2 124M zero-shot (all stats), 1 session', zero.ours, zero.theirs, 'transformers.js forward');
   row('GPT-2 124M zero-shot, 2 single-thread workers', zero.ours2, zero.theirs, 'transformers.js forward');
-  console.log(`checks: |Δ real_probability| vs transformers.js ${diff.toExponential(1)} (used_tokens ${oursFirst[0].used_tokens}); zero-shot used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')}`);
+  console.log('the same task on both sides: transformers.js forward + the same statistics in JS');
+  row('GPT-2 124M zero-shot (all stats), 1 session', zero.ours, zero.theirsStats, 'transformers.js + JS stats');
+  row('GPT-2 124M zero-shot, 2 single-thread workers', zero.ours2, zero.theirsStats, 'transformers.js + JS stats');
+  console.log(`checks: |Δ real_probability| vs transformers.js ${diff.toExponential(1)} (used_tokens ${oursFirst[0].used_tokens}); zero-shot used_tokens ${warm.used_tokens}+BOS, transformers.js logits ${dims.join('×')}; mean log-prob ours ${warm.mean_logprob.toFixed(5)}, transformers.js + JS ${(tjFirst[0] / (dims[1] - 1)).toFixed(5)}`);
 }
 
 await main();
