@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
-import { readOnnxFile, type GraphEdit } from './onnx-rewrite.ts';
+import { readOnnxFile } from './onnx-rewrite.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
 import { LSE_OUTPUT, lseOutput } from './lse-output.ts';
 
@@ -96,8 +96,9 @@ interface LoadPlan {
 }
 
 /**
- * What the decoder's session runs: the graph with each logits row's
- * log-sum-exp as one more output (lse-output.ts), and the slot graph where it applies.
+ * What the decoder's session runs: the graph with the log-sum-exp of each
+ * sequence's last logits as one more output (lse-output.ts) and, where it
+ * applies, the slot graph's outputs (kv-slots.ts).
  */
 function planLoad(model: ModelDir, opts: DecoderLoadOptions): LoadPlan {
   const file = readOnnxFile(model.onnxPath);

@@ -25,8 +25,9 @@ export function lseOutput(file: OnnxFile): { nodes: onnxProto.onnx.INodeProto[];
     nodes.push({ opType, input, output: [out], attribute, name: out });
     return out;
   };
-  // Axes moved from attributes to inputs: ReduceSum and Squeeze at opset 13, ReduceMax at 18.
-  const lastAxis = (op: string, since: number): { inputs: string[]; attrs: onnxProto.onnx.IAttributeProto[] } => {
+  // The last axis, as an attribute or (from the opset where the op moved it) an input:
+  // ReduceSum and Squeeze moved at opset 13, ReduceMax at 18.
+  const lastAxis = (since: number): { inputs: string[]; attrs: onnxProto.onnx.IAttributeProto[] } => {
     if (opset < since) return { inputs: [], attrs: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [-1] }] };
     if (!initializers.some((t) => t.name === name('axes'))) initializers.push({ name: name('axes'), dims: [1], dataType: INT64, int64Data: [-1] });
     return { inputs: [name('axes')], attrs: [] };
@@ -37,13 +38,13 @@ export function lseOutput(file: OnnxFile): { nodes: onnxProto.onnx.INodeProto[];
   if (logits?.type?.tensorType?.elemType === FLOAT16) x = node('Cast', [x], name('float'), [{ name: 'to', type: INT, i: FLOAT }]);
   // max + log Σ exp(x − max), as separate vectorised kernels: onnxruntime's
   // ReduceLogSumExp measured 5–8× slower on a 50k row, and less exact.
-  const rmax = lastAxis('ReduceMax', 18);
+  const rmax = lastAxis(18);
   const max = node('ReduceMax', [x, ...rmax.inputs], name('max'), [keep, ...rmax.attrs]);
   const exp = node('Exp', [node('Sub', [x, max], name('shifted'))], name('exp'));
-  const rsum = lastAxis('ReduceSum', 13);
+  const rsum = lastAxis(13);
   const sum = node('ReduceSum', [exp, ...rsum.inputs], name('sum'), [keep, ...rsum.attrs]);
   const lse = node('Add', [node('Log', [sum], name('log')), max], name('keep'));
-  const sq = lastAxis('Squeeze', 13);
+  const sq = lastAxis(13);
   node('Squeeze', [lse, ...sq.inputs], LSE_OUTPUT, sq.attrs);
   const output = { name: LSE_OUTPUT, type: { tensorType: { elemType: FLOAT } } };
   return { nodes, initializers, output };
