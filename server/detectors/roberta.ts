@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { classifierModel } from './first-token-graph.ts';
 import { fileSha256 } from './model-hash.ts';
 import { startWorkers, type WorkerPool } from './session-workers.ts';
 import { cleanText } from './text-input.ts';
@@ -41,6 +42,8 @@ export interface RobertaLoadOptions {
 export interface RobertaDetector {
   readonly dir: string;
   readonly modelFile: string;
+  /** The last layer's products that run on `<s>` alone (first-token-graph.ts), or why the graph runs as exported. */
+  readonly firstToken: { rowMatMuls: number } | { reason: string };
   modelHash(): Promise<string>;
   /** Token ids the model will see for one text, <s> and </s> included. */
   encode(text: string): { ids: number[]; allTokens: number };
@@ -120,6 +123,7 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
   const pad = config.pad_token_id ?? 1;
 
   const modelFile = findOnnxFile(dir, opts.suffix);
+  const model = classifierModel(modelFile);
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const threads = opts.intraOpNumThreads ?? (workers > 1 ? Math.max(1, Math.floor(os.availableParallelism() / workers)) : undefined);
   // One session in this thread, or (workers > 1) one per worker thread:
@@ -132,10 +136,11 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
   let inputTypes: Record<string, string>;
   try {
     if (workers > 1) {
-      pool = await startWorkers(workers, { kind: 'onnx', modelFile, threads: threads ?? 1 });
+      pool = await startWorkers(workers, { kind: 'onnx', model: { source: model.source, options: model.options }, threads: threads ?? 1 });
       ({ inputNames, outputNames, inputTypes } = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> });
     } else {
-      session = await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
+      const options = { ...model.options, graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
+      session = typeof model.source === 'string' ? await ort.InferenceSession.create(model.source, options) : await ort.InferenceSession.create(model.source, options);
       inputNames = session.inputNames;
       outputNames = session.outputNames;
       inputTypes = Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? '']));
@@ -204,6 +209,7 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
   return {
     dir,
     modelFile,
+    firstToken: model.firstToken,
     modelHash: () => fileSha256(modelFile),
     encode,
     async score(texts: string[]): Promise<RobertaScore[]> {

@@ -4,7 +4,8 @@
 // scoring needs a thread per session (see session-workers.ts).
 //
 // workerData:
-//   { kind: 'onnx', modelFile, threads }: runs feeds, answers with the named outputs.
+//   { kind: 'onnx', model: { source, options }, threads }: runs feeds, answers with the named outputs
+//     (source: a model file or graph bytes, as first-token-graph.ts's classifierModel gives).
 //   { kind: 'zero-shot', dir, threads, dtype?, modelFileName? }: scores texts.
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
@@ -15,9 +16,11 @@ type Feeds = Record<string, { type: 'int64' | 'int32' | 'float32'; data: BigInt6
 type Handler = (payload: unknown) => Promise<{ result: unknown; transfer: ArrayBuffer[] }>;
 
 async function setup(): Promise<{ handle: Handler; info?: unknown }> {
-  const wd = workerData as { kind: string; modelFile?: string; dir?: string; threads: number; dtype?: string; modelFileName?: string };
+  const wd = workerData as { kind: string; model?: { source: string | Uint8Array; options: ort.InferenceSession.SessionOptions }; dir?: string; threads: number; dtype?: string; modelFileName?: string };
   if (wd.kind === 'onnx') {
-    const session = await ort.InferenceSession.create(wd.modelFile!, { graphOptimizationLevel: 'all', intraOpNumThreads: wd.threads, interOpNumThreads: 1, executionMode: 'sequential' });
+    const { source, options } = wd.model!;
+    const all = { ...options, graphOptimizationLevel: 'all' as const, intraOpNumThreads: wd.threads, interOpNumThreads: 1, executionMode: 'sequential' as const };
+    const session = typeof source === 'string' ? await ort.InferenceSession.create(source, all) : await ort.InferenceSession.create(source, all);
     const info = {
       inputNames: session.inputNames,
       outputNames: session.outputNames,

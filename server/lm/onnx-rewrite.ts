@@ -108,6 +108,12 @@ function varint(n: number): number[] {
   return out;
 }
 
+/** Where the payload of a length-delimited field (tag, length, payload) starts. */
+function lengthPrefix(field: Uint8Array): number {
+  const [, a] = readVarint(field, 0, 'field');
+  return readVarint(field, a, 'field')[1];
+}
+
 /** A length-delimited field. */
 function lengthField(field: number, payload: Uint8Array): Uint8Array {
   const head = [...varint(field * 8 + 2), ...varint(payload.length)];
@@ -136,7 +142,9 @@ export interface GraphSignature {
 /** What to change: each part left out stays as it is. */
 export interface GraphEdit {
   outputs?: onnxProto.onnx.IValueInfoProto[];
-  /** Nodes to append to the graph's own. */
+  /** The whole node list, replacing the graph's own. */
+  nodes?: onnxProto.onnx.INodeProto[];
+  /** Nodes to append. */
   addNodes?: onnxProto.onnx.INodeProto[];
   /** Small initializers to add, with their data inside. */
   addInitializers?: onnxProto.onnx.ITensorProto[];
@@ -148,6 +156,12 @@ export interface OnnxFile {
   signature: GraphSignature;
   /** The opset version the model imports for a domain ('' = the standard one), or undefined. */
   opset(domain: string): number | undefined;
+  /**
+   * An initializer's name, type and dims, with its data only if it is small
+   * (≤ 4 kB, such as the constants of shape and index arithmetic); large ones
+   * are references to their bytes in the file.
+   */
+  initializer(name: string): onnxProto.onnx.TensorProto | undefined;
   /** A model with the same graph but these changes, its large initializers read from this file. */
   rewrite(edit: GraphEdit): Uint8Array;
 }
@@ -181,6 +195,10 @@ export function readOnnxFile(path: string): OnnxFile {
       }
     }
     const before = top.filter((f) => f.field !== MODEL_GRAPH).map((f) => src.read(f.start, f.end - f.start));
+    const tensors = new Map(initializers.map((bytes) => {
+      const t = onnx.TensorProto.decode(bytes.subarray(lengthPrefix(bytes)));
+      return [t.name, t] as const;
+    }));
     const opsets = new Map(top.filter((f) => f.field === MODEL_OPSET_IMPORT).map((f) => {
       const o = onnx.OperatorSetIdProto.decode(src.read(f.dataStart, f.end - f.dataStart));
       return [o.domain ?? '', Number(o.version)] as const;
@@ -189,8 +207,10 @@ export function readOnnxFile(path: string): OnnxFile {
       path,
       signature,
       opset: (domain) => opsets.get(domain === 'ai.onnx' ? '' : domain),
+      initializer: (name) => tensors.get(name),
       rewrite(edit) {
-        const nodes = [...nodeBytes, ...(edit.addNodes ?? []).map((n) => lengthField(GRAPH_NODE, onnx.NodeProto.encode(n).finish()))];
+        const node = (n: onnxProto.onnx.INodeProto) => lengthField(GRAPH_NODE, onnx.NodeProto.encode(n).finish());
+        const nodes = [...(edit.nodes ? edit.nodes.map(node) : nodeBytes), ...(edit.addNodes ?? []).map(node)];
         const added = (edit.addInitializers ?? []).map((t) => lengthField(GRAPH_INITIALIZER, onnx.TensorProto.encode(t).finish()));
         const outputs = (edit.outputs ?? signature.outputs).map((o) => lengthField(GRAPH_OUTPUT, onnx.ValueInfoProto.encode(o).finish()));
         return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...nodes, ...initializers, ...added, ...outputs]))]);
