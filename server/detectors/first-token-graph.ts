@@ -159,3 +159,8 @@ export function classifierModel(modelFile: string): { source: string | Uint8Arra
     firstToken: { rowMatMuls: g.rowMatMuls },
   };
 }
+
+/** A session from a model file or graph bytes (onnxruntime's create is overloaded on the two). */
+export function createSession(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
+}

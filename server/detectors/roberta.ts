@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { classifierModel } from './first-token-graph.ts';
+import { classifierModel, createSession } from './first-token-graph.ts';
 import { fileSha256 } from './model-hash.ts';
 import { startWorkers, type WorkerPool } from './session-workers.ts';
 import { cleanText } from './text-input.ts';
@@ -42,7 +42,7 @@ export interface RobertaLoadOptions {
 export interface RobertaDetector {
   readonly dir: string;
   readonly modelFile: string;
-  /** The last layer's products that run on `<s>` alone (first-token-graph.ts), or why the graph runs as exported. */
+  /** How many of the last layer's products run on the first two positions only (first-token-graph.ts), or why the graph runs as exported. */
   readonly firstToken: { rowMatMuls: number } | { reason: string };
   modelHash(): Promise<string>;
   /** Token ids the model will see for one text, <s> and </s> included. */
@@ -139,8 +139,7 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
       pool = await startWorkers(workers, { kind: 'onnx', model: { source: model.source, options: model.options }, threads: threads ?? 1 });
       ({ inputNames, outputNames, inputTypes } = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> });
     } else {
-      const options = { ...model.options, graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
-      session = typeof model.source === 'string' ? await ort.InferenceSession.create(model.source, options) : await ort.InferenceSession.create(model.source, options);
+      session = await createSession(model.source, { ...model.options, graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
       inputNames = session.inputNames;
       outputNames = session.outputNames;
       inputTypes = Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? '']));

@@ -19,8 +19,8 @@ async function setup(): Promise<{ handle: Handler; info?: unknown }> {
   const wd = workerData as { kind: string; model?: { source: string | Uint8Array; options: ort.InferenceSession.SessionOptions }; dir?: string; threads: number; dtype?: string; modelFileName?: string };
   if (wd.kind === 'onnx') {
     const { source, options } = wd.model!;
-    const all = { ...options, graphOptimizationLevel: 'all' as const, intraOpNumThreads: wd.threads, interOpNumThreads: 1, executionMode: 'sequential' as const };
-    const session = typeof source === 'string' ? await ort.InferenceSession.create(source, all) : await ort.InferenceSession.create(source, all);
+    const { createSession } = await import('./first-token-graph.ts');
+    const session = await createSession(source, { ...options, graphOptimizationLevel: 'all', intraOpNumThreads: wd.threads, interOpNumThreads: 1, executionMode: 'sequential' });
     const info = {
       inputNames: session.inputNames,
       outputNames: session.outputNames,

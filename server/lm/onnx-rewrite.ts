@@ -6,7 +6,8 @@
 // with its bytes inside the file becomes an external-data reference to those
 // same bytes (location = the .onnx file itself, at their offset). The result is
 // a graph of a few hundred kB that onnxruntime loads with its weights read from
-// the original file. Nodes and small initializers can be added.
+// the original file. Nodes can be replaced or added, and small initializers
+// added and read.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
