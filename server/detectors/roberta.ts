@@ -131,28 +131,32 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
   // run side by side from different threads.
   let session: ort.InferenceSession | null = null;
   let pool: WorkerPool | null = null;
-  let inputNames: readonly string[];
-  let outputNames: readonly string[];
-  let inputTypes: Record<string, string>;
-  try {
-    if (workers > 1) {
-      pool = await startWorkers(workers, { kind: 'onnx', model: { source: model.source, options: model.options }, threads: threads ?? 1 });
-      ({ inputNames, outputNames, inputTypes } = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> });
-    } else {
-      session = await createSession(model.source, { ...model.options, graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
-      inputNames = session.inputNames;
-      outputNames = session.outputNames;
-      inputTypes = Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? '']));
+  let inputNames: readonly string[] = [];
+  let outputNames: readonly string[] = [];
+  let inputTypes: Record<string, string> = {};
+  const open = async (source: string | Uint8Array, options: ort.InferenceSession.SessionOptions) => {
+    try {
+      if (workers > 1) {
+        pool = await startWorkers(workers, { kind: 'onnx', model: { source, options }, threads: threads ?? 1 });
+        ({ inputNames, outputNames, inputTypes } = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> });
+      } else {
+        session = await createSession(source, { ...options, graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
+        inputNames = session.inputNames;
+        outputNames = session.outputNames;
+        inputTypes = Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? '']));
+      }
+    } catch (err) {
+      await release();
+      throw new Error(`${modelFile}: cannot load ONNX model: ${(err as Error).message}`);
     }
-  } catch (err) {
-    await session?.release();
-    await pool?.close();
-    throw new Error(`${modelFile}: cannot load ONNX model: ${(err as Error).message}`);
-  }
+  };
   const release = async () => {
     await session?.release();
     await pool?.close();
+    session = null;
+    pool = null;
   };
+  await open(model.source, model.options);
   for (const need of ['input_ids', 'attention_mask']) {
     if (!inputNames.includes(need)) {
       await release();
@@ -205,10 +209,25 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
     return out.logits.data as Float32Array;
   }
 
+  // The rewritten graph (first-token-graph.ts) is the same function when its
+  // shapes work out; a graph whose row-wise region holds a tensor that is not
+  // one row per position would fail on its first run. One run on "<s></s>"
+  // finds that at load, and the exported graph is used instead.
+  let firstToken = model.firstToken;
+  if (typeof model.source !== 'string') {
+    try {
+      await runBatch([[bos, eos]]);
+    } catch (err) {
+      await release();
+      await open(modelFile, {});
+      firstToken = { reason: `the rewritten graph failed a first run (${(err as Error).message})` };
+    }
+  }
+
   return {
     dir,
     modelFile,
-    firstToken: model.firstToken,
+    firstToken,
     modelHash: () => fileSha256(modelFile),
     encode,
     async score(texts: string[]): Promise<RobertaScore[]> {

@@ -3,24 +3,26 @@
 // exported graph, and it leaves alone what it does not recognise.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { buildTinyRoberta } from '../../server/detectors/roberta-build.ts';
 import { classifierModel, firstTokenGraph } from '../../server/detectors/first-token-graph.ts';
-import { FLOAT, GraphBuilder, intAttr, valueInfo } from '../../server/detectors/onnx-graph.ts';
+import { loadRobertaDetector } from '../../server/detectors/roberta.ts';
+import { FLOAT, INT64, GraphBuilder, intAttr, intsAttr, valueInfo } from '../../server/detectors/onnx-graph.ts';
 import { readOnnxFile } from '../../server/lm/onnx-rewrite.ts';
 
 let root: string;
-before(() => { root = mkdtempSync(join(tmpdir(), 'credence-first-token-')); });
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'credence-first-token-'));
+  buildTinyRoberta({ outDir: join(root, 'tiny-roberta'), seed: 11 });
+});
 after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('first-token classifier graph', () => {
   test('RoBERTa-shaped: the last layer runs on two rows, logits as the exported graph, padding included', async () => {
-    const dir = join(root, 'tiny-roberta');
-    buildTinyRoberta({ outDir: dir, seed: 11 });
-    const file = join(dir, 'onnx', 'model.onnx');
+    const file = join(root, 'tiny-roberta', 'onnx', 'model.onnx');
     const m = classifierModel(file);
     // Query, output projection and the two feed-forward products of the last layer.
     assert.deepEqual(m.firstToken, { rowMatMuls: 4 });
@@ -59,5 +61,34 @@ describe('first-token classifier graph', () => {
     const att = causal.op('MultiHeadAttention', [q, 'x', 'x'], [intAttr('num_heads', 1), intAttr('unidirectional', 1)], 'com.microsoft');
     causal.op('Gather', [att, causal.int64('zero', [], [0])], [intAttr('axis', 1)], undefined, 'y');
     assert.match((firstTokenGraph(write('causal.onnx', causal, [valueInfo('y', FLOAT, ['B', 4])])) as { reason: string }).reason, /row by row/);
+  });
+
+  test('a rewrite whose shapes do not work out is caught by a first run at load, and the exported graph is used', async () => {
+    // Position-wise in form, but one addend is a per-sequence mean ([B, 1, D]): it has no second row.
+    const dir = join(root, 'odd-classifier');
+    cpSync(join(root, 'tiny-roberta'), dir, { recursive: true });
+    const D = 8;
+    const g = new GraphBuilder();
+    const emb = g.weight('emb', [50265, D], Float32Array.from({ length: 50265 * D }, (_, i) => Math.sin(i)));
+    const x = g.op('Gather', [emb, 'input_ids'], [intAttr('axis', 0)]);
+    const h = g.op('MatMul', [x, g.weight('w1', [D, D], Float32Array.from({ length: D * D }, (_, i) => Math.cos(i)))]);
+    const mean = g.op('ReduceMean', [x], [intsAttr('axes', [1]), intAttr('keepdims', 1)]);
+    const y = g.op('Add', [h, mean]);
+    const cls = g.op('Gather', [y, g.int64('zero', [], [0])], [intAttr('axis', 1)]);
+    g.op('MatMul', [cls, g.weight('w2', [D, 2], Float32Array.from({ length: D * 2 }, (_, i) => i / 10))], [], undefined, 'logits');
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), g.encode({
+      inputs: [valueInfo('input_ids', INT64, ['B', 'S']), valueInfo('attention_mask', INT64, ['B', 'S'])],
+      outputs: [valueInfo('logits', FLOAT, ['B', 2])],
+      producer: 'test',
+    }));
+    assert.deepEqual(classifierModel(join(dir, 'onnx', 'model.onnx')).firstToken, { rowMatMuls: 1 });
+    const det = await loadRobertaDetector(dir);
+    try {
+      assert.match((det.firstToken as { reason: string }).reason, /failed a first run/);
+      const [s] = await det.score(['A text to classify.']);
+      assert.ok(s.real_probability > 0 && s.real_probability < 1);
+    } finally {
+      await det.close();
+    }
   });
 });
