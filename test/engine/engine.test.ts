@@ -45,6 +45,18 @@ async function walkTo(engine: Engine, study: string, pid: string, kind: string):
   return o;
 }
 
+/** Runs `body` on an engine serving the mini fixture in a fresh folder, then closes both. */
+async function withMiniEngine(body: (e: Awaited<ReturnType<typeof openEngine>>) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = tempDir();
+  const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+  try {
+    await body(e);
+  } finally {
+    e.close();
+    cleanup();
+  }
+}
+
 async function enter(engine: Engine, pid?: string) {
   const r = await engine.join({ study: 'mini', ...(pid ? { prolific: { PROLIFIC_PID: pid } } : {}) }, { researcher: false });
   assert.equal(r.kind, 'joined', JSON.stringify(r));
@@ -53,133 +65,113 @@ async function enter(engine: Engine, pid?: string) {
 
 describe('engine', () => {
   test('a whole walk stores every page once, with analysis rows; responses are append-only', async () => {
-    const { dir, cleanup } = tempDir();
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
-    try {
-      const j = await enter(e.engine, 'P1');
-      const end = await walkTo(e.engine, 'mini', j.participantId, 'none');
-      assert.ok('done' in end);
-      assert.equal(end.done.status, 'completed');
-      assert.equal(end.done.code, 'C-DONE');
-      assert.match(end.done.redirectUrl!, /cc=C-DONE$/);
-      const p = e.store.participant(j.participantId)!;
-      assert.equal(e.store.countSubmissions(p.id), p.plan.length);
-      const rows = [...e.store.iterateResponses('mini')];
-      const trials = rows.filter((r) => r.page_kind === 'trial');
-      assert.equal(trials.length, 8, '4 trials × 2 questions');
-      assert.ok(trials.every((r) => r.stimulus_source !== null && r.value_num !== null && r.blur_count === 1 && !r.timed_out));
-      assert.equal(trials.filter((r) => r.question_id === 'cred' && r.stimulus_source === 'human').length, 2);
-      const parts = e.store.participants('mini');
-      assert.equal(parts.length, 1);
-      assert.equal(parts[0].status, 'completed');
-      assert.equal(parts[0].prolific_pid, 'P1');
-      assert.throws(() => e.store.db.prepare('UPDATE responses SET rt_ms = 1').run(), /append-only/);
-      assert.throws(() => e.store.db.prepare('DELETE FROM answers').run(), /append-only/);
-    } finally {
-      e.close();
-      cleanup();
-    }
+    await withMiniEngine(async (e) => {
+    const j = await enter(e.engine, 'P1');
+    const end = await walkTo(e.engine, 'mini', j.participantId, 'none');
+    assert.ok('done' in end);
+    assert.equal(end.done.status, 'completed');
+    assert.equal(end.done.code, 'C-DONE');
+    assert.match(end.done.redirectUrl!, /cc=C-DONE$/);
+    const p = e.store.participant(j.participantId)!;
+    assert.equal(e.store.countSubmissions(p.id), p.plan.length);
+    const rows = [...e.store.iterateResponses('mini')];
+    const trials = rows.filter((r) => r.page_kind === 'trial');
+    assert.equal(trials.length, 8, '4 trials × 2 questions');
+    assert.ok(trials.every((r) => r.stimulus_source !== null && r.value_num !== null && r.blur_count === 1 && !r.timed_out));
+    assert.equal(trials.filter((r) => r.question_id === 'cred' && r.stimulus_source === 'human').length, 2);
+    const parts = e.store.participants('mini');
+    assert.equal(parts.length, 1);
+    assert.equal(parts[0].status, 'completed');
+    assert.equal(parts[0].prolific_pid, 'P1');
+    assert.throws(() => e.store.db.prepare('UPDATE responses SET rt_ms = 1').run(), /append-only/);
+    assert.throws(() => e.store.db.prepare('DELETE FROM answers').run(), /append-only/);
+    });
   });
 
   test('submit: replayed clientId is acknowledged once and stored once; stale index, bad answers and unknown questions store nothing', async () => {
-    const { dir, cleanup } = tempDir();
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
-    try {
-      const j = await enter(e.engine, 'P2');
-      const v0 = page(j.outcome);
-      const id = randomUUID();
-      const a = await submit(e.engine, j.participantId, v0, { consent: true }, id);
-      assert.deepEqual(a.ack, { ok: true });
-      const b = await submit(e.engine, j.participantId, v0, { consent: true }, id);
-      assert.deepEqual(b.ack, { ok: true, duplicate: true });
-      assert.equal(e.store.countSubmissions(j.participantId, id), 1);
-      const before = e.store.countSubmissions(j.participantId);
-      const stale = await submit(e.engine, j.participantId, v0, { consent: true });
-      assert.equal(stale.ack.ok, false);
-      assert.match((stale.ack as any).error, /stale page index 0/);
-      const v2 = page(await walkTo(e.engine, 'mini', j.participantId, 'trial'));
-      const bad = await submit(e.engine, j.participantId, v2, { cred: 'very', judge: 1 });
-      assert.equal(bad.ack.ok, false);
-      assert.equal((bad.ack as any).field, 'answers.cred');
-      const range = await submit(e.engine, j.participantId, v2, { cred: 9, judge: 1 });
-      assert.equal((range.ack as any).field, 'answers.cred');
-      const extra = await submit(e.engine, j.participantId, v2, { cred: 2, judge: 1, hack: 1 });
-      assert.equal((extra.ack as any).field, 'answers.hack');
-      const missing = await submit(e.engine, j.participantId, v2, { cred: 2 });
-      assert.equal((missing.ack as any).field, 'answers.judge');
-      assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
-      assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
-      // Another participant replaying this participant's clientId is refused.
-      const other = await enter(e.engine, 'P3');
-      const forged = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
-      assert.equal(forged.ack.ok, false);
-      assert.equal(e.store.countSubmissions(other.participantId), 0);
-    } finally {
-      e.close();
-      cleanup();
-    }
+    await withMiniEngine(async (e) => {
+    const j = await enter(e.engine, 'P2');
+    const v0 = page(j.outcome);
+    const id = randomUUID();
+    const a = await submit(e.engine, j.participantId, v0, { consent: true }, id);
+    assert.deepEqual(a.ack, { ok: true });
+    const b = await submit(e.engine, j.participantId, v0, { consent: true }, id);
+    assert.deepEqual(b.ack, { ok: true, duplicate: true });
+    assert.equal(e.store.countSubmissions(j.participantId, id), 1);
+    const before = e.store.countSubmissions(j.participantId);
+    const stale = await submit(e.engine, j.participantId, v0, { consent: true });
+    assert.equal(stale.ack.ok, false);
+    assert.match((stale.ack as any).error, /stale page index 0/);
+    const v2 = page(await walkTo(e.engine, 'mini', j.participantId, 'trial'));
+    const bad = await submit(e.engine, j.participantId, v2, { cred: 'very', judge: 1 });
+    assert.equal(bad.ack.ok, false);
+    assert.equal((bad.ack as any).field, 'answers.cred');
+    const range = await submit(e.engine, j.participantId, v2, { cred: 9, judge: 1 });
+    assert.equal((range.ack as any).field, 'answers.cred');
+    const extra = await submit(e.engine, j.participantId, v2, { cred: 2, judge: 1, hack: 1 });
+    assert.equal((extra.ack as any).field, 'answers.hack');
+    const missing = await submit(e.engine, j.participantId, v2, { cred: 2 });
+    assert.equal((missing.ack as any).field, 'answers.judge');
+    assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
+    assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
+    // Another participant replaying this participant's clientId is refused.
+    const other = await enter(e.engine, 'P3');
+    const forged = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
+    assert.equal(forged.ack.ok, false);
+    assert.equal(e.store.countSubmissions(other.participantId), 0);
+    });
   });
 
   test('no ack before the store says the commit is on disk, for a first submit and for its retry', async () => {
-    const { dir, cleanup } = tempDir();
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
-    try {
-      const j = await enter(e.engine, 'P-durable');
-      const v0 = page(j.outcome);
-      // Hold the store's durability barrier, as a slow disk would.
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      e.store.durable = () => gate;
-      let acked = 0;
-      const id = randomUUID();
-      const first = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
-      await sleep(50);
-      assert.equal(e.store.countSubmissions(j.participantId, id), 1, 'committed');
-      assert.equal(acked, 0, 'but not acknowledged while the sync is pending');
-      const retry = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
-      await sleep(50);
-      assert.equal(acked, 0, 'a retry of a committed, unsynced submit waits as well');
-      release();
-      assert.deepEqual((await first).ack, { ok: true });
-      assert.deepEqual((await retry).ack, { ok: true, duplicate: true });
-      assert.equal(e.store.countSubmissions(j.participantId, id), 1);
-    } finally {
-      e.close();
-      cleanup();
-    }
+    await withMiniEngine(async (e) => {
+    const j = await enter(e.engine, 'P-durable');
+    const v0 = page(j.outcome);
+    // Hold the store's durability barrier, as a slow disk would.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    e.store.durable = () => gate;
+    let acked = 0;
+    const id = randomUUID();
+    const first = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
+    await sleep(50);
+    assert.equal(e.store.countSubmissions(j.participantId, id), 1, 'committed');
+    assert.equal(acked, 0, 'but not acknowledged while the sync is pending');
+    const retry = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
+    await sleep(50);
+    assert.equal(acked, 0, 'a retry of a committed, unsynced submit waits as well');
+    release();
+    assert.deepEqual((await first).ack, { ok: true });
+    assert.deepEqual((await retry).ack, { ok: true, duplicate: true });
+    assert.equal(e.store.countSubmissions(j.participantId, id), 1);
+    });
   });
 
   test('consent declined ends with the no-consent code; comprehension allows two attempts', async () => {
-    const { dir, cleanup } = tempDir();
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
-    try {
-      const a = await enter(e.engine, 'NC');
-      const r = await submit(e.engine, a.participantId, page(a.outcome), { consent: false });
-      assert.ok(r.ack.ok && 'done' in r.next!);
-      assert.equal((r.next as any).done.status, 'no-consent');
-      assert.equal((r.next as any).done.code, 'C-NOCONSENT');
+    await withMiniEngine(async (e) => {
+    const a = await enter(e.engine, 'NC');
+    const r = await submit(e.engine, a.participantId, page(a.outcome), { consent: false });
+    assert.ok(r.ack.ok && 'done' in r.next!);
+    assert.equal((r.next as any).done.status, 'no-consent');
+    assert.equal((r.next as any).done.code, 'C-NOCONSENT');
 
-      const b = await enter(e.engine, 'CF');
-      let v = page(await walkTo(e.engine, 'mini', b.participantId, 'comprehension'));
-      assert.equal(v.attemptsLeft, 2);
-      assert.equal((v.questions[0] as any).expected, undefined, 'the expected answer never reaches the client');
-      const wrong1 = await submit(e.engine, b.participantId, v, { task: 'write' });
-      v = page(wrong1.next!);
-      assert.equal(v.kind, 'comprehension');
-      assert.equal(v.attemptsLeft, 1);
-      assert.ok(v.feedback);
-      const wrong2 = await submit(e.engine, b.participantId, v, { task: 'write' });
-      assert.equal((wrong2.next as any).done.status, 'failed-comprehension');
+    const b = await enter(e.engine, 'CF');
+    let v = page(await walkTo(e.engine, 'mini', b.participantId, 'comprehension'));
+    assert.equal(v.attemptsLeft, 2);
+    assert.equal((v.questions[0] as any).expected, undefined, 'the expected answer never reaches the client');
+    const wrong1 = await submit(e.engine, b.participantId, v, { task: 'write' });
+    v = page(wrong1.next!);
+    assert.equal(v.kind, 'comprehension');
+    assert.equal(v.attemptsLeft, 1);
+    assert.ok(v.feedback);
+    const wrong2 = await submit(e.engine, b.participantId, v, { task: 'write' });
+    assert.equal((wrong2.next as any).done.status, 'failed-comprehension');
 
-      const c = await enter(e.engine, 'CR');
-      v = page(await walkTo(e.engine, 'mini', c.participantId, 'comprehension'));
-      v = page((await submit(e.engine, c.participantId, v, { task: 'write' })).next!);
-      v = page((await submit(e.engine, c.participantId, v, { task: 'rate' })).next!);
-      assert.equal(v.kind, 'trial');
-    } finally {
-      e.close();
-      cleanup();
-    }
+    const c = await enter(e.engine, 'CR');
+    v = page(await walkTo(e.engine, 'mini', c.participantId, 'comprehension'));
+    v = page((await submit(e.engine, c.participantId, v, { task: 'write' })).next!);
+    v = page((await submit(e.engine, c.participantId, v, { task: 'rate' })).next!);
+    assert.equal(v.kind, 'trial');
+    });
   });
 
   test('failed attention excludes with its code, or only flags when the protocol says so', async () => {
@@ -373,19 +365,14 @@ describe('engine', () => {
   });
 
   test('two tabs joining with the same new PID at once get one record; the later token is the valid one', async () => {
-    const { dir, cleanup } = tempDir();
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
-    try {
-      const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);
-      assert.equal(a.participantId, b.participantId);
-      assert.equal(e.store.participants('mini').length, 1);
-      const { hashToken } = await import('../../server/engine/engine.ts');
-      assert.equal(e.store.participantByToken(hashToken(b.token))?.id, a.participantId);
-      assert.equal(e.store.participantByToken(hashToken(a.token)), undefined);
-    } finally {
-      e.close();
-      cleanup();
-    }
+    await withMiniEngine(async (e) => {
+    const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);
+    assert.equal(a.participantId, b.participantId);
+    assert.equal(e.store.participants('mini').length, 1);
+    const { hashToken } = await import('../../server/engine/engine.ts');
+    assert.equal(e.store.participantByToken(hashToken(b.token))?.id, a.participantId);
+    assert.equal(e.store.participantByToken(hashToken(a.token)), undefined);
+    });
   });
 
   test('a changed protocol is a new version; the old version and its data are untouched and old participants resume in it', async () => {
@@ -424,22 +411,17 @@ describe('engine', () => {
   });
 
   test('preview walks the protocol and stores nothing; it needs a researcher', async () => {
-    const { dir, cleanup } = tempDir();
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
-    try {
-      const no = await e.engine.join({ study: 'mini', preview: true }, { researcher: false });
-      assert.equal(no.kind, 'refused');
-      const pv = await e.engine.join({ study: 'mini', preview: true }, { researcher: true });
-      assert.equal(pv.kind, 'joined');
-      const end = await walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
-      assert.equal((end as any).done.status, 'completed');
-      assert.equal((end as any).done.redirectUrl, undefined);
-      const n = e.store.db.prepare('SELECT (SELECT COUNT(*) FROM participants) + (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM events) AS n').get() as { n: number };
-      assert.equal(n.n, 0);
-    } finally {
-      e.close();
-      cleanup();
-    }
+    await withMiniEngine(async (e) => {
+    const no = await e.engine.join({ study: 'mini', preview: true }, { researcher: false });
+    assert.equal(no.kind, 'refused');
+    const pv = await e.engine.join({ study: 'mini', preview: true }, { researcher: true });
+    assert.equal(pv.kind, 'joined');
+    const end = await walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
+    assert.equal((end as any).done.status, 'completed');
+    assert.equal((end as any).done.redirectUrl, undefined);
+    const n = e.store.db.prepare('SELECT (SELECT COUNT(*) FROM participants) + (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM events) AS n').get() as { n: number };
+    assert.equal(n.n, 0);
+    });
   });
 });
 
