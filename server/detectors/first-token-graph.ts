@@ -30,7 +30,7 @@ const ROW_WISE = new Set([
 ]);
 
 const attr = (n: Node, name: string) => n.attribute?.find((a) => a.name === name);
-const intAttr = (n: Node, name: string, dflt: number) => { const a = attr(n, name); return a ? Number(a.i) : dflt; };
+const intOf = (n: Node, name: string, dflt: number) => { const a = attr(n, name); return a ? Number(a.i) : dflt; };
 
 export interface FirstTokenGraph {
   nodes: Node[];
@@ -59,7 +59,7 @@ export function firstTokenGraph(file: OnnxFile): FirstTokenGraph | { reason: str
   };
   // The head's x[:, 0, :]: a Gather of index 0 on axis 1.
   const outputs = new Set(file.signature.outputs.map((o) => o.name));
-  const head = nodes.find((n) => n.opType === 'Gather' && intAttr(n, 'axis', 0) === 1 && scalarOf(n.input![1]) === 0 && (constant(n.input![1])?.dims ?? []).length === 0);
+  const head = nodes.find((n) => n.opType === 'Gather' && intOf(n, 'axis', 0) === 1 && scalarOf(n.input![1]) === 0 && (constant(n.input![1])?.dims ?? []).length === 0);
   if (!head) return { reason: 'no Gather of position 0 on axis 1' };
 
   const isConstant = (name: string) => !name || constant(name) !== undefined;
@@ -70,14 +70,14 @@ export function firstTokenGraph(file: OnnxFile): FirstTokenGraph | { reason: str
     if (op === 'MultiHeadAttention' && domain === MS) {
       // Query rows are independent when attention is not causal and no per-query bias is given.
       const ins = n.input ?? [];
-      return intAttr(n, 'unidirectional', 0) === 0 && !!ins[1] && !!ins[2] && !ins[5] && !ins[6] && (n.output ?? []).filter(Boolean).length === 1;
+      return intOf(n, 'unidirectional', 0) === 0 && !!ins[1] && !!ins[2] && !ins[5] && !ins[6] && (n.output ?? []).filter(Boolean).length === 1;
     }
     if (!ROW_WISE.has(op) || (domain !== '' && domain !== MS)) return false;
     if (op === 'MatMul') return !isConstant(n.input![0]) && isConstant(n.input![1]) && (constant(n.input![1])?.dims ?? []).length === 2;
-    if (op === 'LayerNormalization' || op === 'SimplifiedLayerNormalization') return intAttr(n, 'axis', -1) === -1;
+    if (op === 'LayerNormalization' || op === 'SimplifiedLayerNormalization') return intOf(n, 'axis', -1) === -1;
     if (op === 'ReduceMean') {
       const axes = attr(n, 'axes')?.ints ?? [];
-      return intAttr(n, 'keepdims', 1) === 1 && axes.length === 1 && Number(axes[0]) === -1 && (n.input ?? []).length === 1;
+      return intOf(n, 'keepdims', 1) === 1 && axes.length === 1 && Number(axes[0]) === -1 && (n.input ?? []).length === 1;
     }
     // Elementwise ops: constants must broadcast along the last axis only (rank ≤ 1).
     return (n.input ?? []).every((i) => !isConstant(i) || (constant(i)?.dims ?? []).length <= 1);

@@ -212,7 +212,7 @@ export class Decoder {
    * real tokens before each position (cumsum(mask) − 1; padding gets 1, as HF does).
    */
   async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache: false): Promise<ForwardResult & { present: null }>;
-  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache?: true, reserve?: number): Promise<ForwardResult & { present: KvCache }>;
+  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache?: true, reserve?: number): Promise<ForwardResult & { present: KvCache; lse: Float32Array }>;
   /**
    * `reserve`: the sequence length the caller will reach (prompt + new tokens),
    * so slot buffers are sized once instead of growing (no copies, no garbage).

@@ -5,7 +5,7 @@
 import { SOFTWARE } from '../cli/version.ts';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from './decoder.ts';
-import { checkSampling, chooseToken, endsSentence, logSumExp, tokenScore, type SamplingParams } from './sampling.ts';
+import { checkSampling, chooseToken, endsSentence, tokenScore, type SamplingParams } from './sampling.ts';
 
 export interface GenerationItem {
   /** Stable index of the sample within its run: its random stream is derived from (run seed, index). */
@@ -109,11 +109,8 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
       return chooseToken(last.subarray(b * V, (b + 1) * V), p, r.rng, banned);
     });
     // ln p and rank of each chosen token: from the row's log-sum-exp, which the decoder's graph
-    // computes (lse-output.ts; computed here for a decoder without it), and one comparison pass.
-    const scored = chosen.map((tok, b) => {
-      const row = last.subarray(b * V, (b + 1) * V);
-      return tokenScore(row, tok, res.lse ? res.lse[b] : logSumExp(row));
-    });
+    // computes (lse-output.ts), and one comparison pass.
+    const scored = chosen.map((tok, b) => tokenScore(last.subarray(b * V, (b + 1) * V), tok, res.lse[b]));
     active.forEach((ri, b) => {
       const r = rows[ri];
       const tok = chosen[b];

@@ -37,15 +37,6 @@ export function checkSampling(p: SamplingParams): SamplingParams {
   return p;
 }
 
-/** log Σ exp of a row, max-shifted (the decoder graph computes it; this is for rows without it). */
-export function logSumExp(row: Float32Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
-  return max + Math.log(sum);
-}
-
 /**
  * A token's log-probability under the row's unmodified distribution
  * (temperature 1), given the row's log-sum-exp, and its 0-based rank: the

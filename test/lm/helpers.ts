@@ -15,6 +15,15 @@ export async function tinyModels(): Promise<Record<'tiny' | 'tiny-m' | 'tiny-l' 
   return { tiny, 'tiny-m': m, 'tiny-l': l, 'tiny-xl': xl };
 }
 
+/** log Σ exp of a row, max-shifted: the reference the decoder graph's log-sum-exp output is checked against. */
+export function logSumExp(row: Float32Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return max + Math.log(sum);
+}
+
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(os.tmpdir(), `credence-lm-${prefix}-`));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

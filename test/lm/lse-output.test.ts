@@ -9,8 +9,7 @@ import ort from 'onnxruntime-node';
 import { onnx, FLOAT, valueInfo } from '../../server/detectors/onnx-graph.ts';
 import { readOnnxFile } from '../../server/lm/onnx-rewrite.ts';
 import { LSE_OUTPUT, lseOutput } from '../../server/lm/lse-output.ts';
-import { logSumExp } from '../../server/lm/sampling.ts';
-import { tempDir } from './helpers.ts';
+import { logSumExp, tempDir } from './helpers.ts';
 
 const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
 const scratch = tempDir('lse');

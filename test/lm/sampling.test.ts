@@ -8,7 +8,8 @@ import { createRng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
 import { createStatsHead, runStatsHead } from '../../server/detectors/stats-head.ts';
-import { chooseToken, DEFAULT_SAMPLING, endsSentence, logSumExp, tokenScore, topKIndices } from '../../server/lm/sampling.ts';
+import { chooseToken, DEFAULT_SAMPLING, endsSentence, tokenScore, topKIndices } from '../../server/lm/sampling.ts';
+import { logSumExp } from './helpers.ts';
 
 function randomRow(n: number, seed: number): Float32Array {
   const rng = createRng(seed);
@@ -114,7 +115,9 @@ function scriptedDecoder(): Decoder {
         logits[(b * seqLen + seqLen - 1) * V + next] = 10;
         logits[(b * seqLen + seqLen - 1) * V + ((next + 1) % 60)] = 9;
       }
-      return { logits, dims: [batch, seqLen, V], present: { batch, length: 0, mask: new BigInt64Array(0), tensors: new Map<string, ort.Tensor>(), rows } as unknown as KvCache };
+      // As the real decoder's graph does: each row's last-position log-sum-exp.
+      const lse = Float32Array.from({ length: batch }, (_, b) => logSumExp(logits.subarray((b * seqLen + seqLen - 1) * V, (b * seqLen + seqLen) * V)));
+      return { logits, lse, dims: [batch, seqLen, V], present: { batch, length: 0, mask: new BigInt64Array(0), tensors: new Map<string, ort.Tensor>(), rows } as unknown as KvCache };
     },
     selectRows(cache: KvCache, keep: number[]) {
       const rows = (cache as unknown as { rows: number[][] }).rows;
