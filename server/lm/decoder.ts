@@ -12,7 +12,8 @@ import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './mode
 import type { LmTokenizer } from './tokenizer.ts';
 import { readOnnxFile } from './onnx-rewrite.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
-import { LSE_OUTPUT, lseOutput } from './lse-output.ts';
+import { LSE_OUTPUT, lastRowOutputs, TOP_INDICES, TOP_K_INPUT, TOP_VALUES } from './last-row-outputs.ts';
+import type { TopEntries } from './sampling.ts';
 
 export interface DecoderLoadOptions {
   dtype?: Dtype;
@@ -25,6 +26,8 @@ export interface DecoderLoadOptions {
   skipHash?: boolean;
   /** Keep the KV cache in slot buffers when the graph allows it (kv-slots.ts). Default true. */
   slots?: boolean;
+  /** Let steps return each row's top entries instead of its logits (last-row-outputs.ts). Default true. */
+  topEntries?: boolean;
 }
 
 /** The key/value cache after some tokens: what `present.*` returned, ready to feed as `past_key_values.*`. */
@@ -46,9 +49,37 @@ export interface ForwardResult {
   dims: [number, number, number];
   /** The cache to continue from; null when asked for logits only. */
   present: KvCache | null;
-  /** [B]: log Σ exp of each row's last-position logits (with the cache only; lse-output.ts). */
+  /** [B]: log Σ exp of each row's last-position logits (with the cache only; last-row-outputs.ts). */
   lse?: Float32Array;
 }
+
+/** What generation asks of a step (`Decoder.step`). */
+export interface StepOptions {
+  /**
+   * The sequence length the caller will reach (prompt + new tokens), so slot
+   * buffers are sized once instead of growing (no copies, no garbage).
+   */
+  reserve?: number;
+  /**
+   * Return each row's `top` largest last-position entries instead of the
+   * logits, which then stay inside onnxruntime (needs `Decoder.topK`).
+   */
+  top?: number;
+}
+
+export interface StepResult {
+  /** As ForwardResult's; null when `top` was asked. */
+  logits: Float32Array | null;
+  dims: [number, number, number];
+  /** Per row, when `top` was asked. */
+  top: TopEntries[] | null;
+  /** [B]: log Σ exp of each row's last-position logits. */
+  lse: Float32Array;
+  present: KvCache;
+}
+
+/** step's and forward's common result. */
+type RunResult = Omit<ForwardResult, 'logits'> & Pick<StepResult, 'logits' | 'top'>;
 
 export interface ForwardOptions {
   /** Per-token mask for `inputIds` (same ragged shape), 1 = real. Default: 1 for every given id, 0 for padding. */
@@ -96,19 +127,21 @@ interface LoadPlan {
 }
 
 /**
- * What the decoder's session runs: the graph with the log-sum-exp of each
- * sequence's last logits as one more output (lse-output.ts) and, where it
- * applies, the slot graph's outputs (kv-slots.ts).
+ * What the decoder's session runs: the graph with the log-sum-exp and the top
+ * entries of each sequence's last logits as more outputs
+ * (last-row-outputs.ts) and, where it applies, the slot graph's outputs
+ * (kv-slots.ts).
  */
 function planLoad(model: ModelDir, opts: DecoderLoadOptions): LoadPlan {
   const file = readOnnxFile(model.onnxPath);
   const pastNames = [...Array(model.config.nLayer).keys()].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
   const slots = opts.slots === false ? { reason: 'slots disabled' } : slotGraph(file, pastNames);
-  const lse = lseOutput(file);
+  const last = lastRowOutputs(file, opts.topEntries !== false);
   const bytes = file.rewrite({
-    outputs: [...('outputs' in slots ? slots.outputs : file.signature.outputs), lse.output],
-    addNodes: lse.nodes,
-    addInitializers: lse.initializers,
+    outputs: [...('outputs' in slots ? slots.outputs : file.signature.outputs), ...last.outputs],
+    addNodes: last.nodes,
+    addInitializers: last.initializers,
+    addInputs: last.inputs,
   });
   return { bytes, slots };
 }
@@ -131,6 +164,8 @@ export class Decoder {
   private readonly newOf: Map<string, NewKvOutput> | null;
   /** Why the cache travels through present.* tensors (the graph was not recognised), or null when slotted. */
   readonly plainReason: string | null;
+  /** Whether a step can return each row's top entries instead of its logits (StepOptions.top). */
+  readonly topK: boolean;
 
   private constructor(model: ModelDir, session: ort.InferenceSession, slots: LoadPlan['slots']) {
     this.model = model;
@@ -157,6 +192,7 @@ export class Decoder {
     this.presentOf = new Map(this.pastNames.map((n) => [n, n.replace(PAST_RE, 'present.$1.$2')]));
     this.newOf = 'newOf' in slots ? slots.newOf : null;
     this.plainReason = 'reason' in slots ? slots.reason : null;
+    this.topK = names.includes(TOP_K_INPUT);
     const cacheOutputs = this.newOf ? [...this.newOf.values()].map((o) => o.output) : [...this.presentOf.values()];
     for (const out of cacheOutputs) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
     const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
@@ -207,17 +243,21 @@ export class Decoder {
   }
 
   /**
+   * One generation step on a rectangular batch (forward's arguments): the
+   * last-position statistics and the cache to continue from.
+   */
+  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, opts: StepOptions = {}): Promise<StepResult> {
+    const r = await this.run(ids, batch, seqLen, mask, past, true, opts);
+    return { logits: r.logits, dims: r.dims, top: r.top, lse: r.lse!, present: r.present! };
+  }
+
+  /**
    * One forward pass on a rectangular batch. `ids` and `mask` are row-major
    * [batch, seqLen]; the past mask is prepended, and position ids count the
    * real tokens before each position (cumsum(mask) − 1; padding gets 1, as HF does).
    */
-  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache: false): Promise<ForwardResult & { present: null }>;
-  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache?: true, reserve?: number): Promise<ForwardResult & { present: KvCache; lse: Float32Array }>;
-  /**
-   * `reserve`: the sequence length the caller will reach (prompt + new tokens),
-   * so slot buffers are sized once instead of growing (no copies, no garbage).
-   */
-  async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache = true, reserve = 0): Promise<ForwardResult> {
+  private async run(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache: boolean, opts: StepOptions): Promise<RunResult> {
+    const reserve = opts.reserve ?? 0;
     const cache = past ?? this.emptyCache(batch);
     if (cache.batch !== batch) throw new Error(`past cache has ${cache.batch} rows, input has ${batch}`);
     const pastLen = cache.length;
@@ -252,23 +292,36 @@ export class Decoder {
     };
     if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
     if (this.hasCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [pastLen > 0], [1]);
+    const topK = Math.min(opts.top ?? 0, this.vocabSize);
+    if (topK > 0 && !this.topK) throw new Error(`${this.model.onnxPath}: this decoder returns no top entries (loaded with topEntries: false, or the graph's opset is below 11)`);
+    if (this.topK) feeds[TOP_K_INPUT] = new ort.Tensor('int64', [BigInt(Math.max(1, topK))], [1]);
     const { nHead, headDim } = this.config;
     for (const n of this.pastNames) {
       feeds[n] = this.newOf
         ? new ort.Tensor('float32', cache.slots?.buffers.get(n) ?? new Float32Array(0), [batch, nHead, fedPast, headDim])
         : cache.tensors.get(n)!;
     }
-    const out = keepCache ? await this.session.run(feeds) : await this.session.run(feeds, ['logits']);
-    const logitsT = out.logits;
-    const dims = logitsT.dims as number[];
-    if (!this.logitsChecked) {
-      if (dims[2] !== this.vocabSize) {
-        throw new Error(`${this.model.onnxPath}: logits have ${dims[2]} entries per token but ${this.model.configDir}/config.json says vocab_size ${this.vocabSize}`);
+    // Every output is copied into a fresh JS buffer: ask only for what is used.
+    const fetches = !keepCache ? ['logits'] : topK > 0 ? this.session.outputNames.filter((n) => n !== 'logits') : this.session.outputNames;
+    const out = await this.session.run(feeds, fetches);
+    let logits: Float32Array | null = null;
+    let top: TopEntries[] | null = null;
+    if (topK > 0) {
+      const [values, ids] = [out[TOP_VALUES].data as Float32Array, out[TOP_INDICES].data as BigInt64Array];
+      top = Array.from({ length: batch }, (_, b) => ({ values: values.subarray(b * topK, (b + 1) * topK), ids: ids.subarray(b * topK, (b + 1) * topK) }));
+    } else {
+      const logitsT = out.logits;
+      const dims = logitsT.dims as number[];
+      if (!this.logitsChecked) {
+        if (dims[2] !== this.vocabSize) {
+          throw new Error(`${this.model.onnxPath}: logits have ${dims[2]} entries per token but ${this.model.configDir}/config.json says vocab_size ${this.vocabSize}`);
+        }
+        this.logitsChecked = true;
       }
-      this.logitsChecked = true;
+      logits = toFloat32(logitsT);
     }
-    const logits = toFloat32(logitsT);
-    if (!keepCache) return { logits, dims: [dims[0], dims[1], dims[2]], present: null };
+    const dims: [number, number, number] = [batch, seqLen, this.vocabSize];
+    if (!keepCache) return { logits, top, dims, present: null };
     const lse = out[LSE_OUTPUT].data as Float32Array;
     if (this.newOf) {
       let slots = cache.slots;
@@ -286,11 +339,11 @@ export class Decoder {
         writeColumns(slots.buffers.get(n)!, slots.capacity, out[o.output].data as Float32Array, o.layout, batch, nHead, headDim, seqLen, pastLen);
       }
       slots.frontier = total;
-      return { logits, lse, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors: new Map(), slots } };
+      return { logits, top, lse, dims, present: { batch, length: total, mask: fullMask, tensors: new Map(), slots } };
     }
     const tensors = new Map<string, ort.Tensor>();
     for (const [n, o] of this.presentOf) tensors.set(n, out[o]);
-    return { logits, lse, dims: [dims[0], dims[1], dims[2]], present: { batch, length: total, mask: fullMask, tensors } };
+    return { logits, top, lse, dims, present: { batch, length: total, mask: fullMask, tensors } };
   }
 
   /**
@@ -315,9 +368,8 @@ export class Decoder {
         mask[b * seqLen + off + j] = opts.attentionMask ? BigInt(opts.attentionMask[b][j] ? 1 : 0) : 1n;
       }
     }
-    return opts.cache === false
-      ? this.step(ids, batch, seqLen, mask, opts.past ?? null, false)
-      : this.step(ids, batch, seqLen, mask, opts.past ?? null, true);
+    const r = await this.run(ids, batch, seqLen, mask, opts.past ?? null, opts.cache !== false, {});
+    return { logits: r.logits!, dims: r.dims, present: r.present, ...(r.lse ? { lse: r.lse } : {}) };
   }
 
   /** A cache keeping only the given rows (to drop finished samples from a batch). */

@@ -5,7 +5,7 @@
 import { SOFTWARE } from '../cli/version.ts';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from './decoder.ts';
-import { checkSampling, chooseToken, endsSentence, tokenScore, type SamplingParams } from './sampling.ts';
+import { candidatesRead, checkSampling, chooseFromTop, chooseToken, endsSentence, tokenScore, topTokenScore, type SamplingParams } from './sampling.ts';
 
 export interface GenerationItem {
   /** Stable index of the sample within its run: its random stream is derived from (run seed, index). */
@@ -93,24 +93,36 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
     const off = maxPrompt - r.promptTokens.length;
     r.promptTokens.forEach((t, j) => { ids[b * maxPrompt + off + j] = BigInt(t); mask[b * maxPrompt + off + j] = 1n; });
   });
+  // Greedy and top-k read only a row's largest entries: the graph returns them
+  // (one more than needed, in case the banned end-of-text is among them), and
+  // the logits stay inside onnxruntime. Other sampling reads the whole row.
+  const need = decoder.topK ? candidatesRead(p, V) : 0;
+  const top = need > 0 ? Math.min(need + 1, V) : undefined;
   // The last sampled token is never fed back: the cache holds at most maxPrompt + maxNewTokens − 1 columns.
-  let res = await decoder.step(ids, B, maxPrompt, mask, null, true, maxPrompt + p.maxNewTokens - 1);
+  let res = await decoder.step(ids, B, maxPrompt, mask, null, { reserve: maxPrompt + p.maxNewTokens - 1, top });
   let active = rows.map((_, i) => i); // rows[] indices still in the batch, in batch order
   let cache: KvCache = res.present;
   let seqLen = maxPrompt;
   for (;;) {
     const stillActive: number[] = [];
     const next: number[] = [];
-    // Each row's last position: the whole [B, 1, V] tensor after the prompt step.
-    const last = seqLen === 1 ? res.logits : lastPositions(res.logits, active.length, seqLen, V);
-    const chosen = active.map((ri, b) => {
-      const r = rows[ri];
-      const banned = r.tokens.length < p.minNewTokens ? eos : -1;
-      return chooseToken(last.subarray(b * V, (b + 1) * V), p, r.rng, banned);
-    });
-    // ln p and rank of each chosen token: from the row's log-sum-exp, which the decoder's graph
-    // computes (lse-output.ts), and one comparison pass.
-    const scored = chosen.map((tok, b) => tokenScore(last.subarray(b * V, (b + 1) * V), tok, res.lse[b]));
+    const lse = res.lse;
+    const banned = (ri: number) => rows[ri].tokens.length < p.minNewTokens ? eos : -1;
+    let chosen: number[];
+    let scored: { logprob: number; rank: number }[];
+    if (res.top) {
+      const tops = res.top;
+      chosen = active.map((ri, b) => chooseFromTop(tops[b], p, rows[ri].rng, banned(ri)));
+      scored = chosen.map((tok, b) => topTokenScore(tops[b], tok, lse[b]));
+    } else {
+      // Each row's last position: the whole [B, 1, V] tensor after the prompt step.
+      const last = seqLen === 1 ? res.logits! : lastPositions(res.logits!, active.length, seqLen, V);
+      const row = (b: number) => last.subarray(b * V, (b + 1) * V);
+      chosen = active.map((ri, b) => chooseToken(row(b), p, rows[ri].rng, banned(ri)));
+      // ln p and rank of each chosen token: from the row's log-sum-exp, which the decoder's graph
+      // computes (last-row-outputs.ts), and one comparison pass.
+      scored = chosen.map((tok, b) => tokenScore(row(b), tok, lse[b]));
+    }
     active.forEach((ri, b) => {
       const r = rows[ri];
       const tok = chosen[b];
@@ -128,7 +140,7 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
     if (stillActive.length < active.length) cache = decoder.selectRows(cache, stillActive);
     active = stillActive.map((b) => active[b]);
     const stepIds = BigInt64Array.from(next, (t) => BigInt(t));
-    res = await decoder.step(stepIds, active.length, 1, new BigInt64Array(active.length).fill(1n), cache);
+    res = await decoder.step(stepIds, active.length, 1, new BigInt64Array(active.length).fill(1n), cache, { top });
     cache = res.present;
     seqLen = 1;
   }

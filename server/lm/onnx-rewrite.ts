@@ -149,6 +149,8 @@ export interface GraphEdit {
   addNodes?: onnxProto.onnx.INodeProto[];
   /** Small initializers to add, with their data inside. */
   addInitializers?: onnxProto.onnx.ITensorProto[];
+  /** Graph inputs to append. */
+  addInputs?: onnxProto.onnx.IValueInfoProto[];
 }
 
 export interface OnnxFile {
@@ -213,8 +215,10 @@ export function readOnnxFile(path: string): OnnxFile {
         const node = (n: onnxProto.onnx.INodeProto) => lengthField(GRAPH_NODE, onnx.NodeProto.encode(n).finish());
         const nodes = [...(edit.nodes ? edit.nodes.map(node) : nodeBytes), ...(edit.addNodes ?? []).map(node)];
         const added = (edit.addInitializers ?? []).map((t) => lengthField(GRAPH_INITIALIZER, onnx.TensorProto.encode(t).finish()));
-        const outputs = (edit.outputs ?? signature.outputs).map((o) => lengthField(GRAPH_OUTPUT, onnx.ValueInfoProto.encode(o).finish()));
-        return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...nodes, ...initializers, ...added, ...outputs]))]);
+        const valueInfo = (field: number) => (v: onnxProto.onnx.IValueInfoProto) => lengthField(field, onnx.ValueInfoProto.encode(v).finish());
+        const inputs = (edit.addInputs ?? []).map(valueInfo(GRAPH_INPUT));
+        const outputs = (edit.outputs ?? signature.outputs).map(valueInfo(GRAPH_OUTPUT));
+        return concat([...before, lengthField(MODEL_GRAPH, concat([...kept, ...inputs, ...nodes, ...initializers, ...added, ...outputs]))]);
       },
     };
   } finally {

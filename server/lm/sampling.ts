@@ -131,7 +131,7 @@ function argmax(row: Float32Array, banned: number): number {
  * random stream independent of what else is in its batch.
  */
 export function chooseToken(row: Float32Array, p: SamplingParams, rng: Rng, banned: number): number {
-  if (p.temperature === 0 || p.topK === 1) {
+  if (isGreedy(p)) {
     rng.next();
     return argmax(row, banned);
   }
@@ -158,8 +158,67 @@ export function chooseToken(row: Float32Array, p: SamplingParams, rng: Rng, bann
   // descending order; a pure nucleus needs no ordering at all.
   if (p.topK === 0) return nucleusSample(row, p.topP, invT, u, banned);
   const candidates = topKIndices(row, Math.min(p.topK, V), banned);
-  const top = row[candidates[0]];
-  const w = candidates.map((c) => Math.exp((row[c] - top) * invT));
+  return sampleCandidates(candidates, candidates.map((c) => row[c]), p, u);
+}
+
+const isGreedy = (p: SamplingParams) => p.temperature === 0 || p.topK === 1;
+
+/**
+ * How many of a row's largest entries chooseToken reads under these
+ * parameters (greedy: 1, top-k: k), or 0 when it needs the whole row (pure
+ * nucleus or plain temperature sampling).
+ */
+export function candidatesRead(p: SamplingParams, vocabSize: number): number {
+  if (isGreedy(p)) return 1;
+  return p.topK > 0 ? Math.min(p.topK, vocabSize) : 0;
+}
+
+/**
+ * A row's largest entries, descending with ties in index order (the order of
+ * topKIndices), as the decoder's graph returns them (last-row-outputs.ts).
+ * It holds candidatesRead + 1 entries (or the whole row), so that with the
+ * banned token among them enough remain.
+ */
+export interface TopEntries {
+  values: Float32Array;
+  ids: ArrayLike<bigint>;
+}
+
+/** chooseToken for a row known by its TopEntries: the same token, and the same draw from `rng`. */
+export function chooseFromTop(top: TopEntries, p: SamplingParams, rng: Rng, banned: number): number {
+  const u = rng.next();
+  const need = isGreedy(p) ? 1 : p.topK;
+  const candidates: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < top.values.length && candidates.length < need; i++) {
+    const id = Number(top.ids[i]);
+    if (id === banned) continue;
+    candidates.push(id);
+    values.push(top.values[i]);
+  }
+  if (candidates.length === 0) throw new Error('chooseFromTop: no candidate besides the banned token');
+  return isGreedy(p) ? candidates[0] : sampleCandidates(candidates, values, p, u);
+}
+
+/**
+ * tokenScore for a token among a row's TopEntries: every entry with a higher
+ * logit is before it in the list, so its rank is counted there.
+ */
+export function topTokenScore(top: TopEntries, token: number, lse: number): { logprob: number; rank: number } {
+  let at = -1;
+  for (let i = 0; i < top.values.length; i++) if (Number(top.ids[i]) === token) { at = i; break; }
+  if (at < 0) throw new Error(`topTokenScore: token ${token} is not among the ${top.values.length} entries`);
+  const x = top.values[at];
+  let rank = 0;
+  while (rank < at && top.values[rank] > x) rank++;
+  return { logprob: x - lse, rank };
+}
+
+/** A draw `u` among candidates in descending logit order, under temperature and top-p. */
+function sampleCandidates(candidates: number[], logits: number[], p: SamplingParams, u: number): number {
+  const invT = 1 / p.temperature;
+  const top = logits[0];
+  const w = logits.map((x) => Math.exp((x - top) * invT));
   let total = 0;
   for (const x of w) total += x;
   let keep = w.length;

@@ -79,6 +79,29 @@ describe('generation on the tiny model', () => {
     for (const s of g) assert.ok(s.ranks.every((r) => r === 0));
   });
 
+  test('greedy and top-k read the graph\'s top entries (the logits stay in onnxruntime) and give what the whole rows give', async () => {
+    const rowsOnly = await Decoder.load((await tinyModels())['tiny-m'], { skipHash: true, topEntries: false });
+    try {
+      assert.equal(d.topK, true);
+      assert.equal(rowsOnly.topK, false);
+      // The graph's top entries replace the logits: a step that asks for them returns no logits.
+      const ids = BigInt64Array.from([464n, 2068n]);
+      const stepped = await d.step(ids, 1, 2, BigInt64Array.from([1n, 1n]), null, { top: 5 });
+      assert.equal(stepped.logits, null);
+      assert.equal(stepped.top?.[0].values.length, 5);
+      for (const sampling of [
+        { ...DEFAULT_SAMPLING, maxNewTokens: 12, minNewTokens: 12, temperature: 0 },
+        topK40,
+        { ...topK40, temperature: 0.7, topP: 0.9, minNewTokens: 4 },
+      ]) {
+        const [a, b] = [await generate(d, items, { seed: 11, sampling, batchSize: 4 }), await generate(rowsOnly, items, { seed: 11, sampling, batchSize: 4 })];
+        assert.deepEqual(a, b, JSON.stringify(sampling));
+      }
+    } finally {
+      await rowsOnly.dispose();
+    }
+  });
+
   test('bad sampling parameters are refused with the field named', async () => {
     await assert.rejects(generate(d, items, { seed: 1, sampling: { ...DEFAULT_SAMPLING, topP: 0 } }), /top_p/);
     await assert.rejects(generate(d, items, { seed: 1, sampling: { ...DEFAULT_SAMPLING, minNewTokens: 50, maxNewTokens: 10 } }), /min_new_tokens/);

@@ -8,7 +8,7 @@ import { createRng } from '../../studies/random.ts';
 import type { Decoder, KvCache } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
 import { createStatsHead, runStatsHead } from '../../server/detectors/stats-head.ts';
-import { chooseToken, DEFAULT_SAMPLING, endsSentence, tokenScore, topKIndices } from '../../server/lm/sampling.ts';
+import { candidatesRead, chooseFromTop, chooseToken, DEFAULT_SAMPLING, endsSentence, tokenScore, topKIndices, topTokenScore, type TopEntries } from '../../server/lm/sampling.ts';
 import { logSumExp } from './helpers.ts';
 
 function randomRow(n: number, seed: number): Float32Array {
@@ -49,6 +49,42 @@ describe('sampler', () => {
     const order = Array.from(big.keys()).sort((a, b) => big[b] - big[a] || a - b);
     for (const k of [1, 40, 100]) assert.deepEqual(topKIndices(big, k), order.slice(0, k));
     assert.deepEqual(topKIndices(big, 40, 64), order.filter((i) => i !== 64).slice(0, 40));
+  });
+
+  test('from a row\'s top entries alone (as the graph returns them): the same token, draw and score as from the whole row', () => {
+    const V = 50257;
+    const params = [
+      { ...DEFAULT_SAMPLING, temperature: 0 },
+      { ...DEFAULT_SAMPLING, topK: 1 },
+      { ...DEFAULT_SAMPLING, topK: 2 },
+      { ...DEFAULT_SAMPLING, topK: 40 },
+      { ...DEFAULT_SAMPLING, topK: 40, temperature: 0.7, topP: 0.9 },
+    ];
+    let drawsWithBanned = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const row = randomRow(V, seed);
+      // Ties at the top, and (every other row) the banned token among the best.
+      for (const i of [7, 300, 4096]) row[i] = 7;
+      const banned = seed % 2 ? 300 : 50256;
+      if (seed % 3 === 0) row[banned] = 9;
+      const lse = logSumExp(row);
+      for (const p of params) {
+        const k = candidatesRead(p, V) + 1;
+        const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
+        const top: TopEntries = { values: Float32Array.from(order, (i) => row[i]), ids: BigInt64Array.from(order, BigInt) };
+        if (order.includes(banned)) drawsWithBanned++;
+        const [ra, rb] = [createRng(seed), createRng(seed)];
+        for (let draw = 0; draw < 30; draw++) {
+          const [a, b] = [chooseToken(row, p, ra, banned), chooseFromTop(top, p, rb, banned)];
+          assert.equal(b, a, `seed ${seed}, ${JSON.stringify(p)}, draw ${draw}`);
+          assert.deepEqual(topTokenScore(top, b, lse), tokenScore(row, a, lse));
+        }
+        assert.equal(ra.next(), rb.next(), 'both paths take one draw per token');
+      }
+    }
+    assert.ok(drawsWithBanned >= 10, `the banned token should sit among the top entries in some cases (${drawsWithBanned})`);
+    assert.equal(candidatesRead({ ...DEFAULT_SAMPLING, topP: 0.9 }, V), 0, 'a pure nucleus reads the whole row');
+    assert.equal(candidatesRead(DEFAULT_SAMPLING, V), 0, 'so does plain sampling');
   });
 
   test('frequencies follow softmax(logits / T), restricted to top-k / nucleus', () => {

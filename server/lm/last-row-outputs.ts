@@ -1,0 +1,80 @@
+// What generation needs from each sequence's last logits row, as more graph
+// outputs, so the 50k-entry row never has to come back to JS:
+// - its log-sum-exp, so a sampled token's log-probability is logit − lse
+//   (a second onnxruntime session, the old statistics head, cost ~0.25 ms a
+//   step at batch 1 and ~1 ms at 16; these nodes ~0.04 and ~0.2 ms);
+// - its K largest entries and their indices (K fed per run as TOP_K_INPUT),
+//   which is all that greedy and top-k sampling read, and, since the sampled
+//   token is among them, all its rank needs. Scanning 16 rows in JS for them
+//   cost ~4.5 ms a step at batch 16, plus copying the rows out.
+// Scoring never asks for these, and the whole [B, S, V] block would cost
+// memory and time, so only the last position is taken.
+import onnxProto from 'onnx-proto';
+import type { OnnxFile } from './onnx-rewrite.ts';
+
+const { onnx } = onnxProto;
+const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;
+
+export const LSE_OUTPUT = 'credence.logits_lse';
+/** int64 [1]: how many entries TOP_VALUES and TOP_INDICES hold per row. */
+export const TOP_K_INPUT = 'credence.top_k';
+/** float32 [B, K]: each last row's K largest logits, descending (ties: lower index first). */
+export const TOP_VALUES = 'credence.top_values';
+/** int64 [B, K]: their token ids. */
+export const TOP_INDICES = 'credence.top_indices';
+
+export interface LastRowOutputs {
+  nodes: onnxProto.onnx.INodeProto[];
+  initializers: onnxProto.onnx.ITensorProto[];
+  inputs: onnxProto.onnx.IValueInfoProto[];
+  outputs: onnxProto.onnx.IValueInfoProto[];
+  /** Whether TOP_* are among the outputs: TopK's order for ties is defined from opset 11. */
+  topK: boolean;
+}
+
+/** The nodes, initializers, inputs and outputs that add LSE_OUTPUT and (opset ≥ 11, unless `top` is false) TOP_* after `logits`. */
+export function lastRowOutputs(file: OnnxFile, top = true): LastRowOutputs {
+  const logits = file.signature.outputs.find((o) => o.name === 'logits');
+  const opset = file.opset('') ?? 0;
+  const nodes: onnxProto.onnx.INodeProto[] = [];
+  const initializers: onnxProto.onnx.ITensorProto[] = [];
+  const INT = onnx.AttributeProto.AttributeType.INT;
+  const name = (n: string) => `${LSE_OUTPUT}.${n}`;
+  const node = (opType: string, input: string[], out: string | string[], attribute: onnxProto.onnx.IAttributeProto[] = []) => {
+    const output = typeof out === 'string' ? [out] : out;
+    nodes.push({ opType, input, output, attribute, name: output[0] });
+    return output[0];
+  };
+  // The last axis, as an attribute or (from the opset where the op moved it) an input:
+  // ReduceSum and Squeeze moved at opset 13, ReduceMax at 18.
+  const lastAxis = (since: number): { inputs: string[]; attrs: onnxProto.onnx.IAttributeProto[] } => {
+    if (opset < since) return { inputs: [], attrs: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [-1] }] };
+    if (!initializers.some((t) => t.name === name('axes'))) initializers.push({ name: name('axes'), dims: [1], dataType: INT64, int64Data: [-1] });
+    return { inputs: [name('axes')], attrs: [] };
+  };
+  const keep = { name: 'keepdims', type: INT, i: 1 };
+  initializers.push({ name: name('last'), dims: [], dataType: INT64, int64Data: [-1] });
+  let x = node('Gather', ['logits', name('last')], name('rows'), [{ name: 'axis', type: INT, i: 1 }]); // [B, V]
+  if (logits?.type?.tensorType?.elemType === FLOAT16) x = node('Cast', [x], name('float'), [{ name: 'to', type: INT, i: FLOAT }]);
+  // max + log Σ exp(x − max), as separate vectorised kernels: onnxruntime's
+  // ReduceLogSumExp measured 5–8× slower on a 50k row, and less exact.
+  const rmax = lastAxis(18);
+  const max = node('ReduceMax', [x, ...rmax.inputs], name('max'), [keep, ...rmax.attrs]);
+  const exp = node('Exp', [node('Sub', [x, max], name('shifted'))], name('exp'));
+  const rsum = lastAxis(13);
+  const sum = node('ReduceSum', [exp, ...rsum.inputs], name('sum'), [keep, ...rsum.attrs]);
+  const lse = node('Add', [node('Log', [sum], name('log')), max], name('keep'));
+  const sq = lastAxis(13);
+  node('Squeeze', [lse, ...sq.inputs], LSE_OUTPUT, sq.attrs);
+  const float = (n: string, elemType: number) => ({ name: n, type: { tensorType: { elemType } } });
+  const outputs = [float(LSE_OUTPUT, FLOAT)];
+  const inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  const topK = top && opset >= 11;
+  if (topK) {
+    // The values are the row's own floats (after the float16 cast, as JS would convert them).
+    node('TopK', [x, TOP_K_INPUT], [TOP_VALUES, TOP_INDICES], [{ name: 'axis', type: INT, i: -1 }, { name: 'largest', type: INT, i: 1 }, { name: 'sorted', type: INT, i: 1 }]);
+    inputs.push({ name: TOP_K_INPUT, type: { tensorType: { elemType: INT64, shape: { dim: [{ dimValue: 1 }] } } } });
+    outputs.push(float(TOP_VALUES, FLOAT), float(TOP_INDICES, INT64));
+  }
+  return { nodes, initializers, inputs, outputs, topK };
+}
