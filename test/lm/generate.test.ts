@@ -89,6 +89,7 @@ describe('generation on the tiny model', () => {
       const stepped = await d.step(ids, 1, 2, BigInt64Array.from([1n, 1n]), null, { top: 5 });
       assert.equal(stepped.logits, null);
       assert.equal(stepped.top?.[0].values.length, 5);
+      await assert.rejects(rowsOnly.step(ids, 1, 2, BigInt64Array.from([1n, 1n]), null, { top: 5 }), /returns no top entries \(loaded with topEntries: false/);
       for (const sampling of [
         { ...DEFAULT_SAMPLING, maxNewTokens: 12, minNewTokens: 12, temperature: 0 },
         topK40,
