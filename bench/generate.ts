@@ -49,14 +49,13 @@ console.log(`bench/generate: ${os.cpus().length} cores (${os.cpus()[0]?.model ??
 // A shared VM's bandwidth drifts with its neighbours (25–47 GB/s within one
 // run here), so it is measured around every round rather than once.
 const bwSeen: number[] = [];
-function measureBw(): number {
+function measureBw(): { copy: number; sum: number; gemv: number } {
   const bw = child(['bandwidth']) as { copy: number; sum: number; gemv: number };
   bwSeen.push(bw.gemv);
-  return bw.gemv;
+  return bw;
 }
 {
-  const bw = child(['bandwidth']) as { copy: number; sum: number; gemv: number };
-  bwSeen.push(bw.gemv);
+  const bw = measureBw();
   console.log(`read bandwidth: ORT MatMul over 256 MB ${f1(bw.gemv)} GB/s (measured again after every round); for reference JS copy ${f1(bw.copy)} GB/s (read+write), JS sum ${f1(bw.sum)} GB/s`);
 }
 
@@ -89,7 +88,7 @@ for (const name of shapes) {
         tjsSteps.push(...t.steps);
         tjsRss = Math.max(tjsRss, t.rssMB);
       }
-      const bw = Math.max(bwBefore, measureBw());
+      const bw = Math.max(bwBefore, measureBw().gemv);
       perRound.push({ boundMs: (bytes / (bw * 1e9)) * 1000, b1: median(o.perBatch[batches[0]]) });
     }
     const bwBest = Math.max(...bwSeen);

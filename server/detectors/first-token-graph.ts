@@ -13,10 +13,9 @@
 // `</s>`), not one: onnxruntime multiplies a single row by another kernel that
 // sums in another order, and a text's score would then depend, by ~3e-8, on
 // whether it was scored alone or in a batch.
-import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { readOnnxFile, type OnnxFile } from '../lm/onnx-rewrite.ts';
+import { externalDataFolder, readOnnxFile, type OnnxFile } from '../lm/onnx-rewrite.ts';
 
 const { onnx } = onnxProto;
 type Node = onnxProto.onnx.INodeProto;
@@ -154,8 +153,7 @@ export function classifierModel(modelFile: string): { source: string | Uint8Arra
   if ('reason' in g) return { source: modelFile, options: {}, firstToken: g };
   return {
     source: file.rewrite({ nodes: g.nodes, addInitializers: g.initializers }),
-    // A graph given as bytes finds its external data files next to the original .onnx.
-    options: { extra: { session: { model_external_initializers_file_folder_path: dirname(modelFile) } } },
+    options: { extra: { session: externalDataFolder(modelFile) } },
     firstToken: { rowMatMuls: g.rowMatMuls },
   };
 }

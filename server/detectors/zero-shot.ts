@@ -228,9 +228,7 @@ async function headStats(
     const n = Math.min(HEAD_ROWS, targets.length - r);
     const rows = logits.subarray((firstRow + r) * vocab, (firstRow + r + n) * vocab);
     const out = await runStatsHead(head, rows, vocab, targets.slice(r, r + n));
-    const mu = out.mu!;
-    const variance = out.variance!;
-    for (let i = 0; i < n; i++) stats[at + r + i] = { logprob: out.logprob[i], rank: out.above[i] + 1, mu: mu[i], variance: Math.max(0, variance[i]) };
+    for (let i = 0; i < n; i++) stats[at + r + i] = { logprob: out.logprob[i], rank: out.above[i] + 1, mu: out.mu[i], variance: Math.max(0, out.variance[i]) };
   }
 }
 

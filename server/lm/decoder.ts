@@ -6,11 +6,10 @@
 // When the graph allows it the cache lives in slot buffers between steps
 // instead of travelling through present.* tensors (kv-slots.ts).
 import os from 'node:os';
-import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
-import { readOnnxFile } from './onnx-rewrite.ts';
+import { externalDataFolder, readOnnxFile } from './onnx-rewrite.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
 import { LSE_OUTPUT, lastRowOutputs, TOP_INDICES, TOP_K_INPUT, TOP_VALUES } from './last-row-outputs.ts';
 import type { TopEntries } from './sampling.ts';
@@ -49,8 +48,6 @@ export interface ForwardResult {
   dims: [number, number, number];
   /** The cache to continue from; null when asked for logits only. */
   present: KvCache | null;
-  /** [B]: log Σ exp of each row's last-position logits (with the cache only; last-row-outputs.ts). */
-  lse?: Float32Array;
 }
 
 /** What generation asks of a step (`Decoder.step`). */
@@ -73,13 +70,13 @@ export interface StepResult {
   dims: [number, number, number];
   /** Per row, when `top` was asked. */
   top: TopEntries[] | null;
-  /** [B]: log Σ exp of each row's last-position logits. */
+  /** [B]: log Σ exp of each row's last-position logits (last-row-outputs.ts). */
   lse: Float32Array;
   present: KvCache;
 }
 
-/** step's and forward's common result. */
-type RunResult = Omit<ForwardResult, 'logits'> & Pick<StepResult, 'logits' | 'top'>;
+/** step's and forward's common result: the cache and lse only when the cache is kept. */
+type RunResult = Omit<StepResult, 'lse' | 'present'> & { lse: Float32Array | null; present: KvCache | null };
 
 export interface ForwardOptions {
   /** Per-token mask for `inputIds` (same ragged shape), 1 = real. Default: 1 for every given id, 0 for padding. */
@@ -166,6 +163,12 @@ export class Decoder {
   readonly plainReason: string | null;
   /** Whether a step can return each row's top entries instead of its logits (StepOptions.top). */
   readonly topK: boolean;
+  /**
+   * What a step fetches (every output is copied into a fresh JS buffer, so
+   * only what is read): with the logits, or with the top entries instead.
+   */
+  private readonly fetchLogits: string[];
+  private readonly fetchTop: string[];
 
   private constructor(model: ModelDir, session: ort.InferenceSession, slots: LoadPlan['slots']) {
     this.model = model;
@@ -193,6 +196,8 @@ export class Decoder {
     this.newOf = 'newOf' in slots ? slots.newOf : null;
     this.plainReason = 'reason' in slots ? slots.reason : null;
     this.topK = names.includes(TOP_K_INPUT);
+    this.fetchLogits = session.outputNames.filter((n) => n !== TOP_VALUES && n !== TOP_INDICES);
+    this.fetchTop = session.outputNames.filter((n) => n !== 'logits');
     const cacheOutputs = this.newOf ? [...this.newOf.values()].map((o) => o.output) : [...this.presentOf.values()];
     for (const out of cacheOutputs) if (!session.outputNames.includes(out)) throw new Error(`${where}: the graph has no "${out}" output`);
     const meta = session.inputMetadata.find((m) => m.name === this.pastNames[0]);
@@ -219,8 +224,7 @@ export class Decoder {
         extra: {
           session: {
             intra_op: { allow_spinning: opts.spin === false ? '0' : '1' },
-            // A graph given as bytes finds its external data files next to the original .onnx.
-            model_external_initializers_file_folder_path: dirname(model.onnxPath),
+            ...externalDataFolder(model.onnxPath),
           },
         },
       };
@@ -248,7 +252,7 @@ export class Decoder {
    */
   async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, opts: StepOptions = {}): Promise<StepResult> {
     const r = await this.run(ids, batch, seqLen, mask, past, true, opts);
-    return { logits: r.logits, dims: r.dims, top: r.top, lse: r.lse!, present: r.present! };
+    return { ...r, lse: r.lse!, present: r.present! };
   }
 
   /**
@@ -301,9 +305,7 @@ export class Decoder {
         ? new ort.Tensor('float32', cache.slots?.buffers.get(n) ?? new Float32Array(0), [batch, nHead, fedPast, headDim])
         : cache.tensors.get(n)!;
     }
-    // Every output is copied into a fresh JS buffer: ask only for what is used.
-    const fetches = !keepCache ? ['logits'] : topK > 0 ? this.session.outputNames.filter((n) => n !== 'logits') : this.session.outputNames;
-    const out = await this.session.run(feeds, fetches);
+    const out = await this.session.run(feeds, !keepCache ? ['logits'] : topK > 0 ? this.fetchTop : this.fetchLogits);
     let logits: Float32Array | null = null;
     let top: TopEntries[] | null = null;
     if (topK > 0) {
@@ -321,7 +323,7 @@ export class Decoder {
       logits = toFloat32(logitsT);
     }
     const dims: [number, number, number] = [batch, seqLen, this.vocabSize];
-    if (!keepCache) return { logits, top, dims, present: null };
+    if (!keepCache) return { logits, top, dims, lse: null, present: null };
     const lse = out[LSE_OUTPUT].data as Float32Array;
     if (this.newOf) {
       let slots = cache.slots;
@@ -369,7 +371,7 @@ export class Decoder {
       }
     }
     const r = await this.run(ids, batch, seqLen, mask, opts.past ?? null, opts.cache !== false, {});
-    return { logits: r.logits!, dims: r.dims, present: r.present, ...(r.lse ? { lse: r.lse } : {}) };
+    return { logits: r.logits!, dims: r.dims, present: r.present };
   }
 
   /** A cache keeping only the given rows (to drop finished samples from a batch). */

@@ -31,7 +31,7 @@ import type { OnnxFile } from './onnx-rewrite.ts';
 
 const { onnx } = onnxProto;
 
-/** Slot capacities are whole multiples of this; a full cache grows by half (decoder.ts). */
+/** Unless a generation run reserved its length, slot capacities are whole multiples of this; a full cache grows by half (decoder.ts). */
 export const SLOT_GROWTH = 32;
 
 export interface NewKvOutput {

@@ -9,7 +9,7 @@
 // the original file. Nodes can be replaced or added, and small initializers
 // added and read.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -167,6 +167,14 @@ export interface OnnxFile {
   initializer(name: string): onnxProto.onnx.TensorProto | undefined;
   /** A model with the same graph but these changes, its large initializers read from this file. */
   rewrite(edit: GraphEdit): Uint8Array;
+}
+
+/**
+ * The session option a rewritten graph needs: loaded from bytes, it finds its
+ * external data files (its weights) next to the original .onnx.
+ */
+export function externalDataFolder(onnxPath: string): { model_external_initializers_file_folder_path: string } {
+  return { model_external_initializers_file_folder_path: dirname(onnxPath) };
 }
 
 /** Opens an .onnx file for reading its signature and writing rewritten copies. */

@@ -421,7 +421,6 @@ export class SqliteStore implements Store {
     return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
   }
 
-
   private applyProgress(id: string, expect: number, next: Progress, now: number): boolean {
     const r = this.st.progress.run({
       id,
