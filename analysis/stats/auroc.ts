@@ -2,8 +2,10 @@
 // counting one half (the Mann–Whitney U over n_pos · n_neg). The interval
 // uses DeLong, DeLong & Clarke-Pearson's (1988) variance from the placement
 // values (exact for ties; the default), or Hanley & McNeil's (1982) formula,
-// with a normal quantile, clipped to [0, 1].
+// with a normal quantile, clipped to [0, 1]. NaN scores are dropped and
+// counted (`removed`).
 import { rankSumCore } from './rank-sum.ts';
+import { withoutNaN } from './describe.ts';
 import { normalQuantile } from './distributions.ts';
 import type { Interval } from './mean-ci.ts';
 
@@ -13,11 +15,16 @@ export interface Auroc extends Interval {
   nPositive: number;
   nNegative: number;
   method: 'delong' | 'hanley-mcneil';
+  /** NaN scores dropped from both groups. */
+  removed: number;
 }
 
-export function auroc(positives: ArrayLike<number>, negatives: ArrayLike<number>, level = 0.95, method: 'delong' | 'hanley-mcneil' = 'delong'): Auroc {
+export function auroc(positivesIn: ArrayLike<number>, negativesIn: ArrayLike<number>, level = 0.95, method: 'delong' | 'hanley-mcneil' = 'delong'): Auroc {
+  const cp = withoutNaN(positivesIn), cn = withoutNaN(negativesIn);
+  const positives = cp.values, negatives = cn.values;
+  const removed = cp.removed + cn.removed;
   const n1 = positives.length, n0 = negatives.length;
-  if (n1 === 0 || n0 === 0) return { auc: NaN, se: NaN, lower: NaN, upper: NaN, nPositive: n1, nNegative: n0, method };
+  if (n1 === 0 || n0 === 0) return { auc: NaN, se: NaN, lower: NaN, upper: NaN, nPositive: n1, nNegative: n0, method, removed };
   let a: number;
   let variance: number;
   if (method === 'hanley-mcneil') {
@@ -45,7 +52,7 @@ export function auroc(positives: ArrayLike<number>, negatives: ArrayLike<number>
   }
   const se = Math.sqrt(Math.max(0, variance));
   const z = normalQuantile(1 - (1 - level) / 2);
-  return { auc: a, se, lower: Math.max(0, a - z * se), upper: Math.min(1, a + z * se), nPositive: n1, nNegative: n0, method };
+  return { auc: a, se, lower: Math.max(0, a - z * se), upper: Math.min(1, a + z * se), nPositive: n1, nNegative: n0, method, removed };
 }
 
 /** Number of sorted values < x. */

@@ -38,3 +38,25 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
   }
   return ranks;
 }
+
+/**
+ * The values that are not NaN, and how many were dropped. Rank statistics
+ * call this first: NaN compares false with everything, so sorting it gives an
+ * order (and a result) that depends on where it happened to stand.
+ */
+export function withoutNaN(values: ArrayLike<number>): { values: ArrayLike<number>; removed: number } {
+  let removed = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) removed++;
+  if (removed === 0) return { values, removed };
+  const kept = new Float64Array(values.length - removed);
+  let j = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) kept[j++] = values[i];
+  return { values: kept, removed };
+}
+
+/** Throws a RangeError naming `what` when a value is NaN. */
+export function refuseNaN(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i])) throw new RangeError(`${what}: value ${i + 1} is NaN (remove missing values first)`);
+  }
+}

@@ -1,45 +1,36 @@
-// The few distribution functions the statistics need, from jstat (no type
-// declarations ship with it, so it is loaded through require and given the
-// narrow typed surface used here).
-import { createRequire } from 'node:module';
-
-interface JStat {
-  normal: { cdf(x: number, mean: number, sd: number): number; inv(p: number, mean: number, sd: number): number };
-  studentt: { cdf(x: number, df: number): number; inv(p: number, df: number): number };
-  binomial: { pdf(k: number, n: number, p: number): number };
-  gammaln(x: number): number;
-}
-
-const jStat = createRequire(import.meta.url)('jstat') as JStat;
+// The distribution functions the statistics need. The normal and Student t
+// functions come from stdlib (Boost's algorithms: the t CDF through the
+// regularised incomplete beta function), which agree with scipy to about
+// 1e-15 at every degrees of freedom (jStat's t CDF, used before, drifted by
+// 0.017 at df = 10⁶ and was not even monotone there); the binomial mass uses
+// Loader's saddle-point algorithm, within 2e-11 of scipy at n = 10⁶ where
+// jStat's log-gamma difference was off by 7e-10.
+import binomialPmfImpl from '@stdlib/stats-base-dists-binomial-pmf';
+import normalCdfImpl from '@stdlib/stats-base-dists-normal-cdf';
+import normalQuantileImpl from '@stdlib/stats-base-dists-normal-quantile';
+import tCdfImpl from '@stdlib/stats-base-dists-t-cdf';
+import tQuantileImpl from '@stdlib/stats-base-dists-t-quantile';
 
 export function normalCdf(z: number): number {
-  return jStat.normal.cdf(z, 0, 1);
+  return normalCdfImpl(z, 0, 1);
 }
 
+/** Φ⁻¹(p): −∞ at 0 and +∞ at 1 (d′ at perfect rates is infinite, not large). */
 export function normalQuantile(p: number): number {
-  return jStat.normal.inv(p, 0, 1);
+  return normalQuantileImpl(p, 0, 1);
 }
 
 export function tCdf(t: number, df: number): number {
-  if (!Number.isFinite(df)) return normalCdf(t);
-  return jStat.studentt.cdf(t, df);
+  if (df === Infinity) return normalCdf(t);
+  return tCdfImpl(t, df);
 }
 
 export function tQuantile(p: number, df: number): number {
-  if (!Number.isFinite(df)) return normalQuantile(p);
-  return jStat.studentt.inv(p, df);
+  if (df === Infinity) return normalQuantile(p);
+  return tQuantileImpl(p, df);
 }
 
-/** ln Γ(x). */
-export function logGamma(x: number): number {
-  return jStat.gammaln(x);
-}
-
-/** Binomial probability mass through log-gamma, stable for large n. */
+/** Binomial probability mass P(X = k), X ~ Binomial(n, p). */
 export function binomialPmf(k: number, n: number, p: number): number {
-  if (k < 0 || k > n) return 0;
-  if (p <= 0) return k === 0 ? 1 : 0;
-  if (p >= 1) return k === n ? 1 : 0;
-  const logC = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
-  return Math.exp(logC + k * Math.log(p) + (n - k) * Math.log1p(-p));
+  return binomialPmfImpl(k, n, p);
 }

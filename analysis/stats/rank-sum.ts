@@ -1,8 +1,10 @@
 // Mann–Whitney U / Wilcoxon rank-sum (two-sided), as R's wilcox.test: exact
 // when both samples are under 50 and there are no ties, otherwise the normal
 // approximation with the tie correction and the continuity correction. U counts pairs x > y plus half the ties, so U/(n1 n2)
-// is also the AUROC and 2U/(n1 n2) − 1 is Cliff's delta.
+// is also the AUROC and 2U/(n1 n2) − 1 is Cliff's delta. NaN values are
+// dropped and counted (`removed`); the core refuses them.
 import { normalCdf } from './distributions.ts';
+import { withoutNaN, refuseNaN } from './describe.ts';
 
 export interface RankSum {
   /** R's W: U for the first sample. */
@@ -13,6 +15,8 @@ export interface RankSum {
   n1: number;
   n2: number;
   exact: boolean;
+  /** NaN values dropped from both samples before ranking. */
+  removed: number;
 }
 
 export interface RankSumOptions {
@@ -23,6 +27,8 @@ export interface RankSumOptions {
 
 /** U statistic and the tie term Σ(t³ − t), from one sort of the pooled values. */
 export function rankSumCore(x: ArrayLike<number>, y: ArrayLike<number>): { u: number; ties: number } {
+  refuseNaN(x, 'rank sum, first sample');
+  refuseNaN(y, 'rank sum, second sample');
   const n1 = x.length, n2 = y.length;
   const pooled = new Float64Array(n1 + n2);
   const fromX = new Uint8Array(n1 + n2);
@@ -50,23 +56,26 @@ export function rankSumCore(x: ArrayLike<number>, y: ArrayLike<number>): { u: nu
   return { u: rankSumX - (n1 * (n1 + 1)) / 2, ties };
 }
 
-export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>, opts: RankSumOptions = {}): RankSum {
+export function mannWhitneyU(xIn: ArrayLike<number>, yIn: ArrayLike<number>, opts: RankSumOptions = {}): RankSum {
+  const cx = withoutNaN(xIn), cy = withoutNaN(yIn);
+  const x = cx.values, y = cy.values;
+  const removed = cx.removed + cy.removed;
   const n1 = x.length, n2 = y.length;
-  if (n1 === 0 || n2 === 0) return { u: NaN, z: NaN, p: NaN, n1, n2, exact: false };
+  if (n1 === 0 || n2 === 0) return { u: NaN, z: NaN, p: NaN, n1, n2, exact: false, removed };
   const { u, ties } = rankSumCore(x, y);
   const exact = opts.exact ?? (n1 < 50 && n2 < 50 && ties === 0);
   if (exact && ties === 0) {
     const p = u > (n1 * n2) / 2 ? 1 - uCdf(u - 1, n1, n2) : uCdf(u, n1, n2);
-    return { u, z: NaN, p: Math.min(1, 2 * p), n1, n2, exact: true };
+    return { u, z: NaN, p: Math.min(1, 2 * p), n1, n2, exact: true, removed };
   }
   const n = n1 + n2;
   const mu = (n1 * n2) / 2;
   const sigma = Math.sqrt((n1 * n2 / 12) * (n + 1 - ties / (n * (n - 1))));
-  if (sigma === 0) return { u, z: 0, p: 1, n1, n2, exact: false };
+  if (sigma === 0) return { u, z: 0, p: 1, n1, n2, exact: false, removed };
   const d = u - mu;
   const cc = opts.continuity === false ? 0 : 0.5 * Math.sign(d);
   const z = (d - cc) / sigma;
-  return { u, z, p: Math.min(1, 2 * normalCdf(-Math.abs(z))), n1, n2, exact: false };
+  return { u, z, p: Math.min(1, 2 * normalCdf(-Math.abs(z))), n1, n2, exact: false, removed };
 }
 
 /**
