@@ -6,7 +6,7 @@ import type { Protocol, Question, Pool } from './protocol.ts';
 import { getQuestionType, questionTypes } from './questions/index.ts';
 import { questionParams } from './question-type.ts';
 import { existsSync } from 'node:fs';
-import { blockPools, gpt2OutputDatasetLabel, poolLabels, poolSize, resolveProtocolFile } from './pools.ts';
+import { blockPools, forCondition, gpt2OutputDatasetLabel, poolLabels, poolSize, poolSources, resolveProtocolFile } from './pools.ts';
 import { flattenIssues, type PathSegment, type RawProblem } from './issues.ts';
 
 export function crossCheck(protocol: Protocol, ctx: { file: string }): RawProblem[] {
@@ -20,8 +20,17 @@ export function crossCheck(protocol: Protocol, ctx: { file: string }): RawProble
   checkPhaseOrder(protocol, problem);
 
   const phaseIds = new Map<string, number>();
+  const conditionIds = new Set(protocol.design.conditions.map((c) => c.id));
+  const checkConditionList = (list: readonly string[] | undefined, path: PathSegment[]) =>
+    list?.forEach((c, k) => {
+      if (!conditionIds.has(c)) problem([...path, k], `no condition '${c}' (conditions: ${[...conditionIds].join(', ')})`);
+    });
   protocol.phases.forEach((phase, pi) => {
     const base: PathSegment[] = ['phases', pi];
+    if (phase.kind !== 'consent') checkConditionList(phase.conditions, [...base, 'conditions']);
+    if ((phase.kind === 'instructions' || phase.kind === 'debrief') && Array.isArray(phase.text)) {
+      phase.text.forEach((part, ti) => checkConditionList(part.conditions, [...base, 'text', ti, 'conditions']));
+    }
     if (phase.id !== undefined) {
       if (phaseIds.has(phase.id)) problem([...base, 'id'], `duplicate phase id '${phase.id}' (also phases[${phaseIds.get(phase.id)}])`);
       else phaseIds.set(phase.id, pi);
@@ -172,6 +181,7 @@ function checkTrials(
     }
     checkQuestions(block.questions, [...bp, 'questions'], problem);
     const conditionIds = new Set(protocol.design.conditions.map((c) => c.id));
+    const forBlock = (c: { id: string }) => forCondition(phase.conditions, c.id) && forCondition(block.conditions, c.id);
     block.conditions?.forEach((c, k) => {
       if (!conditionIds.has(c)) problem([...bp, 'conditions', k], `no condition '${c}' (conditions: ${[...conditionIds].join(', ')})`);
     });
@@ -179,7 +189,7 @@ function checkTrials(
     let poolsOk = true;
     block.pools.forEach((p, k) => {
       if (p === '$condition') {
-        const empty = protocol.design.conditions.filter((c) => !block.conditions || block.conditions.includes(c.id)).filter((c) => c.pools.length === 0).map((c) => c.id);
+        const empty = protocol.design.conditions.filter(forBlock).filter((c) => c.pools.length === 0).map((c) => c.id);
         if (empty.length > 0) {
           problem([...bp, 'pools', k], `'$condition' needs pools in every condition; ${empty.map((e) => `'${e}'`).join(', ')} list${empty.length === 1 ? 's' : ''} none`);
           poolsOk = false;
@@ -193,7 +203,7 @@ function checkTrials(
 
     // The design must be feasible in every condition the block can meet.
     const usesCondition = block.pools.includes('$condition');
-    const meets = protocol.design.conditions.filter((c) => !block.conditions || block.conditions.includes(c.id));
+    const meets = protocol.design.conditions.filter(forBlock);
     const conditions = usesCondition ? meets : meets.slice(0, 1);
     for (const c of conditions) {
       const ids = blockPools(block.pools, c.pools).filter((p) => poolIds.has(p));
@@ -206,6 +216,7 @@ function checkTrials(
         continue;
       }
       if (block.balance) checkBalance(block, ids, pools, total, [...bp, 'balance', 'by'], where, problem);
+      checkSources(protocol, block, ids, total, bp, where, problem);
       if (block.questions.some((q) => q.type === 'boundary')) {
         const bad = ids.filter((p) => {
           const pool = protocol.pools[p];
@@ -225,6 +236,54 @@ function checkTrials(
       problem([...ap, 'type'], `an attention check asks an attention question (with an expected answer), not '${check.question.type}'`);
     }
   });
+}
+
+/**
+ * Two stimuli of one source text (a human text and its continuation, two RoFT
+ * passages cut from one story) shown to one participant give the answer away.
+ * A block that could draw two of them must say `distinct_by: source`, and then
+ * must have as many distinct sources (or values) as it samples.
+ */
+function checkSources(
+  protocol: Protocol,
+  block: { sample?: number; distinct_by?: string },
+  ids: string[],
+  total: number | null,
+  bp: PathSegment[],
+  where: string,
+  problem: Report,
+): void {
+  const perPool = ids.map((p) => poolSources(protocol, p));
+  const sources = perPool.every((s) => s !== null) ? (perPool as string[][]).flat() : null;
+  const shown = block.sample ?? total;
+  if (block.distinct_by === undefined) {
+    if (sources === null || shown === null || shown < 2) return;
+    const distinct = new Set(sources).size;
+    if (distinct < sources.length) {
+      const shared = [...new Set(ids.flatMap((p) => {
+        const pool = protocol.pools[p];
+        return pool.kind === 'generated' && !Array.isArray(pool.prompts) ? [pool.prompts.pool] : [];
+      }))];
+      problem(
+        [...bp, block.sample !== undefined ? 'sample' : 'pools'],
+        `one participant could see two stimuli from the same source text (${ids.map((p) => `'${p}'`).join(', ')}${where} hold ${sources.length} stimuli from ${distinct} source texts${shared.length ? `, via ${shared.map((p) => `'${p}'`).join(', ')}` : ''}): add distinct_by: source`,
+      );
+    }
+    return;
+  }
+  if (shown === null) return;
+  let distinct: number | null = null;
+  if (block.distinct_by === 'source') distinct = sources === null ? null : new Set(sources).size;
+  else {
+    const labels = ids.map((p) => poolLabels(protocol.pools[p]));
+    if (labels.every((l) => l !== null)) distinct = new Set((labels.flat() as Record<string, unknown>[]).map((l) => String(l[block.distinct_by!] ?? ''))).size;
+  }
+  if (distinct !== null && distinct < shown) {
+    problem(
+      [...bp, 'distinct_by'],
+      `distinct_by: ${block.distinct_by} leaves ${distinct} distinct value${distinct === 1 ? '' : 's'} in ${ids.map((p) => `'${p}'`).join(', ')}${where}, but the block shows ${shown}`,
+    );
+  }
 }
 
 function checkBalance(

@@ -4,7 +4,7 @@
 // labels so a check and the real thing never disagree.
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import type { Label, Pool, Protocol, Sampling } from './protocol.ts';
+import type { Label, PhaseText, Pool, Protocol, Sampling } from './protocol.ts';
 
 /** A short name of the sampling method for labels and analysis: `pure`, `top-k 40`, `nucleus p=0.9`, `temperature 0.7`. */
 export function samplingName(s: Partial<Sampling>): string {
@@ -112,4 +112,43 @@ export function resolveProtocolFile(protocolFile: string | { file: string }, fil
   const base = typeof protocolFile === 'string' ? protocolFile : protocolFile.file;
   const candidates = [join(dirname(base), file), join(repoDir ?? process.cwd(), file)];
   return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
+
+/** Whether a phase, block or text limited to `conditions` is for a participant in `condition` (no list: for everyone). */
+export function forCondition(conditions: readonly string[] | undefined, condition: string): boolean {
+  return !conditions || conditions.includes(condition);
+}
+
+/** The text a participant in `condition` reads: the parts meant for that condition, as paragraphs. */
+export function phaseTextFor(text: PhaseText, condition: string): string {
+  if (typeof text === 'string') return text;
+  return text
+    .filter((part) => forCondition(part.conditions, condition))
+    .map((part) => part.text)
+    .join('\n\n');
+}
+
+/** Which of the P prompts sample i of a pool prompted from another pool continues. */
+export function promptIndex(i: number, promptCount: number, offset = 0): number {
+  return (offset + i) % promptCount;
+}
+
+/**
+ * The source texts of a pool's stimuli, as far as the protocol alone says:
+ * a text of a fixed, corpus or imported pool is its own source (`<pool>-<i>`);
+ * a sample prompted from another pool's text has that text as its source.
+ * Null when a size is unknown (imports).
+ */
+export function poolSources(protocol: Protocol, poolId: string): string[] | null {
+  const pool = protocol.pools[poolId];
+  if (!pool) return null;
+  if (pool.kind === 'generated' && !Array.isArray(pool.prompts)) {
+    const spec = pool.prompts;
+    const from = protocol.pools[spec.pool];
+    const size = from ? poolSize(from) : null;
+    if (size === null || size === 0) return null;
+    return Array.from({ length: pool.n }, (_, i) => `${spec.pool}-${promptIndex(i, size, spec.offset)}`);
+  }
+  const size = poolSize(pool);
+  return size === null ? null : Array.from({ length: size }, (_, i) => `${poolId}-${i}`);
 }

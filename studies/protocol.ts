@@ -95,12 +95,20 @@ const GeneratedPool = z
       z.array(z.string().min(1)).min(1),
       // One object rather than two union branches, so a bad `sentences` is reported as such, not as an unknown key.
       z
-        .object({ pool: id, words: z.number().int().min(1).optional(), sentences: z.number().int().min(1).optional() })
+        .object({
+          pool: id,
+          words: z.number().int().min(1).optional(),
+          sentences: z.number().int().min(1).optional(),
+          /** Sample i continues text (offset + i) mod P of the pool, so pools prompted from one pool can take different texts. */
+          offset: z.number().int().min(1).optional(),
+        })
         .strict()
         .refine((p) => p.words === undefined || p.sentences === undefined, { message: 'give words or sentences, not both', path: ['sentences'] })
-        .transform((p): { pool: string; words: number } | { pool: string; sentences: number } =>
-          p.sentences !== undefined ? { pool: p.pool, sentences: p.sentences } : { pool: p.pool, words: p.words ?? 30 },
-        ),
+        .transform((p): { pool: string; offset?: number } & ({ words: number } | { sentences: number }) => {
+          // Written out only when given, so protocols without it keep their version.
+          const at = p.offset !== undefined ? { offset: p.offset } : {};
+          return p.sentences !== undefined ? { pool: p.pool, ...at, sentences: p.sentences } : { pool: p.pool, ...at, words: p.words ?? 30 };
+        }),
     ]),
     /** The stimulus is prompt + continuation (RoFT), with `boundary` = the first machine sentence. */
     include_prompt: z.boolean().default(false),
@@ -115,8 +123,23 @@ const GeneratedPool = z
 export const PoolSchema = z.discriminatedUnion('kind', [FixedPool, ImportPool, CorpusPool, GeneratedPool]);
 export type Pool = z.infer<typeof PoolSchema>;
 
+/** Only participants in these conditions get the phase, block or text (absent: everyone). */
+const ForConditions = z.array(id).min(1).optional();
+
+/**
+ * A phase text: one string, or parts of which each may be limited to some
+ * conditions (e.g. only the overlay group is told about the colours).
+ */
+export const PhaseTextSchema = z.union([
+  z.string().min(1),
+  z.array(z.object({ text: z.string().min(1), conditions: ForConditions }).strict()).min(1),
+]);
+export type PhaseText = z.infer<typeof PhaseTextSchema>;
+
 const TextPhase = (kind: 'instructions' | 'debrief') =>
-  z.object({ kind: z.literal(kind), id: id.optional(), title: z.string().optional(), text: z.string().min(1) }).strict();
+  z
+    .object({ kind: z.literal(kind), id: id.optional(), title: z.string().optional(), text: PhaseTextSchema, conditions: ForConditions })
+    .strict();
 
 const ConsentPhase = z
   .object({ kind: z.literal('consent'), id: id.optional(), title: z.string().optional(), text: z.string().min(1) })
@@ -128,6 +151,7 @@ const ComprehensionPhase = z
     id: id.optional(),
     attempts: z.number().int().min(1).max(5).default(2),
     questions: z.array(QuestionSchema).min(1),
+    conditions: ForConditions,
   })
   .strict();
 
@@ -150,6 +174,7 @@ const TrainingPhase = z
       .min(1),
     questions: z.array(QuestionSchema).min(1),
     time_limit_s: z.number().positive().optional(),
+    conditions: ForConditions,
   })
   .strict();
 
@@ -163,13 +188,18 @@ export const BlockSchema = z
     sample: z.number().int().min(1).optional(),
     /** Balance a label field: as many of each value, e.g. {by: source} gives equal human and machine. */
     balance: z.object({ by: z.string() }).strict().optional(),
+    /**
+     * No participant sees two stimuli sharing this value: `source` (the id of
+     * the human text a stimulus is or came from) or any label field.
+     */
+    distinct_by: z.string().min(1).optional(),
     questions: z.array(QuestionSchema).min(1),
     time_limit_s: z.number().positive().optional(),
     min_read_s: z.number().min(0).optional(),
     /** Show the GLTR token-rank overlay on the stimulus. */
     gltr_overlay: z.boolean().default(false),
     /** Only participants in these conditions get this block (absent: everyone), e.g. the overlay arm of gltr-assist. */
-    conditions: z.array(id).min(1).optional(),
+    conditions: ForConditions,
   })
   .strict();
 export type Block = z.infer<typeof BlockSchema>;
@@ -189,6 +219,7 @@ const TrialsPhase = z
     blocks: z.array(BlockSchema).min(1),
     block_order: z.enum(['fixed', 'random', 'latin_square']).default('fixed'),
     attention_checks: z.array(AttentionCheckSchema).default([]),
+    conditions: ForConditions,
   })
   .strict();
 
@@ -199,6 +230,7 @@ const QuestionnairePhase = z
     title: z.string().optional(),
     questions: z.array(QuestionSchema).min(1),
     time_limit_s: z.number().positive().optional(),
+    conditions: ForConditions,
   })
   .strict();
 

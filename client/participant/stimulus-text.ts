@@ -16,11 +16,12 @@ export function rankBucket(rank: number): 0 | 1 | 2 | 3 {
   return 3;
 }
 
+// The legend says what a colour means in words a participant reads, not just the rank cut-offs.
 const BUCKETS = [
-  { cls: 'r10', label: 'top 10' },
-  { cls: 'r100', label: 'top 100' },
-  { cls: 'r1000', label: 'top 1000' },
-  { cls: 'rest', label: 'beyond 1000' },
+  { cls: 'r10', label: 'green: among the 10 words the model found likeliest' },
+  { cls: 'r100', label: 'yellow: in its top 100' },
+  { cls: 'r1000', label: 'red: in its top 1000' },
+  { cls: 'rest', label: 'purple: less likely still' },
 ] as const;
 
 export class StimulusText extends LitElement {
@@ -53,6 +54,10 @@ export class StimulusText extends LitElement {
     .r100 { background: #fbeea0; }
     .r1000 { background: #f8c0bb; }
     .rest { background: #dccaf4; }
+    .legend-title {
+      margin: 0.5rem 0 0;
+      font-size: 0.9em;
+    }
     .legend {
       display: flex;
       flex-wrap: wrap;
@@ -79,7 +84,8 @@ export class StimulusText extends LitElement {
     }
     return html`
       <p class="passage" part="passage">${this.gltr.map((t) => html`<span class=${BUCKETS[rankBucket(t.rank)].cls}>${t.token}</span>`)}</p>
-      <ul class="legend" aria-label="Colour key: how likely the model found each word">
+      <p class="legend-title" id="legend-title">Each word is coloured by how predictable a language model found it at that point:</p>
+      <ul class="legend" aria-labelledby="legend-title">
         ${BUCKETS.map((b) => html`<li><span class="swatch ${b.cls}" aria-hidden="true"></span>${b.label}</li>`)}
       </ul>
     `;

@@ -3,6 +3,7 @@
 // every order and every sample (DESIGN invariant 4).
 import type { Block, Protocol, Question } from '../../studies/protocol.ts';
 import { createRng, deriveSeed, sample, shuffle, type Rng } from '../../studies/random.ts';
+import { forCondition, phaseTextFor } from '../../studies/pools.ts';
 import type { PlannedPage, StimulusInput } from '../store/store.ts';
 
 /** The question the engine itself adds to the consent page: true = agrees. */
@@ -44,6 +45,47 @@ function labelValue(s: StimulusInput, field: string): string {
   return v == null ? '' : String(v);
 }
 
+/** The value `distinct_by` compares: `source` is the human text a stimulus is or came from, anything else a label field. */
+function distinctValue(s: StimulusInput, field: string): string {
+  return field === 'source' ? s.source ?? s.id : labelValue(s, field);
+}
+
+/**
+ * n of the candidates with no two sharing a `field` value, none of them in
+ * `used` (values the participant met in earlier blocks); with `balanceBy`, as
+ * many of each of its values as possible. Candidates are taken in a seeded
+ * random order, so the draw replays from the participant's seed.
+ */
+function distinctSample(cands: readonly StimulusInput[], n: number, field: string, used: Set<string>, rng: Rng, balanceBy?: string): StimulusInput[] {
+  const groups = new Map<string, StimulusInput[]>();
+  for (const s of shuffle(cands, rng)) {
+    const k = balanceBy ? labelValue(s, balanceBy) : '';
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(s);
+  }
+  const queues = [...groups.keys()].sort().map((k) => groups.get(k)!);
+  const chosen: StimulusInput[] = [];
+  // Round robin over the balance groups: each takes its next candidate with an unused value.
+  while (chosen.length < n) {
+    let took = false;
+    for (const q of queues) {
+      if (chosen.length >= n) break;
+      while (q.length > 0) {
+        const s = q.shift()!;
+        const v = distinctValue(s, field);
+        if (used.has(v)) continue;
+        used.add(v);
+        chosen.push(s);
+        took = true;
+        break;
+      }
+    }
+    if (!took) break; // fewer distinct values than asked for (the loader's feasibility check prevents it)
+  }
+  const pos = new Map(cands.map((s, i) => [s, i]));
+  return chosen.sort((a, b) => pos.get(a)! - pos.get(b)!);
+}
+
 /** n of the candidates, as many of each value of `by` as possible (the remainder drawn at random). */
 function balancedSample(cands: readonly StimulusInput[], n: number, by: string, rng: Rng): StimulusInput[] {
   const groups = new Map<string, StimulusInput[]>();
@@ -76,15 +118,18 @@ export function buildPlan(input: PlanInput): PlannedPage[] {
   const { protocol, stimuli, condition, seed, participantIndex } = input;
   const pages: PlannedPage[] = [];
   let trialIndex = 0;
+  // distinct_by values already shown, per field, across the participant's blocks.
+  const usedValues = new Map<string, Set<string>>();
   protocol.phases.forEach((phase, pi) => {
     const phaseId = phase.id ?? `${phase.kind}${pi}`;
+    if (phase.kind !== 'consent' && !forCondition(phase.conditions, condition)) return;
     switch (phase.kind) {
       case 'consent':
         pages.push({ kind: 'consent', block: phaseId, trialIndex: null, title: phase.title, text: phase.text, questions: [CONSENT_QUESTION] });
         break;
       case 'instructions':
       case 'debrief':
-        pages.push({ kind: phase.kind, block: phaseId, trialIndex: null, title: phase.title, text: phase.text, questions: [] });
+        pages.push({ kind: phase.kind, block: phaseId, trialIndex: null, title: phase.title, text: phaseTextFor(phase.text, condition), questions: [] });
         break;
       case 'comprehension':
         pages.push({ kind: 'comprehension', block: phaseId, trialIndex: null, questions: phase.questions, attempts: phase.attempts });
@@ -122,7 +167,7 @@ export function buildPlan(input: PlanInput): PlannedPage[] {
       case 'trials': {
         const blockRng = createRng(deriveSeed(seed, `blocks:${pi}`));
         // A block restricted to some conditions (e.g. the overlay arm of gltr-assist) is left out for the others.
-        const eligible = phase.blocks.map((_, i) => i).filter((i) => !phase.blocks[i].conditions || phase.blocks[i].conditions!.includes(condition));
+        const eligible = phase.blocks.map((_, i) => i).filter((i) => forCondition(phase.blocks[i].conditions, condition));
         const blockIdx = ordered(eligible, phase.block_order, blockRng, participantIndex);
         const checks = [...phase.attention_checks].sort((a, b) => a.after - b.after);
         let inPhase = 0;
@@ -141,7 +186,11 @@ export function buildPlan(input: PlanInput): PlannedPage[] {
           const rng = createRng(deriveSeed(seed, `block:${pi}:${bi}`));
           const n = Math.min(block.sample ?? cands.length, cands.length);
           let chosen: StimulusInput[];
-          if (block.balance) chosen = balancedSample(cands, n, block.balance.by, rng);
+          if (block.distinct_by) {
+            const field = block.distinct_by;
+            if (!usedValues.has(field)) usedValues.set(field, new Set());
+            chosen = distinctSample(cands, n, field, usedValues.get(field)!, rng, block.balance?.by);
+          } else if (block.balance) chosen = balancedSample(cands, n, block.balance.by, rng);
           else if (n < cands.length) {
             const picked = new Set(sample(cands, n, rng));
             chosen = cands.filter((s) => picked.has(s));

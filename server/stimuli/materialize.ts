@@ -5,7 +5,7 @@
 import type { LoadedStudy } from '../../studies/load.ts';
 import { resolveProtocolFile } from '../../studies/load.ts';
 import type { Label, Pool } from '../../studies/protocol.ts';
-import { generatedLabel, poolLabel } from '../../studies/pools.ts';
+import { generatedLabel, poolLabel, promptIndex } from '../../studies/pools.ts';
 import { createRng, deriveSeed, sample } from '../../studies/random.ts';
 import { countWords, splitSentences } from '../../studies/sentences.ts';
 import { brownPassages, type BrownPassage } from './brown.ts';
@@ -35,7 +35,8 @@ function passages(min: number, max: number): BrownPassage[] {
 }
 
 function stimulus(pool: string, i: number, text: string, label: Label, extra: Partial<Stimulus> = {}): Stimulus {
-  return { id: `${pool}-${i}`, pool, text, label, length_words: countWords(text), ...extra };
+  const id = `${pool}-${i}`;
+  return { id, pool, text, label, length_words: countWords(text), source: id, ...extra };
 }
 
 /** The texts of a non-generated pool (the basis of prompts too). */
@@ -90,6 +91,8 @@ function importPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, { k
 export interface PoolPrompt {
   /** The stimulus id the prompt was cut from (`press-3`), or `prompt-<j>` for a literal prompt. */
   prompt_id: string;
+  /** The human text the prompt was cut from (its source), absent for a literal prompt. */
+  source?: string;
   prompt: string;
   /** Prompts taken by sentences: the prompt's sentences (their count is the RoFT boundary). */
   sentences?: string[];
@@ -117,12 +120,13 @@ export function promptsForPool(loaded: LoadedStudy, poolId: string, opts: { repo
           throw new StimulusError(`pool '${poolId}': text ${s.id} has ${all.length} sentences, prompts need ${spec.sentences}`);
         }
         const sentences = all.slice(0, spec.sentences);
-        return { prompt_id: s.id, prompt: sentences.join(' '), sentences };
+        return { prompt_id: s.id, source: s.source, prompt: sentences.join(' '), sentences };
       }
-      return { prompt_id: s.id, prompt: s.text.trim().split(/\s+/).slice(0, spec.words).join(' ') };
+      return { prompt_id: s.id, source: s.source, prompt: s.text.trim().split(/\s+/).slice(0, spec.words).join(' ') };
     });
   }
-  return Array.from({ length: pool.n }, (_, i) => distinct[i % distinct.length]);
+  const offset = Array.isArray(pool.prompts) ? 0 : pool.prompts.offset;
+  return Array.from({ length: pool.n }, (_, i) => distinct[promptIndex(i, distinct.length, offset)]);
 }
 
 /**
@@ -173,17 +177,18 @@ function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, 
     // Older or hand-made records may lack `continuation`; a text that repeats the prompt is cut after it.
     const continuation = r.continuation ?? (pool.include_prompt && r.text.startsWith(r.prompt) ? r.text.slice(r.prompt.length) : r.text);
     const provenance = { ...(r.provenance ?? {}), record_id: r.id, prompt_id: prompts[i].prompt_id };
+    const source = prompts[i].source ? { source: prompts[i].source } : {};
     if (!pool.include_prompt) {
       const text = continuation.trim();
       const gltr = gltrFor(r, text);
-      return stimulus(poolId, i, text, label, { prompt: r.prompt, provenance, ...(gltr ? { gltr } : {}) });
+      return stimulus(poolId, i, text, label, { prompt: r.prompt, provenance, ...source, ...(gltr ? { gltr } : {}) });
     }
     // RoFT: the human sentences of the prompt, then the model's; the boundary is the first machine sentence.
     const human = prompts[i].sentences ?? splitSentences(r.prompt);
     const machine = splitSentences(continuation);
     if (machine.length === 0) throw new StimulusError(`pool '${poolId}': sample ${i} (${r.id}) has an empty continuation`);
     const sentences = [...human, ...machine];
-    return stimulus(poolId, i, sentences.join(' '), label, { prompt: r.prompt, boundary: human.length, sentences, provenance });
+    return stimulus(poolId, i, sentences.join(' '), label, { prompt: r.prompt, boundary: human.length, sentences, provenance, ...source });
   });
 }
 

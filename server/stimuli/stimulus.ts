@@ -8,6 +8,12 @@ export interface Stimulus {
   text: string;
   label: Label;
   length_words: number;
+  /**
+   * The id of the human text this stimulus is or came from: its own id for a
+   * human text, the prompt's text for a continuation or a RoFT passage
+   * (`distinct_by: source` keeps two of them from one participant).
+   */
+  source: string;
   /** Generated stimuli: the prompt the model continued. */
   prompt?: string;
   /** RoFT: 0-based index of the first machine-written sentence of `sentences`. */

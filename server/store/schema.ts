@@ -119,4 +119,7 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE stimuli ADD COLUMN prompt TEXT;
   ALTER TABLE stimuli ADD COLUMN gltr_json TEXT;
   `,
+  /* 3: the human text a stimulus is or came from (distinct_by: source); \`source\` above is its label's human|machine */ `
+  ALTER TABLE stimuli ADD COLUMN source_text TEXT;
+  `,
 ];

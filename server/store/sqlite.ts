@@ -135,8 +135,8 @@ export class SqliteStore implements Store {
 
   private insertStimuli(studyId: string, version: string, stimuli: StimulusInput[], ignoreExisting: boolean): void {
     const ins = this.sql(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (study_id, version, stimulus_id, pool,
-      text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json, source_text)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const s of stimuli) {
       ins.run(
         studyId,
@@ -155,6 +155,7 @@ export class SqliteStore implements Store {
         s.provenance === undefined ? null : JSON.stringify(s.provenance),
         s.prompt ?? null,
         s.gltr ? JSON.stringify(s.gltr) : null,
+        s.source ?? null,
       );
     }
   }
@@ -246,6 +247,7 @@ export class SqliteStore implements Store {
       text: r.text,
       label: JSON.parse(r.label_json),
       length_words: r.length_words,
+      ...(r.source_text != null ? { source: r.source_text } : {}),
       ...(r.boundary != null ? { boundary: r.boundary } : {}),
       ...(r.sentences_json ? { sentences: JSON.parse(r.sentences_json) } : {}),
       ...(r.provenance_json ? { provenance: JSON.parse(r.provenance_json) } : {}),

@@ -61,6 +61,8 @@ export interface StimulusInput {
   text: string;
   label: { source: 'human' | 'machine'; model?: string; model_size?: string; sampling?: string; [k: string]: unknown };
   length_words: number;
+  /** The id of the human text it is or came from (see server/stimuli/stimulus.ts); absent in databases made before it existed. */
+  source?: string;
   boundary?: number;
   sentences?: string[];
   /** Generated stimuli: the prompt the model continued. */

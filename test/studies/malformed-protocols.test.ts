@@ -52,6 +52,10 @@ const cases: [string, number, number, string, RegExp][] = [
   ['alias-bomb', 1, 1, '', /Excessive alias count/],
   ['empty', 1, 1, 'phases', /missing required field 'phases'/],
   ['boundary-without-passages', 25, 9, 'phases[1].blocks[0].pools', /boundary question needs passages/],
+  ['repeated-source', 32, 9, 'phases[1].blocks[0].sample', /could see two stimuli from the same source text \('early', 'late' hold 4 stimuli from 2 source texts, via 'stories'\): add distinct_by: source/],
+  ['distinct-too-few', 33, 9, 'phases[1].blocks[0].distinct_by', /distinct_by: source leaves 2 distinct values in 'early', 'late', but the block shows 3/],
+  ['unknown-phase-condition', 17, 18, 'phases[1].conditions[0]', /no condition 'mian'/],
+  ['unknown-phase-condition', 28, 22, 'phases[3].text[1].conditions[0]', /no condition 'other'/],
 ];
 
 describe('malformed protocols', () => {
@@ -108,6 +112,12 @@ describe('credence study validate', () => {
     assert.match(r.stderr, /several-problems\.yaml:19:19 {2}design\.conditions\[0\]\.target/);
     assert.match(r.stderr, /several-problems\.yaml:29:13 {2}phases\[1\]\.blocks\[0\]\.questions\[0\]\.type/);
     assert.match(r.stderr, /2 of 2 protocols invalid/);
+  });
+
+  test('refuses a design that could show one participant two stimuli of one source text, with line:column and exit 2', () => {
+    const r = cli(join(dir, 'repeated-source.yaml'));
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /repeated-source\.yaml:32:9 {2}phases\[1\]\.blocks\[0\]\.sample {2}one participant could see two stimuli from the same source text/);
   });
 
   test('exits 2 on bad YAML', () => {

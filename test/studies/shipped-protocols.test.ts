@@ -24,7 +24,7 @@ describe('shipped protocols', () => {
       assert.match(s.version, /^[0-9a-f]{64}$/);
       const p = s.protocol;
       assert.equal(p.phases[0].kind, 'consent');
-      assert.ok(p.phases.some((ph) => ph.kind === 'debrief' && /GPT-2/.test(ph.text)), 'debrief discloses the machine texts');
+      assert.ok(p.phases.some((ph) => ph.kind === 'debrief' && /GPT-2/.test(JSON.stringify(ph.text))), 'debrief discloses the machine texts');
       const codes = p.recruitment.prolific?.completion_codes;
       assert.ok(codes, 'Prolific completion codes');
       assert.equal(new Set(Object.values(codes)).size, 4, 'four distinct completion codes');

@@ -136,7 +136,9 @@ describe('corpus and generated pools of the shipped studies', () => {
     const s = loadStudy('roft-boundary');
     const prompts = promptsForPool(s, 'roft_gpt2_h4');
     assert.equal(prompts.length, 6);
-    assert.deepEqual(prompts.map((p) => p.prompt_id), ['press-0', 'press-1', 'press-2', 'press-3', 'press-4', 'press-5']);
+    // offset: 6 — each RoFT pool continues its own six stories (issue 12: no story in two passages).
+    assert.deepEqual(prompts.map((p) => p.prompt_id), ['press-6', 'press-7', 'press-8', 'press-9', 'press-10', 'press-11']);
+    assert.deepEqual(promptsForPool(s, 'roft_xl_h3').map((p) => p.prompt_id), ['press-12', 'press-13', 'press-14', 'press-15', 'press-16', 'press-17']);
     for (const p of prompts) {
       assert.equal(p.sentences?.length, 4);
       assert.equal(p.prompt, p.sentences!.join(' '));
@@ -170,7 +172,7 @@ describe('corpus and generated pools of the shipped studies', () => {
     writeFileSync(generatedPoolFile(dataDir, 'roft-boundary', 'roft_xl_h3'), recs.map((r) => JSON.stringify(r)).join('\n'));
 
     const stimuli = materializePools(s, { dataDir });
-    assert.equal(stimuli.length, 6 + 18);
+    assert.equal(stimuli.length, 18 + 18);
 
     // Samples made for another prompt or other settings are refused, not served under this spec.
     const h2 = generatedPoolFile(dataDir, 'roft-boundary', 'roft_gpt2_h2');
@@ -197,14 +199,17 @@ describe('corpus and generated pools of the shipped studies', () => {
       assert.equal(x.text, x.sentences!.join(' '));
       assert.deepEqual(x.label, { source: 'machine', model: 'gpt2', model_size: '124M', sampling: 'nucleus p=0.4' });
       assert.equal(x.provenance?.requested_model, 'gpt2');
-      assert.equal(x.provenance?.prompt_id, `press-${i}`);
+      assert.equal(x.provenance?.prompt_id, `press-${6 + i}`);
+      assert.equal(x.source, `press-${6 + i}`, 'a passage carries the story it was cut from as its source');
     }
+    assert.equal(new Set(stimuli.filter((x) => x.pool !== 'press').map((x) => x.source)).size, 18, 'no story starts two passages');
+    for (const x of stimuli.filter((x) => x.pool === 'press')) assert.equal(x.source, x.id, 'a human text is its own source');
     const xl = stimuli.find((x) => x.pool === 'roft_xl_h3')!;
     assert.equal(xl.boundary, 3);
     assert.equal(xl.sentences![3], 'More text came.');
     // The human pool: Brown passages with their corpus provenance.
     const press = stimuli.filter((x) => x.pool === 'press');
-    assert.equal(press.length, 6);
+    assert.equal(press.length, 18);
     for (const x of press) {
       assert.deepEqual(x.label, { corpus: 'brown-press', source: 'human' });
       assert.match(String(x.provenance?.file), /^c[abc]\d\d$/);
