@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStudy } from '../studies/load.ts';
-import { openSqliteStore, type SqliteStore } from '../server/store/sqlite.ts';
+import { SqliteStore } from '../server/store/sqlite.ts';
 import { simulateDataset } from '../analysis/simulate.ts';
 import { analyzeStudy } from '../analysis/analyze.ts';
 import { buildReport } from '../analysis/report.ts';
@@ -104,7 +104,7 @@ function timeRead(store: SqliteStore): { ms: number; rows: number } {
 const dir = mkdtempSync(join(tmpdir(), 'credence-bench-analyze-'));
 const dbPath = join(dir, 'bench.db');
 try {
-  let store = openSqliteStore({ path: dbPath });
+  let store = new SqliteStore(dbPath);
   store.db.pragma('synchronous = OFF'); // filling only; the measured part reads
   const tf = performance.now();
   let total = 0;
@@ -112,7 +112,7 @@ try {
   store.close();
   console.log(`filled ${total} responses in ${secs(performance.now() - tf)} (${dbPath})`);
 
-  store = openSqliteStore({ path: dbPath });
+  store = new SqliteStore(dbPath);
   timeRead(store); // warm the page cache so the anchor and the analysis read alike
   const read1 = timeRead(store);
   // A lower anchor: the same answer rows straight from SQLite, no join to participants/stimuli, no ORDER BY, no objects.

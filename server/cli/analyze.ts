@@ -11,7 +11,8 @@ import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { loadStudy, ProtocolError } from '../../studies/load.ts';
 import type { Protocol } from '../../studies/protocol.ts';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
 import { trainTfidf, predict } from '../detectors/tfidf.ts';
 import { buildReport } from '../../analysis/report.ts';
 import type { TrainFn } from '../../analysis/detectors.ts';
@@ -33,7 +34,7 @@ function fail(err: unknown): void {
 }
 
 interface StudyData {
-  store: SqliteStore;
+  store: Store;
   studyId: string;
   protocol: Protocol;
   versions: string[];
@@ -44,7 +45,7 @@ function openStudy(arg: string, db: string): StudyData {
   if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
-  const store = openSqliteStore({ path: db });
+  const store = openStore({ path: db });
   const newest = store.studyVersion(studyId);
   if (!newest) {
     const known = store.studyIds();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadStudy, ProtocolError } from '../../studies/load.ts';
 import { materializePools } from '../stimuli/index.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/open.ts';
 import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.ts';
 import { detectText } from '../detectors/detect-text.ts';
 import { decodeUtf8, DetectorInputError } from '../detectors/text-input.ts';
@@ -100,7 +100,7 @@ export function registerScore(program: Command): void {
           if (!existsSync(scorerDir)) throw new Error(`zero-shot: scoring model directory ${scorerDir} does not exist (give --scorer DIR)`);
           warnIfRandom(scorerDir);
         }
-        store = openSqliteStore({ path: o.db });
+        store = openStore({ path: o.db });
         const studyId = loaded.protocol.id;
         const summary = await scoreStudy({
           studyId,

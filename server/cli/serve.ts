@@ -11,7 +11,7 @@ import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { prepareStudy } from '../lm/prepare.ts';
 import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../stimuli/index.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/open.ts';
 import { scoreStudy } from '../detectors/score-study.ts';
 import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
 
@@ -104,7 +104,7 @@ async function prepareShipped(opts: ServeOptions): Promise<void> {
 async function scoreDemo(file: string, dataDir: string, db: string): Promise<void> {
   const loaded = loadStudy(file);
   const stimuli = materializePools(loaded, { dataDir });
-  const store = openSqliteStore({ path: db });
+  const store = openStore({ path: db });
   try {
     const summary = await scoreStudy({
       studyId: loaded.protocol.id,

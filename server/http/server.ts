@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
-import { SqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/open.ts';
 import { Engine } from '../engine/engine.ts';
 import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
@@ -59,8 +59,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? dirname(dbPath));
   if (opts.buildClient !== false) await ensureClientBundle(log);
 
-  const store = new SqliteStore(dbPath);
-  store.syncInBackground();
+  const store = openStore({ path: dbPath, server: true });
   const engine = new Engine({ store });
   // The request listener exists before socket.io attaches, so engine.io wraps it and keeps
   // /socket.io/ requests away from express (two answers to one request crash the process).

@@ -13,6 +13,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
 import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
+import { GroupCommit, type CommitStats } from './group-commit.ts';
 import type {
   ConditionCount,
   LiveParticipant,
@@ -27,6 +28,7 @@ import type {
   StoredStimulus,
   StudySummary,
   StudyVersionRecord,
+  RowSource,
   SubmissionInput,
   SubmitResult,
 } from './store.ts';
@@ -34,15 +36,6 @@ import type {
 type Row = Record<string, any>;
 
 const iso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
-
-export interface SqliteStoreOptions {
-  /** ':memory:' for a throwaway store (preview). */
-  path: string;
-}
-
-export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
-  return new SqliteStore(opts.path);
-}
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
@@ -417,6 +410,16 @@ export class SqliteStore implements Store {
     return this.db.transaction(fn)();
   }
 
+  private readonly commits = new GroupCommit(this);
+
+  batch<T>(fn: () => T): Promise<T> {
+    return this.commits.run(fn);
+  }
+
+  commitStats(): CommitStats {
+    return this.commits.stats();
+  }
+
   clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other' {
     const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as Row[];
     if (rows.length === 0) return 'new';
@@ -642,7 +645,32 @@ export class SqliteStore implements Store {
     return this.walSync ? this.walSync.flush() : Promise.resolve();
   }
 
+  /**
+   * A streamed download spans many event-loop turns; an open read cursor on this
+   * connection would make every participant write fail ("connection is busy")
+   * until it ends. So a file store reads through a second connection to the same
+   * file (WAL: the reader sees one snapshot and never blocks the writer).
+   */
+  responsesForExport(studyId: string): RowSource {
+    if (this.path === ':memory:') {
+      // No second connection can see an in-memory database: read it all now, in one turn.
+      return { rows: [...this.iterateResponses(studyId)], close() {} };
+    }
+    const reader = new SqliteStore(this.path);
+    const rows = reader.iterateResponses(studyId);
+    return {
+      rows,
+      close() {
+        // End the cursor first: a connection cannot close while a statement is still iterating.
+        rows.return?.(undefined);
+        reader.close();
+      },
+    };
+  }
+
   close(): void {
+    // Writes still waiting for a group commit are committed, not dropped.
+    if (this.db.open) this.commits.flush();
     this.checkpointer?.stop();
     this.walSync?.close();
     if (this.db.open) this.db.close();

@@ -2,9 +2,13 @@
 // their stimuli, participants and their server-owned progress, the append-only
 // response log, page events and detector scores. SQLite (sqlite.ts) is the only
 // implementation today; the interface is kept free of SQLite types so that a
-// PostgreSQL store can implement it later and run the same tests.
+// PostgreSQL store can implement it later and run the same tests. Stores are
+// opened through open.ts, the one place that names the database.
 import type { Protocol, Question } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { CommitStats } from './group-commit.ts';
+
+export type { CommitStats };
 
 export type PageKind =
   | 'consent'
@@ -217,6 +221,11 @@ export interface PageEventInput {
   at: number;
 }
 
+export interface RowSource {
+  rows: Iterable<ResponseRow>;
+  close(): void;
+}
+
 export interface Store {
   /** Registers a study version (a new row only when the protocol hash is new) with its stimuli. */
   registerStudy(input: { protocol: Protocol; version: string; file: string | null; stimuli: StimulusInput[] }): {
@@ -250,6 +259,14 @@ export interface Store {
   /** Runs fn in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   /**
+   * Group commit (group-commit.ts): fn runs in its own savepoint inside the next
+   * transaction shared with every write queued meanwhile; resolves with its
+   * result once that transaction is durable, so the caller may acknowledge.
+   */
+  batch<T>(fn: () => T): Promise<T>;
+  /** How the group commits went: largest group, commit and sync p99 (monitoring, benchmarks). */
+  commitStats(): CommitStats;
+  /**
    * Resolves once every transaction committed before the call is on disk.
    * Acknowledge nothing before it: a store may commit before it syncs.
    */
@@ -264,6 +281,11 @@ export interface Store {
   liveParticipants(studyId: string, now?: number): LiveParticipant[];
   /** Analysis: one row per answered or timed-out question, streamed. */
   iterateResponses(studyId: string): IterableIterator<ResponseRow>;
+  /**
+   * The same rows for a download that spans many event-loop turns, read so that
+   * participant writes go on meanwhile. close() when done (or abandoned).
+   */
+  responsesForExport(studyId: string): RowSource;
   participants(studyId: string): ParticipantRow[];
   stimuli(studyId: string): StimulusRow[];
   /** How many submissions are stored for a client id (integrity checks). */

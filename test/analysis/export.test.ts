@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
 import { loadStudy } from '../../studies/load.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
 import { simulateDataset } from '../../analysis/simulate.ts';
 import { writeLongCsv } from '../../analysis/export/long-csv.ts';
 import { writeJsonl } from '../../analysis/export/jsonl.ts';
@@ -26,7 +26,7 @@ let store: SqliteStore;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'credence-export-'));
   db = join(dir, 'study.db');
-  store = openSqliteStore({ path: db });
+  store = new SqliteStore(db);
   const loaded = loadStudy(STUDY);
   // A fraction of careless participants: they fail the attention check and answer at random.
   fillStore(store, loaded.protocol, loaded.version, simulateDataset(loaded.protocol, { n: 80, effects: { gpt2_1_5b: 1 }, careless: 0.1, seed: 4 }));
@@ -120,7 +120,7 @@ const cli = (args: string[]) =>
 describe('credence analyze / export / simulate', () => {
   test('analyze writes the report, exports, codebook and metadata for a real database', () => {
     store.close();
-    store = openSqliteStore({ path: db });
+    store = new SqliteStore(db);
     const out = join(dir, 'out');
     const r = cli(['analyze', STUDY, '--db', db, '--out', out]);
     assert.equal(r.status, 0, r.stderr);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../../server/stimuli/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { openStore } from '../../server/store/open.ts';
 import { ensureTinyModels } from '../../server/lm/ensure-tiny.ts';
 import { buildTinyRoberta, ensureTinyRoberta } from '../../server/detectors/roberta-build.ts';
 import { loadRobertaDetector } from '../../server/detectors/roberta.ts';
@@ -33,7 +33,7 @@ function cli(args: string[]) {
 
 describe('credence score', () => {
   test('stores every metric per stimulus and resumes without re-scoring', async () => {
-    const store = openSqliteStore({ path: join(root, 'lib.db') });
+    const store = openStore({ path: join(root, 'lib.db') });
     try {
       const first = await scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['roberta', 'zero-shot', 'tfidf'], detectorDir, scorerDir, tfidfFolds: 3, tfidfOptions: { minDf: 1, Cs: [1] } });
       assert.equal(first.roberta.scored, 12);
@@ -88,7 +88,7 @@ describe('credence score', () => {
 
   test('bad arguments are refused before anything is stored', async () => {
     assert.throws(() => parseDetectors('roberta,gltr'), /unknown detector "gltr"/);
-    const store = openSqliteStore({ path: join(root, 'bad.db') });
+    const store = openStore({ path: join(root, 'bad.db') });
     try {
       await assert.rejects(scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['zero-shot'] }), /--scorer/);
       await assert.rejects(

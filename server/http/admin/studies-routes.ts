@@ -3,7 +3,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { sendResponsesCsv } from './responses-csv.ts';
-import { responseRowsForExport } from './response-source.ts';
 import { resultsFor } from './results.ts';
 import { sendReport } from './report-route.ts';
 import { monitorView, studyView } from './study-view.ts';
@@ -49,7 +48,7 @@ export function studiesRoutes(ctx: AppContext): Router {
   router.get('/api/admin/studies/:id/responses.csv', async (req, res, next) => {
     const id = knownStudy(ctx, req, res);
     if (!id) return;
-    const source = responseRowsForExport(ctx, id);
+    const source = ctx.store.responsesForExport(id);
     try {
       await sendResponsesCsv(res, id, source.rows);
     } catch (err) {

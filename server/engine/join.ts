@@ -1,0 +1,102 @@
+// Joins: a new participant gets a record, a condition and a plan in one
+// committed write; a returning one (by token, or by Prolific id from another
+// browser) resumes where the server says they are.
+import { createHash, randomBytes } from 'node:crypto';
+import { deriveSeed } from '../../studies/random.ts';
+import type { JoinAuth } from '../realtime/events.ts';
+import type { ParticipantRecord, Store } from '../store/store.ts';
+import { chooseCondition } from './assign.ts';
+import type { Outcome } from './page-view.ts';
+import { buildPlan } from './plan.ts';
+import { nextDeadline } from './progress.ts';
+import type { StudyRegistry } from './registry.ts';
+
+export type JoinResult =
+  | { kind: 'refused'; reason: 'full' | 'closed' | 'unknown-study' | 'bad-request'; message: string }
+  | { kind: 'joined'; token: string; participantId: string; preview: boolean; outcome: Outcome };
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** What a join needs from the engine. */
+export interface JoinRoom {
+  studies: StudyRegistry;
+  now: () => number;
+  /** Arms the deadline timer of a participant just created. */
+  arm: (p: ParticipantRecord) => void;
+  expire: (participantId: string) => Promise<void>;
+  outcome: (participantId: string) => Outcome;
+}
+
+/** Creates or resumes a participant; resolves once the record is committed. */
+export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: boolean }): Promise<JoinResult> {
+  const version = room.studies.versionOf(auth.study);
+  if (!version) return { kind: 'refused', reason: 'unknown-study', message: `There is no open study '${auth.study}'.` };
+  const preview = auth.preview === true;
+  if (preview && !opts.researcher) {
+    return { kind: 'refused', reason: 'bad-request', message: 'Preview needs a researcher login.' };
+  }
+  const store = preview ? room.studies.previewStore : room.studies.store;
+  const now = room.now();
+  let p: ParticipantRecord | undefined;
+  let token = auth.token;
+  if (token && !preview) {
+    p = store.participantByToken(hashToken(token));
+    if (p && p.studyId !== auth.study) p = undefined;
+  }
+  if (!p && auth.prolific && !preview) {
+    p = store.participantByPid(auth.study, auth.prolific.PROLIFIC_PID);
+    if (p) token = randomBytes(16).toString('base64url');
+  }
+  if (!p) {
+    token = randomBytes(16).toString('base64url');
+    const made = await create(room, store, auth, version, preview, token, now);
+    if ('full' in made) {
+      return { kind: 'refused', reason: 'full', message: 'This study is full. Thank you for your interest; please return it.' };
+    }
+    p = made.participant;
+    if (preview) room.studies.addPreview(p.id);
+    if (p.status === 'in-progress') room.arm(p);
+  } else {
+    const { id, pageIndex } = p;
+    const rotated = token !== auth.token ? token : undefined;
+    await store.batch(() => {
+      if (rotated) store.rotateToken(id, hashToken(rotated));
+      store.touch(id, now);
+      store.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
+    });
+    if (p.status === 'in-progress' && nextDeadline(p) <= now) await room.expire(p.id);
+  }
+  return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: room.outcome(p.id) };
+}
+
+/** A new record with its condition and plan, chosen inside the creating transaction so two arrivals never race for one slot. */
+function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, preview: boolean, token: string, now: number) {
+  const rt = room.studies.runtime(auth.study, version, preview);
+  const protocol = rt.protocol;
+  const limit = protocol.timing.study_limit_minutes;
+  return store.batch(() => {
+    const r = store.createParticipant({
+      studyId: auth.study,
+      version,
+      tokenHash: hashToken(token),
+      prolificPid: preview ? null : auth.prolific?.PROLIFIC_PID ?? null,
+      prolificStudyId: preview ? null : auth.prolific?.STUDY_ID ?? null,
+      prolificSessionId: preview ? null : auth.prolific?.SESSION_ID ?? null,
+      now,
+      studyLimitMs: limit ? limit * 60_000 : null,
+      choose: ({ counts, index }) => {
+        const seed = deriveSeed(protocol.design.seed, `participant:${index}`);
+        const a = chooseCondition(counts, seed);
+        // Preview never fills a study: it walks the first condition with room, or the first one.
+        const condition = 'full' in a ? (preview ? protocol.design.conditions[0].id : null) : a.condition;
+        if (!condition) return { full: true };
+        const plan = buildPlan({ protocol, stimuli: rt.list, condition, seed, participantIndex: index });
+        return { condition, seed, plan, deadlineAt: plan[0]?.timeLimitMs ? now + plan[0].timeLimitMs : null };
+      },
+    });
+    // Two tabs with the same new Prolific id raced: the later one takes the record over with its own token.
+    if (!('full' in r) && !r.created) store.rotateToken(r.participant.id, hashToken(token));
+    if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'resumed', pageIndex: r.participant.pageIndex, at: now });
+    return r;
+  });
+}

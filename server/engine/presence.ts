@@ -1,0 +1,53 @@
+// Who is connected. A present-but-slow participant keeps their slot: the
+// realtime edge reports sockets here, and a heartbeat writes last-seen times in
+// bulk (they only decide slot TTLs, so they are not written per event).
+import type { Store } from '../store/store.ts';
+
+export class Presence {
+  /** Open sockets per participant. */
+  private readonly connected = new Map<string, number>();
+  /** Last activity of participants who disconnected since the last heartbeat. */
+  private readonly seen = new Map<string, number>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    /** Preview participants are not in the store, so they are never touched. */
+    private readonly isPreview: (participantId: string) => boolean,
+  ) {}
+
+  setConnected(participantId: string, on: boolean): void {
+    const n = (this.connected.get(participantId) ?? 0) + (on ? 1 : -1);
+    if (n > 0) this.connected.set(participantId, n);
+    else this.connected.delete(participantId);
+    if (!this.isPreview(participantId)) this.seen.set(participantId, this.now());
+  }
+
+  /** Beats a third of the shortest slot TTL apart (between 0.2 and 15 s), so a slot never lapses under a present participant. */
+  start(slotTtlMs: number): void {
+    const every = Math.max(200, Math.min(15_000, slotTtlMs / 3));
+    this.heartbeat = setInterval(() => this.beat(), every);
+    this.heartbeat.unref();
+  }
+
+  stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  private beat(): void {
+    const now = this.now();
+    const ids = [...this.connected.keys()].filter((id) => !this.isPreview(id));
+    const left = [...this.seen];
+    this.seen.clear();
+    if (ids.length === 0 && left.length === 0) return;
+    this.store
+      .batch(() => {
+        this.store.touchMany(ids, now);
+        for (const [id, at] of left) this.store.touch(id, at);
+      })
+      .catch(() => {
+        // The store may be closing during shutdown; nothing is lost but a last-seen time.
+      });
+  }
+}

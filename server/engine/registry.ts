@@ -1,0 +1,94 @@
+// The served studies: which version of each study is open, its protocol and
+// stimuli held in memory, and the throwaway store that preview participants
+// live in (preview stores nothing; it vanishes with the process).
+import type { Protocol } from '../../studies/protocol.ts';
+import type { StimulusInput, Store, StoredStimulus } from '../store/store.ts';
+import { openThrowawayStore } from '../store/open.ts';
+import { chooseCondition } from './assign.ts';
+
+export interface StudyDef {
+  protocol: Protocol;
+  /** Hash of the normalised protocol. */
+  version: string;
+  file: string | null;
+  stimuli: StimulusInput[];
+}
+
+/** A served study version as the engine reads it on every page. */
+export interface Runtime {
+  protocol: Protocol;
+  stimuli: Map<string, StoredStimulus>;
+  list: StoredStimulus[];
+}
+
+export class StudyRegistry {
+  readonly previewStore: Store = openThrowawayStore();
+  private readonly served = new Map<string, string>();
+  private readonly runtimes = new Map<string, Runtime>();
+  private readonly previewIds = new Set<string>();
+
+  constructor(readonly store: Store) {}
+
+  /** Registers a study version in the store (a new version only when the protocol changed) and serves it. */
+  open(def: StudyDef): { created: boolean } {
+    const r = this.store.registerStudy(def);
+    this.previewStore.registerStudy(def);
+    this.served.set(def.protocol.id, def.version);
+    return r;
+  }
+
+  /** The served version of a study, if it is served. */
+  versionOf(studyId: string): string | undefined {
+    return this.served.get(studyId);
+  }
+
+  list(): { studyId: string; version: string }[] {
+    return [...this.served].map(([studyId, version]) => ({ studyId, version }));
+  }
+
+  /** Whether a new (non-resuming) participant would be refused because every slot is taken. */
+  isFull(studyId: string, now: number): boolean {
+    const version = this.served.get(studyId);
+    if (!version) return false;
+    return 'full' in chooseCondition(this.store.conditionCounts(studyId, now, version), 0);
+  }
+
+  runtime(studyId: string, version: string, preview = false): Runtime {
+    const key = `${preview ? 'p' : 'm'}\u0000${studyId}\u0000${version}`;
+    let rt = this.runtimes.get(key);
+    if (!rt) {
+      const store = preview ? this.previewStore : this.store;
+      const study = store.studyVersion(studyId, version);
+      if (!study) throw new Error(`unknown study ${studyId} version ${version}`);
+      const list = store.stimuliOf(studyId, version);
+      rt = { protocol: study.protocol, list, stimuli: new Map(list.map((s) => [s.id, s])) };
+      this.runtimes.set(key, rt);
+    }
+    return rt;
+  }
+
+  /** The shortest slot TTL of the served studies (Infinity when none is served). */
+  shortestSlotTtlMs(): number {
+    let ttl = Infinity;
+    for (const [studyId, version] of this.served) {
+      ttl = Math.min(ttl, this.runtime(studyId, version).protocol.design.slot_ttl_minutes * 60_000);
+    }
+    return ttl;
+  }
+
+  addPreview(participantId: string): void {
+    this.previewIds.add(participantId);
+  }
+
+  isPreview(participantId: string): boolean {
+    return this.previewIds.has(participantId);
+  }
+
+  storeOf(participantId: string): Store {
+    return this.previewIds.has(participantId) ? this.previewStore : this.store;
+  }
+
+  close(): void {
+    this.previewStore.close();
+  }
+}

@@ -1,0 +1,99 @@
+// Group commit. Writes arriving while the event loop is busy, or while the
+// previous transaction's sync is under way, share the next transaction and its
+// one sync: the slower the disk, the larger the groups, so the pages written per
+// response fall exactly when the disk is the bottleneck. Nothing is answered
+// before its data is on disk (DESIGN invariant 2). Any store with nested
+// transactions (savepoints) and a durable() can use it; each op gets its own
+// savepoint, so one failing op fails alone.
+import { LatencyRing } from './latency-ring.ts';
+
+export interface CommitStats {
+  /** The largest group committed in one transaction so far. */
+  maxBatch: number;
+  /** Group transactions on the event loop. */
+  commitP99Ms: number;
+  /** The wait for a group's sync after it committed. */
+  syncP99Ms: number;
+}
+
+interface Transactional {
+  transaction<T>(fn: () => T): T;
+  durable(): Promise<void>;
+}
+
+interface Pending {
+  op: () => unknown;
+  ok: (v: unknown) => void;
+  fail: (e: unknown) => void;
+}
+
+export class GroupCommit {
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  /** A group commit is waiting for its sync; the next one waits for it. */
+  private syncing = false;
+  private readonly commitMs = new LatencyRing();
+  private readonly syncMs = new LatencyRing();
+  private maxBatch = 0;
+
+  constructor(private readonly store: Transactional) {}
+
+  /** Runs op in the next group transaction; resolves with its result once that transaction is durable. */
+  run<T>(op: () => T): Promise<T> {
+    return new Promise<T>((ok, fail) => {
+      this.queue.push({ op, ok: ok as (v: unknown) => void, fail });
+      this.scheduleFlush();
+    });
+  }
+
+  stats(): CommitStats {
+    return { maxBatch: this.maxBatch, commitP99Ms: this.commitMs.percentile(0.99), syncP99Ms: this.syncMs.percentile(0.99) };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.syncing || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Commits whatever waits now (the store calls it before it closes). */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    if (batch.length > this.maxBatch) this.maxBatch = batch.length;
+    const out: { ok: boolean; v: unknown }[] = [];
+    const t0 = performance.now();
+    try {
+      this.store.transaction(() => {
+        for (const b of batch) {
+          try {
+            out.push({ ok: true, v: this.store.transaction(b.op) }); // its own savepoint
+          } catch (err) {
+            out.push({ ok: false, v: err });
+          }
+        }
+      });
+    } catch (err) {
+      for (const b of batch) b.fail(err);
+      return;
+    }
+    // Committed; answered only once it is on disk (the store may sync off this thread).
+    const t1 = performance.now();
+    this.commitMs.add(t1 - t0);
+    this.syncing = true;
+    this.store
+      .durable()
+      .then(
+        () => {
+          this.syncMs.add(performance.now() - t1);
+          batch.forEach((b, i) => (out[i].ok ? b.ok(out[i].v) : b.fail(out[i].v)));
+        },
+        (err) => batch.forEach((b) => b.fail(err)),
+      )
+      .finally(() => {
+        this.syncing = false;
+        this.scheduleFlush();
+      });
+  }
+}
