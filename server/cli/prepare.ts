@@ -33,7 +33,7 @@ export function registerPrepare(program: Command): void {
         });
         bars.stop();
         for (const r of res) {
-          console.log(`${r.pool}: ${r.existing} existing, ${r.generated} generated with ${r.model}${r.standsInFor ? ` (standing in for ${r.standsInFor})` : ''} → ${r.file}`);
+          console.log(`${r.pool}: ${r.existing} existing, ${r.generated} generated with ${r.model}${r.standsInFor ? ` (standing in for ${r.standsInFor})` : ''}, ${r.replaced} replaced by the next seeded draw (U+FFFD, control or unprintable characters) → ${r.file}`);
         }
         console.error(`prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       } catch (err) {

@@ -152,7 +152,8 @@ async function runBatch(decoder: Decoder, items: GenerationItem[], opts: Generat
     tokens: r.tokens,
     logprobs: r.logprobs,
     ranks: r.ranks,
-    continuation: decoder.tokenizer.decode(r.tokens),
+    // Decoded as one byte stream: a character spanning tokens is whole (decodePieces joins to the same text).
+    continuation: decoder.tokenizer.decodePieces(r.tokens).join(''),
     finishReason: r.finish ?? 'length',
   }));
 }

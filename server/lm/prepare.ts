@@ -10,9 +10,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadStudy } from '../../studies/load.ts';
 import type { Pool } from '../../studies/protocol.ts';
 import { generatedPoolFile, promptsForPool } from '../stimuli/index.ts';
+import { uncleanReason } from '../stimuli/clean-text.ts';
 import { Decoder } from './decoder.ts';
 import { ensureTinyModels } from './ensure-tiny.ts';
-import { generateSamples, type GenerateOptions } from './generate.ts';
+import { generate, generateSamples, type GenerateOptions, type GeneratedSample } from './generate.ts';
 import type { Dtype } from './model-dir.ts';
 import { toRecord } from './record.ts';
 import { checkSampling, type SamplingParams } from './sampling.ts';
@@ -42,6 +43,29 @@ export interface PreparedPool {
   file: string;
   model: string;
   standsInFor?: string;
+  /** New samples replaced by a later seeded draw because their text was not clean (U+FFFD, control or unprintable characters). */
+  replaced: number;
+}
+
+/** How many further draws a sample gets before prepare gives up on its prompt. */
+const MAX_REDRAWS = 50;
+
+/**
+ * The sample itself when its text is clean, else the first clean one of the
+ * next seeded draws for the same prompt: draw k of sample i of an n-sample
+ * pool is item index i + k·n, so the replacement is reproducible and never
+ * collides with another sample's stream.
+ */
+export async function cleanSample(decoder: Decoder, genOpts: GenerateOptions, s: GeneratedSample, n: number, textOf: (s: GeneratedSample) => string, where: string): Promise<{ sample: GeneratedSample; redraws: number }> {
+  let sample = s;
+  let redraws = 0;
+  let why = uncleanReason(textOf(sample));
+  while (why !== null) {
+    if (++redraws > MAX_REDRAWS) throw new Error(`${where}: sample ${s.index} and its next ${MAX_REDRAWS} seeded draws all held unclean text (last: ${why})`);
+    [sample] = await generate(decoder, [{ index: s.index + redraws * n, prompt: s.prompt }], { ...genOpts, batchSize: 1 });
+    why = uncleanReason(textOf(sample));
+  }
+  return { sample, redraws };
 }
 
 function sorted(v: unknown): unknown {
@@ -165,21 +189,25 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
       // log-probs are bit-identical to an uninterrupted run's.
       const from = Math.floor(existing / batchSize) * batchSize;
       const items = budget > 0 ? Array.from({ length: pool.n - from }, (_, k) => ({ index: from + k, prompt: prompts[from + k].prompt })) : [];
-      let generated = 0, tokens = 0;
+      let generated = 0, tokens = 0, replaced = 0;
       opts.onProgress?.({ pool: poolId, done: existing, total: pool.n, tokens });
       if (existing < pool.n && items.length > 0) {
         const fd = openSync(file, 'a');
         try {
-          for await (const s of generateSamples(decoder, items, { ...genOpts, onTokens: (c) => { tokens += c; } })) {
-            if (s.index < existing) continue;
+          const textOf = (x: GeneratedSample) => (pool.include_prompt ? x.prompt + x.continuation : x.continuation);
+          for await (const drawn of generateSamples(decoder, items, { ...genOpts, onTokens: (c) => { tokens += c; } })) {
+            if (drawn.index < existing) continue;
             if (generated >= budget) break;
-            const text = pool.include_prompt ? s.prompt + s.continuation : s.continuation;
-            const rec = toRecord(decoder, genOpts, s, `${poolId}-${s.index}`, text, {
+            const { sample: s, redraws } = await cleanSample(decoder, genOpts, drawn, pool.n, textOf, `pool '${poolId}'`);
+            if (redraws > 0) replaced++;
+            const text = textOf(s);
+            const rec = toRecord(decoder, genOpts, s, `${poolId}-${drawn.index}`, text, {
               study_id: studyId,
               pool: poolId,
               pool_hash: poolHash,
               batch_size: batchSize,
-              prompt_id: prompts[s.index].prompt_id,
+              prompt_id: prompts[drawn.index].prompt_id,
+              ...(redraws > 0 ? { replaces_unclean_draws: redraws } : {}),
               ...(model.standsInFor ? { stands_in_for: model.standsInFor } : {}),
             });
             writeSync(fd, JSON.stringify(rec) + '\n');
@@ -192,7 +220,7 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
         }
       }
       budget -= generated;
-      results.push({ pool: poolId, generated, existing, file, model: model.name, ...(model.standsInFor ? { standsInFor: model.standsInFor } : {}) });
+      results.push({ pool: poolId, generated, existing, replaced, file, model: model.name, ...(model.standsInFor ? { standsInFor: model.standsInFor } : {}) });
     }
   } finally {
     for (const d of decoders.values()) await d.dispose();

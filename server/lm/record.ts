@@ -8,7 +8,7 @@ export interface GenerationRecord {
   text: string;
   prompt: string;
   continuation: string;
-  /** Decoded text of each sampled token (a byte-level piece of a multi-byte character shows as U+FFFD). */
+  /** Text of each sampled token; a character spanning tokens belongs to the token completing it, so they join to the continuation. */
   tokens: string[];
   /** GPT-2 vocabulary ids of the sampled tokens. */
   token_ids: number[];
@@ -24,7 +24,7 @@ export function toRecord(decoder: Decoder, opts: GenerateOptions, s: GeneratedSa
     text,
     prompt: s.prompt,
     continuation: s.continuation,
-    tokens: s.tokens.map((t) => decoder.tokenizer.decode([t])),
+    tokens: decoder.tokenizer.decodePieces(s.tokens),
     token_ids: s.tokens,
     logprobs: s.logprobs,
     ranks: s.ranks,

@@ -108,6 +108,42 @@ export class LmTokenizer {
   tokenString(id: number): string | undefined {
     return this.inner.id_to_token(id);
   }
+
+  /**
+   * The text of each id such that the pieces join to exactly `decode(ids)`:
+   * bytes are decoded as one stream, so a character whose bytes span tokens
+   * belongs whole to the token that completes it (the others get '') instead
+   * of a U+FFFD in each. Only bytes still incomplete at the end become U+FFFD.
+   */
+  decodePieces(ids: readonly number[]): string[] {
+    const utf8 = new TextDecoder('utf-8', { fatal: false });
+    const pieces = ids.map((id) => utf8.decode(this.tokenBytes(id), { stream: true }));
+    const rest = utf8.decode();
+    if (rest && pieces.length > 0) pieces[pieces.length - 1] += rest;
+    return pieces;
+  }
+
+  /** The bytes a token stands for (byte-level BPE: its string read through GPT-2's byte↔character table). */
+  private tokenBytes(id: number): Uint8Array {
+    const token = this.inner.id_to_token(id);
+    if (token === undefined) return new Uint8Array();
+    const table = unicodeToByte();
+    const chars = [...token];
+    // Special and added tokens are not byte-mapped: their text is what they say.
+    if (!chars.every((c) => table.has(c))) return new TextEncoder().encode(this.decode([id]));
+    return Uint8Array.from(chars, (c) => table.get(c)!);
+  }
+}
+
+let byteTable: Map<string, number> | null = null;
+/** GPT-2's bytes_to_unicode, inverted: printable bytes stand for themselves, the rest for U+0100 onwards. */
+function unicodeToByte(): Map<string, number> {
+  if (byteTable) return byteTable;
+  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  byteTable = new Map();
+  let n = 0;
+  for (let b = 0; b < 256; b++) byteTable.set(String.fromCodePoint(printable(b) ? b : 256 + n++), b);
+  return byteTable;
 }
 
 /** Builds the engine from parsed tokenizer.json / tokenizer_config.json. `where` names the file in errors. */

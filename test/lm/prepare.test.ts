@@ -6,7 +6,8 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../../server/stimuli/index.ts';
-import { prepareStudy } from '../../server/lm/prepare.ts';
+import { cleanSample, prepareStudy } from '../../server/lm/prepare.ts';
+import { uncleanReason } from '../../server/stimuli/clean-text.ts';
 import { parseDocument } from 'yaml';
 import { REPO, runCli, tempDir } from './helpers.ts';
 
@@ -46,7 +47,9 @@ describe('prepare', () => {
     const recs = expected.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(recs.length, 4);
     assert.deepEqual(recs.map((r) => r.id), [0, 1, 2, 3].map((i) => `${POOL}-${i}`));
+    assert.equal(typeof res[0].replaced, 'number', 'prepare reports how many it replaced');
     for (const r of recs) {
+      assert.equal(uncleanReason(r.text), null, r.text);
       assert.equal(r.text, r.continuation);
       assert.equal(r.tokens.length, r.token_ids.length);
       assert.equal(r.tokens.join(''), r.continuation);
@@ -81,6 +84,26 @@ describe('prepare', () => {
     const stimuli = materializePools(loadStudy(study), { dataDir: part, pools: [POOL] });
     assert.equal(stimuli.length, 4);
     assert.equal(stimuli[0].text, recs[0].continuation.trim());
+  });
+
+  test('a sample whose text is not clean is replaced by the next seeded draw for its prompt, and counted', async () => {
+    const { Decoder } = await import('../../server/lm/decoder.ts');
+    const { generate } = await import('../../server/lm/generate.ts');
+    const decoder = await Decoder.load(join(models, 'tiny'));
+    try {
+      const genOpts = { seed: 7, sampling: { maxNewTokens: 6, minNewTokens: 0, temperature: 1, topK: 0, topP: 1, stopAtEos: true, stopAtSentenceEnd: false } };
+      const [first] = await generate(decoder, [{ index: 2, prompt: 'The council met on Friday' }], genOpts);
+      // The first two draws count as unclean (a U+FFFD appended); the third is kept.
+      const textOf = (x: { index: number; continuation: string }) => (x.index < 2 + 2 * 5 ? `${x.continuation}\uFFFD` : x.continuation);
+      const { sample, redraws } = await cleanSample(decoder, genOpts, first, 5, textOf, 'pool p');
+      assert.equal(redraws, 2);
+      assert.equal(sample.index, 2 + 2 * 5, 'draw k of sample i is item i + k·n');
+      const [direct] = await generate(decoder, [{ index: 12, prompt: 'The council met on Friday' }], { ...genOpts, batchSize: 1 });
+      assert.equal(sample.continuation, direct.continuation, 'the replacement is reproducible from the seed');
+      await assert.rejects(cleanSample(decoder, genOpts, first, 5, (x) => `${x.continuation}\u0007`, 'pool p'), /pool p: sample 2 and its next 50 seeded draws all held unclean text \(last: a control character U\+0007/);
+    } finally {
+      await decoder.dispose();
+    }
   });
 
   test('a changed pool spec is refused with the file named, and --force regenerates', async () => {
