@@ -6,11 +6,10 @@ import { analyzeStudy } from './analyze.ts';
 import { resultTables, type Table } from './tables.ts';
 import { renderFigures, type Figure } from './figures.ts';
 import { buildMetadata, type Metadata } from './export/metadata.ts';
-import { SOFTWARE } from '../server/cli/version.ts';
 
 export interface ReportInput extends AnalysisInput {
-  /** Defaults to the package's SOFTWARE string. */
-  software?: string;
+  /** The software and version that made the report (the caller knows it; analysis imports nothing of the server). */
+  software: string;
   /** Protocol hashes to record besides those seen in the rows. */
   versions?: string[];
 }
@@ -33,7 +32,7 @@ export async function buildReport(input: ReportInput, opts: AnalysisOptions = {}
     participants: input.participants,
     stimuli: input.stimuli,
     scores: input.scores,
-    software: input.software ?? SOFTWARE,
+    software: input.software,
     analysisSeed: opts.seed,
     responses: result.responses,
   });

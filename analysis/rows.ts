@@ -3,6 +3,8 @@
 // (server/store), exports write them, and every statistic in analysis/ is a pure
 // function of them. Column names are snake_case so that R and pandas read them
 // as they are.
+import type { PageKind } from '../studies/vocabulary/pages.ts';
+import type { ParticipantState } from '../studies/vocabulary/statuses.ts';
 
 export type StimulusSource = 'human' | 'machine';
 
@@ -13,8 +15,7 @@ export interface ResponseRow {
   participant_id: string;
   condition: string;
   page_index: number;
-  /** consent | instructions | comprehension | training | trial | attention | questionnaire | debrief */
-  page_kind: string;
+  page_kind: PageKind;
   /** The block id (trials) or phase id the page came from. */
   block: string | null;
   /** 0-based position of this trial among the participant's trials, null off trial pages. */
@@ -49,8 +50,8 @@ export interface ParticipantRow {
   study_version: string;
   participant_id: string;
   condition: string;
-  /** in-progress | completed | no-consent | failed-attention | timed-out | failed-comprehension | abandoned */
-  status: string;
+  /** The stored status, or 'abandoned' for one in progress but idle past the slot TTL. */
+  status: ParticipantState;
   prolific_pid: string | null;
   prolific_study_id: string | null;
   prolific_session_id: string | null;

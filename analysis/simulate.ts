@@ -5,7 +5,7 @@
 // share of replicates in which a planned test rejects at alpha.
 //
 // Each simulated participant walks the engine's own page plan
-// (server/engine/plan.ts buildPlan: block order, "sample N of M", balance,
+// (studies/plan.ts buildPlan: block order, "sample N of M", balance,
 // Latin squares, attention-check placement); conditions are filled
 // round-robin, which is where the engine's least-filled assignment ends up for
 // participants who all complete. Only trial, attention and questionnaire pages
@@ -17,8 +17,9 @@ import type { Label, Pool, Protocol, Question } from '../studies/protocol.ts';
 import type { ParticipantRow, ResponseRow, StimulusRow } from './rows.ts';
 import { resolveQuestion } from '../studies/questions/index.ts';
 import { createRng, deriveSeed, type Rng } from '../studies/random.ts';
-import { buildPlan } from '../server/engine/plan.ts';
-import type { StimulusInput } from '../server/store/store.ts';
+import { buildPlan } from '../studies/plan.ts';
+import type { StimulusInput } from '../studies/vocabulary/stimuli.ts';
+import type { PageKind } from '../studies/vocabulary/pages.ts';
 import { collect } from './collect.ts';
 import { analyzeCollected } from './analyze.ts';
 import { roleOf } from './roles.ts';
@@ -143,7 +144,7 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
     const profile = careless ? 'careless' : 'attentive';
     const shift = opts.effects?.[cond.id] ?? 0;
     let page = 0;
-    const emit = (pageKind: string, block: string | null, trialIndex: number | null, q: Question, stim: SimStimulus | null) => {
+    const emit = (pageKind: PageKind, block: string | null, trialIndex: number | null, q: Question, stim: SimStimulus | null) => {
       const { descriptor, params, role } = resolved(q);
       const scaleShift = role === 'credibility_4pt' || role === 'credibility_10' || role === 'sharing';
       // The descriptors lower machine texts by `effect`; a machine label with effect −shift raises every answer by shift.

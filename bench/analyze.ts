@@ -18,6 +18,7 @@ import { SqliteStore } from '../server/store/sqlite.ts';
 import { simulateDataset } from '../analysis/simulate.ts';
 import { analyzeStudy } from '../analysis/analyze.ts';
 import { buildReport } from '../analysis/report.ts';
+import { SOFTWARE } from '../server/cli/version.ts';
 import { writeLongCsv } from '../analysis/export/long-csv.ts';
 import type { DetectorScoreRow, ResponseRow } from '../analysis/rows.ts';
 
@@ -154,7 +155,7 @@ try {
 
   const tr = performance.now();
   for (const id of STUDIES) {
-    await buildReport({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id) });
+    await buildReport({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id), software: SOFTWARE });
   }
   const reportMs = performance.now() - tr;
   store.close();

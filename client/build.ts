@@ -18,7 +18,7 @@ const sources = [
   'client/shared',
   'studies/questions',
   'studies/sentences.ts',
-  'server/realtime/events.ts',
+  'studies/vocabulary',
   'studies/protocol.ts',
 ];
 

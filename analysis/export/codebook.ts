@@ -8,7 +8,8 @@ import { stringify } from 'csv-stringify';
 import type { Protocol } from '../../studies/protocol.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import { questionMap } from '../roles.ts';
-import { LONG_COLUMNS, PAGE_KINDS } from './columns.ts';
+import { LONG_COLUMNS } from './columns.ts';
+import { PAGE_KINDS } from '../../studies/vocabulary/pages.ts';
 import { WIDE_PARTICIPANT_COLUMNS, type WideColumn } from './wide-csv.ts';
 
 export interface CodebookEntry {

@@ -40,8 +40,6 @@ export const LONG_COLUMNS: readonly ColumnDoc[] = [
   { name: 'client_id', type: 'string', description: 'Client-made submission id (idempotent retries)' },
 ];
 
-export const PAGE_KINDS = ['consent', 'instructions', 'comprehension', 'training', 'trial', 'attention', 'questionnaire', 'debrief'];
-
 /** CSV cell text: empty for null (NA in R, NaN in pandas), TRUE/FALSE for booleans (logical in R, bool in pandas). */
 export function csvCell(v: unknown): string {
   if (v == null) return '';

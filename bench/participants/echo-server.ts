@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { AddressInfo } from 'node:net';
-import { MAX_EVENT_BYTES } from '../../server/realtime/events.ts';
+import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 
 const http = createServer();
 const io = new Server(http, { maxHttpBufferSize: 4 * MAX_EVENT_BYTES, serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });

@@ -1,12 +1,10 @@
 // The researcher app's only way to the server's JSON: same-origin fetch with the
 // session cookie, the CSRF token on every mutation, and a redirect to the login
 // page whenever the session has ended.
-import type { StudyView, MonitorView } from '../../server/http/admin/study-view.ts';
-import type { ResultsView } from '../../server/http/admin/results.ts';
+import type { StudyView, MonitorView, ResultsView } from '../../studies/vocabulary/admin-views.ts';
 
 export type { StudyView, MonitorView, ResultsView };
-export type { ConditionView } from '../../server/http/admin/study-view.ts';
-export type { LiveParticipant } from '../../server/store/store.ts';
+export type { ConditionView, LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
 
 export interface SessionInfo {
   username: string;

@@ -2,7 +2,7 @@
 // with backoff, keeps the clock in step with the server, and delivers every
 // submission at least once (same client id on every retry) until it is acked.
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServer, JoinAuth, PageView, ServerToClient, Submit, SubmitAck } from '../../server/realtime/events.ts';
+import type { ClientToServer, JoinAuth, PageView, ServerToClient, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 import type { Outbox } from './outbox.ts';
 import { ServerClock } from './server-clock.ts';
 

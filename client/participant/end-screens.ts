@@ -2,7 +2,7 @@
 // by another tab, refused (study full, closed, unknown), or a broken link. Plain
 // words, no jargon; every server message is shown as text.
 import { html, nothing } from 'lit';
-import type { ServerToClient } from '../../server/realtime/events.ts';
+import type { ServerToClient } from '../../studies/vocabulary/participant-wire.ts';
 
 export type DoneInfo = Parameters<ServerToClient['done']>[0];
 export type RefusedInfo = Parameters<ServerToClient['refused']>[0];

@@ -1,6 +1,6 @@
 // What the participant link says: the study id from `/s/<study>`, and the
 // recruiter's ids from the query string (Prolific appends them to the link).
-import type { JoinAuth } from '../../server/realtime/events.ts';
+import type { JoinAuth } from '../../studies/vocabulary/participant-wire.ts';
 
 export interface LaunchParams {
   study: string;

@@ -1,7 +1,7 @@
 // Submissions that are not yet acknowledged, kept in localStorage so a reload
 // (or a crash) retries them with the same client id: the server treats a
 // repeated id as the same submission and never writes it twice.
-import type { Submit } from '../../server/realtime/events.ts';
+import type { Submit } from '../../studies/vocabulary/participant-wire.ts';
 
 export interface Outbox {
   pending(): Submit[];

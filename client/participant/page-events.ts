@@ -1,7 +1,7 @@
 // The page's focus/blur/visibility/fullscreen history, in ms since the page's
 // first paint, sent with the answer so analysis can flag participants who
 // looked elsewhere (the per-trial flag jsPsych users ask for).
-import type { Submit } from '../../server/realtime/events.ts';
+import type { Submit } from '../../studies/vocabulary/participant-wire.ts';
 
 type PageEvent = Submit['events'][number];
 const MAX_EVENTS = 500;

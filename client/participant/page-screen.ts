@@ -3,7 +3,7 @@
 // from its own first paint and holds the answers until the participant submits.
 // A new element is made for every page index, so nothing leaks between pages.
 import { LitElement, css, html, nothing } from 'lit';
-import type { PageView } from '../../server/realtime/events.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import type { Question } from '../../studies/protocol.ts';
 import { renderQuestion } from '../questions/render-question.ts';
 import type { QuestionElement } from '../shared/question-element.ts';

@@ -3,7 +3,7 @@
 // through the outbox, and ends only when the server says so.
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
-import type { PageView, Submit, SubmitAck } from '../../server/realtime/events.ts';
+import type { PageView, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 import { ParticipantConnection } from './connection.ts';
 import { renderBadLink, renderDone, renderRefused, renderTakeover, safeRedirect, type DoneInfo, type RefusedInfo } from './end-screens.ts';
 import { readLaunchParams } from './launch-params.ts';

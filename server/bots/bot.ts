@@ -9,7 +9,7 @@ import type { Protocol, Question } from '../../studies/protocol.ts';
 import type { BotContext } from '../../studies/question-type.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import type { Rng } from '../../studies/random.ts';
-import type { ClientToServer, EndStatus, PageView, ServerToClient, Submit, SubmitAck } from '../realtime/events.ts';
+import type { ClientToServer, EndStatus, PageView, ServerToClient, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 
 export type BotProfile = 'attentive' | 'random' | 'careless';
 

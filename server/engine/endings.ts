@@ -1,7 +1,7 @@
 // How a participant's study ends: the message they read, and the Prolific
 // completion code and redirect their ending earns.
 import type { Protocol } from '../../studies/protocol.ts';
-import type { EndStatus } from '../realtime/events.ts';
+import type { EndStatus } from '../../studies/vocabulary/participant-wire.ts';
 import type { ParticipantRecord } from '../store/store.ts';
 
 export interface DoneView {

@@ -8,7 +8,7 @@
 // endings.ts (what happens next), answers.ts (answer checks), deadlines.ts,
 // presence.ts. The store decides how writes reach the disk.
 import { EventEmitter } from 'node:events';
-import type { Submit, SubmitAck } from '../realtime/events.ts';
+import type { Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, Store, SubmissionInput, SubmitResult } from '../store/store.ts';
 import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';

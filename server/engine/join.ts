@@ -3,11 +3,11 @@
 // browser) resumes where the server says they are.
 import { createHash, randomBytes } from 'node:crypto';
 import { deriveSeed } from '../../studies/random.ts';
-import type { JoinAuth } from '../realtime/events.ts';
+import type { JoinAuth } from '../../studies/vocabulary/participant-wire.ts';
 import type { ParticipantRecord, Store } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
 import type { Outcome } from './page-view.ts';
-import { buildPlan } from './plan.ts';
+import { buildPlan } from '../../studies/plan.ts';
 import { nextDeadline } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
 

@@ -1,6 +1,6 @@
 // What a participant sees: the current page built from the plan, the stimulus
 // and the feedback due on it, or the ending once the study is over. Only reads.
-import type { PageView } from '../realtime/events.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import type { ParticipantRecord, PlannedPage, StimulusInput, Store } from '../store/store.ts';
 import { publicQuestion } from './answers.ts';
 import { doneView, type DoneView } from './endings.ts';

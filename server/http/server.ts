@@ -10,7 +10,7 @@ import { openStore } from '../store/open.ts';
 import { Engine } from '../engine/engine.ts';
 import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
-import { MAX_EVENT_BYTES } from '../realtime/events.ts';
+import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './context.ts';
 

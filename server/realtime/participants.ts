@@ -5,7 +5,7 @@
 // for the same participant takes over from the first.
 import type { IncomingMessage } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
-import { JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from './events.ts';
+import { JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from '../../studies/vocabulary/participant-wire.ts';
 import type { Engine, Outcome } from '../engine/engine.ts';
 
 type ParticipantSocket = Socket<ClientToServer, ServerToClient>;

@@ -4,51 +4,18 @@
 // implementation today; the interface is kept free of SQLite types so that a
 // PostgreSQL store can implement it later and run the same tests. Stores are
 // opened through open.ts, the one place that names the database.
-import type { Protocol, Question } from '../../studies/protocol.ts';
+import type { Protocol } from '../../studies/protocol.ts';
+import type { PageKind, PlannedPage } from '../../studies/vocabulary/pages.ts';
+import type { ParticipantStatus } from '../../studies/vocabulary/statuses.ts';
+import type { StimulusInput } from '../../studies/vocabulary/stimuli.ts';
+import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
+
+// The store's interface speaks the shared vocabulary (studies/vocabulary); re-exported for its implementations.
+export type { LiveParticipant, PageKind, ParticipantStatus, PlannedPage, StimulusInput };
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import type { CommitStats } from './group-commit.ts';
 
 export type { CommitStats };
-
-export type PageKind =
-  | 'consent'
-  | 'instructions'
-  | 'comprehension'
-  | 'training'
-  | 'trial'
-  | 'attention'
-  | 'questionnaire'
-  | 'debrief';
-
-/** One page of a participant's concrete sequence, fixed at assignment (server/engine/plan.ts). */
-export interface PlannedPage {
-  kind: PageKind;
-  /** The phase (or block, on trial pages) the page came from. */
-  block: string | null;
-  /** 0-based position among the participant's trial pages; null elsewhere. */
-  trialIndex: number | null;
-  title?: string;
-  text?: string;
-  stimulusId?: string;
-  /** Training items may carry their own text instead of a pool stimulus. */
-  inlineStimulus?: { id: string; text: string; label?: Record<string, unknown> };
-  questions: Question[];
-  timeLimitMs?: number;
-  minReadMs?: number;
-  /** Training: shown after the answer. */
-  feedback?: string;
-  /** Comprehension: attempts allowed. */
-  attempts?: number;
-  gltr?: boolean;
-}
-
-export type ParticipantStatus =
-  | 'in-progress'
-  | 'completed'
-  | 'no-consent'
-  | 'failed-attention'
-  | 'timed-out'
-  | 'failed-comprehension';
 
 export interface StudyVersionRecord {
   studyId: string;
@@ -56,24 +23,6 @@ export interface StudyVersionRecord {
   protocol: Protocol;
   file: string | null;
   createdAt: number;
-}
-
-/** A stimulus as the stimulus materialiser makes it (server/stimuli). */
-export interface StimulusInput {
-  id: string;
-  pool: string;
-  text: string;
-  label: { source: 'human' | 'machine'; model?: string; model_size?: string; sampling?: string; [k: string]: unknown };
-  length_words: number;
-  /** The id of the human text it is or came from (see server/stimuli/stimulus.ts); absent in databases made before it existed. */
-  source?: string;
-  boundary?: number;
-  sentences?: string[];
-  /** Generated stimuli: the prompt the model continued. */
-  prompt?: string;
-  /** Per-token ranks for the GLTR overlay. */
-  gltr?: { token: string; rank: number }[];
-  provenance?: unknown;
 }
 
 export interface StoredStimulus extends StimulusInput {
@@ -147,25 +96,6 @@ export interface StudySummary {
   conditions: ConditionCount[];
   participants: number;
   full: boolean;
-}
-
-export interface LiveParticipant {
-  participantId: string;
-  condition: string;
-  status: ParticipantStatus;
-  /** 'abandoned' when in progress and idle past the slot TTL. */
-  state: ParticipantStatus | 'abandoned';
-  prolificPid: string | null;
-  pageIndex: number;
-  pagesTotal: number;
-  pageKind: PageKind | null;
-  pageStartedAt: number;
-  /** ms on the current page at the time of the call (0 once ended). */
-  timeOnPageMs: number;
-  lastSeenAt: number;
-  startedAt: number;
-  endedAt: number | null;
-  flagged: boolean;
 }
 
 /** One question's answer inside a submission. */

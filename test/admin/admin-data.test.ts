@@ -8,11 +8,11 @@ import { parse } from 'csv-parse/sync';
 import { runBot, type BotResult } from '../../server/bots/bot.ts';
 import { createRng, deriveSeed } from '../../studies/random.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
-import type { PageView } from '../../server/realtime/events.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import type { ResponseRow } from '../../analysis/rows.ts';
 import { RESPONSE_COLUMNS } from '../../server/http/admin/response-columns.ts';
-import type { MonitorView, StudyView } from '../../server/http/admin/study-view.ts';
-import { meansTables, type ResultsView } from '../../server/http/admin/results.ts';
+import { meansTables } from '../../server/http/admin/results.ts';
+import type { MonitorView, ResultsView, StudyView } from '../../studies/vocabulary/admin-views.ts';
 import { conditionMeans } from '../../server/http/admin/results-fallback.ts';
 import { asResearcher, login, startTestServer, STUDY, type Researcher, type TestServer } from './helpers.ts';
 

@@ -12,7 +12,7 @@ describe('report end to end', () => {
   test('a +0.8-point credibility shift in one condition shows up in the report', async () => {
     const protocol = credibilityProtocol();
     const data = simulateDataset(protocol, { n: 900, effects: { 'gpt2-1558m': 0.8 }, seed: 5 });
-    const report = await buildReport({ study: protocol, participants: data.participants, responses: data.responses, stimuli: data.stimuli, scores: [] });
+    const report = await buildReport({ study: protocol, participants: data.participants, responses: data.responses, stimuli: data.stimuli, scores: [], software: 'credence test' });
     const item = report.result.scales.find((s) => s.questionId === 'credibility_score')!;
     assert.equal(item.role, 'credibility_10');
     const mean = (c: string) => item.conditions.find((x) => x.condition === c)!.mean;
@@ -45,7 +45,7 @@ describe('report end to end', () => {
   test('the 4-point item gives "% credible" with Wilson intervals and a party breakdown', async () => {
     const protocol = credibilityProtocol();
     const data = simulateDataset(protocol, { n: 300, effects: { original: 1 }, seed: 9 });
-    const report = await buildReport({ study: protocol, participants: data.participants, responses: data.responses, stimuli: data.stimuli, scores: [] });
+    const report = await buildReport({ study: protocol, participants: data.participants, responses: data.responses, stimuli: data.stimuli, scores: [], software: 'credence test' });
     const item = report.result.scales.find((s) => s.role === 'credibility_4pt')!;
     const orig = item.conditions.find((c) => c.condition === 'original')!;
     const other = item.conditions.find((c) => c.condition === 'gpt2-355m')!;
@@ -70,7 +70,7 @@ describe('report end to end', () => {
       value: s.source === 'human' ? 0.9 : i === 12 ? 0.8 : 0.1,
       scored_at: '2026-01-01T00:00:00Z',
     }));
-    const report = await buildReport({ study: protocol, participants: data.participants, responses: data.responses, stimuli: data.stimuli, scores });
+    const report = await buildReport({ study: protocol, participants: data.participants, responses: data.responses, stimuli: data.stimuli, scores, software: 'credence test' });
     const d = report.result.detection!;
     assert.equal(d.judgments, 40 * 12);
     // P(right) = 0.5 + 0.5·tanh(0.6) = 0.7685
@@ -103,7 +103,7 @@ describe('power by simulation', () => {
 describe('report of a study without data', () => {
   test('renders, says so, and has no statistics to show', async () => {
     const protocol = credibilityProtocol();
-    const report = await buildReport({ study: protocol, participants: [], responses: [], stimuli: [], scores: [] });
+    const report = await buildReport({ study: protocol, participants: [], responses: [], stimuli: [], scores: [], software: 'credence test' });
     assert.equal(report.result.responses, 0);
     assert.deepEqual(report.result.scales, []);
     assert.equal(report.result.detection, null);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PageView } from '../../server/realtime/events.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { launchChromium, type Browser } from './helpers/chromium.ts';
 import { FIXTURES } from './helpers/e2e-server.ts';

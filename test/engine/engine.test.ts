@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join as pathJoin } from 'node:path';
 import type { Engine, Outcome } from '../../server/engine/engine.ts';
-import type { PageView } from '../../server/realtime/events.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import { questionIndex } from '../../server/bots/bot.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import { createRng } from '../../studies/random.ts';

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { buildPlan, latinSquareRow } from '../../server/engine/plan.ts';
+import { buildPlan, latinSquareRow } from '../../studies/plan.ts';
 import { FIXTURES, loadDef, miniProtocol, tempDir, writeStudy } from './helpers.ts';
 
 describe('plan', async () => {

@@ -1,7 +1,7 @@
 // Socket helpers for integration tests: connect as a participant and wait for
 // what the server says.
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServer, PageView, ServerToClient, SubmitAck } from '../../server/realtime/events.ts';
+import type { ClientToServer, PageView, ServerToClient, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 
 export type Client = Socket<ServerToClient, ClientToServer>;
 

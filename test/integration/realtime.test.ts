@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/http/server.ts';
-import type { PageView } from '../../server/realtime/events.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import { FIXTURES, tempDir } from '../engine/helpers.ts';
 import { connect, emitAck, joinAs, once } from './helpers.ts';
 

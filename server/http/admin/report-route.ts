@@ -4,6 +4,7 @@
 // even opened in place nothing in it can run with the researcher's session.
 import type { Response } from 'express';
 import type { AppContext } from '../context.ts';
+import { SOFTWARE } from '../../cli/version.ts';
 
 export const REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -21,6 +22,7 @@ export async function sendReport(ctx: AppContext, res: Response, studyId: string
     stimuli: ctx.store.stimuli(studyId),
     scores: ctx.store.detectorScores(studyId),
     versions: ctx.store.studyVersions(studyId).map((v) => v.version),
+    software: SOFTWARE,
   });
   res.setHeader('Content-Security-Policy', REPORT_CSP);
   res.setHeader('Content-Disposition', `attachment; filename="${studyId.replace(/[^a-z0-9_-]+/gi, '_')}-report.html"`);

@@ -6,33 +6,8 @@
 // falls back to counts and means per condition (results-fallback.ts) and says why.
 import type { AppContext } from '../context.ts';
 import { conditionMeans, type ConditionMeans } from './results-fallback.ts';
-import { studyView, type StudyView } from './study-view.ts';
-
-export type Cell = string | number | boolean | null;
-
-export interface ResultTable {
-  title: string;
-  note?: string;
-  columns: string[];
-  rows: Cell[][];
-}
-
-export interface ResultFigure {
-  title: string;
-  svg: string;
-}
-
-export interface ResultsView {
-  studyId: string;
-  generatedAt: number;
-  /** Which code produced the numbers: the analysis package, or the admin area's own counts and means. */
-  source: 'analysis' | 'counts-and-means';
-  study: StudyView | null;
-  tables: ResultTable[];
-  figures: ResultFigure[];
-  /** What could not be computed, and why (from the analysis, or why it fell back). */
-  notes: string[];
-}
+import { studyView } from './study-view.ts';
+import type { ResultsView, ResultTable } from '../../../studies/vocabulary/admin-views.ts';
 
 export function meansTables(means: ConditionMeans[]): ResultTable[] {
   const participants: ResultTable = {

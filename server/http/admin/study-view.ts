@@ -1,30 +1,7 @@
 // What the researcher sees of a study: the store's summaries and live rows
 // reshaped into the words the admin UI uses (in progress, abandoned, open/full).
-import type { ConditionCount, LiveParticipant, StudySummary } from '../../store/store.ts';
-
-export interface ConditionView {
-  condition: string;
-  target: number;
-  completed: number;
-  /** In progress and seen within the slot TTL. */
-  inProgress: number;
-  /** In progress but idle past the TTL: their slot is free again. */
-  abandoned: number;
-  /** Ended without completing: no consent, failed attention or comprehension, timed out. */
-  endedEarly: number;
-}
-
-export interface StudyView {
-  id: string;
-  title: string;
-  version: string;
-  versions: string[];
-  file: string | null;
-  status: 'open' | 'full';
-  participants: number;
-  conditions: ConditionView[];
-  totals: Omit<ConditionView, 'condition'>;
-}
+import type { ConditionCount, StudySummary } from '../../store/store.ts';
+import type { ConditionView, LiveParticipant, MonitorView, StudyView } from '../../../studies/vocabulary/admin-views.ts';
 
 export function conditionView(c: ConditionCount): ConditionView {
   return { condition: c.condition, target: c.target, completed: c.completed, inProgress: c.active, abandoned: c.idle, endedEarly: c.ended };
@@ -41,19 +18,6 @@ export function studyView(s: StudySummary): StudyView {
     totals.endedEarly += c.endedEarly;
   }
   return { id: s.studyId, title: s.title, version: s.version, versions: s.versions, file: s.file, status: s.full ? 'full' : 'open', participants: s.participants, conditions, totals };
-}
-
-export interface MonitorView {
-  studyId: string;
-  now: number;
-  counts: { inProgress: number; abandoned: number; completed: number; endedEarly: number; total: number };
-  /** Dropouts: abandoned in progress, plus ended early (timed out, failed, no consent). */
-  dropouts: number;
-  /** Live first (most recently seen first), then the rest by end time; at most `limit`. */
-  participants: LiveParticipant[];
-  truncated: boolean;
-  /** Set on socket pushes: when the next push comes (2 s, longer when the server is busy). */
-  pushIntervalMs?: number;
 }
 
 export const MONITOR_LIMIT = 500;

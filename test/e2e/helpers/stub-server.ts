@@ -1,5 +1,5 @@
 // A stand-in for the engine speaking the participant wire contract
-// (server/realtime/events.ts) with a scripted page list. It shows the client
+// (studies/vocabulary/participant-wire.ts) with a scripted page list. It shows the client
 // pages the real server only makes from prepared model output (RoFT passages
 // with their sentence split, GLTR token ranks) and records every submit as sent.
 import express from 'express';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
-import type { PageView } from '../../../server/realtime/events.ts';
+import type { PageView } from '../../../studies/vocabulary/participant-wire.ts';
 import { buildClient } from '../../../client/build.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -3,7 +3,9 @@
 // change here is a change everywhere. Every inbound payload is parsed with these
 // schemas before anything else looks at it.
 import { z } from 'zod';
-import type { Label, Question } from '../../studies/protocol.ts';
+import type { Question } from '../protocol.ts';
+import type { PageKind } from './pages.ts';
+import type { EndStatus } from './statuses.ts';
 
 /** Largest inbound payload the server accepts, in bytes of JSON. */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -61,7 +63,7 @@ export interface PageView {
   index: number;
   /** Pages in this participant's sequence, for the progress bar. */
   total: number;
-  kind: 'consent' | 'instructions' | 'comprehension' | 'training' | 'trial' | 'attention' | 'questionnaire' | 'debrief';
+  kind: PageKind;
   title?: string;
   /** Plain text (never HTML). */
   text?: string;
@@ -95,8 +97,6 @@ export interface ServerToClient {
   joined: (info: { token: string; participantId: string; preview: boolean }) => void;
 }
 
-export type EndStatus = 'completed' | 'no-consent' | 'failed-attention' | 'timed-out' | 'failed-comprehension';
-
 /** client → server events. Unknown events get an `error` reply and change nothing. */
 export interface ClientToServer {
   submit: (payload: unknown, ack: (r: SubmitAck) => void) => void;
@@ -104,4 +104,4 @@ export interface ClientToServer {
   ping: (ack: (serverNow: number) => void) => void;
 }
 
-export type { Label };
+export type { EndStatus };

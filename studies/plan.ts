@@ -1,10 +1,11 @@
 // Expands a protocol, a condition and a seed into one participant's concrete
 // page list. Pure: the same inputs give the same plan, so a stored seed replays
 // every order and every sample (DESIGN invariant 4).
-import type { Block, Protocol, Question } from '../../studies/protocol.ts';
-import { createRng, deriveSeed, sample, shuffle, type Rng } from '../../studies/random.ts';
-import { forCondition, phaseTextFor } from '../../studies/pools.ts';
-import type { PlannedPage, StimulusInput } from '../store/store.ts';
+import type { Block, Protocol, Question } from './protocol.ts';
+import { createRng, deriveSeed, sample, shuffle, type Rng } from './random.ts';
+import { forCondition, phaseTextFor } from './pools.ts';
+import type { PlannedPage } from './vocabulary/pages.ts';
+import type { StimulusInput } from './vocabulary/stimuli.ts';
 
 /** The question the engine itself adds to the consent page: true = agrees. */
 export const CONSENT_QUESTION: Question = { type: 'consent', id: 'consent', required: true } as Question;
