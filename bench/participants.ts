@@ -10,6 +10,8 @@
 //
 // Targets (DESIGN.md): 2,000 concurrent participants, p99 ack < 100 ms, 0 lost;
 // durable writes ≥ 0.5× raw inserts.
+import { randomBytes } from 'node:crypto';
+import { ADMIN_PASSWORD_ENV, ADMIN_USERNAME } from '../server/auth/index.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,8 +40,23 @@ if (!(n > 0) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
   process.exit(2);
 }
 
+const BENCH_PASSWORD = randomBytes(12).toString('base64url');
+
+/** The server's own submit latency, read as the researcher (a /healthz says only ok). */
+async function serverStats(url: string): Promise<{ submits: { p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } }> {
+  const login = await fetch(`${url}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN_USERNAME, password: BENCH_PASSWORD }) });
+  if (!login.ok) throw new Error(`bench: researcher login failed (${login.status})`);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return (await fetch(`${url}/api/admin/health`, { headers: { cookie } })).json();
+}
+
 function child(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The server's statistics are behind the researcher login (/api/admin/health).
+    env: { ...process.env, [ADMIN_PASSWORD_ENV]: BENCH_PASSWORD },
+  });
   return new Promise((ok, fail) => {
     let out = '';
     const t = setTimeout(() => fail(new Error(`child did not start: ${out}`)), 60_000);
@@ -109,7 +126,7 @@ try {
   // The WAL file's size is its high-water mark: how far the checkpoint worker let it grow.
   const walMB = statSync(`${db}-wal`).size / 1e6;
   const dbMB = statSync(db).size / 1e6;
-  const inside = (await (await fetch(`${srv.match[1]}/healthz`)).json()) as { submits: { p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } };
+  const inside = await serverStats(srv.match[1]);
   await stop(srv.proc);
   // Concurrency: every bot was connected from its arrival to its end; the ramp is shorter than one walk.
   maxConcurrent = Math.min(n, Math.round((n * (pages * (thinkLo + thinkHi)) / 2) / Math.max(rampMs, 1)));

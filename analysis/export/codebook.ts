@@ -4,7 +4,7 @@
 // descriptor (studies/questions).
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import { csvStringifier, FORMULA_NOTE, RAW_NOTE, type CsvWriterOptions } from './csv-writer.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import { questionMap } from '../roles.ts';
@@ -38,7 +38,7 @@ const PARTICIPANT_DOCS: Record<(typeof WIDE_PARTICIPANT_COLUMNS)[number], [strin
   prolific_session_id: ['string', 'Prolific session id'],
 };
 
-export function codebookEntries(protocol: Protocol, wideColumns: readonly WideColumn[] = []): CodebookEntry[] {
+export function codebookEntries(protocol: Protocol, wideColumns: readonly WideColumn[] = [], opts: CsvWriterOptions = {}): CodebookEntry[] {
   const questions = questionMap(protocol);
   const levels: Partial<Record<string, string>> = {
     condition: protocol.design.conditions.map((c) => c.id + (c.label ? ` (${c.label})` : '')).join(' | '),
@@ -50,7 +50,8 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
     correct: 'TRUE | FALSE',
     timed_out: 'TRUE | FALSE',
   };
-  const out: CodebookEntry[] = [];
+  // How text cells are written, for every CSV file (the first entry, so nobody misses it).
+  const out: CodebookEntry[] = [{ file: '*.csv', column: '*', type: 'note', description: opts.raw ? RAW_NOTE : FORMULA_NOTE, levels: '' }];
   for (const file of ['long.csv', 'responses.jsonl']) {
     for (const c of LONG_COLUMNS) out.push({ file, column: c.name, type: c.type, description: c.description, levels: levels[c.name] ?? '' });
   }
@@ -92,10 +93,10 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
   return out;
 }
 
-export async function writeCodebookCsv(entries: readonly CodebookEntry[], out: Writable, opts: { end?: boolean } = {}): Promise<number> {
+export async function writeCodebookCsv(entries: readonly CodebookEntry[], out: Writable, opts: { end?: boolean } & CsvWriterOptions = {}): Promise<number> {
   await pipeline(
     Readable.from((function* () { for (const e of entries) yield CODEBOOK_COLUMNS.map((k) => e[k]); })(), { objectMode: true }),
-    stringify({ header: true, columns: [...CODEBOOK_COLUMNS] }),
+    csvStringifier([...CODEBOOK_COLUMNS], { raw: opts.raw }),
     out,
     { end: opts.end ?? true },
   );

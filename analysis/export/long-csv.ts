@@ -2,7 +2,7 @@
 // csv-stringify with backpressure, so memory stays flat however many rows.
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import { csvStringifier, type CsvWriterOptions } from './csv-writer.ts';
 import type { ResponseRow } from '../rows.ts';
 import { LONG_COLUMNS, csvCell } from './columns.ts';
 
@@ -14,11 +14,11 @@ function* cells(rows: Iterable<ResponseRow>, counter: { rows: number }): Generat
 }
 
 /** Writes the long CSV to `out` (not ended when `end` is false); resolves with the row count. */
-export async function writeLongCsv(rows: Iterable<ResponseRow>, out: Writable, opts: { end?: boolean } = {}): Promise<number> {
+export async function writeLongCsv(rows: Iterable<ResponseRow>, out: Writable, opts: { end?: boolean } & CsvWriterOptions = {}): Promise<number> {
   const counter = { rows: 0 };
   await pipeline(
     Readable.from(cells(rows, counter), { objectMode: true }),
-    stringify({ header: true, columns: LONG_COLUMNS.map((c) => c.name), quoted_match: /^\s|\s$/ }),
+    csvStringifier(LONG_COLUMNS.map((c) => c.name), { raw: opts.raw, quoted_match: /^\s|\s$/ }),
     out,
     { end: opts.end ?? true },
   );

@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import { csvStringifier, type CsvWriterOptions } from './csv-writer.ts';
 import type { ParticipantRow, ResponseRow } from '../rows.ts';
 import { csvCell } from './columns.ts';
 import { parseObject } from '../collect.ts';
@@ -90,7 +90,7 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
   return { columns, cells, extra };
 }
 
-export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } = {}): Promise<{ rows: number; columns: WideColumn[] }> {
+export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } & CsvWriterOptions = {}): Promise<{ rows: number; columns: WideColumn[] }> {
   const wide = collectWide(rows, participants);
   const header = [...WIDE_PARTICIPANT_COLUMNS, ...wide.columns.map((c) => c.name)];
   function* records(): Generator<string[]> {
@@ -104,6 +104,6 @@ export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: re
       yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(base[k])), ...wide.columns.map((c) => m.get(c.name) ?? '')];
     }
   }
-  await pipeline(Readable.from(records(), { objectMode: true }), stringify({ header: true, columns: header }), out, { end: opts.end ?? true });
+  await pipeline(Readable.from(records(), { objectMode: true }), csvStringifier(header, { raw: opts.raw }), out, { end: opts.end ?? true });
   return { rows: participants.length + wide.extra.size, columns: wide.columns };
 }

@@ -1,4 +1,6 @@
-// Bundles the researcher app (lit + socket.io-client) into client/dist/admin.js.
+// Bundles the researcher app (lit + socket.io-client) into client/dist-admin/admin.js,
+// outside client/dist (which /static serves to anyone): the bundle and its source
+// map are sent only to a logged-in researcher (/admin/assets/).
 // mountAdmin calls buildAdminClient() when the server starts; it does nothing
 // when the bundle is newer than every source file. Several servers may start at
 // once (tests), so the bundle is written to a temporary file and renamed.
@@ -8,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ADMIN_BUNDLE = join(root, 'client', 'dist', 'admin.js');
+export const ADMIN_BUNDLE = join(root, 'client', 'dist-admin', 'admin.js');
 const sourceDir = join(root, 'client', 'admin');
 
 function newestMtime(path: string): number {

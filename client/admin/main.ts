@@ -1,4 +1,4 @@
-// Entry of the researcher app bundle (client/dist/admin.js): registers its elements.
+// Entry of the researcher app bundle (client/dist-admin/admin.js): registers its elements.
 import './admin-app.ts';
 import './studies-view.ts';
 import './monitor-view.ts';

@@ -1,79 +1,81 @@
-// Login rate limiting: failed attempts are counted per client address and per
-// username in a sliding window; past the limit, logins are refused (429) until
-// the oldest failure leaves the window. Kept in memory: a restart forgives, which
-// is acceptable for a single-operator research server.
-export interface RateLimitOptions {
-  /** Failures allowed per window per key. */
-  maxFailures: number;
-  windowMs: number;
+// Login rate limiting with rate-limiter-flexible. An attempt is counted BEFORE
+// its password is hashed (reserve) and settled after (a success gives its point
+// back), so a burst of concurrent guesses cannot all be evaluated while the slow
+// hash runs. Two limits:
+// - per (account, address): guessing one account from one address is slow, with
+//   a backoff that doubles each time the pair is blocked again;
+// - per address overall: one address cannot spray many accounts.
+// Nothing is counted per account alone, so an attacker elsewhere cannot lock the
+// researcher out. Kept in memory (a restart forgives); rate-limiter-flexible has
+// PostgreSQL and other stores for several processes.
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+export interface LoginLimitOptions {
+  /** Attempts per (account, address) per window before a block. */
+  perPair: number;
+  /** Attempts per address (any accounts) per window; higher, since a lab may share one NAT address. */
+  perAddress: number;
+  windowS: number;
+  /** The first block of a pair lasts this long; each further block within a day doubles, up to a day. */
+  blockS: number;
 }
 
-/** Per username: guessing one account's password is slow from anywhere. */
-export const USERNAME_LIMIT: RateLimitOptions = { maxFailures: 8, windowMs: 15 * 60 * 1000 };
-/** Per address: higher, since a lab's researchers may share one NAT address. */
-export const ADDRESS_LIMIT: RateLimitOptions = { maxFailures: 30, windowMs: 15 * 60 * 1000 };
+export const LOGIN_LIMITS: LoginLimitOptions = { perPair: 8, perAddress: 30, windowS: 15 * 60, blockS: 15 * 60 };
 
-export class LoginRateLimiter {
-  private failures = new Map<string, number[]>();
-  constructor(private readonly options: RateLimitOptions = USERNAME_LIMIT) {}
+const DAY_S = 24 * 60 * 60;
 
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.options.windowMs);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
-  }
+export type Reservation =
+  | { ok: true; settle(success: boolean): Promise<void> }
+  | { ok: false; retryAfterMs: number };
 
-  /** ms until a login may be tried for these keys, 0 when allowed now. */
-  retryAfterMs(keys: string[], now = Date.now()): number {
-    let wait = 0;
-    for (const key of keys) {
-      const list = this.recent(key, now);
-      if (list.length >= this.options.maxFailures) {
-        wait = Math.max(wait, list[list.length - this.options.maxFailures] + this.options.windowMs - now);
-      }
-    }
-    return wait;
-  }
+const pairKey = (account: string, address: string) => `${account.toLowerCase()}\u0000${address}`;
+const msOf = (r: unknown) => (r instanceof RateLimiterRes ? Math.max(1000, r.msBeforeNext) : 60_000);
 
-  recordFailure(keys: string[], now = Date.now()): void {
-    for (const key of keys) {
-      const list = this.recent(key, now);
-      list.push(now);
-      this.failures.set(key, list);
-    }
-    // Bound memory under a flood of distinct addresses or usernames.
-    if (this.failures.size > 10_000) {
-      for (const key of [...this.failures.keys()]) this.recent(key, now);
-      while (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-    }
-  }
-
-  forget(key: string): void {
-    this.failures.delete(key);
-  }
-}
-
-/** The two limits a login passes: per client address and per username. */
 export class LoginLimits {
-  readonly byAddress: LoginRateLimiter;
-  readonly byUsername: LoginRateLimiter;
-  constructor(address: RateLimitOptions = ADDRESS_LIMIT, username: RateLimitOptions = USERNAME_LIMIT) {
-    this.byAddress = new LoginRateLimiter(address);
-    this.byUsername = new LoginRateLimiter(username);
+  private readonly pair: RateLimiterMemory;
+  private readonly address: RateLimiterMemory;
+  /** How many times a pair was blocked within a day: the exponent of its backoff. */
+  private readonly strikes: RateLimiterMemory;
+
+  constructor(private readonly opts: LoginLimitOptions = LOGIN_LIMITS) {
+    this.pair = new RateLimiterMemory({ keyPrefix: 'pair', points: opts.perPair, duration: opts.windowS });
+    this.address = new RateLimiterMemory({ keyPrefix: 'addr', points: opts.perAddress, duration: opts.windowS });
+    this.strikes = new RateLimiterMemory({ keyPrefix: 'strike', points: 1_000_000, duration: DAY_S });
   }
 
-  retryAfterMs(address: string, username: string, now = Date.now()): number {
-    return Math.max(this.byAddress.retryAfterMs([address], now), this.byUsername.retryAfterMs([username.toLowerCase()], now));
+  /**
+   * Counts one attempt for (account, address) before the password is checked.
+   * Refused: the caller answers 429 without hashing. Reserved: call settle()
+   * with the outcome once the password has been checked.
+   */
+  async reserve(account: string, address: string): Promise<Reservation> {
+    const key = pairKey(account, address);
+    // Both consume calls update the counters synchronously, so concurrent attempts see each other.
+    const [pair, addr] = await Promise.allSettled([this.pair.consume(key), this.address.consume(address)]);
+    if (pair.status === 'rejected' || addr.status === 'rejected') {
+      let wait = 0;
+      if (pair.status === 'rejected') wait = Math.max(wait, await this.backoff(key, pair.reason));
+      if (addr.status === 'rejected') wait = Math.max(wait, msOf(addr.reason));
+      return { ok: false, retryAfterMs: wait };
+    }
+    return {
+      ok: true,
+      settle: async (success: boolean) => {
+        if (!success) return;
+        // The right password: this pair starts afresh, and the address gets its point back.
+        await Promise.all([this.pair.delete(key), this.strikes.delete(key), this.address.reward(address, 1)]);
+      },
+    };
   }
 
-  recordFailure(address: string, username: string, now = Date.now()): void {
-    this.byAddress.recordFailure([address], now);
-    this.byUsername.recordFailure([username.toLowerCase()], now);
-  }
-
-  /** A successful login clears that username's failures (not the address's). */
-  recordSuccess(username: string): void {
-    this.byUsername.forget(username.toLowerCase());
+  /** The pair just ran out: block it for blockS × 2^(strikes), once per exhaustion. */
+  private async backoff(key: string, rejection: unknown): Promise<number> {
+    const res = rejection instanceof RateLimiterRes ? rejection : undefined;
+    // Already blocked (consumedPoints past the limit by more than this attempt): keep the current block.
+    if (res && res.consumedPoints > this.opts.perPair + 1) return msOf(res);
+    const strike = await this.strikes.consume(key);
+    const seconds = Math.min(DAY_S, this.opts.blockS * 2 ** (strike.consumedPoints - 1));
+    await this.pair.block(key, seconds);
+    return seconds * 1000;
   }
 }

@@ -116,7 +116,8 @@ export function registerAnalyze(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'seed of the analysis (bootstrap, threshold split); default the design seed')
     .option('--no-transfer', 'skip the TF-IDF transfer matrix')
-    .action(async (arg: string, o: { db: string; out: string; seed?: string; transfer: boolean }) => {
+    .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
+    .action(async (arg: string, o: { db: string; out: string; seed?: string; transfer: boolean; raw?: boolean }) => {
       let data: StudyData | undefined;
       try {
         const seed = o.seed != null ? parseNumber(o.seed, '--seed') : undefined;
@@ -136,19 +137,19 @@ export function registerAnalyze(program: Command): void {
         const reportPath = join(o.out, 'report.html');
         writeFileSync(reportPath, report.html);
         files['report.html'] = await fileInfo(reportPath);
-        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(store.iterateResponses(studyId), out));
+        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(store.iterateResponses(studyId), out, { raw: o.raw }));
         files['long.csv'] = await fileInfo(join(o.out, 'long.csv'), longRows);
-        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(store.iterateResponses(studyId), participants, out));
+        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(store.iterateResponses(studyId), participants, out, { raw: o.raw }));
         files['wide.csv'] = await fileInfo(join(o.out, 'wide.csv'), wide.rows);
         const jsonRows = await toFile(join(o.out, 'responses.jsonl'), (out) => writeJsonl(store.iterateResponses(studyId), out));
         files['responses.jsonl'] = await fileInfo(join(o.out, 'responses.jsonl'), jsonRows);
-        const entries = codebookEntries(protocol, wide.columns);
-        await toFile(join(o.out, 'codebook.csv'), (out) => writeCodebookCsv(entries, out));
+        const entries = codebookEntries(protocol, wide.columns, { raw: o.raw });
+        await toFile(join(o.out, 'codebook.csv'), (out) => writeCodebookCsv(entries, out, { raw: o.raw }));
         files['codebook.csv'] = await fileInfo(join(o.out, 'codebook.csv'), entries.length);
         mkdirSync(join(o.out, 'tables'), { recursive: true });
         for (const t of report.tables) {
           const path = join(o.out, 'tables', `${t.name}.csv`);
-          await toFile(path, (out) => writeTableCsv(t, out));
+          await toFile(path, (out) => writeTableCsv(t, out, { raw: o.raw }));
           files[`tables/${t.name}.csv`] = await fileInfo(path, t.rows.length);
         }
         const metadata = { ...report.metadata, files };
@@ -170,7 +171,8 @@ export function registerAnalyze(program: Command): void {
     .option('--db <file>', 'SQLite database', 'data/credence.db')
     .requiredOption('--format <format>', 'long | wide | jsonl | codebook')
     .option('--out <file>', 'output file (default: standard output)')
-    .action(async (arg: string, o: { db: string; format: string; out?: string }) => {
+    .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
+    .action(async (arg: string, o: { db: string; format: string; out?: string; raw?: boolean }) => {
       let data: StudyData | undefined;
       try {
         if (!['long', 'wide', 'jsonl', 'codebook'].includes(o.format)) throw new UsageError(`--format ${o.format}: expected long, wide, jsonl or codebook`);
@@ -180,10 +182,10 @@ export function registerAnalyze(program: Command): void {
         const end = Boolean(o.out);
         const participants = store.participants(studyId);
         let rows: number;
-        if (o.format === 'long') rows = await writeLongCsv(store.iterateResponses(studyId), out, { end });
+        if (o.format === 'long') rows = await writeLongCsv(store.iterateResponses(studyId), out, { end, raw: o.raw });
         else if (o.format === 'jsonl') rows = await writeJsonl(store.iterateResponses(studyId), out, { end });
-        else if (o.format === 'wide') rows = (await writeWideCsv(store.iterateResponses(studyId), participants, out, { end })).rows;
-        else rows = await writeCodebookCsv(codebookEntries(protocol), out, { end });
+        else if (o.format === 'wide') rows = (await writeWideCsv(store.iterateResponses(studyId), participants, out, { end, raw: o.raw })).rows;
+        else rows = await writeCodebookCsv(codebookEntries(protocol, [], { raw: o.raw }), out, { end, raw: o.raw });
         if (o.out) {
           const meta = buildMetadata({ study: protocol, versions: data.versions, participants, stimuli: store.stimuli(studyId), scores: store.detectorScores(studyId), software: SOFTWARE });
           const metaPath = `${o.out}.metadata.json`;

@@ -10,6 +10,7 @@ import { registerPrepare } from './prepare.ts';
 import { registerScore } from './score.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerAdmin } from '../auth/admin-command.ts';
+import { registerBackup } from './backup.ts';
 import { CLI_VERSION } from './version.ts';
 
 const program = new Command('credence')
@@ -25,6 +26,7 @@ registerPrepare(program);
 registerScore(program); // score, detect
 registerAnalyze(program); // analyze, export, simulate
 registerAdmin(program); // admin list|add|reset-password
+registerBackup(program);
 
 program.exitOverride((err) => {
   // commander's own usage errors exit 2, like every other bad input.

@@ -6,6 +6,8 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ProtocolError, STUDIES_DIR } from '../../studies/load.ts';
 import { startServer } from '../http/server.ts';
+import { parseTrustProxy, type TrustProxy } from '../http/client-address.ts';
+import { StorageError } from '../store/storage-check.ts';
 import { ensureAdminAccount } from '../http/admin/index.ts';
 import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { prepareStudy } from '../lm/prepare.ts';
@@ -24,6 +26,8 @@ interface ServeOptions {
   study?: string[];
   studiesDir?: string;
   dataDir?: string;
+  trustProxy?: string | boolean;
+  detect?: boolean;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -32,12 +36,29 @@ async function serve(opts: ServeOptions): Promise<void> {
     console.error(`--port: expected a port number 0-65535, got '${opts.port}'`);
     process.exit(2);
   }
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(opts.trustProxy);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
   if (opts.prepare) await prepareShipped(opts);
   let server;
   try {
-    server = await startServer({ port, host: opts.host, dbPath: opts.db, studies: opts.study, studiesDir: opts.studiesDir, dataDir: opts.dataDir });
+    server = await startServer({
+      port,
+      host: opts.host,
+      dbPath: opts.db,
+      studies: opts.study,
+      studiesDir: opts.studiesDir,
+      dataDir: opts.dataDir,
+      trustProxy,
+      detect: opts.detect === true,
+    });
   } catch (err) {
     if (err instanceof ProtocolError) console.error(err.format());
+    else if (err instanceof StorageError) console.error(`cannot start: ${err.message}`);
     else console.error(`cannot start: ${(err as Error).message}`);
     process.exit(2);
   }
@@ -129,6 +150,12 @@ function addServe(cmd: Command): Command {
     .option('--study <ids...>', 'studies to open (ids or files); default: every valid study in the studies folder')
     .option('--studies-dir <dir>', 'folder of study YAML files')
     .option('--data-dir <dir>', 'folder of imported and generated data')
+    .option(
+      '--trust-proxy [proxies]',
+      "behind a reverse proxy: believe X-Forwarded-For/-Proto from these proxies (hop count, addresses/subnets, or loopback; bare flag = loopback); also CREDENCE_TRUST_PROXY",
+      process.env.CREDENCE_TRUST_PROXY,
+    )
+    .option('--detect', 'serve the detector demo at /api/detect (per-address limit, bounded queue)', false)
     .action((opts: ServeOptions) => serve(opts));
 }
 

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Server as IoServer } from 'socket.io';
 import type { Store } from '../store/store.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { TrustProxy } from './client-address.ts';
 
 export interface AppContext {
   store: Store;
@@ -22,4 +23,10 @@ export interface AppContext {
    * refused while this is unset or returns false.
    */
   isResearcher?: (req: IncomingMessage) => boolean;
+  /** Which proxies' X-Forwarded-For/-Proto to believe (`--trust-proxy`); default none. */
+  trustProxy?: TrustProxy;
+  /** The client's address of a request (HTTP or socket.io handshake), as trustProxy allows. */
+  clientAddress?: (req: IncomingMessage) => string;
+  /** Serve /api/detect (`--detect`); off by default. */
+  detect?: boolean;
 }

@@ -36,7 +36,8 @@ export function mountParticipantRoutes(app: Express, ctx: AppContext, clientDir:
     res.type('html').set('Cache-Control', 'no-store').send(readFileSync(htmlFile, 'utf8'));
   });
 
+  // For load balancers and uptime checks: says the process answers, nothing more (details: /api/admin/health, behind the login).
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, studies: ctx.engine.servedStudies(), submits: ctx.engine.stats() });
+    res.type('text/plain').set('Cache-Control', 'no-store').send('ok');
   });
 }

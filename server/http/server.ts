@@ -12,6 +12,8 @@ import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
 import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
+import { clientAddressOf, type TrustProxy } from './client-address.ts';
+import { checkStorage, prepareDbFiles } from '../store/storage-check.ts';
 import type { AppContext } from './context.ts';
 
 export interface StartOptions {
@@ -28,6 +30,10 @@ export interface StartOptions {
   studies?: string[];
   /** Build the participant bundle when missing or stale (default true). */
   buildClient?: boolean;
+  /** Whose X-Forwarded-For/-Proto to believe (`--trust-proxy`); default nobody's. */
+  trustProxy?: TrustProxy;
+  /** Serve the detector demo at /api/detect (`--detect`); default off. */
+  detect?: boolean;
   /** Where warnings go (default stderr). */
   log?: (message: string) => void;
 }
@@ -59,6 +65,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? dirname(dbPath));
   if (opts.buildClient !== false) await ensureClientBundle(log);
 
+  // A read-only, empty or damaged database is refused here, naming the file and what to do.
+  checkStorage(dbPath);
+  prepareDbFiles(dbPath, log);
   const store = openStore({ path: dbPath, server: true });
   const engine = new Engine({ store });
   // The request listener exists before socket.io attaches, so engine.io wraps it and keeps
@@ -70,7 +79,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   // The socket.io limit is above MAX_EVENT_BYTES so an oversized submit gets a clear error reply instead of a dropped connection.
   const io = new IoServer(http, { maxHttpBufferSize: 4 * MAX_EVENT_BYTES, serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
-  const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir };
+  const trustProxy = opts.trustProxy ?? false;
+  const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir, trustProxy, clientAddress: clientAddressOf(trustProxy), detect: opts.detect ?? false };
   try {
     await openStudies(engine, { studiesDir, dataDir, studies: opts.studies, warn: log });
   } catch (err) {
@@ -78,7 +88,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     io.close();
     throw err;
   }
-  app = createApp(ctx, { clientDir: join(ROOT, 'client') });
+  app = createApp(ctx, { clientDir: join(ROOT, 'client'), log });
   attachParticipantRealtime(io, { engine, isResearcher: () => ctx.isResearcher, onError: (e) => log(`error: ${(e as Error).stack ?? e}`) });
   engine.on('timer-error', (id: string, err: unknown) => log(`deadline of ${id} failed: ${(err as Error).message}`));
   await engine.start();

@@ -6,12 +6,12 @@
 // better-sqlite3 is synchronous, so a transaction runs without interleaving with
 // other requests of this process; assignment and submit rely on that.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
+import { prepareDbFiles } from './storage-check.ts';
 import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
 import { GroupCommit, type CommitStats } from './group-commit.ts';
 import type {
@@ -43,7 +43,8 @@ export class SqliteStore implements Store {
   private st: Record<string, Database.Statement>;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // A new database gets a 0700 folder and 0600 files (storage-check.ts).
+    prepareDbFiles(path);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -102,7 +103,7 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]);
         this.db.pragma(`user_version = ${v + 1}`);
-      })();
+      }).immediate();
     }
   }
 
@@ -123,7 +124,7 @@ export class SqliteStore implements Store {
         .run(protocol.id, version, JSON.stringify(protocol), file, Date.now());
       this.insertStimuli(protocol.id, version, stimuli, false);
       return { created: true };
-    })();
+    }).immediate();
   }
 
   private insertStimuli(studyId: string, version: string, stimuli: StimulusInput[], ignoreExisting: boolean): void {
@@ -316,7 +317,7 @@ export class SqliteStore implements Store {
           p.now,
         );
       return { participant: this.participant(id)!, created: true };
-    })();
+    }).immediate();
   }
 
   /** A resume by Prolific id hands out a fresh token; the old one stops working. */
@@ -344,7 +345,7 @@ export class SqliteStore implements Store {
     if (ids.length === 0) return;
     this.db.transaction(() => {
       for (const id of ids) this.st.touch.run(now, id, now);
-    })();
+    }).immediate();
   }
 
   overdue(now: number): ParticipantRecord[] {
@@ -403,11 +404,13 @@ export class SqliteStore implements Store {
       }
       this.applyProgress(s.participantId, s.pageIndex, s.next, s.now);
       return { kind: 'stored' };
-    })();
+    }).immediate();
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    // IMMEDIATE: take the write lock at BEGIN, where busy_timeout waits for another writer (credence score,
+    // a sqlite3 shell). A deferred transaction that read first gets SQLITE_BUSY at once when it tries to write.
+    return this.db.transaction(fn).immediate();
   }
 
   private readonly commits = new GroupCommit(this);
@@ -604,7 +607,7 @@ export class SqliteStore implements Store {
       let n = 0;
       for (const r of rows) n += ins.run(r.study_id, r.stimulus_id, r.detector, r.model_hash, r.metric, r.value, r.scored_at).changes;
       return n;
-    })();
+    }).immediate();
   }
 
   detectorScores(studyId: string): DetectorScoreRow[] {

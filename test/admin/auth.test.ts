@@ -20,7 +20,7 @@ import {
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
 } from '../../server/auth/sessions.ts';
-import { LoginLimits, LoginRateLimiter } from '../../server/auth/rate-limit.ts';
+import { LoginLimits } from '../../server/auth/rate-limit.ts';
 import { isSameOrigin } from '../../server/auth/origin.ts';
 import { addResearcher, registerAdmin, resetResearcherPassword } from '../../server/auth/admin-command.ts';
 import { adminLoginNotice } from '../../server/auth/login-notice.ts';
@@ -126,32 +126,36 @@ describe('sessions', () => {
 });
 
 describe('rate limiting, cookies, origins', () => {
-  test('failures past the limit lock a key until the window passes; success clears the username', () => {
-    const rl = new LoginRateLimiter({ maxFailures: 3, windowMs: 60_000 });
-    const keys = ['ip:1', 'user:ann'];
-    for (let i = 0; i < 3; i++) {
-      assert.equal(rl.retryAfterMs(keys, 1000 + i), 0);
-      rl.recordFailure(keys, 1000 + i);
+  // Contract changed by issue 13: nothing is limited per username alone (that let anyone lock the
+  // researcher out); attempts are reserved before hashing per (account, address) and per address.
+  test('login limits: reserved per (account, address) with a doubling block, and per address; the right password settles', async () => {
+    const limits = new LoginLimits({ perPair: 2, perAddress: 5, windowS: 60, blockS: 10 });
+    for (let i = 0; i < 2; i++) {
+      const r = await limits.reserve('Ann', '10.0.0.1');
+      assert.equal(r.ok, true);
+      if (r.ok) await r.settle(false);
     }
-    assert.equal(rl.retryAfterMs(keys, 2000), 59_000);
-    assert.equal(rl.retryAfterMs(['ip:2', 'user:ann'], 2000), 59_000, 'the username is locked from any address');
-    assert.equal(rl.retryAfterMs(['ip:2', 'user:bob'], 2000), 0);
-    assert.equal(rl.retryAfterMs(keys, 61_001), 0, 'the oldest failure has left the window');
-    rl.forget('user:ann');
-    assert.equal(rl.retryAfterMs(['ip:9', 'user:ann'], 2000), 0);
+    const blocked = await limits.reserve('ann', '10.0.0.1');
+    assert.equal(blocked.ok, false, 'usernames compare case-insensitively');
+    if (!blocked.ok) assert.equal(blocked.retryAfterMs, 10_000, 'the first block lasts blockS');
+    assert.equal((await limits.reserve('ann', '10.0.0.2')).ok, true, 'another address is not locked out');
+    assert.equal((await limits.reserve('bob', '10.0.0.1')).ok, true, 'another account from the same address is not locked out');
+    // The address limit counts every attempt from it, whatever the account.
+    const spray = await limits.reserve('carl', '10.0.0.1');
+    assert.equal(spray.ok, true);
+    const over = await limits.reserve('dora', '10.0.0.1');
+    assert.equal(over.ok, false, 'the address is limited for every account');
+    // A successful login gives its address point back and clears its pair.
+    const ok = await limits.reserve('eve', '10.0.0.3');
+    assert.equal(ok.ok, true);
+    if (ok.ok) await ok.settle(true);
+    for (let i = 0; i < 4; i++) assert.equal((await limits.reserve(`u${i}`, '10.0.0.3')).ok, true);
   });
 
-  test('login limits: per username and, higher, per address; success forgives the username only', () => {
-    const limits = new LoginLimits({ maxFailures: 5, windowMs: 60_000 }, { maxFailures: 2, windowMs: 60_000 });
-    limits.recordFailure('10.0.0.1', 'Ann', 0);
-    limits.recordFailure('10.0.0.2', 'ann', 1);
-    assert.ok(limits.retryAfterMs('10.0.0.3', 'ANN', 2) > 0, 'usernames compare case-insensitively');
-    assert.equal(limits.retryAfterMs('10.0.0.3', 'bob', 2), 0);
-    limits.recordSuccess('ann');
-    assert.equal(limits.retryAfterMs('10.0.0.3', 'ann', 2), 0);
-    for (const u of ['c', 'd', 'e', 'f', 'g']) limits.recordFailure('10.0.0.9', u, 3);
-    assert.ok(limits.retryAfterMs('10.0.0.9', 'zed', 4) > 0, 'the address is locked for every username');
-    assert.equal(limits.retryAfterMs('10.0.0.8', 'zed', 4), 0);
+  test('login limits: concurrent reservations never exceed the limit', async () => {
+    const limits = new LoginLimits({ perPair: 5, perAddress: 100, windowS: 60, blockS: 60 });
+    const all = await Promise.all(Array.from({ length: 60 }, () => limits.reserve('admin', '10.0.0.1')));
+    assert.equal(all.filter((r) => r.ok).length, 5);
   });
 
   test('cookieValue and isSameOrigin', () => {

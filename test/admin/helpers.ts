@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer } from '../../server/http/server.ts';
+import { startServer, type RunningServer, type StartOptions } from '../../server/http/server.ts';
 import { ensureAdminAccount } from '../../server/auth/index.ts';
 
 export const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'admin-demo.yaml');
@@ -24,12 +24,14 @@ export function fixtureText(opts: { ttlMinutes?: number } = {}): string {
   return opts.ttlMinutes === undefined ? text : text.replace(/slot_ttl_minutes: \d+/, `slot_ttl_minutes: ${opts.ttlMinutes}`);
 }
 
-export async function startTestServer(opts: { ttlMinutes?: number; account?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { ttlMinutes?: number; account?: boolean; log?: (line: string) => void; server?: Pick<StartOptions, 'trustProxy' | 'detect'> } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credence-admin-'));
   const studiesDir = join(dir, 'studies');
   mkdirSync(studiesDir);
   writeFileSync(join(studiesDir, 'admin-demo.yaml'), fixtureText(opts));
-  const server = await startServer({ port: 0, dbPath: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: () => {} });
+  const server = await startServer({ port: 0, dbPath: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: opts.log ?? (() => {}), ...opts.server });
   const { password } = opts.account === false ? { password: '' } : await ensureAdminAccount(server.ctx, {});
   if (password === undefined) throw new Error('a fresh database should yield a generated password');
   return {

@@ -2,7 +2,7 @@
 // (JSON, CSV), plus the socket.io namespace /admin for the live monitor. Every
 // route but the login itself needs a researcher session; every mutation also
 // needs the session's CSRF token and a same-origin request.
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express } from 'express';
 import { existsSync, statSync } from 'node:fs';
 import { ADMIN_BUNDLE, buildAdminClient } from '../../../client/admin/build.ts';
 import { authFor } from '../../auth/auth-context.ts';
@@ -20,7 +20,7 @@ export function mountAdmin(app: Express, ctx: AppContext): void {
     buildAdminClient();
   } catch (err) {
     // Participants must still be served; /admin answers 503 until the bundle builds.
-    console.error(`researcher app: could not build client/dist/admin.js: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`researcher app: could not build client/dist-admin/admin.js: ${err instanceof Error ? err.message : String(err)}`);
   }
   const auth = authFor(ctx);
   ctx.isResearcher = (req) => isResearcherRequest(req.headers, ctx);
@@ -32,6 +32,10 @@ export function mountAdmin(app: Express, ctx: AppContext): void {
   app.use('/api/admin', requireSession(auth.db, 'api'), requireCsrf);
   app.use(studiesRoutes(ctx));
   app.use(accountsRoutes(auth));
+  // What /healthz used to tell anyone: the served studies and submit latency, now for researchers only.
+  app.get('/api/admin/health', (_req, res) => {
+    res.json({ ok: true, studies: ctx.engine.servedStudies(), submits: ctx.engine.stats() });
+  });
   app.all('/api/admin/{*rest}', (req, res) => {
     res.status(404).json({ error: `no such researcher endpoint: ${req.method} ${req.path}` });
   });
@@ -51,16 +55,7 @@ export function mountAdmin(app: Express, ctx: AppContext): void {
     res.status(405).json({ error: 'method not allowed' });
   });
 
-  // Errors inside the researcher area answer as JSON, naming the body when it would not parse.
-  app.use(['/admin', '/api/admin'], (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.parse.failed') return res.status(400).json({ error: `body: not valid JSON (${e.message})`, field: 'body' });
-    if (e.type === 'entity.too.large') return res.status(413).json({ error: 'body: too large', field: 'body' });
-    console.error('admin:', err);
-    res.status(500).json({ error: 'internal error' });
-  });
-
+  // Errors inside the researcher area reach the app's one error handler (errors.ts), which answers /api/ in JSON.
   mountMonitorSocket(ctx, auth.db);
 }
 

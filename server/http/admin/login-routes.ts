@@ -55,16 +55,16 @@ async function attemptLogin(auth: AuthState, req: Request, body: unknown): Promi
     return { ok: false, status: 400, error: issue.message, field: issue.path.join('.') };
   }
   const { username, password } = parsed.data;
+  // req.ip honours --trust-proxy: behind a proxy it is the client's address, not the proxy's.
   const address = req.ip ?? req.socket.remoteAddress ?? '?';
-  const wait = auth.limits.retryAfterMs(address, username);
-  if (wait > 0) {
-    return { ok: false, status: 429, error: 'too many failed logins; try again later', retryAfterS: Math.ceil(wait / 1000) };
+  // Counted before the (slow) hash, so concurrent guesses cannot all be evaluated.
+  const reservation = await auth.limits.reserve(username, address);
+  if (!reservation.ok) {
+    return { ok: false, status: 429, error: 'too many failed logins; try again later', retryAfterS: Math.ceil(reservation.retryAfterMs / 1000) };
   }
-  if (!(await checkPassword(auth.db, username, password))) {
-    auth.limits.recordFailure(address, username);
-    return { ok: false, status: 401, error: 'wrong username or password' };
-  }
-  auth.limits.recordSuccess(username);
+  const right = await checkPassword(auth.db, username, password);
+  await reservation.settle(right);
+  if (!right) return { ok: false, status: 401, error: 'wrong username or password' };
   // A fresh id on every login: a cookie planted before login never becomes a session.
   const previous = sessionFromRequest(auth.db, req);
   if (previous) deleteSession(auth.db, previous.id);

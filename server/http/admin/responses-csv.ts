@@ -2,7 +2,7 @@
 // one row per question, streamed with backpressure so memory stays flat however
 // many rows there are. Booleans are written true/false and nulls as empty
 // cells, which R and pandas both read back as they are.
-import { stringify } from 'csv-stringify';
+import { csvStringifier, type CsvWriterOptions } from '../../../analysis/export/csv-writer.ts';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
@@ -14,15 +14,11 @@ export function csvFileName(studyId: string): string {
 }
 
 /** Streams rows as CSV into the response; resolves when done or when the client went away. */
-export async function sendResponsesCsv(res: Response, studyId: string, rows: Iterable<ResponseRow>): Promise<void> {
+export async function sendResponsesCsv(res: Response, studyId: string, rows: Iterable<ResponseRow>, opts: CsvWriterOptions = {}): Promise<void> {
   res.status(200);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${csvFileName(studyId)}"`);
-  const csv = stringify({
-    header: true,
-    columns: [...RESPONSE_COLUMNS],
-    cast: { boolean: (v) => (v ? 'true' : 'false') },
-  });
+  const csv = csvStringifier([...RESPONSE_COLUMNS], { raw: opts.raw, cast: { boolean: (v) => (v ? 'true' : 'false') } });
   try {
     await pipeline(Readable.from(rows, { highWaterMark: 256 }), csv, res);
   } catch (err) {

@@ -50,7 +50,8 @@ export function studiesRoutes(ctx: AppContext): Router {
     if (!id) return;
     const source = ctx.store.responsesForExport(id);
     try {
-      await sendResponsesCsv(res, id, source.rows);
+      // ?raw=1: the stored text unchanged (no formula neutralisation), like the CLI's --raw.
+      await sendResponsesCsv(res, id, source.rows, { raw: req.query.raw === '1' });
     } catch (err) {
       next(err);
     } finally {
