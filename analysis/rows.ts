@@ -13,6 +13,8 @@ export interface ResponseRow {
   /** Hash of the normalised protocol the participant ran. */
   study_version: string;
   participant_id: string;
+  /** real | pilot | bot (absent in rows made before kinds existed: real). */
+  participant_kind?: string;
   condition: string;
   page_index: number;
   page_kind: PageKind;
@@ -38,6 +40,10 @@ export interface ResponseRow {
   /** For attention/comprehension/training items: whether the answer matched the expected one. */
   correct: boolean | null;
   rt_ms: number | null;
+  /** The server's own observation of the page, from sending it to the answer, ms. */
+  rt_server_ms?: number | null;
+  /** The reported rt_ms contradicts the server's observation beyond clock and latency slack. */
+  rt_inconsistent?: boolean;
   timed_out: boolean;
   /** Times the page lost focus or was hidden while shown. */
   blur_count: number;
@@ -49,6 +55,8 @@ export interface ParticipantRow {
   study_id: string;
   study_version: string;
   participant_id: string;
+  /** real | pilot | bot (absent: real). */
+  kind?: string;
   condition: string;
   /** The stored status, or 'abandoned' for one in progress but idle past the slot TTL. */
   status: ParticipantState;

@@ -9,14 +9,19 @@ export type RefusedInfo = Parameters<ServerToClient['refused']>[0];
 
 const REFUSED_TITLE: Record<RefusedInfo['reason'], string> = {
   full: 'This study is full',
+  paused: 'This study is paused',
   closed: 'This study is closed',
+  'placeholder-id': 'This link is not finished',
   'unknown-study': 'Study not found',
   'bad-request': 'This link does not work',
 };
 
 const REFUSED_TEXT: Record<RefusedInfo['reason'], string> = {
   full: 'All places in this study have been taken. Thank you for your interest. Please return the study on Prolific (or close this page); you will not be penalised.',
+  paused: 'The researchers have paused this study for the moment; nobody new can start it now. Please try again later, or return the study on Prolific; you will not be penalised.',
   closed: 'This study is no longer taking participants. Please return the study on Prolific (or close this page).',
+  'placeholder-id':
+    'The link still holds a placeholder where your Prolific ID belongs, so the study cannot tell who you are. Please open the study from Prolific itself. If you are testing the study, use the pilot link the researcher gave you.',
   'unknown-study': 'There is no study at this address. Please check the link you were given.',
   'bad-request': 'The link is missing something the study needs. Please open the study again from the link you were given.',
 };
@@ -40,7 +45,20 @@ export function safeRedirect(url: string | undefined): string | undefined {
   }
 }
 
+/**
+ * What each ending says about the answers: someone who declined consent gave
+ * none, and someone ended early is told what was kept, not that all is well.
+ */
+const DONE_SAVED: Record<DoneInfo['status'], string> = {
+  completed: 'Your answers are saved.',
+  'no-consent': 'Nothing you did here is used for the study.',
+  'failed-attention': 'Your answers so far are saved.',
+  'timed-out': 'Your answers up to the time limit are saved.',
+  'failed-comprehension': 'Your answers so far are saved.',
+};
+
 export function renderDone(info: DoneInfo, redirect: string | undefined) {
+  const saved = DONE_SAVED[info.status] ?? '';
   return html`
     <section class="end" aria-labelledby="end-title">
       <h1 id="end-title">${DONE_TITLE[info.status] ?? 'The study has ended'}</h1>
@@ -50,9 +68,9 @@ export function renderDone(info: DoneInfo, redirect: string | undefined) {
             <p class="code" data-testid="completion-code">${info.code}</p>`
         : nothing}
       ${redirect
-        ? html`<p role="status">Your answers are saved. Taking you back to Prolific…</p>
+        ? html`<p role="status">${saved} Taking you back to Prolific…</p>
             <p><a class="button" href=${redirect}>Continue to Prolific</a></p>`
-        : html`<p>Your answers are saved. You may close this page.</p>`}
+        : html`<p>${saved} You may close this page.</p>`}
     </section>
   `;
 }

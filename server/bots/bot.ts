@@ -91,6 +91,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
   const questions = questionIndex(opts.protocol);
   const result: BotResult = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
   const [thinkLo, thinkHi] = opts.thinkMs ?? [0, 10];
+  const minRtMs = opts.protocol.exclusions.min_rt_ms ?? 0;
   const ackTimeout = opts.ackTimeoutMs ?? 10_000;
 
   return new Promise<BotResult>((resolveBot) => {
@@ -112,7 +113,7 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
       reconnectionDelayMax: 1000,
       timeout: 20_000,
       forceNew: true,
-      auth: (cb) => cb(token ? { study: opts.study, token } : { study: opts.study, prolific: { PROLIFIC_PID: opts.pid, STUDY_ID: 'bots', SESSION_ID: opts.pid } }),
+      auth: (cb) => cb(token ? { study: opts.study, token } : { study: opts.study, bot: true, prolific: { PROLIFIC_PID: opts.pid, STUDY_ID: 'bots', SESSION_ID: opts.pid } }),
     });
 
     const finish = (outcome: BotResult['outcome']) => {
@@ -153,7 +154,10 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
 
     const answerPage = async (view: PageView) => {
       answering = view.index;
-      const think = thinkLo + opts.rng.next() * (thinkHi - thinkLo);
+      const shownAt = performance.now();
+      // An attentive bot reads a text at least as long as the protocol's fastest credible answer, as an attentive person does.
+      const floor = opts.profile === 'attentive' && view.stimulus ? minRtMs : 0;
+      const think = floor + thinkLo + opts.rng.next() * (thinkHi - thinkLo);
       const leaveToTimeout =
         opts.profile === 'careless' && view.deadlineAt !== undefined && opts.rng.next() < (opts.timeoutShare ?? 0.3);
       if (leaveToTimeout) return; // the server's deadline will move this bot on
@@ -172,7 +176,8 @@ export function runBot(opts: BotOptions): Promise<BotResult> {
         answers[q.id] = descriptor.botAnswer(params, ctx);
       }
       pending = {
-        payload: { clientId: randomUUID(), pageIndex: view.index, answers, rtMs: Math.round(think), events: [{ type: 'paint', t: 0 }] },
+        // The time actually spent on the page (reading wait and think time), as a browser would report it.
+        payload: { clientId: randomUUID(), pageIndex: view.index, answers, rtMs: Math.round(performance.now() - shownAt), events: [{ type: 'paint', t: 0 }] },
         sentAt: Date.now(),
       };
       send();

@@ -57,17 +57,28 @@ export function checkAnswers(page: PlannedPage, given: Record<string, unknown>, 
   return { ok: true, answers: out };
 }
 
-/** The rows of a page that timed out: every question unanswered. */
-export function timedOutAnswers(page: PlannedPage): AnswerInput[] {
-  return page.questions.map((q) => ({
-    questionId: q.id,
-    questionType: q.type,
-    valueJson: null,
-    valueNum: null,
-    valueText: null,
-    // An attention check left to time out is not passed.
-    correct: page.kind === 'attention' || q.type === 'attention' ? false : null,
-  }));
+/**
+ * The rows of a page that timed out: each question with the answer the
+ * participant had given so far (their last draft), when it is a valid one,
+ * else unanswered. A partial answer is data; the response is still timed out.
+ */
+export function timedOutAnswers(page: PlannedPage, draft: Record<string, unknown> = {}, ctx: ReadContext = {}): AnswerInput[] {
+  return page.questions.map((q) => {
+    const given = draft[q.id];
+    if (given !== undefined && given !== null && q.type !== 'consent') {
+      const one = checkAnswers({ ...page, questions: [q] }, { [q.id]: given }, ctx);
+      if (one.ok) return one.answers[0];
+    }
+    return {
+      questionId: q.id,
+      questionType: q.type,
+      valueJson: null,
+      valueNum: null,
+      valueText: null,
+      // An attention check left to time out is not passed.
+      correct: page.kind === 'attention' || q.type === 'attention' ? false : null,
+    };
+  });
 }
 
 /** The expected answer is the server's secret: strip it (and per-attempt feedback) before a page goes out. */

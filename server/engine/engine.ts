@@ -8,7 +8,7 @@
 // endings.ts (what happens next), answers.ts (answer checks), deadlines.ts,
 // presence.ts. The store decides how writes reach the disk.
 import { EventEmitter } from 'node:events';
-import type { Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
+import type { Draft, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, Store, SubmissionInput, SubmitResult } from '../store/store.ts';
 import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';
@@ -39,6 +39,27 @@ export interface EngineOptions {
 /** A browser may see the page a little after the server started it; min reading time allows this slack. */
 const MIN_READ_SLACK_MS = 250;
 
+/**
+ * How far a reported response time may fall outside the server's own
+ * observation of the page: the page's trip to the browser and its first paint,
+ * plus the answer's trip back, on a slow phone connection under load.
+ */
+export const RT_SLACK_MS = 2000;
+
+/**
+ * Whether a reported response time contradicts the server's observation. The
+ * browser counts from its first paint of the page, which came after some
+ * sending of it (the first, or a later one after a reload) and within the
+ * slack of it: so it cannot exceed the time since the first sending, nor fall
+ * short of the time since the last sending, nor of a minimum reading time the
+ * browser itself enforces.
+ */
+export function rtInconsistent(o: { reportedMs: number; sinceFirstSentMs: number; sinceLastSentMs: number | null; minReadMs?: number }): boolean {
+  if (o.reportedMs > o.sinceFirstSentMs + RT_SLACK_MS) return true;
+  if (o.sinceLastSentMs !== null && o.reportedMs < o.sinceLastSentMs - RT_SLACK_MS) return true;
+  return o.minReadMs !== undefined && o.reportedMs < o.minReadMs - RT_SLACK_MS;
+}
+
 export interface Engine {
   on(event: 'outcome', listener: (participantId: string, outcome: Outcome) => void): this;
   on(event: 'timer-error', listener: (participantId: string, err: unknown) => void): this;
@@ -52,6 +73,10 @@ export class Engine extends EventEmitter {
   private readonly presence: Presence;
   /** Submit latency inside the server (receipt to durable commit). */
   private readonly submitMs = new LatencyRing();
+  /** When the current page was last sent to each participant (a reload re-sends it), for honest response times. */
+  private readonly lastSent = new Map<string, { pageIndex: number; at: number }>();
+  /** The answers given so far on the current page, stored with the timeout if the page expires. */
+  private readonly drafts = new Map<string, Draft>();
 
   constructor(opts: EngineOptions) {
     super();
@@ -125,7 +150,28 @@ export class Engine extends EventEmitter {
     const store = this.studies.storeOf(participantId);
     const p = store.participant(participantId);
     if (!p) throw new Error(`unknown participant ${participantId}`);
-    return outcomeOf(p, this.runtimeOf(p), store, this.now());
+    const now = this.now();
+    const out = outcomeOf(p, this.runtimeOf(p), store, now);
+    // Every outcome asked for is sent to the participant: remember when their page went out.
+    if ('page' in out) this.lastSent.set(participantId, { pageIndex: out.page.index, at: now });
+    else {
+      this.lastSent.delete(participantId);
+      this.drafts.delete(participantId);
+    }
+    return out;
+  }
+
+  /** Keeps the participant's latest answers on their current page (drafts of other pages are ignored). */
+  draft(participantId: string, d: Draft): void {
+    const p = this.studies.storeOf(participantId).participant(participantId);
+    if (!p || p.status !== 'in-progress' || p.pageIndex !== d.pageIndex) return;
+    this.drafts.set(participantId, d);
+  }
+
+  /** The draft of the page the participant is on, if any. */
+  private draftOf(p: ParticipantRecord): Record<string, unknown> {
+    const d = this.drafts.get(p.id);
+    return d && d.pageIndex === p.pageIndex ? d.answers : {};
   }
 
   private runtimeOf(p: ParticipantRecord): Runtime {
@@ -184,9 +230,18 @@ export class Engine extends EventEmitter {
     const checked = checkAnswers(page, s.answers, stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {});
     if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
 
+    const sent = this.lastSent.get(p.id);
+    const rtServerMs = now - p.pageStartedAt;
     const result = await this.record(p, page, checked.answers, now, {
       clientId: s.clientId,
       rtMs: s.rtMs,
+      rtServerMs,
+      rtInconsistent: rtInconsistent({
+        reportedMs: s.rtMs,
+        sinceFirstSentMs: rtServerMs,
+        sinceLastSentMs: sent && sent.pageIndex === p.pageIndex ? now - sent.at : null,
+        minReadMs: page.minReadMs,
+      }),
       timedOut: false,
       eventsJson: JSON.stringify(s.events),
       blurCount: s.events.filter((e) => e.type === 'blur' || e.type === 'hidden').length,
@@ -206,7 +261,7 @@ export class Engine extends EventEmitter {
     page: PlannedPage,
     answers: SubmissionInput['answers'],
     now: number,
-    response: Pick<SubmissionInput, 'clientId' | 'rtMs' | 'timedOut' | 'eventsJson' | 'blurCount'>,
+    response: Pick<SubmissionInput, 'clientId' | 'rtMs' | 'rtServerMs' | 'rtInconsistent' | 'timedOut' | 'eventsJson' | 'blurCount'>,
     event?: PageEventInput,
   ): Promise<SubmitResult> {
     const store = this.studies.storeOf(p.id);
@@ -284,12 +339,14 @@ export class Engine extends EventEmitter {
       return;
     }
     const page = p.plan[p.pageIndex];
+    const stim = stimulusOf(this.runtimeOf(p), page);
+    const partial = timedOutAnswers(page, this.draftOf(p), stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {});
     const result = await this.record(
       p,
       page,
-      timedOutAnswers(page),
+      partial,
       now,
-      { clientId: `timeout:${p.pageIndex}:${p.attempts}`, rtMs: null, timedOut: true, eventsJson: '[]', blurCount: 0 },
+      { clientId: `timeout:${p.pageIndex}:${p.attempts}`, rtMs: null, rtServerMs: now - p.pageStartedAt, timedOut: true, eventsJson: '[]', blurCount: 0 },
       { participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now },
     );
     if (result.kind === 'stored') this.emit('outcome', p.id, this.outcome(p.id));

@@ -3,7 +3,8 @@
 // browser) resumes where the server says they are.
 import { createHash, randomBytes } from 'node:crypto';
 import { deriveSeed } from '../../studies/random.ts';
-import type { JoinAuth } from '../../studies/vocabulary/participant-wire.ts';
+import type { JoinAuth, RefusedReason } from '../../studies/vocabulary/participant-wire.ts';
+import { isPlaceholderId, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 import type { ParticipantRecord, Store } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
 import type { Outcome } from './page-view.ts';
@@ -12,7 +13,7 @@ import { nextDeadline } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
 
 export type JoinResult =
-  | { kind: 'refused'; reason: 'full' | 'closed' | 'unknown-study' | 'bad-request'; message: string }
+  | { kind: 'refused'; reason: RefusedReason; message: string }
   | { kind: 'joined'; token: string; participantId: string; preview: boolean; outcome: Outcome };
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -35,6 +36,14 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: b
   if (preview && !opts.researcher) {
     return { kind: 'refused', reason: 'bad-request', message: 'Preview needs a researcher login.' };
   }
+  const pid = auth.prolific?.PROLIFIC_PID;
+  if (pid !== undefined && isPlaceholderId(pid)) {
+    return {
+      kind: 'refused',
+      reason: 'placeholder-id',
+      message: `This link still holds the placeholder '${pid.slice(0, 40)}' where Prolific puts your participant ID. Please open the study from Prolific; if you are testing it, use the pilot link.`,
+    };
+  }
   const store = preview ? room.studies.previewStore : room.studies.store;
   const now = room.now();
   let p: ParticipantRecord | undefined;
@@ -48,6 +57,10 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: b
     if (p) token = randomBytes(16).toString('base64url');
   }
   if (!p) {
+    // Paused or closed: participants already in finish, new arrivals are told so.
+    const state = preview ? 'open' : store.studyState(auth.study);
+    if (state === 'paused') return { kind: 'refused', reason: 'paused', message: 'This study is paused for the moment. Please try again later.' };
+    if (state === 'closed') return { kind: 'refused', reason: 'closed', message: 'This study is closed and no longer takes participants.' };
     token = randomBytes(16).toString('base64url');
     const made = await create(room, store, auth, version, preview, token, now);
     if ('full' in made) {
@@ -69,6 +82,13 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: b
   return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: room.outcome(p.id) };
 }
 
+/** Bots say so; a pilot link or a link without recruiter ids is a pilot; recruiter ids make a real participant. */
+function kindOf(auth: JoinAuth): ParticipantKind {
+  if (auth.bot) return 'bot';
+  if (auth.pilot || !auth.prolific) return 'pilot';
+  return 'real';
+}
+
 /** A new record with its condition and plan, chosen inside the creating transaction so two arrivals never race for one slot. */
 function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, preview: boolean, token: string, now: number) {
   const rt = room.studies.runtime(auth.study, version, preview);
@@ -79,6 +99,7 @@ function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, p
       studyId: auth.study,
       version,
       tokenHash: hashToken(token),
+      kind: kindOf(auth),
       prolificPid: preview ? null : auth.prolific?.PROLIFIC_PID ?? null,
       prolificStudyId: preview ? null : auth.prolific?.STUDY_ID ?? null,
       prolificSessionId: preview ? null : auth.prolific?.SESSION_ID ?? null,

@@ -5,12 +5,12 @@
 // for the same participant takes over from the first.
 import type { IncomingMessage } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
-import { JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from '../../studies/vocabulary/participant-wire.ts';
+import { DraftSchema, JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from '../../studies/vocabulary/participant-wire.ts';
 import type { Engine, Outcome } from '../engine/engine.ts';
 
 type ParticipantSocket = Socket<ClientToServer, ServerToClient>;
 
-const KNOWN_EVENTS = new Set(['submit', 'ping']);
+const KNOWN_EVENTS = new Set(['submit', 'ping', 'draft']);
 
 export interface RealtimeOptions {
   engine: Engine;
@@ -111,6 +111,25 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
           reply({ ok: false, error: 'the server could not store this answer; please retry' });
         },
       );
+    });
+
+    // Drafts are best effort (no ack): a bad or oversized one is dropped.
+    socket.on('draft', (payload: unknown) => {
+      if (sockets.get(participantId) !== socket) return;
+      let size: number;
+      try {
+        size = Buffer.byteLength(JSON.stringify(payload) ?? '');
+      } catch {
+        return;
+      }
+      if (size > MAX_EVENT_BYTES) return;
+      const parsed = DraftSchema.safeParse(payload);
+      if (!parsed.success) return;
+      try {
+        engine.draft(participantId, parsed.data);
+      } catch (err) {
+        opts.onError?.(err);
+      }
     });
 
     socket.on('ping', (ack?: unknown) => {

@@ -122,4 +122,42 @@ export const MIGRATIONS: string[] = [
   /* 3: the human text a stimulus is or came from (distinct_by: source); \`source\` above is its label's human|machine */ `
   ALTER TABLE stimuli ADD COLUMN source_text TEXT;
   `,
+  /* 4: participant kinds (real | pilot | bot), the server's own page timing, study states, purges of test data */ `
+  ALTER TABLE participants ADD COLUMN kind TEXT NOT NULL DEFAULT 'real';
+  -- Before kinds existed: bots joined with STUDY_ID 'bots', and a record without a Prolific id came through a test link.
+  UPDATE participants SET kind = 'bot' WHERE prolific_study_id = 'bots';
+  UPDATE participants SET kind = 'pilot' WHERE kind = 'real' AND prolific_pid IS NULL;
+  CREATE TRIGGER participants_kind_fixed BEFORE UPDATE OF kind ON participants BEGIN SELECT RAISE(ABORT, 'a participant''s kind never changes'); END;
+  CREATE TRIGGER participants_real_kept BEFORE DELETE ON participants WHEN OLD.kind = 'real' BEGIN SELECT RAISE(ABORT, 'real participants are never deleted'); END;
+
+  -- Responses stay append-only for real participants; pilot and bot data may be purged.
+  DROP TRIGGER responses_append_only_d;
+  DROP TRIGGER answers_append_only_d;
+  CREATE TRIGGER responses_append_only_d BEFORE DELETE ON responses
+    WHEN COALESCE((SELECT kind FROM participants WHERE id = OLD.participant_id), 'real') = 'real'
+    BEGIN SELECT RAISE(ABORT, 'responses are append-only'); END;
+  CREATE TRIGGER answers_append_only_d BEFORE DELETE ON answers
+    WHEN COALESCE((SELECT p.kind FROM responses r JOIN participants p ON p.id = r.participant_id WHERE r.id = OLD.response_id), 'real') = 'real'
+    BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
+
+  -- The server's own observation of the page (sent → answered) and whether the reported time contradicts it.
+  ALTER TABLE responses ADD COLUMN rt_server_ms REAL;
+  ALTER TABLE responses ADD COLUMN rt_inconsistent INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE study_states (
+    study_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('open', 'paused', 'closed')),
+    changed_at INTEGER NOT NULL
+  );
+
+  -- The one sanctioned delete, logged.
+  CREATE TABLE purges (
+    id INTEGER PRIMARY KEY,
+    study_id TEXT NOT NULL,
+    kinds TEXT NOT NULL,
+    participants INTEGER NOT NULL,
+    responses INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import { resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -58,9 +59,9 @@ export class SqliteStore implements Store {
       participantByPid: p('SELECT * FROM participants WHERE study_id = ? AND prolific_pid = ?'),
       responseByClient: p('SELECT participant_id FROM responses WHERE participant_id = ? AND client_id = ?'),
       insertResponse: p(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index,
-        stimulus_id, rt_ms, timed_out, events_json, blur_count, submitted_at)
-        VALUES (@participantId, @clientId, @pageIndex, @pageKind, @block, @trialIndex, @stimulusId, @rtMs, @timedOut,
-        @eventsJson, @blurCount, @now)`),
+        stimulus_id, rt_ms, rt_server_ms, rt_inconsistent, timed_out, events_json, blur_count, submitted_at)
+        VALUES (@participantId, @clientId, @pageIndex, @pageKind, @block, @trialIndex, @stimulusId, @rtMs, @rtServerMs, @rtInconsistent,
+        @timedOut, @eventsJson, @blurCount, @now)`),
       insertAnswer: p(`INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       progress: p(`UPDATE participants SET page_index = @pageIndex, page_started_at = @pageStartedAt,
@@ -259,6 +260,7 @@ export class SqliteStore implements Store {
       studyId: r.study_id,
       version: r.version,
       index: r.idx,
+      kind: r.kind,
       prolificPid: r.prolific_pid,
       prolificStudyId: r.prolific_study_id,
       prolificSessionId: r.prolific_session_id,
@@ -295,8 +297,8 @@ export class SqliteStore implements Store {
       this.sql(
           `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
            condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
-           started_at, ended_at, last_seen_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, 'in-progress', 0, ?, NULL, ?)`,
+           started_at, ended_at, last_seen_at, kind)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, 'in-progress', 0, ?, NULL, ?, ?)`,
         )
         .run(
           id,
@@ -315,6 +317,7 @@ export class SqliteStore implements Store {
           p.studyLimitMs == null ? null : p.now + p.studyLimitMs,
           p.now,
           p.now,
+          p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
         );
       return { participant: this.participant(id)!, created: true };
     }).immediate();
@@ -386,6 +389,8 @@ export class SqliteStore implements Store {
         trialIndex: s.trialIndex,
         stimulusId: s.stimulusId,
         rtMs: s.rtMs,
+        rtServerMs: s.rtServerMs ?? null,
+        rtInconsistent: s.rtInconsistent ? 1 : 0,
         timedOut: s.timedOut ? 1 : 0,
         eventsJson: s.eventsJson,
         blurCount: s.blurCount,
@@ -501,12 +506,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  *iterateResponses(studyId: string): IterableIterator<ResponseRow> {
+  *iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow> {
     const stmt = this.sql(`
-      SELECT p.study_id, p.version AS study_version, p.id AS participant_id, p.condition,
+      SELECT p.study_id, p.version AS study_version, p.id AS participant_id, p.kind AS participant_kind, p.condition,
         r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
         s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
-        a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.timed_out, r.blur_count, r.submitted_at, r.client_id
+        a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.rt_server_ms, r.rt_inconsistent, r.timed_out, r.blur_count,
+        r.submitted_at, r.client_id
       FROM responses r
       CROSS JOIN participants p ON p.id = r.participant_id
       CROSS JOIN answers a ON a.response_id = r.id
@@ -517,11 +523,14 @@ export class SqliteStore implements Store {
     // rows stream out as they are read: SQLite only sorts the few answers of each
     // response ("temp b-tree for last term"). Letting the planner start from the
     // study's participants instead sorted the whole result before the first row.
+    const wanted = kinds ? new Set<string>(kinds) : null;
     for (const r of stmt.iterate(studyId) as IterableIterator<Row>) {
+      if (wanted && !wanted.has(r.participant_kind)) continue;
       yield {
         study_id: r.study_id,
         study_version: r.study_version,
         participant_id: r.participant_id,
+        participant_kind: r.participant_kind,
         condition: r.condition,
         page_index: r.page_index,
         page_kind: r.page_kind,
@@ -541,6 +550,8 @@ export class SqliteStore implements Store {
         value_text: r.value_text,
         correct: r.correct == null ? null : r.correct === 1,
         rt_ms: r.rt_ms,
+        rt_server_ms: r.rt_server_ms ?? null,
+        rt_inconsistent: r.rt_inconsistent === 1,
         timed_out: r.timed_out === 1,
         blur_count: r.blur_count,
         submitted_at: iso(r.submitted_at)!,
@@ -549,8 +560,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  participants(studyId: string): ParticipantRow[] {
-    const rows = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at, idx').all(studyId) as Row[];
+  participants(studyId: string, kinds?: readonly ParticipantKind[]): ParticipantRow[] {
+    const all = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at, idx').all(studyId) as Row[];
+    const rows = kinds ? all.filter((r) => kinds.includes(r.kind)) : all;
     const now = Date.now();
     return rows.map((r) => {
       const ttlMs = this.protocolOf(r.study_id, r.version).design.slot_ttl_minutes * 60_000;
@@ -559,6 +571,7 @@ export class SqliteStore implements Store {
         study_id: r.study_id,
         study_version: r.version,
         participant_id: r.id,
+        kind: r.kind,
         condition: r.condition,
         status,
         prolific_pid: r.prolific_pid,
@@ -654,13 +667,13 @@ export class SqliteStore implements Store {
    * until it ends. So a file store reads through a second connection to the same
    * file (WAL: the reader sees one snapshot and never blocks the writer).
    */
-  responsesForExport(studyId: string): RowSource {
+  responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): RowSource {
     if (this.path === ':memory:') {
       // No second connection can see an in-memory database: read it all now, in one turn.
-      return { rows: [...this.iterateResponses(studyId)], close() {} };
+      return { rows: [...this.iterateResponses(studyId, kinds)], close() {} };
     }
     const reader = new SqliteStore(this.path);
-    const rows = reader.iterateResponses(studyId);
+    const rows = reader.iterateResponses(studyId, kinds);
     return {
       rows,
       close() {
@@ -669,6 +682,39 @@ export class SqliteStore implements Store {
         reader.close();
       },
     };
+  }
+
+  kindCounts(studyId: string): Record<ParticipantKind, number> {
+    const out: Record<ParticipantKind, number> = { real: 0, pilot: 0, bot: 0 };
+    for (const r of this.sql('SELECT kind, COUNT(*) AS n FROM participants WHERE study_id = ? GROUP BY kind').all(studyId) as Row[]) {
+      out[r.kind as ParticipantKind] = r.n;
+    }
+    return out;
+  }
+
+  studyState(studyId: string): StudyState {
+    const r = this.sql('SELECT state FROM study_states WHERE study_id = ?').get(studyId) as Row | undefined;
+    return (r?.state as StudyState | undefined) ?? 'open';
+  }
+
+  setStudyState(studyId: string, state: StudyState, now: number): void {
+    this.sql(`INSERT INTO study_states (study_id, state, changed_at) VALUES (?, ?, ?)
+      ON CONFLICT (study_id) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at`).run(studyId, state, now);
+  }
+
+  purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): { participants: number; responses: number } {
+    const list = kinds.filter((k) => k !== 'real');
+    if (list.length !== kinds.length) throw new Error('real participants are never deleted');
+    return this.db.transaction(() => {
+      const marks = list.map(() => '?').join(', ');
+      const who = `SELECT id FROM participants WHERE study_id = ? AND kind IN (${marks})`;
+      this.db.prepare(`DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE participant_id IN (${who}))`).run(studyId, ...list);
+      const responses = this.db.prepare(`DELETE FROM responses WHERE participant_id IN (${who})`).run(studyId, ...list).changes;
+      this.db.prepare(`DELETE FROM events WHERE participant_id IN (${who})`).run(studyId, ...list);
+      const participants = this.db.prepare(`DELETE FROM participants WHERE study_id = ? AND kind IN (${marks})`).run(studyId, ...list).changes;
+      this.sql('INSERT INTO purges (study_id, kinds, participants, responses, at) VALUES (?, ?, ?, ?, ?)').run(studyId, list.join(','), participants, responses, now);
+      return { participants, responses };
+    })();
   }
 
   close(): void {

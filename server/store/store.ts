@@ -13,6 +13,7 @@ import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
 // The store's interface speaks the shared vocabulary (studies/vocabulary); re-exported for its implementations.
 export type { LiveParticipant, PageKind, ParticipantStatus, PlannedPage, StimulusInput };
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { CommitStats } from './group-commit.ts';
 
 export type { CommitStats };
@@ -36,6 +37,8 @@ export interface ParticipantRecord {
   version: string;
   /** 0-based arrival order within the study (all versions); drives Latin squares. */
   index: number;
+  /** real (recruiter ids), pilot (a link without them) or bot. */
+  kind: ParticipantKind;
   prolificPid: string | null;
   prolificStudyId: string | null;
   prolificSessionId: string | null;
@@ -63,6 +66,8 @@ export interface NewParticipant {
   version: string;
   /** sha256 of the bearer token; the token itself is never stored. */
   tokenHash: string;
+  /** Default: real with a Prolific id, else pilot. */
+  kind?: ParticipantKind;
   prolificPid: string | null;
   prolificStudyId: string | null;
   prolificSessionId: string | null;
@@ -129,6 +134,10 @@ export interface SubmissionInput {
   trialIndex: number | null;
   stimulusId: string | null;
   rtMs: number | null;
+  /** The server's own observation of the page: from its (last) sending to this answer, ms. */
+  rtServerMs?: number | null;
+  /** The reported rtMs contradicts the server's observation beyond the latency slack. */
+  rtInconsistent?: boolean;
   timedOut: boolean;
   eventsJson: string;
   blurCount: number;
@@ -209,14 +218,25 @@ export interface Store {
   events(participantId: string): { type: string; pageIndex: number | null; data: unknown; at: number }[];
 
   liveParticipants(studyId: string, now?: number): LiveParticipant[];
-  /** Analysis: one row per answered or timed-out question, streamed. */
-  iterateResponses(studyId: string): IterableIterator<ResponseRow>;
+  /** Analysis: one row per answered or timed-out question, streamed; `kinds` limits the participants (default: all). */
+  iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow>;
   /**
    * The same rows for a download that spans many event-loop turns, read so that
    * participant writes go on meanwhile. close() when done (or abandoned).
    */
-  responsesForExport(studyId: string): RowSource;
-  participants(studyId: string): ParticipantRow[];
+  responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): RowSource;
+  participants(studyId: string, kinds?: readonly ParticipantKind[]): ParticipantRow[];
+  /** How many participants of each kind the study has. */
+  kindCounts(studyId: string): Record<ParticipantKind, number>;
+
+  /** Whether new participants may join (default: open). */
+  studyState(studyId: string): StudyState;
+  setStudyState(studyId: string, state: StudyState, now: number): void;
+  /**
+   * Deletes the participants of these kinds (never `real`: the database refuses)
+   * with their responses, answers and events, and logs the purge.
+   */
+  purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): { participants: number; responses: number };
   stimuli(studyId: string): StimulusRow[];
   /** How many submissions are stored for a client id (integrity checks). */
   countSubmissions(participantId: string, clientId?: string): number;

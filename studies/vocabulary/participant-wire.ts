@@ -26,6 +26,10 @@ export const JoinAuthSchema = z
       .optional(),
     /** Preview walks the protocol and stores nothing (researcher only; checked against the session cookie). */
     preview: z.boolean().optional(),
+    /** A pilot link (`?pilot=1`): a test run kept apart from real participants even with recruiter ids. */
+    pilot: z.boolean().optional(),
+    /** A simulated participant (`credence bots`). */
+    bot: z.boolean().optional(),
   })
   .strict();
 export type JoinAuth = z.infer<typeof JoinAuthSchema>;
@@ -53,6 +57,15 @@ export const SubmitSchema = z
   })
   .strict();
 export type Submit = z.infer<typeof SubmitSchema>;
+
+/** client → server `draft`: the answers given so far on a page (no ack); stored with the timeout if the page expires. */
+export const DraftSchema = z
+  .object({
+    pageIndex: z.number().int().min(0),
+    answers: z.record(z.string().max(100), z.unknown()),
+  })
+  .strict();
+export type Draft = z.infer<typeof DraftSchema>;
 
 export type SubmitAck =
   | { ok: true; duplicate?: boolean }
@@ -92,16 +105,21 @@ export interface ServerToClient {
   /** A refused or malformed event (unknown event, bad payload); nothing was stored. */
   error: (info: { event: string; message: string }) => void;
   /** Could not join: study full, closed, unknown, or bad parameters. */
-  refused: (info: { reason: 'full' | 'closed' | 'unknown-study' | 'bad-request'; message: string }) => void;
+  refused: (info: { reason: RefusedReason; message: string }) => void;
   /** Joined: the token to keep for resuming. */
   joined: (info: { token: string; participantId: string; preview: boolean }) => void;
 }
+
+/** Why a join was refused: full, paused or closed by the researcher, no such study, a link still holding a placeholder id, a malformed request. */
+export type RefusedReason = 'full' | 'paused' | 'closed' | 'unknown-study' | 'placeholder-id' | 'bad-request';
 
 /** client → server events. Unknown events get an `error` reply and change nothing. */
 export interface ClientToServer {
   submit: (payload: unknown, ack: (r: SubmitAck) => void) => void;
   /** Client-side clock/RTT probe; no state. */
   ping: (ack: (serverNow: number) => void) => void;
+  /** The answers given so far on the current page (a partial answer is data when the page times out). */
+  draft: (payload: unknown) => void;
 }
 
 export type { EndStatus };
