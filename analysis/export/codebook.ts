@@ -8,7 +8,7 @@ import { csvStringifier, FORMULA_NOTE, RAW_NOTE, type CsvWriterOptions } from '.
 import type { Protocol } from '../../studies/protocol.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import { questionMap } from '../roles.ts';
-import { LONG_COLUMNS } from './columns.ts';
+import { CSV_BOOLEAN_LEVELS, LONG_COLUMNS } from './columns.ts';
 import { PAGE_KINDS } from '../../studies/vocabulary/pages.ts';
 import { WIDE_PARTICIPANT_COLUMNS, type WideColumn } from './wide-csv.ts';
 
@@ -47,9 +47,9 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
     question_type: [...new Set([...questions.values()].map((q) => q.type))].join(' | '),
     stimulus_pool: Object.keys(protocol.pools).join(' | '),
     stimulus_source: 'human | machine',
-    correct: 'TRUE | FALSE',
-    timed_out: 'TRUE | FALSE',
   };
+  // Booleans: TRUE/FALSE in the CSVs (columns.ts csvCell), true/false in JSONL.
+  for (const c of LONG_COLUMNS) if (c.type === 'boolean') levels[c.name] = CSV_BOOLEAN_LEVELS;
   // How text cells are written, for every CSV file (the first entry, so nobody misses it).
   const out: CodebookEntry[] = [{ file: '*.csv', column: '*', type: 'note', description: opts.raw ? RAW_NOTE : FORMULA_NOTE, levels: '' }];
   for (const file of ['long.csv', 'responses.jsonl']) {
@@ -87,7 +87,7 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
               : c.part === 'value'
                 ? [q?.type === 'text' || q?.type === 'choice' || q?.type === 'attention' ? 'string' : 'number', `Answer to ${c.question} on page ${c.page} (value_num, else value_text)`]
                 : ['number', `${c.question} on page ${c.page}: part ${c.part}`];
-      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' ? 'TRUE | FALSE' : '' });
+      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' ? CSV_BOOLEAN_LEVELS : '' });
     }
   }
   return out;

@@ -1,6 +1,6 @@
 // The columns of the long export (one row per response), in order, with their
-// type and meaning: the single source for the CSV header, the JSONL keys and
-// the codebook.
+// type and meaning: the single source for the CSV header (`credence export`,
+// `credence analyze` and /admin's responses.csv), the JSONL keys and the codebook.
 import type { ResponseRow } from '../rows.ts';
 
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'datetime' | 'json';
@@ -11,10 +11,11 @@ export interface ColumnDoc {
   description: string;
 }
 
-export const LONG_COLUMNS: readonly ColumnDoc[] = [
+export const LONG_COLUMNS = [
   { name: 'study_id', type: 'string', description: 'Study id (the protocol file name)' },
   { name: 'study_version', type: 'string', description: 'sha256 of the normalised protocol the participant ran' },
   { name: 'participant_id', type: 'string', description: 'Participant id (not the Prolific id)' },
+  { name: 'participant_kind', type: 'string', description: 'real | pilot | bot (analysis sees only real participants unless asked)' },
   { name: 'condition', type: 'string', description: 'Between-subject condition assigned by the server' },
   { name: 'page_index', type: 'integer', description: "0-based position of the page in the participant's plan" },
   { name: 'page_kind', type: 'string', description: 'Kind of page' },
@@ -34,13 +35,27 @@ export const LONG_COLUMNS: readonly ColumnDoc[] = [
   { name: 'value_text', type: 'string', description: 'The answer as text (choices, free text, judged source, demographics as JSON)' },
   { name: 'correct', type: 'boolean', description: 'Attention/comprehension: passed; judgment/boundary: right; empty otherwise' },
   { name: 'rt_ms', type: 'number', description: 'Reaction time in ms, from first paint to answer (client clock)' },
+  { name: 'rt_server_ms', type: 'number', description: "The server's own observation of the page, from sending it to the answer, ms" },
+  { name: 'rt_inconsistent', type: 'boolean', description: 'rt_ms contradicts the server observation beyond clock and latency slack' },
   { name: 'timed_out', type: 'boolean', description: 'The server deadline passed before an answer' },
   { name: 'blur_count', type: 'integer', description: 'Times the page lost focus or was hidden while shown' },
   { name: 'submitted_at', type: 'datetime', description: 'Server time the response was stored (ISO 8601, UTC)' },
   { name: 'client_id', type: 'string', description: 'Client-made submission id (idempotent retries)' },
-];
+] as const satisfies readonly ColumnDoc[];
 
-/** CSV cell text: empty for null (NA in R, NaN in pandas), TRUE/FALSE for booleans (logical in R, bool in pandas). */
+// Fails to compile if ResponseRow gains a field not listed above, so no export can silently drop one.
+type Unlisted = Exclude<keyof ResponseRow, (typeof LONG_COLUMNS)[number]['name']>;
+const everyFieldListed: [Unlisted] extends [never] ? true : { missing: Unlisted } = true;
+void everyFieldListed;
+
+/** How every CSV of the project writes a boolean; the codebook lists it as the levels of each boolean column. */
+export const CSV_BOOLEAN_LEVELS = 'TRUE | FALSE';
+
+/**
+ * CSV cell text: empty for null (NA in R, NaN in pandas), TRUE/FALSE for
+ * booleans (R reads them as logical; pandas, readr and Excel as booleans too).
+ * The one encoding of every CSV the CLI and /admin write.
+ */
 export function csvCell(v: unknown): string {
   if (v == null) return '';
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';

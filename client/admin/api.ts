@@ -76,6 +76,10 @@ export function csvUrl(studyId: string): string {
   return `/api/admin/studies/${encodeURIComponent(studyId)}/responses.csv`;
 }
 
+export function codebookUrl(studyId: string): string {
+  return `/api/admin/studies/${encodeURIComponent(studyId)}/codebook.csv`;
+}
+
 export function reportUrl(studyId: string): string {
   return `/api/admin/studies/${encodeURIComponent(studyId)}/report.html`;
 }

@@ -2,7 +2,7 @@
 // figures (SVG from the analysis report) shown as images, so no markup from the
 // data can run. Refreshes every 10 s.
 import { LitElement, css, html } from 'lit';
-import { api, csvUrl, reportUrl, type ResultsView } from './api.ts';
+import { api, codebookUrl, csvUrl, reportUrl, type ResultsView } from './api.ts';
 import { dateTime } from './format.ts';
 import { baseStyles } from './styles.ts';
 
@@ -73,6 +73,7 @@ export class AdminResults extends LitElement {
               ${r.source === 'analysis' ? 'The same analysis as the report of credence analyze (without the TF-IDF transfer matrix)' : 'Counts and means per condition only'} ·
               computed ${dateTime(r.generatedAt)} · refreshes every ${REFRESH_MS / 1000} s ·
               <a href=${csvUrl(this.studyId)} download>raw responses (CSV)</a> ·
+              <a href=${codebookUrl(this.studyId)} download>codebook (CSV)</a> ·
               <a href=${reportUrl(this.studyId)} download>report (HTML)</a>
             </p>
             ${r.notes.length ? html`<section class="card"><h3>Notes</h3><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></section>` : ''}

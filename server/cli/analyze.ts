@@ -13,6 +13,7 @@ import { loadStudy, ProtocolError } from '../../studies/load.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
+import { studyData, type StudyData } from '../store/study-data.ts';
 import { trainTfidf, predict } from '../detectors/tfidf.ts';
 import { buildReport } from '../../analysis/report.ts';
 import type { TrainFn } from '../../analysis/detectors.ts';
@@ -33,26 +34,19 @@ function fail(err: unknown): void {
   process.exitCode = err instanceof UsageError || err instanceof ProtocolError ? 2 : 1;
 }
 
-interface StudyData {
-  store: Store;
-  studyId: string;
-  protocol: Protocol;
-  versions: string[];
-}
-
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
-function openStudy(arg: string, db: string): StudyData {
+function openStudy(arg: string, db: string): { store: Store; data: StudyData } {
   if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
   const store = openStore({ path: db });
-  const newest = store.studyVersion(studyId);
-  if (!newest) {
+  const data = studyData(store, studyId);
+  if (!data) {
     const known = store.studyIds();
     store.close();
     throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
-  return { store, studyId, protocol: newest.protocol, versions: store.studyVersions(studyId).map((v) => v.version) };
+  return { store, data };
 }
 
 /** TF-IDF trainer for the transfer matrix; min_df 5 as the baseline, 1 for small studies. */
@@ -118,30 +112,26 @@ export function registerAnalyze(program: Command): void {
     .option('--no-transfer', 'skip the TF-IDF transfer matrix')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
     .action(async (arg: string, o: { db: string; out: string; seed?: string; transfer: boolean; raw?: boolean }) => {
-      let data: StudyData | undefined;
+      let store: Store | undefined;
       try {
         const seed = o.seed != null ? parseNumber(o.seed, '--seed') : undefined;
-        data = openStudy(arg, o.db);
-        const { store, studyId, protocol } = data;
+        const opened = openStudy(arg, o.db);
+        store = opened.store;
+        const data = opened.data;
+        const { studyId, study: protocol, participants, responses } = data;
         mkdirSync(o.out, { recursive: true });
-        const participants = store.participants(studyId);
-        const stimuli = store.stimuli(studyId);
-        const scores = store.detectorScores(studyId);
         const t0 = performance.now();
-        const report = await buildReport(
-          { study: protocol, participants, responses: store.iterateResponses(studyId), stimuli, scores, versions: data.versions, software: SOFTWARE },
-          { seed, train: o.transfer ? tfidfTrain : undefined },
-        );
+        const report = await buildReport({ ...data, software: SOFTWARE }, { seed, train: o.transfer ? tfidfTrain : undefined });
         for (const note of report.result.notes) console.error(`note: ${note}`);
         const files: Record<string, { rows?: number; bytes: number; sha256: string }> = {};
         const reportPath = join(o.out, 'report.html');
         writeFileSync(reportPath, report.html);
         files['report.html'] = await fileInfo(reportPath);
-        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(store.iterateResponses(studyId), out, { raw: o.raw }));
+        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(responses, out, { raw: o.raw }));
         files['long.csv'] = await fileInfo(join(o.out, 'long.csv'), longRows);
-        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(store.iterateResponses(studyId), participants, out, { raw: o.raw }));
+        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(responses, participants, out, { raw: o.raw }));
         files['wide.csv'] = await fileInfo(join(o.out, 'wide.csv'), wide.rows);
-        const jsonRows = await toFile(join(o.out, 'responses.jsonl'), (out) => writeJsonl(store.iterateResponses(studyId), out));
+        const jsonRows = await toFile(join(o.out, 'responses.jsonl'), (out) => writeJsonl(responses, out));
         files['responses.jsonl'] = await fileInfo(join(o.out, 'responses.jsonl'), jsonRows);
         const entries = codebookEntries(protocol, wide.columns, { raw: o.raw });
         await toFile(join(o.out, 'codebook.csv'), (out) => writeCodebookCsv(entries, out, { raw: o.raw }));
@@ -160,7 +150,7 @@ export function registerAnalyze(program: Command): void {
       } catch (err) {
         fail(err);
       } finally {
-        data?.store.close();
+        store?.close();
       }
     });
 
@@ -173,21 +163,22 @@ export function registerAnalyze(program: Command): void {
     .option('--out <file>', 'output file (default: standard output)')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
     .action(async (arg: string, o: { db: string; format: string; out?: string; raw?: boolean }) => {
-      let data: StudyData | undefined;
+      let store: Store | undefined;
       try {
         if (!['long', 'wide', 'jsonl', 'codebook'].includes(o.format)) throw new UsageError(`--format ${o.format}: expected long, wide, jsonl or codebook`);
-        data = openStudy(arg, o.db);
-        const { store, studyId, protocol } = data;
+        const opened = openStudy(arg, o.db);
+        store = opened.store;
+        const data = opened.data;
+        const { studyId, study: protocol, participants, responses } = data;
         const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
         const end = Boolean(o.out);
-        const participants = store.participants(studyId);
         let rows: number;
-        if (o.format === 'long') rows = await writeLongCsv(store.iterateResponses(studyId), out, { end, raw: o.raw });
-        else if (o.format === 'jsonl') rows = await writeJsonl(store.iterateResponses(studyId), out, { end });
-        else if (o.format === 'wide') rows = (await writeWideCsv(store.iterateResponses(studyId), participants, out, { end, raw: o.raw })).rows;
+        if (o.format === 'long') rows = await writeLongCsv(responses, out, { end, raw: o.raw });
+        else if (o.format === 'jsonl') rows = await writeJsonl(responses, out, { end });
+        else if (o.format === 'wide') rows = (await writeWideCsv(responses, participants, out, { end, raw: o.raw })).rows;
         else rows = await writeCodebookCsv(codebookEntries(protocol, [], { raw: o.raw }), out, { end, raw: o.raw });
         if (o.out) {
-          const meta = buildMetadata({ study: protocol, versions: data.versions, participants, stimuli: store.stimuli(studyId), scores: store.detectorScores(studyId), software: SOFTWARE });
+          const meta = buildMetadata({ study: protocol, versions: data.versions, participants, stimuli: data.stimuli, scores: data.scores, software: SOFTWARE });
           const metaPath = `${o.out}.metadata.json`;
           writeFileSync(metaPath, JSON.stringify({ ...meta, files: { [o.out]: await fileInfo(o.out, rows) } }, null, 2) + '\n');
           console.error(`${studyId}: ${rows} rows → ${o.out} (metadata in ${metaPath})`);
@@ -195,7 +186,7 @@ export function registerAnalyze(program: Command): void {
       } catch (err) {
         fail(err);
       } finally {
-        data?.store.close();
+        store?.close();
       }
     });
 

@@ -10,7 +10,10 @@ import { createRng, deriveSeed } from '../../studies/random.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import type { ResponseRow } from '../../analysis/rows.ts';
-import { RESPONSE_COLUMNS } from '../../server/http/admin/response-columns.ts';
+import { LONG_COLUMNS } from '../../analysis/export/columns.ts';
+import { writeLongCsv } from '../../analysis/export/long-csv.ts';
+import { codebookEntries, CODEBOOK_COLUMNS } from '../../analysis/export/codebook.ts';
+import { PassThrough } from 'node:stream';
 import { meansTables } from '../../server/http/admin/results.ts';
 import type { MonitorView, ResultsView, StudyView } from '../../studies/vocabulary/admin-views.ts';
 import { conditionMeans } from '../../server/http/admin/results-fallback.ts';
@@ -56,7 +59,8 @@ async function getJson<T>(path: string): Promise<T> {
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  // One encoding for every CSV of the project, CLI and /admin alike (the codebook says TRUE | FALSE).
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   return String(v);
 }
 
@@ -156,7 +160,8 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.match(res.headers.get('content-disposition')!, /attachment; filename="admin-demo-responses.csv"/);
     const records = parse(await res.text(), { columns: false }) as string[][];
     const [header, ...body] = records;
-    assert.deepEqual(header, [...RESPONSE_COLUMNS]);
+    const RESPONSE_COLUMNS = LONG_COLUMNS.map((c) => c.name);
+    assert.deepEqual(header, RESPONSE_COLUMNS);
     const stored = [...t.server.ctx.store.iterateResponses(STUDY)];
     assert.ok(stored.length >= 4 * 5, 'four finishers: consent + 2 trials × 2 questions + debrief at least');
     assert.equal(body.length, stored.length);
@@ -165,6 +170,25 @@ describe('counts, monitor, CSV and results after bots', () => {
     });
     // Answers with commas, quotes and newlines survive (the likert prompt's labels are plain, so check structure).
     assert.ok(body.every((b) => b.length === RESPONSE_COLUMNS.length));
+  });
+
+  test("the raw CSV is the CLI's long CSV byte for byte, and its codebook is the CLI's codebook", async () => {
+    const text = await (await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r))).text();
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await writeLongCsv(t.server.ctx.store.iterateResponses(STUDY), out);
+    assert.equal(text, Buffer.concat(chunks).toString('utf8'));
+
+    const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/codebook.csv`, asResearcher(r));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-disposition')!, /attachment; filename="admin-demo-codebook.csv"/);
+    const [header, ...rows] = parse(await res.text(), { columns: false }) as string[][];
+    assert.deepEqual(header, [...CODEBOOK_COLUMNS]);
+    const want = codebookEntries(t.server.ctx.store.studyVersion(STUDY)!.protocol);
+    assert.deepEqual(rows, want.map((e) => CODEBOOK_COLUMNS.map((k) => e[k])));
+    const timedOut = rows.find((x) => x[0] === 'long.csv' && x[1] === 'timed_out')!;
+    assert.equal(timedOut[4], 'TRUE | FALSE', 'the codebook states the boolean encoding');
   });
 
   test('results come from the analysis: participant statuses match the database, figures are SVG', async () => {

@@ -14,6 +14,7 @@ const API_GETS = [
   `/api/admin/studies/${STUDY}`,
   `/api/admin/studies/${STUDY}/monitor`,
   `/api/admin/studies/${STUDY}/responses.csv`,
+  `/api/admin/studies/${STUDY}/codebook.csv`,
   `/api/admin/studies/${STUDY}/results`,
   `/api/admin/studies/${STUDY}/report.html`,
   '/api/admin/studies/no-such-study/monitor',

@@ -5,25 +5,18 @@
 import type { Response } from 'express';
 import type { AppContext } from '../context.ts';
 import { SOFTWARE } from '../../cli/version.ts';
+import { studyData } from '../../store/study-data.ts';
 
 export const REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 export async function sendReport(ctx: AppContext, res: Response, studyId: string): Promise<void> {
-  const record = ctx.store.studyVersion(studyId);
-  if (!record) {
+  const data = studyData(ctx.store, studyId);
+  if (!data) {
     res.status(404).json({ error: `no stored version of study '${studyId}'`, field: 'id' });
     return;
   }
   const { buildReport } = await import('../../../analysis/report.ts');
-  const report = await buildReport({
-    study: record.protocol,
-    participants: ctx.store.participants(studyId),
-    responses: ctx.store.iterateResponses(studyId),
-    stimuli: ctx.store.stimuli(studyId),
-    scores: ctx.store.detectorScores(studyId),
-    versions: ctx.store.studyVersions(studyId).map((v) => v.version),
-    software: SOFTWARE,
-  });
+  const report = await buildReport({ ...data, software: SOFTWARE });
   res.setHeader('Content-Security-Policy', REPORT_CSP);
   res.setHeader('Content-Disposition', `attachment; filename="${studyId.replace(/[^a-z0-9_-]+/gi, '_')}-report.html"`);
   res.type('html').send(report.html);

@@ -1,26 +1,37 @@
-// GET /api/admin/studies/:id/responses.csv — every stored response of a study,
-// one row per question, streamed with backpressure so memory stays flat however
-// many rows there are. Booleans are written true/false and nulls as empty
-// cells, which R and pandas both read back as they are.
-import { csvStringifier, type CsvWriterOptions } from '../../../analysis/export/csv-writer.ts';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// GET /api/admin/studies/:id/responses.csv and /codebook.csv — the long CSV and
+// its codebook, written by the same code as `credence export --format long` and
+// `--format codebook` (analysis/export), so a download from /admin and a file
+// from the CLI are the same bytes. Streamed with backpressure, so memory stays
+// flat however many rows there are. ?raw=1 (like the CLI's --raw) leaves text
+// cells as stored instead of neutralising spreadsheet formulas.
+import type { CsvWriterOptions } from '../../../analysis/export/csv-writer.ts';
 import type { Response } from 'express';
+import type { Writable } from 'node:stream';
+import type { Protocol } from '../../../studies/protocol.ts';
 import type { ResponseRow } from '../../../analysis/rows.ts';
-import { RESPONSE_COLUMNS } from './response-columns.ts';
+import { writeLongCsv } from '../../../analysis/export/long-csv.ts';
+import { codebookEntries, writeCodebookCsv } from '../../../analysis/export/codebook.ts';
 
-export function csvFileName(studyId: string): string {
-  return `${studyId.replace(/[^a-z0-9_-]+/gi, '_')}-responses.csv`;
+export function csvFileName(studyId: string, what: 'responses' | 'codebook' = 'responses'): string {
+  return `${studyId.replace(/[^a-z0-9_-]+/gi, '_')}-${what}.csv`;
 }
 
-/** Streams rows as CSV into the response; resolves when done or when the client went away. */
-export async function sendResponsesCsv(res: Response, studyId: string, rows: Iterable<ResponseRow>, opts: CsvWriterOptions = {}): Promise<void> {
+/** Streams rows as the long CSV into the response; resolves when done or when the client went away. */
+export function sendResponsesCsv(res: Response, studyId: string, rows: Iterable<ResponseRow>, opts: CsvWriterOptions = {}): Promise<void> {
+  return sendCsv(res, csvFileName(studyId), (out) => writeLongCsv(rows, out, opts));
+}
+
+/** The codebook of the long CSV: every column, and how each of the protocol's questions fills it. */
+export function sendCodebookCsv(res: Response, studyId: string, protocol: Protocol, opts: CsvWriterOptions = {}): Promise<void> {
+  return sendCsv(res, csvFileName(studyId, 'codebook'), (out) => writeCodebookCsv(codebookEntries(protocol, [], opts), out, opts));
+}
+
+async function sendCsv(res: Response, fileName: string, write: (out: Writable) => Promise<unknown>): Promise<void> {
   res.status(200);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${csvFileName(studyId)}"`);
-  const csv = csvStringifier([...RESPONSE_COLUMNS], { raw: opts.raw, cast: { boolean: (v) => (v ? 'true' : 'false') } });
+  res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);
   try {
-    await pipeline(Readable.from(rows, { highWaterMark: 256 }), csv, res);
+    await write(res);
   } catch (err) {
     // A client that disconnects mid-download ends the pipeline early; that is not a server error.
     if (res.destroyed || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;

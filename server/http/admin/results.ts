@@ -5,6 +5,7 @@
 // is too slow to recompute live). If the analysis fails on a study, the view
 // falls back to counts and means per condition (results-fallback.ts) and says why.
 import type { AppContext } from '../context.ts';
+import { studyData } from '../../store/study-data.ts';
 import { conditionMeans, type ConditionMeans } from './results-fallback.ts';
 import { studyView } from './study-view.ts';
 import type { ResultsView, ResultTable } from '../../../studies/vocabulary/admin-views.ts';
@@ -31,21 +32,15 @@ function round(x: number): number {
 }
 
 async function analysisTablesAndFigures(ctx: AppContext, studyId: string): Promise<Pick<ResultsView, 'tables' | 'figures' | 'notes'>> {
-  const record = ctx.store.studyVersion(studyId);
-  if (!record) throw new Error(`no stored version of study '${studyId}'`);
+  const data = studyData(ctx.store, studyId);
+  if (!data) throw new Error(`no stored version of study '${studyId}'`);
   // Loaded on first use: vega is heavy, and most server starts never open Results.
   const [{ analyzeStudy }, { resultTables }, { renderFigures }] = await Promise.all([
     import('../../../analysis/analyze.ts'),
     import('../../../analysis/tables.ts'),
     import('../../../analysis/figures.ts'),
   ]);
-  const result = analyzeStudy({
-    study: record.protocol,
-    participants: ctx.store.participants(studyId),
-    responses: ctx.store.iterateResponses(studyId),
-    stimuli: ctx.store.stimuli(studyId),
-    scores: ctx.store.detectorScores(studyId),
-  });
+  const result = analyzeStudy(data);
   const figures = await renderFigures(result);
   return {
     tables: resultTables(result).map((t) => ({ title: t.title, columns: t.columns, rows: t.rows })),

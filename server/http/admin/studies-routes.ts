@@ -1,8 +1,8 @@
 // Read-only researcher endpoints about studies: the list with counts, one study,
-// its live monitor, its raw responses as CSV, its results and its report.
+// its live monitor, its raw responses as CSV with their codebook, its results and its report.
 import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context.ts';
-import { sendResponsesCsv } from './responses-csv.ts';
+import { sendCodebookCsv, sendResponsesCsv } from './responses-csv.ts';
 import { resultsFor } from './results.ts';
 import { sendReport } from './report-route.ts';
 import { monitorView, studyView } from './study-view.ts';
@@ -56,6 +56,16 @@ export function studiesRoutes(ctx: AppContext): Router {
       next(err);
     } finally {
       source.close();
+    }
+  });
+
+  router.get('/api/admin/studies/:id/codebook.csv', async (req, res, next) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    try {
+      await sendCodebookCsv(res, id, ctx.store.studyVersion(id)!.protocol, { raw: req.query.raw === '1' });
+    } catch (err) {
+      next(err);
     }
   });
 
