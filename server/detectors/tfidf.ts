@@ -59,53 +59,119 @@ function terms(text: string, ngramMax: number): string[] {
   return out;
 }
 
+/** A document as its distinct term ids, ascending, and how often each occurs. */
+interface DocCounts {
+  ids: Int32Array;
+  counts: Float64Array;
+}
+
+/**
+ * Every text's terms, counted once and numbered once. Term ids follow the
+ * terms' sorted order, so a fold's vocabulary (sorted, as sklearn's is) is its
+ * kept ids in ascending order, and no fold touches a string again: the
+ * vocabulary and the matrices of a fold are built from integer counts.
+ */
+interface Corpus {
+  terms: string[];
+  docs: DocCounts[];
+}
+
+function countIds(ids: ArrayLike<number>): DocCounts {
+  const sorted = Int32Array.from(ids).sort();
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  const out = { ids: new Int32Array(distinct), counts: new Float64Array(distinct) };
+  let k = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) out.ids[++k] = sorted[i];
+    out.counts[k]++;
+  }
+  return out;
+}
+
+function buildCorpus(texts: string[], ngramMax: number): Corpus {
+  const seen = new Map<string, number>();
+  const raw = texts.map((t) => {
+    const ts = terms(t, ngramMax);
+    const ids = new Int32Array(ts.length);
+    ts.forEach((term, i) => {
+      let id = seen.get(term);
+      if (id === undefined) seen.set(term, (id = seen.size));
+      ids[i] = id;
+    });
+    return ids;
+  });
+  const byFirstSeen = [...seen.keys()];
+  const order = byFirstSeen.map((_, i) => i).sort((a, b) => (byFirstSeen[a] < byFirstSeen[b] ? -1 : byFirstSeen[a] > byFirstSeen[b] ? 1 : 0));
+  const rank = new Int32Array(order.length);
+  order.forEach((old, r) => (rank[old] = r));
+  return {
+    terms: order.map((i) => byFirstSeen[i]),
+    docs: raw.map((ids) => countIds(ids.map((id) => rank[id]))),
+  };
+}
+
 interface Vectorizer {
-  index: Map<string, number>;
-  vocabulary: string[];
+  /** Column of each corpus term id, −1 when the term is not kept. */
+  colOf: Int32Array;
+  /** Corpus term id of each column. */
+  kept: Int32Array;
   idf: Float64Array;
 }
 
-function fitVectorizer(docs: string[][], opts: TfidfOptions): Vectorizer {
-  const df = new Map<string, number>();
-  const tf = new Map<string, number>();
-  for (const doc of docs) {
-    for (const t of new Set(doc)) df.set(t, (df.get(t) ?? 0) + 1);
-    for (const t of doc) tf.set(t, (tf.get(t) ?? 0) + 1);
+function fitVectorizer(corpus: Corpus, rows: readonly number[], opts: TfidfOptions): Vectorizer {
+  const nTerms = corpus.terms.length;
+  const df = new Int32Array(nTerms);
+  const tf = new Float64Array(nTerms);
+  for (const r of rows) {
+    const d = corpus.docs[r];
+    for (let i = 0; i < d.ids.length; i++) {
+      df[d.ids[i]]++;
+      tf[d.ids[i]] += d.counts[i];
+    }
   }
-  let kept = [...df.entries()].filter(([, n]) => n >= opts.minDf).map(([t]) => t);
+  let kept: number[] = [];
+  for (let id = 0; id < nTerms; id++) if (df[id] >= opts.minDf) kept.push(id);
   if (kept.length > opts.maxFeatures) {
-    kept.sort((a, b) => tf.get(b)! - tf.get(a)! || (a < b ? -1 : 1));
-    kept = kept.slice(0, opts.maxFeatures);
+    // Most frequent first, ties alphabetical (= by id); then back to sorted order.
+    kept.sort((a, b) => tf[b] - tf[a] || a - b);
+    kept = kept.slice(0, opts.maxFeatures).sort((a, b) => a - b);
   }
-  kept.sort();
-  const n = docs.length;
-  const idf = Float64Array.from(kept, (t) => Math.log((1 + n) / (1 + df.get(t)!)) + 1); // smooth_idf
-  return { index: new Map(kept.map((t, i) => [t, i])), vocabulary: kept, idf };
+  const colOf = new Int32Array(nTerms).fill(-1);
+  kept.forEach((id, j) => (colOf[id] = j));
+  const n = rows.length;
+  const idf = Float64Array.from(kept, (id) => Math.log((1 + n) / (1 + df[id])) + 1); // smooth_idf
+  return { colOf, kept: Int32Array.from(kept), idf };
 }
 
-function transform(v: Vectorizer, docs: string[][], sublinear: boolean): SparseRows {
+/** TF-IDF rows, L2-normalised; `colOf` maps a document's ids to columns (null: the ids are columns). */
+function transform(docs: readonly DocCounts[], colOf: Int32Array | null, idf: Float64Array, sublinear: boolean): SparseRows {
   const rowPtr = new Int32Array(docs.length + 1);
-  const cols: number[] = [];
-  const vals: number[] = [];
-  docs.forEach((doc, i) => {
-    const counts = new Map<number, number>();
-    for (const t of doc) {
-      const j = v.index.get(t);
-      if (j !== undefined) counts.set(j, (counts.get(j) ?? 0) + 1);
+  let nnz = 0;
+  for (const d of docs) for (let i = 0; i < d.ids.length; i++) if (!colOf || colOf[d.ids[i]] >= 0) nnz++;
+  const cols = new Int32Array(nnz);
+  const vals = new Float64Array(nnz);
+  let p = 0;
+  docs.forEach((d, r) => {
+    const start = p;
+    for (let i = 0; i < d.ids.length; i++) {
+      const j = colOf ? colOf[d.ids[i]] : d.ids[i];
+      if (j < 0) continue;
+      const c = d.counts[i];
+      cols[p] = j; // ascending: columns follow the ids' order
+      vals[p++] = (sublinear ? 1 + Math.log(c) : c) * idf[j];
     }
-    const js = [...counts.keys()].sort((a, b) => a - b);
-    const row = js.map((j) => {
-      const c = counts.get(j)!;
-      return (sublinear ? 1 + Math.log(c) : c) * v.idf[j];
-    });
-    const norm = Math.sqrt(row.reduce((s, x) => s + x * x, 0)) || 1;
-    js.forEach((j, k) => {
-      cols.push(j);
-      vals.push(row[k] / norm);
-    });
-    rowPtr[i + 1] = cols.length;
+    let sq = 0;
+    for (let q = start; q < p; q++) sq += vals[q] * vals[q];
+    const norm = Math.sqrt(sq) || 1;
+    for (let q = start; q < p; q++) vals[q] /= norm;
+    rowPtr[r + 1] = p;
   });
-  return { rowPtr, cols: Int32Array.from(cols), vals: Float64Array.from(vals), nCols: v.vocabulary.length };
+  return { rowPtr, cols, vals, nCols: idf.length };
+}
+
+function rowsOf(corpus: Corpus, v: Vectorizer, rows: readonly number[], opts: TfidfOptions): SparseRows {
+  return transform(rows.map((r) => corpus.docs[r]), v.colOf, v.idf, opts.sublinearTf);
 }
 
 function checkInputs(texts: string[], labels: number[]): void {
@@ -127,74 +193,94 @@ export function stratifiedFolds(labels: number[], k: number, seed: number): numb
   return fold;
 }
 
-function fitFixedC(docs: string[][], labels: number[], opts: TfidfOptions, C: number): { v: Vectorizer; lr: LogisticModel } {
-  const v = fitVectorizer(docs, opts);
-  const lr = fitLogistic(transform(v, docs, opts.sublinearTf), labels, { C });
-  return { v, lr };
-}
-
-function accuracy(probs: ArrayLike<number>, labels: number[]): number {
+function countCorrect(probs: ArrayLike<number>, labels: readonly number[]): number {
   let ok = 0;
   labels.forEach((l, i) => (ok += (probs[i] >= 0.5 ? 1 : 0) === l ? 1 : 0));
-  return ok / labels.length;
+  return ok;
 }
 
-function chooseC(docs: string[][], labels: number[], opts: TfidfOptions, k: number, cvAccuracy: Record<string, number>): number {
+/**
+ * C by k-fold CV over the rows `rows` of the corpus. Each inner fold builds its
+ * vocabulary and matrices once and walks the C path upwards, each fit starting
+ * from the previous optimum.
+ */
+function chooseC(corpus: Corpus, rows: readonly number[], labels: readonly number[], opts: TfidfOptions, k: number, cvAccuracy: Record<string, number>): number {
+  const ys = rows.map((r) => labels[r]);
+  const fold = stratifiedFolds(ys, k, opts.seed);
+  const path = [...new Set(opts.Cs)].sort((a, b) => a - b);
+  const correct = new Map<number, number>(path.map((C) => [C, 0]));
+  for (let f = 0; f < k; f++) {
+    const tr = rows.filter((_, i) => fold[i] !== f);
+    const te = rows.filter((_, i) => fold[i] === f);
+    const v = fitVectorizer(corpus, tr, opts);
+    const Xtr = rowsOf(corpus, v, tr, opts);
+    const Xte = rowsOf(corpus, v, te, opts);
+    const ytr = tr.map((r) => labels[r]);
+    const yte = te.map((r) => labels[r]);
+    let prev: LogisticModel | undefined;
+    for (const C of path) {
+      prev = fitLogistic(Xtr, ytr, { C, init: prev });
+      correct.set(C, correct.get(C)! + countCorrect(predictLogistic(prev, Xte), yte));
+    }
+  }
   let bestC = opts.Cs[0];
-  const fold = stratifiedFolds(labels, k, opts.seed);
   let best = -1;
   for (const C of opts.Cs) {
-    let correct = 0;
-    for (let f = 0; f < k; f++) {
-      const tr = labels.map((_, i) => i).filter((i) => fold[i] !== f);
-      const te = labels.map((_, i) => i).filter((i) => fold[i] === f);
-      const { v, lr } = fitFixedC(tr.map((i) => docs[i]), tr.map((i) => labels[i]), opts, C);
-      const p = predictLogistic(lr, transform(v, te.map((i) => docs[i]), opts.sublinearTf));
-      correct += accuracy(p, te.map((i) => labels[i])) * te.length;
-    }
-    cvAccuracy[String(C)] = correct / labels.length;
-    // Ties go to the smaller C (stronger regularisation).
-    if (correct / labels.length > best + 1e-12) {
-      best = correct / labels.length;
+    const acc = correct.get(C)! / rows.length;
+    cvAccuracy[String(C)] = acc;
+    // Ties go to the C listed first (the smaller one, stronger regularisation, in the default grid).
+    if (acc > best + 1e-12) {
+      best = acc;
       bestC = C;
     }
   }
   return bestC;
 }
 
-export function trainTfidf(texts: string[], labels: number[], options: Partial<TfidfOptions> = {}): TfidfModel {
-  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options };
-  checkInputs(texts, labels);
-  const docs = texts.map((t) => terms(t, opts.ngramMax));
+/** Trains on the corpus rows `rows`; also returns the vectorizer, to score held-out rows without strings. */
+function trainRows(corpus: Corpus, rows: readonly number[], labels: readonly number[], opts: TfidfOptions): { model: TfidfModel; v: Vectorizer; lr: LogisticModel } {
+  const ys = rows.map((r) => labels[r]);
   const cvAccuracy: Record<string, number> = {};
   let bestC = opts.Cs[0];
   if (opts.Cs.length > 1) {
-    const k = Math.min(opts.cvFolds, Math.min(labels.filter((l) => l === 0).length, labels.filter((l) => l === 1).length));
+    const k = Math.min(opts.cvFolds, Math.min(ys.filter((l) => l === 0).length, ys.filter((l) => l === 1).length));
     // Too few texts of a label to cross-validate: keep the middle of the grid (C = 1 for the default grid).
     bestC = opts.Cs[Math.floor(opts.Cs.length / 2)];
-    if (k >= 2) bestC = chooseC(docs, labels, opts, k, cvAccuracy);
+    if (k >= 2) bestC = chooseC(corpus, rows, labels, opts, k, cvAccuracy);
   }
-  const { v, lr } = fitFixedC(docs, labels, opts, bestC);
-  return {
+  const v = fitVectorizer(corpus, rows, opts);
+  const lr = fitLogistic(rowsOf(corpus, v, rows, opts), ys, { C: bestC });
+  const model: TfidfModel = {
     kind: 'credence-tfidf-logreg',
     options: opts,
-    vocabulary: v.vocabulary,
+    vocabulary: Array.from(v.kept, (id) => corpus.terms[id]),
     idf: Array.from(v.idf),
     weights: Array.from(lr.weights),
     bias: lr.bias,
     C: bestC,
     cvAccuracy,
   };
+  return { model, v, lr };
+}
+
+export function trainTfidf(texts: string[], labels: number[], options: Partial<TfidfOptions> = {}): TfidfModel {
+  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options };
+  checkInputs(texts, labels);
+  return trainRows(buildCorpus(texts, opts.ngramMax), texts.map((_, i) => i), labels, opts).model;
 }
 
 /** Probability that each text is machine-written. */
 export function predict(model: TfidfModel, texts: string[]): number[] {
-  const v: Vectorizer = {
-    vocabulary: model.vocabulary,
-    index: new Map(model.vocabulary.map((t, i) => [t, i])),
-    idf: Float64Array.from(model.idf),
-  };
-  const X = transform(v, texts.map((t) => terms(t, model.options.ngramMax)), model.options.sublinearTf);
+  const index = new Map(model.vocabulary.map((t, i) => [t, i]));
+  const docs = texts.map((t) => {
+    const ids: number[] = [];
+    for (const term of terms(t, model.options.ngramMax)) {
+      const j = index.get(term);
+      if (j !== undefined) ids.push(j);
+    }
+    return countIds(ids);
+  });
+  const X = transform(docs, null, Float64Array.from(model.idf), model.options.sublinearTf);
   return Array.from(predictLogistic({ weights: Float64Array.from(model.weights), bias: model.bias, C: model.C, iterations: 0 }, X));
 }
 
@@ -217,6 +303,8 @@ export function kFoldEvaluate(texts: string[], labels: number[], k: number, seed
   if (!Number.isInteger(k) || k < 2) throw new Error(`tfidf: k must be an integer ≥ 2 (got ${k})`);
   const fewest = Math.min(labels.filter((l) => l === 0).length, labels.filter((l) => l === 1).length);
   if (k > fewest) throw new Error(`tfidf: ${k}-fold needs at least ${k} texts of each label (the rarer label has ${fewest})`);
+  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options, seed };
+  const corpus = buildCorpus(texts, opts.ngramMax);
   const fold = stratifiedFolds(labels, k, seed);
   const outOfFold = new Array<number>(texts.length).fill(NaN);
   const foldAccuracy: number[] = [];
@@ -224,11 +312,11 @@ export function kFoldEvaluate(texts: string[], labels: number[], k: number, seed
   for (let f = 0; f < k; f++) {
     const tr = texts.map((_, i) => i).filter((i) => fold[i] !== f);
     const te = texts.map((_, i) => i).filter((i) => fold[i] === f);
-    const model = trainTfidf(tr.map((i) => texts[i]), tr.map((i) => labels[i]), { ...options, seed });
-    const p = predict(model, te.map((i) => texts[i]));
+    const { model, v, lr } = trainRows(corpus, tr, labels, opts);
+    const p = predictLogistic(lr, rowsOf(corpus, v, te, opts));
     te.forEach((i, r) => (outOfFold[i] = p[r]));
-    foldAccuracy.push(accuracy(p, te.map((i) => labels[i])));
+    foldAccuracy.push(countCorrect(p, te.map((i) => labels[i])) / te.length);
     chosenC.push(model.C);
   }
-  return { accuracy: accuracy(outOfFold, labels), foldAccuracy, outOfFold, chosenC };
+  return { accuracy: countCorrect(outOfFold, labels) / labels.length, foldAccuracy, outOfFold, chosenC };
 }
