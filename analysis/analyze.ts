@@ -29,6 +29,8 @@ export interface AnalysisResult {
   studyVersions: string[];
   responses: number;
   conditions: string[];
+  /** Each condition's label from the protocol (its id when it has none). */
+  conditionLabels: Record<string, string>;
   exclusions: Omit<Exclusions, 'excluded'>;
   scales: ScaleAnalysis[];
   detection: DetectionAnalysis | null;
@@ -68,6 +70,7 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     studyVersions: [...c.studyVersions],
     responses: c.rows,
     conditions: c.conditions,
+    conditionLabels: Object.fromEntries(c.conditions.map((id) => [id, c.protocol.design.conditions.find((d) => d.id === id)?.label ?? id])),
     exclusions,
     scales: analyzeCredibility(c, ex, opts),
     detection: analyzeDetection(c, ex),

@@ -32,6 +32,8 @@ export interface ConditionStats {
 export interface PairwiseComparison {
   a: string;
   b: string;
+  nA: number;
+  nB: number;
   /** mean(a) − mean(b) */
   difference: number;
   welchT: number;
@@ -155,6 +157,8 @@ export function pairwiseComparisons(groups: readonly (readonly [string, number[]
       out.push({
         a,
         b,
+        nA: x.length,
+        nB: y.length,
         difference: w.difference,
         welchT: w.t,
         welchDf: w.df,

@@ -15,6 +15,13 @@ import { krippendorffAlpha, type Alpha } from './stats/krippendorff.ts';
 import { summarize } from './stats/describe.ts';
 import { quantileSorted } from './stats/mean-ci.ts';
 
+/** "124M" → 1.24e8, "1.5B" → 1.5e9, so model sizes sort by size, not as text; sizes that do not parse go last. */
+export function parameterCount(size: string): number {
+  const m = /^([\d.]+)\s*([kMB])?\b/i.exec(size);
+  if (!m) return Infinity;
+  return Number(m[1]) * ({ k: 1e3, m: 1e6, b: 1e9 }[(m[2] ?? '').toLowerCase()] ?? 1);
+}
+
 export interface GroupAccuracy {
   group: string;
   value: string;
@@ -58,7 +65,7 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
     }
   }
   const groups: GroupAccuracy[] = [];
-  const addGroups = (group: string, keyOf: (j: JudgmentObs) => string | null, order?: readonly string[]) => {
+  const addGroups = (group: string, keyOf: (j: JudgmentObs) => string | null, order?: readonly string[] | ((a: string, b: string) => number)) => {
     const by = new Map<string, JudgmentObs[]>();
     for (const j of all) {
       const k = keyOf(j);
@@ -67,7 +74,7 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
       if (!list) by.set(k, (list = []));
       list.push(j);
     }
-    const keys = [...by.keys()].sort((a, b) => (order ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b, 'en', { numeric: true })));
+    const keys = [...by.keys()].sort(typeof order === 'function' ? order : (a, b) => (order ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b, 'en', { numeric: true })));
     for (const k of keys) {
       const list = by.get(k)!;
       const x = list.filter(correctOf).length;
@@ -83,7 +90,7 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
     }
   };
   addGroups('source', (j) => j.source, ['human', 'machine']);
-  addGroups('model_size', (j) => (j.source === 'machine' ? j.modelSize ?? 'unknown' : null));
+  addGroups('model_size', (j) => (j.source === 'machine' ? j.modelSize ?? 'unknown' : null), (a, b) => parameterCount(a) - parameterCount(b) || a.localeCompare(b));
   addGroups('sampling', (j) => (j.source === 'machine' ? j.sampling ?? 'unknown' : null));
   addGroups('length', (j) => lengthBin(j.lengthWords), [...LENGTH_BINS.map((b) => b.label), 'unknown']);
   addGroups('condition', (j) => c.participants[j.p].condition, c.conditions);

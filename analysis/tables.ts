@@ -1,6 +1,9 @@
 // The analysis result as flat tables: the same numbers the report shows, in a
-// shape that writes straight to CSV or an HTML <table>.
+// shape that writes straight to CSV or an HTML <table>. Every empty cell
+// carries the reason it is empty (`why`, beside `rows`): the HTML report
+// prints it as a note under the table; the CSV leaves the cell empty.
 import type { AnalysisResult } from './analyze.ts';
+import type { ConditionStats, PairwiseComparison } from './credibility.ts';
 
 export type Cell = string | number | null;
 
@@ -9,13 +12,54 @@ export interface Table {
   title: string;
   columns: string[];
   rows: Cell[][];
+  /** For each empty cell (null, or a number that is not finite) the reason it is empty; null elsewhere. */
+  why: (string | null)[][];
+}
+
+/** An empty cell and why it is empty, while a table is being built. */
+class Blank {
+  constructor(readonly reason: string) {}
+}
+type Draft = Omit<Table, 'rows' | 'why'> & { rows: (Cell | Blank)[][] };
+
+const NOT_ESTIMABLE = 'not estimable';
+
+/** Blanks become null with their reason; a null left without one gets the generic reason. */
+function finish(d: Draft): Table {
+  const why = d.rows.map((r) => r.map((c) => (c instanceof Blank ? c.reason : c == null || (typeof c === 'number' && !Number.isFinite(c)) ? NOT_ESTIMABLE : null)));
+  const rows = d.rows.map((r) => r.map((c) => (c instanceof Blank || (typeof c === 'number' && !Number.isFinite(c)) ? null : c)));
+  return { ...d, rows, why };
 }
 
 const r4 = (x: number | null | undefined): number | null => (x == null || !Number.isFinite(x) ? null : Math.round(x * 1e4) / 1e4);
 const p4 = (x: number | null | undefined): number | null => (x == null || !Number.isFinite(x) ? null : x < 1e-4 ? Number(x.toPrecision(2)) : r4(x));
+/** r4, or a blank with `reason` when the number is missing or not finite. */
+const or = (x: number | null, reason: string): Cell | Blank => (x == null ? new Blank(reason) : x);
+
+/** Why a mean's interval or SD is empty. */
+function nReason(n: number): string {
+  return n === 0 ? 'no answers' : `${NOT_ESTIMABLE}: n = ${n}`;
+}
+
+function pairwiseReasons(p: PairwiseComparison): { welch: string; mw: string; d: string } {
+  const n = Math.min(p.nA, p.nB);
+  const welch = n < 2 ? `${NOT_ESTIMABLE}: n = ${n} in a group` : `${NOT_ESTIMABLE}: no variance`;
+  const mw = n === 0 ? `${NOT_ESTIMABLE}: n = 0 in a group` : NOT_ESTIMABLE;
+  return { welch, mw, d: n < 2 ? `${NOT_ESTIMABLE}: n = ${n} in a group` : `${NOT_ESTIMABLE}: no variance` };
+}
+
+function topCells(c: ConditionStats | { top: ConditionStats['top']; n: number }): (Cell | Blank)[] {
+  if (!c.top) return [new Blank('no top category on this item'), new Blank('no top category on this item'), new Blank('no top category on this item')];
+  if (c.top.n === 0) return [new Blank('no answers'), new Blank('no answers'), new Blank('no answers')];
+  return [r4(c.top.p), r4(c.top.lower), r4(c.top.upper)];
+}
 
 export function resultTables(res: AnalysisResult): Table[] {
-  const t: Table[] = [];
+  return draftTables(res).map(finish);
+}
+
+function draftTables(res: AnalysisResult): Draft[] {
+  const t: Draft[] = [];
   t.push({
     name: 'questions',
     title: 'Questions and their analysis roles (explicit `analysis:` key, else id, else type; see analysis/roles.ts)',
@@ -42,30 +86,33 @@ export function resultTables(res: AnalysisResult): Table[] {
       rows: s.conditions.map((c) => [
         c.condition,
         c.n,
-        r4(c.mean),
-        r4(c.sd),
-        r4(c.tLower),
-        r4(c.tUpper),
-        r4(c.bootLower),
-        r4(c.bootUpper),
-        r4(c.top?.p),
-        r4(c.top?.lower),
-        r4(c.top?.upper),
-        c.distribution.map((d) => `${d.value}:${d.count}`).join(' '),
+        or(r4(c.mean), 'no answers'),
+        or(r4(c.sd), nReason(c.n)),
+        or(r4(c.tLower), nReason(c.n)),
+        or(r4(c.tUpper), nReason(c.n)),
+        or(r4(c.bootLower), c.n < 2 ? nReason(c.n) : 'bootstrap not run'),
+        or(r4(c.bootUpper), c.n < 2 ? nReason(c.n) : 'bootstrap not run'),
+        ...topCells(c),
+        c.distribution.map((d) => `${d.value}:${d.count}`).join(' ') || new Blank('no answers'),
       ]),
     });
     t.push({
       name: `pairwise_${s.questionId}`,
       title: `${s.questionId}: pairwise comparisons (Holm-adjusted within the item, per test)`,
       columns: ['a', 'b', 'difference', 'welch_t', 'welch_df', 'welch_p', 'welch_p_holm', 'mw_u', 'mw_p', 'mw_p_holm', 'cohens_d', 'cliffs_delta'],
-      rows: s.pairwise.map((p) => [p.a, p.b, r4(p.difference), r4(p.welchT), r4(p.welchDf), p4(p.welchP), p4(p.welchPHolm), p.mannWhitneyU, p4(p.mannWhitneyP), p4(p.mannWhitneyPHolm), r4(p.cohensD), r4(p.cliffsDelta)]),
+      rows: s.pairwise.map((p) => {
+        const why = pairwiseReasons(p);
+        const noDiff = Math.min(p.nA, p.nB) === 0 ? `${NOT_ESTIMABLE}: n = 0 in a group` : NOT_ESTIMABLE;
+        const welchT = or(r4(p.welchT), why.welch);
+        return [p.a, p.b, or(r4(p.difference), noDiff), welchT, or(r4(p.welchDf), why.welch), or(p4(p.welchP), why.welch), or(p4(p.welchPHolm), why.welch), or(r4(p.mannWhitneyU), why.mw), or(p4(p.mannWhitneyP), why.mw), or(p4(p.mannWhitneyPHolm), why.mw), or(r4(p.cohensD), why.d), or(r4(p.cliffsDelta), why.mw)];
+      }),
     });
     if (s.byParty.length) {
       t.push({
         name: `party_${s.questionId}`,
         title: `${s.questionId}: condition × party ID`,
         columns: ['condition', 'party', 'n', 'mean', 't_ci_lower', 't_ci_upper', 'top_share', 'top_ci_lower', 'top_ci_upper'],
-        rows: s.byParty.map((c) => [c.condition, c.party, c.n, r4(c.mean), r4(c.tLower), r4(c.tUpper), r4(c.top?.p), r4(c.top?.lower), r4(c.top?.upper)]),
+        rows: s.byParty.map((c) => [c.condition, c.party, c.n, or(r4(c.mean), 'no answers'), or(r4(c.tLower), nReason(c.n)), or(r4(c.tUpper), nReason(c.n)), ...topCells(c)]),
       });
     }
   }
@@ -75,19 +122,28 @@ export function resultTables(res: AnalysisResult): Table[] {
       name: 'detection_overall',
       title: 'Human detection: overall',
       columns: ['judgments', 'accuracy', 'ci_lower', 'ci_upper', 'binomial_p_vs_0.5', 'hit_rate', 'false_alarm_rate', 'd_prime', 'criterion_c', 'auroc', 'auroc_ci_lower', 'auroc_ci_upper', 'alpha_nominal', 'alpha_ordinal', 'alpha_units'],
-      rows: [[d.judgments, r4(d.accuracy.p), r4(d.accuracy.lower), r4(d.accuracy.upper), p4(d.binomialP), r4(d.sdt.hitRate), r4(d.sdt.falseAlarmRate), r4(d.sdt.dPrime), r4(d.sdt.criterion), r4(d.auroc.auc), r4(d.auroc.lower), r4(d.auroc.upper), r4(d.agreementNominal?.alpha), r4(d.agreementOrdinal?.alpha), d.agreementNominal?.units ?? 0]],
+      rows: (() => {
+        const sdtWhy = `${NOT_ESTIMABLE}: ${d.sdt.notEstimable ?? 'infinite'}`;
+        const rocWhy = d.auroc.nPositive === 0 ? `${NOT_ESTIMABLE}: no machine trials` : d.auroc.nNegative === 0 ? `${NOT_ESTIMABLE}: no human trials` : NOT_ESTIMABLE;
+        const alphaWhy = d.agreementNominal ? `${NOT_ESTIMABLE}: no variation in the judgments` : 'no text judged by two or more people';
+        const rate = (x: number, what: string) => or(r4(x), `${NOT_ESTIMABLE}: no ${what} trials`);
+        return [[d.judgments, r4(d.accuracy.p), r4(d.accuracy.lower), r4(d.accuracy.upper), p4(d.binomialP), rate(d.sdt.hitRate, 'machine'), rate(d.sdt.falseAlarmRate, 'human'), or(r4(d.sdt.dPrime), sdtWhy), or(r4(d.sdt.criterion), sdtWhy), or(r4(d.auroc.auc), rocWhy), or(r4(d.auroc.lower), rocWhy), or(r4(d.auroc.upper), rocWhy), or(r4(d.agreementNominal?.alpha), alphaWhy), or(r4(d.agreementOrdinal?.alpha), alphaWhy), d.agreementNominal?.units ?? 0]];
+      })(),
     });
     t.push({
       name: 'detection_groups',
       title: 'Human detection by source, model size, sampling, length and condition',
       columns: ['group', 'value', 'n', 'accuracy', 'ci_lower', 'ci_upper', 'auroc_vs_human', 'auroc_ci_lower', 'auroc_ci_upper'],
-      rows: d.groups.map((g) => [g.group, g.value, g.n, r4(g.accuracy.p), r4(g.accuracy.lower), r4(g.accuracy.upper), r4(g.auroc?.auc), r4(g.auroc?.lower), r4(g.auroc?.upper)]),
+      rows: d.groups.map((g) => {
+        const why = g.auroc ? NOT_ESTIMABLE : g.group === 'source' && g.value === 'human' ? 'human texts: no machine texts to rank' : 'group has human texts or no human texts to compare';
+        return [g.group, g.value, g.n, r4(g.accuracy.p), r4(g.accuracy.lower), r4(g.accuracy.upper), or(r4(g.auroc?.auc), why), or(r4(g.auroc?.lower), why), or(r4(g.auroc?.upper), why)];
+      }),
     });
     t.push({
       name: 'detection_participants',
       title: 'Per-participant accuracy',
       columns: ['participants', 'mean', 'sd', 'min', 'q25', 'median', 'q75', 'max', 'histogram'],
-      rows: [[d.perParticipant.n, r4(d.perParticipant.mean), r4(d.perParticipant.sd), r4(d.perParticipant.min), r4(d.perParticipant.q25), r4(d.perParticipant.median), r4(d.perParticipant.q75), r4(d.perParticipant.max), d.perParticipant.histogram.map((h) => `${h.bin}:${h.count}`).join(' ')]],
+      rows: [[d.perParticipant.n, r4(d.perParticipant.mean), or(r4(d.perParticipant.sd), nReason(d.perParticipant.n)), r4(d.perParticipant.min), r4(d.perParticipant.q25), r4(d.perParticipant.median), r4(d.perParticipant.q75), r4(d.perParticipant.max), d.perParticipant.histogram.map((h) => `${h.bin}:${h.count}`).join(' ')]],
     });
     t.push({
       name: 'detection_calibration',
@@ -117,7 +173,7 @@ export function resultTables(res: AnalysisResult): Table[] {
       name: 'detector_groups',
       title: 'Detectors by model size, sampling and length',
       columns: ['detector', 'metric', 'group', 'value', 'n', 'accuracy', 'ci_lower', 'ci_upper', 'auroc_vs_human'],
-      rows: det.detectors.flatMap((x) => x.groups.map((g) => [x.detector, x.metric, g.group, g.value, g.n, r4(g.accuracy.p), r4(g.accuracy.lower), r4(g.accuracy.upper), r4(g.auroc?.auc)])),
+      rows: det.detectors.flatMap((x) => x.groups.map((g) => [x.detector, x.metric, g.group, g.value, g.n, r4(g.accuracy.p), r4(g.accuracy.lower), r4(g.accuracy.upper), or(r4(g.auroc?.auc), g.auroc ? NOT_ESTIMABLE : 'group has human texts or no human texts to compare')])),
     });
     if (det.peopleVsDetectors.length) {
       t.push({
@@ -133,7 +189,7 @@ export function resultTables(res: AnalysisResult): Table[] {
       name: 'tfidf_transfer',
       title: 'TF-IDF transfer: accuracy, trained on row, tested on column',
       columns: ['trained_on', ...res.transfer.conditions],
-      rows: res.transfer.conditions.map((c, i) => [c, ...res.transfer!.accuracy[i].map(r4)]),
+      rows: res.transfer.conditions.map((c, i) => [c, ...res.transfer!.accuracy[i].map((a, j) => or(r4(a), res.transfer!.nTest[i][j] === 0 ? 'no test texts' : NOT_ESTIMABLE))]),
     });
   }
   return t;

@@ -5,8 +5,8 @@ import { rankSumCore } from './rank-sum.ts';
 /**
  * Cohen's d with the pooled standard deviation: (mean(x) − mean(y)) / s_pooled.
  * NaN (refused) when either group has fewer than two values or the pooled
- * standard deviation is 0: a difference in units of no spread has no size.
- * `cohensDBlankReason` says which.
+ * standard deviation is 0: a difference in units of no spread has no size
+ * (tables.ts says which, beside the empty cell).
  */
 export function cohensD(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const a = summarize(x);
@@ -15,13 +15,6 @@ export function cohensD(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const pooled = Math.sqrt(((a.n - 1) * a.variance + (b.n - 1) * b.variance) / (a.n + b.n - 2));
   if (!(pooled > 0)) return NaN;
   return (a.mean - b.mean) / pooled;
-}
-
-/** Why cohensD(x, y) is NaN, or null when it is a number. */
-export function cohensDBlankReason(x: ArrayLike<number>, y: ArrayLike<number>): string | null {
-  const n = Math.min(x.length, y.length);
-  if (n < 2) return `not estimable: n = ${n} in a group`;
-  return Number.isNaN(cohensD(x, y)) ? 'not estimable: no variance' : null;
 }
 
 /** Cliff's delta: P(x > y) − P(x < y). NaN values are refused (rankSumCore throws). */

@@ -20,6 +20,8 @@ export class AdminResults extends LitElement {
       .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(26rem, 1fr)); gap: 1rem; }
       figure { margin: 0; }
       figure img { max-width: 100%; height: auto; }
+      .headlines li { margin: 0.3rem 0; }
+      .why { font-size: 0.8em; }
     `,
   ];
   declare studyId: string;
@@ -76,13 +78,16 @@ export class AdminResults extends LitElement {
               <a href=${codebookUrl(this.studyId)} download>codebook (CSV)</a> ·
               <a href=${reportUrl(this.studyId)} download>report (HTML)</a>
             </p>
+            ${r.headlines.length
+              ? html`<section class="card" id="headlines"><h3>Headline results</h3><ul class="headlines">${r.headlines.map((h) => html`<li>${h}</li>`)}</ul></section>`
+              : ''}
             ${r.notes.length ? html`<section class="card"><h3>Notes</h3><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></section>` : ''}
             ${r.figures.length
               ? html`<div class="figures">
                   ${r.figures.map(
                     (f) => html`<figure class="card">
-                      <img src=${svgDataUrl(f.svg)} alt=${f.title} />
-                      <figcaption class="muted">${f.title}</figcaption>
+                      <img src=${svgDataUrl(f.svg)} alt=${`${f.title}. ${f.description}`} />
+                      <figcaption class="muted"><strong>${f.title}.</strong> ${f.description}</figcaption>
                     </figure>`,
                   )}
                 </div>`
@@ -96,7 +101,7 @@ export class AdminResults extends LitElement {
                   <tbody>
                     ${t.rows.length === 0
                       ? html`<tr><td colspan=${t.columns.length} class="muted">No data yet.</td></tr>`
-                      : t.rows.map((row) => html`<tr>${row.map((cell) => html`<td class=${typeof cell === 'number' ? 'num' : ''}>${cell === null ? '–' : String(cell)}</td>`)}</tr>`)}
+                      : t.rows.map((row, i) => html`<tr>${row.map((cell, j) => html`<td class=${typeof cell === 'number' ? 'num' : ''}>${cell === null ? html`–${t.why?.[i]?.[j] ? html` <span class="muted why">(${t.why[i][j]})</span>` : ''}` : String(cell)}</td>`)}</tr>`)}
                   </tbody>
                 </table>
               </section>`,

@@ -16,6 +16,7 @@ import type { Store } from '../store/store.ts';
 import { studyData, type StudyData } from '../store/study-data.ts';
 import { trainTfidf, predict } from '../detectors/tfidf.ts';
 import { buildReport } from '../../analysis/report.ts';
+import { writeFigureFiles } from '../../analysis/figure-files.ts';
 import type { TrainFn } from '../../analysis/detectors.ts';
 import { writeLongCsv } from '../../analysis/export/long-csv.ts';
 import { writeJsonl } from '../../analysis/export/jsonl.ts';
@@ -121,12 +122,17 @@ export function registerAnalyze(program: Command): void {
         const { studyId, study: protocol, participants, responses } = data;
         mkdirSync(o.out, { recursive: true });
         const t0 = performance.now();
-        const report = await buildReport({ ...data, software: SOFTWARE }, { seed, train: o.transfer ? tfidfTrain : undefined });
+        const report = await buildReport({ ...data, software: SOFTWARE, linkFigureFiles: true }, { seed, train: o.transfer ? tfidfTrain : undefined });
         for (const note of report.result.notes) console.error(`note: ${note}`);
         const files: Record<string, { rows?: number; bytes: number; sha256: string }> = {};
         const reportPath = join(o.out, 'report.html');
         writeFileSync(reportPath, report.html);
         files['report.html'] = await fileInfo(reportPath);
+        // Every figure as SVG and PNG beside report.html, for the paper.
+        for (const f of writeFigureFiles(o.out, report.figures)) {
+          files[f.svg] = await fileInfo(join(o.out, f.svg));
+          files[f.png] = await fileInfo(join(o.out, f.png));
+        }
         const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(responses, out, { raw: o.raw }));
         files['long.csv'] = await fileInfo(join(o.out, 'long.csv'), longRows);
         const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(responses, participants, out, { raw: o.raw }));
@@ -146,7 +152,7 @@ export function registerAnalyze(program: Command): void {
         writeFileSync(join(o.out, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
         console.log(`${studyId}: ${report.result.responses} responses, ${participants.length} participants (${report.result.exclusions.participantsExcluded} excluded), ${report.tables.length} tables, ${report.figures.length} figures in ${secs} s`);
-        console.log(`wrote ${Object.keys(files).length + 1} files to ${o.out}: report.html long.csv wide.csv responses.jsonl codebook.csv metadata.json tables/`);
+        console.log(`wrote ${Object.keys(files).length + 1} files to ${o.out}: report.html, ${report.figures.length} figures as SVG and PNG, long.csv wide.csv responses.jsonl codebook.csv metadata.json tables/`);
       } catch (err) {
         fail(err);
       } finally {

@@ -68,10 +68,14 @@ export interface ResultTable {
   note?: string;
   columns: string[];
   rows: Cell[][];
+  /** Why each empty cell is empty (null where the cell has a value). */
+  why?: (string | null)[][];
 }
 
 export interface ResultFigure {
   title: string;
+  /** What the marks are: the caption and the image's text alternative. */
+  description: string;
   /** SVG text, shown by the browser as an image so no markup in it runs. */
   svg: string;
 }
@@ -82,6 +86,8 @@ export interface ResultsView {
   /** Which code produced the numbers: the analysis package, or the admin area's own counts and means. */
   source: 'analysis' | 'counts-and-means';
   study: StudyView | null;
+  /** The report's headline sentences (analysis/headline.ts), first on the page. */
+  headlines: string[];
   tables: ResultTable[];
   figures: ResultFigure[];
   /** What could not be computed, and why (from the analysis, or why it fell back). */

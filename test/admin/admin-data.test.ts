@@ -200,7 +200,13 @@ describe('counts, monitor, CSV and results after bots', () => {
     const expected: Record<string, number> = {};
     for (const p of t.server.ctx.store.participants(STUDY)) expected[p.status] = (expected[p.status] ?? 0) + 1;
     assert.deepEqual(Object.fromEntries(status!.rows.map(([s, n]) => [s, n])), expected);
-    for (const f of v.figures) assert.match(f.svg, /^<svg[\s>]/, f.title);
+    for (const f of v.figures) {
+      assert.match(f.svg, /^<svg[\s>]/, f.title);
+      assert.ok(f.description.length > 0, `${f.title} has a description`);
+    }
+    // The report's headline sentences, live: the credibility item by its prompt, with n.
+    assert.ok(v.headlines.some((h) => h.startsWith('Mean answer to “How credible is this text?”') && /n = \d/.test(h)), v.headlines.join('\n'));
+    assert.ok(v.figures.some((f) => f.title === 'How credible is this text?'), v.figures.map((f) => f.title).join(' | '));
     const missing = await fetch(`${t.url}/api/admin/studies/no-such-study/results`, asResearcher(r));
     assert.equal(missing.status, 404);
   });

@@ -5,7 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { credibilityProtocol, detectionProtocol } from './fixtures/protocols.ts';
 import { simulateDataset, simulatePower } from '../../analysis/simulate.ts';
-import { buildReport } from '../../analysis/report.ts';
+import { buildReport, apaCell } from '../../analysis/report.ts';
 import type { DetectorScoreRow } from '../../analysis/rows.ts';
 
 describe('report end to end', () => {
@@ -34,7 +34,8 @@ describe('report end to end', () => {
     const table = report.tables.find((t) => t.name === 'pairwise_credibility_score')!;
     const row = table.rows.find((r) => r[0] === 'original' && r[1] === 'gpt2-1558m')!;
     assert.equal(row[2], Math.round(vs.difference * 1e4) / 1e4);
-    assert.ok(report.html.includes(`<td class="n">${row[2]}</td>`));
+    // The HTML prints it as APA does (three significant digits, a true minus sign).
+    assert.ok(report.html.includes(`<td class="n">${apaCell('difference', row[2] as number)}</td>`));
     assert.ok(report.figures.some((f) => f.name === 'mean_credibility_score' && f.svg.startsWith('<svg')));
     // Self-contained: no scripts, nothing fetched.
     assert.ok(!/<script/i.test(report.html));
@@ -81,7 +82,8 @@ describe('report end to end', () => {
     const det = report.result.detectors!.detectors[0];
     assert.equal(det.thresholdKind, 'fixed 0.5');
     assert.equal(det.accuracy.x, 23);
-    assert.ok(report.figures.some((f) => f.name === 'detectors_vs_people'));
+    // Detectors beside people: one dot per detector metric and one for people, sorted by AUROC.
+    assert.ok(report.figures.some((f) => f.name === 'detectors_auroc'));
   });
 });
 

@@ -31,20 +31,22 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-async function analysisTablesAndFigures(ctx: AppContext, studyId: string): Promise<Pick<ResultsView, 'tables' | 'figures' | 'notes'>> {
+async function analysisTablesAndFigures(ctx: AppContext, studyId: string): Promise<Pick<ResultsView, 'headlines' | 'tables' | 'figures' | 'notes'>> {
   const data = studyData(ctx.store, studyId);
   if (!data) throw new Error(`no stored version of study '${studyId}'`);
   // Loaded on first use: vega is heavy, and most server starts never open Results.
-  const [{ analyzeStudy }, { resultTables }, { renderFigures }] = await Promise.all([
+  const [{ analyzeStudy }, { resultTables }, { renderFigures }, { headlines }] = await Promise.all([
     import('../../../analysis/analyze.ts'),
     import('../../../analysis/tables.ts'),
     import('../../../analysis/figures.ts'),
+    import('../../../analysis/headline.ts'),
   ]);
   const result = analyzeStudy(data);
   const figures = await renderFigures(result);
   return {
-    tables: resultTables(result).map((t) => ({ title: t.title, columns: t.columns, rows: t.rows })),
-    figures: figures.map((f) => ({ title: f.title, svg: f.svg })),
+    headlines: headlines(result).map((h) => h.text),
+    tables: resultTables(result).map((t) => ({ title: t.title, columns: t.columns, rows: t.rows, why: t.why })),
+    figures: figures.map((f) => ({ title: f.title, description: f.description, svg: f.svg })),
     notes: result.notes,
   };
 }
@@ -69,6 +71,7 @@ async function computeResults(ctx: AppContext, studyId: string): Promise<Results
     return {
       ...head,
       source: 'counts-and-means',
+      headlines: [],
       tables: meansTables(conditionMeans(ctx.store.iterateResponses(studyId))),
       figures: [],
       notes: [`The full analysis failed on this study (${err instanceof Error ? err.message : String(err)}); showing counts and means per condition instead.`],
