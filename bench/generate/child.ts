@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Decoder } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
-import type { Dtype } from '../../server/lm/model-dir.ts';
+import type { Dtype } from '../../server/models/model-dir.ts';
 import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
 import { measureBandwidth } from './bandwidth.ts';
 

@@ -3,11 +3,9 @@
 // `credence simulate STUDY --n N --effect cond=delta` estimates the power of
 // each planned test. This file only reads the store and hands rows to the pure
 // functions in analysis/.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { loadStudy, ProtocolError } from '../../studies/load.ts';
 import type { Protocol } from '../../studies/protocol.ts';
@@ -26,6 +24,7 @@ import { buildMetadata } from '../../analysis/export/metadata.ts';
 import { writeTableCsv } from '../../analysis/export/table-csv.ts';
 import { simulatePower, type PowerReport } from '../../analysis/simulate.ts';
 import { SOFTWARE } from './version.ts';
+import { sha256File } from '../file-hash.ts';
 
 class UsageError extends Error {}
 
@@ -57,11 +56,8 @@ const tfidfTrain: TrainFn = (texts, labels) => {
 };
 
 async function fileInfo(path: string, rows?: number): Promise<{ rows?: number; bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  const s = createReadStream(path);
-  s.on('data', (b) => hash.update(b));
-  await finished(s);
-  return { ...(rows != null ? { rows } : {}), bytes: statSync(path).size, sha256: hash.digest('hex') };
+  // Written by this run: never a cached digest.
+  return { ...(rows != null ? { rows } : {}), bytes: statSync(path).size, sha256: await sha256File(path, { cache: false }) };
 }
 
 async function toFile<T>(path: string, write: (out: Writable) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { Decoder } from '../lm/decoder.ts';
 import { generateSamples, type GenerationItem } from '../lm/generate.ts';
-import { DTYPES, type Dtype } from '../lm/model-dir.ts';
+import { DTYPES, type Dtype } from '../models/model-dir.ts';
 import { toRecord } from '../lm/record.ts';
 import { checkSampling, type SamplingParams } from '../lm/sampling.ts';
 

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { buildTinyModel, DEFAULT_BUILD_SEED } from '../lm/build-tiny.ts';
-import { DTYPES, type Dtype } from '../lm/model-dir.ts';
-import { formatBytes, listModels } from '../lm/list.ts';
-import { HF_BASE_URL, PULLABLE, pullModel } from '../lm/pull.ts';
+import { DTYPES, type Dtype } from '../models/model-dir.ts';
+import { formatBytes, listModels } from '../models/list.ts';
+import { HF_BASE_URL, PULLABLE, pullModel } from '../models/pull.ts';
 import { SHAPES } from '../lm/shapes.ts';
 import { buildTinyRoberta, ROBERTA_SHAPES, type RobertaShape } from '../detectors/roberta-build.ts';
 

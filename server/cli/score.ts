@@ -10,7 +10,7 @@ import { openStore } from '../store/open.ts';
 import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.ts';
 import { detectText } from '../detectors/detect-text.ts';
 import { decodeUtf8, DetectorInputError } from '../detectors/text-input.ts';
-import { DTYPES, type Dtype } from '../lm/model-dir.ts';
+import { DTYPES, type Dtype } from '../models/model-dir.ts';
 
 interface ScoreOptions {
   detectors: string;

@@ -14,13 +14,8 @@
 // sums in another order, and a text's score would then depend, by ~3e-8, on
 // whether it was scored alone or in a batch.
 import ort from 'onnxruntime-node';
-import onnxProto from 'onnx-proto';
-import { externalDataFolder, readOnnxFile, type OnnxFile } from '../lm/onnx-rewrite.ts';
-
-const { onnx } = onnxProto;
-type Node = onnxProto.onnx.INodeProto;
-const MS = 'com.microsoft';
-const INT = onnx.AttributeProto.AttributeType.INT;
+import { INT32, INT64, intAttr, MS_DOMAIN as MS, type Node, type Tensor } from '../onnx/graph.ts';
+import { externalDataFolder, readOnnxFile, type OnnxFile } from '../onnx/rewrite.ts';
 
 /** Ops whose every output row depends only on the same row of their row-shaped inputs. */
 const ROW_WISE = new Set([
@@ -33,7 +28,7 @@ const intOf = (n: Node, name: string, dflt: number) => { const a = attr(n, name)
 
 export interface FirstTokenGraph {
   nodes: Node[];
-  initializers: onnxProto.onnx.ITensorProto[];
+  initializers: Tensor[];
   /** Matrix products now run on two rows per sequence instead of all. */
   rowMatMuls: number;
 }
@@ -43,7 +38,7 @@ export function firstTokenGraph(file: OnnxFile): FirstTokenGraph | { reason: str
   const nodes = file.signature.nodes;
   const producer = new Map<string, Node>();
   for (const n of nodes) for (const o of n.output ?? []) if (o) producer.set(o, n);
-  const constants = new Map<string, onnxProto.onnx.ITensorProto>();
+  const constants = new Map<string, Tensor>();
   for (const n of nodes) if (n.opType === 'Constant' && attr(n, 'value')?.t) constants.set(n.output![0], attr(n, 'value')!.t!);
   const constant = (name: string) => file.initializer(name) ?? constants.get(name);
   const scalarOf = (name: string): number | undefined => {
@@ -54,7 +49,7 @@ export function firstTokenGraph(file: OnnxFile): FirstTokenGraph | { reason: str
     const raw = t.rawData;
     if (!raw?.length) return undefined;
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return t.dataType === onnx.TensorProto.DataType.INT64 ? Number(view.getBigInt64(0, true)) : t.dataType === onnx.TensorProto.DataType.INT32 ? view.getInt32(0, true) : undefined;
+    return t.dataType === INT64 ? Number(view.getBigInt64(0, true)) : t.dataType === INT32 ? view.getInt32(0, true) : undefined;
   };
   // The head's x[:, 0, :]: a Gather of index 0 on axis 1.
   const outputs = new Set(file.signature.outputs.map((o) => o.name));
@@ -105,7 +100,7 @@ export function firstTokenGraph(file: OnnxFile): FirstTokenGraph | { reason: str
   if (![...moves].some((n) => n.opType === 'MatMul')) return { reason: 'nothing between the last mixing op and the head works row by row' };
 
   const index = 'credence.first_token.positions';
-  const initializers: onnxProto.onnx.ITensorProto[] = [{ name: index, dims: [2], dataType: onnx.TensorProto.DataType.INT64, int64Data: [0, 1] }];
+  const initializers: Tensor[] = [{ name: index, dims: [2], dataType: INT64, int64Data: [0, 1] }];
   const rows = (t: string) => `${t}.first_token`;
   const gathered = new Set<string>();
   let pending: Node[] = [];
@@ -115,7 +110,7 @@ export function firstTokenGraph(file: OnnxFile): FirstTokenGraph | { reason: str
     if (p && moves.has(p)) return rows(t);
     if (!gathered.has(t)) {
       gathered.add(t);
-      pending.push({ opType: 'Gather', name: rows(t), input: [t, index], output: [rows(t)], attribute: [{ name: 'axis', type: INT, i: 1 }] });
+      pending.push({ opType: 'Gather', name: rows(t), input: [t, index], output: [rows(t)], attribute: [intAttr('axis', 1)] });
     }
     return rows(t);
   };

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRng, deriveSeed, type Rng } from '../../studies/random.ts';
-import { FLOAT, INT64, GraphBuilder, floatAttr, intAttr, valueInfo } from './onnx-graph.ts';
+import { FLOAT, INT64, GraphBuilder, floatAttr, intAttr, valueInfo } from '../onnx/graph.ts';
 import {
   BOS_ID,
   EOS_ID,

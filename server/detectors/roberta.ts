@@ -2,13 +2,11 @@
 // Hugging Face ONNX layout, scored exactly as gpt-2-output-dataset's
 // detector/server.py does: tokens truncated to 510, wrapped as <s> … </s>,
 // softmax over the two logits, label order read from config.json id2label.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { classifierModel, createSession } from './first-token-graph.ts';
-import { fileSha256 } from './model-hash.ts';
+import { modelHash, openModelDir, readTokenizerFiles, type Dtype } from '../models/model-dir.ts';
 import { startWorkers, type WorkerPool } from './session-workers.ts';
 import { cleanText } from './text-input.ts';
 
@@ -24,8 +22,8 @@ export interface RobertaScore {
 }
 
 export interface RobertaLoadOptions {
-  /** ONNX file suffix ('' fp32, '_quantized', '_fp16', ...); default: the most precise present. */
-  suffix?: string;
+  /** Which onnx/ file (fp32, q8, fp16…); default: the most precise present. */
+  dtype?: Dtype;
   /** Texts per forward pass. */
   batchSize?: number;
   /** Threads of each session (default: the cores divided among the workers). */
@@ -59,14 +57,6 @@ interface RobertaConfigJson {
   pad_token_id?: number;
 }
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`);
-  }
-}
-
 /** Which logit index means Real and which means Fake, from id2label. */
 export function labelIndices(config: RobertaConfigJson, configPath: string): { real: number; fake: number } {
   const id2label = config.id2label;
@@ -84,21 +74,6 @@ export function labelIndices(config: RobertaConfigJson, configPath: string): { r
   return { real, fake };
 }
 
-/** Suffixes tried, in order, when none is asked for: full precision first. */
-const SUFFIX_PREFERENCE = ['', '_fp16', '_quantized', '_int8', '_uint8', '_q4', '_q4f16', '_bnb4'];
-
-/** onnx/model{suffix}.onnx; without a suffix, the first present in SUFFIX_PREFERENCE (a pull may fetch only q8). */
-export function findOnnxFile(dir: string, suffix?: string): string {
-  for (const sfx of suffix === undefined ? SUFFIX_PREFERENCE : [suffix]) {
-    for (const name of [`model${sfx}.onnx`, `decoder_model_merged${sfx}.onnx`]) {
-      const p = join(dir, 'onnx', name);
-      if (existsSync(p)) return p;
-    }
-  }
-  const present = existsSync(join(dir, 'onnx')) ? readdirSync(join(dir, 'onnx')).join(', ') || 'empty' : 'no onnx/ folder';
-  throw new Error(`${dir}: no onnx/model${suffix ?? ''}.onnx (found: ${present})`);
-}
-
 function softmax2(a: number, b: number): [number, number] {
   const m = Math.max(a, b);
   const ea = Math.exp(a - m);
@@ -106,152 +81,179 @@ function softmax2(a: number, b: number): [number, number] {
   return [ea / (ea + eb), eb / (ea + eb)];
 }
 
-export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions = {}): Promise<RobertaDetector> {
-  const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new Error(`${dir}: not a model directory (no config.json)`);
-  const config = readJson(configPath) as RobertaConfigJson;
-  if (config.model_type !== 'roberta') {
-    throw new Error(`${configPath}: model_type is "${config.model_type}", expected "roberta"`);
-  }
-  const labels = labelIndices(config, configPath);
-  const tokPath = join(dir, 'tokenizer.json');
-  if (!existsSync(tokPath)) throw new Error(`${dir}: no tokenizer.json`);
-  const tokCfgPath = join(dir, 'tokenizer_config.json');
-  const tokenizer = new Tokenizer(readJson(tokPath) as object, existsSync(tokCfgPath) ? (readJson(tokCfgPath) as object) : {});
-  const bos = config.bos_token_id ?? 0;
-  const eos = config.eos_token_id ?? 2;
-  const pad = config.pad_token_id ?? 1;
+/** What a detector directory holds, read and checked: graph file, labels, tokenizer, special ids. */
+interface RobertaDir {
+  modelFile: string;
+  dataFiles: string[];
+  labels: { real: number; fake: number };
+  tokenizer: Tokenizer;
+  bos: number;
+  eos: number;
+  pad: number;
+}
 
-  const modelFile = findOnnxFile(dir, opts.suffix);
-  const model = classifierModel(modelFile);
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
-  const threads = opts.intraOpNumThreads ?? (workers > 1 ? Math.max(1, Math.floor(os.availableParallelism() / workers)) : undefined);
-  // One session in this thread, or (workers > 1) one per worker thread:
-  // onnxruntime-node runs a session on the calling thread, so sessions only
-  // run side by side from different threads.
-  let session: ort.InferenceSession | null = null;
-  let pool: WorkerPool | null = null;
-  let inputNames: readonly string[] = [];
-  let outputNames: readonly string[] = [];
-  let inputTypes: Record<string, string> = {};
-  const open = async (source: string | Uint8Array, options: ort.InferenceSession.SessionOptions) => {
-    try {
-      if (workers > 1) {
-        pool = await startWorkers(workers, { kind: 'onnx', model: { source, options }, threads: threads ?? 1 });
-        ({ inputNames, outputNames, inputTypes } = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> });
-      } else {
-        session = await createSession(source, { ...options, graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
-        inputNames = session.inputNames;
-        outputNames = session.outputNames;
-        inputTypes = Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? '']));
-      }
-    } catch (err) {
-      await release();
-      throw new Error(`${modelFile}: cannot load ONNX model: ${(err as Error).message}`);
+function readRobertaDir(dir: string, dtype: Dtype | undefined): RobertaDir {
+  const m = openModelDir(dir, { modelType: 'roberta', ...(dtype ? { dtype } : {}) });
+  const config = m.rawConfig as RobertaConfigJson;
+  const labels = labelIndices(config, m.configPath);
+  const tok = readTokenizerFiles(m);
+  return {
+    modelFile: m.onnxPath,
+    dataFiles: m.dataFiles,
+    labels,
+    tokenizer: new Tokenizer(tok.json, tok.config),
+    bos: config.bos_token_id ?? 0,
+    eos: config.eos_token_id ?? 2,
+    pad: config.pad_token_id ?? 1,
+  };
+}
+
+/** Id tensors as plain data: what a session in this thread or in a worker is fed. */
+type Feeds = Record<string, { type: 'int32' | 'int64'; data: Int32Array | BigInt64Array; dims: number[] }>;
+
+/** One session in this thread, or one per worker thread, behind one call. */
+interface Runner {
+  inputNames: readonly string[];
+  inputTypes: Record<string, string>;
+  /** The [batch, 2] logits. */
+  run(feeds: Feeds): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * onnxruntime-node runs a session on the calling thread, so sessions only run
+ * side by side from different threads: workers > 1 puts one in each.
+ */
+async function openRunner(modelFile: string, source: string | Uint8Array, options: ort.InferenceSession.SessionOptions, workers: number, threads: number | undefined): Promise<Runner> {
+  let outputNames: readonly string[];
+  let runner: Runner;
+  try {
+    if (workers > 1) {
+      const pool = await startWorkers(workers, { kind: 'onnx', model: { source, options }, threads: threads ?? 1 });
+      const info = pool.info as { inputNames: string[]; outputNames: string[]; inputTypes: Record<string, string> };
+      outputNames = info.outputNames;
+      runner = {
+        inputNames: info.inputNames,
+        inputTypes: info.inputTypes,
+        run: async (feeds) => (await pool.run<{ logits: { data: Float32Array } }>({ feeds, outputs: ['logits'] })).logits.data,
+        close: () => pool.close(),
+      };
+    } else {
+      const session = await createSession(source, { ...options, graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) });
+      outputNames = session.outputNames;
+      runner = {
+        inputNames: session.inputNames,
+        inputTypes: Object.fromEntries(session.inputMetadata.map((m) => [m.name, (m as { type?: string }).type ?? ''])),
+        async run(feeds) {
+          const tensors: Record<string, ort.Tensor> = {};
+          for (const [k, f] of Object.entries(feeds)) tensors[k] = new ort.Tensor(f.type, f.data, f.dims);
+          return (await session.run(tensors, ['logits'])).logits.data as Float32Array;
+        },
+        close: () => session.release(),
+      };
     }
-  };
-  const release = async () => {
-    await session?.release();
-    await pool?.close();
-    session = null;
-    pool = null;
-  };
-  await open(model.source, model.options);
-  for (const need of ['input_ids', 'attention_mask']) {
-    if (!inputNames.includes(need)) {
-      await release();
-      throw new Error(`${modelFile}: model has no "${need}" input (inputs: ${inputNames.join(', ')})`);
-    }
+  } catch (err) {
+    throw new Error(`${modelFile}: cannot load ONNX model: ${(err as Error).message}`);
   }
-  if (!outputNames.includes('logits')) {
-    await release();
-    throw new Error(`${modelFile}: model has no "logits" output`);
+  const missing = ['input_ids', 'attention_mask'].find((n) => !runner.inputNames.includes(n));
+  const problem = missing
+    ? `model has no "${missing}" input (inputs: ${runner.inputNames.join(', ')})`
+    : !outputNames.includes('logits') ? 'model has no "logits" output' : null;
+  if (problem) {
+    await runner.close();
+    throw new Error(`${modelFile}: ${problem}`);
   }
-  const idType = (name: string) => (inputTypes[name] === 'int32' ? 'int32' : 'int64');
-  const hasTokenTypes = inputNames.includes('token_type_ids');
-  const batchSize = Math.max(1, opts.batchSize ?? 8);
+  return runner;
+}
 
-  const encode = (text: string) => {
-    const ids = tokenizer.encode(cleanText(text), { add_special_tokens: false }).ids;
-    return { ids: [bos, ...ids.slice(0, ROBERTA_MAX_CONTENT_TOKENS), eos], allTokens: ids.length };
-  };
-
-  /** A [batch, len] id tensor's data, typed as the model wants it. */
-  const fill = (name: string, n: number, at: (i: number) => number): Int32Array | BigInt64Array => {
-    if (idType(name) === 'int32') {
+/** A padded [batch, len] batch of token rows as the runner's feeds, each id tensor typed as the model wants it. */
+function batchFeeds(runner: Runner, batch: number[][], pad: number): Feeds {
+  const len = Math.max(...batch.map((b) => b.length));
+  const n = batch.length * len;
+  const dims = [batch.length, len];
+  const cell = (i: number) => batch[Math.floor(i / len)][i % len];
+  const fill = (name: string, at: (i: number) => number): Feeds[string] => {
+    if (runner.inputTypes[name] === 'int32') {
       const a = new Int32Array(n);
       for (let i = 0; i < n; i++) a[i] = at(i);
-      return a;
+      return { type: 'int32', data: a, dims };
     }
     const a = new BigInt64Array(n);
     for (let i = 0; i < n; i++) a[i] = BigInt(at(i));
-    return a;
+    return { type: 'int64', data: a, dims };
   };
+  const feeds: Feeds = {
+    input_ids: fill('input_ids', (i) => cell(i) ?? pad),
+    attention_mask: fill('attention_mask', (i) => (cell(i) === undefined ? 0 : 1)),
+  };
+  if (runner.inputNames.includes('token_type_ids')) feeds.token_type_ids = fill('token_type_ids', () => 0);
+  return feeds;
+}
 
-  async function runBatch(batch: number[][]): Promise<Float32Array> {
-    const len = Math.max(...batch.map((b) => b.length));
-    const n = batch.length * len;
-    const cell = (i: number) => batch[Math.floor(i / len)][i % len];
-    const data: Record<string, Int32Array | BigInt64Array> = {
-      input_ids: fill('input_ids', n, (i) => cell(i) ?? pad),
-      attention_mask: fill('attention_mask', n, (i) => (cell(i) === undefined ? 0 : 1)),
-    };
-    if (hasTokenTypes) data.token_type_ids = fill('token_type_ids', n, () => 0);
-    const dims = [batch.length, len];
-    if (pool) {
-      const feeds = Object.fromEntries(Object.entries(data).map(([k, d]) => [k, { type: idType(k), data: d, dims }]));
-      const out = await pool.run<{ logits: { data: Float32Array } }>({ feeds, outputs: ['logits'] }, Object.values(data).map((d) => d.buffer as ArrayBuffer));
-      return out.logits.data;
-    }
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [k, d] of Object.entries(data)) feeds[k] = new ort.Tensor(idType(k), d, dims);
-    const out = await session!.run(feeds, ['logits']);
-    return out.logits.data as Float32Array;
+/**
+ * The session(s) on the rewritten graph (first-token-graph.ts) when it loads
+ * and runs, else on the exported graph. The rewrite is the same function when
+ * its shapes work out; a graph whose row-wise region holds a tensor that is
+ * not one row per position would fail on its first run, so one run on
+ * "<s></s>" finds that at load.
+ */
+async function openChecked(d: RobertaDir, workers: number, threads: number | undefined): Promise<{ runner: Runner; firstToken: RobertaDetector['firstToken'] }> {
+  const model = classifierModel(d.modelFile);
+  const runner = await openRunner(d.modelFile, model.source, model.options, workers, threads);
+  if (typeof model.source === 'string') return { runner, firstToken: model.firstToken };
+  try {
+    await runner.run(batchFeeds(runner, [[d.bos, d.eos]], d.pad));
+    return { runner, firstToken: model.firstToken };
+  } catch (err) {
+    await runner.close();
+    const exported = await openRunner(d.modelFile, d.modelFile, {}, workers, threads);
+    return { runner: exported, firstToken: { reason: `the rewritten graph failed a first run (${(err as Error).message})` } };
   }
+}
 
-  // The rewritten graph (first-token-graph.ts) is the same function when its
-  // shapes work out; a graph whose row-wise region holds a tensor that is not
-  // one row per position would fail on its first run. One run on "<s></s>"
-  // finds that at load, and the exported graph is used instead.
-  let firstToken = model.firstToken;
-  if (typeof model.source !== 'string') {
-    try {
-      await runBatch([[bos, eos]]);
-    } catch (err) {
-      await release();
-      await open(modelFile, {});
-      firstToken = { reason: `the rewritten graph failed a first run (${(err as Error).message})` };
-    }
-  }
+/** Batches of text indices, longest first so each pads little, and enough of them to keep every worker busy. */
+function batchesOf(lengths: number[], batchSize: number, workers: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a]);
+  const size = Math.max(1, Math.min(batchSize, Math.ceil(order.length / workers)));
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
+  return batches;
+}
+
+export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions = {}): Promise<RobertaDetector> {
+  const d = readRobertaDir(dir, opts.dtype);
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const threads = opts.intraOpNumThreads ?? (workers > 1 ? Math.max(1, Math.floor(os.availableParallelism() / workers)) : undefined);
+  const batchSize = Math.max(1, opts.batchSize ?? 8);
+  const { runner, firstToken } = await openChecked(d, workers, threads);
+
+  const encode = (text: string) => {
+    const ids = d.tokenizer.encode(cleanText(text), { add_special_tokens: false }).ids;
+    return { ids: [d.bos, ...ids.slice(0, ROBERTA_MAX_CONTENT_TOKENS), d.eos], allTokens: ids.length };
+  };
 
   return {
     dir,
-    modelFile,
+    modelFile: d.modelFile,
     firstToken,
-    modelHash: () => fileSha256(modelFile),
+    modelHash: () => modelHash({ onnxPath: d.modelFile, dataFiles: d.dataFiles }),
     encode,
     async score(texts: string[]): Promise<RobertaScore[]> {
       const encoded = texts.map((t) => encode(t));
-      // Longest first so each batch pads little.
-      const order = encoded.map((_, i) => i).sort((a, b) => encoded[b].ids.length - encoded[a].ids.length);
+      const batches = batchesOf(encoded.map((e) => e.ids.length), batchSize, workers);
       const results: RobertaScore[] = new Array(texts.length);
-      // Enough batches to keep every worker busy.
-      const size = Math.max(1, Math.min(batchSize, Math.ceil(order.length / workers)));
-      const batches: number[][] = [];
-      for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
       let next = 0;
       const work = async () => {
         while (next < batches.length) {
           const idx = batches[next++];
-          const logits = await runBatch(idx.map((i) => encoded[i].ids));
+          const logits = await runner.run(batchFeeds(runner, idx.map((i) => encoded[i].ids), d.pad));
           idx.forEach((i, row) => {
             const probs = softmax2(logits[row * 2], logits[row * 2 + 1]);
-            const e = encoded[i];
             results[i] = {
-              real_probability: probs[labels.real],
-              fake_probability: probs[labels.fake],
-              all_tokens: e.allTokens,
-              used_tokens: e.ids.length - 2,
+              real_probability: probs[d.labels.real],
+              fake_probability: probs[d.labels.fake],
+              all_tokens: encoded[i].allTokens,
+              used_tokens: encoded[i].ids.length - 2,
             };
           });
         }
@@ -259,6 +261,6 @@ export async function loadRobertaDetector(dir: string, opts: RobertaLoadOptions 
       await Promise.all(Array.from({ length: workers }, work));
       return results;
     },
-    close: release,
+    close: () => runner.close(),
   };
 }

@@ -1,16 +1,17 @@
 // One scoring worker thread: its own onnxruntime session(s) on its share of the
 // cores. onnxruntime-node's session.run blocks the calling thread for the whole
 // forward pass, so sessions on the main thread never overlap; side-by-side
-// scoring needs a thread per session (see session-workers.ts).
+// scoring needs a thread per session (see session-workers.ts, the pool).
 //
 // workerData:
 //   { kind: 'onnx', model: { source, options }, threads }: runs feeds, answers with the named outputs
 //     (source: a model file or graph bytes, as first-token-graph.ts's classifierModel gives).
 //   { kind: 'zero-shot', dir, threads, dtype?, modelFileName? }: scores texts.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { WorkerJob, WorkerReply } from './session-workers.ts';
 
-type Job = { id: number; payload: unknown };
 type Feeds = Record<string, { type: 'int64' | 'int32' | 'float32'; data: BigInt64Array | Int32Array | Float32Array; dims: number[] }>;
 
 type Handler = (payload: unknown) => Promise<{ result: unknown; transfer: ArrayBuffer[] }>;
@@ -49,17 +50,25 @@ async function setup(): Promise<{ handle: Handler; info?: unknown }> {
   throw new Error(`score-worker: unknown kind ${wd.kind}`);
 }
 
-const port = parentPort!;
-setup().then(
-  ({ handle, info }) => {
-    // One job at a time: the pool sends the next only after an answer.
-    port.on('message', (job: Job) => {
-      handle(job.payload).then(
-        ({ result, transfer }) => port.postMessage({ id: job.id, result }, transfer),
-        (err: Error) => port.postMessage({ id: job.id, error: err.message }),
-      );
-    });
-    port.postMessage({ ready: true, info });
-  },
-  (err: Error) => port.postMessage({ ready: false, error: err.message }),
-);
+// Set up on the first job (the pool sends an `info` job to each worker it
+// starts), so a setup error is that job's answer rather than a dead thread.
+let ready: ReturnType<typeof setup> | null = null;
+
+/** piscina's entry: one job at a time; results' buffers are moved, not copied. */
+export default async function scoreJob(job: WorkerJob): Promise<WorkerReply | object> {
+  try {
+    ready ??= setup();
+    const { handle, info } = await ready;
+    if (job.info) return { ok: true, result: info ?? null };
+    const { result, transfer } = await handle(job.payload);
+    const reply: WorkerReply = { ok: true, result };
+    return transfer.length ? movable(reply, transfer) : reply;
+  } catch (err) {
+    return { ok: false, error: (err as Error).message } satisfies WorkerReply;
+  }
+}
+
+/** The reply wrapped for piscina so that its large outputs are moved to the main thread, not copied. */
+function movable(value: unknown, transfer: ArrayBuffer[]): object {
+  return move({ [transferableSymbol]: transfer, [valueSymbol]: value } as never) as object;
+}

@@ -1,81 +1,88 @@
-// A pool of scoring worker threads (score-worker.ts), one job each at a time.
+// A pool of scoring worker threads (score-worker.ts, or any module of the same
+// form), one job each at a time, on piscina.
 // Why threads: onnxruntime-node runs a session synchronously on the calling
 // thread, so N single-threaded sessions on the main thread take turns; in N
 // workers they really run side by side (on a few cores, faster than one
 // session on all cores: no per-op barrier between threads).
-import { Worker } from 'node:worker_threads';
+// Why piscina: a worker that dies (out of memory, a native crash, exit) is
+// replaced by the pool, and its job is run once more on another worker; a job
+// whose worker dies twice fails with an error saying so, instead of waiting
+// forever as the hand-written pool's queue did once its workers were gone.
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 
 export interface WorkerPool {
   readonly size: number;
-  /** What the first worker reported when ready (e.g. a session's input names). */
+  /** What every worker reported once ready (e.g. a session's input names); the first one's. */
   readonly info: unknown;
-  /** Runs one job on the next free worker. */
-  run<T>(payload: unknown, transfer?: ArrayBuffer[]): Promise<T>;
+  /** Runs one job on the next free worker (retried once if its worker dies). */
+  run<T>(payload: unknown): Promise<T>;
+  /** The live worker threads (replacements included). */
+  readonly threads: readonly Worker[];
   close(): Promise<void>;
 }
 
-export async function startWorkers(count: number, data: Record<string, unknown>): Promise<WorkerPool> {
-  const url = new URL('../worker-boot.mjs', import.meta.url);
-  const entry = new URL('./score-worker.ts', import.meta.url).href;
-  const workers: Worker[] = [];
-  const idle: Worker[] = [];
-  const queue: { payload: unknown; transfer: ArrayBuffer[]; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; worker: Worker }>();
-  let nextId = 0;
-  let info: unknown;
-  const pump = () => {
-    while (idle.length && queue.length) {
-      const w = idle.pop()!;
-      const job = queue.shift()!;
-      const id = nextId++;
-      pending.set(id, { resolve: job.resolve, reject: job.reject, worker: w });
-      w.ref(); // busy workers keep the process alive; idle ones do not
-      w.postMessage({ id, payload: job.payload }, job.transfer);
+/** What a worker module's default export answers: a job's result, or its error as text (the worker lives on). */
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: string };
+/** A job as the pool sends it: `info` asks the worker to set up and say what it loaded. */
+export type WorkerJob = { info: true } | { info?: false; payload: unknown };
+
+const BOOT = new URL('../worker-boot.mjs', import.meta.url);
+const SCORE_WORKER = new URL('./score-worker.ts', import.meta.url);
+
+/**
+ * Starts `count` workers running `entry` (default score-worker.ts) with
+ * `data` as their workerData, and waits until each has set up (loaded its
+ * session); a worker that cannot set up fails the start with its error.
+ */
+export async function startWorkers(count: number, data: Record<string, unknown>, entry: URL = SCORE_WORKER): Promise<WorkerPool> {
+  const pool = new Piscina({
+    filename: BOOT.href,
+    workerData: { ...data, entry: entry.href },
+    minThreads: count,
+    maxThreads: count,
+    idleTimeout: Infinity,
+    concurrentTasksPerWorker: 1,
+  });
+  // A worker lost between jobs is replaced by the pool; its 'error' must not crash the process.
+  pool.on('error', () => {});
+  let closed = false;
+  const close = async () => {
+    closed = true;
+    await pool.destroy();
+  };
+
+  const send = async (job: WorkerJob): Promise<unknown> => {
+    // Inputs are copied, not transferred: a job whose worker died is sent again.
+    for (let attempt = 1; ; attempt++) {
+      let reply: WorkerReply;
+      try {
+        reply = (await pool.run(job)) as WorkerReply;
+      } catch (err) {
+        if (closed) throw new Error('the worker pool was closed before this job finished');
+        if (attempt < 2) continue;
+        throw new Error(`a scoring worker died twice running the same job; giving up on it (${(err as Error).message})`);
+      }
+      if (typeof reply?.ok !== 'boolean') throw new Error(`a scoring worker answered with something that is not a reply (${entry.href})`);
+      if (!reply.ok) throw new Error(reply.error);
+      return reply.result;
     }
   };
+
+  let info: unknown;
   try {
-    await Promise.all(
-      Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-        const w = new Worker(url, { workerData: { ...data, entry } });
-        workers.push(w);
-        w.once('error', reject);
-        w.once('message', (m: { ready: boolean; error?: string; info?: unknown }) => {
-          if (!m.ready) return reject(new Error(m.error));
-          info ??= m.info;
-          w.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
-            const p = pending.get(msg.id);
-            if (!p) return;
-            pending.delete(msg.id);
-            if (msg.error !== undefined) p.reject(new Error(msg.error));
-            else p.resolve(msg.result);
-            w.unref();
-            idle.push(w);
-            pump();
-          });
-          w.on('error', (err) => {
-            for (const [id, p] of pending) if (p.worker === w) { pending.delete(id); p.reject(err); }
-          });
-          idle.push(w);
-          resolve();
-        });
-      })),
-    );
+    // One setup job per worker: piscina hands each to a different idle worker.
+    const infos = await Promise.all(Array.from({ length: count }, () => send({ info: true })));
+    info = infos[0];
   } catch (err) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await close();
     throw err;
   }
-  for (const w of workers) w.unref();
   return {
     size: count,
     info,
-    run<T>(payload: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ payload, transfer, resolve: resolve as (v: unknown) => void, reject });
-        pump();
-      });
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+    run: <T>(payload: unknown) => send({ payload }) as Promise<T>,
+    get threads() { return pool.threads; },
+    close,
   };
 }

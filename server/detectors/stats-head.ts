@@ -7,7 +7,7 @@
 // plain forward returns), so ranks are exact counts over the same values.
 import ort from 'onnxruntime-node';
 const DOUBLE = 11;
-import { FLOAT, INT64, GraphBuilder, intAttr, valueInfo } from './onnx-graph.ts';
+import { FLOAT, INT64, GraphBuilder, intAttr, valueInfo } from '../onnx/graph.ts';
 
 /** ONNX bytes of the statistics head (opset 17: axes as inputs for ReduceSum, attributes for ReduceMax). */
 export function statsHeadGraph(): Uint8Array {

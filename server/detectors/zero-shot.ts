@@ -28,7 +28,8 @@
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import type { Decoder } from '../lm/decoder.ts';
-import { loadModelDir, type Dtype } from '../lm/model-dir.ts';
+import type { Dtype } from '../models/model-dir.ts';
+import { loadGpt2Dir } from '../lm/gpt2-dir.ts';
 import { startWorkers } from './session-workers.ts';
 import { runStatsHead, statsHeadFor } from './stats-head.ts';
 import { cleanText } from './text-input.ts';
@@ -191,7 +192,7 @@ export interface ZeroShotWorkers extends ZeroShotScorer {
  * weights). `score` runs on one worker; `scoreMany` keeps all of them busy.
  */
 export async function createZeroShotWorkers(dir: string, opts: ZeroShotWorkersOptions = {}): Promise<ZeroShotWorkers> {
-  const model = await loadModelDir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName });
+  const model = await loadGpt2Dir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName });
   const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
   const threads = opts.threads ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
   const pool = await startWorkers(workers, { kind: 'zero-shot', dir, threads, dtype: opts.dtype, modelFileName: opts.modelFileName });
@@ -300,11 +301,4 @@ export function summarise(
   };
   if (tokenText) result.tokens = stats.map((s, i) => ({ token: tokenText(ids[i]), rank: s.rank, logprob: s.logprob }));
   return result;
-}
-
-/** The numeric metrics of a score, as stored rows name them. */
-export function zeroShotMetrics(s: ZeroShotScore): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(s)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
-  return out;
 }

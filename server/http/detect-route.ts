@@ -12,7 +12,8 @@
 import { existsSync } from 'node:fs';
 import type { Express, Request, Response } from 'express';
 import type { AppContext } from './context.ts';
-import { loadRobertaDetector, type RobertaDetector } from '../detectors/roberta.ts';
+import { metricsOf, type LoadedDetector } from '../detectors/detector.ts';
+import { detectorNamed } from '../detectors/registry.ts';
 import { DetectorInputError } from '../detectors/text-input.ts';
 
 export const DEFAULT_DETECTOR_DIR = 'models/tiny-roberta';
@@ -40,11 +41,11 @@ export function unquote(query: string): string {
 
 export function mountDetect(app: Express, ctx: DetectContext): void {
   const dir = ctx.detectorDir ?? process.env.CREDENCE_DETECTOR ?? DEFAULT_DETECTOR_DIR;
-  let loading: Promise<RobertaDetector> | null = null;
+  let loading: Promise<LoadedDetector> | null = null;
 
-  const detector = (): Promise<RobertaDetector> => {
+  const detector = (): Promise<LoadedDetector> => {
     if (!loading) {
-      loading = loadRobertaDetector(dir);
+      loading = detectorNamed('roberta').load({ dir });
       // A failed load is retried on the next request (the directory may appear later).
       loading.catch(() => (loading = null));
     }
@@ -60,7 +61,7 @@ export function mountDetect(app: Express, ctx: DetectContext): void {
       });
       return;
     }
-    let det: RobertaDetector;
+    let det: LoadedDetector;
     try {
       det = await detector();
     } catch (err) {
@@ -68,7 +69,7 @@ export function mountDetect(app: Express, ctx: DetectContext): void {
       return;
     }
     try {
-      const [s] = await det.score([text]);
+      const [s] = (await det.score([{ id: 'query', text }])).map(metricsOf);
       res.json({ all_tokens: s.all_tokens, used_tokens: s.used_tokens, real_probability: s.real_probability, fake_probability: s.fake_probability });
     } catch (err) {
       if (err instanceof DetectorInputError) res.status(400).json({ error: `${err.message} (send the URL-encoded text as the query string: /api/detect?Some%20text)` });

@@ -6,19 +6,9 @@
 // real shapes; the int8 variant uses DynamicQuantizeMatMul.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { createRng, deriveSeed } from '../../studies/random.ts';
+import { BOOL, encodeModel, FLOAT, FLOAT16, floatAttr, graphAttr, INT32, INT64, INT8, intAttr, MS_DOMAIN as MS, onnx, valueInfo, type Graph, type Node, type Tensor, type ValueInfo } from '../onnx/graph.ts';
 import type { Gpt2Shape } from './shapes.ts';
-
-const { onnx } = onnxProto;
-type Node = onnxProto.onnx.INodeProto;
-type Tensor = onnxProto.onnx.ITensorProto;
-type ValueInfo = onnxProto.onnx.IValueInfoProto;
-type Graph = onnxProto.onnx.IGraphProto;
-
-const FLOAT = 1, INT8 = 3, INT32 = 6, INT64 = 7, BOOL = 9, FLOAT16 = 10;
-const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_GRAPH = 5;
-const MS = 'com.microsoft';
 /** Page alignment lets ORT map external weights instead of copying them. */
 const DATA_ALIGN = 4096;
 
@@ -119,12 +109,6 @@ function quantizeTransposed(wte: Float32Array, v: number, d: number): { q: Int8A
   return { q, scale };
 }
 
-const dim = (d: string | number) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d });
-const valueInfo = (name: string, elemType: number, dims: (string | number)[]): ValueInfo => ({
-  name, type: { tensorType: { elemType, shape: { dim: dims.map(dim) } } },
-});
-const intAttr = (name: string, i: number) => ({ name, type: ATTR_INT, i });
-const floatAttr = (name: string, f: number) => ({ name, type: ATTR_FLOAT, f });
 
 interface Weights { fp32: Tensor[]; q8: Tensor[] }
 
@@ -281,15 +265,7 @@ function ioInfo(s: Gpt2Shape, edgeType = FLOAT): { inputs: ValueInfo[]; outputs:
 
 const OUT = { logits: 'logits', key: (i: number) => `present.${i}.key`, value: (i: number) => `present.${i}.value` };
 
-function modelProto(graph: Graph): Uint8Array {
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'credence build-tiny',
-    opsetImport: [{ domain: '', version: 17 }, { domain: MS, version: 1 }],
-    graph,
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
+const modelProto = (graph: Graph): Uint8Array => encodeModel(graph, 'credence build-tiny');
 
 function plainGraph(s: Gpt2Shape, weights: Tensor[], q8: boolean, fp16Edges = false): Graph {
   const { inputs, outputs } = ioInfo(s, fp16Edges ? FLOAT16 : FLOAT);
@@ -308,8 +284,8 @@ function mergedGraph(s: Gpt2Shape, weights: Tensor[]): Graph {
   const ifNode: Node = {
     opType: 'If', input: ['use_cache_branch'], output: outputs.map((o) => o.name as string), name: 'optimum::if',
     attribute: [
-      { name: 'then_branch', type: ATTR_GRAPH, g: branch('with_past', true) },
-      { name: 'else_branch', type: ATTR_GRAPH, g: branch('without_past', false) },
+      graphAttr('then_branch', branch('with_past', true)),
+      graphAttr('else_branch', branch('without_past', false)),
     ],
   };
   return {

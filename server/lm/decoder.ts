@@ -7,9 +7,10 @@
 // instead of travelling through present.* tensors (kv-slots.ts).
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import { loadModelDir, type Dtype, type Gpt2Config, type ModelDir } from './model-dir.ts';
+import type { Dtype } from '../models/model-dir.ts';
+import { loadGpt2Dir, type Gpt2Config, type Gpt2Dir } from './gpt2-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
-import { externalDataFolder, readOnnxFile } from './onnx-rewrite.ts';
+import { externalDataFolder, readOnnxFile } from '../onnx/rewrite.ts';
 import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
 import { LSE_OUTPUT, lastRowOutputs, TOP_INDICES, TOP_K_INPUT, TOP_VALUES } from './last-row-outputs.ts';
 import type { TopEntries } from './sampling.ts';
@@ -129,7 +130,7 @@ interface LoadPlan {
  * (last-row-outputs.ts) and, where it applies, the slot graph's outputs
  * (kv-slots.ts).
  */
-function planLoad(model: ModelDir, opts: DecoderLoadOptions): LoadPlan {
+function planLoad(model: Gpt2Dir, opts: DecoderLoadOptions): LoadPlan {
   const file = readOnnxFile(model.onnxPath);
   const pastNames = [...Array(model.config.nLayer).keys()].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
   const slots = opts.slots === false ? { reason: 'slots disabled' } : slotGraph(file, pastNames);
@@ -144,7 +145,7 @@ function planLoad(model: ModelDir, opts: DecoderLoadOptions): LoadPlan {
 }
 
 export class Decoder {
-  readonly model: ModelDir;
+  readonly model: Gpt2Dir;
   readonly config: Gpt2Config;
   readonly tokenizer: LmTokenizer;
   readonly vocabSize: number;
@@ -170,7 +171,7 @@ export class Decoder {
   private readonly fetchLogits: string[];
   private readonly fetchTop: string[];
 
-  private constructor(model: ModelDir, session: ort.InferenceSession, slots: LoadPlan['slots']) {
+  private constructor(model: Gpt2Dir, session: ort.InferenceSession, slots: LoadPlan['slots']) {
     this.model = model;
     this.config = model.config;
     this.tokenizer = model.tokenizer;
@@ -210,7 +211,7 @@ export class Decoder {
   }
 
   static async load(dir: string, opts: DecoderLoadOptions = {}): Promise<Decoder> {
-    const model = await loadModelDir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName, skipHash: opts.skipHash });
+    const model = await loadGpt2Dir(dir, { dtype: opts.dtype, modelFileName: opts.modelFileName, skipHash: opts.skipHash });
     const plan = planLoad(model, opts);
     let session: ort.InferenceSession;
     try {

@@ -26,10 +26,9 @@
 //   key/value are its `key`/`value` inputs, [B, S, heads × head_dim];
 // - a Concat of past_key_values.{i}.* and the new part, [B, heads, S, head_dim].
 // Float32 caches only, position_ids required, no merged (If) graphs.
-import onnxProto from 'onnx-proto';
-import type { OnnxFile } from './onnx-rewrite.ts';
+import { FLOAT, valueInfo, type ValueInfo } from '../onnx/graph.ts';
+import type { OnnxFile } from '../onnx/rewrite.ts';
 
-const { onnx } = onnxProto;
 
 /** Unless a generation run reserved its length, slot capacities are whole multiples of this; a full cache grows by half (decoder.ts). */
 export const SLOT_GROWTH = 32;
@@ -43,7 +42,7 @@ export interface NewKvOutput {
 
 export interface SlotGraph {
   /** The graph's outputs for a slotted decoder: logits and the new keys and values (for OnnxFile.rewrite). */
-  outputs: onnxProto.onnx.IValueInfoProto[];
+  outputs: ValueInfo[];
   /** By past input name. */
   newOf: Map<string, NewKvOutput>;
 }
@@ -57,7 +56,7 @@ export function slotGraph(file: OnnxFile, pastNames: string[]): SlotGraph | { re
   const inputs = new Map(g.inputs.map((i) => [i.name, i]));
   if (!inputs.has('position_ids')) return { reason: 'no position_ids input' };
   for (const n of pastNames) {
-    if (inputs.get(n)?.type?.tensorType?.elemType !== onnx.TensorProto.DataType.FLOAT) return { reason: `${n} is not float32` };
+    if (inputs.get(n)?.type?.tensorType?.elemType !== FLOAT) return { reason: `${n} is not float32` };
   }
   const newOf = new Map<string, NewKvOutput>();
   for (const node of g.nodes) {
@@ -80,10 +79,7 @@ export function slotGraph(file: OnnxFile, pastNames: string[]): SlotGraph | { re
   if (absent) return { reason: `no ${absent} output` };
   const logits = g.outputs.find((o) => o.name === 'logits');
   if (!logits) return { reason: 'no logits output' };
-  const floatOut = (name: string) => onnx.ValueInfoProto.create({
-    name,
-    type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: onnx.TensorProto.DataType.FLOAT }) }),
-  });
+  const floatOut = (name: string) => valueInfo(name, FLOAT);
   const newOutputs = [...new Set([...newOf.values()].map((o) => o.output))].map(floatOut);
   return { outputs: [logits, ...newOutputs], newOf };
 }

@@ -9,11 +9,9 @@
 //   cost ~4.5 ms a step at batch 16, plus copying the rows out.
 // Scoring never asks for these, and the whole [B, S, V] block would cost
 // memory and time, so only the last position is taken.
-import onnxProto from 'onnx-proto';
-import type { OnnxFile } from './onnx-rewrite.ts';
+import { FLOAT, FLOAT16, INT64, intAttr, intsAttr, valueInfo, type Attribute, type Node, type Tensor, type ValueInfo } from '../onnx/graph.ts';
+import type { OnnxFile } from '../onnx/rewrite.ts';
 
-const { onnx } = onnxProto;
-const { FLOAT, FLOAT16, INT64 } = onnx.TensorProto.DataType;
 
 export const LSE_OUTPUT = 'credence.logits_lse';
 /** int64 [1]: how many entries TOP_VALUES and TOP_INDICES hold per row. */
@@ -24,10 +22,10 @@ export const TOP_VALUES = 'credence.top_values';
 export const TOP_INDICES = 'credence.top_indices';
 
 export interface LastRowOutputs {
-  nodes: onnxProto.onnx.INodeProto[];
-  initializers: onnxProto.onnx.ITensorProto[];
-  inputs: onnxProto.onnx.IValueInfoProto[];
-  outputs: onnxProto.onnx.IValueInfoProto[];
+  nodes: Node[];
+  initializers: Tensor[];
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
   /** Whether TOP_* are among the outputs: TopK's order for ties is defined from opset 11. */
   topK: boolean;
 }
@@ -36,26 +34,25 @@ export interface LastRowOutputs {
 export function lastRowOutputs(file: OnnxFile, top = true): LastRowOutputs {
   const logits = file.signature.outputs.find((o) => o.name === 'logits');
   const opset = file.opset('') ?? 0;
-  const nodes: onnxProto.onnx.INodeProto[] = [];
-  const initializers: onnxProto.onnx.ITensorProto[] = [];
-  const INT = onnx.AttributeProto.AttributeType.INT;
+  const nodes: Node[] = [];
+  const initializers: Tensor[] = [];
   const name = (n: string) => `${LSE_OUTPUT}.${n}`;
-  const node = (opType: string, input: string[], out: string | string[], attribute: onnxProto.onnx.IAttributeProto[] = []) => {
+  const node = (opType: string, input: string[], out: string | string[], attribute: Attribute[] = []) => {
     const output = typeof out === 'string' ? [out] : out;
     nodes.push({ opType, input, output, attribute, name: output[0] });
     return output[0];
   };
   // The last axis, as an attribute or (from the opset where the op moved it) an input:
   // ReduceSum and Squeeze moved at opset 13, ReduceMax at 18.
-  const lastAxis = (since: number): { inputs: string[]; attrs: onnxProto.onnx.IAttributeProto[] } => {
-    if (opset < since) return { inputs: [], attrs: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [-1] }] };
+  const lastAxis = (since: number): { inputs: string[]; attrs: Attribute[] } => {
+    if (opset < since) return { inputs: [], attrs: [intsAttr('axes', [-1])] };
     if (!initializers.some((t) => t.name === name('axes'))) initializers.push({ name: name('axes'), dims: [1], dataType: INT64, int64Data: [-1] });
     return { inputs: [name('axes')], attrs: [] };
   };
-  const keep = { name: 'keepdims', type: INT, i: 1 };
+  const keep = intAttr('keepdims', 1);
   initializers.push({ name: name('last'), dims: [], dataType: INT64, int64Data: [-1] });
-  let x = node('Gather', ['logits', name('last')], name('rows'), [{ name: 'axis', type: INT, i: 1 }]); // [B, V]
-  if (logits?.type?.tensorType?.elemType === FLOAT16) x = node('Cast', [x], name('float'), [{ name: 'to', type: INT, i: FLOAT }]);
+  let x = node('Gather', ['logits', name('last')], name('rows'), [intAttr('axis', 1)]); // [B, V]
+  if (logits?.type?.tensorType?.elemType === FLOAT16) x = node('Cast', [x], name('float'), [intAttr('to', FLOAT)]);
   // max + log Σ exp(x − max), as separate vectorised kernels: onnxruntime's
   // ReduceLogSumExp measured 5–8× slower on a 50k row, and less exact.
   const rmax = lastAxis(18);
@@ -66,15 +63,14 @@ export function lastRowOutputs(file: OnnxFile, top = true): LastRowOutputs {
   const lse = node('Add', [node('Log', [sum], name('log')), max], name('keep'));
   const sq = lastAxis(13);
   node('Squeeze', [lse, ...sq.inputs], LSE_OUTPUT, sq.attrs);
-  const float = (n: string, elemType: number) => ({ name: n, type: { tensorType: { elemType } } });
-  const outputs = [float(LSE_OUTPUT, FLOAT)];
-  const inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  const outputs = [valueInfo(LSE_OUTPUT, FLOAT)];
+  const inputs: ValueInfo[] = [];
   const topK = top && opset >= 11;
   if (topK) {
     // The values are the row's own floats (after the float16 cast, as JS would convert them).
-    node('TopK', [x, TOP_K_INPUT], [TOP_VALUES, TOP_INDICES], [{ name: 'axis', type: INT, i: -1 }, { name: 'largest', type: INT, i: 1 }, { name: 'sorted', type: INT, i: 1 }]);
-    inputs.push({ name: TOP_K_INPUT, type: { tensorType: { elemType: INT64, shape: { dim: [{ dimValue: 1 }] } } } });
-    outputs.push(float(TOP_VALUES, FLOAT), float(TOP_INDICES, INT64));
+    node('TopK', [x, TOP_K_INPUT], [TOP_VALUES, TOP_INDICES], [intAttr('axis', -1), intAttr('largest', 1), intAttr('sorted', 1)]);
+    inputs.push(valueInfo(TOP_K_INPUT, INT64, [1]));
+    outputs.push(valueInfo(TOP_VALUES, FLOAT), valueInfo(TOP_INDICES, INT64));
   }
   return { nodes, initializers, inputs, outputs, topK };
 }

@@ -14,7 +14,7 @@ import { uncleanReason } from '../stimuli/clean-text.ts';
 import { Decoder } from './decoder.ts';
 import { ensureTinyModels } from './ensure-tiny.ts';
 import { generate, generateSamples, type GenerateOptions, type GeneratedSample } from './generate.ts';
-import type { Dtype } from './model-dir.ts';
+import type { Dtype } from '../models/model-dir.ts';
 import { toRecord } from './record.ts';
 import { checkSampling, type SamplingParams } from './sampling.ts';
 import { TINY_STAND_IN } from './shapes.ts';

@@ -10,8 +10,8 @@ import ort from 'onnxruntime-node';
 import { buildTinyRoberta } from '../../server/detectors/roberta-build.ts';
 import { classifierModel, firstTokenGraph } from '../../server/detectors/first-token-graph.ts';
 import { loadRobertaDetector } from '../../server/detectors/roberta.ts';
-import { FLOAT, INT64, GraphBuilder, intAttr, intsAttr, valueInfo } from '../../server/detectors/onnx-graph.ts';
-import { readOnnxFile } from '../../server/lm/onnx-rewrite.ts';
+import { FLOAT, INT64, GraphBuilder, intAttr, intsAttr, valueInfo, type ValueInfo } from '../../server/onnx/graph.ts';
+import { readOnnxFile } from '../../server/onnx/rewrite.ts';
 
 let root: string;
 before(() => {
@@ -41,7 +41,7 @@ describe('first-token classifier graph', () => {
   });
 
   test('left alone: no position-0 head, or nothing row-wise between the last mixing op and it', () => {
-    const write = (name: string, g: GraphBuilder, outputs: Record<string, unknown>[]) => {
+    const write = (name: string, g: GraphBuilder, outputs: ValueInfo[]) => {
       const path = join(root, name);
       writeFileSync(path, g.encode({ inputs: [valueInfo('x', FLOAT, ['B', 'S', 4])], outputs, producer: 'test' }));
       return readOnnxFile(path);

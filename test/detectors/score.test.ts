@@ -133,7 +133,7 @@ describe('credence score', () => {
     assert.match(both.stderr, /exactly one of --text T or --file F/);
     const q8 = cli(['detect', '--model', detectorDir, '--dtype', 'q8', '--text', 'hello']);
     assert.equal(q8.status, 1);
-    assert.match(q8.stderr, /no onnx\/model_quantized\.onnx \(found: model\.onnx\)/);
+    assert.match(q8.stderr, /no model graph found \(looked for model_quantized\.onnx, decoder_model_merged_quantized\.onnx; present: model\.onnx\)/);
     const unknown = cli(['score', fixture, '--detectors', 'nope', '--db', db]);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown detector "nope"/);

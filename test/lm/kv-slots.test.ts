@@ -8,9 +8,9 @@ import { Decoder } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
 import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
 import { SLOT_GROWTH, slotGraph, writeColumns } from '../../server/lm/kv-slots.ts';
-import { FLOAT, INT64, GraphBuilder, valueInfo } from '../../server/detectors/onnx-graph.ts';
+import { FLOAT, INT64, GraphBuilder, valueInfo } from '../../server/onnx/graph.ts';
 import { tempDir, tinyModels } from './helpers.ts';
-import { readOnnxFile } from '../../server/lm/onnx-rewrite.ts';
+import { readOnnxFile } from '../../server/onnx/rewrite.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { onnx, FLOAT, valueInfo } from '../../server/detectors/onnx-graph.ts';
-import { readOnnxFile } from '../../server/lm/onnx-rewrite.ts';
+import { onnx, FLOAT, valueInfo } from '../../server/onnx/graph.ts';
+import { readOnnxFile } from '../../server/onnx/rewrite.ts';
 import { LSE_OUTPUT, lastRowOutputs, TOP_INDICES, TOP_K_INPUT, TOP_VALUES } from '../../server/lm/last-row-outputs.ts';
 import { logSumExp, tempDir } from './helpers.ts';
 

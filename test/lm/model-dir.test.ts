@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, 
 import { join } from 'node:path';
 import { Decoder } from '../../server/lm/decoder.ts';
 import { buildTinyModel } from '../../server/lm/build-tiny.ts';
-import { loadModelDir } from '../../server/lm/model-dir.ts';
+import { loadGpt2Dir } from '../../server/lm/gpt2-dir.ts';
 import { generate } from '../../server/lm/generate.ts';
 import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
 import { copyModel, tempDir, tinyModels } from './helpers.ts';
@@ -17,25 +17,25 @@ describe('model directory loader', () => {
   const broken = (name: string) => copyModel(tiny, join(tmp.dir, name));
 
   test('loads the built layout: model.onnx first, merged and q8 on request, with a stable sha256', async () => {
-    const m = await loadModelDir(tiny);
+    const m = await loadGpt2Dir(tiny);
     assert.equal(m.config.nLayer, 2);
     assert.equal(m.config.vocabSize, 50257);
     assert.equal(m.modelFileName, 'model');
     assert.equal(m.dtype, 'fp32');
     assert.match(m.sha256, /^[0-9a-f]{64}$/);
-    const merged = await loadModelDir(tiny, { modelFileName: 'decoder_model_merged' });
+    const merged = await loadGpt2Dir(tiny, { modelFileName: 'decoder_model_merged' });
     assert.ok(merged.onnxPath.endsWith(join('onnx', 'decoder_model_merged.onnx')));
     assert.notEqual(merged.sha256, m.sha256);
-    const q8 = await loadModelDir(tiny, { dtype: 'q8' });
+    const q8 = await loadGpt2Dir(tiny, { dtype: 'q8' });
     assert.ok(q8.onnxPath.endsWith('model_quantized.onnx'));
-    await assert.rejects(loadModelDir(tiny, { dtype: 'fp16' }), /no decoder graph found.*model_fp16\.onnx/);
+    await assert.rejects(loadGpt2Dir(tiny, { dtype: 'fp16' }), /no model graph found.*model_fp16\.onnx/);
   });
 
   test('falls back to decoder_model_merged, and reads the openai-community layout (config inside onnx/)', async () => {
     const dir = broken('merged-only');
     rmSync(join(dir, 'onnx', 'model.onnx'));
     rmSync(join(dir, 'onnx', 'model_quantized.onnx'));
-    const m = await loadModelDir(dir);
+    const m = await loadGpt2Dir(dir);
     assert.equal(m.modelFileName, 'decoder_model_merged');
     const oc = broken('openai-community');
     for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) renameSync(join(oc, f), join(oc, 'onnx', f));
@@ -49,20 +49,20 @@ describe('model directory loader', () => {
   test('no config.json, no tokenizer.json: errors name the missing file', async () => {
     const a = broken('no-config');
     rmSync(join(a, 'config.json'));
-    await assert.rejects(loadModelDir(a), (e: Error) => e.message.includes(join(a, 'config.json')) && /missing/.test(e.message));
+    await assert.rejects(loadGpt2Dir(a), (e: Error) => e.message.includes(join(a, 'config.json')) && /missing/.test(e.message));
     const b = broken('no-tokenizer');
     rmSync(join(b, 'tokenizer.json'));
-    await assert.rejects(loadModelDir(b), (e: Error) => e.message.includes(join(b, 'tokenizer.json')) && /no tokenizer/.test(e.message));
+    await assert.rejects(loadGpt2Dir(b), (e: Error) => e.message.includes(join(b, 'tokenizer.json')) && /no tokenizer/.test(e.message));
     const c = broken('bad-json');
     writeFileSync(join(c, 'config.json'), '{"model_type": "gpt2", ');
-    await assert.rejects(loadModelDir(c), (e: Error) => e.message.includes(join(c, 'config.json')) && /invalid JSON/.test(e.message));
+    await assert.rejects(loadGpt2Dir(c), (e: Error) => e.message.includes(join(c, 'config.json')) && /invalid JSON/.test(e.message));
   });
 
   test('vocabulary size mismatch: config vs tokenizer, and config vs logits', async () => {
     const a = broken('vocab-config');
     const cfg = JSON.parse(readFileSync(join(a, 'config.json'), 'utf8'));
     writeFileSync(join(a, 'config.json'), JSON.stringify({ ...cfg, vocab_size: 50000 }));
-    await assert.rejects(loadModelDir(a), (e: Error) => e.message.includes(join(a, 'tokenizer.json')) && /50257 tokens/.test(e.message) && /vocab_size 50000/.test(e.message));
+    await assert.rejects(loadGpt2Dir(a), (e: Error) => e.message.includes(join(a, 'tokenizer.json')) && /50257 tokens/.test(e.message) && /vocab_size 50000/.test(e.message));
     // Tokenizer and config agree on 50258; the graph's logits have 50257.
     const b = broken('vocab-logits');
     writeFileSync(join(b, 'config.json'), JSON.stringify({ ...cfg, vocab_size: 50258 }));
@@ -89,7 +89,7 @@ describe('model directory loader', () => {
   test('external data: loads from the path, and a missing or short data file is named', async () => {
     const dir = buildTinyModel({ shape: 'tiny', out: join(tmp.dir, 'external'), external: true, variants: ['fp32'] });
     assert.ok(existsSync(join(dir, 'onnx', 'model.onnx_data')));
-    const m = await loadModelDir(dir);
+    const m = await loadGpt2Dir(dir);
     assert.deepEqual(m.dataFiles, [join(dir, 'onnx', 'model.onnx_data')]);
     // Same seed, same weights: inline and external graphs give the same logits.
     const ext = await Decoder.load(dir);
@@ -99,9 +99,9 @@ describe('model directory loader', () => {
     await ext.dispose(); await inl.dispose();
     const data = join(dir, 'onnx', 'model.onnx_data');
     truncateSync(data, 1000);
-    await assert.rejects(loadModelDir(dir), (e: Error) => e.message.startsWith(data) && /truncated/.test(e.message));
+    await assert.rejects(loadGpt2Dir(dir), (e: Error) => e.message.startsWith(data) && /truncated/.test(e.message));
     rmSync(data);
-    await assert.rejects(loadModelDir(dir), (e: Error) => e.message.includes(join(dir, 'onnx', 'model.onnx')) && /model\.onnx_data is missing/.test(e.message));
+    await assert.rejects(loadGpt2Dir(dir), (e: Error) => e.message.includes(join(dir, 'onnx', 'model.onnx')) && /model\.onnx_data is missing/.test(e.message));
   });
 
   test('float16 KV caches and logits (an fp16-edged graph): read from the session metadata, same greedy text', async () => {
@@ -126,6 +126,6 @@ describe('model directory loader', () => {
     const a = join(tmp.dir, 'no-onnx');
     mkdirSync(a);
     for (const f of readdirSync(tiny)) if (f.endsWith('.json')) writeFileSync(join(a, f), readFileSync(join(tiny, f)));
-    await assert.rejects(loadModelDir(a), (e: Error) => e.message.includes(join(a, 'onnx')) && /missing/.test(e.message));
+    await assert.rejects(loadGpt2Dir(a), (e: Error) => e.message.includes(join(a, 'onnx')) && /missing/.test(e.message));
   });
 });

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildTinyModel } from '../../server/lm/build-tiny.ts';
 import { Decoder } from '../../server/lm/decoder.ts';
-import { listModels } from '../../server/lm/list.ts';
-import { pullModel, OfflineError } from '../../server/lm/pull.ts';
+import { listModels } from '../../server/models/list.ts';
+import { pullModel, OfflineError } from '../../server/models/pull.ts';
 import { runCli, tempDir } from './helpers.ts';
 
 interface Hit { path: string; range: string | null; status: number }

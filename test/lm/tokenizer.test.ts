@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { env, AutoTokenizer } from '@huggingface/transformers';
 import { basename, dirname } from 'node:path';
 import { gpt2Tokenizer } from '../../server/lm/tokenizer.ts';
-import { loadModelDir } from '../../server/lm/model-dir.ts';
+import { loadGpt2Dir } from '../../server/lm/gpt2-dir.ts';
 import { tinyModels } from './helpers.ts';
 
 // The 26 Xenova/gpt2 vectors of transformers.js tests/models/gpt2/test_tokenization_gpt2.js
@@ -72,7 +72,7 @@ describe('GPT-2 tokenizer', () => {
       env.allowRemoteModels = false;
       env.localModelPath = dirname(dir);
       const theirs = await AutoTokenizer.from_pretrained(basename(dir));
-      const ours = (await loadModelDir(dir, { skipHash: true })).tokenizer;
+      const ours = (await loadGpt2Dir(dir, { skipHash: true })).tokenizer;
       for (const text of [...VECTORS.map(([s]) => s), ...MORE]) {
         const a = ours.encode(text);
         const b = Array.from(theirs.encode(text, { add_special_tokens: false }) as number[]);

@@ -1,15 +1,19 @@
-// Reads a GPT-2 model directory in the Hugging Face ONNX layout and checks that
-// it is complete and consistent before any session is created: config,
-// tokenizer, which .onnx to run for the requested dtype, and its external data.
-// Every problem is reported with the file it concerns.
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+// The one model-directory module: the Hugging Face ONNX layout every model
+// here comes in (GPT-2 decoders and RoBERTa detectors alike), checked before
+// any session is created. It knows where config.json and the tokenizer live,
+// which onnx/ file a dtype means, which external data files that graph needs
+// (and that they are whole), and the model's hash. What a config *means* is
+// the caller's: server/lm/gpt2-dir.ts for GPT-2, server/detectors/roberta.ts
+// for the classifier. Pulling (pull.ts) and listing (list.ts) live beside it
+// and use the same layout. Every problem is reported with the file it concerns.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { createTokenizer, type LmTokenizer } from './tokenizer.ts';
+import { sha256Files } from '../file-hash.ts';
 
 const { onnx } = onnxProto;
 
+/** onnx/<name><suffix>.onnx for each dtype; the order is the preference when none is asked for (full precision first). */
 export const DTYPE_SUFFIX = {
   fp32: '',
   fp16: '_fp16',
@@ -26,29 +30,26 @@ export const DTYPES = Object.keys(DTYPE_SUFFIX) as Dtype[];
 /** transformers.js v3+ loads `model`, v2 loaded `decoder_model_merged`. */
 export const MODEL_FILE_NAMES = ['model', 'decoder_model_merged'] as const;
 
-export interface Gpt2Config {
-  raw: Record<string, unknown>;
-  modelType: string;
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-  headDim: number;
-  nPositions: number;
-  vocabSize: number;
-  eosTokenId: number;
-  bosTokenId: number;
+/** The graph file (under onnx/) of base name `name` (`model`, `decoder_model_merged`) at `dtype`. */
+export const graphFile = (name: string, dtype: Dtype): string => `${name}${DTYPE_SUFFIX[dtype]}.onnx`;
+
+/** The dtypes whose graph is among `graphs` (file names under onnx/). */
+export function dtypesOf(graphs: string[]): Dtype[] {
+  return DTYPES.filter((d) => MODEL_FILE_NAMES.some((n) => graphs.includes(graphFile(n, d))));
 }
 
+/** The files of one model directory, located and checked. */
 export interface ModelDir {
-  /** The directory given. */
+  /** The directory given (absolute). */
   dir: string;
   /** Where config.json and tokenizer.json were found (dir, or dir/onnx in the openai-community layout). */
   configDir: string;
+  configPath: string;
   /** Short name for provenance: the directory's base name. */
   name: string;
-  config: Gpt2Config;
-  generationConfig: Record<string, unknown>;
-  tokenizer: LmTokenizer;
+  /** config.json as read. */
+  rawConfig: Record<string, unknown>;
+  modelType: string;
   onnxPath: string;
   /** `model` or `decoder_model_merged`. */
   modelFileName: string;
@@ -57,19 +58,17 @@ export interface ModelDir {
   dataFiles: string[];
   /** Bytes of .onnx plus its external data. */
   bytes: number;
-  /** sha256 of the .onnx file followed by its external data files in sorted order. */
-  sha256: string;
 }
 
-export interface LoadModelDirOptions {
+export interface OpenModelDirOptions {
   dtype?: Dtype;
   /** Force `model` or `decoder_model_merged` (or any other base name under onnx/). */
   modelFileName?: string;
-  /** Skip hashing (for quick listings). */
-  skipHash?: boolean;
+  /** The config.json model_type the caller can run (e.g. "gpt2", "roberta"). */
+  modelType?: string;
 }
 
-function readJson(path: string): Record<string, unknown> {
+export function readJson(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -85,33 +84,36 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
-function intField(raw: Record<string, unknown>, path: string, ...names: string[]): number {
-  for (const n of names) {
-    const v = raw[n];
-    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
-  }
-  throw new Error(`${path}: field "${names[0]}" is missing or not a positive integer`);
+/** config.json's folder: the directory itself, or onnx/ (openai-community keeps config and tokenizer next to the graphs); null when neither has one. */
+export function configDirOf(dir: string): string | null {
+  const onnxDir = join(dir, 'onnx');
+  return existsSync(join(dir, 'config.json')) ? dir : existsSync(join(onnxDir, 'config.json')) ? onnxDir : null;
 }
 
-export function parseGpt2Config(raw: Record<string, unknown>, path: string): Gpt2Config {
-  const modelType = String(raw.model_type ?? '');
-  if (modelType !== 'gpt2') throw new Error(`${path}: model_type is "${modelType}", expected "gpt2"`);
-  const nEmbd = intField(raw, path, 'n_embd', 'hidden_size');
-  const nHead = intField(raw, path, 'n_head', 'num_attention_heads');
-  if (nEmbd % nHead !== 0) throw new Error(`${path}: n_embd ${nEmbd} is not a multiple of n_head ${nHead}`);
-  const eos = typeof raw.eos_token_id === 'number' ? raw.eos_token_id : 50256;
-  return {
-    raw,
-    modelType,
-    nLayer: intField(raw, path, 'n_layer', 'num_hidden_layers'),
-    nHead,
-    nEmbd,
-    headDim: nEmbd / nHead,
-    nPositions: intField(raw, path, 'n_positions', 'n_ctx', 'max_position_embeddings'),
-    vocabSize: intField(raw, path, 'vocab_size'),
-    eosTokenId: eos,
-    bosTokenId: typeof raw.bos_token_id === 'number' ? raw.bos_token_id : eos,
-  };
+/** config.json's model_type, or "unknown" when it has none or cannot be read (for listings). */
+export function modelTypeOf(dir: string): string {
+  const configDir = configDirOf(dir);
+  if (!configDir) return 'unknown';
+  try {
+    const t = readJson(join(configDir, 'config.json')).model_type;
+    return typeof t === 'string' ? t : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** tokenizer.json (required) and tokenizer_config.json (optional) of a model directory. */
+export function readTokenizerFiles(m: Pick<ModelDir, 'configDir'>): { path: string; json: Record<string, unknown>; config: Record<string, unknown> } {
+  const path = join(m.configDir, 'tokenizer.json');
+  if (!existsSync(path)) throw new Error(`${path}: missing (the model directory has no tokenizer)`);
+  const cfgPath = join(m.configDir, 'tokenizer_config.json');
+  return { path, json: readJson(path), config: existsSync(cfgPath) ? readJson(cfgPath) : {} };
+}
+
+/** An optional JSON file next to config.json (generation_config.json …), {} when absent. */
+export function readOptionalJson(m: Pick<ModelDir, 'configDir'>, file: string): Record<string, unknown> {
+  const path = join(m.configDir, file);
+  return existsSync(path) ? readJson(path) : {};
 }
 
 /** Which onnx/<name><suffix>.onnx to run. */
@@ -120,12 +122,13 @@ function pickOnnx(onnxDir: string, dtype: Dtype | undefined, modelFileName: stri
   const dtypes = dtype ? [dtype] : DTYPES;
   for (const d of dtypes) {
     for (const n of names) {
-      const p = join(onnxDir, `${n}${DTYPE_SUFFIX[d]}.onnx`);
+      const p = join(onnxDir, graphFile(n, d));
       if (existsSync(p)) return { path: p, name: n, dtype: d };
     }
   }
-  const tried = dtypes.flatMap((d) => names.map((n) => `${n}${DTYPE_SUFFIX[d]}.onnx`));
-  throw new Error(`${onnxDir}: no decoder graph found (looked for ${tried.join(', ')})`);
+  const tried = dtypes.flatMap((d) => names.map((n) => graphFile(n, d)));
+  const present = existsSync(onnxDir) ? readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')).join(', ') || 'none' : 'none';
+  throw new Error(`${onnxDir}: no model graph found (looked for ${tried.join(', ')}; present: ${present})`);
 }
 
 /** External data locations referenced anywhere in the graph (including If branches), with the bytes each must hold. */
@@ -178,69 +181,31 @@ function checkOnnxFile(onnxPath: string): string[] {
   return files.sort();
 }
 
-const hashCache = new Map<string, string>();
-
-/** sha256 over the .onnx and then its data files; cached per (paths, sizes, mtimes) in this process. */
-export function hashModelFiles(files: string[]): string {
-  const key = files.map((f) => { const s = statSync(f); return `${f}:${s.size}:${s.mtimeMs}`; }).join('|');
-  const hit = hashCache.get(key);
-  if (hit) return hit;
-  const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  for (const f of files) {
-    const fd = openSync(f, 'r');
-    try {
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, null);
-        if (n === 0) break;
-        h.update(buf.subarray(0, n));
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-  const hex = h.digest('hex');
-  hashCache.set(key, hex);
-  return hex;
-}
-
-export async function loadModelDir(dirArg: string, opts: LoadModelDirOptions = {}): Promise<ModelDir> {
+/** Locates and checks a model directory's files: config, graph for the dtype, external data. */
+export function openModelDir(dirArg: string, opts: OpenModelDirOptions = {}): ModelDir {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: model directory not found`);
   if (opts.dtype && !(opts.dtype in DTYPE_SUFFIX)) throw new Error(`unknown dtype "${opts.dtype}" (expected one of ${DTYPES.join(', ')})`);
-  const onnxDir = join(dir, 'onnx');
-  // openai-community keeps config and tokenizer next to the graphs, inside onnx/.
-  const configDir = existsSync(join(dir, 'config.json')) ? dir : existsSync(join(onnxDir, 'config.json')) ? onnxDir : null;
+  const configDir = configDirOf(dir);
   if (!configDir) throw new Error(`${join(dir, 'config.json')}: missing (a model directory needs config.json, tokenizer.json and onnx/*.onnx)`);
   const configPath = join(configDir, 'config.json');
-  const config = parseGpt2Config(readJson(configPath), configPath);
-  const tokPath = join(configDir, 'tokenizer.json');
-  if (!existsSync(tokPath)) throw new Error(`${tokPath}: missing (the model directory has no tokenizer)`);
-  const tokConfigPath = join(configDir, 'tokenizer_config.json');
-  const tokConfig = existsSync(tokConfigPath) ? readJson(tokConfigPath) : {};
-  const tokenizer = createTokenizer(readJson(tokPath), tokConfig, tokPath);
-  if (tokenizer.vocabSize !== config.vocabSize) {
-    throw new Error(`${tokPath}: vocabulary has ${tokenizer.vocabSize} tokens but ${configPath} says vocab_size ${config.vocabSize}`);
+  const rawConfig = readJson(configPath);
+  const modelType = String(rawConfig.model_type ?? '');
+  if (opts.modelType !== undefined && modelType !== opts.modelType) {
+    throw new Error(`${configPath}: model_type is "${modelType}", expected "${opts.modelType}"`);
   }
-  const genPath = join(configDir, 'generation_config.json');
-  const generationConfig = existsSync(genPath) ? readJson(genPath) : {};
+  const onnxDir = join(dir, 'onnx');
   if (!existsSync(onnxDir)) throw new Error(`${onnxDir}: missing (no ONNX graphs in the model directory)`);
   const picked = pickOnnx(onnxDir, opts.dtype, opts.modelFileName);
   const dataFiles = checkOnnxFile(picked.path);
-  const files = [picked.path, ...dataFiles];
-  const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
+  const bytes = [picked.path, ...dataFiles].reduce((s, f) => s + statSync(f).size, 0);
   return {
-    dir,
-    configDir,
-    name: basename(dir),
-    config,
-    generationConfig,
-    tokenizer,
-    onnxPath: picked.path,
-    modelFileName: picked.name,
-    dtype: picked.dtype,
-    dataFiles,
-    bytes,
-    sha256: opts.skipHash ? '' : hashModelFiles(files),
+    dir, configDir, configPath, name: basename(dir), rawConfig, modelType,
+    onnxPath: picked.path, modelFileName: picked.name, dtype: picked.dtype, dataFiles, bytes,
   };
+}
+
+/** The model's hash: sha256 of the .onnx file followed by its external data files in sorted order (computed once per process). */
+export function modelHash(m: Pick<ModelDir, 'onnxPath' | 'dataFiles'>): Promise<string> {
+  return sha256Files([m.onnxPath, ...m.dataFiles]);
 }

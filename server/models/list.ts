@@ -1,8 +1,8 @@
 // What is installed under models/: each directory with a config.json (at its
 // root or in onnx/), its model type, which dtypes its graphs provide, and size.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DTYPE_SUFFIX, type Dtype } from './model-dir.ts';
+import { configDirOf, dtypesOf, readJson, type Dtype } from './model-dir.ts';
 
 export interface InstalledModel {
   name: string;
@@ -37,12 +37,12 @@ export function listModels(modelsDir = 'models'): InstalledModel[] {
   for (const e of readdirSync(root, { withFileTypes: true })) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const dir = join(root, e.name);
-    const cfgPath = [join(dir, 'config.json'), join(dir, 'onnx', 'config.json')].find((p) => existsSync(p));
-    if (!cfgPath) continue;
+    const configDir = configDirOf(dir);
+    if (!configDir) continue;
     let cfg: Record<string, unknown> = {};
-    try { cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>; } catch { /* listed as unknown */ }
+    try { cfg = readJson(join(configDir, 'config.json')); } catch { /* listed as unknown */ }
     const graphs = existsSync(join(dir, 'onnx')) ? readdirSync(join(dir, 'onnx')).filter((f) => f.endsWith('.onnx')).sort() : [];
-    const dtypes = (Object.keys(DTYPE_SUFFIX) as Dtype[]).filter((d) => graphs.some((g) => g.replace(/\.onnx$/, '').match(new RegExp(`^(model|decoder_model_merged)${DTYPE_SUFFIX[d]}$`))));
+    const dtypes = dtypesOf(graphs);
     const partial: string[] = [];
     const bytes = dirBytes(dir, partial);
     out.push({

@@ -4,7 +4,7 @@
 // fetching exactly the external data files the downloaded graph refers to.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DTYPE_SUFFIX, externalDataNeeds, type Dtype } from './model-dir.ts';
+import { externalDataNeeds, graphFile, type Dtype } from './model-dir.ts';
 
 export const HF_BASE_URL = 'https://huggingface.co';
 
@@ -158,7 +158,7 @@ export async function pullModel(opts: PullOptions): Promise<PullResult> {
     if (ok) files.push({ path: p, bytes: statSync(dest).size });
   };
   for (const f of ROOT_FILES) await fetchOne(f.path, f.optional);
-  const graph = `onnx/${spec.onnxName}${DTYPE_SUFFIX[dtype]}.onnx`;
+  const graph = `onnx/${graphFile(spec.onnxName, dtype)}`;
   await fetchOne(graph, false);
   // The graph names its external data files; fetch exactly those.
   const graphPath = join(dir, graph);
