@@ -4,7 +4,10 @@
 // works on these lists, so the row iterator is read exactly once.
 import type { Protocol } from '../studies/protocol.ts';
 import type { ParticipantRow, ResponseRow, StimulusRow } from './rows.ts';
-import { questionMap, roleOf, saysShare, type QuestionInfo, type Role } from './roles.ts';
+import { questionMap, saysShare, type QuestionInfo } from './roles.ts';
+import { questionTypes, roleOf } from '../studies/questions/index.ts';
+import { questionParams } from '../studies/question-type.ts';
+import type { Role } from '../studies/vocabulary/roles.ts';
 import { splitSentences } from '../studies/sentences.ts';
 
 export interface ParticipantState {
@@ -182,7 +185,11 @@ export function collect(input: {
         continue;
       }
       const points = info.max ?? 4;
-      const saidMachine = r.value_text === 'machine' || r.value_text === 'human' ? r.value_text === 'machine' : r.value_num > points / 2;
+      const saidMachine = saysMachineOf(info, r);
+      if (saidMachine == null) {
+        unlabelled++;
+        continue;
+      }
       judgments.push({
         p: ps.index,
         stimulus: r.stimulus_id,
@@ -206,6 +213,17 @@ export function collect(input: {
     }
   }
   return { protocol, conditions, participants, byId, items, judgments, boundaries, rows, timedOutRows, studyVersions, unlabelled, minRtMs };
+}
+
+/** The judged source of a detection answer, as the question type reads it (null: the type cannot say). */
+function saysMachineOf(info: QuestionInfo, r: ResponseRow): boolean | null {
+  if (!Object.hasOwn(questionTypes, info.type)) return null;
+  const descriptor = questionTypes[info.type];
+  if (!descriptor.saysMachine) return null;
+  const parsed = descriptor.params.safeParse(questionParams(info.question));
+  // A judgment known only from its rows: its default scale.
+  const params = parsed.success ? parsed.data : descriptor.params.safeParse({}).data;
+  return params === undefined ? null : descriptor.saysMachine(params, r);
 }
 
 function itemOf(items: Map<string, ScaleItem>, info: QuestionInfo): ScaleItem {

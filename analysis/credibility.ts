@@ -6,7 +6,8 @@
 // Cliff's delta, and the condition × party-ID breakdown.
 import type { Collected, ScaleItem } from './collect.ts';
 import { kept, type Exclusions } from './exclusions.ts';
-import { partyGroup, type Role } from './roles.ts';
+import { partyGroup } from './roles.ts';
+import type { Role } from '../studies/vocabulary/roles.ts';
 import { meanTCi, meanBootstrapCi } from './stats/mean-ci.ts';
 import { wilsonInterval, type Proportion } from './stats/wilson.ts';
 import { welchTTest } from './stats/welch.ts';

@@ -22,7 +22,7 @@ import type { StimulusInput } from '../studies/vocabulary/stimuli.ts';
 import type { PageKind } from '../studies/vocabulary/pages.ts';
 import { collect } from './collect.ts';
 import { analyzeCollected } from './analyze.ts';
-import { roleOf } from './roles.ts';
+import { roleOf } from '../studies/questions/index.ts';
 
 export interface SimulateOptions {
   /** Participants per replicate (all conditions together). */

@@ -3,7 +3,7 @@
 // designs that cannot be run (sampling more stimuli than a pool holds, a
 // balance no draw can satisfy, a study without consent or debrief).
 import type { Protocol, Question, Pool } from './protocol.ts';
-import { getQuestionType, questionTypes } from './questions/index.ts';
+import { getQuestionType, isProtocolType, protocolTypeNames, questionTypes } from './questions/index.ts';
 import { questionParams } from './question-type.ts';
 import { existsSync } from 'node:fs';
 import { blockPools, forCondition, gpt2OutputDatasetLabel, poolLabels, poolSize, poolSources, resolveProtocolFile } from './pools.ts';
@@ -157,8 +157,9 @@ function checkQuestions(questions: readonly Question[], base: PathSegment[], pro
 }
 
 function checkQuestion(q: Question, qp: PathSegment[], problem: Report): void {
-  if (!Object.hasOwn(questionTypes, q.type)) {
-    problem([...qp, 'type'], `unknown question type '${q.type}' (known: ${Object.keys(questionTypes).join(', ')})`);
+  if (!isProtocolType(q.type)) {
+    const why = Object.hasOwn(questionTypes, q.type) ? `question type '${q.type}' is added by the engine itself and cannot be asked by a protocol` : `unknown question type '${q.type}'`;
+    problem([...qp, 'type'], `${why} (known: ${protocolTypeNames().join(', ')})`);
     return;
   }
   const parsed = getQuestionType(q.type).params.safeParse(questionParams(q));

@@ -3,6 +3,7 @@
 // Question parameters are checked again by each question-type descriptor
 // (studies/questions/*.ts); here a question is only {type, id, prompt, ...}.
 import { z } from 'zod';
+import { ROLES } from './vocabulary/roles.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'an id of letters, digits, - and _');
 
@@ -13,6 +14,8 @@ export const QuestionSchema = z
     id,
     prompt: z.string().optional(),
     required: z.boolean().default(true),
+    /** The part the question plays in the analysis, when not its type's default (studies/vocabulary/roles.ts). */
+    analysis: z.enum(ROLES).optional(),
   })
   .passthrough();
 export type Question = z.infer<typeof QuestionSchema>;

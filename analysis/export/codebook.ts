@@ -5,7 +5,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { csvStringifier, FORMULA_NOTE, RAW_NOTE, type CsvWriterOptions } from './csv-writer.ts';
-import type { Protocol } from '../../studies/protocol.ts';
+import type { Protocol, Question } from '../../studies/protocol.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import { questionMap } from '../roles.ts';
 import { CSV_BOOLEAN_LEVELS, LONG_COLUMNS } from './columns.ts';
@@ -37,6 +37,30 @@ const PARTICIPANT_DOCS: Record<(typeof WIDE_PARTICIPANT_COLUMNS)[number], [strin
   prolific_study_id: ['string', 'Prolific study id'],
   prolific_session_id: ['string', 'Prolific session id'],
 };
+
+/** The wide columns every page has, by part: type and description. */
+const PAGE_PARTS: Partial<Record<string, (page: number) => [string, string]>> = {
+  stimulus_id: (page) => ['string', `Stimulus shown on page ${page}`],
+  rt_ms: (page) => ['number', `Reaction time on page ${page}, ms`],
+  timed_out: (page) => ['boolean', `Page ${page} timed out`],
+};
+
+/**
+ * The type of a wide answer cell, from the question type's typed columns: the
+ * `value` cell holds value_num when the type fills it, else value_text; a
+ * composite part holds the column of that name.
+ */
+function wideAnswerType(question: Question | undefined, part: string): string {
+  if (!question) return 'string';
+  try {
+    const { descriptor, params } = resolveQuestion(question);
+    const columns = descriptor.columns(params);
+    const col = part === 'value' ? (columns.find((c) => c.name === 'value_num') ?? columns.find((c) => c.name === 'value_text')) : columns.find((c) => c.name === part);
+    return col?.type ?? 'string';
+  } catch {
+    return 'string';
+  }
+}
 
 export function codebookEntries(protocol: Protocol, wideColumns: readonly WideColumn[] = [], opts: CsvWriterOptions = {}): CodebookEntry[] {
   const questions = questionMap(protocol);
@@ -77,16 +101,10 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
     for (const k of WIDE_PARTICIPANT_COLUMNS) out.push({ file: 'wide.csv', column: k, type: PARTICIPANT_DOCS[k][0], description: PARTICIPANT_DOCS[k][1], levels: k === 'condition' ? levels.condition! : '' });
     for (const c of wideColumns) {
       const q = c.question ? questions.get(c.question) : undefined;
-      const [type, description] =
-        c.part === 'stimulus_id'
-          ? ['string', `Stimulus shown on page ${c.page}`]
-          : c.part === 'rt_ms'
-            ? ['number', `Reaction time on page ${c.page}, ms`]
-            : c.part === 'timed_out'
-              ? ['boolean', `Page ${c.page} timed out`]
-              : c.part === 'value'
-                ? [q?.type === 'text' || q?.type === 'choice' || q?.type === 'attention' ? 'string' : 'number', `Answer to ${c.question} on page ${c.page} (value_num, else value_text)`]
-                : ['number', `${c.question} on page ${c.page}: part ${c.part}`];
+      const [type, description] = (c.question == null ? PAGE_PARTS[c.part]?.(c.page) : undefined) ?? [
+        wideAnswerType(q?.question, c.part),
+        c.part === 'value' ? `Answer to ${c.question} on page ${c.page} (value_num, else value_text)` : `${c.question} on page ${c.page}: part ${c.part}`,
+      ];
       out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' ? CSV_BOOLEAN_LEVELS : '' });
     }
   }

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { csvStringifier, type CsvWriterOptions } from './csv-writer.ts';
 import type { ParticipantRow, ResponseRow } from '../rows.ts';
 import { csvCell } from './columns.ts';
-import { parseObject } from '../collect.ts';
+import { questionTypes } from '../../studies/questions/index.ts';
 
 export const WIDE_PARTICIPANT_COLUMNS = [
   'participant_id',
@@ -50,6 +50,18 @@ function cellOf(r: ResponseRow): string {
   return r.value_json ?? '';
 }
 
+/** A composite answer's parts (the question type says whether it has any), or null. */
+function partsOf(r: ResponseRow): Record<string, unknown> | null {
+  if (r.value_json == null || !Object.hasOwn(questionTypes, r.question_type)) return null;
+  const descriptor = questionTypes[r.question_type];
+  if (!descriptor.parts) return null;
+  try {
+    return descriptor.parts(JSON.parse(r.value_json));
+  } catch {
+    return null;
+  }
+}
+
 /** One pass over the rows: the wide column set and every participant's cells. */
 export function collectWide(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[]): WideTable {
   const known = new Set(participants.map((p) => p.participant_id));
@@ -72,7 +84,7 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
     m.set(`${p}_rt_ms`, csvCell(r.rt_ms));
     addCol({ name: `${p}_timed_out`, page: r.page_index, question: null, part: 'timed_out' });
     m.set(`${p}_timed_out`, csvCell(r.timed_out));
-    const parts = r.question_type === 'demographics' ? parseObject(r.value_json ?? r.value_text) : null;
+    const parts = partsOf(r);
     if (parts) {
       for (const [k, v] of Object.entries(parts)) {
         const name = `${p}_${r.question_id}_${k}`;

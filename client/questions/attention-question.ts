@@ -6,6 +6,7 @@ import { OptionsSchema, type Option } from '../../studies/questions/options.ts';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { radioGroup } from '../shared/radio-group.ts';
+import { defineQuestionElement } from './registry.ts';
 
 export class AttentionQuestion extends QuestionElement<{ options: Option[] }, string> {
   static override styles = questionStyles;
@@ -30,4 +31,4 @@ export class AttentionQuestion extends QuestionElement<{ options: Option[] }, st
     });
   }
 }
-customElements.define('attention-question', AttentionQuestion);
+defineQuestionElement('attention', AttentionQuestion);

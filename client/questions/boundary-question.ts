@@ -6,6 +6,7 @@ import { css, html, nothing } from 'lit';
 import { splitSentences } from '../../studies/sentences.ts';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
+import { defineQuestionElement } from './registry.ts';
 
 export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, number> {
   static override properties = {
@@ -91,4 +92,4 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
     `;
   }
 }
-customElements.define('boundary-question', BoundaryQuestion);
+defineQuestionElement('boundary', BoundaryQuestion);

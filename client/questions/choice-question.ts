@@ -5,6 +5,7 @@ import type { Option } from '../../studies/questions/options.ts';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { radioGroup } from '../shared/radio-group.ts';
+import { defineQuestionElement } from './registry.ts';
 
 interface Params {
   options: Option[];
@@ -70,4 +71,4 @@ export class ChoiceQuestion extends QuestionElement<Params, string | string[]> {
     `;
   }
 }
-customElements.define('choice-question', ChoiceQuestion);
+defineQuestionElement('choice', ChoiceQuestion);

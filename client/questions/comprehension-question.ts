@@ -2,6 +2,7 @@
 // the attention item's element: options only, the expected answer stays on the
 // server; attempts left and feedback come with the page.
 import { AttentionQuestion } from './attention-question.ts';
+import { defineQuestionElement } from './registry.ts';
 
 export class ComprehensionQuestion extends AttentionQuestion {}
-customElements.define('comprehension-question', ComprehensionQuestion);
+defineQuestionElement('comprehension', ComprehensionQuestion);

@@ -5,6 +5,7 @@ import { IDEOLOGY_LABELS, PARTY_ID_LABELS } from '../../studies/questions/demogr
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { radioGroup } from '../shared/radio-group.ts';
+import { defineQuestionElement } from './registry.ts';
 
 type Field = 'age' | 'party_id' | 'ideology';
 interface Params {
@@ -96,4 +97,4 @@ export class DemographicsQuestion extends QuestionElement<Params, Answer> {
     `;
   }
 }
-customElements.define('demographics-question', DemographicsQuestion);
+defineQuestionElement('demographics', DemographicsQuestion);

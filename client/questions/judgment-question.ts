@@ -4,6 +4,7 @@ import { html } from 'lit';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { radioGroup } from '../shared/radio-group.ts';
+import { defineQuestionElement } from './registry.ts';
 
 export class JudgmentQuestion extends QuestionElement<{ labels: string[] }, number> {
   static override styles = questionStyles;
@@ -21,4 +22,4 @@ export class JudgmentQuestion extends QuestionElement<{ labels: string[] }, numb
     });
   }
 }
-customElements.define('judgment-question', JudgmentQuestion);
+defineQuestionElement('judgment', JudgmentQuestion);

@@ -3,6 +3,7 @@ import { html } from 'lit';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { radioGroup } from '../shared/radio-group.ts';
+import { defineQuestionElement } from './registry.ts';
 
 export class LikertQuestion extends QuestionElement<{ labels: string[] }, number> {
   static override styles = questionStyles;
@@ -22,4 +23,4 @@ export class LikertQuestion extends QuestionElement<{ labels: string[] }, number
     });
   }
 }
-customElements.define('likert-question', LikertQuestion);
+defineQuestionElement('likert', LikertQuestion);

@@ -8,3 +8,5 @@ import './boundary-question.ts';
 import './demographics-question.ts';
 import './attention-question.ts';
 import './comprehension-question.ts';
+import './ranking-question.ts';
+

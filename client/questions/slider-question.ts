@@ -4,6 +4,7 @@
 import { css, html } from 'lit';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
+import { defineQuestionElement } from './registry.ts';
 
 interface Params {
   min: number;
@@ -84,4 +85,4 @@ export class SliderQuestion extends QuestionElement<Params, number> {
     `;
   }
 }
-customElements.define('slider-question', SliderQuestion);
+defineQuestionElement('slider', SliderQuestion);

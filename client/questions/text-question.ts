@@ -3,6 +3,7 @@
 import { css, html } from 'lit';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
+import { defineQuestionElement } from './registry.ts';
 
 interface Params {
   min_length: number;
@@ -77,4 +78,4 @@ export class TextQuestion extends QuestionElement<Params, string> {
     `;
   }
 }
-customElements.define('text-question', TextQuestion);
+defineQuestionElement('text', TextQuestion);

@@ -32,11 +32,6 @@ export function checkAnswers(page: PlannedPage, given: Record<string, unknown>, 
       out.push({ questionId: q.id, questionType: q.type, valueJson: null, valueNum: null, valueText: null, correct: null });
       continue;
     }
-    if (q.type === 'consent') {
-      if (typeof a !== 'boolean') return { ok: false, error: 'consent is true or false', field: `answers.${q.id}` };
-      out.push({ questionId: q.id, questionType: 'consent', valueJson: JSON.stringify(a), valueNum: a ? 1 : 0, valueText: null, correct: null });
-      continue;
-    }
     const { descriptor, params } = resolve(q);
     const parsed = (descriptor.response(params) as z.ZodType).safeParse(a);
     if (!parsed.success) {
@@ -75,8 +70,8 @@ export function timedOutAnswers(page: PlannedPage, draft: Record<string, unknown
       valueJson: null,
       valueNum: null,
       valueText: null,
-      // An attention check left to time out is not passed.
-      correct: page.kind === 'attention' || q.type === 'attention' ? false : null,
+      // An attention page left to time out is not passed; elsewhere the type's own rule says.
+      correct: page.kind === 'attention' ? false : (resolve(q).descriptor.unansweredCorrect ?? null),
     };
   });
 }

@@ -14,7 +14,10 @@ export const attention: QuestionType<Params, string> = {
   type: 'attention',
   params: Params,
   response: (p) => z.enum(optionValues(p.options)),
+  role: () => 'attention',
+  scale: (p) => ({ min: 1, max: p.options.length, levels: p.options.map((o) => o.value) }),
   expected: (p) => p.expected,
+  unansweredCorrect: false,
   botAnswer(p, ctx) {
     if (ctx.profile === 'attentive') return p.expected;
     const values = p.options.map((o) => o.value);

@@ -31,6 +31,7 @@ export const boundary: QuestionType<Params, number> = {
     const late = Math.abs(clampedNormal(ctx.rng, 0, 1.5 / (1 + (ctx.effect ?? 0)), -n, n));
     return Math.min(n - 1, truth + late);
   },
+  role: () => 'boundary',
   read: (_p, a, ctx) => ({
     value_num: a,
     value_text: null,

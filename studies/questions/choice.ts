@@ -41,6 +41,9 @@ export const choice: QuestionType<Params, Answer> = {
     const picked = new Set(shuffle(values, ctx.rng).slice(0, k));
     return values.filter((v) => picked.has(v));
   },
+  role: () => 'other',
+  // One pick reads as the option's number; several picks have no scale.
+  scale: (p) => (p.multiple ? undefined : { min: 1, max: p.options.length, levels: p.options.map((o) => o.value) }),
   read(p, a) {
     if (Array.isArray(a)) return { value_num: a.length, value_text: a.join('|'), correct: null };
     return { value_num: p.options.findIndex((o) => o.value === a) + 1, value_text: a, correct: null };

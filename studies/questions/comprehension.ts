@@ -21,6 +21,7 @@ export const comprehension: QuestionType<Params, string> = {
   params: Params,
   // Answered, checked and read exactly as an attention item; only bots and the codebook differ.
   response: attention.response,
+  role: () => 'comprehension',
   expected: attention.expected,
   botAnswer(p, ctx) {
     if (ctx.profile === 'attentive') return p.expected;

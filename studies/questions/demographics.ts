@@ -54,8 +54,9 @@ export const demographics: QuestionType<Params, Answer> = {
     }
     return out;
   },
+  role: () => 'demographics',
   read: (_p, a) => ({ value_num: null, value_text: JSON.stringify(a), correct: null }),
-  parts: (p, a) => Object.fromEntries(p.fields.map((f) => [f, a[f] ?? null])),
+  parts: (a) => ({ ...a }),
   columns: (p) =>
     p.fields.map((f) => ({
       name: f,

@@ -1,6 +1,7 @@
 // The registry of question types: protocols name a type, everyone looks it up here.
 import { questionParams, type QuestionType } from '../question-type.ts';
 import type { Question } from '../protocol.ts';
+import type { Role } from '../vocabulary/roles.ts';
 import { likert } from './likert.ts';
 import { slider } from './slider.ts';
 import { choice } from './choice.ts';
@@ -10,6 +11,8 @@ import { boundary } from './boundary.ts';
 import { demographics } from './demographics.ts';
 import { attention } from './attention.ts';
 import { comprehension } from './comprehension.ts';
+import { consent } from './consent.ts';
+import { ranking } from './ranking.ts';
 
 export const questionTypes: Record<string, QuestionType> = {
   likert,
@@ -21,7 +24,19 @@ export const questionTypes: Record<string, QuestionType> = {
   demographics,
   attention,
   comprehension,
+  ranking,
+  consent,
 };
+
+/** Whether a protocol may ask a question of this type (known, and not one the engine adds itself). */
+export function isProtocolType(type: string): boolean {
+  return Object.hasOwn(questionTypes, type) && !questionTypes[type].engineOnly;
+}
+
+/** The types a protocol may ask, for error messages. */
+export function protocolTypeNames(): string[] {
+  return Object.keys(questionTypes).filter(isProtocolType);
+}
 
 /** The descriptor of `type`; throws for a type no descriptor handles (a loaded protocol never has one). */
 export function getQuestionType(type: string): QuestionType {
@@ -29,6 +44,19 @@ export function getQuestionType(type: string): QuestionType {
     throw new Error(`unknown question type '${type}' (known: ${Object.keys(questionTypes).join(', ')})`);
   }
   return questionTypes[type];
+}
+
+/**
+ * The role a question plays in the analysis: the protocol's `analysis:` if
+ * given, else its type's default. A question known only from stored answers
+ * (no parameters) gets the role of its type; an unknown type plays none.
+ */
+export function roleOf(question: Question): Role {
+  if (question.analysis) return question.analysis;
+  if (!Object.hasOwn(questionTypes, question.type)) return 'other';
+  const descriptor = questionTypes[question.type];
+  const parsed = descriptor.params.safeParse(questionParams(question));
+  return descriptor.role(parsed.success ? parsed.data : undefined);
 }
 
 /**

@@ -37,6 +37,10 @@ export const judgment: QuestionType<Params, number> = {
     const confidence = ctx.rng.int(half); // 0 = least sure
     return saysMachine ? half + 1 + confidence : half - confidence;
   },
+  role: () => 'detection',
+  scale: (p) => ({ min: 1, max: p.labels.length, levels: p.labels }),
+  saysMachine: (p, row) =>
+    row.value_text === 'machine' || row.value_text === 'human' ? row.value_text === 'machine' : row.value_num == null ? null : judgedMachine(p, row.value_num),
   read: (p, a, ctx) => ({
     value_num: a,
     value_text: judgedMachine(p, a) ? 'machine' : 'human',

@@ -22,6 +22,9 @@ export const likert: QuestionType<Params, number> = {
     const shift = ctx.stimulus?.label.source === 'machine' ? -(ctx.effect ?? 0) : 0;
     return clampedNormal(ctx.rng, (n + 1) / 2 + 0.4 + shift, n / 5, 1, n);
   },
+  // A 4-point scale is the credibility item of Kreps et al.; other scales are analysed only when the protocol names a role.
+  role: (p) => (p?.labels.length === 4 ? 'credibility_4pt' : 'other'),
+  scale: (p) => ({ min: 1, max: p.labels.length, levels: p.labels }),
   read: (_p, a) => ({ value_num: a, value_text: null, correct: null }),
   columns: (p) => [
     {

@@ -34,6 +34,9 @@ export const slider: QuestionType<Params, number> = {
     const shift = ctx.stimulus?.label.source === 'machine' ? -(ctx.effect ?? 0) : 0;
     return clampedNormal(ctx.rng, p.min + 0.62 * span + shift, span / 6, p.min, p.max, p.step);
   },
+  // A 0–10 slider is the credibility item of Kreps et al.; others are analysed only when the protocol names a role.
+  role: (p) => (p?.min === 0 && p.max === 10 ? 'credibility_10' : 'other'),
+  scale: (p) => ({ min: p.min, max: p.max, levels: [] }),
   read: (_p, a) => ({ value_num: a, value_text: null, correct: null }),
   columns: (p) => [
     {

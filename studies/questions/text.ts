@@ -44,6 +44,7 @@ export const text: QuestionType<Params, string> = {
     const gibberish = () => Array.from({ length: 8 }, () => LETTERS[ctx.rng.int(LETTERS.length)]).join('');
     return fit(p, gibberish(), gibberish);
   },
+  role: () => 'rationale',
   read: (_p, a) => ({ value_num: null, value_text: a, correct: null }),
   columns: (p) => [{ name: 'value_text', type: 'string', description: `free text, ${p.min_length}–${p.max_length} characters` }],
 };

@@ -4,7 +4,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolSchema, type Protocol } from '../../studies/protocol.ts';
-import { roleOf, questionMap } from '../../analysis/roles.ts';
+import { questionMap } from '../../analysis/roles.ts';
+import { roleOf } from '../../studies/questions/index.ts';
 import { analyzeStudy } from '../../analysis/analyze.ts';
 import { roftPoints } from '../../analysis/roft.ts';
 import { bestThreshold, transferMatrix, analyzeDetectors } from '../../analysis/detectors.ts';
@@ -52,10 +53,15 @@ describe('question roles', () => {
   test('by explicit key, by id, then by type', () => {
     assert.equal(roleOf({ type: 'likert', id: 'q', required: true, labels: ['a', 'b', 'c', 'd'] } as never), 'credibility_4pt');
     assert.equal(roleOf({ type: 'likert', id: 'q', required: true, labels: ['a', 'b', 'c', 'd', 'e'] } as never), 'other');
-    assert.equal(roleOf({ type: 'likert', id: 'credible_5', required: true, labels: ['a', 'b', 'c', 'd', 'e'] } as never), 'credibility_4pt');
+    // Roles come from the type and the protocol's `analysis:`, never from the question id.
+    assert.equal(roleOf({ type: 'likert', id: 'credible_5', required: true, labels: ['a', 'b', 'c', 'd', 'e'] } as never), 'other');
+    assert.equal(roleOf({ type: 'likert', id: 'x', required: true, analysis: 'credibility_4pt', labels: ['a', 'b', 'c', 'd', 'e'] } as never), 'credibility_4pt');
     assert.equal(roleOf({ type: 'slider', id: 'score', required: true, min: 0, max: 10 } as never), 'credibility_10');
     assert.equal(roleOf({ type: 'slider', id: 'score', required: true, min: 0, max: 100 } as never), 'other');
-    assert.equal(roleOf({ type: 'choice', id: 'would_share', required: true } as never), 'sharing');
+    assert.equal(roleOf({ type: 'choice', id: 'would_share', required: true } as never), 'other');
+    assert.equal(roleOf({ type: 'choice', id: 'q7', required: true, analysis: 'sharing', options: ['yes', 'no'] } as never), 'sharing');
+    assert.equal(roleOf({ type: 'attention', id: 'unknown-now', required: true } as never), 'attention', 'a question known only from stored rows keeps its type role');
+    assert.equal(roleOf({ type: 'no-such-type', id: 'z', required: true } as never), 'other');
     assert.equal(roleOf({ type: 'choice', id: 'color', required: true } as never), 'other');
     assert.equal(roleOf({ type: 'judgment', id: 'j', required: true } as never), 'detection');
     assert.equal(roleOf({ type: 'likert', id: 'x', required: true, analysis: 'confidence', labels: ['a', 'b', 'c', 'd'] } as never), 'confidence');

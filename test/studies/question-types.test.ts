@@ -24,6 +24,8 @@ const SAMPLES: Question[] = [
   q('demographics'),
   q('attention', { options: ['Red', 'Blue', 'Green'], expected: 'Blue' }),
   q('comprehension', { options: ['A', 'B'], expected: 'B' }),
+  q('ranking', { options: ['Accuracy', 'Fairness', 'Clarity'] }),
+  q('consent'),
 ];
 
 const MALFORMED: Record<string, unknown[]> = {
@@ -36,6 +38,8 @@ const MALFORMED: Record<string, unknown[]> = {
   demographics: [{ age: 17, party_id: 1, ideology: 1 }, { age: 30, party_id: 8, ideology: 1 }, { age: 30, party_id: 1 }, { age: 30, party_id: 1, ideology: 1, income: 5 }, 'x'],
   attention: ['Purple', 1, null],
   comprehension: ['C', ['B'], null],
+  ranking: [['Accuracy', 'Fairness'], ['Accuracy', 'Accuracy', 'Clarity'], ['Accuracy', 'Fairness', 'Clarity', 'Other'], 'Accuracy', null],
+  consent: ['yes', 1, null],
 };
 
 const passage = {
@@ -49,8 +53,9 @@ function ctx(seed: number, profile: BotContext['profile'], extra: Partial<BotCon
 }
 
 describe('question-type descriptors', () => {
-  test('the registry holds the nine types, and rejects unknown ones', () => {
-    assert.deepEqual(Object.keys(questionTypes).sort(), ['attention', 'boundary', 'choice', 'comprehension', 'demographics', 'judgment', 'likert', 'slider', 'text']);
+  test('the registry holds the eleven types (consent only for the engine), and rejects unknown ones', () => {
+    assert.deepEqual(Object.keys(questionTypes).sort(), ['attention', 'boundary', 'choice', 'comprehension', 'consent', 'demographics', 'judgment', 'likert', 'ranking', 'slider', 'text']);
+    assert.deepEqual(Object.keys(questionTypes).filter((t) => questionTypes[t].engineOnly), ['consent']);
     assert.throws(() => getQuestionType('likret'), /unknown question type 'likret'/);
   });
 
@@ -167,7 +172,7 @@ describe('question-type descriptors', () => {
     const { descriptor, params } = resolveQuestion(q('demographics'));
     const a = descriptor.botAnswer(params, ctx(7, 'attentive'));
     assert.deepEqual(Object.keys(a).sort(), ['age', 'ideology', 'party_id']);
-    assert.deepEqual(descriptor.parts!(params, { age: 40, party_id: 2, ideology: 3 }), { age: 40, party_id: 2, ideology: 3 });
+    assert.deepEqual(descriptor.parts!({ age: 40, party_id: 2, ideology: 3 }), { age: 40, party_id: 2, ideology: 3 });
     assert.deepEqual(descriptor.columns(params).map((c) => c.name), ['age', 'party_id', 'ideology']);
     assert.match(descriptor.columns(params)[1].description, /1 = Strong Democrat.*7 = Strong Republican/);
   });
