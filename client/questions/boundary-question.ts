@@ -23,14 +23,6 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
   static override styles = [
     questionStyles,
     css`
-      ol {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 0.35rem;
-      }
       label.option {
         align-items: flex-start;
         font-family: Georgia, 'Times New Roman', serif;
@@ -75,7 +67,7 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
           machine wrote; it and every sentence after it are marked.
           ${this.params.show_points ? 'You earn 5 points for the exact sentence, fewer the later you pick, none if too early.' : nothing}
         </p>
-        <ol>
+        <ol class="stack">
           ${sentences.map((s, i) => {
             const machine = picked !== undefined && i >= picked;
             return html`<li>

@@ -27,14 +27,6 @@ export class RankingQuestion extends QuestionElement<{ options: Option[] }, stri
   static override styles = [
     questionStyles,
     css`
-      ol {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 0.35rem;
-      }
       li {
         display: flex;
         align-items: center;
@@ -138,7 +130,7 @@ export class RankingQuestion extends QuestionElement<{ options: Option[] }, stri
       <fieldset ?disabled=${this.disabled}>
         <legend class="prompt">${this.prompt}</legend>
         <p class="hint" id="${this.qid}-hint">Drag the options into order, or select one and move it with the arrow keys.</p>
-        <ol aria-describedby="${this.qid}-hint">
+        <ol class="stack" aria-describedby="${this.qid}-hint">
           ${repeat(
             this.order,
             (v) => v,

@@ -32,6 +32,15 @@ export const questionStyles = css`
     flex-direction: column;
     gap: 0.4rem;
   }
+  /* A numbered list of items stacked one under another (boundary sentences, ranking options). */
+  ol.stack {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 0.35rem;
+  }
   .options.row {
     flex-direction: row;
     flex-wrap: wrap;
