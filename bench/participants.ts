@@ -8,7 +8,7 @@
 // --server-prof DIR writes a V8 CPU profile of the credence server into DIR
 // (open it in Chrome DevTools) to see where the ack latency goes.
 //
-// Targets (DESIGN.md): 2,000 concurrent participants, p99 ack < 100 ms, 0 lost;
+// Targets: 2,000 concurrent participants, p99 ack < 100 ms, 0 lost;
 // durable writes ≥ 0.5× raw inserts.
 import { randomBytes } from 'node:crypto';
 import { ADMIN_PASSWORD_ENV, ADMIN_USERNAME } from '../server/auth/index.ts';

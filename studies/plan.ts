@@ -1,6 +1,6 @@
 // Expands a protocol, a condition and a seed into one participant's concrete
 // page list. Pure: the same inputs give the same plan, so a stored seed replays
-// every order and every sample (DESIGN invariant 4).
+// every order and every sample (invariant 4, docs/architecture.md).
 import type { Block, Protocol, Question } from './protocol.ts';
 import { createRng, deriveSeed, sample, shuffle, type Rng } from './random.ts';
 import { forCondition, phaseTextFor } from './pools.ts';

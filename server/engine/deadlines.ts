@@ -1,5 +1,5 @@
 // Deadline timers: one per in-progress participant with a page or study limit.
-// The server owns time (DESIGN invariant 1): a timer fires whether or not a
+// The server owns time (invariant 1, docs/architecture.md): a timer fires whether or not a
 // browser is connected, and the engine's startup sweep handles deadlines that
 // passed while the process was down.
 

@@ -1,4 +1,4 @@
-// The study runtime. The server owns progress and time (DESIGN invariant 1):
+// The study runtime. The server owns progress and time (invariant 1, docs/architecture.md):
 // which page a participant is on and when it expires live in the store; a timer
 // records a timed-out response and moves on whether or not a browser is
 // connected; on start every overdue deadline is swept. A submit is checked,

@@ -2,8 +2,8 @@
 //
 // A GPT-2 graph returns `present.*` = concat(past, new) for every layer, and
 // onnxruntime-node copies each of those tensors into a fresh, zeroed JS buffer
-// on every step: at batch 16 and 60 tokens of context that is 2 × 72 MB of
-// memory traffic per step for 16 new columns of data. So, when the graph allows
+// on every step: memory traffic that grows with the whole context for a few new
+// columns of data (figures in docs/architecture.md). So, when the graph allows
 // it, the decoder runs a copy of the graph whose outputs are the *new* keys and
 // values only (the tensors the graph concatenates onto the past), and keeps the
 // cache itself in slot buffers of [batch, heads, capacity, head_dim], sized
@@ -14,12 +14,9 @@
 // attention over the same keys.
 //
 // The attention still concatenates past and new into its own present buffer
-// every step (at batch 16 that copy is most of MultiHeadAttention's ~8 ms).
-// Dropping the node's present outputs does not avoid it: onnxruntime's CPU
-// kernel then silently ignores the past (measured: the output equals a
-// zero past). Attention from plain ops reading the past in place (12 layers,
-// 96 columns) measured ~0.25 ms faster at batch 1 and no faster at batch 16:
-// not worth a second attention path.
+// every step. It stays: dropping the node's present outputs makes onnxruntime's
+// CPU kernel silently ignore the past, and attention from plain ops was not
+// faster enough to keep a second path (measurements in docs/architecture.md).
 //
 // Recognised graphs (anything else runs the plain path):
 // - com.microsoft MultiHeadAttention with past_key/past_value inputs: the new

@@ -1,12 +1,11 @@
 // What generation needs from each sequence's last logits row, as more graph
 // outputs, so the 50k-entry row never has to come back to JS:
 // - its log-sum-exp, so a sampled token's log-probability is logit − lse
-//   (a second onnxruntime session, the old statistics head, cost ~0.25 ms a
-//   step at batch 1 and ~1 ms at 16; these nodes ~0.04 and ~0.2 ms);
+//   (cheaper than a second onnxruntime session; see docs/architecture.md);
 // - its K largest entries and their indices (K fed per run as TOP_K_INPUT),
 //   which is all that greedy and top-k sampling read, and, since the sampled
-//   token is among them, all its rank needs. Scanning 16 rows in JS for them
-//   cost ~4.5 ms a step at batch 16, plus copying the rows out.
+//   token is among them, all its rank needs (scanning the rows in JS and
+//   copying them out was slower; see docs/architecture.md).
 // Scoring never asks for these, and the whole [B, S, V] block would cost
 // memory and time, so only the last position is taken.
 import { FLOAT, FLOAT16, INT64, intAttr, intsAttr, valueInfo, type Attribute, type Node, type Tensor, type ValueInfo } from '../onnx/graph.ts';

@@ -2,7 +2,7 @@
 // previous transaction's sync is under way, share the next transaction and its
 // one sync: the slower the disk, the larger the groups, so the pages written per
 // response fall exactly when the disk is the bottleneck. Nothing is answered
-// before its data is on disk (DESIGN invariant 2). Any store with nested
+// before its data is on disk (invariant 2, docs/architecture.md). Any store with nested
 // transactions (savepoints) and a durable() can use it; each op gets its own
 // savepoint, so one failing op fails alone.
 import { LatencyRing } from './latency-ring.ts';
