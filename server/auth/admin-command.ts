@@ -6,6 +6,7 @@ import { createAccount, listAccounts, NewPasswordSchema, setPassword, UsernameSc
 import { closeAuth, type AuthContext, authFor } from './auth-context.ts';
 import { ADMIN_PASSWORD_ENV } from './index.ts';
 import { generatePassword } from './passwords.ts';
+import { UsageError } from '../cli/usage.ts';
 
 /** The password to set: CREDENCE_ADMIN_PASSWORD when given (checked), else a generated one to print. */
 function chosenPassword(env: NodeJS.ProcessEnv): { password: string; generated: boolean } {
@@ -50,8 +51,8 @@ export function registerAdmin(program: Command): void {
     try {
       await fn(ctx);
     } catch (err) {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 2;
+      // A bad username or password, a taken or unknown account: all the caller's to fix (exit 2).
+      throw err instanceof UsageError ? err : new UsageError(err instanceof Error ? err.message : String(err));
     } finally {
       closeAuth(ctx);
     }

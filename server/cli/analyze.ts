@@ -7,7 +7,8 @@ import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } fro
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { loadStudy, ProtocolError } from '../../studies/load.ts';
+import { loadStudy } from '../../studies/load.ts';
+import { parseNumber, parsePositiveInt, UsageError } from './usage.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -25,14 +26,6 @@ import { writeTableCsv } from '../../analysis/export/table-csv.ts';
 import { simulatePower, type PowerReport } from '../../analysis/simulate.ts';
 import { SOFTWARE } from './version.ts';
 import { sha256File } from '../file-hash.ts';
-
-class UsageError extends Error {}
-
-function fail(err: unknown): void {
-  if (err instanceof ProtocolError) console.error(err.format());
-  else console.error(`error: ${(err as Error).message}`);
-  process.exitCode = err instanceof UsageError || err instanceof ProtocolError ? 2 : 1;
-}
 
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
 function openStudy(arg: string, db: string): { store: Store; data: StudyData } {
@@ -63,18 +56,6 @@ async function fileInfo(path: string, rows?: number): Promise<{ rows?: number; b
 async function toFile<T>(path: string, write: (out: Writable) => Promise<T>): Promise<T> {
   const out = createWriteStream(path);
   return write(out);
-}
-
-function parsePositiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
-  return n;
-}
-
-function parseNumber(v: string, flag: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number, got "${v}"`);
-  return n;
 }
 
 export function parseEffects(list: string[], protocol: Protocol): Record<string, number> {
@@ -149,8 +130,6 @@ export function registerAnalyze(program: Command): void {
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
         console.log(`${studyId}: ${report.result.responses} responses, ${participants.length} participants (${report.result.exclusions.participantsExcluded} excluded), ${report.tables.length} tables, ${report.figures.length} figures in ${secs} s`);
         console.log(`wrote ${Object.keys(files).length + 1} files to ${o.out}: report.html, ${report.figures.length} figures as SVG and PNG, long.csv wide.csv responses.jsonl codebook.csv metadata.json tables/`);
-      } catch (err) {
-        fail(err);
       } finally {
         store?.close();
       }
@@ -185,8 +164,6 @@ export function registerAnalyze(program: Command): void {
           writeFileSync(metaPath, JSON.stringify({ ...meta, files: { [o.out]: await fileInfo(o.out, rows) } }, null, 2) + '\n');
           console.error(`${studyId}: ${rows} rows → ${o.out} (metadata in ${metaPath})`);
         }
-      } catch (err) {
-        fail(err);
       } finally {
         store?.close();
       }
@@ -205,32 +182,28 @@ export function registerAnalyze(program: Command): void {
     .option('--seed <n>', 'seed (default: the design seed)')
     .option('--json', 'print the result as JSON')
     .action((arg: string, o: { n: string; effect: string[]; reps: string; alpha: string; detectionEffect: string; careless: string; seed?: string; json?: boolean }) => {
-      try {
-        const protocol = loadStudy(arg).protocol;
-        const n = parsePositiveInt(o.n, '--n');
-        const reps = parsePositiveInt(o.reps, '--reps');
-        const alpha = parseNumber(o.alpha, '--alpha');
-        if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${o.alpha}: expected a number between 0 and 1`);
-        const careless = parseNumber(o.careless, '--careless');
-        if (!(careless >= 0 && careless <= 1)) throw new UsageError(`--careless ${o.careless}: expected a share between 0 and 1`);
-        const effects = parseEffects(o.effect, protocol);
-        const t0 = performance.now();
-        const r = simulatePower(protocol, {
-          n,
-          reps,
-          alpha,
-          effects,
-          detectionEffect: parseNumber(o.detectionEffect, '--detection-effect'),
-          careless,
-          seed: o.seed != null ? parseNumber(o.seed, '--seed') : undefined,
-        });
-        if (o.json) console.log(JSON.stringify(r, null, 2));
-        else {
-          console.log(formatPower(r));
-          console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s; simulated over the engine's page plan with the question types' bot answers)`);
-        }
-      } catch (err) {
-        fail(err);
+      const protocol = loadStudy(arg).protocol;
+      const n = parsePositiveInt(o.n, '--n');
+      const reps = parsePositiveInt(o.reps, '--reps');
+      const alpha = parseNumber(o.alpha, '--alpha');
+      if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${o.alpha}: expected a number between 0 and 1`);
+      const careless = parseNumber(o.careless, '--careless');
+      if (!(careless >= 0 && careless <= 1)) throw new UsageError(`--careless ${o.careless}: expected a share between 0 and 1`);
+      const effects = parseEffects(o.effect, protocol);
+      const t0 = performance.now();
+      const r = simulatePower(protocol, {
+        n,
+        reps,
+        alpha,
+        effects,
+        detectionEffect: parseNumber(o.detectionEffect, '--detection-effect'),
+        careless,
+        seed: o.seed != null ? parseNumber(o.seed, '--seed') : undefined,
+      });
+      if (o.json) console.log(JSON.stringify(r, null, 2));
+      else {
+        console.log(formatPower(r));
+        console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s; simulated over the engine's page plan with the question types' bot answers)`);
       }
     });
 }

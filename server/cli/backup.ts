@@ -3,6 +3,7 @@
 // `credence backup --verify FILE`: checks a copy (integrity_check, schema, counts).
 import type { Command } from 'commander';
 import { backupDatabase, verifyBackup, type BackupSummary } from '../store/backup.ts';
+import { UsageError } from './usage.ts';
 
 const describe = (s: BackupSummary) =>
   `${s.file}: ok (integrity_check passed; ${s.studies} study versions, ${s.participants} participants, ${s.responses} responses; ${s.bytes} bytes)`;
@@ -15,22 +16,13 @@ export function registerBackup(program: Command): void {
     .option('--out <file>', 'where to write the copy (a new file)')
     .option('--verify <file>', 'check a backup instead of taking one')
     .action(async (o: { db: string; out?: string; verify?: string }) => {
-      if (!!o.out === !!o.verify) {
-        console.error('backup: give exactly one of --out FILE (take a backup) or --verify FILE (check one)');
-        process.exitCode = 2;
-        return;
-      }
-      try {
-        if (o.verify) console.log(describe(verifyBackup(o.verify)));
-        else {
-          const t0 = performance.now();
-          const s = await backupDatabase(o.db, o.out!);
-          console.log(`backed up ${o.db} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-          console.log(describe(s));
-        }
-      } catch (err) {
-        console.error(`error: ${(err as Error).message}`);
-        process.exitCode = 1;
+      if (!!o.out === !!o.verify) throw new UsageError('backup: give exactly one of --out FILE (take a backup) or --verify FILE (check one)');
+      if (o.verify) console.log(describe(verifyBackup(o.verify)));
+      else {
+        const t0 = performance.now();
+        const s = await backupDatabase(o.db, o.out!);
+        console.log(`backed up ${o.db} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        console.log(describe(s));
       }
     });
 }

@@ -1,8 +1,8 @@
 // `credence bots STUDY -n N [--url URL] [--profile attentive|random|careless] [--concurrency C]`:
 // simulated participants through the real socket.io protocol.
 import type { Command } from 'commander';
-import { ProtocolError } from '../../studies/load.ts';
 import { runBots } from '../bots/run.ts';
+import { parseChoice, parseInteger, parseNumber, parsePositiveInt } from './usage.ts';
 
 interface BotsCliOptions {
   n: string;
@@ -25,37 +25,24 @@ export function registerBots(program: Command): void {
     .option('--abandon <share>', 'share of bots that leave midway (0..1)', '0')
     .option('--seed <seed>', 'seed of the bots’ choices', '1')
     .action(async (study: string, o: BotsCliOptions) => {
-      const n = Number(o.n);
-      const concurrency = Number(o.concurrency);
-      const abandonRate = Number(o.abandon);
-      const bad = (m: string) => {
-        console.error(m);
-        process.exit(2);
-      };
-      if (!Number.isInteger(n) || n < 1) bad(`-n: expected a positive integer, got '${o.n}'`);
-      if (!Number.isInteger(concurrency) || concurrency < 1) bad(`--concurrency: expected a positive integer, got '${o.concurrency}'`);
-      if (!(abandonRate >= 0 && abandonRate <= 1)) bad(`--abandon: expected a share 0..1, got '${o.abandon}'`);
-      if (!['attentive', 'random', 'careless'].includes(o.profile)) bad(`--profile: expected attentive, random or careless, got '${o.profile}'`);
-      let summary;
-      try {
-        summary = await runBots({
-          url: o.url,
-          study,
-          n,
-          concurrency,
-          abandonRate,
-          seed: Number(o.seed) || 1,
-          pidPrefix: `bot-${Date.now().toString(36)}-`,
-          profile: o.profile as 'attentive' | 'random' | 'careless',
-          onProgress: (done, total) => {
-            if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} bots done`);
-          },
-        });
-      } catch (err) {
-        if (err instanceof ProtocolError) console.error(err.format());
-        else console.error(`bots: ${(err as Error).message}`);
-        process.exit(2);
-      }
+      const n = parsePositiveInt(o.n, '-n');
+      const concurrency = parsePositiveInt(o.concurrency, '--concurrency');
+      const abandonRate = parseNumber(o.abandon, '--abandon', { min: 0, max: 1 });
+      const profile = parseChoice(o.profile, '--profile', ['attentive', 'random', 'careless'] as const);
+      const seed = parseInteger(o.seed, '--seed');
+      const summary = await runBots({
+        url: o.url,
+        study,
+        n,
+        concurrency,
+        abandonRate,
+        seed,
+        pidPrefix: `bot-${Date.now().toString(36)}-`,
+        profile,
+        onProgress: (done, total) => {
+          if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} bots done`);
+        },
+      });
       if (process.stderr.isTTY) process.stderr.write('\n');
       console.log(`bots: ${summary.n} in ${(summary.durationMs / 1000).toFixed(1)} s against ${o.url}`);
       console.log(`  completed ${summary.completed}  abandoned ${summary.abandoned}  refused ${summary.refused}  stuck ${summary.stuck}`);

@@ -9,6 +9,7 @@ import { generateSamples, type GenerationItem } from '../lm/generate.ts';
 import { DTYPES, type Dtype } from '../models/model-dir.ts';
 import { toRecord } from '../lm/record.ts';
 import { checkSampling, type SamplingParams } from '../lm/sampling.ts';
+import { parseInteger, parseNumber, UsageError } from './usage.ts';
 
 /** Prompts from a file: JSONL with a "prompt" (or "text") field, or one prompt per line. */
 export function readPromptsFile(file: string): string[] {
@@ -30,9 +31,7 @@ export function readPromptsFile(file: string): string[] {
 }
 
 function num(name: string, v: string, int = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new Error(`--${name} must be ${int ? 'an integer' : 'a number'}, got "${v}"`);
-  return n;
+  return int ? parseInteger(v, `--${name}`) : parseNumber(v, `--${name}`);
 }
 
 export function registerGenerate(program: Command): void {
@@ -58,7 +57,7 @@ export function registerGenerate(program: Command): void {
       let fd: number | null = null;
       let bar: cliProgress.SingleBar | null = null;
       try {
-        if ((o.prompt === undefined) === (o.prompts === undefined)) throw Object.assign(new Error('give exactly one of --prompt TEXT or --prompts FILE'), { exit: 2 });
+        if ((o.prompt === undefined) === (o.prompts === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompts FILE');
         const prompts = o.prompt !== undefined ? [String(o.prompt)] : readPromptsFile(String(o.prompts));
         const sampling: SamplingParams = checkSampling({
           maxNewTokens: num('max-new-tokens', String(o.maxNewTokens), true),
@@ -70,10 +69,10 @@ export function registerGenerate(program: Command): void {
           stopAtSentenceEnd: Boolean(o.stopAtSentenceEnd),
         });
         const n = num('n', String(o.n), true);
-        if (n < 1) throw new Error('--n must be ≥ 1');
+        if (n < 1) throw new UsageError('--n must be ≥ 1');
         const seed = num('seed', String(o.seed), true);
         const batchSize = num('batch', String(o.batch), true);
-        if (o.dtype !== undefined && !DTYPES.includes(o.dtype as Dtype)) throw new Error(`--dtype must be one of ${DTYPES.join(', ')}`);
+        if (o.dtype !== undefined && !DTYPES.includes(o.dtype as Dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
         const t0 = Date.now();
         const decoder = await Decoder.load(String(o.model), { dtype: o.dtype as Dtype | undefined, modelFileName: o.modelFile as string | undefined });
         const loadMs = Date.now() - t0;
@@ -98,11 +97,8 @@ export function registerGenerate(program: Command): void {
         const secs = (Date.now() - tGen) / 1000;
         console.error(`${items.length} samples, ${tokens} tokens in ${secs.toFixed(2)} s (${(tokens / secs).toFixed(1)} tok/s); model load ${loadMs} ms; ${decoder.model.name} ${decoder.model.dtype} ${decoder.model.onnxPath.slice(decoder.model.dir.length + 1)}`);
         await decoder.dispose();
-      } catch (err) {
-        bar?.stop();
-        console.error(`error: ${(err as Error).message}`);
-        process.exitCode = (err as { exit?: number }).exit ?? 1;
       } finally {
+        bar?.stop();
         if (fd !== null) closeSync(fd);
       }
     });

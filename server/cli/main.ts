@@ -12,6 +12,7 @@ import { registerAnalyze } from './analyze.ts';
 import { registerAdmin } from '../auth/admin-command.ts';
 import { registerBackup } from './backup.ts';
 import { CLI_VERSION } from './version.ts';
+import { exitCodeFor } from './usage.ts';
 
 const program = new Command('credence')
   .description('Human perception studies of machine-generated text')
@@ -28,8 +29,12 @@ registerAnalyze(program); // analyze, export, simulate
 registerAdmin(program); // admin list|add|reset-password
 registerBackup(program);
 
-program.exitOverride((err) => {
-  // commander's own usage errors exit 2, like every other bad input.
-  process.exit(err.exitCode === 0 ? 0 : 2);
-});
-await program.parseAsync(process.argv);
+// The one error edge: commander's own usage errors and whatever a command throws
+// become one message and an exit code here (usage.ts: 2 for bad usage, else 1).
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A failed command has nothing left to do: open sockets or timers must not keep it running.
+  process.exit(exitCodeFor(err));
+}

@@ -11,10 +11,7 @@ import { HF_BASE_URL, PULLABLE, pullModel } from '../models/pull.ts';
 import { SHAPES } from '../lm/shapes.ts';
 import { buildTinyRoberta, ROBERTA_SHAPES, type RobertaShape } from '../detectors/roberta-build.ts';
 
-function fail(err: unknown, code = 1): void {
-  console.error(`error: ${(err as Error).message}`);
-  process.exitCode = code;
-}
+import { parseInteger, UsageError } from './usage.ts';
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('Build, download and list model directories (Hugging Face ONNX layout)');
@@ -29,20 +26,15 @@ export function registerModels(program: Command): void {
     .action((o: { shape: string; seed: string; out?: string; force?: boolean }) => {
       const robertaShape = o.shape in ROBERTA_SHAPES;
       if (!SHAPES[o.shape] && !robertaShape) {
-        return fail(new Error(`unknown shape "${o.shape}" (expected one of ${[...Object.keys(SHAPES), ...Object.keys(ROBERTA_SHAPES)].join(', ')})`), 2);
+        throw new UsageError(`unknown shape "${o.shape}" (expected one of ${[...Object.keys(SHAPES), ...Object.keys(ROBERTA_SHAPES)].join(', ')})`);
       }
-      const seed = Number(o.seed);
-      if (!Number.isInteger(seed)) return fail(new Error(`--seed must be an integer, got "${o.seed}"`), 2);
+      const seed = parseInteger(o.seed, '--seed');
       if (robertaShape) {
         // The RoBERTa-architecture detector (sequence classifier) for the detector tests and benchmarks.
         const out = o.out ?? join('models', o.shape);
-        if (existsSync(out) && !o.force) return fail(new Error(`${out} exists (use --force to replace it)`), 2);
-        try {
-          const built = buildTinyRoberta({ outDir: out, seed, shape: o.shape as RobertaShape });
-          console.log(built.outDir);
-        } catch (err) {
-          fail(err);
-        }
+        if (existsSync(out) && !o.force) throw new UsageError(`${out} exists (use --force to replace it)`);
+        const built = buildTinyRoberta({ outDir: out, seed, shape: o.shape as RobertaShape });
+        console.log(built.outDir);
         return;
       }
       const bar = new cliProgress.SingleBar({ format: `building ${o.shape} [{bar}] {value}/{total} tensor groups`, stream: process.stderr }, cliProgress.Presets.shades_classic);
@@ -56,9 +48,8 @@ export function registerModels(program: Command): void {
         bar.stop();
         console.log(dir);
         console.error(`built ${o.shape} (seed ${seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      } catch (err) {
+      } finally {
         bar.stop();
-        fail(err);
       }
     });
 
@@ -70,8 +61,8 @@ export function registerModels(program: Command): void {
     .option('--base-url <url>', 'Hugging Face mirror', HF_BASE_URL)
     .option('--models <dir>', 'models directory', 'models')
     .action(async (name: string, o: { dtype: string; baseUrl: string; models: string }) => {
-      if (!PULLABLE[name]) return fail(new Error(`unknown model "${name}" (pullable: ${Object.keys(PULLABLE).join(', ')})`), 2);
-      if (!DTYPES.includes(o.dtype as Dtype)) return fail(new Error(`unknown dtype "${o.dtype}" (expected one of ${DTYPES.join(', ')})`), 2);
+      if (!PULLABLE[name]) throw new UsageError(`unknown model "${name}" (pullable: ${Object.keys(PULLABLE).join(', ')})`);
+      if (!DTYPES.includes(o.dtype as Dtype)) throw new UsageError(`unknown dtype "${o.dtype}" (expected one of ${DTYPES.join(', ')})`);
       console.error(`Downloading ${PULLABLE[name].repo} (${o.dtype}) from ${o.baseUrl} into ${o.models}/${name}`);
       const bars = new cliProgress.MultiBar({
         format: '{file} [{bar}] {percentage}% {got}/{size}', stream: process.stderr, hideCursor: true, clearOnComplete: false,
@@ -90,9 +81,8 @@ export function registerModels(program: Command): void {
         bars.stop();
         console.log(res.dir);
         for (const f of res.files) console.error(`  ${f.path}  ${formatBytes(f.bytes)}`);
-      } catch (err) {
+      } finally {
         bars.stop();
-        fail(err);
       }
     });
 

@@ -3,7 +3,7 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { ProtocolError } from '../../studies/load.ts';
+import { UsageError } from './usage.ts';
 import { prepareStudy } from '../lm/prepare.ts';
 
 export function registerPrepare(program: Command): void {
@@ -22,7 +22,7 @@ export function registerPrepare(program: Command): void {
       const t0 = Date.now();
       try {
         const batch = Number(o.batch);
-        if (!Number.isInteger(batch) || batch < 1) throw Object.assign(new Error(`--batch must be a positive integer, got "${o.batch}"`), { exit: 2 });
+        if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got "${o.batch}"`);
         const res = await prepareStudy(study, {
           dataDir: dirname(o.db), modelsDir: o.models, substituteTiny: o.substituteTiny, force: o.force, batchSize: batch,
           onProgress: ({ pool, done, total, tokens }) => {
@@ -36,11 +36,8 @@ export function registerPrepare(program: Command): void {
           console.log(`${r.pool}: ${r.existing} existing, ${r.generated} generated with ${r.model}${r.standsInFor ? ` (standing in for ${r.standsInFor})` : ''}, ${r.replaced} replaced by the next seeded draw (U+FFFD, control or unprintable characters) → ${r.file}`);
         }
         console.error(`prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      } catch (err) {
+      } finally {
         bars.stop();
-        if (err instanceof ProtocolError) { console.error(err.format()); process.exitCode = 2; return; }
-        console.error(`error: ${(err as Error).message}`);
-        process.exitCode = (err as { exit?: number }).exit ?? 1;
       }
     });
 }

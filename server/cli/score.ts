@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadStudy, ProtocolError } from '../../studies/load.ts';
+import { loadStudy } from '../../studies/load.ts';
+import { parsePositiveInt } from './usage.ts';
 import { materializePools } from '../stimuli/index.ts';
 import { openStore } from '../store/open.ts';
 import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.ts';
@@ -35,12 +36,6 @@ interface DetectOptions {
   dtype?: string;
 }
 
-function exitWith(err: unknown): void {
-  if (err instanceof ProtocolError) console.error(err.format());
-  else console.error(`error: ${(err as Error).message}`);
-  process.exitCode = err instanceof DetectorInputError || err instanceof ProtocolError ? 2 : 1;
-}
-
 function dtypeOf(value: string | undefined): Dtype | undefined {
   if (value === undefined) return undefined;
   if (!(DTYPES as string[]).includes(value)) throw new DetectorInputError(`--dtype: expected one of ${DTYPES.join(', ')}, got "${value}"`);
@@ -49,9 +44,7 @@ function dtypeOf(value: string | undefined): Dtype | undefined {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new DetectorInputError(`${flag}: expected a positive integer, got "${value}"`);
-  return n;
+  return parsePositiveInt(value, flag);
 }
 
 /** Warn when a directory holds one of the random-weight stand-ins: its scores mean nothing about real text. */
@@ -123,8 +116,6 @@ export function registerScore(program: Command): void {
         for (const [d, s] of Object.entries(summary)) {
           console.log(`  ${d.padEnd(9)} model ${s.modelHash.slice(0, 16)}  scored ${s.scored}  skipped ${s.skipped} (already scored)  rows ${s.rows}`);
         }
-      } catch (err) {
-        exitWith(err);
       } finally {
         store?.close();
       }
@@ -140,24 +131,20 @@ export function registerScore(program: Command): void {
     .option('--max-tokens <n>', 'zero-shot: score at most this many tokens (default 4096)')
     .option('--dtype <dtype>', `which ONNX file to run (${DTYPES.join(', ')}; default: the most precise present)`)
     .action(async (o: DetectOptions) => {
-      try {
-        if ((o.text === undefined) === (o.file === undefined)) throw new DetectorInputError('give exactly one of --text T or --file F');
-        let text: string;
-        if (o.file !== undefined) {
-          let bytes: Buffer;
-          try {
-            bytes = readFileSync(o.file);
-          } catch (err) {
-            throw new DetectorInputError(`${o.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-          }
-          text = decodeUtf8(bytes, o.file);
-        } else text = o.text!;
-        const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
-        const dtype = dtypeOf(o.dtype);
-        const result = await detectText(o.model, text, { keepTokens: o.tokens, ...(maxTokens ? { maxTokens } : {}), ...(dtype ? { dtype } : {}) });
-        console.log(JSON.stringify(result, null, 2));
-      } catch (err) {
-        exitWith(err);
-      }
+      if ((o.text === undefined) === (o.file === undefined)) throw new DetectorInputError('give exactly one of --text T or --file F');
+      let text: string;
+      if (o.file !== undefined) {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(o.file);
+        } catch (err) {
+          throw new DetectorInputError(`${o.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+        text = decodeUtf8(bytes, o.file);
+      } else text = o.text!;
+      const maxTokens = positiveInt(o.maxTokens, '--max-tokens');
+      const dtype = dtypeOf(o.dtype);
+      const result = await detectText(o.model, text, { keepTokens: o.tokens, ...(maxTokens ? { maxTokens } : {}), ...(dtype ? { dtype } : {}) });
+      console.log(JSON.stringify(result, null, 2));
     });
 }

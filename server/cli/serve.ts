@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { ProtocolError, STUDIES_DIR } from '../../studies/load.ts';
 import { startServer } from '../http/server.ts';
 import { parseTrustProxy, type TrustProxy } from '../http/client-address.ts';
-import { StorageError } from '../store/storage-check.ts';
+import { parseInteger, UsageError } from './usage.ts';
 import { ensureAdminAccount } from '../http/admin/index.ts';
 import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { prepareStudy } from '../lm/prepare.ts';
@@ -31,17 +31,12 @@ interface ServeOptions {
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
-  const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`--port: expected a port number 0-65535, got '${opts.port}'`);
-    process.exit(2);
-  }
+  const port = parseInteger(opts.port, '--port', { min: 0, max: 65535 });
   let trustProxy: TrustProxy;
   try {
     trustProxy = parseTrustProxy(opts.trustProxy);
   } catch (err) {
-    console.error((err as Error).message);
-    process.exit(2);
+    throw new UsageError((err as Error).message);
   }
   if (opts.prepare) await prepareShipped(opts);
   let server;
@@ -57,10 +52,9 @@ async function serve(opts: ServeOptions): Promise<void> {
       detect: opts.detect === true,
     });
   } catch (err) {
-    if (err instanceof ProtocolError) console.error(err.format());
-    else if (err instanceof StorageError) console.error(`cannot start: ${err.message}`);
-    else console.error(`cannot start: ${(err as Error).message}`);
-    process.exit(2);
+    // Whatever stops the start is the researcher's to fix (a protocol, the database, the port): exit 2.
+    if (err instanceof ProtocolError) throw err;
+    throw new UsageError(`cannot start: ${(err as Error).message}`);
   }
   const studies = server.ctx.engine.servedStudies();
   console.log(`credence serving on ${server.url}  (database ${server.ctx.dbPath})`);

@@ -3,6 +3,7 @@
 // normalised protocol a version hash is computed from.
 import type { Command } from 'commander';
 import { loadStudy, ProtocolError } from '../../studies/load.ts';
+import { UsageError } from './usage.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 
 function summary(p: Protocol): string {
@@ -36,10 +37,7 @@ export function registerStudy(program: Command): void {
           else console.error(`${f}: ${(err as Error).message}`);
         }
       }
-      if (bad > 0) {
-        console.error(`${bad} of ${files.length} protocol${files.length === 1 ? '' : 's'} invalid`);
-        process.exitCode = 2;
-      }
+      if (bad > 0) throw new UsageError(`${bad} of ${files.length} protocol${files.length === 1 ? '' : 's'} invalid`);
     });
 
   study
@@ -47,12 +45,7 @@ export function registerStudy(program: Command): void {
     .description('Print the normalised protocol (defaults filled in) and its version as JSON')
     .argument('<study>', 'study id or protocol file')
     .action((arg: string) => {
-      try {
-        const s = loadStudy(arg);
-        console.log(JSON.stringify({ file: s.file, version: s.version, protocol: s.protocol }, null, 2));
-      } catch (err) {
-        console.error(err instanceof ProtocolError ? err.format() : (err as Error).message);
-        process.exitCode = 2;
-      }
+      const s = loadStudy(arg);
+      console.log(JSON.stringify({ file: s.file, version: s.version, protocol: s.protocol }, null, 2));
     });
 }
