@@ -144,6 +144,50 @@ function planLoad(model: Gpt2Dir, opts: DecoderLoadOptions): LoadPlan {
   return { bytes, slots };
 }
 
+/** The masks and positions of one step. */
+interface StepMasks {
+  /** [batch, past + seqLen]: the cache's mask after this step. */
+  fullMask: BigInt64Array;
+  /** [batch, fedPast + seqLen]: what the graph is fed (slotted: the unused capacity too, masked out). */
+  fedMask: BigInt64Array;
+  fedPast: number;
+  /** [batch, seqLen]: real tokens before each position; padding gets 1, as HF does. */
+  positions: BigInt64Array;
+}
+
+function stepMasks(cache: KvCache, mask: BigInt64Array, batch: number, seqLen: number): StepMasks {
+  const pastLen = cache.length;
+  const total = pastLen + seqLen;
+  // Columns fed as past: the used ones, then (slotted) the unused rest of the capacity, masked out.
+  const fedPast = cache.slots?.capacity ?? pastLen;
+  const fedTotal = fedPast + seqLen;
+  const fullMask = new BigInt64Array(batch * total);
+  // The plain path feeds exactly the used columns: one array serves as both.
+  const fedMask = fedTotal === total ? fullMask : new BigInt64Array(batch * fedTotal);
+  const positions = new BigInt64Array(batch * seqLen);
+  for (let b = 0; b < batch; b++) {
+    const pastRow = cache.mask.subarray(b * pastLen, (b + 1) * pastLen);
+    fullMask.set(pastRow, b * total);
+    if (fedMask !== fullMask) fedMask.set(pastRow, b * fedTotal);
+    let seen = 0;
+    for (let j = 0; j < pastLen; j++) if (pastRow[j] !== 0n) seen++;
+    for (let j = 0; j < seqLen; j++) {
+      const m = mask[b * seqLen + j];
+      fullMask[b * total + pastLen + j] = m;
+      fedMask[b * fedTotal + fedPast + j] = m;
+      if (m) { positions[b * seqLen + j] = BigInt(seen); seen++; } else positions[b * seqLen + j] = 1n;
+    }
+  }
+  return { fullMask, fedMask, fedPast, positions };
+}
+
+/** Each row's top entries (values and vocabulary ids) from the graph's TopK outputs. */
+function topRows(out: ort.InferenceSession.OnnxValueMapType, batch: number, topK: number): TopEntries[] {
+  const values = out[TOP_VALUES].data as Float32Array;
+  const ids = out[TOP_INDICES].data as BigInt64Array;
+  return Array.from({ length: batch }, (_, b) => ({ values: values.subarray(b * topK, (b + 1) * topK), ids: ids.subarray(b * topK, (b + 1) * topK) }));
+}
+
 export class Decoder {
   readonly model: Gpt2Dir;
   readonly config: Gpt2Config;
@@ -262,91 +306,96 @@ export class Decoder {
    * real tokens before each position (cumsum(mask) − 1; padding gets 1, as HF does).
    */
   private async run(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null, keepCache: boolean, opts: StepOptions): Promise<RunResult> {
-    const reserve = opts.reserve ?? 0;
     const cache = past ?? this.emptyCache(batch);
-    if (cache.batch !== batch) throw new Error(`past cache has ${cache.batch} rows, input has ${batch}`);
-    const pastLen = cache.length;
-    const total = pastLen + seqLen;
-    if (total > this.config.nPositions) throw new Error(`sequence of ${total} tokens exceeds n_positions ${this.config.nPositions} of ${this.model.name}`);
-    if (cache.slots && cache.slots.frontier !== pastLen) {
-      throw new Error('this KV cache was already continued by a later step; continue from the newest cache');
-    }
-    // Columns fed as past: the used ones, then (slotted) the unused rest of the capacity, masked out.
-    const fedPast = cache.slots?.capacity ?? pastLen;
-    const fedTotal = fedPast + seqLen;
-    const fullMask = new BigInt64Array(batch * total);
-    // The plain path feeds exactly the used columns: one array serves as both.
-    const fedMask = fedTotal === total ? fullMask : new BigInt64Array(batch * fedTotal);
-    const positions = new BigInt64Array(batch * seqLen);
-    for (let b = 0; b < batch; b++) {
-      const pastRow = cache.mask.subarray(b * pastLen, (b + 1) * pastLen);
-      fullMask.set(pastRow, b * total);
-      if (fedMask !== fullMask) fedMask.set(pastRow, b * fedTotal);
-      let seen = 0;
-      for (let j = 0; j < pastLen; j++) if (pastRow[j] !== 0n) seen++;
-      for (let j = 0; j < seqLen; j++) {
-        const m = mask[b * seqLen + j];
-        fullMask[b * total + pastLen + j] = m;
-        fedMask[b * fedTotal + fedPast + j] = m;
-        if (m) { positions[b * seqLen + j] = BigInt(seen); seen++; } else positions[b * seqLen + j] = 1n;
-      }
-    }
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [batch, seqLen]),
-      attention_mask: new ort.Tensor('int64', fedMask, [batch, fedTotal]),
-    };
-    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
-    if (this.hasCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [pastLen > 0], [1]);
+    this.checkContinuation(cache, batch, seqLen);
     const topK = Math.min(opts.top ?? 0, this.vocabSize);
     if (topK > 0 && !this.topK) throw new Error(`${this.model.onnxPath}: this decoder returns no top entries (loaded with topEntries: false, or the graph's opset is below 11)`);
+    const m = stepMasks(cache, mask, batch, seqLen);
+    const out = await this.session.run(this.feeds(ids, batch, seqLen, m, cache, topK), !keepCache ? ['logits'] : topK > 0 ? this.fetchTop : this.fetchLogits);
+    const { logits, top } = topK > 0 ? { logits: null, top: topRows(out, batch, topK) } : { logits: this.logitsOf(out.logits), top: null };
+    const dims: [number, number, number] = [batch, seqLen, this.vocabSize];
+    if (!keepCache) return { logits, top, dims, lse: null, present: null };
+    const lse = out[LSE_OUTPUT].data as Float32Array;
+    const present = this.newOf
+      ? this.keepInSlots(cache, out, batch, seqLen, m.fullMask, opts.reserve ?? 0)
+      : this.keepPresent(out, batch, cache.length + seqLen, m.fullMask);
+    return { logits, top, lse, dims, present };
+  }
+
+  /** Refuses a step the cache cannot take: other rows, past the model's positions, or a cache a later step continued. */
+  private checkContinuation(cache: KvCache, batch: number, seqLen: number): void {
+    if (cache.batch !== batch) throw new Error(`past cache has ${cache.batch} rows, input has ${batch}`);
+    const total = cache.length + seqLen;
+    if (total > this.config.nPositions) throw new Error(`sequence of ${total} tokens exceeds n_positions ${this.config.nPositions} of ${this.model.name}`);
+    if (cache.slots && cache.slots.frontier !== cache.length) {
+      throw new Error('this KV cache was already continued by a later step; continue from the newest cache');
+    }
+  }
+
+  /** The session's inputs for one step, named and typed as the graph wants them. */
+  private feeds(ids: BigInt64Array, batch: number, seqLen: number, m: StepMasks, cache: KvCache, topK: number): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, seqLen]),
+      attention_mask: new ort.Tensor('int64', m.fedMask, [batch, m.fedPast + seqLen]),
+    };
+    if (this.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', m.positions, [batch, seqLen]);
+    if (this.hasCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [cache.length > 0], [1]);
     if (this.topK) feeds[TOP_K_INPUT] = new ort.Tensor('int64', [BigInt(Math.max(1, topK))], [1]);
     const { nHead, headDim } = this.config;
     for (const n of this.pastNames) {
       feeds[n] = this.newOf
-        ? new ort.Tensor('float32', cache.slots?.buffers.get(n) ?? new Float32Array(0), [batch, nHead, fedPast, headDim])
+        ? new ort.Tensor('float32', cache.slots?.buffers.get(n) ?? new Float32Array(0), [batch, nHead, m.fedPast, headDim])
         : cache.tensors.get(n)!;
     }
-    const out = await this.session.run(feeds, !keepCache ? ['logits'] : topK > 0 ? this.fetchTop : this.fetchLogits);
-    let logits: Float32Array | null = null;
-    let top: TopEntries[] | null = null;
-    if (topK > 0) {
-      const [values, ids] = [out[TOP_VALUES].data as Float32Array, out[TOP_INDICES].data as BigInt64Array];
-      top = Array.from({ length: batch }, (_, b) => ({ values: values.subarray(b * topK, (b + 1) * topK), ids: ids.subarray(b * topK, (b + 1) * topK) }));
-    } else {
-      const logitsT = out.logits;
-      const dims = logitsT.dims as number[];
-      if (!this.logitsChecked) {
-        if (dims[2] !== this.vocabSize) {
-          throw new Error(`${this.model.onnxPath}: logits have ${dims[2]} entries per token but ${this.model.configDir}/config.json says vocab_size ${this.vocabSize}`);
-        }
-        this.logitsChecked = true;
+    return feeds;
+  }
+
+  /** The logits as float32, their vocabulary size checked against config.json once. */
+  private logitsOf(t: ort.Tensor): Float32Array {
+    if (!this.logitsChecked) {
+      const v = (t.dims as number[])[2];
+      if (v !== this.vocabSize) {
+        throw new Error(`${this.model.onnxPath}: logits have ${v} entries per token but ${this.model.configDir}/config.json says vocab_size ${this.vocabSize}`);
       }
-      logits = toFloat32(logitsT);
+      this.logitsChecked = true;
     }
-    const dims: [number, number, number] = [batch, seqLen, this.vocabSize];
-    if (!keepCache) return { logits, top, dims, lse: null, present: null };
-    const lse = out[LSE_OUTPUT].data as Float32Array;
-    if (this.newOf) {
-      let slots = cache.slots;
-      if (!slots || total > slots.capacity) {
-        // Room for what the caller reserved, else half as much again (whole SLOT_GROWTH steps, so a
-        // long stepped sequence copies its cache O(log n) times); never more columns than the
-        // graph's positions allow next step.
-        const grown = Math.max(total + 1, Math.ceil(1.5 * (slots?.capacity ?? 0)));
-        const wanted = Math.max(reserve, Math.ceil(grown / SLOT_GROWTH) * SLOT_GROWTH);
-        const capacity = Math.max(total, Math.min(wanted, this.config.nPositions - 1));
-        const empty: Slots = { capacity: 0, frontier: 0, buffers: new Map(this.pastNames.map((n) => [n, new Float32Array(0)])) };
-        slots = growSlots(slots ?? empty, batch, nHead, headDim, pastLen, capacity);
-      }
-      for (const [n, o] of this.newOf) {
-        writeColumns(slots.buffers.get(n)!, slots.capacity, out[o.output].data as Float32Array, o.layout, batch, nHead, headDim, seqLen, pastLen);
-      }
-      slots.frontier = total;
-      return { logits, top, lse, dims, present: { batch, length: total, mask: fullMask, tensors: new Map(), slots } };
+    return toFloat32(t);
+  }
+
+  /** The new keys and values written into the slot buffers (grown first when full). */
+  private keepInSlots(cache: KvCache, out: ort.InferenceSession.OnnxValueMapType, batch: number, seqLen: number, fullMask: BigInt64Array, reserve: number): KvCache {
+    const { nHead, headDim } = this.config;
+    const pastLen = cache.length;
+    const total = pastLen + seqLen;
+    let slots = cache.slots;
+    if (!slots || total > slots.capacity) {
+      const empty: Slots = { capacity: 0, frontier: 0, buffers: new Map(this.pastNames.map((n) => [n, new Float32Array(0)])) };
+      slots = growSlots(slots ?? empty, batch, nHead, headDim, pastLen, this.slotCapacity(total, slots?.capacity ?? 0, reserve));
     }
+    for (const [n, o] of this.newOf!) {
+      writeColumns(slots.buffers.get(n)!, slots.capacity, out[o.output].data as Float32Array, o.layout, batch, nHead, headDim, seqLen, pastLen);
+    }
+    slots.frontier = total;
+    return { batch, length: total, mask: fullMask, tensors: new Map(), slots };
+  }
+
+  /**
+   * Columns for a slot cache that must hold `total`: what the caller reserved,
+   * else half as much again (whole SLOT_GROWTH steps, so a long stepped
+   * sequence copies its cache O(log n) times); never more columns than the
+   * graph's positions allow next step.
+   */
+  private slotCapacity(total: number, capacity: number, reserve: number): number {
+    const grown = Math.max(total + 1, Math.ceil(1.5 * capacity));
+    const wanted = Math.max(reserve, Math.ceil(grown / SLOT_GROWTH) * SLOT_GROWTH);
+    return Math.max(total, Math.min(wanted, this.config.nPositions - 1));
+  }
+
+  /** The cache as the graph's present.* tensors (a graph kv-slots.ts does not recognise). */
+  private keepPresent(out: ort.InferenceSession.OnnxValueMapType, batch: number, total: number, fullMask: BigInt64Array): KvCache {
     const tensors = new Map<string, ort.Tensor>();
     for (const [n, o] of this.presentOf) tensors.set(n, out[o]);
-    return { logits, top, lse, dims, present: { batch, length: total, mask: fullMask, tensors } };
+    return { batch, length: total, mask: fullMask, tensors };
   }
 
   /**
