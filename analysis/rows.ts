@@ -69,6 +69,8 @@ export interface ParticipantRow {
   ended_at: string | null;
   pages_total: number;
   page_index: number;
+  /** Times another browser took this record over with the same recruiter id (see docs/deploy.md); 0 for most. */
+  takeovers: number;
 }
 
 export interface StimulusRow {

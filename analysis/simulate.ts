@@ -210,6 +210,7 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
       ended_at: new Date(t0 + i * 60_000 + page * 1000).toISOString(),
       pages_total: page,
       page_index: page,
+      takeovers: 0,
     });
   }
   const allStimuli = [...stimuli.values()].flat().map((s) => s.row);

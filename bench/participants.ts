@@ -107,7 +107,7 @@ try {
 
   // Credence.
   const db = join(tmp, 'bench.db');
-  const srv = await child(['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY], /serving on (http:\/\/\S+)/,
+  const srv = await child(['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY, '--join-limit-exempt', '127.0.0.1'], /serving on (http:\/\/\S+)/,
     serverProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(serverProf)}`] : []);
   children.push(srv.proc);
   const protocol = loadStudy(STUDY).protocol;

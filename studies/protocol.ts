@@ -271,6 +271,14 @@ export const ProtocolSchema = z
         /** In-progress participants idle longer than this give their slot back. */
         slot_ttl_minutes: z.number().positive().default(30),
         seed: z.number().int().default(1),
+        /**
+         * New participants one network address (an IPv6 /64) may start in this study per window; past it,
+         * joins from there are refused for a while. Resumes never count.
+         */
+        joins_per_address: z
+          .object({ limit: z.number().int().positive().default(20), window_minutes: z.number().positive().default(10) })
+          .strict()
+          .default({}),
       })
       .strict(),
     phases: z.array(PhaseSchema).min(1),
@@ -291,6 +299,12 @@ export const ProtocolSchema = z
       .default({}),
     recruitment: z
       .object({
+        /**
+         * Who may resume a participant's record after consent: 'any-browser' (the same recruiter id from
+         * anywhere takes it over, visibly: a takeover event) or 'same-browser' (only the browser that
+         * consented, by its token).
+         */
+        resume_after_consent: z.enum(['any-browser', 'same-browser']).default('any-browser'),
         prolific: z
           .object({
             completion_codes: z
@@ -303,6 +317,21 @@ export const ProtocolSchema = z
               .strict(),
             /** {code} is replaced by the completion code. */
             redirect: z.string().default('https://app.prolific.com/submissions/complete?cc={code}'),
+            /**
+             * A well-formed PROLIFIC_PID (a regular expression): only a participant who arrived with one takes a
+             * place when they consent. Prolific's own ids are 24 hex digits: '^[0-9a-f]{24}$'.
+             */
+            id_pattern: z
+              .string()
+              .default('^[A-Za-z0-9_-]{1,64}$')
+              .refine((s) => {
+                try {
+                  new RegExp(s);
+                  return true;
+                } catch {
+                  return false;
+                }
+              }, 'not a valid regular expression'),
           })
           .strict()
           .optional(),

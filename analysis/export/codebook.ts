@@ -36,6 +36,7 @@ const PARTICIPANT_DOCS: Record<(typeof WIDE_PARTICIPANT_COLUMNS)[number], [strin
   prolific_pid: ['string', 'Prolific participant id'],
   prolific_study_id: ['string', 'Prolific study id'],
   prolific_session_id: ['string', 'Prolific session id'],
+  takeovers: ['integer', 'Times another browser took this record over with the same recruiter id (a shared or leaked id); 0 for most'],
 };
 
 /** The wide columns every page has, by part: type and description. */

@@ -26,6 +26,7 @@ export const WIDE_PARTICIPANT_COLUMNS = [
   'prolific_pid',
   'prolific_study_id',
   'prolific_session_id',
+  'takeovers',
 ] as const satisfies readonly (keyof ParticipantRow)[];
 
 export interface WideColumn {

@@ -49,7 +49,7 @@ export class AdminStudies extends LitElement {
         <h2>${s.title} <span class="badge ${s.status}">${s.status}</span></h2>
         <p class="muted">
           id <code>${s.id}</code> · version <code title=${s.version}>${s.version.slice(0, 12)}</code>
-          ${s.versions.length > 1 ? html` (${s.versions.length} versions)` : ''} · ${s.participants} participants
+          ${s.versions.length > 1 ? html` (${s.versions.length} versions)` : ''} · ${s.participants} participants${s.takeovers > 0 ? html` · <span title="records resumed by their recruiter id from another browser">${s.takeovers} takeovers</span>` : ''}
           ${s.file ? html` · <code>${s.file}</code>` : ''}
         </p>
         <table>

@@ -28,6 +28,7 @@ interface ServeOptions {
   dataDir?: string;
   trustProxy?: string | boolean;
   detect?: boolean;
+  joinLimitExempt?: string[];
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -50,6 +51,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       dataDir: opts.dataDir,
       trustProxy,
       detect: opts.detect === true,
+      joinLimitExempt: opts.joinLimitExempt,
     });
   } catch (err) {
     // Whatever stops the start is the researcher's to fix (a protocol, the database, the port): exit 2.
@@ -149,6 +151,7 @@ function addServe(cmd: Command): Command {
       "behind a reverse proxy: believe X-Forwarded-For/-Proto from these proxies (hop count, addresses/subnets, or loopback; bare flag = loopback); also CREDENCE_TRUST_PROXY",
       process.env.CREDENCE_TRUST_PROXY,
     )
+    .option('--join-limit-exempt <addresses...>', "addresses that may start any number of participants (e.g. 127.0.0.1 for `credence bots` on this machine)")
     .option('--detect', 'serve the detector demo at /api/detect (per-address limit, bounded queue)', false)
     .action((opts: ServeOptions) => serve(opts));
 }

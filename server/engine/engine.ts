@@ -13,7 +13,8 @@ import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, Store, S
 import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';
 import { Deadlines } from './deadlines.ts';
-import { join, type JoinResult } from './join.ts';
+import { join, type JoinOptions, type JoinResult } from './join.ts';
+import { JoinLimits, takePlace, UNPLACED_TTL_MS } from './places.ts';
 import { outcomeOf, stimulusOf, type Outcome } from './page-view.ts';
 import { Presence } from './presence.ts';
 import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
@@ -28,6 +29,8 @@ export interface SubmitResultView {
   ack: SubmitAck;
   /** What the participant should see now (after success, or to resynchronise after a stale submit). */
   next?: Outcome;
+  /** The participant cannot go on: the study filled up while they read the consent page (they held no place). */
+  refuse?: { reason: 'full'; message: string };
 }
 
 export interface EngineOptions {
@@ -35,6 +38,10 @@ export interface EngineOptions {
   /** Injected clock, for tests. */
   now?: () => number;
 }
+
+/** The server's own client ids (timed-out responses); a client may not claim one. */
+const SERVER_CLIENT_ID = 'timeout:';
+const timeoutClientId = (pageIndex: number, attempt: number) => `${SERVER_CLIENT_ID}${pageIndex}:${attempt}`;
 
 /** A browser may see the page a little after the server started it; min reading time allows this slack. */
 const MIN_READ_SLACK_MS = 250;
@@ -77,6 +84,8 @@ export class Engine extends EventEmitter {
   private readonly lastSent = new Map<string, { pageIndex: number; at: number }>();
   /** The answers given so far on the current page, stored with the timeout if the page expires. */
   private readonly drafts = new Map<string, Draft>();
+  private readonly joinLimits = new JoinLimits();
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(opts: EngineOptions) {
     super();
@@ -115,9 +124,18 @@ export class Engine extends EventEmitter {
     await Promise.all(this.store.overdue(this.now()).map((p) => this.expire(p.id).catch((err) => this.emit('timer-error', p.id, err))));
     for (const { id, deadlineAt } of this.store.pendingDeadlines()) this.deadlines.arm(id, deadlineAt);
     this.presence.start(this.studies.shortestSlotTtlMs());
+    // Joins that never consented end a few minutes after their browser left (they never held a place).
+    this.sweep = setInterval(() => {
+      const now = this.now();
+      this.store.batch(() => this.store.expireUnplaced(now - UNPLACED_TTL_MS, now)).catch(() => {
+        // The store may be closing; the next sweep (or start) retries.
+      });
+    }, Math.min(60_000, UNPLACED_TTL_MS / 5));
+    this.sweep.unref();
   }
 
   stop(): void {
+    if (this.sweep) clearInterval(this.sweep);
     this.deadlines.clear();
     this.presence.stop();
     this.studies.close();
@@ -131,7 +149,7 @@ export class Engine extends EventEmitter {
   // ---- participants ----
 
   /** Creates or resumes a participant; resolves once the record is committed. */
-  join(auth: Parameters<typeof join>[1], opts: { researcher: boolean }): Promise<JoinResult> {
+  join(auth: Parameters<typeof join>[1], opts: JoinOptions): Promise<JoinResult> {
     return join(
       {
         studies: this.studies,
@@ -139,6 +157,7 @@ export class Engine extends EventEmitter {
         arm: (p) => this.deadlines.arm(p.id, nextDeadline(p)),
         expire: (id) => this.expire(id),
         outcome: (id) => this.outcome(id),
+        joinLimits: this.joinLimits,
       },
       auth,
       opts,
@@ -198,10 +217,11 @@ export class Engine extends EventEmitter {
 
   private async submitInner(participantId: string, s: Submit): Promise<SubmitResultView> {
     const store = this.studies.storeOf(participantId);
-    const used = store.clientIdStatus(participantId, s.clientId);
-    if (used === 'other') {
-      return { ack: { ok: false, error: 'clientId was used by another participant', field: 'clientId' } };
+    if (s.clientId.startsWith(SERVER_CLIENT_ID)) {
+      return { ack: { ok: false, error: `clientId: ids beginning '${SERVER_CLIENT_ID}' are the server's own`, field: 'clientId' } };
     }
+    // Client ids are scoped to their participant: another participant's use of the same id is no concern of this one.
+    const used = store.clientIdStatus(participantId, s.clientId);
     // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
     if (used === 'mine') {
       await store.durable(); // it may have been committed a moment ago and not yet synced
@@ -217,6 +237,12 @@ export class Engine extends EventEmitter {
       await this.expire(p.id);
       return { ack: { ok: false, error: 'the study time limit has passed' }, next: this.outcome(p.id) };
     }
+    // The server owns time: an answer after its page's deadline is not stored as given, whatever id it carries;
+    // the page is recorded as timed out (if the timer has not done it yet) and the participant moves on.
+    if (s.pageIndex === p.pageIndex && p.deadlineAt != null && now >= p.deadlineAt) {
+      await this.expire(p.id);
+      return { ack: { ok: false, error: 'the time limit of this page has passed; it was recorded as timed out' }, next: this.outcome(p.id) };
+    }
     const stale = (current: number): SubmitResultView => ({
       ack: { ok: false, error: `stale page index ${s.pageIndex}: the current page is ${current}`, field: 'pageIndex' },
       next: this.outcome(p.id),
@@ -229,6 +255,9 @@ export class Engine extends EventEmitter {
     const stim = stimulusOf(this.runtimeOf(p), page);
     const checked = checkAnswers(page, s.answers, stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {});
     if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
+    // Consenting is what takes a place in a condition (places.ts), in the same write as the answer.
+    const agreed = page.kind === 'consent' && checked.answers.some((a) => a.questionType === 'consent' && a.valueJson === 'true');
+    const place = agreed && p.placeAt == null && !p.preview;
 
     const sent = this.lastSent.get(p.id);
     const rtServerMs = now - p.pageStartedAt;
@@ -245,7 +274,19 @@ export class Engine extends EventEmitter {
       timedOut: false,
       eventsJson: JSON.stringify(s.events),
       blurCount: s.events.filter((e) => e.type === 'blur' || e.type === 'hidden').length,
-    });
+    }, undefined, place);
+    if (result.kind === 'needs-move') {
+      // Their condition filled up while they read the consent page: another condition (a new plan), or none.
+      const moved = await store.batch(() => {
+        const fresh = store.participant(p.id);
+        return fresh ? takePlace(store, fresh, this.runtimeOf(fresh), now, { move: true }) : 'already';
+      });
+      if (moved === 'full') {
+        const message = 'This study has just become full. Thank you for your interest; please return it.';
+        return { ack: { ok: false, error: message }, refuse: { reason: 'full', message } };
+      }
+      return this.submitInner(participantId, s);
+    }
     if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: this.outcome(p.id) };
     if (result.kind === 'stale') return stale(result.pageIndex);
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: this.outcome(p.id) };
@@ -263,7 +304,8 @@ export class Engine extends EventEmitter {
     now: number,
     response: Pick<SubmissionInput, 'clientId' | 'rtMs' | 'rtServerMs' | 'rtInconsistent' | 'timedOut' | 'eventsJson' | 'blurCount'>,
     event?: PageEventInput,
-  ): Promise<SubmitResult> {
+    place = false,
+  ): Promise<SubmitResult | { kind: 'needs-move' }> {
     const store = this.studies.storeOf(p.id);
     const rt = this.runtimeOf(p);
     const next = this.next(p, page, answers, now, response.timedOut);
@@ -279,7 +321,8 @@ export class Engine extends EventEmitter {
       now,
       next,
     };
-    const result = await store.batch(() => {
+    const result = await store.batch((): SubmitResult | { kind: 'needs-move' } => {
+      if (place && takePlace(store, p, rt, now, { move: false }) === 'needs-move') return { kind: 'needs-move' };
       const r = store.submit(input);
       if (r.kind === 'stored' && event) store.logEvent(event);
       if (r.kind === 'stored' && next.status !== 'in-progress') {
@@ -346,7 +389,7 @@ export class Engine extends EventEmitter {
       page,
       partial,
       now,
-      { clientId: `timeout:${p.pageIndex}:${p.attempts}`, rtMs: null, rtServerMs: now - p.pageStartedAt, timedOut: true, eventsJson: '[]', blurCount: 0 },
+      { clientId: timeoutClientId(p.pageIndex, p.attempts), rtMs: null, rtServerMs: now - p.pageStartedAt, timedOut: true, eventsJson: '[]', blurCount: 0 },
       { participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now },
     );
     if (result.kind === 'stored') this.emit('outcome', p.id, this.outcome(p.id));

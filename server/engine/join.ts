@@ -1,6 +1,7 @@
 // Joins: a new participant gets a record, a condition and a plan in one
-// committed write; a returning one (by token, or by Prolific id from another
-// browser) resumes where the server says they are.
+// committed write (the record takes its place in the condition only at consent,
+// places.ts); a returning one (by token, or by Prolific id from another browser:
+// a takeover, logged as such) resumes where the server says they are.
 import { createHash, randomBytes } from 'node:crypto';
 import { deriveSeed } from '../../studies/random.ts';
 import type { JoinAuth, RefusedReason } from '../../studies/vocabulary/participant-wire.ts';
@@ -11,6 +12,10 @@ import type { Outcome } from './page-view.ts';
 import { buildPlan } from '../../studies/plan.ts';
 import { nextDeadline } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
+import { placeAtJoin, type JoinLimits } from './places.ts';
+
+/** A resume logs one event per page, and takeovers at most one a minute: reconnects cannot grow the events table without bound. */
+const TAKEOVER_EVENT_EVERY_MS = 60_000;
 
 export type JoinResult =
   | { kind: 'refused'; reason: RefusedReason; message: string }
@@ -26,10 +31,17 @@ export interface JoinRoom {
   arm: (p: ParticipantRecord) => void;
   expire: (participantId: string) => Promise<void>;
   outcome: (participantId: string) => Outcome;
+  joinLimits: JoinLimits;
+}
+
+export interface JoinOptions {
+  researcher: boolean;
+  /** The client's network address (per-address limit on new participants); none: not limited (local bots, tests). */
+  address?: string;
 }
 
 /** Creates or resumes a participant; resolves once the record is committed. */
-export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: boolean }): Promise<JoinResult> {
+export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): Promise<JoinResult> {
   const version = room.studies.versionOf(auth.study);
   if (!version) return { kind: 'refused', reason: 'unknown-study', message: `There is no open study '${auth.study}'.` };
   const preview = auth.preview === true;
@@ -48,19 +60,33 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: b
   const now = room.now();
   let p: ParticipantRecord | undefined;
   let token = auth.token;
+  let takeover = false;
   if (token && !preview) {
     p = store.participantByToken(hashToken(token));
     if (p && p.studyId !== auth.study) p = undefined;
   }
   if (!p && auth.prolific && !preview) {
     p = store.participantByPid(auth.study, auth.prolific.PROLIFIC_PID);
-    if (p) token = randomBytes(16).toString('base64url');
+    if (p) {
+      // The same recruiter id from a browser without this record's token: another device takes the record over.
+      if (p.placeAt != null && room.studies.runtime(p.studyId, p.version).protocol.recruitment.resume_after_consent === 'same-browser') {
+        return { kind: 'refused', reason: 'bad-request', message: 'This study was started in another browser. Please continue it there.' };
+      }
+      token = randomBytes(16).toString('base64url');
+      takeover = true;
+    }
   }
   if (!p) {
     // Paused or closed: participants already in finish, new arrivals are told so.
     const state = preview ? 'open' : store.studyState(auth.study);
     if (state === 'paused') return { kind: 'refused', reason: 'paused', message: 'This study is paused for the moment. Please try again later.' };
     if (state === 'closed') return { kind: 'refused', reason: 'closed', message: 'This study is closed and no longer takes participants.' };
+    if (opts.address !== undefined && !preview) {
+      const protocol = room.studies.runtime(auth.study, version).protocol;
+      if (!(await room.joinLimits.allow(protocol, opts.address))) {
+        return { kind: 'refused', reason: 'bad-request', message: 'Too many new sessions were started from your network just now. Please try again in a few minutes.' };
+      }
+    }
     token = randomBytes(16).toString('base64url');
     const made = await create(room, store, auth, version, preview, token, now);
     if ('full' in made) {
@@ -75,7 +101,12 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: { researcher: b
     await store.batch(() => {
       if (rotated) store.rotateToken(id, hashToken(rotated));
       store.touch(id, now);
-      store.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
+      if (takeover) {
+        const last = store.lastEventAt(id, 'takeover');
+        if (last == null || now - last >= TAKEOVER_EVENT_EVERY_MS) store.logEvent({ participantId: id, type: 'takeover', pageIndex, at: now });
+      } else if (store.lastEventAt(id, 'resumed', pageIndex) == null) {
+        store.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
+      }
     });
     if (p.status === 'in-progress' && nextDeadline(p) <= now) await room.expire(p.id);
   }
@@ -105,6 +136,8 @@ function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, p
       prolificSessionId: preview ? null : auth.prolific?.SESSION_ID ?? null,
       now,
       studyLimitMs: limit ? limit * 60_000 : null,
+      // A place waits for consent (places.ts); preview never counts anyway.
+      placeAt: preview ? null : placeAtJoin(protocol, auth.prolific?.PROLIFIC_PID ?? null, now),
       choose: ({ counts, index }) => {
         const seed = deriveSeed(protocol.design.seed, `participant:${index}`);
         const a = chooseCondition(counts, seed);
@@ -117,7 +150,7 @@ function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, p
     });
     // Two tabs with the same new Prolific id raced: the later one takes the record over with its own token.
     if (!('full' in r) && !r.created) store.rotateToken(r.participant.id, hashToken(token));
-    if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'resumed', pageIndex: r.participant.pageIndex, at: now });
+    if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'takeover', pageIndex: r.participant.pageIndex, at: now });
     return r;
   });
 }

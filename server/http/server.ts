@@ -12,7 +12,7 @@ import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
 import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
-import { clientAddressOf, type TrustProxy } from './client-address.ts';
+import { addressKey, clientAddressOf, type TrustProxy } from './client-address.ts';
 import { checkStorage, prepareDbFiles } from '../store/storage-check.ts';
 import type { AppContext } from './context.ts';
 
@@ -32,6 +32,8 @@ export interface StartOptions {
   buildClient?: boolean;
   /** Whose X-Forwarded-For/-Proto to believe (`--trust-proxy`); default nobody's. */
   trustProxy?: TrustProxy;
+  /** Addresses exempt from the per-address limit on new participants (`--join-limit-exempt`), e.g. 127.0.0.1 for local bots. */
+  joinLimitExempt?: string[];
   /** Serve the detector demo at /api/detect (`--detect`); default off. */
   detect?: boolean;
   /** Where warnings go (default stderr). */
@@ -89,7 +91,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw err;
   }
   app = createApp(ctx, { clientDir: join(ROOT, 'client'), log });
-  attachParticipantRealtime(io, { engine, isResearcher: () => ctx.isResearcher, onError: (e) => log(`error: ${(e as Error).stack ?? e}`) });
+  const exempt = new Set((opts.joinLimitExempt ?? []).map(addressKey));
+  attachParticipantRealtime(io, {
+    engine,
+    isResearcher: () => ctx.isResearcher,
+    onError: (e) => log(`error: ${(e as Error).stack ?? e}`),
+    addressOf: (req) => {
+      const address = ctx.clientAddress!(req);
+      return exempt.has(addressKey(address)) ? undefined : address;
+    },
+  });
   engine.on('timer-error', (id: string, err: unknown) => log(`deadline of ${id} failed: ${(err as Error).message}`));
   await engine.start();
 

@@ -17,6 +17,8 @@ export interface RealtimeOptions {
   isResearcher?: () => ((req: IncomingMessage) => boolean) | undefined;
   /** Errors that are not the client's fault (logged by the caller). */
   onError?: (err: unknown) => void;
+  /** The address new participants are counted by (per-address join limit); undefined: not limited. */
+  addressOf?: (req: IncomingMessage) => string | undefined;
 }
 
 function zodMessage(err: { issues: { path: (string | number)[]; message: string }[] }): { error: string; field?: string } {
@@ -51,7 +53,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     }
     let joined;
     try {
-      joined = await engine.join(auth.data, { researcher: !!opts.isResearcher?.()?.(socket.request) });
+      joined = await engine.join(auth.data, { researcher: !!opts.isResearcher?.()?.(socket.request), address: opts.addressOf?.(socket.request) });
     } catch (err) {
       opts.onError?.(err);
       socket.emit('refused', { reason: 'bad-request', message: 'The server could not start this session.' });
@@ -104,6 +106,12 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
       engine.submit(participantId, parsed.data).then(
         (r) => {
           reply(r.ack);
+          if (r.refuse) {
+            // No place for them after all (the record holds none and is swept once they leave).
+            socket.emit('refused', r.refuse);
+            socket.disconnect(true);
+            return;
+          }
           if (r.next && socket.connected) send(socket, r.next);
         },
         (err) => {

@@ -160,4 +160,10 @@ export const MIGRATIONS: string[] = [
     at INTEGER NOT NULL
   );
   `,
+  /* 5: a place in a condition goes to a person (issue 13): set when the participant consented (with a
+        well-formed recruiter id when the protocol declares a recruiter); records made before held theirs from the start */ `
+  ALTER TABLE participants ADD COLUMN place_at INTEGER;
+  UPDATE participants SET place_at = started_at;
+  CREATE INDEX events_by_participant_type ON events (participant_id, type, at);
+  `,
 ];

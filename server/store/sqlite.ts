@@ -196,7 +196,7 @@ export class SqliteStore implements Store {
     const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
     const rows = this.sql(
         `SELECT condition, status, (last_seen_at >= ?) AS fresh, COUNT(*) AS n FROM participants
-         WHERE study_id = ? AND version = ? GROUP BY condition, status, fresh`,
+         WHERE study_id = ? AND version = ? AND place_at IS NOT NULL GROUP BY condition, status, fresh`,
       )
       .all(now - ttlMs, study.studyId, study.version) as Row[];
     return study.protocol.design.conditions.map((c) => {
@@ -219,6 +219,9 @@ export class SqliteStore implements Store {
       const latest = versions[versions.length - 1];
       const conditions = this.countsFor(latest, now);
       const participants = (this.sql('SELECT COUNT(*) AS n FROM participants WHERE study_id = ?').get(id) as Row).n;
+      const takeovers = (this.sql(
+        `SELECT COUNT(*) AS n FROM events WHERE type = 'takeover' AND participant_id IN (SELECT id FROM participants WHERE study_id = ?)`,
+      ).get(id) as Row).n;
       return {
         studyId: id,
         title: latest.protocol.title,
@@ -227,6 +230,7 @@ export class SqliteStore implements Store {
         file: latest.file,
         conditions,
         participants,
+        takeovers,
         full: conditions.every((c) => c.completed >= c.target),
       };
     });
@@ -278,6 +282,7 @@ export class SqliteStore implements Store {
       endedAt: r.ended_at,
       lastSeenAt: r.last_seen_at,
       preview: this.path === ':memory:',
+      placeAt: r.place_at ?? null,
     };
   }
 
@@ -290,15 +295,16 @@ export class SqliteStore implements Store {
       const study = this.studyVersion(p.studyId, p.version);
       if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
       const counts = this.countsFor(study, p.now);
-      const index = (this.sql('SELECT COUNT(*) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as Row).n;
+      // MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
+      const index = (this.sql('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as Row).n;
       const choice = p.choose({ counts, index });
       if ('full' in choice) return { full: true as const };
       const id = randomUUID();
       this.sql(
           `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
            condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
-           started_at, ended_at, last_seen_at, kind)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, 'in-progress', 0, ?, NULL, ?, ?)`,
+           started_at, ended_at, last_seen_at, kind, place_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, 'in-progress', 0, ?, NULL, ?, ?, ?)`,
         )
         .run(
           id,
@@ -318,9 +324,35 @@ export class SqliteStore implements Store {
           p.now,
           p.now,
           p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
+          p.placeAt === undefined ? p.now : p.placeAt,
         );
       return { participant: this.participant(id)!, created: true };
     }).immediate();
+  }
+
+  takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean {
+    if (move) {
+      this.plans.delete(participantId);
+      this.sql('UPDATE participants SET condition = ?, plan_json = ? WHERE id = ? AND place_at IS NULL').run(move.condition, JSON.stringify(move.plan), participantId);
+    }
+    return this.sql('UPDATE participants SET place_at = ? WHERE id = ? AND place_at IS NULL').run(now, participantId).changes === 1;
+  }
+
+  expireUnplaced(seenBefore: number, now: number): number {
+    // They never consented: they end as no-consent (real participants' records are never deleted) and their
+    // deadline timers find nothing to do. They held no place, so no count changes.
+    return this.sql(
+      `UPDATE participants SET status = 'no-consent', ended_at = ?, deadline_at = NULL
+       WHERE status = 'in-progress' AND place_at IS NULL AND last_seen_at < ?
+       AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.participant_id = participants.id)`,
+    ).run(now, seenBefore).changes;
+  }
+
+  lastEventAt(participantId: string, type: string, pageIndex?: number): number | null {
+    const r = (pageIndex === undefined
+      ? this.sql('SELECT MAX(at) AS at FROM events WHERE participant_id = ? AND type = ?').get(participantId, type)
+      : this.sql('SELECT MAX(at) AS at FROM events WHERE participant_id = ? AND type = ? AND page_index = ?').get(participantId, type, pageIndex)) as Row;
+    return r.at ?? null;
   }
 
   /** A resume by Prolific id hands out a fresh token; the old one stops working. */
@@ -561,7 +593,10 @@ export class SqliteStore implements Store {
   }
 
   participants(studyId: string, kinds?: readonly ParticipantKind[]): ParticipantRow[] {
-    const all = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at, idx').all(studyId) as Row[];
+    const all = this.sql(
+      `SELECT p.*, (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover') AS takeovers
+       FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
+    ).all(studyId) as Row[];
     const rows = kinds ? all.filter((r) => kinds.includes(r.kind)) : all;
     const now = Date.now();
     return rows.map((r) => {
@@ -582,6 +617,7 @@ export class SqliteStore implements Store {
         ended_at: iso(r.ended_at),
         pages_total: JSON.parse(r.plan_json).length,
         page_index: r.page_index,
+        takeovers: r.takeovers,
       };
     });
   }

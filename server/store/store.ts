@@ -59,6 +59,8 @@ export interface ParticipantRecord {
   endedAt: number | null;
   lastSeenAt: number;
   preview: boolean;
+  /** When the participant took a place in their condition (consented, with a recruiter id when one is required); null: holds none. */
+  placeAt: number | null;
 }
 
 export interface NewParticipant {
@@ -73,6 +75,8 @@ export interface NewParticipant {
   prolificSessionId: string | null;
   now: number;
   studyLimitMs: number | null;
+  /** When the record takes its place: null = not yet (the engine's joins: at consent); default `now`. */
+  placeAt?: number | null;
   /** Called inside the creating transaction with fresh counts, so two arrivals never race for one slot. */
   choose: (ctx: { counts: ConditionCount[]; index: number }) =>
     | { condition: string; seed: number; plan: PlannedPage[]; deadlineAt: number | null }
@@ -83,7 +87,7 @@ export interface ConditionCount {
   condition: string;
   target: number;
   completed: number;
-  /** In progress and seen within the slot TTL. */
+  /** In progress, holding a place, and seen within the slot TTL. Only participants who hold a place are counted at all. */
   active: number;
   /** In progress but idle past the TTL (their slot is free again). */
   idle: number;
@@ -100,6 +104,8 @@ export interface StudySummary {
   file: string | null;
   conditions: ConditionCount[];
   participants: number;
+  /** Takeover events: a record resumed by its recruiter id from another browser. */
+  takeovers: number;
   full: boolean;
 }
 
@@ -193,6 +199,15 @@ export interface Store {
   /** In-progress participants with a pending page or study deadline (to re-arm timers). */
   pendingDeadlines(): { id: string; deadlineAt: number }[];
 
+  /**
+   * Gives a participant their place (once; false when they already hold one), moving them first to
+   * another condition and plan when theirs filled up while they read the consent page.
+   */
+  takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean;
+  /** Ends (as no-consent) in-progress records that never took a place, answered nothing and were not seen since `seenBefore`; returns how many. */
+  expireUnplaced(seenBefore: number, now: number): number;
+  /** When a participant's latest event of this type (on this page) happened, or null. */
+  lastEventAt(participantId: string, type: string, pageIndex?: number): number | null;
   /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
   submit(s: SubmissionInput): SubmitResult;
   /** Runs fn in one transaction (nested calls become savepoints). */

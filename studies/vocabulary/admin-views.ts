@@ -44,6 +44,8 @@ export interface StudyView {
   file: string | null;
   status: 'open' | 'full';
   participants: number;
+  /** Records taken over by another browser with the same recruiter id (each one is an event). */
+  takeovers: number;
   conditions: ConditionView[];
   totals: Omit<ConditionView, 'condition'>;
 }

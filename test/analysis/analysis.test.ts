@@ -42,7 +42,7 @@ function row(p: Partial<ResponseRow> & Pick<ResponseRow, 'participant_id' | 'que
 }
 
 function participant(id: string, condition: string, status: ParticipantRow['status'] = 'completed'): ParticipantRow {
-  return { study_id: 's', study_version: 'v1', participant_id: id, condition, status, prolific_pid: null, prolific_study_id: null, prolific_session_id: null, assignment_seed: 1, started_at: '2026-01-01T00:00:00Z', ended_at: null, pages_total: 3, page_index: 3 };
+  return { study_id: 's', study_version: 'v1', participant_id: id, condition, status, prolific_pid: null, prolific_study_id: null, prolific_session_id: null, assignment_seed: 1, started_at: '2026-01-01T00:00:00Z', ended_at: null, pages_total: 3, page_index: 3, takeovers: 0 };
 }
 
 function stim(id: string, source: 'human' | 'machine', extra: Partial<StimulusRow> = {}): StimulusRow {

@@ -114,11 +114,14 @@ describe('engine', () => {
     assert.equal((missing.ack as any).field, 'answers.judge');
     assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
     assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
-    // Another participant replaying this participant's clientId is refused.
+    // Contract changed by issue 13: client ids are scoped to their participant. Another participant
+    // using this one's id stores their own answer and leaves this participant's record alone.
+    const mine = e.store.countSubmissions(j.participantId);
     const other = await enter(e.engine, 'P3');
-    const forged = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
-    assert.equal(forged.ack.ok, false);
-    assert.equal(e.store.countSubmissions(other.participantId), 0);
+    const reused = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
+    assert.equal(reused.ack.ok, true);
+    assert.equal(e.store.countSubmissions(other.participantId), 1);
+    assert.equal(e.store.countSubmissions(j.participantId), mine);
     });
   });
 
@@ -327,8 +330,15 @@ describe('engine', () => {
     p.design.slot_ttl_minutes = 0.01; // 600 ms
     const e = await openEngine(dir, [writeStudy(dir, p)]);
     try {
+      // Contract changed by issue 13: a place is taken at consent, not at the join.
+      const enterAndConsent = async (pid: string) => {
+        const j = await enter(e.engine, pid);
+        const r = await submit(e.engine, j.participantId, page(j.outcome), { consent: true });
+        assert.ok(r.ack.ok, JSON.stringify(r.ack));
+        return j;
+      };
       const ids: string[] = [];
-      for (const x of ['A', 'B', 'C', 'D']) ids.push((await enter(e.engine, x)).participantId);
+      for (const x of ['A', 'B', 'C', 'D']) ids.push((await enterAndConsent(x)).participantId);
       const conds = ids.map((id) => e.store.participant(id)!.condition);
       assert.deepEqual([...conds].sort(), ['large', 'large', 'small', 'small']);
       const refused = await e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'E' } }, { researcher: false });
@@ -346,8 +356,8 @@ describe('engine', () => {
       assert.equal(counts.reduce((n, c) => n + c.completed, 0), 2);
       assert.equal(counts.reduce((n, c) => n + c.active, 0), 0, 'B and D are past the TTL');
       assert.equal(counts.reduce((n, c) => n + c.idle, 0), 2);
-      const f = await enter(e.engine, 'F');
-      const g = await enter(e.engine, 'G');
+      const f = await enterAndConsent('F');
+      const g = await enterAndConsent('G');
       await walkTo(e.engine, 'mini', f.participantId, 'none');
       await walkTo(e.engine, 'mini', g.participantId, 'none');
       const done = e.store.conditionCounts('mini');

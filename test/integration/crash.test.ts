@@ -21,7 +21,7 @@ function freePort(): Promise<number> {
 }
 
 function serve(port: number, db: string, file: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', String(port), '--db', db, '--study', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', String(port), '--db', db, '--study', file, '--join-limit-exempt', '127.0.0.1'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
