@@ -76,7 +76,7 @@ describe('ranking question type', () => {
 
     const participant: ParticipantRow = {
       study_id: 'e2e-ranking', study_version: 'v1', participant_id: 'p1', condition: 'only', status: 'completed', prolific_pid: null, prolific_study_id: null,
-      prolific_session_id: null, assignment_seed: 1, started_at: '2026-01-01T00:00:00Z', ended_at: null, pages_total: 3, page_index: 3,
+      prolific_session_id: null, assignment_seed: 1, started_at: '2026-01-01T00:00:00Z', ended_at: null, pages_total: 3, page_index: 3, takeovers: 0,
     };
     const wide = collectWide([row({ value_json: JSON.stringify(order), value_text: order.join('|') })], [participant]);
     const cells = wide.cells.get('p1')!;
