@@ -63,3 +63,36 @@ function describeIssue(issue: ZodIssue): string {
   return issue.message;
 }
 
+
+/** One zod issue as a line for an edge that answers with one error (a socket event, a REST body, an option). */
+export interface IssueLine {
+  /** `field: message`, or `root: message` when the issue is about the whole value, or the bare message without a root. */
+  error: string;
+  message: string;
+  /** The dotted path of the field, when the issue is about one. */
+  field?: string;
+}
+
+export interface IssueLineOptions {
+  /** Names the whole value when the issue has no path (e.g. 'payload', an environment variable). */
+  root?: string;
+  /** Path segments put before the issue's own (e.g. ['answers', questionId]). */
+  prefix?: readonly PathSegment[];
+}
+
+/** The one formatter of zod issues for one-line errors; dotted paths, as the wire's `field` names them. */
+export function issueLine(issue: ZodIssue, opts: IssueLineOptions = {}): IssueLine {
+  const field = [...(opts.prefix ?? []), ...issue.path].join('.');
+  const where = field || opts.root;
+  return { error: where ? `${where}: ${issue.message}` : issue.message, message: issue.message, ...(field ? { field } : {}) };
+}
+
+/** The first issue of a failed parse as one line. */
+export function firstIssue(error: { issues: readonly ZodIssue[] }, opts: IssueLineOptions = {}): IssueLine {
+  return issueLine(error.issues[0], opts);
+}
+
+/** Every issue of a failed parse, `; `-separated. */
+export function issuesText(error: { issues: readonly ZodIssue[] }, opts: IssueLineOptions = {}): string {
+  return error.issues.map((i) => issueLine(i, opts).error).join('; ');
+}

@@ -13,6 +13,7 @@ import { ProtocolSchema, type Protocol } from './protocol.ts';
 import { crossCheck, crossCheckQuestionsLoosely } from './checks.ts';
 import { flattenIssues, formatPath, type PathSegment, type RawProblem } from './issues.ts';
 import { resolveProtocolFile } from './pools.ts';
+import { stableStringify } from './stable-json.ts';
 
 export { flattenIssues, formatPath, resolveProtocolFile, type PathSegment, type RawProblem };
 
@@ -160,14 +161,6 @@ export function protocolVersion(protocol: Protocol): string {
   return createHash('sha256').update(stableStringify(protocol)).digest('hex');
 }
 
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-}
 
 /**
  * The source offset of the YAML node a path points at: a map entry's key (the

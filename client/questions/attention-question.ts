@@ -7,6 +7,7 @@ import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { radioGroup } from '../shared/radio-group.ts';
 import { defineQuestionElement } from './registry.ts';
+import { issuesText } from '../../studies/issues.ts';
 
 export class AttentionQuestion extends QuestionElement<{ options: Option[] }, string> {
   static override styles = questionStyles;
@@ -16,7 +17,7 @@ export class AttentionQuestion extends QuestionElement<{ options: Option[] }, st
     const r = OptionsSchema.safeParse(raw.options);
     return r.success
       ? { success: true as const, data: { options: r.data } }
-      : { success: false as const, error: r.error.issues.map((i) => `options${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`).join('; ') };
+      : { success: false as const, error: issuesText(r.error, { prefix: ['options'] }) };
   }
 
   override render() {

@@ -7,6 +7,7 @@ import { LitElement, type PropertyValues } from 'lit';
 import type { Question } from '../../studies/protocol.ts';
 import { questionParams, type QuestionType } from '../../studies/question-type.ts';
 import { questionTypes } from '../../studies/questions/index.ts';
+import { issuesText } from '../../studies/issues.ts';
 
 export abstract class QuestionElement<P = Record<string, unknown>, V = unknown> extends LitElement {
   static override properties = {
@@ -47,7 +48,7 @@ export abstract class QuestionElement<P = Record<string, unknown>, V = unknown> 
    */
   protected parseParams(d: QuestionType<P, V>, raw: Record<string, unknown>): { success: true; data: P } | { success: false; error: string } {
     const r = d.params.safeParse(raw);
-    return r.success ? { success: true, data: r.data } : { success: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'question'}: ${i.message}`).join('; ') };
+    return r.success ? { success: true, data: r.data } : { success: false, error: issuesText(r.error, { root: 'question' }) };
   }
 
   /** True when the current answer is one the server will accept. */

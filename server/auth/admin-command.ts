@@ -7,13 +7,14 @@ import { closeAuth, type AuthContext, authFor } from './auth-context.ts';
 import { ADMIN_PASSWORD_ENV } from './index.ts';
 import { generatePassword } from './passwords.ts';
 import { UsageError } from '../cli/usage.ts';
+import { firstIssue } from '../../studies/issues.ts';
 
 /** The password to set: CREDENCE_ADMIN_PASSWORD when given (checked), else a generated one to print. */
 function chosenPassword(env: NodeJS.ProcessEnv): { password: string; generated: boolean } {
   const fromEnv = env[ADMIN_PASSWORD_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const ok = NewPasswordSchema.safeParse(fromEnv);
-    if (!ok.success) throw new Error(`${ADMIN_PASSWORD_ENV}: ${ok.error.issues[0].message}`);
+    if (!ok.success) throw new Error(firstIssue(ok.error, { root: ADMIN_PASSWORD_ENV }).error);
     return { password: fromEnv, generated: false };
   }
   return { password: generatePassword(), generated: true };
@@ -21,7 +22,7 @@ function chosenPassword(env: NodeJS.ProcessEnv): { password: string; generated: 
 
 function checkedUsername(username: string): string {
   const ok = UsernameSchema.safeParse(username);
-  if (!ok.success) throw new Error(ok.error.issues[0].message);
+  if (!ok.success) throw new Error(firstIssue(ok.error).message);
   return username;
 }
 

@@ -5,6 +5,7 @@ import { createAccount, hasAccount, NewPasswordSchema } from './accounts.ts';
 import { authFor, liveAuthStates, type AuthContext } from './auth-context.ts';
 import { generatePassword } from './passwords.ts';
 import { cookieValue, readSession, SESSION_COOKIE, type Session } from './sessions.ts';
+import { firstIssue } from '../../studies/issues.ts';
 
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD_ENV = 'CREDENCE_ADMIN_PASSWORD';
@@ -23,7 +24,7 @@ export async function ensureAdminAccount(
   const fromEnv = env[ADMIN_PASSWORD_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const ok = NewPasswordSchema.safeParse(fromEnv);
-    if (!ok.success) throw new Error(`${ADMIN_PASSWORD_ENV}: ${ok.error.issues[0].message}`);
+    if (!ok.success) throw new Error(firstIssue(ok.error, { root: ADMIN_PASSWORD_ENV }).error);
     await createAccount(db, ADMIN_USERNAME, fromEnv);
     return { username: ADMIN_USERNAME };
   }

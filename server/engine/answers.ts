@@ -6,6 +6,7 @@ import type { Question } from '../../studies/protocol.ts';
 import type { ReadContext } from '../../studies/question-type.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import type { AnswerInput, PlannedPage } from '../store/store.ts';
+import { firstIssue } from '../../studies/issues.ts';
 
 export type AnswerCheck = { ok: true; answers: AnswerInput[] } | { ok: false; error: string; field: string };
 
@@ -35,9 +36,8 @@ export function checkAnswers(page: PlannedPage, given: Record<string, unknown>, 
     const { descriptor, params } = resolve(q);
     const parsed = (descriptor.response(params) as z.ZodType).safeParse(a);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = ['answers', q.id, ...issue.path].join('.');
-      return { ok: false, error: `${path}: ${issue.message}`, field: path };
+      const m = firstIssue(parsed.error, { prefix: ['answers', q.id] });
+      return { ok: false, error: m.error, field: m.field! };
     }
     const read = descriptor.read(params, parsed.data, ctx);
     out.push({

@@ -5,9 +5,8 @@
 import express, { type Express, type Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import escapeHtml from 'escape-html';
 import type { AppContext } from './context.ts';
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function plainPage(res: Response, status: number, title: string, message: string): void {
   res

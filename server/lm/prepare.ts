@@ -18,6 +18,7 @@ import type { Dtype } from '../models/model-dir.ts';
 import { toRecord } from './record.ts';
 import { checkSampling, type SamplingParams } from './sampling.ts';
 import { TINY_STAND_IN } from './shapes.ts';
+import { stableStringify } from '../../studies/stable-json.ts';
 
 type GeneratedPool = Extract<Pool, { kind: 'generated' }>;
 
@@ -66,12 +67,6 @@ export async function cleanSample(decoder: Decoder, genOpts: GenerateOptions, s:
     why = uncleanReason(textOf(sample));
   }
   return { sample, redraws };
-}
-
-function sorted(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sorted);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
-  return v;
 }
 
 export function samplingOf(pool: GeneratedPool): SamplingParams {
@@ -171,10 +166,10 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
       if (!decoder) { decoder = await Decoder.load(model.dir, { dtype: model.dtype }); decoders.set(key, decoder); }
       // What determines a sample's bytes besides its prompt (checked per record)
       // and its index: not n (raising n just adds samples) nor the label.
-      const poolHash = createHash('sha256').update(JSON.stringify(sorted({
+      const poolHash = createHash('sha256').update(stableStringify({
         model: model.name, model_sha256: decoder.model.sha256, dtype: decoder.model.dtype, stands_in_for: model.standsInFor ?? null,
         sampling: pool.sampling, seed: pool.seed, include_prompt: pool.include_prompt,
-      }))).digest('hex');
+      })).digest('hex');
       const file = generatedPoolFile(dataDir, studyId, poolId);
       mkdirSync(dirname(file), { recursive: true });
       const found = existingRecords(file, poolHash, prompts.map((p) => p.prompt), Boolean(opts.force));

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
 import { DraftSchema, JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from '../../studies/vocabulary/participant-wire.ts';
 import type { Engine, Outcome } from '../engine/engine.ts';
+import { firstIssue } from '../../studies/issues.ts';
 
 type ParticipantSocket = Socket<ClientToServer, ServerToClient>;
 
@@ -19,12 +20,6 @@ export interface RealtimeOptions {
   onError?: (err: unknown) => void;
   /** The address new participants are counted by (per-address join limit); undefined: not limited. */
   addressOf?: (req: IncomingMessage) => string | undefined;
-}
-
-function zodMessage(err: { issues: { path: (string | number)[]; message: string }[] }): { error: string; field?: string } {
-  const first = err.issues[0];
-  const field = first.path.join('.');
-  return { error: `${field || 'payload'}: ${first.message}`, ...(field ? { field } : {}) };
 }
 
 function send(socket: ParticipantSocket, outcome: Outcome): void {
@@ -46,7 +41,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     const socket = raw as ParticipantSocket;
     const auth = JoinAuthSchema.safeParse(socket.handshake.auth ?? {});
     if (!auth.success) {
-      const m = zodMessage(auth.error);
+      const m = firstIssue(auth.error, { root: 'payload' });
       socket.emit('refused', { reason: 'bad-request', message: `handshake auth ${m.error}` });
       socket.disconnect(true);
       return;
@@ -100,7 +95,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
       if (size > MAX_EVENT_BYTES) return reply({ ok: false, error: `submit: payload of ${size} bytes exceeds ${MAX_EVENT_BYTES}` });
       const parsed = SubmitSchema.safeParse(payload);
       if (!parsed.success) {
-        const m = zodMessage(parsed.error);
+        const m = firstIssue(parsed.error, { root: 'payload' });
         return reply({ ok: false, error: `submit ${m.error}`, ...(m.field ? { field: m.field } : {}) });
       }
       engine.submit(participantId, parsed.data).then(

@@ -1,5 +1,6 @@
 // The registry of question types: protocols name a type, everyone looks it up here.
 import { questionParams, type QuestionType } from '../question-type.ts';
+import { firstIssue } from '../issues.ts';
 import type { Question } from '../protocol.ts';
 import type { Role } from '../vocabulary/roles.ts';
 import { likert } from './likert.ts';
@@ -67,8 +68,7 @@ export function resolveQuestion(question: Question): { descriptor: QuestionType;
   const descriptor = getQuestionType(question.type);
   const parsed = descriptor.params.safeParse(questionParams(question));
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new Error(`question '${question.id}' (${question.type}): ${[...first.path].join('.') || 'parameters'}: ${first.message}`);
+    throw new Error(`question '${question.id}' (${question.type}): ${firstIssue(parsed.error, { root: 'parameters' }).error}`);
   }
   return { descriptor, params: parsed.data };
 }

@@ -1,6 +1,6 @@
 // The login page: a plain form that works without JavaScript, so the researcher
 // bundle itself is only ever served to a logged-in session.
-import { escapeHtml } from './html.ts';
+import escapeHtml from 'escape-html';
 
 export const LOGIN_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -10,6 +10,7 @@ import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS, type Sess
 import { requireCsrf, requireSession, sessionFromRequest, sessionOf } from './guard.ts';
 import { safeNextPath } from './html.ts';
 import { LOGIN_PAGE_CSP, loginPage } from './login-page.ts';
+import { firstIssue } from '../../../studies/issues.ts';
 
 const LoginBody = z
   .object({
@@ -51,8 +52,9 @@ async function attemptLogin(auth: AuthState, req: Request, body: unknown): Promi
   if (!isSameOrigin(req.headers)) return { ok: false, status: 403, error: 'cross-origin login refused', field: 'Origin' };
   const parsed = LoginBody.safeParse(body ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, status: 400, error: issue.message, field: issue.path.join('.') };
+    const m = firstIssue(parsed.error);
+    // The schema's messages name their field already.
+    return { ok: false, status: 400, error: m.message, field: m.field ?? '' };
   }
   const { username, password } = parsed.data;
   // req.ip honours --trust-proxy: behind a proxy it is the client's address, not the proxy's.
