@@ -79,140 +79,183 @@ export interface Collected {
 
 const SCALE_ROLES: ReadonlySet<Role> = new Set(['credibility_4pt', 'credibility_10', 'sharing', 'confidence']);
 
-export function collect(input: {
+export interface CollectInput {
   protocol: Protocol;
   participants: readonly ParticipantRow[];
   responses: Iterable<ResponseRow>;
   stimuli: readonly StimulusRow[];
-}): Collected {
-  const { protocol } = input;
-  const questions = questionMap(protocol);
-  const minRtMs = protocol.exclusions.min_rt_ms ?? null;
-  const conditions = protocol.design.conditions.map((c) => c.id);
-  const participants: ParticipantState[] = [];
-  const byId = new Map<string, ParticipantState>();
-  const state = (id: string, condition: string, status: string | null): ParticipantState => {
-    let s = byId.get(id);
+}
+
+export function collect(input: CollectInput): Collected {
+  const c = new Collection(input);
+  for (const r of input.responses) c.add(r);
+  return c.result();
+}
+
+/** The state of one pass: who answered, what each question's role collected, and the counts. */
+class Collection {
+  private readonly protocol: Protocol;
+  private readonly questions: Map<string, QuestionInfo>;
+  private readonly minRtMs: number | null;
+  private readonly conditions: string[];
+  private readonly participants: ParticipantState[] = [];
+  private readonly byId = new Map<string, ParticipantState>();
+  private readonly stimuli: StimulusIndex;
+  private readonly items = new Map<string, ScaleItem>();
+  private readonly judgments: JudgmentObs[] = [];
+  private readonly boundaries: BoundaryObs[] = [];
+  private readonly studyVersions = new Set<string>();
+  private readonly fallbackInfo = new Map<string, QuestionInfo>();
+  private rows = 0;
+  private timedOutRows = 0;
+  private unlabelled = 0;
+
+  constructor(input: CollectInput) {
+    this.protocol = input.protocol;
+    this.questions = questionMap(input.protocol);
+    this.minRtMs = input.protocol.exclusions.min_rt_ms ?? null;
+    this.conditions = input.protocol.design.conditions.map((c) => c.id);
+    this.stimuli = new StimulusIndex(input.stimuli);
+    for (const p of input.participants) this.participant(p.participant_id, p.condition, p.status);
+  }
+
+  /** One response row: counted for its participant, then handed to its question's role. */
+  add(r: ResponseRow): void {
+    this.rows++;
+    this.studyVersions.add(r.study_version);
+    const ps = this.participant(r.participant_id, r.condition, null);
+    const info = this.infoOf(r);
+    const fast = this.countTiming(ps, r);
+    const role = info.role;
+    if (role === 'attention' || r.page_kind === 'attention') return this.addAttention(ps, r);
+    if (r.timed_out) {
+      if (SCALE_ROLES.has(role)) itemOf(this.items, info).timedOut++;
+      return;
+    }
+    if (SCALE_ROLES.has(role)) this.addScale(ps, info, r, fast);
+    else if (role === 'demographics') addDemographics(ps, r);
+    else if (role === 'detection') this.addJudgment(ps, info, r, fast);
+    else if (role === 'boundary') this.addBoundary(ps, r, fast);
+  }
+
+  result(): Collected {
+    const { protocol, conditions, participants, byId, items, judgments, boundaries, rows, timedOutRows, studyVersions, unlabelled, minRtMs } = this;
+    return { protocol, conditions, participants, byId, items, judgments, boundaries, rows, timedOutRows, studyVersions, unlabelled, minRtMs };
+  }
+
+  private participant(id: string, condition: string, status: string | null): ParticipantState {
+    let s = this.byId.get(id);
     if (!s) {
-      s = {
-        index: participants.length,
-        id,
-        condition,
-        status,
-        partyId: null,
-        ideology: null,
-        attentionItems: 0,
-        attentionFailed: 0,
-        trialTimeouts: 0,
-        timeouts: 0,
-        fastAnswers: 0,
-        answers: 0,
-      };
-      participants.push(s);
-      byId.set(id, s);
-      if (!conditions.includes(condition)) conditions.push(condition);
+      s = { index: this.participants.length, id, condition, status, partyId: null, ideology: null, attentionItems: 0, attentionFailed: 0, trialTimeouts: 0, timeouts: 0, fastAnswers: 0, answers: 0 };
+      this.participants.push(s);
+      this.byId.set(id, s);
+      if (!this.conditions.includes(condition)) this.conditions.push(condition);
     }
     return s;
-  };
-  for (const p of input.participants) state(p.participant_id, p.condition, p.status);
+  }
 
-  const stimuli = new Map<string, StimulusRow>();
-  for (const s of input.stimuli) stimuli.set(s.stimulus_id, s);
-  const sentenceCounts = new Map<string, number | null>();
-  const sentencesOf = (id: string | null): number | null => {
-    if (id == null) return null;
-    if (!sentenceCounts.has(id)) {
-      const s = stimuli.get(id);
-      sentenceCounts.set(id, s?.sentence_count ?? (s ? splitSentences(s.text).length : null));
-    }
-    return sentenceCounts.get(id)!;
-  };
-
-  const items = new Map<string, ScaleItem>();
-  const judgments: JudgmentObs[] = [];
-  const boundaries: BoundaryObs[] = [];
-  const studyVersions = new Set<string>();
-  let rows = 0, timedOutRows = 0, unlabelled = 0;
-  const fallbackInfo = new Map<string, QuestionInfo>();
-
-  for (const r of input.responses) {
-    rows++;
-    studyVersions.add(r.study_version);
-    const ps = state(r.participant_id, r.condition, null);
-    let info = questions.get(r.question_id);
+  /** The question as the newest protocol has it; a question it no longer has gets its role from its type alone. */
+  private infoOf(r: ResponseRow): QuestionInfo {
+    const known = this.questions.get(r.question_id);
+    if (known) return known;
+    const key = `${r.question_id}\u0000${r.question_type}`;
+    let info = this.fallbackInfo.get(key);
     if (!info) {
-      // A question the newest protocol version no longer has: role from its type alone.
-      const key = `${r.question_id}\u0000${r.question_type}`;
-      info = fallbackInfo.get(key);
-      if (!info) {
-        const q = { id: r.question_id, type: r.question_type, required: true };
-        info = { id: q.id, type: q.type, role: roleOf(q), prompt: null, phase: r.page_kind, question: q, min: null, max: null, levels: [] };
-        fallbackInfo.set(key, info);
-      }
+      const q = { id: r.question_id, type: r.question_type, required: true };
+      info = { id: q.id, type: q.type, role: roleOf(q), prompt: null, phase: r.page_kind, question: q, min: null, max: null, levels: [] };
+      this.fallbackInfo.set(key, info);
     }
+    return info;
+  }
+
+  /** Timeouts and answers faster than the protocol's minimum; returns whether this one was too fast. */
+  private countTiming(ps: ParticipantState, r: ResponseRow): boolean {
     if (r.timed_out) {
-      timedOutRows++;
+      this.timedOutRows++;
       ps.timeouts++;
       if (r.page_kind === 'trial') ps.trialTimeouts++;
     } else ps.answers++;
-    const fast = !r.timed_out && minRtMs != null && r.rt_ms != null && r.rt_ms < minRtMs;
+    const fast = !r.timed_out && this.minRtMs != null && r.rt_ms != null && r.rt_ms < this.minRtMs;
     if (fast) ps.fastAnswers++;
-    const role = info.role;
-    if (role === 'attention' || r.page_kind === 'attention') {
-      // An attention check left to time out counts as failed, as the engine ends such a participant.
-      ps.attentionItems++;
-      if (r.correct === false || r.timed_out) ps.attentionFailed++;
-      continue;
-    }
-    if (r.timed_out) {
-      if (SCALE_ROLES.has(role)) itemOf(items, info).timedOut++;
-      continue;
-    }
-    if (SCALE_ROLES.has(role)) {
-      if (r.value_num == null) continue;
-      const item = itemOf(items, info);
-      item.obs.push({ p: ps.index, v: r.value_num, top: topOf(info, r), fast });
-    } else if (role === 'demographics') {
-      const parts = parseObject(r.value_json ?? r.value_text);
-      if (parts) {
-        if (typeof parts.party_id === 'number') ps.partyId = parts.party_id;
-        if (typeof parts.ideology === 'number') ps.ideology = parts.ideology;
-      }
-    } else if (role === 'detection') {
-      const source = r.stimulus_source ?? (r.stimulus_id ? stimuli.get(r.stimulus_id)?.source : null) ?? null;
-      if (source == null || r.value_num == null) {
-        unlabelled++;
-        continue;
-      }
-      const points = info.max ?? 4;
-      const saidMachine = saysMachineOf(info, r);
-      if (saidMachine == null) {
-        unlabelled++;
-        continue;
-      }
-      judgments.push({
-        p: ps.index,
-        stimulus: r.stimulus_id,
-        source,
-        modelSize: r.model_size,
-        sampling: r.sampling,
-        lengthWords: r.length_words,
-        value: r.value_num,
-        points,
-        saidMachine,
-        fast,
-      });
-    } else if (role === 'boundary') {
-      const stim = r.stimulus_id ? stimuli.get(r.stimulus_id) : undefined;
-      const boundary = stim?.boundary ?? boundaryFromProvenance(stim?.provenance_json ?? null);
-      if (boundary == null || r.value_num == null) {
-        unlabelled++;
-        continue;
-      }
-      boundaries.push({ p: ps.index, stimulus: r.stimulus_id, guess: r.value_num, boundary, sentences: sentencesOf(r.stimulus_id), fast });
-    }
+    return fast;
   }
-  return { protocol, conditions, participants, byId, items, judgments, boundaries, rows, timedOutRows, studyVersions, unlabelled, minRtMs };
+
+  /** An attention check left to time out counts as failed, as the engine ends such a participant. */
+  private addAttention(ps: ParticipantState, r: ResponseRow): void {
+    ps.attentionItems++;
+    if (r.correct === false || r.timed_out) ps.attentionFailed++;
+  }
+
+  private addScale(ps: ParticipantState, info: QuestionInfo, r: ResponseRow, fast: boolean): void {
+    if (r.value_num == null) return;
+    itemOf(this.items, info).obs.push({ p: ps.index, v: r.value_num, top: topOf(info, r), fast });
+  }
+
+  private addJudgment(ps: ParticipantState, info: QuestionInfo, r: ResponseRow, fast: boolean): void {
+    const source = r.stimulus_source ?? this.stimuli.sourceOf(r.stimulus_id);
+    const saidMachine = source == null || r.value_num == null ? null : saysMachineOf(info, r);
+    if (source == null || r.value_num == null || saidMachine == null) {
+      this.unlabelled++;
+      return;
+    }
+    this.judgments.push({
+      p: ps.index,
+      stimulus: r.stimulus_id,
+      source,
+      modelSize: r.model_size,
+      sampling: r.sampling,
+      lengthWords: r.length_words,
+      value: r.value_num,
+      points: info.max ?? 4,
+      saidMachine,
+      fast,
+    });
+  }
+
+  private addBoundary(ps: ParticipantState, r: ResponseRow, fast: boolean): void {
+    const boundary = this.stimuli.boundaryOf(r.stimulus_id);
+    if (boundary == null || r.value_num == null) {
+      this.unlabelled++;
+      return;
+    }
+    this.boundaries.push({ p: ps.index, stimulus: r.stimulus_id, guess: r.value_num, boundary, sentences: this.stimuli.sentencesOf(r.stimulus_id), fast });
+  }
+}
+
+/** Party ID and ideology from a demographics answer. */
+function addDemographics(ps: ParticipantState, r: ResponseRow): void {
+  const parts = parseObject(r.value_json ?? r.value_text);
+  if (!parts) return;
+  if (typeof parts.party_id === 'number') ps.partyId = parts.party_id;
+  if (typeof parts.ideology === 'number') ps.ideology = parts.ideology;
+}
+
+/** The stimuli by id, with what the analysis reads from them (source, boundary, sentence count, each computed once). */
+class StimulusIndex {
+  private readonly byId = new Map<string, StimulusRow>();
+  private readonly sentenceCounts = new Map<string, number | null>();
+
+  constructor(stimuli: readonly StimulusRow[]) {
+    for (const s of stimuli) this.byId.set(s.stimulus_id, s);
+  }
+
+  sourceOf(id: string | null): 'human' | 'machine' | null {
+    return (id ? this.byId.get(id)?.source : null) ?? null;
+  }
+
+  boundaryOf(id: string | null): number | null {
+    const stim = id ? this.byId.get(id) : undefined;
+    return stim?.boundary ?? boundaryFromProvenance(stim?.provenance_json ?? null);
+  }
+
+  sentencesOf(id: string | null): number | null {
+    if (id == null) return null;
+    if (!this.sentenceCounts.has(id)) {
+      const s = this.byId.get(id);
+      this.sentenceCounts.set(id, s?.sentence_count ?? (s ? splitSentences(s.text).length : null));
+    }
+    return this.sentenceCounts.get(id)!;
+  }
 }
 
 /** The judged source of a detection answer, as the question type reads it (null: the type cannot say). */
