@@ -1,7 +1,9 @@
 // The participant's socket: joins with the resume token, reconnects forever
 // with backoff, keeps the clock in step with the server, and delivers every
 // submission at least once (same client id on every retry) until it is acked.
-import { io, type Socket } from 'socket.io-client';
+// It runs in Node too (give a url): the bots drive this same code, so load tests
+// exercise the browser's protocol.
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { ClientToServer, JoinAuth, PageView, ServerToClient, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 import type { Outbox } from './outbox.ts';
 import { ServerClock } from './server-clock.ts';
@@ -14,11 +16,24 @@ export interface ConnectionHandlers {
   onDone(info: DoneInfo): void;
   onTakeover(message: string): void;
   onRefused(info: RefusedInfo): void;
-  onJoined(token: string, preview: boolean): void;
+  onJoined(token: string, preview: boolean, participantId: string): void;
   onStatus(status: 'connecting' | 'online' | 'reconnecting'): void;
   /** A submission was refused for a reason the participant can fix (or it was stale). */
   onRejected(submit: Submit, ack: Extract<SubmitAck, { ok: false }>): void;
   onAcked(submit: Submit): void;
+  /** The connection dropped (socket.io's reason); it reconnects by itself unless stopped. */
+  onDisconnect?(reason: string): void;
+  /** A (re)connection attempt failed. */
+  onConnectError?(message: string): void;
+  /** A submission got no ack in time and will be sent again with the same id. */
+  onRetry?(submit: Submit): void;
+}
+
+export interface ConnectionOptions {
+  /** The server; absent in the browser (the page's own origin). */
+  url?: string;
+  /** socket.io settings over the browser's defaults (bots use websocket only and shorter delays). */
+  socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
 const ACK_TIMEOUT_MS = 8000;
@@ -37,8 +52,9 @@ export class ParticipantConnection {
     private auth: JoinAuth,
     private outbox: Outbox,
     private handlers: ConnectionHandlers,
+    opts: ConnectionOptions = {},
   ) {
-    this.socket = io({
+    const options: Partial<ManagerOptions & SocketOptions> = {
       // A function, so every reconnect sends the newest token.
       auth: (cb) => cb({ ...this.auth }),
       // WebSocket first; where a proxy blocks it, long polling.
@@ -50,7 +66,9 @@ export class ParticipantConnection {
       reconnectionDelayMax: 8000,
       randomizationFactor: 0.5,
       timeout: 10000,
-    });
+      ...opts.socket,
+    };
+    this.socket = opts.url ? io(opts.url, options) : io(options);
     const s = this.socket;
     handlers.onStatus('connecting');
     s.on('connect', () => {
@@ -61,17 +79,20 @@ export class ParticipantConnection {
     s.on('disconnect', (reason) => {
       this.inFlight.clear();
       if (this.stopped) return;
+      handlers.onDisconnect?.(reason);
       handlers.onStatus('reconnecting');
       // The server closed us on purpose (e.g. restart): socket.io does not retry that by itself.
       if (reason === 'io server disconnect') setTimeout(() => !this.stopped && s.connect(), 1000);
     });
-    s.on('connect_error', () => {
-      if (!this.stopped) handlers.onStatus('reconnecting');
+    s.on('connect_error', (err) => {
+      if (this.stopped) return;
+      handlers.onConnectError?.(err.message);
+      handlers.onStatus('reconnecting');
     });
     s.on('joined', (info) => {
       if (info && typeof info.token === 'string') {
         this.auth = { ...this.auth, token: info.token };
-        handlers.onJoined(info.token, info.preview === true);
+        handlers.onJoined(info.token, info.preview === true, info.participantId);
       }
     });
     s.on('page', (view) => {
@@ -115,6 +136,7 @@ export class ParticipantConnection {
       if (err || !ack || typeof ack !== 'object') {
         if (!current) return;
         // No answer in time: try again with the same id (the server dedupes).
+        this.handlers.onRetry?.(item);
         setTimeout(() => this.flush(), 500);
         return;
       }

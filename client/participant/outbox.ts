@@ -11,6 +11,23 @@ export interface Outbox {
   clear(): void;
 }
 
+/** An outbox that lives as long as its process (a bot; a browser whose storage is blocked works the same way). */
+export function memoryOutbox(): Outbox {
+  let items: Submit[] = [];
+  return {
+    pending: () => items,
+    add(s) {
+      items = [...items.filter((x) => x.clientId !== s.clientId), s];
+    },
+    remove(clientId) {
+      items = items.filter((x) => x.clientId !== clientId);
+    },
+    clear() {
+      items = [];
+    },
+  };
+}
+
 export function createOutbox(study: string, pid?: string): Outbox {
   const key = `credence:outbox:${study}${pid ? `:${pid}` : ''}`;
   let memory: Submit[] = [];

@@ -1,15 +1,16 @@
-// One simulated participant: a socket.io client that walks the same lifecycle
-// as a person (join with a Prolific id, one page at a time, resume with its
-// token after any disconnect), answering with each question type's botAnswer.
-// It keeps an unacknowledged submit and re-sends it with the same clientId
-// until the server either acknowledges it or has moved past that page.
-import { io, type Socket } from 'socket.io-client';
+// One simulated participant: it walks the same lifecycle as a person (join
+// with a Prolific id, one page at a time, resume with its token after any
+// disconnect) on the browser's own connection and outbox code, answering with
+// each question type's botAnswer. An unacknowledged submit stays in the outbox
+// and is re-sent with the same clientId until the server answers it.
 import { randomUUID } from 'node:crypto';
+import { ParticipantConnection } from '../../client/participant/connection.ts';
+import { memoryOutbox } from '../../client/participant/outbox.ts';
 import type { Protocol, Question } from '../../studies/protocol.ts';
 import type { BotContext } from '../../studies/question-type.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import type { Rng } from '../../studies/random.ts';
-import type { ClientToServer, EndStatus, PageView, ServerToClient, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
+import type { EndStatus, PageView, Submit } from '../../studies/vocabulary/participant-wire.ts';
 
 export type BotProfile = 'attentive' | 'random' | 'careless';
 
@@ -31,7 +32,6 @@ export interface BotOptions {
   answer?: AnswerFn;
   /** Give up (and report 'stuck') after this long. */
   maxMs?: number;
-  ackTimeoutMs?: number;
 }
 
 export interface BotResult {
@@ -88,155 +88,161 @@ function resolved(q: Question): ReturnType<typeof resolveQuestion> {
 }
 
 export function runBot(opts: BotOptions): Promise<BotResult> {
-  const questions = questionIndex(opts.protocol);
-  const result: BotResult = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
-  const [thinkLo, thinkHi] = opts.thinkMs ?? [0, 10];
-  const minRtMs = opts.protocol.exclusions.min_rt_ms ?? 0;
-  const ackTimeout = opts.ackTimeoutMs ?? 10_000;
+  return new Bot(opts).run();
+}
 
-  return new Promise<BotResult>((resolveBot) => {
-    let token: string | undefined;
-    let current: PageView | undefined;
-    let lastIndexBeforeDrop: number | undefined;
-    let pendingAtDrop = false;
-    let ackedAtDrop = false;
-    let lastAckedIndex = -1;
-    let pending: { payload: Submit; sentAt: number } | undefined;
-    let finished = false;
-    let answering = -1;
-    let resumedCheck = false;
+/**
+ * A simulated participant on the browser's own connection and outbox
+ * (client/participant): they join, resume with the token, re-send unacknowledged
+ * answers with the same client id; the bot decides when and what to answer and
+ * keeps the figures of the run.
+ */
+class Bot {
+  private readonly questions: Map<string, Question>;
+  private readonly result: BotResult;
+  private readonly outbox = memoryOutbox();
+  private readonly sentAt = new Map<string, number>();
+  private conn: ParticipantConnection | undefined;
+  private current: PageView | undefined;
+  /** The page being answered (-1: none, e.g. after a drop, when the server will say which page is current). */
+  private answering = -1;
+  private lastAckedIndex = -1;
+  /** Set at a drop, filled in by the page the server resumes the bot on. */
+  private drop: { before: number; pendingBefore: boolean; ackedBefore: boolean } | undefined;
+  private online = 0;
+  private finished = false;
+  private done: (r: BotResult) => void = () => {};
+  private giveUp: NodeJS.Timeout | undefined;
 
-    const socket: Socket<ServerToClient, ClientToServer> = io(opts.url, {
-      transports: ['websocket'],
-      reconnection: true,
-      reconnectionDelay: 150,
-      reconnectionDelayMax: 1000,
-      timeout: 20_000,
-      forceNew: true,
-      auth: (cb) => cb(token ? { study: opts.study, token } : { study: opts.study, bot: true, prolific: { PROLIFIC_PID: opts.pid, STUDY_ID: 'bots', SESSION_ID: opts.pid } }),
+  constructor(private readonly opts: BotOptions) {
+    this.questions = questionIndex(opts.protocol);
+    this.result = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
+  }
+
+  run(): Promise<BotResult> {
+    const { opts, result } = this;
+    return new Promise<BotResult>((resolve) => {
+      this.done = resolve;
+      this.giveUp = setTimeout(() => this.finish('stuck'), opts.maxMs ?? 120_000);
+      this.conn = new ParticipantConnection(
+        { study: opts.study, bot: true, prolific: { PROLIFIC_PID: opts.pid, STUDY_ID: 'bots', SESSION_ID: opts.pid } },
+        this.outbox,
+        {
+          onJoined: (token, _preview, participantId) => {
+            result.token = token;
+            result.participantId = participantId;
+          },
+          onPage: (view) => this.onPage(view),
+          onDone: (end) => this.finish(end.status),
+          onRefused: (info) => {
+            result.refusedReason = info.reason;
+            this.finish('refused');
+          },
+          onTakeover: () => {
+            result.errors.push('taken over');
+            this.finish('stuck');
+          },
+          onStatus: (status) => {
+            if (status === 'online' && ++this.online > 1) result.reconnects++;
+          },
+          onAcked: (s) => this.onAcked(s),
+          onRejected: (s, ack) => {
+            // A stale page: the server moved on (e.g. a timeout) and sends the current page.
+            if (!/stale page/.test(ack.error)) result.errors.push(`page ${s.pageIndex}: ${ack.error}`);
+          },
+          onRetry: () => result.retries++,
+          onDisconnect: (reason) => this.onDisconnect(reason),
+          onConnectError: (message) => {
+            if (!this.finished) result.drops.push(`connect_error: ${message}`);
+          },
+        },
+        { url: opts.url, socket: { transports: ['websocket'], tryAllTransports: false, reconnectionDelay: 150, reconnectionDelayMax: 1000, randomizationFactor: 0.5, timeout: 20_000, forceNew: true } },
+      );
     });
+  }
 
-    const finish = (outcome: BotResult['outcome']) => {
-      if (finished) return;
-      finished = true;
-      result.outcome = outcome;
-      result.token = token;
-      clearTimeout(giveUp);
-      socket.io.reconnection(false);
-      socket.disconnect();
-      resolveBot(result);
+  private finish(outcome: BotResult['outcome']): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.result.outcome = outcome;
+    clearTimeout(this.giveUp);
+    this.conn?.stop();
+    this.done(this.result);
+  }
+
+  private onPage(view: PageView): void {
+    if (this.finished) return;
+    this.result.pagesSeen++;
+    if (this.drop) {
+      this.result.resumes.push({ ...this.drop, after: view.index });
+      this.drop = undefined;
+    }
+    const same = this.current?.index === view.index;
+    this.current = view;
+    const { abandonAt } = this.opts;
+    if (abandonAt !== undefined && view.index >= Math.max(1, Math.floor(abandonAt * view.total))) return this.finish('abandoned');
+    // An answer to this page still waits for its ack: the connection re-sends it; answering again would be a second answer.
+    if (this.outbox.pending().some((s) => s.pageIndex === view.index)) return;
+    if (!same || this.answering !== view.index || view.kind === 'comprehension') void this.answerPage(view);
+  }
+
+  private onAcked(s: Submit): void {
+    const t0 = this.sentAt.get(s.clientId);
+    if (t0 !== undefined) this.result.ackMs.push(performance.now() - t0);
+    this.sentAt.delete(s.clientId);
+    this.result.acked.push(s.clientId);
+    this.lastAckedIndex = s.pageIndex;
+  }
+
+  private onDisconnect(reason: string): void {
+    if (this.finished) return;
+    this.result.drops.push(reason);
+    const before = this.current?.index ?? -1;
+    this.drop = { before, pendingBefore: this.outbox.pending().length > 0, ackedBefore: this.current !== undefined && this.lastAckedIndex === before };
+    this.answering = -1;
+  }
+
+  /** Waits as a person would (reading floor, think time, minimum reading time), then answers, unless the page moved on meanwhile. */
+  private async answerPage(view: PageView): Promise<void> {
+    const { opts } = this;
+    this.answering = view.index;
+    const shownAt = performance.now();
+    // Careless bots leave some timed pages to the server's deadline, which moves them on.
+    if (opts.profile === 'careless' && view.deadlineAt !== undefined && opts.rng.next() < (opts.timeoutShare ?? 0.3)) return;
+    await sleep(this.thinkMs(view));
+    if (this.finished || this.current?.index !== view.index || this.answering !== view.index) return;
+    const submit: Submit = {
+      clientId: randomUUID(),
+      pageIndex: view.index,
+      answers: this.answersFor(view),
+      // The time actually spent on the page (reading wait and think time), as a browser would report it.
+      rtMs: Math.round(performance.now() - shownAt),
+      events: [{ type: 'paint', t: 0 }],
     };
-    const giveUp = setTimeout(() => finish('stuck'), opts.maxMs ?? 120_000);
+    this.sentAt.set(submit.clientId, performance.now());
+    this.conn!.submit(submit);
+  }
 
-    const send = () => {
-      if (!pending || finished || !socket.connected) return;
-      const p = pending;
-      const t0 = performance.now();
-      socket.timeout(ackTimeout).emit('submit', p.payload, (err: Error | null, ack: SubmitAck) => {
-        if (finished || pending !== p) return;
-        if (err) {
-          // No ack in time: resend the same clientId (idempotent on the server).
-          result.retries++;
-          send();
-          return;
-        }
-        result.ackMs.push(performance.now() - t0);
-        if (ack.ok) {
-          result.acked.push(p.payload.clientId);
-          lastAckedIndex = p.payload.pageIndex;
-          pending = undefined;
-        } else if (!/stale page/.test(ack.error)) {
-          result.errors.push(`page ${p.payload.pageIndex}: ${ack.error}`);
-          pending = undefined;
-        } else pending = undefined; // the server moved on (e.g. a timeout); the next page is on its way
-      });
-    };
+  private thinkMs(view: PageView): number {
+    const [lo, hi] = this.opts.thinkMs ?? [0, 10];
+    // An attentive bot reads a text at least as long as the protocol's fastest credible answer, as an attentive person does.
+    const floor = this.opts.profile === 'attentive' && view.stimulus ? (this.opts.protocol.exclusions.min_rt_ms ?? 0) : 0;
+    return Math.max(floor + lo + this.opts.rng.next() * (hi - lo), view.minReadMs ?? 0);
+  }
 
-    const answerPage = async (view: PageView) => {
-      answering = view.index;
-      const shownAt = performance.now();
-      // An attentive bot reads a text at least as long as the protocol's fastest credible answer, as an attentive person does.
-      const floor = opts.profile === 'attentive' && view.stimulus ? minRtMs : 0;
-      const think = floor + thinkLo + opts.rng.next() * (thinkHi - thinkLo);
-      const leaveToTimeout =
-        opts.profile === 'careless' && view.deadlineAt !== undefined && opts.rng.next() < (opts.timeoutShare ?? 0.3);
-      if (leaveToTimeout) return; // the server's deadline will move this bot on
-      await sleep(Math.max(think, view.minReadMs ?? 0));
-      if (finished || current?.index !== view.index || answering !== view.index) return;
-      const answers: Record<string, unknown> = {};
-      if (view.kind === 'consent') answers.consent = true;
-      for (const shown of view.questions) {
-        const q = questions.get(shown.id) ?? shown;
-        const ctx: BotContext & { view: PageView } = { rng: opts.rng, profile: opts.profile, view };
-        if (opts.answer) {
-          answers[q.id] = opts.answer(q, ctx);
-          continue;
-        }
+  /** Each shown question answered by its type's botAnswer (or the caller's), from the protocol's full question (bots see the expected answers). */
+  private answersFor(view: PageView): Record<string, unknown> {
+    const answers: Record<string, unknown> = {};
+    if (view.kind === 'consent') answers.consent = true;
+    for (const shown of view.questions) {
+      const q = this.questions.get(shown.id) ?? shown;
+      const ctx: BotContext & { view: PageView } = { rng: this.opts.rng, profile: this.opts.profile, view };
+      if (this.opts.answer) answers[q.id] = this.opts.answer(q, ctx);
+      else {
         const { descriptor, params } = resolved(q);
         answers[q.id] = descriptor.botAnswer(params, ctx);
       }
-      pending = {
-        // The time actually spent on the page (reading wait and think time), as a browser would report it.
-        payload: { clientId: randomUUID(), pageIndex: view.index, answers, rtMs: Math.round(performance.now() - shownAt), events: [{ type: 'paint', t: 0 }] },
-        sentAt: Date.now(),
-      };
-      send();
-    };
-
-    socket.on('joined', (info) => {
-      token = info.token;
-      result.participantId = info.participantId;
-    });
-    socket.on('page', (view) => {
-      if (finished) return;
-      result.pagesSeen++;
-      if (resumedCheck) {
-        result.resumes.push({ before: lastIndexBeforeDrop ?? -1, after: view.index, pendingBefore: pendingAtDrop, ackedBefore: ackedAtDrop });
-        resumedCheck = false;
-      }
-      const same = current?.index === view.index;
-      current = view;
-      if (pending && pending.payload.pageIndex !== view.index) pending = undefined; // it was stored before the drop
-      if (opts.abandonAt !== undefined && view.index >= Math.max(1, Math.floor(opts.abandonAt * view.total))) {
-        finish('abandoned');
-        return;
-      }
-      if (pending) {
-        send(); // a resume on the same page: re-send the unacknowledged answer
-        return;
-      }
-      if (!same || answering !== view.index) void answerPage(view);
-      else if (view.kind === 'comprehension') void answerPage(view); // another attempt
-    });
-    socket.on('done', (end) => finish(end.status));
-    socket.on('refused', (info) => {
-      result.refusedReason = info.reason;
-      finish('refused');
-    });
-    socket.on('takeover', () => {
-      result.errors.push('taken over');
-      finish('stuck');
-    });
-    socket.on('error', (info) => {
-      result.errors.push(`error event: ${info.message}`);
-    });
-    socket.on('disconnect', (reason) => {
-      if (finished) return;
-      result.drops.push(reason);
-      if (reason === 'io server disconnect') return; // refused/takeover handle themselves
-      lastIndexBeforeDrop = current?.index;
-      pendingAtDrop = !!pending;
-      ackedAtDrop = current !== undefined && lastAckedIndex === current.index;
-      resumedCheck = true;
-      answering = -1;
-      // Drop socket.io's own buffer: re-sends happen once the server says which page is current.
-      (socket as unknown as { sendBuffer: unknown[] }).sendBuffer = [];
-    });
-    socket.on('connect_error', (err) => {
-      if (!finished) result.drops.push(`connect_error: ${err.message}`);
-    });
-    socket.io.on('reconnect', () => {
-      result.reconnects++;
-    });
-  });
+    }
+    return answers;
+  }
 }
