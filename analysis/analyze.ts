@@ -31,6 +31,8 @@ export interface AnalysisResult {
   conditions: string[];
   /** Each condition's label from the protocol (its id when it has none). */
   conditionLabels: Record<string, string>;
+  /** Per condition: the protocol's target and the participants who completed and were not excluded. */
+  sample: { condition: string; target: number; analysed: number }[];
   exclusions: Omit<Exclusions, 'excluded'>;
   scales: ScaleAnalysis[];
   detection: DetectionAnalysis | null;
@@ -70,6 +72,11 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     studyVersions: [...c.studyVersions],
     responses: c.rows,
     conditions: c.conditions,
+    sample: c.conditions.map((id) => ({
+      condition: id,
+      target: c.protocol.design.conditions.find((d) => d.id === id)?.target ?? 0,
+      analysed: c.participants.filter((p) => p.condition === id && p.status === 'completed' && !ex.excluded.has(p.index)).length,
+    })),
     conditionLabels: Object.fromEntries(c.conditions.map((id) => [id, c.protocol.design.conditions.find((d) => d.id === id)?.label ?? id])),
     exclusions,
     scales: analyzeCredibility(c, ex, opts),

@@ -77,7 +77,8 @@ export interface Collected {
   minRtMs: number | null;
 }
 
-const SCALE_ROLES: ReadonlySet<Role> = new Set(['credibility_4pt', 'credibility_10', 'sharing', 'confidence']);
+/** Roles read as scale items (means, pairwise tests); `credence simulate` and the preregistration plan tests on all but confidence. */
+export const SCALE_ROLES: ReadonlySet<Role> = new Set(['credibility_4pt', 'credibility_10', 'sharing', 'confidence']);
 
 export interface CollectInput {
   protocol: Protocol;

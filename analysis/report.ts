@@ -7,6 +7,7 @@ import { resultTables, type Table } from './tables.ts';
 import { renderFigures, type Figure } from './figures.ts';
 import { figureFileNames } from './figure-files.ts';
 import { headlines, type Headline } from './headline.ts';
+import { isPlannedAnalysis, preregCompliance, preregPlan, type Compliance } from './prereg.ts';
 import { escapeHtml } from './escape-html.ts';
 import { apaP, count, sig3 } from './apa.ts';
 import { buildMetadata, type Metadata } from './export/metadata.ts';
@@ -23,6 +24,8 @@ export interface ReportInput extends AnalysisInput {
 export interface Report {
   result: AnalysisResult;
   headlines: Headline[];
+  /** The run against the plan its protocol implies (prereg.ts). */
+  compliance: Compliance;
   tables: Table[];
   figures: Figure[];
   metadata: Metadata;
@@ -44,8 +47,10 @@ export async function buildReport(input: ReportInput, opts: AnalysisOptions = {}
     responses: result.responses,
   });
   const heads = headlines(result);
+  const plan = preregPlan(input.study, metadata.protocol_hashes[metadata.protocol_hashes.length - 1] ?? '');
+  const compliance = preregCompliance(result, plan);
   const links: FigureLinks | undefined = input.linkFigureFiles ? new Map(figures.map((f) => [f.name, figureFileNames(f.name)])) : undefined;
-  return { result, headlines: heads, tables, figures, metadata, html: reportHtml(result, heads, tables, figures, metadata, links) };
+  return { result, headlines: heads, compliance, tables, figures, metadata, html: reportHtml(result, heads, tables, figures, metadata, links, compliance) };
 }
 
 /** Where each figure's SVG and PNG files are, relative to report.html (written by figure-files.ts). */
@@ -87,7 +92,8 @@ export function tableHtml(t: Table): string {
     .join('\n');
   const notes = reasons.length ? `<p class="table-note">${reasons.map((why, i) => `<sup>${mark(why)}</sup> ${escapeHtml(why)}`).join('; ')}.</p>` : '';
   const empty = t.rows.length === 0 ? `<p class="table-note">No rows yet.</p>` : '';
-  return `<div class="scroll"><table id="t-${escapeHtml(t.name)}"><caption>${escapeHtml(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>${notes}${empty}`;
+  const exploratory = isPlannedAnalysis(t.name) ? '' : '<span class="exploratory">Exploratory: </span>';
+  return `<div class="scroll"><table id="t-${escapeHtml(t.name)}"><caption>${exploratory}${escapeHtml(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>${notes}${empty}`;
 }
 
 /**
@@ -97,7 +103,8 @@ export function tableHtml(t: Table): string {
  */
 export function figureHtml(f: Figure, n: number, links?: { svg: string; png: string }): string {
   const files = links ? ` <span class="files"><a href="${escapeHtml(links.svg)}">SVG</a> · <a href="${escapeHtml(links.png)}">PNG</a></span>` : '';
-  return `<figure id="f-${escapeHtml(f.name)}">${f.svg}<figcaption><strong class="figure-title">Figure ${n}. ${escapeHtml(f.title)}</strong> <span class="figure-description">${escapeHtml(f.description)}</span>${files}</figcaption></figure>`;
+  const exploratory = isPlannedAnalysis(f.name) ? '' : ' <span class="exploratory">Exploratory.</span>';
+  return `<figure id="f-${escapeHtml(f.name)}">${f.svg}<figcaption><strong class="figure-title">Figure ${n}. ${escapeHtml(f.title)}</strong>${exploratory} <span class="figure-description">${escapeHtml(f.description)}</span>${files}</figcaption></figure>`;
 }
 
 // Nothing may push the page wider than the window: figures scale down, wide
@@ -110,7 +117,7 @@ figure{display:block;margin:1rem 0 2rem;max-width:100%}figure svg{max-width:100%
 .headlines li{margin:.35rem 0}.exploratory{color:#8a4b00}
 div.scroll{overflow-x:auto;max-width:100%}dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem}dt{font-weight:600}code{font-size:12px}`;
 
-export function reportHtml(res: AnalysisResult, heads: Headline[], tables: Table[], figures: Figure[], meta: Metadata, links?: FigureLinks): string {
+export function reportHtml(res: AnalysisResult, heads: Headline[], tables: Table[], figures: Figure[], meta: Metadata, links?: FigureLinks, compliance?: Compliance): string {
   const figureNumber = new Map(figures.map((f, i) => [f.name, i + 1]));
   const section = (title: string, prefix: string[]) => {
     const ts = tables.filter((t) => prefix.some((p) => t.name.startsWith(p)));
@@ -119,7 +126,7 @@ export function reportHtml(res: AnalysisResult, heads: Headline[], tables: Table
     return `<section><h2>${escapeHtml(title)}</h2>\n${fs.map((f) => figureHtml(f, figureNumber.get(f.name)!, links?.get(f.name))).join('\n')}\n${ts.map(tableHtml).join('\n')}</section>`;
   };
   const results = heads.length
-    ? `<section id="headlines"><h2>Results</h2><ul class="headlines">${heads.map((h) => `<li data-topic="${h.topic}">${escapeHtml(h.text)}</li>`).join('\n')}</ul></section>`
+    ? `<section id="headlines"><h2>Results</h2><ul class="headlines">${heads.map((h) => `<li data-topic="${h.topic}"${h.planned ? '' : ' class="exploratory"'}>${h.planned ? '' : '<strong>Exploratory.</strong> '}${escapeHtml(h.text)}</li>`).join('\n')}</ul></section>`
     : `<section id="headlines"><h2>Results</h2><p>No analysable answers yet.</p></section>`;
   const modelList = meta.models.map((m) => `${m.role} ${m.name}: ${m.hash}`).join('; ') || 'none recorded';
   return `<!doctype html>
@@ -128,6 +135,7 @@ export function reportHtml(res: AnalysisResult, heads: Headline[], tables: Table
 <body>
 <h1>${escapeHtml(res.title)}</h1>
 ${results}
+${compliance ? `<section id="preregistration"><h2>Against the preregistration</h2><ul>${compliance.statements.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul><p class="table-note">The plan is the one <code>credence prereg ${escapeHtml(res.studyId)}</code> writes from this protocol. Tables and figures marked “Exploratory” are not in it.</p></section>` : ''}
 <h2>Study</h2>
 <dl>
 <dt>study</dt><dd><code>${escapeHtml(res.studyId)}</code></dd>

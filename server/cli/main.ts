@@ -9,6 +9,7 @@ import { registerGenerate } from './generate.ts';
 import { registerPrepare } from './prepare.ts';
 import { registerScore } from './score.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerPrereg } from './prereg.ts';
 import { registerAdmin } from '../auth/admin-command.ts';
 import { registerBackup } from './backup.ts';
 import { CLI_VERSION } from './version.ts';
@@ -26,6 +27,7 @@ registerGenerate(program);
 registerPrepare(program);
 registerScore(program); // score, detect
 registerAnalyze(program); // analyze, export, simulate
+registerPrereg(program);
 registerAdmin(program); // admin list|add|reset-password
 registerBackup(program);
 
