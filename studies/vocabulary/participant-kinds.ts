@@ -29,10 +29,12 @@ export function parseKinds(list: string, allowed: readonly ParticipantKind[] = P
 /**
  * A recruiter id that is still the template's placeholder (Prolific's
  * `{{%PROLIFIC_PID%}}`, or `{PID}`, `${pid}`, `[PID]`): the link was opened
- * as written, not by a recruited participant. Real ids never hold these characters.
+ * as written, not by a recruited participant. Real ids never hold these
+ * characters. Other odd characters (`<`, quotes) are not a placeholder: such an
+ * id is hostile or mistyped, not unfinished, and is stored and shown as text.
  */
 export function isPlaceholderId(id: string): boolean {
-  return /[{}%$[\]<>]/.test(id) || /^PROLIFIC_PID$/i.test(id.trim());
+  return /[{}%$[\]]/.test(id) || /^PROLIFIC_PID$/i.test(id.trim());
 }
 
 export const STUDY_STATES = ['open', 'paused', 'closed'] as const;
