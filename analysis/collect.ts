@@ -22,6 +22,8 @@ export interface ParticipantState {
   trialTimeouts: number;
   timeouts: number;
   fastAnswers: number;
+  /** Answers whose reported response time contradicts the server's observation (flagged, not dropped). */
+  rtInconsistent: number;
   answers: number;
 }
 
@@ -147,7 +149,7 @@ class Collection {
   private participant(id: string, condition: string, status: string | null): ParticipantState {
     let s = this.byId.get(id);
     if (!s) {
-      s = { index: this.participants.length, id, condition, status, partyId: null, ideology: null, attentionItems: 0, attentionFailed: 0, trialTimeouts: 0, timeouts: 0, fastAnswers: 0, answers: 0 };
+      s = { index: this.participants.length, id, condition, status, partyId: null, ideology: null, attentionItems: 0, attentionFailed: 0, trialTimeouts: 0, timeouts: 0, fastAnswers: 0, rtInconsistent: 0, answers: 0 };
       this.participants.push(s);
       this.byId.set(id, s);
       if (!this.conditions.includes(condition)) this.conditions.push(condition);
@@ -178,6 +180,7 @@ class Collection {
     } else ps.answers++;
     const fast = !r.timed_out && this.minRtMs != null && r.rt_ms != null && r.rt_ms < this.minRtMs;
     if (fast) ps.fastAnswers++;
+    if (r.rt_inconsistent) ps.rtInconsistent++;
     return fast;
   }
 

@@ -6,7 +6,7 @@
 import type { Collected } from './collect.ts';
 
 export interface ExclusionReason {
-  reason: 'failed_attention' | 'too_many_timeouts' | 'too_fast';
+  reason: 'unfinished' | 'failed_attention' | 'too_many_timeouts' | 'too_fast' | 'rt_inconsistent';
   /** The rule as the protocol declares it, or why nothing is applied. */
   rule: string;
   applied: boolean;
@@ -33,6 +33,9 @@ export interface Exclusions {
 export function applyExclusions(c: Collected): Exclusions {
   const rules = c.protocol.exclusions;
   const excluded = new Set<number>();
+  // Only people who reached an ending are analysed; those still in progress or gone are counted beside.
+  const unfinished = c.participants.filter((p) => p.status === 'in-progress' || p.status === 'abandoned');
+  unfinished.forEach((p) => excluded.add(p.index));
   const failed = c.participants.filter((p) => p.attentionFailed > 0 || p.status === 'failed-attention');
   if (rules.failed_attention) failed.forEach((p) => excluded.add(p.index));
   const maxTimeouts = rules.timed_out_trials_max;
@@ -44,6 +47,14 @@ export function applyExclusions(c: Collected): Exclusions {
   const statusCounts: Record<string, number> = {};
   for (const p of c.participants) statusCounts[p.status ?? 'unknown'] = (statusCounts[p.status ?? 'unknown'] ?? 0) + 1;
   const reasons: ExclusionReason[] = [
+    {
+      reason: 'unfinished',
+      rule: 'in progress or abandoned: reported beside, not analysed',
+      applied: true,
+      participantsFlagged: unfinished.length,
+      participantsExcluded: unfinished.length,
+      answersFlagged: 0,
+    },
     {
       reason: 'failed_attention',
       rule: rules.failed_attention ? 'exclusions.failed_attention: true' : 'exclusions.failed_attention: false (flag only)',
@@ -67,6 +78,14 @@ export function applyExclusions(c: Collected): Exclusions {
       participantsFlagged: fastPeople.length,
       participantsExcluded: 0,
       answersFlagged: fastAnswers,
+    },
+    {
+      reason: 'rt_inconsistent',
+      rule: "flag only: the reported response time contradicts the server's observation of the page",
+      applied: false,
+      participantsFlagged: c.participants.filter((p) => p.rtInconsistent > 0).length,
+      participantsExcluded: 0,
+      answersFlagged: c.participants.reduce((s, p) => s + p.rtInconsistent, 0),
     },
   ];
   return {

@@ -24,6 +24,7 @@ export const CODEBOOK_COLUMNS = ['file', 'column', 'type', 'description', 'level
 
 const PARTICIPANT_DOCS: Record<(typeof WIDE_PARTICIPANT_COLUMNS)[number], [string, string]> = {
   participant_id: ['string', 'Participant id'],
+  kind: ['string', 'real (arrived with recruiter ids), pilot (a test link) or bot (simulated)'],
   study_id: ['string', 'Study id'],
   study_version: ['string', 'sha256 of the normalised protocol'],
   condition: ['string', 'Between-subject condition'],
@@ -44,6 +45,7 @@ const PAGE_PARTS: Partial<Record<string, (page: number) => [string, string]>> = 
   stimulus_id: (page) => ['string', `Stimulus shown on page ${page}`],
   rt_ms: (page) => ['number', `Reaction time on page ${page}, ms`],
   timed_out: (page) => ['boolean', `Page ${page} timed out`],
+  rt_inconsistent: (page) => ['boolean', `Exclusion flag: the reaction time reported on page ${page} contradicts the server's observation`],
 };
 
 /**
@@ -106,7 +108,7 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
         wideAnswerType(q?.question, c.part),
         c.part === 'value' ? `Answer to ${c.question} on page ${c.page} (value_num, else value_text)` : `${c.question} on page ${c.page}: part ${c.part}`,
       ];
-      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' ? CSV_BOOLEAN_LEVELS : '' });
+      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' || c.part === 'rt_inconsistent' ? CSV_BOOLEAN_LEVELS : '' });
     }
   }
   return out;

@@ -14,6 +14,7 @@ import { questionTypes } from '../../studies/questions/index.ts';
 
 export const WIDE_PARTICIPANT_COLUMNS = [
   'participant_id',
+  'kind',
   'study_id',
   'study_version',
   'condition',
@@ -85,6 +86,8 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
     m.set(`${p}_rt_ms`, csvCell(r.rt_ms));
     addCol({ name: `${p}_timed_out`, page: r.page_index, question: null, part: 'timed_out' });
     m.set(`${p}_timed_out`, csvCell(r.timed_out));
+    addCol({ name: `${p}_rt_inconsistent`, page: r.page_index, question: null, part: 'rt_inconsistent' });
+    m.set(`${p}_rt_inconsistent`, csvCell(r.rt_inconsistent ?? false));
     const parts = partsOf(r);
     if (parts) {
       for (const [k, v] of Object.entries(parts)) {
@@ -98,7 +101,7 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
       m.set(name, r.timed_out ? '' : cellOf(r));
     }
   }
-  const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : 1);
+  const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : c.part === 'rt_inconsistent' ? 4 : 1);
   const columns = [...cols.values()].sort((a, b) => a.page - b.page || rank(a) - rank(b));
   return { columns, cells, extra };
 }

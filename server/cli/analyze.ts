@@ -26,14 +26,16 @@ import { writeTableCsv } from '../../analysis/export/table-csv.ts';
 import { simulatePower, type PowerReport } from '../../analysis/simulate.ts';
 import { SOFTWARE } from './version.ts';
 import { sha256File } from '../file-hash.ts';
+import { leftOutText } from '../store/study-data.ts';
+import { DEFAULT_KINDS, parseKinds, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
-function openStudy(arg: string, db: string): { store: Store; data: StudyData } {
+function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): { store: Store; data: StudyData } {
   if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
   const store = openStore({ path: db });
-  const data = studyData(store, studyId);
+  const data = studyData(store, studyId, kinds);
   if (!data) {
     const known = store.studyIds();
     store.close();
@@ -47,6 +49,23 @@ const tfidfTrain: TrainFn = (texts, labels) => {
   const model = trainTfidf(texts, labels, { minDf: texts.length >= 200 ? 5 : 1, cvFolds: Math.max(2, Math.min(5, Math.floor(texts.length / 4))) });
   return (t) => predict(model, t);
 };
+
+/** The kinds analysed: real participants, plus those `--include` names. */
+function kindsOf(include: string | undefined): ParticipantKind[] {
+  if (include === undefined) return [...DEFAULT_KINDS];
+  try {
+    return [...new Set([...DEFAULT_KINDS, ...parseKinds(include)])];
+  } catch (err) {
+    throw new UsageError(`--include: ${(err as Error).message}`);
+  }
+}
+
+/** Says which kinds were analysed and how many of the others were left out. */
+function kindsNote(data: StudyData): string {
+  const left = leftOutText(data);
+  const names = Object.keys(data.leftOut).filter((k) => (data.leftOut[k as ParticipantKind] ?? 0) > 0);
+  return left ? `participants of kinds ${data.kinds.join(', ')} only; ${left} (--include ${names.join(',')} analyses them)` : '';
+}
 
 async function fileInfo(path: string, rows?: number): Promise<{ rows?: number; bytes: number; sha256: string }> {
   // Written by this run: never a cached digest.
@@ -85,18 +104,20 @@ export function registerAnalyze(program: Command): void {
     .description('Write report.html, long/wide CSV, JSONL, codebook and metadata.json for a study')
     .argument('<study>', 'study id or protocol file')
     .option('--db <file>', 'SQLite database', 'data/credence.db')
-    .requiredOption('--out <dir>', 'output folder')
+    .option('--out <dir>', 'output folder (default: results/<study>/)')
+    .option('--include <kinds>', 'also analyse these participant kinds: pilot, bot (default: real participants only)')
     .option('--seed <n>', 'seed of the analysis (bootstrap, threshold split); default the design seed')
     .option('--no-transfer', 'skip the TF-IDF transfer matrix')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
-    .action(async (arg: string, o: { db: string; out: string; seed?: string; transfer: boolean; raw?: boolean }) => {
+    .action(async (arg: string, o: { db: string; out?: string; include?: string; seed?: string; transfer: boolean; raw?: boolean }) => {
       let store: Store | undefined;
       try {
         const seed = o.seed != null ? parseNumber(o.seed, '--seed') : undefined;
-        const opened = openStudy(arg, o.db);
+        const opened = openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
         const { studyId, study: protocol, participants, responses } = data;
+        o.out ??= join('results', studyId);
         mkdirSync(o.out, { recursive: true });
         const t0 = performance.now();
         const report = await buildReport({ ...data, software: SOFTWARE, linkFigureFiles: true }, { seed, train: o.transfer ? tfidfTrain : undefined });
@@ -128,7 +149,13 @@ export function registerAnalyze(program: Command): void {
         const metadata = { ...report.metadata, files };
         writeFileSync(join(o.out, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
-        console.log(`${studyId}: ${report.result.responses} responses, ${participants.length} participants (${report.result.exclusions.participantsExcluded} excluded), ${report.tables.length} tables, ${report.figures.length} figures in ${secs} s`);
+        const statuses = report.result.exclusions.statusCounts;
+        const unfinished = (statuses['in-progress'] ?? 0) + (statuses.abandoned ?? 0);
+        console.log(
+          `${studyId}: ${report.result.responses} responses; ${participants.length - unfinished} finished participants (${statuses.completed ?? 0} completed, ${report.result.exclusions.participantsExcluded - unfinished} excluded by the protocol's rules); beside them, not analysed: ${statuses['in-progress'] ?? 0} in progress, ${statuses.abandoned ?? 0} abandoned; ${report.tables.length} tables, ${report.figures.length} figures in ${secs} s`,
+        );
+        const note = kindsNote(data);
+        if (note) console.log(note);
         console.log(`wrote ${Object.keys(files).length + 1} files to ${o.out}: report.html, ${report.figures.length} figures as SVG and PNG, long.csv wide.csv responses.jsonl codebook.csv metadata.json tables/`);
       } finally {
         store?.close();
@@ -142,12 +169,13 @@ export function registerAnalyze(program: Command): void {
     .option('--db <file>', 'SQLite database', 'data/credence.db')
     .requiredOption('--format <format>', 'long | wide | jsonl | codebook')
     .option('--out <file>', 'output file (default: standard output)')
+    .option('--include <kinds>', 'also export these participant kinds: pilot, bot (default: real participants only)')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
-    .action(async (arg: string, o: { db: string; format: string; out?: string; raw?: boolean }) => {
+    .action(async (arg: string, o: { db: string; format: string; out?: string; include?: string; raw?: boolean }) => {
       let store: Store | undefined;
       try {
         if (!['long', 'wide', 'jsonl', 'codebook'].includes(o.format)) throw new UsageError(`--format ${o.format}: expected long, wide, jsonl or codebook`);
-        const opened = openStudy(arg, o.db);
+        const opened = openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
         const { studyId, study: protocol, participants, responses } = data;
@@ -164,6 +192,8 @@ export function registerAnalyze(program: Command): void {
           writeFileSync(metaPath, JSON.stringify({ ...meta, files: { [o.out]: await fileInfo(o.out, rows) } }, null, 2) + '\n');
           console.error(`${studyId}: ${rows} rows → ${o.out} (metadata in ${metaPath})`);
         }
+        const note = kindsNote(data);
+        if (note) console.error(`${studyId}: ${note}`);
       } finally {
         store?.close();
       }

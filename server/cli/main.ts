@@ -12,6 +12,7 @@ import { registerAnalyze } from './analyze.ts';
 import { registerPrereg } from './prereg.ts';
 import { registerAdmin } from '../auth/admin-command.ts';
 import { registerBackup } from './backup.ts';
+import { registerData } from './data.ts';
 import { CLI_VERSION } from './version.ts';
 import { exitCodeFor } from './usage.ts';
 
@@ -30,6 +31,7 @@ registerAnalyze(program); // analyze, export, simulate
 registerPrereg(program);
 registerAdmin(program); // admin list|add|reset-password
 registerBackup(program);
+registerData(program); // data purge
 
 // The one error edge: commander's own usage errors and whatever a command throws
 // become one message and an exit code here (usage.ts: 2 for bad usage, else 1).

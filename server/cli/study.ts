@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadStudy, ProtocolError } from '../../studies/load.ts';
 import { UsageError } from './usage.ts';
 import type { Protocol } from '../../studies/protocol.ts';
+import { registerStudyState } from './study-state.ts';
 
 function summary(p: Protocol): string {
   const pools = Object.values(p.pools);
@@ -18,7 +19,8 @@ function summary(p: Protocol): string {
 }
 
 export function registerStudy(program: Command): void {
-  const study = program.command('study').description('Check and inspect study protocols');
+  const study = program.command('study').description('Check and inspect study protocols; pause, close or open a study');
+  registerStudyState(study);
 
   study
     .command('validate')

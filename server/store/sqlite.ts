@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
+import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -739,8 +739,8 @@ export class SqliteStore implements Store {
   }
 
   purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): { participants: number; responses: number } {
-    const list = kinds.filter((k) => k !== 'real');
-    if (list.length !== kinds.length) throw new Error('real participants are never deleted');
+    if (kinds.includes('real')) throw new Error('real participants are never deleted');
+    const list = PARTICIPANT_KINDS.filter((k) => kinds.includes(k));
     return this.db.transaction(() => {
       const marks = list.map(() => '?').join(', ');
       const who = `SELECT id FROM participants WHERE study_id = ? AND kind IN (${marks})`;

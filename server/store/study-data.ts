@@ -3,24 +3,38 @@
 // results, so the web and the CLI analyse exactly the same rows.
 import type { AnalysisInput } from '../../analysis/analyze.ts';
 import type { Store } from './store.ts';
+import { DEFAULT_KINDS, PARTICIPANT_KINDS, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 
 export interface StudyData extends AnalysisInput {
   studyId: string;
   /** Every stored version of the protocol, oldest first (the newest is `study`). */
   versions: string[];
+  /** The participant kinds in the data (real only unless asked). */
+  kinds: ParticipantKind[];
+  /** How many participants of the other kinds were left out. */
+  leftOut: Partial<Record<ParticipantKind, number>>;
 }
 
-/** Undefined when the store holds no version of the study. */
-export function studyData(store: Store, studyId: string): StudyData | undefined {
+/** "left out: 3 pilot, 12 bot", or '' when nobody was. */
+export function leftOutText(data: Pick<StudyData, 'leftOut'>): string {
+  const parts = PARTICIPANT_KINDS.filter((k) => (data.leftOut[k] ?? 0) > 0).map((k) => `${data.leftOut[k]} ${k}`);
+  return parts.length ? `left out: ${parts.join(', ')}` : '';
+}
+
+/** Undefined when the store holds no version of the study. Only real participants unless `kinds` says otherwise. */
+export function studyData(store: Store, studyId: string, kinds: readonly ParticipantKind[] = DEFAULT_KINDS): StudyData | undefined {
   const newest = store.studyVersion(studyId);
   if (!newest) return undefined;
+  const counts = store.kindCounts(studyId);
   return {
     studyId,
     study: newest.protocol,
     versions: store.studyVersions(studyId).map((v) => v.version),
-    participants: store.participants(studyId),
+    kinds: [...kinds],
+    leftOut: Object.fromEntries(PARTICIPANT_KINDS.filter((k) => !kinds.includes(k)).map((k) => [k, counts[k]])),
+    participants: store.participants(studyId, kinds),
     // Re-iterable: each pass (the analysis, each export) streams the rows afresh.
-    responses: { [Symbol.iterator]: () => store.iterateResponses(studyId) },
+    responses: { [Symbol.iterator]: () => store.iterateResponses(studyId, kinds) },
     stimuli: store.stimuli(studyId),
     scores: store.detectorScores(studyId),
   };

@@ -240,7 +240,8 @@ describe('wide export on a hand-made table', () => {
       row({ participant_id: 'p1', page_index: 5, page_kind: 'questionnaire', question_id: 'demo', question_type: 'demographics', value_json: '{"age":30,"party_id":2}', value_text: '{"age":30,"party_id":2}' }),
     ];
     const w = collectWide(rows, [participant('p1', 'a'), participant('p2', 'a')]);
-    assert.deepEqual(w.columns.map((c) => c.name), ['p002_stimulus_id', 'p002_cred', 'p002_rt_ms', 'p002_timed_out', 'p005_demo_age', 'p005_demo_party_id', 'p005_rt_ms', 'p005_timed_out']);
+    // Issue 12: every exclusion flag is a column, so rt_inconsistent follows timed_out on each page.
+    assert.deepEqual(w.columns.map((c) => c.name), ['p002_stimulus_id', 'p002_cred', 'p002_rt_ms', 'p002_timed_out', 'p002_rt_inconsistent', 'p005_demo_age', 'p005_demo_party_id', 'p005_rt_ms', 'p005_timed_out', 'p005_rt_inconsistent']);
     assert.equal(w.cells.get('p1')!.get('p002_cred'), '3');
     assert.equal(w.cells.get('p2')!.get('p002_cred'), '');
     assert.equal(w.cells.get('p2')!.get('p002_timed_out'), 'TRUE');

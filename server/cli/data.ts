@@ -1,0 +1,39 @@
+// `credence data purge STUDY --kind bot|pilot|bot,pilot`: the one sanctioned
+// delete. It removes test runs (bots, pilots) with their responses and events,
+// logs the purge in the database, and can never touch a real participant (the
+// database refuses it too).
+import type { Command } from 'commander';
+import { PURGEABLE_KINDS, parseKinds } from '../../studies/vocabulary/participant-kinds.ts';
+import type { Store } from '../store/store.ts';
+import { studyInDb } from './study-state.ts';
+
+export function registerData(program: Command): void {
+  const data = program.command('data').description('Manage stored participant data');
+  data
+    .command('purge')
+    .description('Delete the bot and/or pilot participants of a study and their answers (never real participants); logged')
+    .argument('<study>', 'study id or protocol file')
+    .requiredOption('--kind <kinds>', 'bot, pilot or bot,pilot')
+    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .action((arg: string, o: { kind: string; db: string }) => {
+      let store: Store | undefined;
+      try {
+        let kinds;
+        try {
+          kinds = parseKinds(o.kind, PURGEABLE_KINDS);
+        } catch (err) {
+          throw Object.assign(new Error(`--kind: ${(err as Error).message} (real participants are never purged)`), { exit: 2 });
+        }
+        const found = studyInDb(arg, o.db);
+        store = found.store;
+        const before = store.kindCounts(found.studyId);
+        const r = store.purgeParticipants(found.studyId, kinds, Date.now());
+        console.log(`${found.studyId}: purged ${r.participants} participant${r.participants === 1 ? '' : 's'} (${kinds.map((k) => `${before[k]} ${k}`).join(', ')}) and ${r.responses} responses; ${before.real} real participants untouched; logged in the purges table`);
+      } catch (err) {
+        console.error(`error: ${(err as Error).message}`);
+        process.exitCode = (err as { exit?: number }).exit ?? 1;
+      } finally {
+        store?.close();
+      }
+    });
+}

@@ -1,0 +1,54 @@
+// `credence study pause|close|open STUDY`: whether new participants may join.
+// Participants already in a paused or closed study finish it; new arrivals
+// get a page saying the study is paused or closed. The state lives in the
+// database, so a running server sees it at the next arrival.
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { loadStudy } from '../../studies/load.ts';
+import { STUDY_STATES, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+
+const VERB: Record<StudyState, string> = { open: 'open', paused: 'pause', closed: 'close' };
+const SAYS: Record<StudyState, string> = {
+  open: 'is open: new participants may join',
+  paused: 'is paused: participants already in it finish; new arrivals are asked to come back later',
+  closed: 'is closed: participants already in it finish; new arrivals are told it takes nobody more',
+};
+
+/** A study id from an id or a protocol file, checked against the database (exit 2 with what it has). */
+export function studyInDb(arg: string, db: string): { store: Store; studyId: string } {
+  if (!existsSync(db)) throw Object.assign(new Error(`${db}: no such database (give --db FILE)`), { exit: 2 });
+  const studyId = /[\\/]/.test(arg) || /\.ya?ml$/i.test(arg) ? loadStudy(arg).protocol.id : arg;
+  const store = openStore({ path: db });
+  if (!store.studyVersion(studyId)) {
+    const known = store.studyIds();
+    store.close();
+    throw Object.assign(new Error(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`), { exit: 2 });
+  }
+  return { store, studyId };
+}
+
+export function registerStudyState(study: Command): void {
+  for (const state of STUDY_STATES) {
+    study
+      .command(VERB[state])
+      .description(`Set the study ${state}: ${SAYS[state].split(': ')[1]}`)
+      .argument('<study>', 'study id or protocol file')
+      .option('--db <file>', 'SQLite database', 'data/credence.db')
+      .action((arg: string, o: { db: string }) => {
+        let store: Store | undefined;
+        try {
+          const found = studyInDb(arg, o.db);
+          store = found.store;
+          store.setStudyState(found.studyId, state, Date.now());
+          console.log(`${found.studyId} ${SAYS[state]}`);
+        } catch (err) {
+          console.error(`error: ${(err as Error).message}`);
+          process.exitCode = (err as { exit?: number }).exit ?? 1;
+        } finally {
+          store?.close();
+        }
+      });
+  }
+}
