@@ -15,10 +15,11 @@ import { checkAnswers, timedOutAnswers } from './answers.ts';
 import { Deadlines } from './deadlines.ts';
 import { join, type JoinOptions, type JoinResult } from './join.ts';
 import { JoinLimits, takePlace, UNPLACED_TTL_MS } from './places.ts';
-import { outcomeOf, stimulusOf, type Outcome } from './page-view.ts';
+import { outcomeOf, readContextOf, stimulusOf, type Outcome } from './page-view.ts';
 import { Presence } from './presence.ts';
-import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
+import { nextDeadline, nextProgress } from './progress.ts';
 import { StudyRegistry, type Runtime, type StudyDef } from './registry.ts';
+import { PageWatch } from './response-time.ts';
 
 export type { DoneView } from './endings.ts';
 export type { Outcome } from './page-view.ts';
@@ -46,27 +47,6 @@ const timeoutClientId = (pageIndex: number, attempt: number) => `${SERVER_CLIENT
 /** A browser may see the page a little after the server started it; min reading time allows this slack. */
 const MIN_READ_SLACK_MS = 250;
 
-/**
- * How far a reported response time may fall outside the server's own
- * observation of the page: the page's trip to the browser and its first paint,
- * plus the answer's trip back, on a slow phone connection under load.
- */
-export const RT_SLACK_MS = 2000;
-
-/**
- * Whether a reported response time contradicts the server's observation. The
- * browser counts from its first paint of the page, which came after some
- * sending of it (the first, or a later one after a reload) and within the
- * slack of it: so it cannot exceed the time since the first sending, nor fall
- * short of the time since the last sending, nor of a minimum reading time the
- * browser itself enforces.
- */
-export function rtInconsistent(o: { reportedMs: number; sinceFirstSentMs: number; sinceLastSentMs: number | null; minReadMs?: number }): boolean {
-  if (o.reportedMs > o.sinceFirstSentMs + RT_SLACK_MS) return true;
-  if (o.sinceLastSentMs !== null && o.reportedMs < o.sinceLastSentMs - RT_SLACK_MS) return true;
-  return o.minReadMs !== undefined && o.reportedMs < o.minReadMs - RT_SLACK_MS;
-}
-
 export interface Engine {
   on(event: 'outcome', listener: (participantId: string, outcome: Outcome) => void): this;
   on(event: 'timer-error', listener: (participantId: string, err: unknown) => void): this;
@@ -80,10 +60,8 @@ export class Engine extends EventEmitter {
   private readonly presence: Presence;
   /** Submit latency inside the server (receipt to durable commit). */
   private readonly submitMs = new LatencyRing();
-  /** When the current page was last sent to each participant (a reload re-sends it), for honest response times. */
-  private readonly lastSent = new Map<string, { pageIndex: number; at: number }>();
-  /** The answers given so far on the current page, stored with the timeout if the page expires. */
-  private readonly drafts = new Map<string, Draft>();
+  /** When each page was last sent, and the answers given so far on it. */
+  private readonly watch = new PageWatch();
   private readonly joinLimits = new JoinLimits();
   private sweep: NodeJS.Timeout | undefined;
 
@@ -171,26 +149,13 @@ export class Engine extends EventEmitter {
     if (!p) throw new Error(`unknown participant ${participantId}`);
     const now = this.now();
     const out = outcomeOf(p, this.runtimeOf(p), store, now);
-    // Every outcome asked for is sent to the participant: remember when their page went out.
-    if ('page' in out) this.lastSent.set(participantId, { pageIndex: out.page.index, at: now });
-    else {
-      this.lastSent.delete(participantId);
-      this.drafts.delete(participantId);
-    }
+    this.watch.sent(participantId, out, now); // every outcome asked for is sent to the participant
     return out;
   }
 
   /** Keeps the participant's latest answers on their current page (drafts of other pages are ignored). */
   draft(participantId: string, d: Draft): void {
-    const p = this.studies.storeOf(participantId).participant(participantId);
-    if (!p || p.status !== 'in-progress' || p.pageIndex !== d.pageIndex) return;
-    this.drafts.set(participantId, d);
-  }
-
-  /** The draft of the page the participant is on, if any. */
-  private draftOf(p: ParticipantRecord): Record<string, unknown> {
-    const d = this.drafts.get(p.id);
-    return d && d.pageIndex === p.pageIndex ? d.answers : {};
+    this.watch.setDraft(this.studies.storeOf(participantId).participant(participantId), d);
   }
 
   private runtimeOf(p: ParticipantRecord): Runtime {
@@ -252,25 +217,16 @@ export class Engine extends EventEmitter {
     if (page.minReadMs && now - p.pageStartedAt < page.minReadMs - MIN_READ_SLACK_MS) {
       return { ack: { ok: false, error: `answered before the minimum reading time of ${page.minReadMs} ms`, field: 'rtMs' } };
     }
-    const stim = stimulusOf(this.runtimeOf(p), page);
-    const checked = checkAnswers(page, s.answers, stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {});
+    const checked = checkAnswers(page, s.answers, readContextOf(this.runtimeOf(p), page));
     if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
     // Consenting is what takes a place in a condition (places.ts), in the same write as the answer.
     const agreed = page.kind === 'consent' && checked.answers.some((a) => a.questionType === 'consent' && a.valueJson === 'true');
     const place = agreed && p.placeAt == null && !p.preview;
 
-    const sent = this.lastSent.get(p.id);
-    const rtServerMs = now - p.pageStartedAt;
     const result = await this.record(p, page, checked.answers, now, {
       clientId: s.clientId,
       rtMs: s.rtMs,
-      rtServerMs,
-      rtInconsistent: rtInconsistent({
-        reportedMs: s.rtMs,
-        sinceFirstSentMs: rtServerMs,
-        sinceLastSentMs: sent && sent.pageIndex === p.pageIndex ? now - sent.at : null,
-        minReadMs: page.minReadMs,
-      }),
+      ...this.watch.observe(p, s.rtMs, page.minReadMs, now),
       timedOut: false,
       eventsJson: JSON.stringify(s.events),
       blurCount: s.events.filter((e) => e.type === 'blur' || e.type === 'hidden').length,
@@ -308,7 +264,10 @@ export class Engine extends EventEmitter {
   ): Promise<SubmitResult | { kind: 'needs-move' }> {
     const store = this.studies.storeOf(p.id);
     const rt = this.runtimeOf(p);
-    const next = this.next(p, page, answers, now, response.timedOut);
+    const next = nextProgress({
+      p, page, answers, protocol: rt.protocol, now, timedOut: response.timedOut,
+      timedOutTrialsBefore: () => store.events(p.id).filter((e) => e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial').length,
+    });
     const input: SubmissionInput = {
       participantId: p.id,
       pageIndex: p.pageIndex,
@@ -332,19 +291,6 @@ export class Engine extends EventEmitter {
     });
     if (result.kind === 'stored') this.afterAdvance(p, next);
     return result;
-  }
-
-  private next(p: ParticipantRecord, page: PlannedPage, answers: CheckedAnswer[], now: number, timedOut: boolean): Progress {
-    const store = this.studies.storeOf(p.id);
-    return nextProgress({
-      p,
-      page,
-      answers,
-      protocol: this.runtimeOf(p).protocol,
-      now,
-      timedOut,
-      timedOutTrialsBefore: () => store.events(p.id).filter((e) => e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial').length,
-    });
   }
 
   private afterAdvance(p: ParticipantRecord, next: Progress): void {
@@ -382,8 +328,7 @@ export class Engine extends EventEmitter {
       return;
     }
     const page = p.plan[p.pageIndex];
-    const stim = stimulusOf(this.runtimeOf(p), page);
-    const partial = timedOutAnswers(page, this.draftOf(p), stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {});
+    const partial = timedOutAnswers(page, this.watch.draftOf(p.id, p.pageIndex), readContextOf(this.runtimeOf(p), page));
     const result = await this.record(
       p,
       page,

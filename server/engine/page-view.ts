@@ -3,6 +3,7 @@
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import type { ParticipantRecord, PlannedPage, StimulusInput, Store } from '../store/store.ts';
 import { publicQuestion } from './answers.ts';
+import type { ReadContext } from '../../studies/question-type.ts';
 import { doneView, type DoneView } from './endings.ts';
 import { nextDeadline } from './progress.ts';
 import type { Runtime } from './registry.ts';
@@ -52,6 +53,12 @@ export function stimulusOf(rt: Runtime, page: PlannedPage): (StimulusInput & { i
     return { id: s.id, pool: '', text: s.text, label: (s.label as StimulusInput['label']) ?? { source: 'human' }, length_words: 0 };
   }
   return page.stimulusId ? rt.stimuli.get(page.stimulusId) : undefined;
+}
+
+/** What answer checks may read about the page's stimulus (its true source, a RoFT boundary). */
+export function readContextOf(rt: Runtime, page: PlannedPage): ReadContext {
+  const stim = stimulusOf(rt, page);
+  return stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : {};
 }
 
 function comprehensionFeedback(page: PlannedPage): string {

@@ -232,6 +232,7 @@ export class SqliteStore implements Store {
         participants,
         takeovers,
         full: conditions.every((c) => c.completed >= c.target),
+        state: this.studyState(id),
       };
     });
   }

@@ -96,6 +96,8 @@ export interface ConditionCount {
 }
 
 export interface StudySummary {
+  /** open, paused or closed by the researcher (new arrivals only). */
+  state: StudyState;
   studyId: string;
   title: string;
   /** The newest version. */

@@ -3,6 +3,7 @@
 // researcher app (client/admin) reads them; both import them from here.
 import type { PageKind } from './pages.ts';
 import type { ParticipantState, ParticipantStatus } from './statuses.ts';
+import type { ParticipantKind, StudyState } from './participant-kinds.ts';
 
 /** One participant as the live monitor lists them. */
 export interface LiveParticipant {
@@ -43,6 +44,8 @@ export interface StudyView {
   versions: string[];
   file: string | null;
   status: 'open' | 'full';
+  /** Set by the researcher: open, paused or closed to new arrivals. */
+  state: StudyState;
   participants: number;
   /** Records taken over by another browser with the same recruiter id (each one is an event). */
   takeovers: number;
@@ -94,4 +97,8 @@ export interface ResultsView {
   figures: ResultFigure[];
   /** What could not be computed, and why (from the analysis, or why it fell back). */
   notes: string[];
+  /** The participant kinds in these results (real only unless asked). */
+  kinds: ParticipantKind[];
+  /** Participants of the other kinds, left out. */
+  leftOut: Partial<Record<ParticipantKind, number>>;
 }

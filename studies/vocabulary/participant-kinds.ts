@@ -28,13 +28,12 @@ export function parseKinds(list: string, allowed: readonly ParticipantKind[] = P
 
 /**
  * A recruiter id that is still the template's placeholder (Prolific's
- * `{{%PROLIFIC_PID%}}`, or `{PID}`, `${pid}`, `[PID]`): the link was opened
- * as written, not by a recruited participant. Real ids never hold these
- * characters. Other odd characters (`<`, quotes) are not a placeholder: such an
- * id is hostile or mistyped, not unfinished, and is stored and shown as text.
+ * `{{%PROLIFIC_PID%}}`, or `{PID}`, `${pid}`, `%PID%`, `[PID]`): the link was
+ * opened as written, not by a recruited participant.
  */
 export function isPlaceholderId(id: string): boolean {
-  return /[{}%$[\]]/.test(id) || /^PROLIFIC_PID$/i.test(id.trim());
+  const v = id.trim();
+  return /\{\{|\}\}|\$\{|%[A-Z_]+%/i.test(v) || /^\{[^{}]*\}$/.test(v) || /^\[[A-Z_]+\]$/i.test(v) || /^PROLIFIC_PID$/i.test(v);
 }
 
 export const STUDY_STATES = ['open', 'paused', 'closed'] as const;

@@ -154,7 +154,13 @@ describe('counts, monitor, CSV and results after bots', () => {
   });
 
   test('the raw CSV streams every response and parses back to the database rows', async () => {
-    const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r));
+    // Issue 12: exports hold real participants unless asked; these participants are bots.
+    const realOnly = parse(await (await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r))).text(), { columns: false }) as string[][];
+    assert.equal(realOnly.length, 1, 'only the header: no real participant yet');
+    const bad = await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv?include=robots`, asResearcher(r));
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /'robots' is not one of real, pilot, bot/);
+    const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv?include=bot`, asResearcher(r));
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /^text\/csv/);
     assert.match(res.headers.get('content-disposition')!, /attachment; filename="admin-demo-responses.csv"/);
@@ -173,7 +179,7 @@ describe('counts, monitor, CSV and results after bots', () => {
   });
 
   test("the raw CSV is the CLI's long CSV byte for byte, and its codebook is the CLI's codebook", async () => {
-    const text = await (await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r))).text();
+    const text = await (await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv?include=bot`, asResearcher(r))).text();
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
@@ -192,7 +198,13 @@ describe('counts, monitor, CSV and results after bots', () => {
   });
 
   test('results come from the analysis: participant statuses match the database, figures are SVG', async () => {
-    const v = await getJson<ResultsView>(`/api/admin/studies/${STUDY}/results`);
+    // Real participants only by default, saying how many bots were left out (issue 12).
+    const realOnly = await getJson<ResultsView>(`/api/admin/studies/${STUDY}/results`);
+    assert.deepEqual(realOnly.kinds, ['real']);
+    assert.equal(realOnly.leftOut.bot, 6);
+    assert.ok(realOnly.notes.some((n) => /left out: 6 bot/.test(n)), realOnly.notes.join('; '));
+    const v = await getJson<ResultsView>(`/api/admin/studies/${STUDY}/results?include=bot`);
+    assert.deepEqual(v.kinds, ['real', 'bot']);
     assert.equal(v.source, 'analysis', v.notes.join('; '));
     assert.equal(v.studyId, STUDY);
     const status = v.tables.find((x) => x.title === 'Participants by status');

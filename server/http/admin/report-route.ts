@@ -6,11 +6,12 @@ import type { Response } from 'express';
 import type { AppContext } from '../context.ts';
 import { SOFTWARE } from '../../cli/version.ts';
 import { studyData } from '../../store/study-data.ts';
+import type { ParticipantKind } from '../../../studies/vocabulary/participant-kinds.ts';
 
 export const REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-export async function sendReport(ctx: AppContext, res: Response, studyId: string): Promise<void> {
-  const data = studyData(ctx.store, studyId);
+export async function sendReport(ctx: AppContext, res: Response, studyId: string, kinds?: readonly ParticipantKind[]): Promise<void> {
+  const data = studyData(ctx.store, studyId, kinds);
   if (!data) {
     res.status(404).json({ error: `no stored version of study '${studyId}'`, field: 'id' });
     return;

@@ -5,7 +5,8 @@
 // is too slow to recompute live). If the analysis fails on a study, the view
 // falls back to counts and means per condition (results-fallback.ts) and says why.
 import type { AppContext } from '../context.ts';
-import { studyData } from '../../store/study-data.ts';
+import { leftOutText, studyData } from '../../store/study-data.ts';
+import { DEFAULT_KINDS, PARTICIPANT_KINDS, type ParticipantKind } from '../../../studies/vocabulary/participant-kinds.ts';
 import { conditionMeans, type ConditionMeans } from './results-fallback.ts';
 import { studyView } from './study-view.ts';
 import type { ResultsView, ResultTable } from '../../../studies/vocabulary/admin-views.ts';
@@ -31,8 +32,8 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-async function analysisTablesAndFigures(ctx: AppContext, studyId: string): Promise<Pick<ResultsView, 'headlines' | 'tables' | 'figures' | 'notes'>> {
-  const data = studyData(ctx.store, studyId);
+async function analysisTablesAndFigures(ctx: AppContext, studyId: string, kinds: readonly ParticipantKind[]): Promise<Pick<ResultsView, 'headlines' | 'tables' | 'figures' | 'notes'>> {
+  const data = studyData(ctx.store, studyId, kinds);
   if (!data) throw new Error(`no stored version of study '${studyId}'`);
   // Loaded on first use: vega is heavy, and most server starts never open Results.
   const [{ analyzeStudy }, { resultTables }, { renderFigures }, { headlines }] = await Promise.all([
@@ -61,35 +62,41 @@ const RESULTS_MIN_TTL_MS = 5000;
 const RESULTS_LOAD_FACTOR = 20;
 const cache = new WeakMap<AppContext, Map<string, { at: number; ttlMs: number; view: Promise<ResultsView> }>>();
 
-async function computeResults(ctx: AppContext, studyId: string): Promise<ResultsView> {
+async function computeResults(ctx: AppContext, studyId: string, kinds: readonly ParticipantKind[]): Promise<ResultsView> {
   const now = Date.now();
   const summary = ctx.store.studySummaries(now).find((s) => s.studyId === studyId);
-  const head = { studyId, generatedAt: now, study: summary ? studyView(summary) : null };
+  const counts = ctx.store.kindCounts(studyId);
+  const leftOut = Object.fromEntries(PARTICIPANT_KINDS.filter((k) => !kinds.includes(k)).map((k) => [k, counts[k]]));
+  const left = leftOutText({ leftOut });
+  const kindNote = left ? [`Participants of kinds ${kinds.join(', ')} only; ${left}.`] : [];
+  const head = { studyId, generatedAt: now, study: summary ? studyView(summary) : null, kinds: [...kinds], leftOut };
   try {
-    return { ...head, source: 'analysis', ...(await analysisTablesAndFigures(ctx, studyId)) };
+    const r = await analysisTablesAndFigures(ctx, studyId, kinds);
+    return { ...head, source: 'analysis', ...r, notes: [...kindNote, ...r.notes] };
   } catch (err) {
     return {
       ...head,
       source: 'counts-and-means',
       headlines: [],
-      tables: meansTables(conditionMeans(ctx.store.iterateResponses(studyId))),
+      tables: meansTables(conditionMeans(ctx.store.iterateResponses(studyId, kinds))),
       figures: [],
-      notes: [`The full analysis failed on this study (${err instanceof Error ? err.message : String(err)}); showing counts and means per condition instead.`],
+      notes: [...kindNote, `The full analysis failed on this study (${err instanceof Error ? err.message : String(err)}); showing counts and means per condition instead.`],
     };
   }
 }
 
-export function resultsFor(ctx: AppContext, studyId: string): Promise<ResultsView> {
+export function resultsFor(ctx: AppContext, studyId: string, kinds: readonly ParticipantKind[] = DEFAULT_KINDS): Promise<ResultsView> {
   let perStudy = cache.get(ctx);
   if (!perStudy) cache.set(ctx, (perStudy = new Map()));
-  const hit = perStudy.get(studyId);
+  const key = `${studyId}\u0000${kinds.join(',')}`;
+  const hit = perStudy.get(key);
   if (hit && Date.now() - hit.at < hit.ttlMs) return hit.view;
   const t0 = performance.now();
-  const entry = { at: Date.now(), ttlMs: RESULTS_MIN_TTL_MS, view: computeResults(ctx, studyId) };
-  perStudy.set(studyId, entry);
+  const entry = { at: Date.now(), ttlMs: RESULTS_MIN_TTL_MS, view: computeResults(ctx, studyId, kinds) };
+  perStudy.set(key, entry);
   void entry.view.then(
     () => (entry.ttlMs = Math.max(RESULTS_MIN_TTL_MS, (performance.now() - t0) * RESULTS_LOAD_FACTOR)),
-    () => perStudy.delete(studyId),
+    () => perStudy.delete(key),
   );
   return entry.view;
 }

@@ -1,11 +1,26 @@
-// Read-only researcher endpoints about studies: the list with counts, one study,
-// its live monitor, its raw responses as CSV with their codebook, its results and its report.
+// Researcher endpoints about studies: the list with counts, one study, its live
+// monitor, its raw responses as CSV with their codebook, its results and its
+// report (real participants only unless ?include=pilot,bot), and its state
+// (open, paused, closed: the one thing here that writes).
 import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { sendCodebookCsv, sendResponsesCsv } from './responses-csv.ts';
 import { resultsFor } from './results.ts';
 import { sendReport } from './report-route.ts';
 import { monitorView, studyView } from './study-view.ts';
+import { DEFAULT_KINDS, STUDY_STATES, parseKinds, type ParticipantKind, type StudyState } from '../../../studies/vocabulary/participant-kinds.ts';
+
+/** The kinds a request asks for: real, plus `?include=pilot,bot`; undefined after a 400 for a bad list. */
+function kindsOf(req: Request, res: Response): ParticipantKind[] | undefined {
+  const include = req.query.include;
+  if (include === undefined || include === '') return [...DEFAULT_KINDS];
+  try {
+    return [...new Set([...DEFAULT_KINDS, ...parseKinds(String(include))])];
+  } catch (err) {
+    res.status(400).json({ error: `include: ${(err as Error).message}`, field: 'include' });
+    return undefined;
+  }
+}
 
 export function previewUrl(studyId: string): string {
   return `/s/${encodeURIComponent(studyId)}?preview=1`;
@@ -48,7 +63,9 @@ export function studiesRoutes(ctx: AppContext): Router {
   router.get('/api/admin/studies/:id/responses.csv', async (req, res, next) => {
     const id = knownStudy(ctx, req, res);
     if (!id) return;
-    const source = ctx.store.responsesForExport(id);
+    const kinds = kindsOf(req, res);
+    if (!kinds) return;
+    const source = ctx.store.responsesForExport(id, kinds);
     try {
       // ?raw=1: the stored text unchanged (no formula neutralisation), like the CLI's --raw.
       await sendResponsesCsv(res, id, source.rows, { raw: req.query.raw === '1' });
@@ -73,7 +90,9 @@ export function studiesRoutes(ctx: AppContext): Router {
     const id = knownStudy(ctx, req, res);
     if (!id) return;
     try {
-      res.json(await resultsFor(ctx, id));
+      const kinds = kindsOf(req, res);
+      if (!kinds) return;
+      res.json(await resultsFor(ctx, id, kinds));
     } catch (err) {
       next(err);
     }
@@ -83,10 +102,24 @@ export function studiesRoutes(ctx: AppContext): Router {
     const id = knownStudy(ctx, req, res);
     if (!id) return;
     try {
-      await sendReport(ctx, res, id);
+      const kinds = kindsOf(req, res);
+      if (!kinds) return;
+      await sendReport(ctx, res, id, kinds);
     } catch (err) {
       next(err);
     }
+  });
+
+  // Participants already in a paused or closed study finish; new arrivals are told so.
+  router.post('/api/admin/studies/:id/state', express.json({ limit: '1kb' }), (req, res) => {
+    const id = knownStudy(ctx, req, res);
+    if (!id) return;
+    const state = (req.body as { state?: unknown } | undefined)?.state;
+    if (typeof state !== 'string' || !(STUDY_STATES as readonly string[]).includes(state)) {
+      return res.status(400).json({ error: `state: expected one of ${STUDY_STATES.join(', ')}`, field: 'state' });
+    }
+    ctx.store.setStudyState(id, state as StudyState, Date.now());
+    res.json({ studyId: id, state });
   });
 
   return router;

@@ -17,7 +17,7 @@ export function studyView(s: StudySummary): StudyView {
     totals.abandoned += c.abandoned;
     totals.endedEarly += c.endedEarly;
   }
-  return { id: s.studyId, title: s.title, version: s.version, versions: s.versions, file: s.file, status: s.full ? 'full' : 'open', participants: s.participants, takeovers: s.takeovers, conditions, totals };
+  return { id: s.studyId, title: s.title, version: s.version, versions: s.versions, file: s.file, status: s.full ? 'full' : 'open', state: s.state, participants: s.participants, takeovers: s.takeovers, conditions, totals };
 }
 
 export const MONITOR_LIMIT = 500;
