@@ -4,8 +4,8 @@
 // database refuses it too).
 import type { Command } from 'commander';
 import { PURGEABLE_KINDS, parseKinds } from '../../studies/vocabulary/participant-kinds.ts';
-import type { Store } from '../store/store.ts';
 import { studyInDb } from './study-state.ts';
+import { UsageError } from './usage.ts';
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('Manage stored participant data');
@@ -16,24 +16,19 @@ export function registerData(program: Command): void {
     .requiredOption('--kind <kinds>', 'bot, pilot or bot,pilot')
     .option('--db <file>', 'SQLite database', 'data/credence.db')
     .action((arg: string, o: { kind: string; db: string }) => {
-      let store: Store | undefined;
+      let kinds;
       try {
-        let kinds;
-        try {
-          kinds = parseKinds(o.kind, PURGEABLE_KINDS);
-        } catch (err) {
-          throw Object.assign(new Error(`--kind: ${(err as Error).message} (real participants are never purged)`), { exit: 2 });
-        }
-        const found = studyInDb(arg, o.db);
-        store = found.store;
-        const before = store.kindCounts(found.studyId);
-        const r = store.purgeParticipants(found.studyId, kinds, Date.now());
-        console.log(`${found.studyId}: purged ${r.participants} participant${r.participants === 1 ? '' : 's'} (${kinds.map((k) => `${before[k]} ${k}`).join(', ')}) and ${r.responses} responses; ${before.real} real participants untouched; logged in the purges table`);
+        kinds = parseKinds(o.kind, PURGEABLE_KINDS);
       } catch (err) {
-        console.error(`error: ${(err as Error).message}`);
-        process.exitCode = (err as { exit?: number }).exit ?? 1;
+        throw new UsageError(`--kind: ${(err as Error).message} (real participants are never purged)`);
+      }
+      const { store, studyId } = studyInDb(arg, o.db);
+      try {
+        const before = store.kindCounts(studyId);
+        const r = store.purgeParticipants(studyId, kinds, Date.now());
+        console.log(`${studyId}: purged ${r.participants} participant${r.participants === 1 ? '' : 's'} (${kinds.map((k) => `${before[k]} ${k}`).join(', ')}) and ${r.responses} responses; ${before.real} real participants untouched; logged in the purges table`);
       } finally {
-        store?.close();
+        store.close();
       }
     });
 }

@@ -8,6 +8,7 @@ import { loadStudy } from '../../studies/load.ts';
 import { STUDY_STATES, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
+import { UsageError } from './usage.ts';
 
 const VERB: Record<StudyState, string> = { open: 'open', paused: 'pause', closed: 'close' };
 const SAYS: Record<StudyState, string> = {
@@ -18,13 +19,13 @@ const SAYS: Record<StudyState, string> = {
 
 /** A study id from an id or a protocol file, checked against the database (exit 2 with what it has). */
 export function studyInDb(arg: string, db: string): { store: Store; studyId: string } {
-  if (!existsSync(db)) throw Object.assign(new Error(`${db}: no such database (give --db FILE)`), { exit: 2 });
+  if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   const studyId = /[\\/]/.test(arg) || /\.ya?ml$/i.test(arg) ? loadStudy(arg).protocol.id : arg;
   const store = openStore({ path: db });
   if (!store.studyVersion(studyId)) {
     const known = store.studyIds();
     store.close();
-    throw Object.assign(new Error(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`), { exit: 2 });
+    throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
   return { store, studyId };
 }
@@ -37,17 +38,12 @@ export function registerStudyState(study: Command): void {
       .argument('<study>', 'study id or protocol file')
       .option('--db <file>', 'SQLite database', 'data/credence.db')
       .action((arg: string, o: { db: string }) => {
-        let store: Store | undefined;
+        const { store, studyId } = studyInDb(arg, o.db);
         try {
-          const found = studyInDb(arg, o.db);
-          store = found.store;
-          store.setStudyState(found.studyId, state, Date.now());
-          console.log(`${found.studyId} ${SAYS[state]}`);
-        } catch (err) {
-          console.error(`error: ${(err as Error).message}`);
-          process.exitCode = (err as { exit?: number }).exit ?? 1;
+          store.setStudyState(studyId, state, Date.now());
+          console.log(`${studyId} ${SAYS[state]}`);
         } finally {
-          store?.close();
+          store.close();
         }
       });
   }
