@@ -1,0 +1,106 @@
+// Abuse suite, findings 6, 10 and 11: another writer on the database delays
+// submits instead of failing them; a corrupt, read-only or empty database is
+// refused at start with a message naming the file; the files are private.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, openSync, readSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startServer } from '../../server/http/server.ts';
+import { miniProtocol, tempDir, writeStudy } from '../engine/helpers.ts';
+import { emitAck, joinAs, once } from '../integration/helpers.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
+
+async function startOn(dbPath: string, dir: string) {
+  const p = miniProtocol();
+  return startServer({ port: 0, dbPath, dataDir: dir, studies: [writeStudy(dir, p)], buildClient: false, log: () => {} });
+}
+
+test('a concurrent BEGIN IMMEDIATE held 500 ms by another process delays a submit and fails none', async () => {
+  const tmp = tempDir();
+  const dbPath = join(tmp.dir, 'busy.db');
+  const server = await startOn(dbPath, tmp.dir);
+  try {
+    const a = await joinAs(server.url, 'mini', 'BUSY');
+    // Another process (a sqlite3 shell, credence score) takes the write lock, writes, holds it 500 ms, commits.
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.pragma('busy_timeout=5000');d.exec('BEGIN IMMEDIATE');d.exec('CREATE TABLE IF NOT EXISTS other_writer(x)');d.prepare('INSERT INTO other_writer VALUES (1)').run();console.log('locked');Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,500);d.exec('COMMIT');console.log('released');`, dbPath],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((ok) => holder.stdout!.on('data', (d) => String(d).includes('locked') && ok()));
+    const t0 = performance.now();
+    const next = once<PageView>(a.socket, 'page', 10_000);
+    const ack = await emitAck(a.socket, 'submit', { clientId: 'consent-busy-1', pageIndex: a.page.index, answers: { consent: true }, rtMs: 500, events: [] });
+    const waited = performance.now() - t0;
+    assert.deepEqual(ack, { ok: true }, 'the submit waited for the lock instead of failing');
+    assert.ok(waited >= 300, `the submit was delayed while the other writer held the lock (${waited.toFixed(0)} ms)`);
+    assert.equal((await next).index, a.page.index + 1);
+    await new Promise((ok) => holder.once('exit', ok));
+  } finally {
+    await server.close();
+    tmp.cleanup();
+  }
+});
+
+test('a corrupt, a read-only and an empty database are refused at start, naming the file and what to do', async () => {
+  const tmp = tempDir();
+  try {
+    // A real database, then damaged in its middle pages.
+    const corrupt = join(tmp.dir, 'corrupt.db');
+    const s = await startOn(corrupt, tmp.dir);
+    await s.close();
+    const db = new Database(corrupt);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const size = statSync(corrupt).size;
+    const fd = openSync(corrupt, 'r+');
+    const garbage = Buffer.alloc(4096 * 3, 0xa5);
+    writeSync(fd, garbage, 0, garbage.length, Math.max(4096, Math.floor(size / 2 / 4096) * 4096));
+    closeSync(fd);
+    await assert.rejects(startOn(corrupt, tmp.dir), (err: Error) => {
+      assert.match(err.message, /corrupt\.db/);
+      assert.match(err.message, /damaged|backup/);
+      return true;
+    });
+
+    const readOnly = join(tmp.dir, 'readonly.db');
+    const ro = await startOn(readOnly, tmp.dir);
+    await ro.close();
+    chmodSync(readOnly, 0o444);
+    await assert.rejects(startOn(readOnly, tmp.dir), (err: Error) => {
+      assert.match(err.message, /readonly\.db/);
+      assert.match(err.message, /not writable/);
+      return true;
+    });
+
+    const empty = join(tmp.dir, 'empty.db');
+    writeFileSync(empty, '');
+    await assert.rejects(startOn(empty, tmp.dir), /empty\.db is empty \(0 bytes\)/);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a new database is created private: folder 0700, database and WAL 0600', async () => {
+  const tmp = tempDir();
+  try {
+    const dbPath = join(tmp.dir, 'data', 'credence.db');
+    const s = await startOn(dbPath, tmp.dir);
+    await joinAs(s.url, 'mini', 'MODES');
+    try {
+      assert.equal(statSync(join(tmp.dir, 'data')).mode & 0o777, 0o700);
+      for (const f of [dbPath, `${dbPath}-wal`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    } finally {
+      await s.close();
+    }
+    const buf = Buffer.alloc(16);
+    const fd = openSync(dbPath, 'r');
+    readSync(fd, buf, 0, 16, 0);
+    closeSync(fd);
+    assert.equal(buf.toString('latin1', 0, 15), 'SQLite format 3');
+  } finally {
+    tmp.cleanup();
+  }
+});
