@@ -29,6 +29,7 @@ test('a concurrent BEGIN IMMEDIATE held 500 ms by another process delays a submi
       ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.pragma('busy_timeout=5000');d.exec('BEGIN IMMEDIATE');d.exec('CREATE TABLE IF NOT EXISTS other_writer(x)');d.prepare('INSERT INTO other_writer VALUES (1)').run();console.log('locked');Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,500);d.exec('COMMIT');console.log('released');`, dbPath],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    const exited = new Promise((ok) => holder.once('exit', ok));
     await new Promise<void>((ok) => holder.stdout!.on('data', (d) => String(d).includes('locked') && ok()));
     const t0 = performance.now();
     const next = once<PageView>(a.socket, 'page', 10_000);
@@ -37,7 +38,8 @@ test('a concurrent BEGIN IMMEDIATE held 500 ms by another process delays a submi
     assert.deepEqual(ack, { ok: true }, 'the submit waited for the lock instead of failing');
     assert.ok(waited >= 300, `the submit was delayed while the other writer held the lock (${waited.toFixed(0)} ms)`);
     assert.equal((await next).index, a.page.index + 1);
-    await new Promise((ok) => holder.once('exit', ok));
+    await exited;
+    assert.equal(holder.exitCode, 0, 'the other writer committed');
   } finally {
     await server.close();
     tmp.cleanup();
