@@ -21,9 +21,10 @@ test('backup during a 200-bot run passes integrity_check and holds every respons
   try {
     const bots = runBots({ url: server.url, study: file, n: 200, concurrency: 200, thinkMs: [20, 80], pidPrefix: 'B-', seed: 5, keepResults: true });
     // Mid-run: what is acknowledged now is committed now (acks wait for the commit), so read it from the live database.
-    await sleep(4000);
     const live = new Database(dbPath, { readonly: true });
-    const before = live.prepare('SELECT participant_id || \'/\' || client_id AS k FROM responses').all() as { k: string }[];
+    const stored = () => live.prepare('SELECT participant_id || \'/\' || client_id AS k FROM responses').all() as { k: string }[];
+    for (let i = 0; i < 240 && stored().length < 300; i++) await sleep(250);
+    const before = stored();
     live.close();
     assert.ok(before.length > 50, `the run is under way (${before.length} responses)`);
     const out = join(tmp.dir, 'copy.db');

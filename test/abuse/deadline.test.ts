@@ -35,8 +35,10 @@ test('the client-id deadline bypass is stored as timed out', async () => {
     assert.equal(page.kind, 'comprehension');
     const timedIndex = page.index + 1;
     // The attack: answer the page before the timed one under the server's own id for the timed page.
+    const claimed = once<PageView>(a.socket, 'page');
+    claimed.catch(() => undefined);
     const claim = await emitAck(a.socket, 'submit', { clientId: `timeout:${timedIndex}:0`, pageIndex: page.index, answers: { task: 'rate' }, rtMs: 500, events: [] });
-    if (claim.ok) page = await once<PageView>(a.socket, 'page');
+    if (claim.ok) page = await claimed;
     else {
       assert.match((claim as { error: string }).error, /server's own/);
       r = await answer({ task: 'rate' }, 'comprehension-late-1');
