@@ -55,6 +55,8 @@ export interface QuestionType<P = any, A = any> {
    * question of the consent page); the loader refuses it in a protocol.
    */
   engineOnly?: boolean;
+  /** The question shows the page's stimulus itself (boundary lists its sentences), so the page does not show it again. */
+  presentsStimulus?: boolean;
   /** Parameters beyond {type, id, prompt, required, analysis}; a strict schema, so a misspelt key is reported. */
   params: z.ZodType<P, z.ZodTypeDef, any>;
   /** Validates a submitted answer (server side, on every submit). Missing answers to optional questions never reach it. */

@@ -12,6 +12,7 @@ import type { ServerClock } from './server-clock.ts';
 import './countdown-timer.ts';
 import './stimulus-text.ts';
 import { paragraphs } from '../shared/paragraphs.ts';
+import { questionTypes } from '../../studies/questions/index.ts';
 
 export interface PageAnswer {
   answers: Record<string, unknown>;
@@ -244,7 +245,7 @@ export class PageScreen extends LitElement {
           ? html`<p class="attempts">Attempts left: ${v.attemptsLeft}</p>`
           : nothing}
         ${v.text ? html`<div class="text">${paragraphs(v.text).map((para) => html`<p>${para}</p>`)}</div>` : nothing}
-        ${v.stimulus && !v.questions.some((q) => q.type === 'boundary')
+        ${v.stimulus && !v.questions.some((q) => questionTypes[q.type]?.presentsStimulus)
           ? html`<stimulus-text .text=${v.stimulus.text} .gltr=${v.stimulus.gltr}></stimulus-text>`
           : nothing}
         ${v.questions.map((q) =>

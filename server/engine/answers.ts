@@ -60,7 +60,7 @@ export function checkAnswers(page: PlannedPage, given: Record<string, unknown>, 
 export function timedOutAnswers(page: PlannedPage, draft: Record<string, unknown> = {}, ctx: ReadContext = {}): AnswerInput[] {
   return page.questions.map((q) => {
     const given = draft[q.id];
-    if (given !== undefined && given !== null && q.type !== 'consent') {
+    if (given !== undefined && given !== null && !resolve(q).descriptor.engineOnly) {
       const one = checkAnswers({ ...page, questions: [q] }, { [q.id]: given }, ctx);
       if (one.ok) return one.answers[0];
     }

@@ -2,6 +2,7 @@
 // and the feedback due on it, or the ending once the study is over. Only reads.
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import type { ParticipantRecord, PlannedPage, StimulusInput, Store } from '../store/store.ts';
+import { questionTypes } from '../../studies/questions/index.ts';
 import { publicQuestion } from './answers.ts';
 import type { ReadContext } from '../../studies/question-type.ts';
 import { doneView, type DoneView } from './endings.ts';
@@ -22,8 +23,8 @@ function pageView(p: ParticipantRecord, rt: Runtime, store: Store, now: number):
     index: p.pageIndex,
     total: p.plan.length,
     kind: page.kind,
-    // The consent answer is the page's own agree/decline buttons, not a rendered question.
-    questions: page.questions.filter((q) => q.type !== 'consent').map(publicQuestion),
+    // Questions the engine adds (the consent answer: the page's own agree/decline buttons) are not rendered.
+    questions: page.questions.filter((q) => !questionTypes[q.type]?.engineOnly).map(publicQuestion),
     serverNow: now,
   };
   if (page.title) view.title = page.title;

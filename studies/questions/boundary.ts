@@ -21,6 +21,7 @@ export function roftPoints(guess: number, boundary: number): number {
 
 export const boundary: QuestionType<Params, number> = {
   type: 'boundary',
+  presentsStimulus: true,
   params: Params,
   response: () => z.number().int().min(0).max(1000),
   botAnswer(_p, ctx) {
