@@ -262,15 +262,22 @@ class StimulusIndex {
   }
 }
 
+/** Per question: how its type reads the judged source of a stored answer, or null when the type cannot say. */
+const machineReaders = new WeakMap<QuestionInfo, ((r: ResponseRow) => boolean | null) | null>();
+
 /** The judged source of a detection answer, as the question type reads it (null: the type cannot say). */
 function saysMachineOf(info: QuestionInfo, r: ResponseRow): boolean | null {
-  if (!Object.hasOwn(questionTypes, info.type)) return null;
-  const descriptor = questionTypes[info.type];
-  if (!descriptor.saysMachine) return null;
-  const parsed = descriptor.params.safeParse(questionParams(info.question));
-  // A judgment known only from its rows: its default scale.
-  const params = parsed.success ? parsed.data : descriptor.params.safeParse({}).data;
-  return params === undefined ? null : descriptor.saysMachine(params, r);
+  let reader = machineReaders.get(info);
+  if (reader === undefined) {
+    const descriptor = Object.hasOwn(questionTypes, info.type) ? questionTypes[info.type] : undefined;
+    const parsed = descriptor?.params.safeParse(questionParams(info.question));
+    // A judgment known only from its rows: its default scale.
+    const params = parsed?.success ? parsed.data : descriptor?.params.safeParse({}).data;
+    const says = descriptor?.saysMachine;
+    reader = says && params !== undefined ? (row) => says(params, row) : null;
+    machineReaders.set(info, reader);
+  }
+  return reader ? reader(r) : null;
 }
 
 function itemOf(items: Map<string, ScaleItem>, info: QuestionInfo): ScaleItem {
