@@ -1,6 +1,6 @@
-// The ranking question answered in Chromium by keyboard only: an option is
+// The ranking question answered in Chromium: by keyboard only (an option is
 // moved with Home and the arrow keys, keeps its focus across moves, each move
-// is announced, and the server stores exactly the order shown.
+// is announced), and by dragging; the server stores exactly the order shown.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { e2eSuite } from './helpers/e2e-server.ts';
@@ -48,6 +48,28 @@ describe('ranking question in the browser', () => {
     assert.deepEqual(JSON.parse(row.value_json!), ['brevity', 'clarity', 'accuracy', 'fairness']);
     assert.equal(row.value_text, 'brevity|clarity|accuracy|fairness');
     assert.equal(row.question_type, 'ranking');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('ordered by dragging with the mouse', async () => {
+    const page = await suite.browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const pid = 'rank-2';
+    await page.goto(`${suite.srv.url}/s/e2e-ranking?PROLIFIC_PID=${pid}`);
+    await page.getByRole('button', { name: 'I agree' }).click();
+    await page.getByText('The council approved').waitFor();
+    const items = page.getByRole('listitem');
+    // Clarity dropped on Accuracy takes Accuracy's place (first).
+    await page.getByRole('listitem', { name: /^Clarity/ }).dragTo(page.getByRole('listitem', { name: /^Accuracy/ }));
+    assert.deepEqual((await items.locator('.label').allTextContents()).map((s) => s.trim()), ['Clarity', 'Accuracy', 'Fairness', 'Brevity']);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Finish' }).click();
+    await page.getByText('you have finished').waitFor();
+    const p = suite.srv.ctx.store.participantByPid('e2e-ranking', pid)!;
+    const row = [...suite.srv.ctx.store.iterateResponses('e2e-ranking')].find((r) => r.participant_id === p.id && r.question_id === 'qualities')!;
+    assert.deepEqual(JSON.parse(row.value_json!), ['clarity', 'accuracy', 'fairness', 'brevity']);
     assert.deepEqual(errors, []);
     await page.close();
   });
