@@ -5,18 +5,25 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { e2eSuite } from './helpers/e2e-server.ts';
 import { focused } from './helpers/shadow.ts';
+import type { Page } from 'playwright-core';
 
 const suite = e2eSuite(['e2e-ranking'], { width: 390, height: 844 });
 
+/** A participant's trial page with the ranking question, past consent; page errors are collected. */
+async function openTrial(pid: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await suite.browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${suite.srv.url}/s/e2e-ranking?PROLIFIC_PID=${pid}`);
+  await page.getByRole('button', { name: 'I agree' }).click();
+  await page.getByText('The council approved').waitFor();
+  return { page, errors };
+}
+
 describe('ranking question in the browser', () => {
   test('ordered by keyboard; the stored answer is the order shown', async () => {
-    const page = await suite.browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     const pid = 'rank-1';
-    await page.goto(`${suite.srv.url}/s/e2e-ranking?PROLIFIC_PID=${pid}`);
-    await page.getByRole('button', { name: 'I agree' }).click();
-    await page.getByText('The council approved').waitFor();
+    const { page, errors } = await openTrial(pid);
 
     const submit = page.getByRole('button', { name: 'Submit' });
     const items = page.getByRole('listitem');
@@ -53,13 +60,8 @@ describe('ranking question in the browser', () => {
   });
 
   test('ordered by dragging with the mouse', async () => {
-    const page = await suite.browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     const pid = 'rank-2';
-    await page.goto(`${suite.srv.url}/s/e2e-ranking?PROLIFIC_PID=${pid}`);
-    await page.getByRole('button', { name: 'I agree' }).click();
-    await page.getByText('The council approved').waitFor();
+    const { page, errors } = await openTrial(pid);
     const items = page.getByRole('listitem');
     // Clarity dropped on Accuracy takes Accuracy's place (first).
     await page.getByRole('listitem', { name: /^Clarity/ }).dragTo(page.getByRole('listitem', { name: /^Accuracy/ }));
