@@ -8,8 +8,14 @@
 //     printed beside it. A JS copy and sum of 512 MB are shown for reference;
 //   - transformers.js running the same model directory;
 //   - our own batch-1 throughput, for batching.
+// --prepare instead runs what `prepare` does: 256 samples (--samples) whose
+// lengths spread uniformly over 8–128 tokens, batch 16, with and without
+// refilling the batch as samples end, against the steady batch-16 rate of the
+// same process (target: refilling ≥ 0.8× steady). Unconditional samples unless
+// --prompt TEXT is given.
 // Each measurement runs in its own process so peak RSS is its own.
 //   npx tsx bench/generate.ts [--shapes gpt2,gpt2-medium] [--tokens 32] [--batches 1,4,8,16] [--rounds 2] [--no-tjs]
+//   npx tsx bench/generate.ts --prepare [--shapes gpt2] [--dtype fp32] [--samples 256] [--prompt TEXT] [--rounds 1]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -43,6 +49,30 @@ function child(args: string[]): Record<string, unknown> {
 
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
+
+if (argv.includes('--prepare')) {
+  const dtype = opt('dtype', 'fp32');
+  const samples = opt('samples', '256');
+  const prompt = opt('prompt', '');
+  console.log(`bench/generate --prepare: ${os.cpus().length} cores, load average ${os.loadavg().map(f1).join(' ')} — shared machine, figures are noisy`);
+  for (const name of shapes) {
+    const dir = join(cache, name);
+    if (!existsSync(join(dir, 'onnx', 'model.onnx'))) {
+      mkdirSync(cache, { recursive: true });
+      buildTinyModel({ shape: name, out: dir, variants: ['fp32', 'q8'] });
+    }
+    for (let r = 0; r < rounds; r++) {
+      const o = child(['prepare', dir, dtype, samples, prompt]) as { steadyBefore: number; steadyAfter: number; fixed: { tokens: number; seconds: number }; refilled: { tokens: number; seconds: number }; promptTokens: number; rssMB: number };
+      const steady = (o.steadyBefore + o.steadyAfter) / 2;
+      const rate = (x: { tokens: number; seconds: number }) => x.tokens / x.seconds;
+      console.log(`${name} ${dtype}, ${samples} samples of 8–128 tokens (${o.fixed.tokens} tokens), prompt ${o.promptTokens} token(s), batch 16, load ${os.loadavg().map(f1).join(' ')}:`);
+      console.log(`  steady batch-16 step rate ${f1(steady)} tok/s (before ${f1(o.steadyBefore)}, after ${f1(o.steadyAfter)})`);
+      console.log(`  fixed batches   ${f1(rate(o.fixed))} tok/s in ${f1(o.fixed.seconds)} s = ${f2(rate(o.fixed) / steady)}× steady`);
+      console.log(`  refilling       ${f1(rate(o.refilled))} tok/s in ${f1(o.refilled.seconds)} s = ${f2(rate(o.refilled) / steady)}× steady (target ≥ 0.8×); ${f2(o.fixed.seconds / o.refilled.seconds)}× faster than fixed batches; peak RSS ${Math.round(o.rssMB)} MB`);
+    }
+  }
+  process.exit(0);
+}
 
 console.log(`bench/generate: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map(f1).join(' ')} — shared machine, figures are noisy`);
 // Measured in a child so the parent stays small while the model children run.

@@ -1,5 +1,6 @@
 // One measurement in its own process (so peak RSS belongs to it alone):
 //   bandwidth | ours <dir> <dtype> <tokens> <batches> | tjs <modelsDir> <name> <dtype> <tokens>
+//   | prepare <dir> <dtype> <samples> <prompt>
 // Prints one JSON line on stdout.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -7,6 +8,7 @@ import { Decoder } from '../../server/lm/decoder.ts';
 import { generate } from '../../server/lm/generate.ts';
 import type { Dtype } from '../../server/models/model-dir.ts';
 import { DEFAULT_SAMPLING } from '../../server/lm/sampling.ts';
+import { createRng } from '../../studies/random.ts';
 import { measureBandwidth } from './bandwidth.ts';
 
 /** Peak resident memory of this process (VmHWM; getrusage's maxrss survives exec and would include the parent's). */
@@ -65,8 +67,47 @@ async function tjs(modelsDir: string, name: string, dtype: string, tokens: numbe
   await model.dispose();
 }
 
+/**
+ * A prepare-like run: `samples` samples of `prompt` whose lengths are spread
+ * uniformly over 8–128 new tokens (each sample's own cap), batch 16, with and
+ * without refilling; beside it the steady batch-16 step rate (16 samples of
+ * 128 tokens, median step), measured before and after in the same process.
+ * Rates are new tokens per second of wall time, prefill included.
+ */
+async function prepareLike(dir: string, dtype: Dtype, samples: number, prompt: string): Promise<void> {
+  const d = await Decoder.load(dir, { dtype, skipHash: true });
+  const sampling = { ...DEFAULT_SAMPLING, maxNewTokens: 128, topK: 40, stopAtEos: false };
+  const rng = createRng(7);
+  const items = Array.from({ length: samples }, (_, i) => ({ index: i, prompt, maxNewTokens: 8 + Math.floor(rng.next() * 121) }));
+  await generate(d, [{ index: 0, prompt }], { seed: 1, sampling: { ...sampling, maxNewTokens: 3 } }); // warm-up
+  const steady = async () => {
+    let prev = 0;
+    const steps: number[] = [];
+    await generate(d, Array.from({ length: 16 }, (_, i) => ({ index: i, prompt })), {
+      seed: 1, sampling, batchSize: 16,
+      onTokens: () => { const t = performance.now(); if (prev) steps.push(t - prev); prev = t; },
+    });
+    return (16 * 1000) / median(steps);
+  };
+  const run = async (refill: boolean) => {
+    const t0 = performance.now();
+    let tokens = 0;
+    for (const s of await generate(d, items, { seed: 1, sampling, batchSize: 16, refill })) tokens += s.tokens.length;
+    return { tokens, seconds: (performance.now() - t0) / 1000 };
+  };
+  const steadyBefore = await steady();
+  const fixed = await run(false);
+  const refilled = await run(true);
+  const steadyAfter = await steady();
+  console.log(JSON.stringify({ steadyBefore, steadyAfter, fixed, refilled, promptTokens: d.tokenizer.encode(prompt).length, rssMB: peakRssMB() }));
+  await d.dispose();
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'bandwidth') console.log(JSON.stringify(await measureBandwidth()));
 else if (mode === 'ours') await ours(args[0], args[1] as Dtype, Number(args[2]), args[3].split(',').map(Number));
 else if (mode === 'tjs') await tjs(args[0], args[1], args[2], Number(args[3]));
-else throw new Error('usage: child.ts ours DIR DTYPE TOKENS BATCHES | tjs MODELS NAME DTYPE TOKENS');
+else if (mode === 'prepare') await prepareLike(args[0], args[1] as Dtype, Number(args[2]), args[3] ?? '');
+else throw new Error('usage: child.ts ours DIR DTYPE TOKENS BATCHES | tjs MODELS NAME DTYPE TOKENS | prepare DIR DTYPE SAMPLES [PROMPT]');

@@ -11,7 +11,7 @@ import type { Dtype } from '../models/model-dir.ts';
 import { loadGpt2Dir, type Gpt2Config, type Gpt2Dir } from './gpt2-dir.ts';
 import type { LmTokenizer } from './tokenizer.ts';
 import { externalDataFolder, readOnnxFile } from '../onnx/rewrite.ts';
-import { growSlots, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
+import { growSlots, squeezeSlotColumns, selectSlotRows, SLOT_GROWTH, slotGraph, writeColumns, type NewKvOutput, type Slots } from './kv-slots.ts';
 import { LSE_OUTPUT, lastRowOutputs, TOP_INDICES, TOP_K_INPUT, TOP_VALUES } from './last-row-outputs.ts';
 import type { TopEntries } from './sampling.ts';
 
@@ -179,6 +179,16 @@ function stepMasks(cache: KvCache, mask: BigInt64Array, batch: number, seqLen: n
     }
   }
   return { fullMask, fedMask, fedPast, positions };
+}
+
+/** Per row, the columns of the cache its mask lets attention read, in order. */
+function unmaskedColumns(cache: KvCache): number[][] {
+  const len = cache.length;
+  return Array.from({ length: cache.batch }, (_, b) => {
+    const cols: number[] = [];
+    for (let j = 0; j < len; j++) if (cache.mask[b * len + j] !== 0n) cols.push(j);
+    return cols;
+  });
 }
 
 /** Each row's top entries (values and vocabulary ids) from the graph's TopK outputs. */
@@ -443,6 +453,104 @@ export class Decoder {
       tensors.set(n, new ort.Tensor(t.type as 'float32', dst as Float32Array, [rows.length, nh, l, hd]));
     }
     return { batch: rows.length, length: len, mask, tensors };
+  }
+
+  /** The cache with the given rows' columns masked out: a new sample takes each of those rows (generation's refilling). */
+  forgetRows(cache: KvCache, rows: number[]): KvCache {
+    const mask = cache.mask.slice();
+    for (const r of rows) mask.fill(0n, r * cache.length, (r + 1) * cache.length);
+    return { ...cache, mask };
+  }
+
+  /**
+   * Puts the rows of `from` (the cache of prompts prefilled on their own) into
+   * rows `at` of `cache`, replacing what those rows held: each row's unmasked
+   * columns go to the front of its new row, in order, the rest of the row is
+   * masked out. The cache lengthens (masked columns for the other rows) if a
+   * placed row is longer than it.
+   */
+  placeRows(cache: KvCache, at: number[], from: KvCache): KvCache {
+    if (at.length !== from.batch) throw new Error(`placeRows: ${from.batch} rows to place, ${at.length} places`);
+    if (Boolean(cache.slots) !== Boolean(from.slots)) throw new Error('placeRows: the caches are of different kinds');
+    const cols = unmaskedColumns(from);
+    const len = Math.max(cache.length, ...cols.map((c) => c.length));
+    const { nHead, headDim } = this.config;
+    const mask = new BigInt64Array(cache.batch * len);
+    for (let b = 0; b < cache.batch; b++) mask.set(cache.mask.subarray(b * cache.length, (b + 1) * cache.length), b * len);
+    at.forEach((r, i) => { mask.fill(0n, r * len, (r + 1) * len); mask.fill(1n, r * len, r * len + cols[i].length); });
+    if (cache.slots && from.slots) {
+      let slots = cache.slots;
+      if (len > slots.capacity) slots = growSlots(slots, cache.batch, nHead, headDim, cache.length, this.slotCapacity(len, slots.capacity, 0));
+      for (const [n, dst] of slots.buffers) {
+        const src = from.slots.buffers.get(n)!;
+        at.forEach((r, i) => {
+          for (let h = 0; h < nHead; h++) {
+            const fromBase = (i * nHead + h) * from.slots!.capacity;
+            const toBase = (r * nHead + h) * slots.capacity;
+            cols[i].forEach((c, j) => dst.set(src.subarray((fromBase + c) * headDim, (fromBase + c + 1) * headDim), (toBase + j) * headDim));
+          }
+        });
+      }
+      slots.frontier = len;
+      return { batch: cache.batch, length: len, mask, tensors: new Map(), slots };
+    }
+    const tensors = new Map<string, ort.Tensor>();
+    for (const [n, t] of cache.tensors) {
+      const old = t.data as Float32Array | Uint16Array;
+      const src = from.tensors.get(n)!.data as Float32Array | Uint16Array;
+      const dst = new (old.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(cache.batch * nHead * len * headDim);
+      for (let bh = 0; bh < cache.batch * nHead; bh++) dst.set(old.subarray(bh * cache.length * headDim, (bh + 1) * cache.length * headDim), bh * len * headDim);
+      at.forEach((r, i) => {
+        for (let h = 0; h < nHead; h++) {
+          const fromBase = (i * nHead + h) * from.length;
+          const toBase = (r * nHead + h) * len;
+          cols[i].forEach((c, j) => dst.set(src.subarray((fromBase + c) * headDim, (fromBase + c + 1) * headDim), (toBase + j) * headDim));
+        }
+      });
+      tensors.set(n, new ort.Tensor(t.type as 'float32', dst as Float32Array, [cache.batch, nHead, len, headDim]));
+    }
+    return { batch: cache.batch, length: len, mask, tensors };
+  }
+
+  /**
+   * Room for `seqLen` more columns. Refilling leaves columns masked out: those
+   * of samples that ended and were replaced, and the padding of rows that
+   * continued through a step in which a longer prompt joined. When the slot
+   * buffers would otherwise grow (or, on the plain path, when the masked
+   * columns are half the cache or the positions run out), each row's unmasked
+   * columns are moved to the front of the row, in order, and the cache
+   * shortens to the longest row's. Attention reads keys through the mask and
+   * position ids count unmasked columns, so a row's result does not depend on
+   * where its columns sit.
+   */
+  makeRoom(cache: KvCache, seqLen: number): KvCache {
+    const len = cache.length;
+    const kept = unmaskedColumns(cache);
+    const keep = Math.max(0, ...kept.map((c) => c.length));
+    if (keep === len) return cache;
+    const worth = cache.slots ? len + seqLen > cache.slots.capacity : 2 * keep <= len || len + seqLen > this.config.nPositions;
+    if (!worth) return cache;
+    const mask = new BigInt64Array(cache.batch * keep);
+    kept.forEach((cols, b) => mask.fill(1n, b * keep, b * keep + cols.length));
+    const { nHead, headDim } = this.config;
+    if (cache.slots) {
+      squeezeSlotColumns(cache.slots, nHead, headDim, kept);
+      return { batch: cache.batch, length: keep, mask, tensors: new Map(), slots: cache.slots };
+    }
+    const tensors = new Map<string, ort.Tensor>();
+    for (const [n, t] of cache.tensors) {
+      const src = t.data as Float32Array | Uint16Array;
+      const dst = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(cache.batch * nHead * keep * headDim);
+      kept.forEach((cols, b) => {
+        for (let h = 0; h < nHead; h++) {
+          const from = (b * nHead + h) * len;
+          const to = (b * nHead + h) * keep;
+          cols.forEach((c, i) => dst.set(src.subarray((from + c) * headDim, (from + c + 1) * headDim), (to + i) * headDim));
+        }
+      });
+      tensors.set(n, new ort.Tensor(t.type as 'float32', dst as Float32Array, [cache.batch, nHead, keep, headDim]));
+    }
+    return { batch: cache.batch, length: keep, mask, tensors };
   }
 
   /** Whether the KV cache lives in slot buffers (kv-slots.ts) rather than in the graph's present tensors. */

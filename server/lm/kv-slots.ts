@@ -143,3 +143,20 @@ export function selectSlotRows(slots: Slots, rows: number[], heads: number, head
   }
   return { capacity: slots.capacity, buffers, frontier: slots.frontier };
 }
+
+/**
+ * Moves each row's kept columns (`kept[b]`, ascending) to the front of the
+ * row, in place; the frontier becomes the longest row's count. Columns only
+ * move towards the front, so none is overwritten before it is read.
+ */
+export function squeezeSlotColumns(slots: Slots, heads: number, headDim: number, kept: number[][]): void {
+  for (const buf of slots.buffers.values()) {
+    kept.forEach((cols, b) => {
+      for (let h = 0; h < heads; h++) {
+        const base = (b * heads + h) * slots.capacity;
+        cols.forEach((c, i) => { if (c !== i) buf.copyWithin((base + i) * headDim, (base + c) * headDim, (base + c + 1) * headDim); });
+      }
+    });
+  }
+  slots.frontier = Math.max(0, ...kept.map((c) => c.length));
+}

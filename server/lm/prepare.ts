@@ -13,7 +13,7 @@ import { generatedPoolFile, promptsForPool } from '../stimuli/index.ts';
 import { uncleanReason } from '../stimuli/clean-text.ts';
 import { Decoder } from './decoder.ts';
 import { ensureTinyModels } from './ensure-tiny.ts';
-import { generate, generateSamples, type GenerateOptions, type GeneratedSample } from './generate.ts';
+import { generate, generateSamples, generationSpan, type GenerateOptions, type GeneratedSample } from './generate.ts';
 import type { Dtype } from '../models/model-dir.ts';
 import { toRecord } from './record.ts';
 import { checkSampling, type SamplingParams } from './sampling.ts';
@@ -178,11 +178,13 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
       // their last bits) on which samples share a forward pass.
       const batchSize = found.batchSize ?? opts.batchSize ?? 8;
       const genOpts: GenerateOptions = { seed: pool.seed, sampling, batchSize };
-      // Batches sit on fixed index boundaries, and a resumed run recomputes the
-      // whole batch the first missing sample belongs to: each sample then always
+      // Generation refills its batch within windows that sit on fixed index
+      // boundaries (generationSpan), and a resumed run recomputes the whole
+      // window the first missing sample belongs to: each sample then always
       // shares its forward passes with the same companions, so even its
       // log-probs are bit-identical to an uninterrupted run's.
-      const from = Math.floor(existing / batchSize) * batchSize;
+      const span = generationSpan(genOpts);
+      const from = Math.floor(existing / span) * span;
       const items = budget > 0 ? Array.from({ length: pool.n - from }, (_, k) => ({ index: from + k, prompt: prompts[from + k].prompt })) : [];
       let generated = 0, tokens = 0, replaced = 0;
       opts.onProgress?.({ pool: poolId, done: existing, total: pool.n, tokens });

@@ -1,13 +1,22 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decoder } from '../../server/lm/decoder.ts';
-import { generate, sampleSeed, type GenerationItem } from '../../server/lm/generate.ts';
+import { generate, sampleSeed, type GeneratedSample, type GenerationItem } from '../../server/lm/generate.ts';
 import { DEFAULT_SAMPLING, type SamplingParams } from '../../server/lm/sampling.ts';
 import { tinyModels } from './helpers.ts';
 
 const PROMPTS = ['The', 'Hello my name is', 'In a shocking finding, scientists discovered a herd of unicorns', '', 'A\n\nB'];
 const items: GenerationItem[] = PROMPTS.flatMap((prompt, i) => [0, 1].map((j) => ({ index: i * 2 + j, prompt })));
 const topK40: SamplingParams = { ...DEFAULT_SAMPLING, maxNewTokens: 16, topK: 40 };
+
+/** Tokens and text identical; log-probs agree to float noise (padding and batch shape change the order of ORT's float sums, not the ranks here). */
+function sameSamples(x: GeneratedSample[], y: GeneratedSample[]): void {
+  assert.deepEqual(x.map((s) => s.tokens), y.map((s) => s.tokens));
+  assert.deepEqual(x.map((s) => s.continuation), y.map((s) => s.continuation));
+  assert.deepEqual(x.map((s) => s.ranks), y.map((s) => s.ranks));
+  assert.deepEqual(x.map((s) => s.finishReason), y.map((s) => s.finishReason));
+  x.forEach((s, i) => s.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - y[i].logprobs[t]) < 1e-4)));
+}
 
 describe('generation on the tiny model', () => {
   let d: Decoder;
@@ -45,6 +54,33 @@ describe('generation on the tiny model', () => {
     }
     // The empty prompt starts from end-of-text.
     assert.deepEqual(b1[6].promptTokens, [50256]);
+  });
+
+  test('refilling: as samples end the next take their rows; the samples equal batch 1, on the slotted and the plain cache', async () => {
+    // Lengths spread (each sample's own cap, 2–24 tokens) and prompts of one token
+    // (fed in the batch's next step) and of several (prefilled apart and placed).
+    const spread: GenerationItem[] = Array.from({ length: 96 }, (_, i) => ({ index: i, prompt: PROMPTS[i % PROMPTS.length], maxNewTokens: 2 + ((i * 7) % 23) }));
+    const sampling = { ...topK40, maxNewTokens: 24 };
+    const merged = await Decoder.load((await tinyModels())['tiny-m'], { skipHash: true, modelFileName: 'decoder_model_merged' });
+    try {
+      assert.equal(d.slotted, true);
+      assert.equal(merged.slotted, false, 'the merged graph keeps its cache in present tensors');
+      for (const dec of [d, merged]) {
+        const one = await generate(dec, spread, { seed: 5, sampling, batchSize: 1, refill: false });
+        let fixedPasses = 0, refillPasses = 0;
+        const fixed = await generate(dec, spread, { seed: 5, sampling, batchSize: 16, refill: false, onTokens: () => fixedPasses++ });
+        const full = await generate(dec, spread, { seed: 5, sampling, batchSize: 16, onTokens: () => refillPasses++ });
+        sameSamples(fixed, one);
+        sameSamples(full, one);
+        full.forEach((s, i) => assert.ok(s.tokens.length === spread[i].maxNewTokens || s.finishReason === 'eos', `sample ${i} ran to its own cap`));
+        // The batch stayed full: fewer forward passes than fixed batches that wait for their longest sample.
+        assert.ok(refillPasses < fixedPasses, `${refillPasses} passes refilling, ${fixedPasses} in fixed batches`);
+        // Whole refilling runs repeat exactly, log-probs included.
+        assert.deepEqual(await generate(dec, spread, { seed: 5, sampling, batchSize: 16 }), full);
+      }
+    } finally {
+      await merged.dispose();
+    }
   });
 
   test('logprobs and ranks equal a teacher-forced forward pass (T = 1, unmodified distribution)', async () => {
