@@ -120,6 +120,11 @@ export class ParticipantConnection {
     this.flush();
   }
 
+  /** The answers given so far on a page, for the server to store if the page times out (best effort, no ack). */
+  draft(pageIndex: number, answers: Record<string, unknown>): void {
+    if (this.socket.connected && !this.stopped) this.socket.emit('draft', { pageIndex, answers });
+  }
+
   /** (Re)send everything not yet acked. Safe to call any time: ids make it idempotent. */
   flush(): void {
     if (!this.socket.connected || this.stopped) return;

@@ -9,13 +9,19 @@ export function formatRemaining(ms: number): string {
   return `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** The visible warning shows this long before the end. */
+const WARN_MS = 30_000;
+
 export class CountdownTimer extends LitElement {
   static override properties = {
     deadlineAt: { type: Number },
     clock: { attribute: false },
+    label: { type: String },
   };
 
   deadlineAt = 0;
+  /** What the clock counts: "Time left for this text", "… for this page", "… for the study". */
+  label = 'Time left';
   clock!: ServerClock;
   private tick: ReturnType<typeof setInterval> | undefined;
   private expiredSent = false;
@@ -29,7 +35,21 @@ export class CountdownTimer extends LitElement {
       font-variant-numeric: tabular-nums;
       font-weight: 600;
     }
+    :host {
+      display: inline-flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      gap: 0 0.4rem;
+    }
+    .label {
+      font-weight: 400;
+    }
     :host([low]) {
+      color: #a1261b;
+    }
+    .warn {
+      flex-basis: 100%;
+      font-weight: 600;
       color: #a1261b;
     }
     .sr-only {
@@ -68,8 +88,12 @@ export class CountdownTimer extends LitElement {
     const from = this.startedWith ?? 0;
     if (left > 0 && left <= 10_000 && from > 10_000) this.announced = '10 seconds left.';
     else if (left > 0 && left <= 60_000 && from > 60_000 && !this.announced) this.announced = '1 minute left.';
-    return html`<span role="timer" aria-label="Time left">${formatRemaining(left)}</span
-      ><span class="sr-only" aria-live="polite">${this.announced}</span>`;
+    // A visible warning before the end, once there is less than WARN_MS left of a longer limit.
+    const warn = left > 0 && left <= WARN_MS && from > WARN_MS;
+    return html`<span class="label" id="timer-label">${this.label}:</span>
+      <span role="timer" aria-labelledby="timer-label" data-testid="timer">${formatRemaining(left)}</span
+      ><span class="sr-only" aria-live="polite">${this.announced}</span>
+      ${warn ? html`<span class="warn" role="status">Less than ${Math.ceil(WARN_MS / 1000)} seconds left — what you have answered is saved when time runs out.</span>` : ''}`;
   }
 }
 customElements.define('countdown-timer', CountdownTimer);

@@ -6,6 +6,8 @@ export interface LaunchParams {
   study: string;
   prolific?: NonNullable<JoinAuth['prolific']>;
   preview: boolean;
+  /** `?pilot=1`: a test run, kept apart from real participants. */
+  pilot: boolean;
 }
 
 export function readLaunchParams(loc: { pathname: string; search: string }): LaunchParams | undefined {
@@ -27,5 +29,6 @@ export function readLaunchParams(loc: { pathname: string; search: string }): Lau
       }
     : undefined;
   const preview = q.get('preview') === '1' || q.get('preview') === 'true';
-  return { study, prolific, preview };
+  const pilot = q.get('pilot') === '1' || q.get('pilot') === 'true';
+  return { study, prolific, preview, pilot };
 }

@@ -13,6 +13,7 @@ import './countdown-timer.ts';
 import './stimulus-text.ts';
 import { paragraphs } from '../shared/paragraphs.ts';
 import { questionTypes } from '../../studies/questions/index.ts';
+import type { DraftAnswers } from './draft-store.ts';
 
 export interface PageAnswer {
   answers: Record<string, unknown>;
@@ -38,6 +39,7 @@ export class PageScreen extends LitElement {
     log: { attribute: false },
     sending: { type: Boolean },
     error: { type: String },
+    draft: { attribute: false },
     answers: { state: true },
     readLeftMs: { state: true },
     expired: { state: true },
@@ -50,6 +52,8 @@ export class PageScreen extends LitElement {
   sending = false;
   /** Why the server refused the last answer, if it did. */
   error = '';
+  /** Answers given on this page before a reload, restored into the questions. */
+  draft: DraftAnswers = {};
   /** A reactive copy of the answers given so far; each change re-checks whether the page can be submitted. */
   answers: Record<string, unknown> = {};
   readLeftMs = 0;
@@ -62,11 +66,19 @@ export class PageScreen extends LitElement {
     :host {
       display: block;
     }
+    /* Sticky, so the clock stays in view while a phone scrolls to the submit button. */
     header {
+      position: sticky;
+      top: 0;
+      z-index: 5;
       display: flex;
+      flex-wrap: wrap;
       align-items: center;
-      gap: 0.75rem;
-      margin: 0 0 1.25rem;
+      gap: 0.4rem 0.75rem;
+      margin: 0 -1rem 1.25rem;
+      padding: 0.5rem 1rem;
+      background: #f6f6f4;
+      border-bottom: 1px solid #e2e2de;
       font-size: 0.92em;
       color: #44464c;
     }
@@ -155,7 +167,18 @@ export class PageScreen extends LitElement {
     if (this.readTimer) clearInterval(this.readTimer);
   }
 
+  /** Puts the answers of a draft back into the questions after a reload. */
+  private restoreDraft(): void {
+    const saved = this.draft ?? {};
+    if (Object.keys(saved).length === 0) return;
+    for (const el of this.questionElements()) {
+      if (saved[el.question.id] !== undefined) el.value = saved[el.question.id];
+    }
+    this.answers = { ...saved };
+  }
+
   protected override firstUpdated(): void {
+    this.restoreDraft();
     // A new page starts at its top, and screen readers and keyboards start there too
     // (otherwise a phone keeps the previous page's scroll and focus stays on a button that is gone).
     window.scrollTo(0, 0);
@@ -188,6 +211,8 @@ export class PageScreen extends LitElement {
     if (e.detail === undefined) delete next[q.id];
     else next[q.id] = e.detail;
     this.answers = next;
+    // The app keeps it in the browser (reload) and tells the server (a page that times out stores it).
+    this.dispatchEvent(new CustomEvent<DraftAnswers>('page-draft', { detail: next, bubbles: true, composed: true }));
   }
 
   private questionElements(): QuestionElement[] {
@@ -235,7 +260,12 @@ export class PageScreen extends LitElement {
         <span class=${v.title ? '' : 'page-top'} tabindex=${v.title ? nothing : '-1'}>Page ${v.index + 1} of ${v.total}</span>
         <progress max=${v.total} value=${v.index + 1} aria-label="Progress"></progress>
         ${v.deadlineAt
-          ? html`<countdown-timer .deadlineAt=${v.deadlineAt} .clock=${this.clock} @expired=${() => (this.expired = true)}></countdown-timer>`
+          ? html`<countdown-timer
+              .deadlineAt=${v.deadlineAt}
+              .clock=${this.clock}
+              .label=${v.deadlineFor === 'study' ? 'Time left for the study' : v.stimulus ? 'Time left for this text' : 'Time left for this page'}
+              @expired=${() => (this.expired = true)}
+            ></countdown-timer>`
           : nothing}
       </header>
       <form @submit=${this.onSubmit} novalidate>
@@ -271,7 +301,7 @@ export class PageScreen extends LitElement {
   }
 
   private statusLine() {
-    if (this.expired && !this.sending) return html`<span class="wait" role="status">Time is up — moving on…</span>`;
+    if (this.expired && !this.sending) return html`<span class="wait" role="status">Time is up — your answers so far are saved; moving on…</span>`;
     if (this.sending) return html`<span class="wait" role="status">Saving your answer…</span>`;
     if (this.readLeftMs > 0) return html`<span class="wait">Please read first (${Math.ceil(this.readLeftMs / 1000)} s)</span>`;
     return nothing;

@@ -12,6 +12,7 @@ import { PageEventLog } from './page-events.ts';
 import type { PageAnswer } from './page-screen.ts';
 import './page-screen.ts';
 import { loadToken, saveToken } from './token-store.ts';
+import { clearDrafts, loadDraft, saveDraft, type DraftAnswers } from './draft-store.ts';
 
 type Ending =
   | { kind: 'done'; info: DoneInfo }
@@ -56,6 +57,8 @@ export class ParticipantApp extends LitElement {
   /** Counts pages received, to tell whether the server already answered a submit with a page. */
   private pageSeq = 0;
   private submitSeq = new Map<string, number>();
+  /** Study and recruiter id, the key of this browser's drafts. */
+  private draftKey: { study: string; pid: string | undefined } | undefined;
 
   static override styles = css`
     :host {
@@ -139,6 +142,7 @@ export class ParticipantApp extends LitElement {
     // Preview sessions keep their own storage, so a researcher's preview never resumes (or clobbers) a participant.
     const pid = params.preview ? 'preview' : params.prolific?.PROLIFIC_PID;
     const token = loadToken(params.study, pid);
+    this.draftKey = { study: params.study, pid };
     this.outbox = createOutbox(params.study, pid);
     this.conn = new ParticipantConnection(
       {
@@ -146,6 +150,7 @@ export class ParticipantApp extends LitElement {
         ...(token ? { token } : {}),
         ...(params.prolific ? { prolific: params.prolific } : {}),
         ...(params.preview ? { preview: true } : {}),
+        ...(params.pilot ? { pilot: true } : {}),
       },
       this.outbox,
       {
@@ -177,9 +182,17 @@ export class ParticipantApp extends LitElement {
     document.title = v.title ? `${v.title} · Page ${v.index + 1} of ${v.total}` : `Page ${v.index + 1} of ${v.total}`;
     this.view = v;
     if (!samePage) this.error = '';
+    // Pages before this one are answered: their drafts are done with.
+    if (this.draftKey) clearDrafts(this.draftKey.study, this.draftKey.pid, v.index);
     // An answer for this page still in the outbox (e.g. sent just before a reload) is being retried.
     const pending = this.outbox?.pending().some((s) => s.pageIndex === v.index);
     this.sendingFor = pending ? v.index : undefined;
+  }
+
+  private onPageDraft(e: CustomEvent<DraftAnswers>): void {
+    if (!this.view || !this.draftKey) return;
+    saveDraft(this.draftKey.study, this.draftKey.pid, this.view.index, e.detail);
+    this.conn?.draft(this.view.index, e.detail);
   }
 
   private onPageSubmit(e: CustomEvent<PageAnswer>): void {
@@ -214,6 +227,7 @@ export class ParticipantApp extends LitElement {
   private finish(info: DoneInfo): void {
     const redirect = safeRedirect(info.redirectUrl);
     this.outbox?.clear();
+    if (this.draftKey) clearDrafts(this.draftKey.study, this.draftKey.pid);
     this.ending = { kind: 'done', info };
     // Only now, with the final save confirmed by the server, leave for the recruiter.
     if (redirect) setTimeout(() => location.assign(redirect), REDIRECT_DELAY_MS);
@@ -245,6 +259,8 @@ export class ParticipantApp extends LitElement {
           .log=${this.log}
           .sending=${this.sendingFor === v.index}
           .error=${this.error}
+          .draft=${this.draftKey ? loadDraft(this.draftKey.study, this.draftKey.pid, v.index) : {}}
+          @page-draft=${this.onPageDraft}
           @page-submit=${this.onPageSubmit}
         ></page-screen>`,
       )}

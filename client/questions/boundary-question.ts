@@ -25,6 +25,7 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
     css`
       label.option {
         align-items: flex-start;
+        flex-wrap: wrap;
         font-family: Georgia, 'Times New Roman', serif;
         line-height: 1.5;
       }
@@ -44,12 +45,16 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
         background: #f8d3ce;
         border-color: #a1261b;
       }
+      .sentence {
+        flex: 1 1 0;
+        min-width: 0;
+      }
+      /* The marker takes a line of its own above the sentence: beside it, it squeezed the sentence to a word per line on a phone. */
       .tag {
-        font: 600 0.75em/1.9 system-ui, sans-serif;
+        flex-basis: 100%;
+        order: -1;
+        font: 600 0.75em/1.6 system-ui, sans-serif;
         color: #a1261b;
-        margin-left: auto;
-        padding-left: 0.5rem;
-        white-space: nowrap;
       }
     `,
   ];
@@ -74,7 +79,7 @@ export class BoundaryQuestion extends QuestionElement<{ show_points: boolean }, 
               <label class="option ${machine ? 'machine' : ''}">
                 <input type="radio" name=${this.qid} .value=${String(i)} .checked=${picked === i} @change=${() => this.answer(i)} />
                 <span class="n" aria-hidden="true">${i + 1}</span>
-                <span>${s}</span>
+                <span class="sentence">${s}</span>
                 ${i === picked ? html`<span class="tag">machine from here</span>` : nothing}
               </label>
             </li>`;

@@ -13,7 +13,10 @@ interface Params {
   age_min: number;
   age_max: number;
 }
-type Answer = Partial<Record<Field, number>>;
+type Answer = Partial<Record<Field, number | null>>;
+
+/** The radio value of "Prefer not to say"; the answer holds null for it. */
+const PREFER_NOT = 0;
 
 const SCALE: Record<Exclude<Field, 'age'>, { legend: string; labels: string[] }> = {
   party_id: { legend: 'Generally speaking, do you think of yourself as a Democrat, a Republican, an Independent, or what?', labels: PARTY_ID_LABELS },
@@ -36,9 +39,10 @@ export class DemographicsQuestion extends QuestionElement<Params, Answer> {
     `,
   ];
 
-  private set(field: Field, v: number | undefined): void {
+  private set(field: Field, v: number | null | undefined): void {
     const next: Answer = { ...(this.value ?? {}) };
-    if (v === undefined || !Number.isFinite(v)) delete next[field];
+    if (v === null) next[field] = null;
+    else if (v === undefined || !Number.isFinite(v)) delete next[field];
     else next[field] = v;
     this.answer(Object.keys(next).length ? next : undefined);
   }
@@ -50,7 +54,7 @@ export class DemographicsQuestion extends QuestionElement<Params, Answer> {
 
   private ageError(): string {
     const a = this.value?.age;
-    if (a === undefined) return '';
+    if (a === undefined || a === null) return '';
     const { age_min: lo, age_max: hi } = this.params;
     return Number.isInteger(a) && a >= lo && a <= hi ? '' : `Please enter a whole number from ${lo} to ${hi}.`;
   }
@@ -87,10 +91,10 @@ export class DemographicsQuestion extends QuestionElement<Params, Answer> {
           ${radioGroup({
             name: `${this.qid}-${f}`,
             legend: s.legend,
-            options: s.labels.map((label, i) => ({ value: i + 1, label })),
-            selected: this.value?.[f],
+            options: [...s.labels.map((label, i) => ({ value: i + 1, label })), { value: PREFER_NOT, label: 'Prefer not to say' }],
+            selected: this.value?.[f] === null ? PREFER_NOT : this.value?.[f],
             disabled: this.disabled,
-            onSelect: (v) => this.set(f, v),
+            onSelect: (v) => this.set(f, v === PREFER_NOT ? null : v),
           })}
         </div>`;
       })}

@@ -203,7 +203,8 @@ export function registerAnalyze(program: Command): void {
     .command('simulate')
     .description('Power of each planned test by simulation: bots with a declared effect per condition, through the same analysis')
     .argument('<study>', 'study id or protocol file')
-    .requiredOption('--n <n>', 'participants per replicate (all conditions together)')
+    // The same spelling as `bots`: -n N or --n N.
+    .requiredOption('-n, --n <n>', 'participants per replicate (all conditions together)')
     .option('--effect <cond=delta>', 'shift of the credibility/sharing items in a condition, in points of each item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--reps <r>', 'replicates', '200')
     .option('--alpha <a>', 'significance level', '0.05')

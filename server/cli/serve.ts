@@ -63,14 +63,16 @@ async function serve(opts: ServeOptions): Promise<void> {
   if (studies.length === 0) console.log('no studies are open (none valid in the studies folder)');
   for (const s of studies) {
     console.log(`  ${s.studyId}  version ${s.version.slice(0, 12)}`);
-    console.log(`    participant link: ${server.url}/s/${s.studyId}?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}`);
-    console.log(`    try it yourself:  ${server.url}/s/${s.studyId}`);
+    // The links printed here are pilot links: each browser that opens one is its own pilot participant, kept out of the analysis.
+    console.log(`    pilot link:       ${server.url}/s/${s.studyId}?pilot=1   (each browser gets its own record; analysed only with --include pilot)`);
+    console.log(`    on Prolific give: ${server.url}/s/${s.studyId}?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}   (Prolific fills in the ids)`);
   }
   console.log(`  researcher area:   ${server.url}/admin`);
   try {
     const account = await ensureAdminAccount(server.ctx);
     if (account.password) console.log(`  researcher login:  ${account.username} / ${account.password}   (shown once; change it after logging in)`);
     else console.log(`  researcher login:  ${account.username} (password set earlier or from CREDENCE_ADMIN_PASSWORD)`);
+    console.log(`  lost the password? \`npx credence admin reset-password ${account.username}\` prints a new one (or takes CREDENCE_ADMIN_PASSWORD)`);
   } catch (err) {
     console.error(`warning: researcher account: ${(err as Error).message}`);
   }

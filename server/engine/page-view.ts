@@ -42,7 +42,10 @@ function pageView(p: ParticipantRecord, rt: Runtime, store: Store, now: number):
     if (p.attempts > 0) view.feedback = comprehensionFeedback(page);
   }
   const deadline = nextDeadline(p);
-  if (deadline !== Infinity) view.deadlineAt = deadline;
+  if (deadline !== Infinity) {
+    view.deadlineAt = deadline;
+    view.deadlineFor = p.deadlineAt != null && p.deadlineAt <= deadline ? 'page' : 'study';
+  }
   if (page.minReadMs) view.minReadMs = page.minReadMs;
   return view;
 }

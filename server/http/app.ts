@@ -18,6 +18,10 @@ export function createApp(ctx: AppContext, opts: { clientDir: string; log?: (lin
   app.set('trust proxy', trustFunction(ctx.trustProxy ?? false));
   app.use(requestId);
   app.use(securityHeaders());
+  // Every browser asks for it on every page: no icon, and no 404 in the logs and the console.
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   mountParticipantRoutes(app, ctx, opts.clientDir);
   mountAdmin(app, ctx);
   if (ctx.detect) {

@@ -33,15 +33,16 @@ const Params = z
   })
   .strict();
 type Params = z.infer<typeof Params>;
-type Answer = Partial<Record<Field, number>>;
+/** null: "prefer not to say" (party ID and ideology offer it; analysis reads it as missing). */
+type Answer = Partial<Record<Field, number | null>>;
 
 export const demographics: QuestionType<Params, Answer> = {
   type: 'demographics',
   params: Params,
   response(p) {
-    const shape: Partial<Record<Field, z.ZodNumber>> = {};
-    for (const f of p.fields) shape[f] = f === 'age' ? z.number().int().min(p.age_min).max(p.age_max) : z.number().int().min(1).max(7);
-    return z.object(shape as Record<Field, z.ZodNumber>).strict() as unknown as z.ZodType<Answer>;
+    const shape: Partial<Record<Field, z.ZodTypeAny>> = {};
+    for (const f of p.fields) shape[f] = f === 'age' ? z.number().int().min(p.age_min).max(p.age_max) : z.number().int().min(1).max(7).nullable();
+    return z.object(shape as Record<Field, z.ZodTypeAny>).strict() as unknown as z.ZodType<Answer>;
   },
   botAnswer(p, ctx) {
     const out: Answer = {};

@@ -88,6 +88,8 @@ export interface PageView {
   attemptsLeft?: number;
   /** Server epoch ms at which the page times out, if timed. */
   deadlineAt?: number;
+  /** What deadlineAt ends: this page's time limit, or the whole study's. */
+  deadlineFor?: 'page' | 'study';
   /** Server epoch ms when this view was sent, so the client can correct its clock. */
   serverNow: number;
   /** The minimum reading time before an answer is accepted, ms. */
