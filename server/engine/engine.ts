@@ -9,15 +9,16 @@
 // presence.ts. The store decides how writes reach the disk.
 import { EventEmitter } from 'node:events';
 import type { Draft, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
-import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, Store, SubmissionInput, SubmitResult } from '../store/store.ts';
+import type { ParticipantRecord, Progress, Store } from '../store/store.ts';
 import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';
 import { Deadlines } from './deadlines.ts';
 import { join, type JoinOptions, type JoinResult } from './join.ts';
-import { JoinLimits, takePlace, UNPLACED_TTL_MS } from './places.ts';
+import { JoinLimits, sweepUnplaced, takePlace } from './places.ts';
+import { Recorder } from './recording.ts';
 import { outcomeOf, readContextOf, stimulusOf, type Outcome } from './page-view.ts';
 import { Presence } from './presence.ts';
-import { nextDeadline, nextProgress } from './progress.ts';
+import { nextDeadline } from './progress.ts';
 import { StudyRegistry, type Runtime, type StudyDef } from './registry.ts';
 import { PageWatch } from './response-time.ts';
 
@@ -63,6 +64,7 @@ export class Engine extends EventEmitter {
   /** When each page was last sent, and the answers given so far on it. */
   private readonly watch = new PageWatch();
   private readonly joinLimits = new JoinLimits();
+  private readonly recorder: Recorder;
   private sweep: NodeJS.Timeout | undefined;
 
   constructor(opts: EngineOptions) {
@@ -73,6 +75,7 @@ export class Engine extends EventEmitter {
     // A failing deadline must not take the process down; the startup sweep retries it.
     this.deadlines = new Deadlines(this.now, (id) => this.expire(id).catch((err) => this.emit('timer-error', id, err)));
     this.presence = new Presence(this.store, this.now, (id) => this.studies.isPreview(id));
+    this.recorder = new Recorder(this.studies, this.deadlines);
   }
 
   // ---- studies ----
@@ -102,14 +105,7 @@ export class Engine extends EventEmitter {
     await Promise.all(this.store.overdue(this.now()).map((p) => this.expire(p.id).catch((err) => this.emit('timer-error', p.id, err))));
     for (const { id, deadlineAt } of this.store.pendingDeadlines()) this.deadlines.arm(id, deadlineAt);
     this.presence.start(this.studies.shortestSlotTtlMs());
-    // Joins that never consented end a few minutes after their browser left (they never held a place).
-    this.sweep = setInterval(() => {
-      const now = this.now();
-      this.store.batch(() => this.store.expireUnplaced(now - UNPLACED_TTL_MS, now)).catch(() => {
-        // The store may be closing; the next sweep (or start) retries.
-      });
-    }, Math.min(60_000, UNPLACED_TTL_MS / 5));
-    this.sweep.unref();
+    this.sweep = sweepUnplaced(this.store, this.now);
   }
 
   stop(): void {
@@ -223,7 +219,7 @@ export class Engine extends EventEmitter {
     const agreed = page.kind === 'consent' && checked.answers.some((a) => a.questionType === 'consent' && a.valueJson === 'true');
     const place = agreed && p.placeAt == null && !p.preview;
 
-    const result = await this.record(p, page, checked.answers, now, {
+    const result = await this.recorder.record(p, page, checked.answers, now, {
       clientId: s.clientId,
       rtMs: s.rtMs,
       ...this.watch.observe(p, s.rtMs, page.minReadMs, now),
@@ -249,55 +245,6 @@ export class Engine extends EventEmitter {
     return { ack: { ok: true }, next: this.outcome(p.id) };
   }
 
-  /**
-   * Writes a response on the participant's current page (and the end event when
-   * it ends them) with the next group commit, then moves their deadline timer.
-   */
-  private async record(
-    p: ParticipantRecord,
-    page: PlannedPage,
-    answers: SubmissionInput['answers'],
-    now: number,
-    response: Pick<SubmissionInput, 'clientId' | 'rtMs' | 'rtServerMs' | 'rtInconsistent' | 'timedOut' | 'eventsJson' | 'blurCount'>,
-    event?: PageEventInput,
-    place = false,
-  ): Promise<SubmitResult | { kind: 'needs-move' }> {
-    const store = this.studies.storeOf(p.id);
-    const rt = this.runtimeOf(p);
-    const next = nextProgress({
-      p, page, answers, protocol: rt.protocol, now, timedOut: response.timedOut,
-      timedOutTrialsBefore: () => store.events(p.id).filter((e) => e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial').length,
-    });
-    const input: SubmissionInput = {
-      participantId: p.id,
-      pageIndex: p.pageIndex,
-      pageKind: page.kind,
-      block: page.block,
-      trialIndex: page.trialIndex,
-      stimulusId: stimulusOf(rt, page)?.id ?? null,
-      ...response,
-      answers,
-      now,
-      next,
-    };
-    const result = await store.batch((): SubmitResult | { kind: 'needs-move' } => {
-      if (place && takePlace(store, p, rt, now, { move: false }) === 'needs-move') return { kind: 'needs-move' };
-      const r = store.submit(input);
-      if (r.kind === 'stored' && event) store.logEvent(event);
-      if (r.kind === 'stored' && next.status !== 'in-progress') {
-        store.logEvent({ participantId: p.id, type: 'ended', pageIndex: input.pageIndex, data: { status: next.status }, at: now });
-      }
-      return r;
-    });
-    if (result.kind === 'stored') this.afterAdvance(p, next);
-    return result;
-  }
-
-  private afterAdvance(p: ParticipantRecord, next: Progress): void {
-    if (next.status !== 'in-progress') this.deadlines.disarm(p.id);
-    else this.deadlines.arm(p.id, nextDeadline({ deadlineAt: next.deadlineAt, studyDeadlineAt: p.studyDeadlineAt }));
-  }
-
   // ---- deadlines ----
 
   /**
@@ -318,7 +265,7 @@ export class Engine extends EventEmitter {
         return ok;
       });
       if (changed) {
-        this.afterAdvance(p, next);
+        this.recorder.afterAdvance(p, next);
         this.emit('outcome', p.id, this.outcome(p.id));
       }
       return;
@@ -329,7 +276,7 @@ export class Engine extends EventEmitter {
     }
     const page = p.plan[p.pageIndex];
     const partial = timedOutAnswers(page, this.watch.draftOf(p.id, p.pageIndex), readContextOf(this.runtimeOf(p), page));
-    const result = await this.record(
+    const result = await this.recorder.record(
       p,
       page,
       partial,

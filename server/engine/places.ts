@@ -16,6 +16,18 @@ import type { Runtime } from './registry.ts';
 /** A record without a place, unseen this long, is ended (its browser left before consenting). */
 export const UNPLACED_TTL_MS = 5 * 60_000;
 
+/** Joins that never consented end a few minutes after their browser left (they never held a place). */
+export function sweepUnplaced(store: Store, now: () => number): NodeJS.Timeout {
+  const sweep = setInterval(() => {
+    const t = now();
+    store.batch(() => store.expireUnplaced(t - UNPLACED_TTL_MS, t)).catch(() => {
+      // The store may be closing; the next sweep (or start) retries.
+    });
+  }, Math.min(60_000, UNPLACED_TTL_MS / 5));
+  sweep.unref();
+  return sweep;
+}
+
 /** Whether the participant's recruiter id lets them take a place (always, when the protocol declares no recruiter). */
 export function recruiterIdOk(protocol: Protocol, pid: string | null): boolean {
   const prolific = protocol.recruitment.prolific;

@@ -1,0 +1,79 @@
+// Recording a response: the answer (or the timeout) is written with the next
+// group commit together with where it moves the participant (progress.ts) and
+// the events it causes; once durable, the participant's deadline timer moves.
+import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, SubmissionInput, SubmitResult } from '../store/store.ts';
+import type { Deadlines } from './deadlines.ts';
+import { stimulusOf } from './page-view.ts';
+import { takePlace } from './places.ts';
+import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
+import type { StudyRegistry } from './registry.ts';
+
+export type RecordResult = SubmitResult | { kind: 'needs-move' };
+
+export class Recorder {
+  constructor(
+    private readonly studies: StudyRegistry,
+    private readonly deadlines: Deadlines,
+  ) {}
+
+  /**
+   * Writes a response on the participant's current page (and the end event when
+   * it ends them) with the next group commit, then moves their deadline timer.
+   * `place`: the answer is a consent that takes a place in a condition (places.ts), in the same write.
+   */
+  async record(
+    p: ParticipantRecord,
+    page: PlannedPage,
+    answers: SubmissionInput['answers'],
+    now: number,
+    response: Pick<SubmissionInput, 'clientId' | 'rtMs' | 'rtServerMs' | 'rtInconsistent' | 'timedOut' | 'eventsJson' | 'blurCount'>,
+    event?: PageEventInput,
+    place = false,
+  ): Promise<RecordResult> {
+    const store = this.studies.storeOf(p.id);
+    const rt = this.studies.runtime(p.studyId, p.version, p.preview);
+    const next = this.next(p, page, answers, now, response.timedOut);
+    const input: SubmissionInput = {
+      participantId: p.id,
+      pageIndex: p.pageIndex,
+      pageKind: page.kind,
+      block: page.block,
+      trialIndex: page.trialIndex,
+      stimulusId: stimulusOf(rt, page)?.id ?? null,
+      ...response,
+      answers,
+      now,
+      next,
+    };
+    const result = await store.batch((): RecordResult => {
+      if (place && takePlace(store, p, rt, now, { move: false }) === 'needs-move') return { kind: 'needs-move' };
+      const r = store.submit(input);
+      if (r.kind === 'stored' && event) store.logEvent(event);
+      if (r.kind === 'stored' && next.status !== 'in-progress') {
+        store.logEvent({ participantId: p.id, type: 'ended', pageIndex: input.pageIndex, data: { status: next.status }, at: now });
+      }
+      return r;
+    });
+    if (result.kind === 'stored') this.afterAdvance(p, next);
+    return result;
+  }
+
+  /** The participant's timer follows their progress: the next deadline, or none once they ended. */
+  afterAdvance(p: ParticipantRecord, next: Progress): void {
+    if (next.status !== 'in-progress') this.deadlines.disarm(p.id);
+    else this.deadlines.arm(p.id, nextDeadline({ deadlineAt: next.deadlineAt, studyDeadlineAt: p.studyDeadlineAt }));
+  }
+
+  private next(p: ParticipantRecord, page: PlannedPage, answers: CheckedAnswer[], now: number, timedOut: boolean): Progress {
+    const store = this.studies.storeOf(p.id);
+    return nextProgress({
+      p,
+      page,
+      answers,
+      protocol: this.studies.runtime(p.studyId, p.version, p.preview).protocol,
+      now,
+      timedOut,
+      timedOutTrialsBefore: () => store.events(p.id).filter((e) => e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial').length,
+    });
+  }
+}
