@@ -62,8 +62,12 @@ describe('errors say nothing they should not', () => {
 
   test('each bad request is one log line, and a flood of them is rate limited', async () => {
     logged.length = 0;
+    const t0 = Date.now();
     for (let i = 0; i < 60; i++) await rawGet(t.url, `/s/%ZZ${i}`);
-    assert.ok(logged.length >= 1 && logged.length <= 25, `${logged.length} log lines for 60 bad requests`);
+    // At most 20 lines (and one 'N more' line) per 10 s window; a loaded machine may span more than one window.
+    const windows = Math.floor((Date.now() - t0) / 10_000) + 1;
+    assert.ok(logged.length >= 1 && logged.length <= 21 * windows, `${logged.length} log lines for 60 bad requests in ${windows} window(s)`);
+    if (windows === 1) assert.ok(logged.length <= 21, 'the flood is cut to the burst');
     for (const line of logged) assert.ok(!line.includes('\n'), `one line each: ${line}`);
     assert.doesNotMatch(logged.join('\n'), /at \w+ \(/, 'no stack for a client error');
   });
@@ -113,5 +117,21 @@ describe('least exposure', () => {
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.match(csp, /object-src 'none'/);
     assert.doesNotMatch(csp, /unsafe-eval/);
+  });
+});
+
+describe('HSTS only over HTTPS', () => {
+  test('behind a trusted proxy that says https, HSTS is sent; from an untrusted client the header claims nothing', async () => {
+    const proxied = await startTestServer({ server: { trustProxy: 'loopback' } });
+    try {
+      const https = await fetch(`${proxied.url}/s/admin-demo`, { headers: { 'x-forwarded-proto': 'https' } });
+      assert.match(https.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
+      const plain = await fetch(`${proxied.url}/s/admin-demo`);
+      assert.equal(plain.headers.get('strict-transport-security'), null);
+    } finally {
+      await proxied.close();
+    }
+    const claimed = await fetch(`${t.url}/s/admin-demo`, { headers: { 'x-forwarded-proto': 'https' } });
+    assert.equal(claimed.headers.get('strict-transport-security'), null);
   });
 });
