@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { asResearcher, login, startTestServer, STUDY, type Researcher, type TestServer } from '../admin/helpers.ts';
+import { asResearcher, login, startTestServer, storedParticipant, STUDY, type Researcher, type TestServer } from '../admin/helpers.ts';
 
 const FORMULAS = ['=HYPERLINK("http://evil.example","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
 let t: TestServer;
@@ -18,23 +18,16 @@ before(async () => {
   t = await startTestServer();
   r = await login(t.url, 'admin', t.password);
   const store = t.server.ctx.store;
-  const version = store.studyVersion(STUDY)!.version;
   const now = Date.now();
-  const made = store.createParticipant({
-    studyId: STUDY,
-    version,
-    tokenHash: 'formula-participant',
-    prolificPid: '=cmd|"/c calc"!A1',
-    prolificStudyId: '@STUDY',
-    prolificSessionId: '-SESSION',
+  const participantId = storedParticipant(
+    store,
+    { tokenHash: 'formula-participant', prolificPid: '=cmd|"/c calc"!A1', prolificStudyId: '@STUDY', prolificSessionId: '-SESSION' },
+    { kind: 'questionnaire', block: null, trialIndex: null, questions: [{ type: 'text', id: 'comments', required: false }] },
     now,
-    studyLimitMs: null,
-    choose: () => ({ condition: 'human', seed: 1, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [{ type: 'text', id: 'comments', required: false }] } as never], deadlineAt: null }),
-  });
-  assert.ok('participant' in made);
+  );
   FORMULAS.forEach((text, i) => {
     const res = store.submit({
-      participantId: made.participant.id,
+      participantId,
       clientId: `formula-${i}`,
       pageIndex: 0,
       pageKind: 'questionnaire',

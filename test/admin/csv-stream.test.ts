@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SubmissionInput } from '../../server/store/store.ts';
-import { asResearcher, login, startTestServer, STUDY, type Researcher, type TestServer } from './helpers.ts';
+import { asResearcher, login, startTestServer, storedParticipant, STUDY, type Researcher, type TestServer } from './helpers.ts';
 
 const ROWS = 20_000;
 
@@ -40,26 +40,13 @@ function submission(participantId: string, i: number, now: number): SubmissionIn
 
 test('a slow CSV download does not block participant writes, and delivers every row', { timeout: 90_000 }, async () => {
   const store = t.server.ctx.store;
-  const version = store.studyVersion(STUDY)!.version;
   const now = Date.now();
-  const made = store.createParticipant({
-    studyId: STUDY,
-    version,
-    tokenHash: 'csv-load-participant',
-    prolificPid: 'csv-load',
-    prolificStudyId: null,
-    prolificSessionId: null,
+  const pid = storedParticipant(
+    store,
+    { tokenHash: 'csv-load-participant', prolificPid: 'csv-load' },
+    { kind: 'trial', block: 'load', trialIndex: 0, stimulusId: 'a1', questions: [{ type: 'likert', id: 'credible', required: true, labels: ['1', '2', '3', '4'] }] },
     now,
-    studyLimitMs: null,
-    choose: () => ({
-      condition: 'human',
-      seed: 1,
-      plan: [{ kind: 'trial', block: 'load', trialIndex: 0, stimulusId: 'a1', questions: [{ type: 'likert', id: 'credible', required: true, labels: ['1', '2', '3', '4'] }] }],
-      deadlineAt: null,
-    }),
-  });
-  assert.ok('participant' in made);
-  const pid = made.participant.id;
+  );
   // One transaction for the bulk load (the store nests its own as savepoints).
   const db = (store as unknown as { db: { transaction: (fn: () => void) => () => void } }).db;
   db.transaction(() => {

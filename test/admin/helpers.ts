@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer, type StartOptions } from '../../server/http/server.ts';
 import { ensureAdminAccount } from '../../server/auth/index.ts';
+import type { Store } from '../../server/store/store.ts';
+import type { PlannedPage } from '../../studies/vocabulary/pages.ts';
 
 export const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'admin-demo.yaml');
 export const STUDY = 'admin-demo';
@@ -76,4 +78,29 @@ export function asResearcher(r: Researcher, init: RequestInit = {}, csrf = true)
   headers.set('cookie', r.cookie);
   if (csrf) headers.set('x-csrf-token', r.csrf);
   return { ...init, headers, redirect: 'manual' };
+}
+
+/**
+ * A participant written straight into the store (no socket), on one page of the
+ * given plan, for tests that need many stored rows or hostile stored values.
+ */
+export function storedParticipant(
+  store: Store,
+  who: { tokenHash: string; prolificPid: string; prolificStudyId?: string | null; prolificSessionId?: string | null },
+  page: PlannedPage,
+  now = Date.now(),
+): string {
+  const made = store.createParticipant({
+    studyId: STUDY,
+    version: store.studyVersion(STUDY)!.version,
+    tokenHash: who.tokenHash,
+    prolificPid: who.prolificPid,
+    prolificStudyId: who.prolificStudyId ?? null,
+    prolificSessionId: who.prolificSessionId ?? null,
+    now,
+    studyLimitMs: null,
+    choose: () => ({ condition: 'human', seed: 1, plan: [page], deadlineAt: null }),
+  });
+  if (!('participant' in made)) throw new Error(`the store refused the test participant: ${JSON.stringify(made)}`);
+  return made.participant.id;
 }
