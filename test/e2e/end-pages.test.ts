@@ -40,7 +40,9 @@ describe('end and error pages', () => {
     await page.getByText('There is no study at this address').waitFor();
     const taker = await suite.browser.context.newPage();
     await taker.goto(`${suite.srv.url}/s/e2e-full?PROLIFIC_PID=full-1`);
-    await taker.getByRole('button', { name: 'I agree' }).waitFor();
+    // A place goes to a participant who has consented (issue 13), not to an open socket.
+    await taker.getByRole('button', { name: 'I agree' }).click();
+    await taker.getByRole('button', { name: 'I agree' }).waitFor({ state: 'detached' });
     await page.goto(`${suite.srv.url}/s/e2e-full?PROLIFIC_PID=full-2`);
     await page.getByRole('heading', { name: 'This study is full' }).waitFor();
     await page.getByText('All places in this study have been taken').waitFor();

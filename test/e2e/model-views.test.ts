@@ -93,7 +93,13 @@ describe('views of model-made stimuli', () => {
     );
     assert.equal(new Set(tokens.map((t) => t.bg)).size, 4, 'four different colours');
     const legend = await page.locator('stimulus-text .legend li').allInnerTexts();
-    assert.deepEqual(legend.map((l) => l.trim()), ['top 10', 'top 100', 'top 1000', 'beyond 1000']);
+    // Issue 12: the legend says in words what each colour means, not only the rank cut-offs.
+    assert.deepEqual(legend.map((l) => l.trim()), [
+      'green: among the 10 words the model found likeliest',
+      'yellow: in its top 100',
+      'red: in its top 1000',
+      'purple: less likely still',
+    ]);
     await page.close();
   });
 });
