@@ -39,7 +39,7 @@ test('exit codes: bad usage and invalid protocols 2, failures while working 1', 
 test('every command reports bad usage through the same edge: one message, exit 2', () => {
   const cases: [string[], RegExp][] = [
     [['bots', 'kreps-credibility', '--seed', 'abc'], /^error: --seed: expected an integer, got "abc"$/m],
-    [['bots', 'kreps-credibility', '-n', '0'], /^error: -n: expected a number at least 1, got "0"$/m],
+    [['bots', 'kreps-credibility', '-n', '0'], /^error: -n\/--n: expected a number at least 1, got "0"$/m],
     [['serve', '--port', 'eighty'], /^error: --port: expected an integer, got "eighty"$/m],
     [['simulate', 'studies/kreps-credibility.yaml', '--n', 'ten'], /^error: --n: expected an integer, got "ten"$/m],
     [['backup'], /^error: backup: give exactly one of --out FILE/m],
