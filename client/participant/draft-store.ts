@@ -32,6 +32,17 @@ export function saveDraft(study: string, pid: string | undefined, pageIndex: num
   }
 }
 
+/** Forgets one page's draft once its answer is in the outbox: a new attempt at that page (comprehension) starts clean. */
+export function forgetDraft(study: string, pid: string | undefined, pageIndex: number): void {
+  const k = key(study, pid, pageIndex);
+  memory.delete(k);
+  try {
+    localStorage.removeItem(k);
+  } catch {
+    /* unavailable */
+  }
+}
+
 /** Forgets the drafts of pages before `pageIndex` (answered) — or all of them, at the end. */
 export function clearDrafts(study: string, pid: string | undefined, beforePageIndex = Infinity): void {
   const prefix = `credence-draft:${study}:${pid ?? '-'}:`;

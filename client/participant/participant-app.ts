@@ -12,7 +12,7 @@ import { PageEventLog } from './page-events.ts';
 import type { PageAnswer } from './page-screen.ts';
 import './page-screen.ts';
 import { loadToken, saveToken } from './token-store.ts';
-import { clearDrafts, loadDraft, saveDraft, type DraftAnswers } from './draft-store.ts';
+import { clearDrafts, forgetDraft, loadDraft, saveDraft, type DraftAnswers } from './draft-store.ts';
 
 type Ending =
   | { kind: 'done'; info: DoneInfo }
@@ -207,6 +207,8 @@ export class ParticipantApp extends LitElement {
     this.error = '';
     this.sendingFor = this.view.index;
     this.submitSeq.set(submit.clientId, this.pageSeq);
+    // The answer now lives in the outbox (which survives a reload); the draft would refill a new attempt.
+    if (this.draftKey) forgetDraft(this.draftKey.study, this.draftKey.pid, submit.pageIndex);
     this.conn.submit(submit);
   }
 
