@@ -136,6 +136,7 @@ function scriptedDecoder(): Decoder {
     tokenizer: {
       encode: (s: string) => s.split(' ').map(Number),
       decode: (ids: number[]) => ids.map((i) => (i === 30 ? '.' : ` w${i}`)).join(''),
+      decodePieces: (ids: number[]) => ids.map((i) => (i === 30 ? '.' : ` w${i}`)),
     },
     async step(ids: BigInt64Array, batch: number, seqLen: number, mask: BigInt64Array, past: KvCache | null) {
       const logits = new Float32Array(batch * seqLen * V);
@@ -154,6 +155,10 @@ function scriptedDecoder(): Decoder {
       // As the real decoder's graph does: each row's last-position log-sum-exp.
       const lse = Float32Array.from({ length: batch }, (_, b) => logSumExp(logits.subarray((b * seqLen + seqLen - 1) * V, (b * seqLen + seqLen) * V)));
       return { logits, lse, dims: [batch, seqLen, V], present: { batch, length: 0, mask: new BigInt64Array(0), tensors: new Map<string, ort.Tensor>(), rows } as unknown as KvCache };
+    },
+    // Its cache holds no masked columns to squeeze out (these tests never refill a row).
+    makeRoom(cache: KvCache) {
+      return cache;
     },
     selectRows(cache: KvCache, keep: number[]) {
       const rows = (cache as unknown as { rows: number[][] }).rows;
