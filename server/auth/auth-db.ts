@@ -4,8 +4,7 @@
 // connection to the same file: WAL lets it share the file with the store's.
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { prepareDbFiles } from '../store/storage-check.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS researcher_accounts (
@@ -29,7 +28,8 @@ CREATE INDEX IF NOT EXISTS researcher_sessions_expiry ON researcher_sessions(exp
 export type AuthDb = SqliteDatabase;
 
 export function openAuthDb(dbPath: string): AuthDb {
-  if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
+  // Folder 0700 and file 0600 when this is the first to create them (e.g. `credence admin` on a fresh clone).
+  prepareDbFiles(dbPath);
   const db = new Database(dbPath);
   // The store's connection may be mid-transaction; wait for it rather than fail a login.
   db.pragma('busy_timeout = 5000');

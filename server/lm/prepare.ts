@@ -5,11 +5,12 @@
 // random stream depends only on (pool seed, sample index), a resumed pool is
 // byte-identical to one generated in a single run.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadStudy } from '../../studies/load.ts';
 import type { Pool } from '../../studies/protocol.ts';
 import { generatedPoolFile, promptsForPool } from '../stimuli/index.ts';
+import { ensurePrivateDir } from '../store/storage-check.ts';
 import { uncleanReason } from '../stimuli/clean-text.ts';
 import { Decoder } from './decoder.ts';
 import { ensureTinyModels } from './ensure-tiny.ts';
@@ -171,7 +172,7 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
         sampling: pool.sampling, seed: pool.seed, include_prompt: pool.include_prompt,
       })).digest('hex');
       const file = generatedPoolFile(dataDir, studyId, poolId);
-      mkdirSync(dirname(file), { recursive: true });
+      ensurePrivateDir(dirname(file));
       const found = existingRecords(file, poolHash, prompts.map((p) => p.prompt), Boolean(opts.force));
       const existing = found.count;
       // A pool keeps the batch size it was started with: log-probs depend (in

@@ -12,6 +12,16 @@ export class StorageError extends Error {}
 const SIDE_FILES = ['', '-wal', '-shm', '-journal'];
 
 /**
+ * Creates a folder of the data directory (and any missing parent) 0700. Every
+ * writer that may be first to make `data/` goes through here (the database, and
+ * `prepare` writing generated stimuli before the database exists), so a fresh
+ * `npm start` never leaves the folder readable by others.
+ */
+export function ensurePrivateDir(dir: string): void {
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/**
  * Creates the database's folder (0700) and file (0600) when missing, and makes
  * existing database files 0600. SQLite gives the WAL and shared-memory files the
  * database file's mode, so they are private from their first byte.
@@ -19,7 +29,7 @@ const SIDE_FILES = ['', '-wal', '-shm', '-journal'];
 export function prepareDbFiles(path: string, warn?: (message: string) => void): void {
   if (path === ':memory:' || path === '') return;
   const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(dir)) ensurePrivateDir(dir);
   else if (warn && (statSync(dir).mode & 0o077) !== 0) {
     warn(`warning: the database folder ${dir} can be read by other users of this machine; run: chmod 700 ${dir}`);
   }

@@ -106,3 +106,48 @@ test('a new database is created private: folder 0700, database and WAL 0600', as
     tmp.cleanup();
   }
 });
+
+test('`credence start` on a fresh clone makes data/ 0700 before anything writes there, and so prints no warning about it', { timeout: 300_000 }, async () => {
+  const tmp = tempDir();
+  try {
+    // The mini study with one generated pool, so `start` prepares stimuli (which used to create data/ 0755 first) and scores them.
+    const p = miniProtocol();
+    p.id = 'fresh';
+    p.pools.m_small = { kind: 'generated', model: 'gpt2', model_size: '124M', prompts: { pool: 'human', words: 3 }, sampling: { min_new_tokens: 4, max_new_tokens: 8 }, n: 4, seed: 1 };
+    // Each continuation shares its source text with the human text it was prompted by.
+    p.phases.find((ph: { kind: string }) => ph.kind === 'trials').blocks[0].distinct_by = 'source';
+    const file = writeStudy(tmp.dir, p);
+    const dbPath = join(tmp.dir, 'data', 'credence.db');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'start', '--port', '0', '--db', dbPath, '--study', file], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CREDENCE_ADMIN_PASSWORD: 'fresh-start-password' },
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+    try {
+      await new Promise<void>((ok, fail) => {
+        const poll = setInterval(() => {
+          if (/serving on http/.test(out)) {
+            clearInterval(poll);
+            ok();
+          } else if (child.exitCode !== null) {
+            clearInterval(poll);
+            fail(new Error(`start exited ${child.exitCode}:\n${out}`));
+          }
+        }, 100);
+      });
+      assert.match(out, /prepared \d+ machine-written texts/, 'start generated stimuli into the data folder');
+      assert.doesNotMatch(out, /can be read by other users|chmod/, out);
+      assert.equal(statSync(join(tmp.dir, 'data')).mode & 0o777, 0o700, 'the data folder');
+      for (const f of [dbPath, `${dbPath}-wal`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    tmp.cleanup();
+  }
+});
