@@ -1,6 +1,7 @@
 // Free text with length bounds; the answer is the text (an empty box is no
 // answer). The counter tells how many characters are still needed.
-import { css, html } from 'lit';
+import { css, html, nothing } from 'lit';
+import { html as staticHtml, literal } from 'lit/static-html.js';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
 import { defineQuestionElement } from './registry.ts';
@@ -47,33 +48,21 @@ export class TextQuestion extends QuestionElement<Params, string> {
     if (this.paramsError) return html`<p class="error">${this.paramsError}</p>`;
     const p = this.params;
     const id = `${this.qid}-input`;
-    const common = {
-      id,
-      maxlength: p.max_length,
-      placeholder: p.placeholder ?? '',
-    };
-    return html`
+    // One element either way: a <textarea> or a one-line <input>, with the same attributes
+    // (lit has no attribute spread, so the tag itself is the static part that varies).
+    const tag = p.multiline ? literal`textarea` : literal`input`;
+    return staticHtml`
       <label class=${this.prompt ? 'prompt' : 'sr-only'} for=${id}>${this.prompt || 'Your answer'}</label>
-      ${p.multiline
-        ? html`<textarea
-            id=${common.id}
-            maxlength=${common.maxlength}
-            placeholder=${common.placeholder}
-            .value=${this.value ?? ''}
-            ?disabled=${this.disabled}
-            aria-describedby="${this.qid}-count"
-            @input=${this.onInput}
-          ></textarea>`
-        : html`<input
-            type="text"
-            id=${common.id}
-            maxlength=${common.maxlength}
-            placeholder=${common.placeholder}
-            .value=${this.value ?? ''}
-            ?disabled=${this.disabled}
-            aria-describedby="${this.qid}-count"
-            @input=${this.onInput}
-          />`}
+      <${tag}
+        type=${p.multiline ? nothing : 'text'}
+        id=${id}
+        maxlength=${p.max_length}
+        placeholder=${p.placeholder ?? ''}
+        .value=${this.value ?? ''}
+        ?disabled=${this.disabled}
+        aria-describedby="${this.qid}-count"
+        @input=${this.onInput}
+      ></${tag}>
       <p class="count" id="${this.qid}-count">${this.counter()}</p>
     `;
   }

@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadStudy } from '../../studies/load.ts';
 import { parseNumber, parsePositiveInt, UsageError } from './usage.ts';
+import { countOption, seedOption } from './options.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -106,13 +107,13 @@ export function registerAnalyze(program: Command): void {
     .option('--db <file>', 'SQLite database', 'data/credence.db')
     .option('--out <dir>', 'output folder (default: results/<study>/)')
     .option('--include <kinds>', 'also analyse these participant kinds: pilot, bot (default: real participants only)')
-    .option('--seed <n>', 'seed of the analysis (bootstrap, threshold split); default the design seed')
+    .addOption(seedOption('seed of the analysis (bootstrap, threshold split); default the design seed'))
     .option('--no-transfer', 'skip the TF-IDF transfer matrix')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
-    .action(async (arg: string, o: { db: string; out?: string; include?: string; seed?: string; transfer: boolean; raw?: boolean }) => {
+    .action(async (arg: string, o: { db: string; out?: string; include?: string; seed?: number; transfer: boolean; raw?: boolean }) => {
       let store: Store | undefined;
       try {
-        const seed = o.seed != null ? parseNumber(o.seed, '--seed') : undefined;
+        const seed = o.seed;
         const opened = openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
@@ -203,18 +204,17 @@ export function registerAnalyze(program: Command): void {
     .command('simulate')
     .description('Power of each planned test by simulation: bots with a declared effect per condition, through the same analysis')
     .argument('<study>', 'study id or protocol file')
-    // The same spelling as `bots`: -n N or --n N.
-    .requiredOption('-n, --n <n>', 'participants per replicate (all conditions together)')
+    .addOption(countOption('participants per replicate (all conditions together)').makeOptionMandatory())
     .option('--effect <cond=delta>', 'shift of the credibility/sharing items in a condition, in points of each item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--reps <r>', 'replicates', '200')
     .option('--alpha <a>', 'significance level', '0.05')
     .option('--detection-effect <e>', "judgment bots' accuracy knob: P(right) = 0.5 + 0.5 tanh(e)", '0.2')
     .option('--careless <share>', 'share of careless bots (fail attention checks, answer at random)', '0')
-    .option('--seed <n>', 'seed (default: the design seed)')
+    .addOption(seedOption('seed (default: the design seed)'))
     .option('--json', 'print the result as JSON')
-    .action((arg: string, o: { n: string; effect: string[]; reps: string; alpha: string; detectionEffect: string; careless: string; seed?: string; json?: boolean }) => {
+    .action((arg: string, o: { n: number; effect: string[]; reps: string; alpha: string; detectionEffect: string; careless: string; seed?: number; json?: boolean }) => {
       const protocol = loadStudy(arg).protocol;
-      const n = parsePositiveInt(o.n, '--n');
+      const n = o.n;
       const reps = parsePositiveInt(o.reps, '--reps');
       const alpha = parseNumber(o.alpha, '--alpha');
       if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${o.alpha}: expected a number between 0 and 1`);
@@ -229,7 +229,7 @@ export function registerAnalyze(program: Command): void {
         effects,
         detectionEffect: parseNumber(o.detectionEffect, '--detection-effect'),
         careless,
-        seed: o.seed != null ? parseNumber(o.seed, '--seed') : undefined,
+        seed: o.seed,
       });
       if (o.json) console.log(JSON.stringify(r, null, 2));
       else {

@@ -2,15 +2,16 @@
 // simulated participants through the real socket.io protocol.
 import type { Command } from 'commander';
 import { runBots } from '../bots/run.ts';
-import { parseChoice, parseInteger, parseNumber, parsePositiveInt, UsageError } from './usage.ts';
+import { parseChoice, UsageError } from './usage.ts';
+import { countOption, integerOption, numberOption, seedOption } from './options.ts';
 
 interface BotsCliOptions {
-  n: string;
+  n: number;
   url: string;
   profile: string;
-  concurrency: string;
-  abandon: string;
-  seed: string;
+  concurrency: number;
+  abandon: number;
+  seed: number;
 }
 
 /** How long `bots` waits for the server before saying it cannot reach it. */
@@ -39,19 +40,15 @@ export function registerBots(program: Command): void {
     .command('bots')
     .description('Run simulated participants against a running server and print a summary')
     .argument('<study>', "a study's id (its file name without .yaml) or the path of its file")
-    // The same spelling as `simulate`: -n N or --n N.
-    .option('-n, --n <n>', 'number of bots (participants)', '10')
+    .addOption(countOption('number of bots (participants)', 10))
     .option('--url <url>', 'server URL', 'http://127.0.0.1:3000')
     .option('--profile <profile>', 'attentive | random | careless', 'attentive')
-    .option('--concurrency <c>', 'bots at once', '50')
-    .option('--abandon <share>', 'share of bots that leave midway (0..1)', '0')
-    .option('--seed <seed>', 'seed of the bots’ choices', '1')
+    .addOption(integerOption('--concurrency <c>', 'bots at once', { min: 1 }).default(50))
+    .addOption(numberOption('--abandon <share>', 'share of bots that leave midway (0..1)', { min: 0, max: 1 }).default(0))
+    .addOption(seedOption('seed of the bots’ choices', 1))
     .action(async (study: string, o: BotsCliOptions) => {
-      const n = parsePositiveInt(o.n, '-n/--n');
-      const concurrency = parsePositiveInt(o.concurrency, '--concurrency');
-      const abandonRate = parseNumber(o.abandon, '--abandon', { min: 0, max: 1 });
+      const { n, concurrency, seed, abandon: abandonRate } = o;
       const profile = parseChoice(o.profile, '--profile', ['attentive', 'random', 'careless'] as const);
-      const seed = parseInteger(o.seed, '--seed');
       await checkReachable(o.url);
       const t0 = Date.now();
       let lastLine = 0;

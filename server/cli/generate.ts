@@ -9,7 +9,8 @@ import { generateSamples, type GenerationItem } from '../lm/generate.ts';
 import { DTYPES, type Dtype } from '../models/model-dir.ts';
 import { toRecord } from '../lm/record.ts';
 import { checkSampling, type SamplingParams } from '../lm/sampling.ts';
-import { parseInteger, parseNumber, UsageError } from './usage.ts';
+import { UsageError } from './usage.ts';
+import { batchOption, countOption, integerOption, numberOption, seedOption } from './options.ts';
 
 /** Prompts from a file: JSONL with a "prompt" (or "text") field, or one prompt per line. */
 export function readPromptsFile(file: string): string[] {
@@ -30,8 +31,22 @@ export function readPromptsFile(file: string): string[] {
   return prompts;
 }
 
-function num(name: string, v: string, int = false): number {
-  return int ? parseInteger(v, `--${name}`) : parseNumber(v, `--${name}`);
+interface GenerateCliOptions {
+  model: string;
+  prompt?: string;
+  prompts?: string;
+  n: number;
+  maxNewTokens: number;
+  minNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+  batch: number;
+  stopAtSentenceEnd?: boolean;
+  dtype?: string;
+  modelFile?: string;
+  out?: string;
 }
 
 export function registerGenerate(program: Command): void {
@@ -41,44 +56,41 @@ export function registerGenerate(program: Command): void {
     .requiredOption('--model <dir>', 'model directory (Hugging Face ONNX layout)')
     .option('--prompt <text>', 'one prompt ("" for unconditional samples)')
     .option('--prompts <file>', 'prompts file: one per line, or JSONL with "prompt"')
-    .option('--n <n>', 'samples per prompt', '1')
-    .option('--max-new-tokens <k>', 'tokens to generate at most', '40')
-    .option('--min-new-tokens <k>', 'end-of-text is suppressed before this many tokens', '0')
-    .option('--temperature <t>', '0 = greedy', '1')
-    .option('--top-k <k>', '0 = off', '0')
-    .option('--top-p <p>', '1 = off', '1')
-    .option('--seed <s>', 'run seed (each sample derives its own)', '1')
-    .option('--batch <b>', 'samples per forward pass', '8')
+    .addOption(countOption('samples per prompt', 1))
+    .addOption(integerOption('--max-new-tokens <k>', 'tokens to generate at most').default(40))
+    .addOption(integerOption('--min-new-tokens <k>', 'end-of-text is suppressed before this many tokens').default(0))
+    .addOption(numberOption('--temperature <t>', '0 = greedy').default(1))
+    .addOption(integerOption('--top-k <k>', '0 = off').default(0))
+    .addOption(numberOption('--top-p <p>', '1 = off').default(1))
+    .addOption(seedOption('run seed (each sample derives its own)', 1))
+    .addOption(batchOption())
     .option('--stop-at-sentence-end', 'stop a sample after its first sentence end')
     .option('--dtype <dtype>', `one of ${DTYPES.join(', ')} (default: the first present, fp32 first)`)
     .option('--model-file <name>', 'graph base name under onnx/: model or decoder_model_merged')
     .option('--out <file>', 'write JSONL here instead of stdout')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: GenerateCliOptions) => {
       let fd: number | null = null;
       let bar: cliProgress.SingleBar | null = null;
       try {
         if ((o.prompt === undefined) === (o.prompts === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompts FILE');
-        const prompts = o.prompt !== undefined ? [String(o.prompt)] : readPromptsFile(String(o.prompts));
+        const prompts = o.prompt !== undefined ? [o.prompt] : readPromptsFile(o.prompts!);
         const sampling: SamplingParams = checkSampling({
-          maxNewTokens: num('max-new-tokens', String(o.maxNewTokens), true),
-          minNewTokens: num('min-new-tokens', String(o.minNewTokens), true),
-          temperature: num('temperature', String(o.temperature)),
-          topK: num('top-k', String(o.topK), true),
-          topP: num('top-p', String(o.topP)),
+          maxNewTokens: o.maxNewTokens,
+          minNewTokens: o.minNewTokens,
+          temperature: o.temperature,
+          topK: o.topK,
+          topP: o.topP,
           stopAtEos: true,
           stopAtSentenceEnd: Boolean(o.stopAtSentenceEnd),
         });
-        const n = num('n', String(o.n), true);
-        if (n < 1) throw new UsageError('--n must be ≥ 1');
-        const seed = num('seed', String(o.seed), true);
-        const batchSize = num('batch', String(o.batch), true);
+        const { n, seed, batch: batchSize } = o;
         if (o.dtype !== undefined && !DTYPES.includes(o.dtype as Dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
         const t0 = Date.now();
-        const decoder = await Decoder.load(String(o.model), { dtype: o.dtype as Dtype | undefined, modelFileName: o.modelFile as string | undefined });
+        const decoder = await Decoder.load(o.model, { dtype: o.dtype as Dtype | undefined, modelFileName: o.modelFile });
         const loadMs = Date.now() - t0;
         const items: GenerationItem[] = prompts.flatMap((prompt, pi) => Array.from({ length: n }, (_, j) => ({ index: pi * n + j, prompt })));
         const opts = { seed, sampling, batchSize };
-        fd = o.out ? openSync(String(o.out), 'w') : null;
+        fd = o.out ? openSync(o.out, 'w') : null;
         const total = items.length * sampling.maxNewTokens;
         bar = new cliProgress.SingleBar({ format: 'generating [{bar}] {samples}/{n} samples | {tokens} tokens | {tps} tok/s', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
         bar.start(total, 0, { samples: 0, n: items.length, tokens: 0, tps: '0.0' });

@@ -11,7 +11,8 @@ import { HF_BASE_URL, PULLABLE, pullModel } from '../models/pull.ts';
 import { SHAPES } from '../lm/shapes.ts';
 import { buildTinyRoberta, ROBERTA_SHAPES, type RobertaShape } from '../detectors/roberta-build.ts';
 
-import { parseInteger, UsageError } from './usage.ts';
+import { UsageError } from './usage.ts';
+import { modelsOption, seedOption } from './options.ts';
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('Build, download and list model directories (Hugging Face ONNX layout)');
@@ -20,15 +21,15 @@ export function registerModels(program: Command): void {
     .command('build-tiny')
     .description('Build a GPT-2-architecture model with seeded random weights (tiny shapes for tests, real shapes for benchmarks)')
     .option('--shape <shape>', `one of ${[...Object.keys(SHAPES), ...Object.keys(ROBERTA_SHAPES)].join(', ')}`, 'tiny')
-    .option('--seed <n>', 'weight seed', String(DEFAULT_BUILD_SEED))
+    .addOption(seedOption('weight seed', DEFAULT_BUILD_SEED))
     .option('--out <dir>', 'output directory (default models/<shape>)')
     .option('--force', 'replace an existing directory')
-    .action((o: { shape: string; seed: string; out?: string; force?: boolean }) => {
+    .action((o: { shape: string; seed: number; out?: string; force?: boolean }) => {
       const robertaShape = o.shape in ROBERTA_SHAPES;
       if (!SHAPES[o.shape] && !robertaShape) {
         throw new UsageError(`unknown shape "${o.shape}" (expected one of ${[...Object.keys(SHAPES), ...Object.keys(ROBERTA_SHAPES)].join(', ')})`);
       }
-      const seed = parseInteger(o.seed, '--seed');
+      const seed = o.seed;
       if (robertaShape) {
         // The RoBERTa-architecture detector (sequence classifier) for the detector tests and benchmarks.
         const out = o.out ?? join('models', o.shape);
@@ -59,7 +60,7 @@ export function registerModels(program: Command): void {
     .argument('<name>', Object.keys(PULLABLE).join(' | '))
     .option('--dtype <dtype>', `one of ${DTYPES.join(', ')}`, 'fp32')
     .option('--base-url <url>', 'Hugging Face mirror', HF_BASE_URL)
-    .option('--models <dir>', 'models directory', 'models')
+    .addOption(modelsOption())
     .action(async (name: string, o: { dtype: string; baseUrl: string; models: string }) => {
       if (!PULLABLE[name]) throw new UsageError(`unknown model "${name}" (pullable: ${Object.keys(PULLABLE).join(', ')})`);
       if (!DTYPES.includes(o.dtype as Dtype)) throw new UsageError(`unknown dtype "${o.dtype}" (expected one of ${DTYPES.join(', ')})`);
@@ -89,7 +90,7 @@ export function registerModels(program: Command): void {
   models
     .command('list')
     .description('Show installed models with size and dtypes')
-    .option('--models <dir>', 'models directory', 'models')
+    .addOption(modelsOption())
     .option('--json', 'machine-readable output')
     .action((o: { models: string; json?: boolean }) => {
       const all = listModels(o.models);

@@ -3,7 +3,7 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { UsageError } from './usage.ts';
+import { batchOption, modelsOption, substituteTinyOption } from './options.ts';
 import { prepareStudy } from '../lm/prepare.ts';
 
 export function registerPrepare(program: Command): void {
@@ -12,19 +12,17 @@ export function registerPrepare(program: Command): void {
     .description("Fill the study's generated pools with samples from the GPT-2 models (resumable)")
     .argument('<study>', 'study id or protocol file')
     .option('--db <file>', 'database file; stimuli go to <its folder>/stimuli/', 'data/credence.db')
-    .option('--models <dir>', 'models directory', 'models')
-    .option('--substitute-tiny', 'use the tiny models in place of GPT-2 sizes that are not installed')
+    .addOption(modelsOption())
+    .addOption(substituteTinyOption())
     .option('--force', 'regenerate pools whose samples came from a different pool spec')
-    .option('--batch <b>', 'samples per forward pass', '8')
-    .action(async (study: string, o: { db: string; models: string; substituteTiny?: boolean; force?: boolean; batch: string }) => {
+    .addOption(batchOption())
+    .action(async (study: string, o: { db: string; models: string; substituteTiny?: boolean; force?: boolean; batch: number }) => {
       const bars = new cliProgress.MultiBar({ format: '{name} [{bar}] {value}/{total} samples | {tokens} tokens', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
       const current = new Map<string, cliProgress.SingleBar>();
       const t0 = Date.now();
       try {
-        const batch = Number(o.batch);
-        if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got "${o.batch}"`);
         const res = await prepareStudy(study, {
-          dataDir: dirname(o.db), modelsDir: o.models, substituteTiny: o.substituteTiny, force: o.force, batchSize: batch,
+          dataDir: dirname(o.db), modelsDir: o.models, substituteTiny: o.substituteTiny, force: o.force, batchSize: o.batch,
           onProgress: ({ pool, done, total, tokens }) => {
             let b = current.get(pool);
             if (!b) { b = bars.create(total, done, { name: pool, tokens }); current.set(pool, b); }

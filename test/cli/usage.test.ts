@@ -41,9 +41,13 @@ test('every command reports bad usage through the same edge: one message, exit 2
     [['bots', 'kreps-credibility', '--seed', 'abc'], /^error: --seed: expected an integer, got "abc"$/m],
     [['bots', 'kreps-credibility', '-n', '0'], /^error: -n\/--n: expected a number at least 1, got "0"$/m],
     [['serve', '--port', 'eighty'], /^error: --port: expected an integer, got "eighty"$/m],
-    [['simulate', 'studies/kreps-credibility.yaml', '--n', 'ten'], /^error: --n: expected an integer, got "ten"$/m],
+    [['simulate', 'studies/kreps-credibility.yaml', '--n', 'ten'], /^error: -n\/--n: expected an integer, got "ten"$/m],
     [['backup'], /^error: backup: give exactly one of --out FILE/m],
     [['models', 'build-tiny', '--seed', 'abc'], /^error: --seed: expected an integer, got "abc"$/m],
+    // Shared options (server/cli/options.ts) parse alike in every command that takes them.
+    [['prepare', 'kreps-credibility', '--batch', '0'], /^error: --batch: expected a number at least 1, got "0"$/m],
+    [['generate', '--model', 'models/tiny', '--prompt', 'a', '--top-p', 'abc'], /^error: --top-p: expected a number, got "abc"$/m],
+    [['analyze', 'kreps-credibility', '--seed', '1.5'], /^error: --seed: expected an integer, got "1.5"$/m],
   ];
   for (const [args, message] of cases) {
     const r = cli(args);

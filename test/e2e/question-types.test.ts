@@ -47,6 +47,7 @@ describe('question elements against the real server', () => {
     await page.getByLabel('Facebook').check();
     await page.getByLabel('Email').check();
     assert.equal(await page.getByLabel('Twitter').isDisabled(), true, 'max_selected 2 reached');
+    assert.equal(await page.getByLabel('Why?').evaluate((el) => el.tagName), 'TEXTAREA', 'multiline text (the default) is a text area');
     await page.getByLabel('Why?').fill('too short');
     assert.equal(await submitButton.isDisabled(), true, '9 characters < min_length 10');
     await page.getByText('1 more characters needed').waitFor();
@@ -70,6 +71,9 @@ describe('question elements against the real server', () => {
     // Questionnaire: single choice and one demographics field.
     await page.getByText('How often do you read the news?').waitFor();
     await page.getByLabel('Weekly').check();
+    const town = page.getByLabel('Which town do you live in?');
+    assert.deepEqual(await town.evaluate((el) => [el.tagName, el.getAttribute('type'), el.getAttribute('maxlength')]), ['INPUT', 'text', '60'], 'multiline: false is a one-line input');
+    await town.fill('Leeds');
     await page.getByLabel('Slightly conservative').check();
     await submitButton.click();
     await page.getByRole('button', { name: 'Finish' }).click();
@@ -91,6 +95,7 @@ describe('question elements against the real server', () => {
       ['share', ['Nowhere'], null],
       ['why', 'Nothing special about it.', null],
       ['news', 'Weekly', null],
+      ['town', 'Leeds', null],
       ['views', { ideology: 5 }, null],
     ]);
     assert.deepEqual(errors, []);
