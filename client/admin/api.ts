@@ -2,6 +2,7 @@
 // session cookie, the CSRF token on every mutation, and a redirect to the login
 // page whenever the session has ended.
 import type { StudyView, MonitorView, ResultsView } from '../../studies/vocabulary/admin-views.ts';
+import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 
 export type { StudyView, MonitorView, ResultsView };
 export type { ConditionView, LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
@@ -64,7 +65,8 @@ export const api = {
       `/api/admin/studies/${encodeURIComponent(id)}`,
     ),
   monitor: (id: string) => request<MonitorView>('GET', `/api/admin/studies/${encodeURIComponent(id)}/monitor`),
-  results: (id: string) => request<ResultsView>('GET', `/api/admin/studies/${encodeURIComponent(id)}/results`),
+  results: (id: string, include: readonly ParticipantKind[] = []) => request<ResultsView>('GET', `/api/admin/studies/${encodeURIComponent(id)}/results${includeQuery(include)}`),
+  setState: (id: string, state: StudyState) => request<{ studyId: string; state: StudyState }>('POST', `/api/admin/studies/${encodeURIComponent(id)}/state`, { state }),
   accounts: () => request<{ accounts: { username: string; createdAt: number; passwordChangedAt: number }[] }>('GET', '/api/admin/accounts'),
   addAccount: (username: string, password: string) => request<{ username: string }>('POST', '/api/admin/accounts', { username, password }),
   changePassword: (currentPassword: string, newPassword: string) =>
@@ -72,16 +74,21 @@ export const api = {
   logout: () => request<void>('POST', '/api/admin/logout'),
 };
 
-export function csvUrl(studyId: string): string {
-  return `/api/admin/studies/${encodeURIComponent(studyId)}/responses.csv`;
+/** `?include=pilot,bot` for the kinds beyond real that a results view asks for (empty for none). */
+function includeQuery(include: readonly ParticipantKind[]): string {
+  return include.length ? `?include=${include.join(',')}` : '';
+}
+
+export function csvUrl(studyId: string, include: readonly ParticipantKind[] = []): string {
+  return `/api/admin/studies/${encodeURIComponent(studyId)}/responses.csv${includeQuery(include)}`;
 }
 
 export function codebookUrl(studyId: string): string {
   return `/api/admin/studies/${encodeURIComponent(studyId)}/codebook.csv`;
 }
 
-export function reportUrl(studyId: string): string {
-  return `/api/admin/studies/${encodeURIComponent(studyId)}/report.html`;
+export function reportUrl(studyId: string, include: readonly ParticipantKind[] = []): string {
+  return `/api/admin/studies/${encodeURIComponent(studyId)}/report.html${includeQuery(include)}`;
 }
 
 export function previewUrl(studyId: string): string {

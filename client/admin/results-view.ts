@@ -1,8 +1,13 @@
 // <admin-results>: a study's results while it runs: tables as text cells, and
 // figures (SVG from the analysis report) shown as images, so no markup from the
-// data can run. Refreshes every 10 s.
+// data can run. Real participants only unless the include toggles add pilot
+// or bot participants (as `--include` does on the CLI). Refreshes every 10 s.
 import { LitElement, css, html } from 'lit';
 import { api, codebookUrl, csvUrl, reportUrl, type ResultsView } from './api.ts';
+import { PARTICIPANT_KINDS, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
+
+/** The kinds a researcher may add to the real participants. */
+const OPTIONAL_KINDS = PARTICIPANT_KINDS.filter((k) => k !== 'real');
 import { dateTime } from './format.ts';
 import { baseStyles } from './styles.ts';
 
@@ -13,7 +18,7 @@ function svgDataUrl(svg: string): string {
 }
 
 export class AdminResults extends LitElement {
-  static override properties = { studyId: { type: String }, results: { state: true }, error: { state: true } };
+  static override properties = { studyId: { type: String }, results: { state: true }, error: { state: true }, include: { state: true } };
   static override styles = [
     baseStyles,
     css`
@@ -22,11 +27,14 @@ export class AdminResults extends LitElement {
       figure img { max-width: 100%; height: auto; }
       .headlines li { margin: 0.3rem 0; }
       .why { font-size: 0.8em; }
+      .include label { margin-right: 1rem; }
     `,
   ];
   declare studyId: string;
   declare results: ResultsView | undefined;
   declare error: string;
+  /** Kinds shown beside the real participants. */
+  declare include: ParticipantKind[];
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor() {
@@ -34,6 +42,7 @@ export class AdminResults extends LitElement {
     this.studyId = '';
     this.results = undefined;
     this.error = '';
+    this.include = [];
   }
 
   override connectedCallback(): void {
@@ -47,7 +56,7 @@ export class AdminResults extends LitElement {
   }
 
   override updated(changed: Map<string, unknown>): void {
-    if (changed.has('studyId') && this.studyId) {
+    if ((changed.has('studyId') || changed.has('include')) && this.studyId) {
       this.results = undefined;
       void this.load();
     }
@@ -56,17 +65,40 @@ export class AdminResults extends LitElement {
   private async load() {
     if (!this.studyId) return;
     try {
-      this.results = await api.results(this.studyId);
+      const include = this.include;
+      const results = await api.results(this.studyId, include);
+      if (include !== this.include) return; // a toggle changed meanwhile: its own load follows
+      this.results = results;
       this.error = '';
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     }
   }
 
+  private toggle(kind: ParticipantKind, on: boolean) {
+    const set = new Set(this.include);
+    if (on) set.add(kind);
+    else set.delete(kind);
+    this.include = OPTIONAL_KINDS.filter((k) => set.has(k));
+  }
+
+  /** Which kinds the numbers include, the toggles, and how many were left out. */
+  private renderKinds(r: ResultsView | undefined) {
+    const left = r ? Object.entries(r.leftOut).filter(([, n]) => (n ?? 0) > 0) : [];
+    return html`<p class="include">
+      Real participants${this.include.length ? html` and ${this.include.join(', ')}` : ' only'}.
+      ${OPTIONAL_KINDS.map(
+        (k) => html`<label><input type="checkbox" name="include" value=${k} .checked=${this.include.includes(k)} @change=${(e: Event) => this.toggle(k, (e.target as HTMLInputElement).checked)} /> Include ${k} participants</label>`,
+      )}
+      ${r ? html`<span class="muted left-out">${left.length ? `Left out: ${left.map(([k, n]) => `${n} ${k}`).join(', ')}.` : 'None left out.'}</span>` : ''}
+    </p>`;
+  }
+
   override render() {
     const r = this.results;
     return html`
       <h2>Results: ${this.studyId}</h2>
+      ${this.renderKinds(r)}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       ${!r
         ? html`<p class="muted">Loading results…</p>`
@@ -74,9 +106,9 @@ export class AdminResults extends LitElement {
             <p class="muted">
               ${r.source === 'analysis' ? 'The same analysis as the report of credence analyze (without the TF-IDF transfer matrix)' : 'Counts and means per condition only'} ·
               computed ${dateTime(r.generatedAt)} · refreshes every ${REFRESH_MS / 1000} s ·
-              <a href=${csvUrl(this.studyId)} download>raw responses (CSV)</a> ·
+              <a href=${csvUrl(this.studyId, this.include)} download>raw responses (CSV)</a> ·
               <a href=${codebookUrl(this.studyId)} download>codebook (CSV)</a> ·
-              <a href=${reportUrl(this.studyId)} download>report (HTML)</a>
+              <a href=${reportUrl(this.studyId, this.include)} download>report (HTML)</a>
             </p>
             ${r.headlines.length
               ? html`<section class="card" id="headlines"><h3>Headline results</h3><ul class="headlines">${r.headlines.map((h) => html`<li>${h}</li>`)}</ul></section>`

@@ -17,9 +17,11 @@ export const baseStyles = css`
   .badge.open, .badge.in-progress { background: #e3f4e8; color: #1c6b34; }
   .badge.full, .badge.completed { background: #e6ecfb; color: #2449a8; }
   .badge.abandoned { background: #fff1d6; color: #8a5a00; }
-  .badge.ended { background: #f1e4e4; color: #8a2a2a; }
+  .badge.ended, .badge.closed { background: #f1e4e4; color: #8a2a2a; }
+  .badge.paused { background: #fff1d6; color: #8a5a00; }
   .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; }
   button, .button { font: inherit; padding: 0.35rem 0.8rem; border-radius: 6px; border: 1px solid #c4c8cf; background: #fff; color: #1d1f24; cursor: pointer; text-decoration: none; display: inline-block; }
+  button:disabled { opacity: 0.6; cursor: default; }
   button.primary { background: #2f5bd3; border-color: #2f5bd3; color: #fff; }
   input { font: inherit; padding: 0.35rem 0.5rem; border: 1px solid #c4c8cf; border-radius: 6px; }
   .stats { display: flex; gap: 1.5rem; flex-wrap: wrap; margin-bottom: 0.75rem; }
