@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createRng, shuffle } from '../../studies/random.ts';
 import { fitLogistic, predictLogistic, type LogisticModel, type SparseRows } from './logistic.ts';
+import { ngrams } from '../../analysis/tokenize.ts';
 
 export interface TfidfOptions {
   /** Largest n-gram (1 = unigrams, 2 = unigrams + bigrams). */
@@ -45,20 +46,6 @@ export interface TfidfModel {
   cvAccuracy: Record<string, number>;
 }
 
-/** sklearn's default token_pattern (?u)\b\w\w+\b, lowercased. */
-export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}_]{2,}/gu) ?? [];
-}
-
-function terms(text: string, ngramMax: number): string[] {
-  const toks = tokenize(text);
-  const out = toks.slice();
-  for (let n = 2; n <= ngramMax; n++) {
-    for (let i = 0; i + n <= toks.length; i++) out.push(toks.slice(i, i + n).join(' '));
-  }
-  return out;
-}
-
 /** A document as its distinct term ids, ascending, and how often each occurs. */
 interface DocCounts {
   ids: Int32Array;
@@ -92,7 +79,7 @@ function countIds(ids: ArrayLike<number>): DocCounts {
 function buildCorpus(texts: string[], ngramMax: number): Corpus {
   const seen = new Map<string, number>();
   const raw = texts.map((t) => {
-    const ts = terms(t, ngramMax);
+    const ts = ngrams(t, ngramMax);
     const ids = new Int32Array(ts.length);
     ts.forEach((term, i) => {
       let id = seen.get(term);
@@ -274,7 +261,7 @@ export function predict(model: TfidfModel, texts: string[]): number[] {
   const index = new Map(model.vocabulary.map((t, i) => [t, i]));
   const docs = texts.map((t) => {
     const ids: number[] = [];
-    for (const term of terms(t, model.options.ngramMax)) {
+    for (const term of ngrams(t, model.options.ngramMax)) {
       const j = index.get(term);
       if (j !== undefined) ids.push(j);
     }
