@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { ProtocolError, STUDIES_DIR } from '../../studies/load.ts';
 import { startServer } from '../http/server.ts';
 import { parseTrustProxy, type TrustProxy } from '../http/client-address.ts';
+import { pilotLink, prolificLink } from '../http/study-links.ts';
 import { parseInteger, UsageError } from './usage.ts';
 import { ensureAdminAccount } from '../http/admin/index.ts';
 import { ensureTinyModels } from '../lm/ensure-tiny.ts';
@@ -64,8 +65,8 @@ async function serve(opts: ServeOptions): Promise<void> {
   for (const s of studies) {
     console.log(`  ${s.studyId}  version ${s.version.slice(0, 12)}`);
     // The links printed here are pilot links: each browser that opens one is its own pilot participant, kept out of the analysis.
-    console.log(`    pilot link:       ${server.url}/s/${s.studyId}?pilot=1   (each browser gets its own record; analysed only with --include pilot)`);
-    console.log(`    on Prolific give: ${server.url}/s/${s.studyId}?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}   (Prolific fills in the ids)`);
+    console.log(`    pilot link:       ${pilotLink(server.url, s.studyId)}   (each browser gets its own record; analysed only with --include pilot)`);
+    console.log(`    on Prolific give: ${prolificLink(server.url, s.studyId)}   (Prolific fills in the ids)`);
   }
   console.log(`  researcher area:   ${server.url}/admin`);
   try {
