@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { asResearcher, login, startTestServer, storedParticipant, STUDY, type Researcher, type TestServer } from '../admin/helpers.ts';
 
@@ -55,12 +55,15 @@ function dangerous(csv: string): string[] {
   return rows.flat().filter((c) => /^[=+\-@\t\r]/.test(c) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(c));
 }
 
-test('formula cells are neutralised in every CSV: admin responses.csv, long, wide, codebook; --raw keeps the bytes', async () => {
+test('formula cells are neutralised in every CSV: admin responses.csv and codebook.csv, export long, wide, codebook, every CSV analyze writes; --raw keeps the bytes', async () => {
   const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r));
   assert.equal(res.status, 200);
   const adminCsv = await res.text();
   assert.deepEqual(dangerous(adminCsv), [], 'admin responses.csv');
   assert.match(adminCsv, /'=HYPERLINK/);
+  const codebook = await fetch(`${t.url}/api/admin/studies/${STUDY}/codebook.csv`, asResearcher(r));
+  assert.equal(codebook.status, 200);
+  assert.deepEqual(dangerous(await codebook.text()), [], 'admin codebook.csv');
 
   const db = join(t.dir, 'test.db');
   const exported = (format: string, raw = false) => {
@@ -70,6 +73,14 @@ test('formula cells are neutralised in every CSV: admin responses.csv, long, wid
     return readFileSync(out, 'utf8');
   };
   for (const format of ['long', 'wide', 'codebook']) assert.deepEqual(dangerous(exported(format)), [], `${format}.csv`);
+  // `credence analyze` writes its own long, wide and codebook CSVs and a CSV per table: every one of them.
+  const out = join(t.dir, 'analyzed');
+  const analyzed = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'analyze', join(t.dir, 'studies', `${STUDY}.yaml`), '--db', db, '--out', out, '--no-transfer'], { encoding: 'utf8' });
+  assert.equal(analyzed.status, 0, analyzed.stderr);
+  const csvs = (readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.csv'));
+  assert.ok(csvs.includes('long.csv') && csvs.includes('wide.csv') && csvs.some((f) => f.startsWith('tables')), csvs.join(', '));
+  for (const f of csvs) assert.deepEqual(dangerous(readFileSync(join(out, f), 'utf8')), [], `analyze ${f}`);
+  assert.match(readFileSync(join(out, 'long.csv'), 'utf8'), /'=HYPERLINK/, 'the analysed long CSV holds the neutralised answers');
   assert.match(exported('wide'), /'=cmd/, 'the recruiter id is neutralised too');
   assert.match(exported('codebook'), /prefixed with '/, 'the codebook says so');
   const raw = exported('long', true);

@@ -1,6 +1,7 @@
 // Abuse suite, findings 6, 10 and 11: another writer on the database delays
 // submits instead of failing them; a corrupt, read-only or empty database is
-// refused at start with a message naming the file; the files are private.
+// refused at start with a message naming the file; the files are private, also
+// when `credence start` prepares stimuli before the database exists.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -46,7 +47,8 @@ test('a concurrent BEGIN IMMEDIATE held 500 ms by another process delays a submi
   }
 });
 
-test('a corrupt, a read-only and an empty database are refused at start, naming the file and what to do', async () => {
+// One test per kind of bad storage, so each is shown to fail on the code before the fix on its own.
+test('a corrupt database is refused at start, naming the file and what to do', async () => {
   const tmp = tempDir();
   try {
     // A real database, then damaged in its middle pages.
@@ -66,7 +68,14 @@ test('a corrupt, a read-only and an empty database are refused at start, naming 
       assert.match(err.message, /damaged|backup/);
       return true;
     });
+  } finally {
+    tmp.cleanup();
+  }
+});
 
+test('a read-only database is refused at start, naming the file and what to do', async () => {
+  const tmp = tempDir();
+  try {
     const readOnly = join(tmp.dir, 'readonly.db');
     const ro = await startOn(readOnly, tmp.dir);
     await ro.close();
@@ -76,7 +85,14 @@ test('a corrupt, a read-only and an empty database are refused at start, naming 
       assert.match(err.message, /not writable/);
       return true;
     });
+  } finally {
+    tmp.cleanup();
+  }
+});
 
+test('an empty (zero-byte) database is refused at start, naming the file and what to do', async () => {
+  const tmp = tempDir();
+  try {
     const empty = join(tmp.dir, 'empty.db');
     writeFileSync(empty, '');
     await assert.rejects(startOn(empty, tmp.dir), /empty\.db is empty \(0 bytes\)/);
