@@ -13,6 +13,8 @@ const REFUSED_TITLE: Record<RefusedInfo['reason'], string> = {
   closed: 'This study is closed',
   'placeholder-id': 'This link is not finished',
   'unknown-study': 'Study not found',
+  'other-browser': 'This study continues in another browser',
+  'too-many-joins': 'Too many new visits from your network',
   'bad-request': 'This link does not work',
 };
 
@@ -23,6 +25,9 @@ const REFUSED_TEXT: Record<RefusedInfo['reason'], string> = {
   'placeholder-id':
     'The link still holds a placeholder where your Prolific ID belongs, so the study cannot tell who you are. Please open the study from Prolific itself. If you are testing the study, use the pilot link the researcher gave you.',
   'unknown-study': 'There is no study at this address. Please check the link you were given.',
+  'other-browser':
+    'You agreed to take part in this study in another browser or on another device, and this study can only be continued there. Please open the link in that browser. Your answers so far are saved.',
+  'too-many-joins': 'Many people on your network started this study just now, so new starts from it are held back for a few minutes. Please try again later.',
   'bad-request': 'The link is missing something the study needs. Please open the study again from the link you were given.',
 };
 

@@ -70,7 +70,7 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
     if (p) {
       // The same recruiter id from a browser without this record's token: another device takes the record over.
       if (p.placeAt != null && room.studies.runtime(p.studyId, p.version).protocol.recruitment.resume_after_consent === 'same-browser') {
-        return { kind: 'refused', reason: 'bad-request', message: 'This study was started in another browser. Please continue it there.' };
+        return { kind: 'refused', reason: 'other-browser', message: 'This study was started in another browser. Please continue it there.' };
       }
       token = randomBytes(16).toString('base64url');
       takeover = true;
@@ -84,7 +84,7 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
     if (opts.address !== undefined && !preview) {
       const protocol = room.studies.runtime(auth.study, version).protocol;
       if (!(await room.joinLimits.allow(protocol, opts.address))) {
-        return { kind: 'refused', reason: 'bad-request', message: 'Too many new sessions were started from your network just now. Please try again in a few minutes.' };
+        return { kind: 'refused', reason: 'too-many-joins', message: 'Too many new sessions were started from your network just now. Please try again in a few minutes.' };
       }
     }
     token = randomBytes(16).toString('base64url');

@@ -112,8 +112,12 @@ export interface ServerToClient {
   joined: (info: { token: string; participantId: string; preview: boolean }) => void;
 }
 
-/** Why a join was refused: full, paused or closed by the researcher, no such study, a link still holding a placeholder id, a malformed request. */
-export type RefusedReason = 'full' | 'paused' | 'closed' | 'unknown-study' | 'placeholder-id' | 'bad-request';
+/**
+ * Why a join was refused: full, paused or closed by the researcher, no such study, a link still holding a placeholder id,
+ * a recruiter id whose record continues in the browser that consented (resume_after_consent: same-browser), too many new
+ * participants from one network (design.joins_per_address), a malformed request.
+ */
+export type RefusedReason = 'full' | 'paused' | 'closed' | 'unknown-study' | 'placeholder-id' | 'other-browser' | 'too-many-joins' | 'bad-request';
 
 /** client → server events. Unknown events get an `error` reply and change nothing. */
 export interface ClientToServer {
