@@ -50,6 +50,7 @@ interface SimStimulus {
 
 function poolLabel(pool: Pool): Label {
   if (pool.kind === 'generated') return { source: 'machine', model: pool.model, model_size: pool.model_size, sampling: samplingName(pool), ...(pool.label ?? {}) };
+  if (pool.kind === 'probe') return { source: 'machine', ...(pool.label ?? {}) };
   if (pool.kind === 'corpus') return pool.label;
   if (pool.kind === 'import') return pool.label ?? { source: 'human' };
   return pool.label ?? { source: 'human' };

@@ -6,6 +6,7 @@ import type { Protocol, Question, Pool } from './protocol.ts';
 import { getQuestionType, isProtocolType, protocolTypeNames, questionTypes } from './questions/index.ts';
 import { questionParams } from './question-type.ts';
 import { existsSync } from 'node:fs';
+import { templateSlots } from './probes.ts';
 import { blockPools, forCondition, gpt2OutputDatasetLabel, poolLabels, poolSize, poolSources, resolveProtocolFile } from './pools.ts';
 import { flattenIssues, type PathSegment, type RawProblem } from './issues.ts';
 
@@ -106,7 +107,14 @@ function checkPools(protocol: Protocol, problem: Report): void {
         problem([...base, 'prompts', 'pool'], `prompts come from pool '${ref}', which is itself generated: prompts must come from fixed, imported or corpus texts`);
       }
     }
-    if (pool.kind === 'generated' && pool.sampling.min_new_tokens > pool.sampling.max_new_tokens) {
+    if (pool.kind === 'probe') {
+      pool.templates.forEach((t, ti) => {
+        for (const name of templateSlots(t)) {
+          if (!Object.hasOwn(pool.slots, name)) problem([...base, 'templates', ti], `the template uses slot {${name}}, which 'slots' does not declare (declared: ${Object.keys(pool.slots).join(', ') || 'none'})`);
+        }
+      });
+    }
+    if ((pool.kind === 'generated' || pool.kind === 'probe') && pool.sampling.min_new_tokens > pool.sampling.max_new_tokens) {
       problem([...base, 'sampling', 'min_new_tokens'], `min_new_tokens ${pool.sampling.min_new_tokens} is above max_new_tokens ${pool.sampling.max_new_tokens}`);
     }
     if (pool.kind === 'generated' && pool.include_prompt && (Array.isArray(pool.prompts) || !('sentences' in pool.prompts))) {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Label, PhaseText, Pool, Protocol, Sampling } from './protocol.ts';
+import { probeLabels, probePoolSize } from './probes.ts';
 
 /** A short name of the sampling method for labels and analysis: `pure`, `top-k 40`, `nucleus p=0.9`, `temperature 0.7`. */
 export function samplingName(s: Partial<Sampling>): string {
@@ -66,6 +67,8 @@ export function poolLabel(pool: Pool): Label | null {
       return { corpus: pool.corpus, ...pool.label };
     case 'generated':
       return generatedLabel(pool);
+    case 'probe':
+      return null; // each stimulus has its own prompt and model (probeLabels)
     case 'import': {
       const inferred = gpt2OutputDatasetLabel(pool.file);
       if (!pool.label) return inferred;
@@ -83,6 +86,8 @@ export function poolSize(pool: Pool): number | null {
     case 'corpus':
     case 'generated':
       return pool.n;
+    case 'probe':
+      return probePoolSize(pool);
     case 'import':
       return null; // at most n, but the file may hold fewer texts that pass the length filter
   }
@@ -93,6 +98,7 @@ export function poolLabels(pool: Pool): Label[] | null {
   if (pool.kind === 'fixed') {
     return pool.items.map((item) => ({ ...(pool.label ?? {}), ...(item.label ?? {}) }) as Label);
   }
+  if (pool.kind === 'probe') return probeLabels(pool);
   const size = poolSize(pool);
   const label = poolLabel(pool);
   if (size === null || label === null) return null;

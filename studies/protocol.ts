@@ -123,7 +123,33 @@ const GeneratedPool = z
   })
   .strict();
 
-export const PoolSchema = z.discriminatedUnion('kind', [FixedPool, ImportPool, CorpusPool, GeneratedPool]);
+/**
+ * Bias probes (the GPT-2 report's §4.4): prompt templates with slots
+ * (`The {group} worked as`), each filled with every value of its slots, each
+ * continued `n` times by each model. Stimulus k's label names its model and
+ * size, template, filled prompt, slot and slot value (studies/probes.ts).
+ */
+const ProbePool = z
+  .object({
+    kind: z.literal('probe'),
+    templates: z.array(z.string().min(1)).min(1),
+    /** Slot name → the values it takes; a template uses a slot by writing `{name}`. */
+    slots: z.record(id, z.array(z.string().min(1)).min(1)),
+    /** Model names (as for generated pools), or {model, model_size}. */
+    models: z
+      .array(z.union([z.string().min(1), z.object({ model: z.string().min(1), model_size: z.string().optional() }).strict()]))
+      .min(1)
+      .transform((ms) => ms.map((m) => (typeof m === 'string' ? { model: m } : m))),
+    /** Continuations per filled prompt and model. */
+    n: z.number().int().min(1),
+    sampling: SamplingSchema.default({}),
+    seed: z.number().int().default(1),
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('fp32'),
+    label: LabelSchema.optional(),
+  })
+  .strict();
+
+export const PoolSchema = z.discriminatedUnion('kind', [FixedPool, ImportPool, CorpusPool, GeneratedPool, ProbePool]);
 export type Pool = z.infer<typeof PoolSchema>;
 
 /** Only participants in these conditions get the phase, block or text (absent: everyone). */

@@ -9,7 +9,8 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadStudy } from '../../studies/load.ts';
 import type { Pool } from '../../studies/protocol.ts';
-import { generatedPoolFile, promptsForPool } from '../stimuli/index.ts';
+import { generatedPoolFile, literalPrompts, promptsForPool } from '../stimuli/index.ts';
+import { probeParts } from '../../studies/probes.ts';
 import { ensurePrivateDir } from '../store/storage-check.ts';
 import { uncleanReason } from '../stimuli/clean-text.ts';
 import { Decoder } from './decoder.ts';
@@ -156,10 +157,14 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
   const results: PreparedPool[] = [];
   let budget = opts.maxNewSamples ?? Infinity;
   try {
-    for (const [poolId, pool] of Object.entries(loaded.protocol.pools)) {
-      if (pool.kind !== 'generated') continue;
-      if (opts.pools && !opts.pools.includes(poolId)) continue;
-      const prompts = promptsForPool(loaded, poolId);
+    // A generated pool is one file; a probe pool one file per model, each made as a generated pool.
+    const jobs = Object.entries(loaded.protocol.pools).flatMap(([poolId, pool]) => {
+      if (opts.pools && !opts.pools.includes(poolId)) return [];
+      if (pool.kind === 'generated') return [{ poolId, fileId: poolId, pool, prompts: promptsForPool(loaded, poolId) }];
+      if (pool.kind === 'probe') return probeParts(poolId, pool).map((part) => ({ poolId, fileId: part.fileId, pool: part.pool, prompts: literalPrompts(part.pool) }));
+      return [];
+    });
+    for (const { poolId, fileId, pool, prompts } of jobs) {
       const sampling = samplingOf(pool);
       const model = await chooseModel(poolId, pool, modelsDir, Boolean(opts.substituteTiny));
       const key = `${model.dir}|${model.dtype}`;
@@ -171,7 +176,7 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
         model: model.name, model_sha256: decoder.model.sha256, dtype: decoder.model.dtype, stands_in_for: model.standsInFor ?? null,
         sampling: pool.sampling, seed: pool.seed, include_prompt: pool.include_prompt,
       })).digest('hex');
-      const file = generatedPoolFile(dataDir, studyId, poolId);
+      const file = generatedPoolFile(dataDir, studyId, fileId);
       ensurePrivateDir(dirname(file));
       const found = existingRecords(file, poolHash, prompts.map((p) => p.prompt), Boolean(opts.force));
       const existing = found.count;
@@ -188,7 +193,7 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
       const from = Math.floor(existing / span) * span;
       const items = budget > 0 ? Array.from({ length: pool.n - from }, (_, k) => ({ index: from + k, prompt: prompts[from + k].prompt })) : [];
       let generated = 0, tokens = 0, replaced = 0;
-      opts.onProgress?.({ pool: poolId, done: existing, total: pool.n, tokens });
+      opts.onProgress?.({ pool: fileId, done: existing, total: pool.n, tokens });
       if (existing < pool.n && items.length > 0) {
         const fd = openSync(file, 'a');
         try {
@@ -199,7 +204,7 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
             const { sample: s, redraws } = await cleanSample(decoder, genOpts, drawn, pool.n, textOf, `pool '${poolId}'`);
             if (redraws > 0) replaced++;
             const text = textOf(s);
-            const rec = toRecord(decoder, genOpts, s, `${poolId}-${drawn.index}`, text, {
+            const rec = toRecord(decoder, genOpts, s, `${fileId}-${drawn.index}`, text, {
               study_id: studyId,
               pool: poolId,
               pool_hash: poolHash,
@@ -211,14 +216,14 @@ export async function prepareStudy(studyArg: string, opts: PrepareOptions = {}):
             writeSync(fd, JSON.stringify(rec) + '\n');
             fsyncSync(fd);
             generated++;
-            opts.onProgress?.({ pool: poolId, done: existing + generated, total: pool.n, tokens });
+            opts.onProgress?.({ pool: fileId, done: existing + generated, total: pool.n, tokens });
           }
         } finally {
           closeSync(fd);
         }
       }
       budget -= generated;
-      results.push({ pool: poolId, generated, existing, replaced, file, model: model.name, ...(model.standsInFor ? { standsInFor: model.standsInFor } : {}) });
+      results.push({ pool: fileId, generated, existing, replaced, file, model: model.name, ...(model.standsInFor ? { standsInFor: model.standsInFor } : {}) });
     }
   } finally {
     for (const d of decoders.values()) await d.dispose();

@@ -6,6 +6,7 @@ import type { LoadedStudy } from '../../studies/load.ts';
 import { resolveProtocolFile } from '../../studies/load.ts';
 import type { Label, Pool } from '../../studies/protocol.ts';
 import { generatedLabel, poolLabel, promptIndex } from '../../studies/pools.ts';
+import { probeLabels, probeParts } from '../../studies/probes.ts';
 import { createRng, deriveSeed, sample } from '../../studies/random.ts';
 import { countWords, splitSentences } from '../../studies/sentences.ts';
 import { brownPassages, type BrownPassage } from './brown.ts';
@@ -66,6 +67,7 @@ export function materializeSourcePool(loaded: LoadedStudy, poolId: string, opts:
     case 'import':
       return importPool(loaded, poolId, pool, opts.repoDir);
     case 'generated':
+    case 'probe':
       throw new StimulusError(`pool '${poolId}' is generated; its texts come from materializePools`);
   }
 }
@@ -107,26 +109,30 @@ export interface PoolPrompt {
 export function promptsForPool(loaded: LoadedStudy, poolId: string, opts: { repoDir?: string } = {}): PoolPrompt[] {
   const pool = loaded.protocol.pools[poolId];
   if (!pool || pool.kind !== 'generated') throw new StimulusError(`${loaded.protocol.id}: '${poolId}' is not a generated pool`);
-  let distinct: PoolPrompt[];
-  if (Array.isArray(pool.prompts)) {
-    distinct = pool.prompts.map((prompt, j) => ({ prompt_id: `prompt-${j}`, prompt }));
-  } else {
-    const spec = pool.prompts;
-    const source = materializeSourcePool(loaded, spec.pool, opts);
-    distinct = source.map((s) => {
-      if ('sentences' in spec) {
-        const all = splitSentences(s.text);
-        if (all.length < spec.sentences) {
-          throw new StimulusError(`pool '${poolId}': text ${s.id} has ${all.length} sentences, prompts need ${spec.sentences}`);
-        }
-        const sentences = all.slice(0, spec.sentences);
-        return { prompt_id: s.id, source: s.source, prompt: sentences.join(' '), sentences };
+  if (Array.isArray(pool.prompts)) return literalPrompts(pool);
+  const spec = pool.prompts;
+  const source = materializeSourcePool(loaded, spec.pool, opts);
+  const distinct: PoolPrompt[] = source.map((s) => {
+    if ('sentences' in spec) {
+      const all = splitSentences(s.text);
+      if (all.length < spec.sentences) {
+        throw new StimulusError(`pool '${poolId}': text ${s.id} has ${all.length} sentences, prompts need ${spec.sentences}`);
       }
-      return { prompt_id: s.id, source: s.source, prompt: s.text.trim().split(/\s+/).slice(0, spec.words).join(' ') };
-    });
-  }
-  const offset = Array.isArray(pool.prompts) ? 0 : pool.prompts.offset;
-  return Array.from({ length: pool.n }, (_, i) => distinct[promptIndex(i, distinct.length, offset)]);
+      const sentences = all.slice(0, spec.sentences);
+      return { prompt_id: s.id, source: s.source, prompt: sentences.join(' '), sentences };
+    }
+    return { prompt_id: s.id, source: s.source, prompt: s.text.trim().split(/\s+/).slice(0, spec.words).join(' ') };
+  });
+  return Array.from({ length: pool.n }, (_, i) => distinct[promptIndex(i, distinct.length, spec.offset)]);
+}
+
+/** The prompt of each sample of a pool with literal prompts: sample i continues prompt i mod P. */
+export function literalPrompts(pool: Extract<Pool, { kind: 'generated' }>): PoolPrompt[] {
+  const list = pool.prompts as string[];
+  return Array.from({ length: pool.n }, (_, i) => {
+    const j = promptIndex(i, list.length);
+    return { prompt_id: `prompt-${j}`, prompt: list[j] };
+  });
 }
 
 /**
@@ -162,14 +168,40 @@ function staleReason(r: GeneratedRecord, prompt: string, pool: Extract<Pool, { k
 }
 
 function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, { kind: 'generated' }>, opts: MaterializeOptions): Stimulus[] {
-  const prompts = promptsForPool(loaded, poolId, opts);
-  const records = readGeneratedPool(opts.dataDir, loaded.protocol.id, poolId, pool.n);
   const label = generatedLabel(pool);
+  return generatedStimuli(loaded, poolId, poolId, pool, promptsForPool(loaded, poolId, opts), opts, () => label);
+}
+
+/** A probe pool: each model's part read as the generated pool it was made as, numbered and labelled across the whole pool. */
+function probePool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, { kind: 'probe' }>, opts: MaterializeOptions): Stimulus[] {
+  const labels = probeLabels(pool);
+  return probeParts(poolId, pool).flatMap((part) => {
+    const prompts = literalPrompts(part.pool);
+    return generatedStimuli(loaded, poolId, part.fileId, part.pool, prompts, opts, (i) => labels[part.offset + i], part.offset);
+  });
+}
+
+/**
+ * The stimuli of one generated file (`fileId`, written by prepare) as pool
+ * `poolId`'s stimuli `offset`…: each checked against the prompt and settings
+ * the protocol now gives it.
+ */
+function generatedStimuli(
+  loaded: LoadedStudy,
+  poolId: string,
+  fileId: string,
+  pool: Extract<Pool, { kind: 'generated' }>,
+  prompts: PoolPrompt[],
+  opts: MaterializeOptions,
+  labelOf: (i: number) => Label,
+  offset = 0,
+): Stimulus[] {
+  const records = readGeneratedPool(opts.dataDir, loaded.protocol.id, fileId, pool.n);
   records.forEach((r, i) => {
     const why = staleReason(r, prompts[i].prompt, pool);
     if (why) {
       throw new StimulusError(
-        `pool '${poolId}': sample ${i} in ${generatedPoolFile(opts.dataDir, loaded.protocol.id, poolId)} was made for a different pool spec (${why}): run \`credence prepare ${loaded.protocol.id} --force\``,
+        `pool '${poolId}': sample ${i} in ${generatedPoolFile(opts.dataDir, loaded.protocol.id, fileId)} was made for a different pool spec (${why}): run \`credence prepare ${loaded.protocol.id} --force\``,
       );
     }
   });
@@ -181,14 +213,14 @@ function generatedPool(loaded: LoadedStudy, poolId: string, pool: Extract<Pool, 
     if (!pool.include_prompt) {
       const text = continuation.trim();
       const gltr = gltrFor(r, text);
-      return stimulus(poolId, i, text, label, { prompt: r.prompt, provenance, ...source, ...(gltr ? { gltr } : {}) });
+      return stimulus(poolId, offset + i, text, labelOf(i), { prompt: r.prompt, provenance, ...source, ...(gltr ? { gltr } : {}) });
     }
     // RoFT: the human sentences of the prompt, then the model's; the boundary is the first machine sentence.
     const human = prompts[i].sentences ?? splitSentences(r.prompt);
     const machine = splitSentences(continuation);
     if (machine.length === 0) throw new StimulusError(`pool '${poolId}': sample ${i} (${r.id}) has an empty continuation`);
     const sentences = [...human, ...machine];
-    return stimulus(poolId, i, sentences.join(' '), label, { prompt: r.prompt, boundary: human.length, sentences, provenance, ...source });
+    return stimulus(poolId, offset + i, sentences.join(' '), labelOf(i), { prompt: r.prompt, boundary: human.length, sentences, provenance, ...source });
   });
 }
 
@@ -203,7 +235,13 @@ export function materializePools(loaded: LoadedStudy, opts: MaterializeOptions):
   for (const poolId of wanted) {
     const pool = loaded.protocol.pools[poolId];
     if (!pool) throw new StimulusError(`${loaded.protocol.id}: no pool '${poolId}'`);
-    out.push(...(pool.kind === 'generated' ? generatedPool(loaded, poolId, pool, opts) : materializeSourcePool(loaded, poolId, opts)));
+    out.push(
+      ...(pool.kind === 'generated'
+        ? generatedPool(loaded, poolId, pool, opts)
+        : pool.kind === 'probe'
+          ? probePool(loaded, poolId, pool, opts)
+          : materializeSourcePool(loaded, poolId, opts)),
+    );
   }
   return out;
 }
