@@ -18,6 +18,7 @@ export function crossCheck(protocol: Protocol, ctx: { file: string }): RawProble
   checkPools(protocol, problem);
   checkImportFiles(protocol, ctx.file, problem);
   checkConditions(protocol, poolIds, problem);
+  checkLexicons(protocol, poolIds, problem);
   checkPhaseOrder(protocol, problem);
 
   const phaseIds = new Map<string, number>();
@@ -142,6 +143,14 @@ function checkConditions(protocol: Protocol, poolIds: Set<string>, problem: Repo
       if (!poolIds.has(p)) problem([...base, 'pools', k], unknownPool(p, poolIds));
     });
   });
+}
+
+function checkLexicons(protocol: Protocol, poolIds: Set<string>, problem: Report): void {
+  for (const [name, lexicon] of Object.entries(protocol.lexicons ?? {})) {
+    lexicon.pools?.forEach((p, k) => {
+      if (!poolIds.has(p)) problem(['lexicons', name, 'pools', k], unknownPool(p, poolIds));
+    });
+  }
 }
 
 function checkPhaseOrder(protocol: Protocol, problem: Report): void {

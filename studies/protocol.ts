@@ -4,6 +4,7 @@
 // (studies/questions/*.ts); here a question is only {type, id, prompt, ...}.
 import { z } from 'zod';
 import { ROLES } from './vocabulary/roles.ts';
+import { LexiconSchema } from './lexicons.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'an id of letters, digits, - and _');
 
@@ -291,6 +292,8 @@ export const ProtocolSchema = z
     title: z.string().min(1),
     description: z.string().optional(),
     pools: z.record(id, PoolSchema),
+    /** Category lexicons applied to the stimuli at `credence score` time (studies/lexicons.ts). */
+    lexicons: z.record(id, LexiconSchema).optional(),
     design: z
       .object({
         conditions: z.array(ConditionSchema).min(1),

@@ -97,7 +97,8 @@ export function registerScore(program: Command): void {
         const studyId = loaded.protocol.id;
         const summary = await scoreStudy({
           studyId,
-          stimuli: stimuli.map((s) => ({ id: s.id, text: s.text, source: s.label.source })),
+          stimuli: stimuli.map((s) => ({ id: s.id, text: s.text, source: s.label.source, pool: s.pool })),
+          lexicons: loaded.protocol.lexicons,
           store,
           detectors,
           detectorDir,

@@ -128,7 +128,8 @@ async function scoreDemo(file: string, dataDir: string, db: string): Promise<voi
   try {
     const summary = await scoreStudy({
       studyId: loaded.protocol.id,
-      stimuli: stimuli.map((s) => ({ id: s.id, text: s.text, source: s.label.source })),
+      stimuli: stimuli.map((s) => ({ id: s.id, text: s.text, source: s.label.source, pool: s.pool })),
+      lexicons: loaded.protocol.lexicons,
       store,
       detectors: ['roberta', 'zero-shot'],
       detectorDir: ensureTinyRoberta('models'),

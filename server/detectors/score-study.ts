@@ -9,6 +9,7 @@
 // so changing the pool re-scores it.
 import type { DetectorScoreRow } from '../../analysis/rows.ts';
 import type { Store } from '../store/store.ts';
+import { categorize, LEXICON_DETECTOR_PREFIX, lexiconAppliesTo, lexiconHash, lexiconMetrics, type Lexicon } from '../../studies/lexicons.ts';
 import type { Dtype } from '../models/model-dir.ts';
 import { metricsOf, type DetectorLoadOptions } from './detector.ts';
 import { DETECTOR_NAMES, detectorNamed, type DetectorName } from './registry.ts';
@@ -23,6 +24,8 @@ export interface ScoredStimulus {
   text: string;
   /** 'human' | 'machine' (from the stimulus label); TF-IDF needs it. */
   source: string;
+  /** The stimulus's pool: which of the protocol's lexicons apply to it. */
+  pool?: string;
 }
 
 export interface ScoreStudyOptions {
@@ -30,6 +33,12 @@ export interface ScoreStudyOptions {
   stimuli: ScoredStimulus[];
   store: Store;
   detectors: DetectorName[];
+  /**
+   * The protocol's category lexicons: each is applied to the stimuli of its
+   * pools and stored as detector `lexicon:<name>`, model hash = the lexicon's
+   * hash, one row per category (studies/lexicons.ts lexiconMetrics).
+   */
+  lexicons?: Record<string, Lexicon>;
   /** RoBERTa detector directory. */
   detectorDir?: string;
   /** GPT-2 directory for the zero-shot scores. */
@@ -94,6 +103,7 @@ function loadOptions(opts: ScoreStudyOptions, detector: DetectorName): DetectorL
   };
 }
 
+/** Summaries by detector name, and by `lexicon:<name>` for each lexicon. */
 export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string, DetectorSummary>> {
   validate(opts);
   const now = opts.now ?? (() => new Date());
@@ -124,6 +134,15 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
     } finally {
       await det.close();
     }
+  }
+  // Lexicons are cheap and pure: applied in one go, committed once per lexicon.
+  for (const [name, lexicon] of Object.entries(opts.lexicons ?? {})) {
+    const detector = `${LEXICON_DETECTOR_PREFIX}${name}`;
+    const hash = lexiconHash(lexicon);
+    const mine = opts.stimuli.filter((st) => st.pool === undefined || lexiconAppliesTo(lexicon, st.pool));
+    const todo = mine.filter((st) => !isDone(st.id, detector, hash));
+    const rows = todo.flatMap((st) => rowsOf(st.id, detector, hash, lexiconMetrics(categorize(st.text, lexicon), lexicon)));
+    summary[detector] = { modelHash: hash, scored: todo.length, skipped: mine.length - todo.length, rows: todo.length ? await opts.store.putDetectorScores(rows) : 0 };
   }
   return summary;
 }
