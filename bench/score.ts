@@ -30,7 +30,7 @@ import { Decoder } from '../server/lm/decoder.ts';
 import { buildTinyModel } from '../server/lm/build-tiny.ts';
 import { gpt2Tokenizer } from '../server/lm/tokenizer.ts';
 import { brownPressFiles, brownSentences } from '../server/stimuli/index.ts';
-import { crossFitTexts, timeCrossFit } from './score/tfidf-cross-fit.ts';
+import { CROSS_FIT_BEFORE, crossFitTexts, timeCrossFit } from './score/tfidf-cross-fit.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -101,13 +101,10 @@ function textsOf(n: number, tokens: number): string[] {
   throw new Error('not enough Brown press text');
 }
 
-/** CPU seconds, accuracy and chosen C of the cross-fit before this change, measured by bench/score/tfidf-cross-fit.ts on commit f104f04. */
-const TFIDF_BEFORE = { cpuSeconds: 268.3, accuracy: 0.96625, chosenC: [64, 64, 32, 64, 64] };
-
 async function tfidfSection(): Promise<void> {
   const { texts, labels } = crossFitTexts();
   const r = await timeCrossFit(texts, labels);
-  const b = TFIDF_BEFORE;
+  const b = CROSS_FIT_BEFORE;
   console.log(`\nTF-IDF 5-fold cross-fit with the C search (13 C × inner 5-fold), ${texts.length} texts of ~250 words`);
   console.log(`  now:    ${r.cpuSeconds.toFixed(1)} CPU s (${r.wallSeconds.toFixed(1)} s wall), accuracy ${(100 * r.accuracy).toFixed(2)}%, C per fold [${r.chosenC.join(', ')}]`);
   console.log(`  before: ${b.cpuSeconds.toFixed(1)} CPU s (recorded), accuracy ${(100 * b.accuracy).toFixed(2)}%, C per fold [${b.chosenC.join(', ')}]`);

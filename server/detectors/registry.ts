@@ -119,13 +119,15 @@ const tfidf = {
     corpus.forEach((s, i) => h.update(`\u0000${s.id}\u0000${labels[i]}\u0000${s.text}`));
     const hash = 'kfold-' + h.digest('hex');
     // Fitted on the first call only: a run whose texts are all scored already never fits.
-    let byId: Map<string, number> | null = null;
+    // (A promise, so that two calls in flight share one fit.)
+    let fitted: Promise<Map<string, number>> | null = null;
     return {
       chunk: Infinity,
       async score(inputs) {
-        byId ??= new Map(kFoldEvaluate(corpus.map((s) => s.text), labels, k, 1, opts.tfidfOptions).outOfFold.map((p, i) => [corpus[i].id, p]));
+        fitted ??= kFoldEvaluate(corpus.map((s) => s.text), labels, k, 1, opts.tfidfOptions).then((r) => new Map(r.outOfFold.map((p, i) => [corpus[i].id, p])));
+        const byId = await fitted;
         return inputs.map((s) => {
-          const p = byId!.get(s.id);
+          const p = byId.get(s.id);
           if (p === undefined) throw new Error(`tfidf: ${s.id} is not among the texts it was cross-fitted on`);
           return probsOf(p);
         });

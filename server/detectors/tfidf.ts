@@ -4,7 +4,9 @@
 // chosen by stratified k-fold cross-validation on the training texts only.
 // Labels: 1 = machine (the positive class, "fake"), 0 = human.
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { createRng, shuffle } from '../../studies/random.ts';
+import { startWorkers } from './session-workers.ts';
 import { fitLogistic, predictLogistic, type LogisticModel, type SparseRows } from './logistic.ts';
 import { ngrams } from '../../analysis/tokenize.ts';
 
@@ -58,8 +60,14 @@ interface DocCounts {
  * kept ids in ascending order, and no fold touches a string again: the
  * vocabulary and the matrices of a fold are built from integer counts.
  */
-interface Corpus {
+interface Corpus extends CountedTexts {
   terms: string[];
+}
+
+/** The texts as term ids and counts only: what a fold needs (the strings stay with the caller). */
+interface CountedTexts {
+  /** How many distinct terms there are (ids run from 0 to nTerms − 1). */
+  nTerms: number;
   docs: DocCounts[];
 }
 
@@ -94,8 +102,14 @@ function buildCorpus(texts: string[], ngramMax: number): Corpus {
   order.forEach((old, r) => (rank[old] = r));
   return {
     terms: order.map((i) => byFirstSeen[i]),
+    nTerms: order.length,
     docs: raw.map((ids) => countIds(ids.map((id) => rank[id]))),
   };
+}
+
+/** The corpus without its strings. */
+function countedTexts(corpus: Corpus): CountedTexts {
+  return { nTerms: corpus.nTerms, docs: corpus.docs };
 }
 
 interface Vectorizer {
@@ -106,8 +120,8 @@ interface Vectorizer {
   idf: Float64Array;
 }
 
-function fitVectorizer(corpus: Corpus, rows: readonly number[], opts: TfidfOptions): Vectorizer {
-  const nTerms = corpus.terms.length;
+function fitVectorizer(corpus: CountedTexts, rows: readonly number[], opts: TfidfOptions): Vectorizer {
+  const nTerms = corpus.nTerms;
   const df = new Int32Array(nTerms);
   const tf = new Float64Array(nTerms);
   for (const r of rows) {
@@ -157,7 +171,7 @@ function transform(docs: readonly DocCounts[], colOf: Int32Array | null, idf: Fl
   return { rowPtr, cols, vals, nCols: idf.length };
 }
 
-function rowsOf(corpus: Corpus, v: Vectorizer, rows: readonly number[], opts: TfidfOptions): SparseRows {
+function rowsOf(corpus: CountedTexts, v: Vectorizer, rows: readonly number[], opts: TfidfOptions): SparseRows {
   return transform(rows.map((r) => corpus.docs[r]), v.colOf, v.idf, opts.sublinearTf);
 }
 
@@ -191,7 +205,7 @@ function countCorrect(probs: ArrayLike<number>, labels: readonly number[]): numb
  * vocabulary and matrices once and walks the C path upwards, each fit starting
  * from the previous optimum.
  */
-function chooseC(corpus: Corpus, rows: readonly number[], labels: readonly number[], opts: TfidfOptions, k: number, cvAccuracy: Record<string, number>): number {
+function chooseC(corpus: CountedTexts, rows: readonly number[], labels: readonly number[], opts: TfidfOptions, k: number, cvAccuracy: Record<string, number>): number {
   const ys = rows.map((r) => labels[r]);
   const fold = stratifiedFolds(ys, k, opts.seed);
   const path = [...new Set(opts.Cs)].sort((a, b) => a - b);
@@ -224,8 +238,15 @@ function chooseC(corpus: Corpus, rows: readonly number[], labels: readonly numbe
   return bestC;
 }
 
-/** Trains on the corpus rows `rows`; also returns the vectorizer, to score held-out rows without strings. */
-function trainRows(corpus: Corpus, rows: readonly number[], labels: readonly number[], opts: TfidfOptions): { model: TfidfModel; v: Vectorizer; lr: LogisticModel } {
+interface FittedRows {
+  C: number;
+  cvAccuracy: Record<string, number>;
+  v: Vectorizer;
+  lr: LogisticModel;
+}
+
+/** Chooses C on the corpus rows `rows` and fits them with it; also returns the vectorizer, to score held-out rows without strings. */
+function fitRows(corpus: CountedTexts, rows: readonly number[], labels: readonly number[], opts: TfidfOptions): FittedRows {
   const ys = rows.map((r) => labels[r]);
   const cvAccuracy: Record<string, number> = {};
   let bestC = opts.Cs[0];
@@ -237,23 +258,24 @@ function trainRows(corpus: Corpus, rows: readonly number[], labels: readonly num
   }
   const v = fitVectorizer(corpus, rows, opts);
   const lr = fitLogistic(rowsOf(corpus, v, rows, opts), ys, { C: bestC });
-  const model: TfidfModel = {
+  return { C: bestC, cvAccuracy, v, lr };
+}
+
+export function trainTfidf(texts: string[], labels: number[], options: Partial<TfidfOptions> = {}): TfidfModel {
+  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options };
+  checkInputs(texts, labels);
+  const corpus = buildCorpus(texts, opts.ngramMax);
+  const { C, cvAccuracy, v, lr } = fitRows(corpus, texts.map((_, i) => i), labels, opts);
+  return {
     kind: 'credence-tfidf-logreg',
     options: opts,
     vocabulary: Array.from(v.kept, (id) => corpus.terms[id]),
     idf: Array.from(v.idf),
     weights: Array.from(lr.weights),
     bias: lr.bias,
-    C: bestC,
+    C,
     cvAccuracy,
   };
-  return { model, v, lr };
-}
-
-export function trainTfidf(texts: string[], labels: number[], options: Partial<TfidfOptions> = {}): TfidfModel {
-  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options };
-  checkInputs(texts, labels);
-  return trainRows(buildCorpus(texts, opts.ngramMax), texts.map((_, i) => i), labels, opts).model;
 }
 
 /** Probability that each text is machine-written. */
@@ -284,26 +306,74 @@ export interface KFoldResult {
   chosenC: number[];
 }
 
+/**
+ * What every outer fold needs, sent once to each worker thread: the counted
+ * texts (no strings: term ids and counts), the labels, each text's fold and
+ * the options.
+ */
+export interface CrossFitData {
+  texts: CountedTexts;
+  labels: number[];
+  fold: number[];
+  opts: TfidfOptions;
+}
+
+export interface FoldResult {
+  C: number;
+  /** Probability of "machine" for each text of the fold, in text order. */
+  probs: Float64Array;
+}
+
+/** Outer fold `f`: C chosen and the model fitted on the other folds, the fold's texts scored. */
+export function fitOuterFold(data: CrossFitData, f: number): FoldResult {
+  const corpus = data.texts;
+  const all = data.labels.map((_, i) => i);
+  const tr = all.filter((i) => data.fold[i] !== f);
+  const te = all.filter((i) => data.fold[i] === f);
+  const { C, v, lr } = fitRows(corpus, tr, data.labels, data.opts);
+  return { C, probs: predictLogistic(lr, rowsOf(corpus, v, te, data.opts)) };
+}
+
+export interface KFoldOptions extends Partial<TfidfOptions> {
+  /**
+   * Worker threads for the outer folds (default: one per core, at most k);
+   * 0 runs them on the calling thread. The folds are independent, so the
+   * result is the same either way.
+   */
+  workers?: number;
+}
+
+const FOLD_WORKER = new URL('./tfidf-worker.ts', import.meta.url);
+
 /** k-fold evaluation; C is chosen inside each training split, never on its test fold. */
-export function kFoldEvaluate(texts: string[], labels: number[], k: number, seed: number, options: Partial<TfidfOptions> = {}): KFoldResult {
+export async function kFoldEvaluate(texts: string[], labels: number[], k: number, seed: number, options: KFoldOptions = {}): Promise<KFoldResult> {
   checkInputs(texts, labels);
   if (!Number.isInteger(k) || k < 2) throw new Error(`tfidf: k must be an integer ≥ 2 (got ${k})`);
   const fewest = Math.min(labels.filter((l) => l === 0).length, labels.filter((l) => l === 1).length);
   if (k > fewest) throw new Error(`tfidf: ${k}-fold needs at least ${k} texts of each label (the rarer label has ${fewest})`);
-  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...options, seed };
-  const corpus = buildCorpus(texts, opts.ngramMax);
-  const fold = stratifiedFolds(labels, k, seed);
+  const { workers: workersOpt, ...tfidfOptions } = options;
+  const opts: TfidfOptions = { ...DEFAULT_TFIDF_OPTIONS, ...tfidfOptions, seed };
+  const workers = Math.min(k, workersOpt ?? os.availableParallelism());
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`tfidf: workers must be an integer ≥ 0 (got ${workersOpt})`);
+  const data: CrossFitData = { texts: countedTexts(buildCorpus(texts, opts.ngramMax)), labels, fold: stratifiedFolds(labels, k, seed), opts };
+  const folds = Array.from({ length: k }, (_, f) => f);
+  let results: FoldResult[];
+  if (workers === 0) {
+    results = folds.map((f) => fitOuterFold(data, f));
+  } else {
+    const pool = await startWorkers(workers, { crossFit: data }, FOLD_WORKER);
+    try {
+      results = await Promise.all(folds.map((f) => pool.run<FoldResult>({ fold: f })));
+    } finally {
+      await pool.close();
+    }
+  }
   const outOfFold = new Array<number>(texts.length).fill(NaN);
   const foldAccuracy: number[] = [];
-  const chosenC: number[] = [];
-  for (let f = 0; f < k; f++) {
-    const tr = texts.map((_, i) => i).filter((i) => fold[i] !== f);
-    const te = texts.map((_, i) => i).filter((i) => fold[i] === f);
-    const { model, v, lr } = trainRows(corpus, tr, labels, opts);
-    const p = predictLogistic(lr, rowsOf(corpus, v, te, opts));
-    te.forEach((i, r) => (outOfFold[i] = p[r]));
-    foldAccuracy.push(countCorrect(p, te.map((i) => labels[i])) / te.length);
-    chosenC.push(model.C);
-  }
-  return { accuracy: countCorrect(outOfFold, labels) / labels.length, foldAccuracy, outOfFold, chosenC };
+  results.forEach(({ probs }, f) => {
+    const te = texts.map((_, i) => i).filter((i) => data.fold[i] === f);
+    te.forEach((i, r) => (outOfFold[i] = probs[r]));
+    foldAccuracy.push(countCorrect(probs, te.map((i) => labels[i])) / te.length);
+  });
+  return { accuracy: countCorrect(outOfFold, labels) / labels.length, foldAccuracy, outOfFold, chosenC: results.map((r) => r.C) };
 }

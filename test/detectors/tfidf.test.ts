@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createRng, shuffle, type Rng } from '../../studies/random.ts';
 import { fitLogistic, type SparseRows } from '../../server/detectors/logistic.ts';
 import { kFoldEvaluate, predict, tfidfModelHash, trainTfidf } from '../../server/detectors/tfidf.ts';
+import { CROSS_FIT_BEFORE, crossFitTexts } from '../../bench/score/tfidf-cross-fit.ts';
 
 function pseudoWord(rng: Rng): string {
   const syll = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'shi', 'po', 'de', 'vu', 'gra', 'ble'];
@@ -94,9 +95,9 @@ describe('TF-IDF logistic regression', () => {
     assert.ok(Math.abs(m.idf[j] - (Math.log(6 / 4) + 1)) < 1e-12);
   });
 
-  test('≥ 95% k-fold accuracy on a separable synthetic set, C chosen by inner CV', () => {
+  test('≥ 95% k-fold accuracy on a separable synthetic set, C chosen by inner CV', async () => {
     const { texts, labels } = syntheticSet(300, 11);
-    const r = kFoldEvaluate(texts, labels, 5, 42, { minDf: 2, Cs: [1 / 16, 1, 16], cvFolds: 3 });
+    const r = await kFoldEvaluate(texts, labels, 5, 42, { minDf: 2, Cs: [1 / 16, 1, 16], cvFolds: 3 });
     assert.ok(r.accuracy >= 0.95, `accuracy ${r.accuracy}`);
     assert.equal(r.foldAccuracy.length, 5);
     assert.ok(r.outOfFold.every((p) => p >= 0 && p <= 1));
@@ -108,21 +109,42 @@ describe('TF-IDF logistic regression', () => {
     assert.match(tfidfModelHash(model), /^[0-9a-f]{64}$/);
   });
 
-  test('chance ± 5% with shuffled labels', () => {
+  test('chance ± 5% with shuffled labels', async () => {
     const { texts, labels } = syntheticSet(1000, 12);
     const shuffled = shuffle(labels, createRng(99));
-    const r = kFoldEvaluate(texts, shuffled, 5, 7, { minDf: 2, Cs: [1 / 4, 4], cvFolds: 3 });
+    const r = await kFoldEvaluate(texts, shuffled, 5, 7, { minDf: 2, Cs: [1 / 4, 4], cvFolds: 3 });
     assert.ok(Math.abs(r.accuracy - 0.5) <= 0.05, `accuracy ${r.accuracy} with shuffled labels`);
   });
 
-  test('bad input is refused with a clear error', () => {
+  test('bad input is refused with a clear error', async () => {
     assert.throws(() => trainTfidf(['a b', 'c d'], [0]), /2 texts but 1 labels/);
     assert.throws(() => trainTfidf(['aa bb', 'cc dd'], [1, 1]), /both human \(0\) and machine \(1\)/);
     assert.throws(() => trainTfidf(['aa bb', 'cc dd'], [0, 2]), /label 1 is 2/);
-    assert.throws(() => kFoldEvaluate(['aa', 'bb', 'cc', 'dd'], [0, 1, 0, 1], 1, 1), /k must be/);
-    assert.throws(() => kFoldEvaluate(['aa', 'bb', 'cc', 'dd', 'ee'], [0, 1, 0, 1, 1], 3, 1), /3-fold needs at least 3 texts of each label \(the rarer label has 2\)/);
+    await assert.rejects(() => kFoldEvaluate(['aa', 'bb', 'cc', 'dd'], [0, 1, 0, 1], 1, 1), /k must be/);
+    await assert.rejects(() => kFoldEvaluate(['aa', 'bb', 'cc', 'dd', 'ee'], [0, 1, 0, 1, 1], 3, 1), /3-fold needs at least 3 texts of each label \(the rarer label has 2\)/);
     const m = trainTfidf(['aa bb', 'cc dd', 'aa ee', 'cc ff'], [0, 1, 0, 1], { minDf: 1, Cs: [1] });
     const [p] = predict(m, ['']);
     assert.ok(p > 0 && p < 1, 'an empty text scores as the intercept alone');
+  });
+});
+
+describe('TF-IDF cross-fit on worker threads', () => {
+  test('folds on worker threads give exactly what they give on the calling thread', async () => {
+    const { texts, labels } = syntheticSet(300, 13);
+    const options = { minDf: 2, Cs: [1 / 16, 1, 16], cvFolds: 3 };
+    const here = await kFoldEvaluate(texts, labels, 4, 5, { ...options, workers: 0 });
+    const threaded = await kFoldEvaluate(texts, labels, 4, 5, { ...options, workers: 2 });
+    assert.deepEqual(threaded.chosenC, here.chosenC);
+    assert.deepEqual(threaded.outOfFold, here.outOfFold);
+    assert.equal(threaded.accuracy, here.accuracy);
+    await assert.rejects(() => kFoldEvaluate(texts, labels, 4, 5, { ...options, workers: -1 }), /workers must be an integer ≥ 0 \(got -1\)/);
+  });
+
+  test('1,600 Brown texts: the chosen C per fold and the accuracy of the code before warm starts (f104f04)', async () => {
+    const { texts, labels } = crossFitTexts();
+    assert.equal(texts.length, 1600);
+    const r = await kFoldEvaluate(texts, labels, 5, 1);
+    assert.deepEqual(r.chosenC, CROSS_FIT_BEFORE.chosenC);
+    assert.equal(r.accuracy, CROSS_FIT_BEFORE.accuracy);
   });
 });
