@@ -1,11 +1,15 @@
-// `credence serve [--port 3000] [--host H] [--db data/credence.db] [--study ID...]`
+// `credence serve [--port 3000] [--host H] [--db data/credence.db] [--study ID...] [--workers N]`
 // and `credence start` (the same with defaults): serve studies to participants
-// and print their links.
+// and print their links. With --workers N the command runs as the primary of N
+// worker processes (http/cluster.ts), each of which re-runs it as a worker.
 import type { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ProtocolError, STUDIES_DIR } from '../../studies/load.ts';
-import { startServer } from '../http/server.ts';
+import { ensureClientBundle, startServer, type StartOptions } from '../http/server.ts';
+import { isClusterWorker, startPrimary, tellPrimary } from '../http/cluster.ts';
+import { checkStorage, prepareDbFiles } from '../store/storage-check.ts';
+import { closeAuth } from '../auth/auth-context.ts';
 import { parseTrustProxy, type TrustProxy } from '../http/client-address.ts';
 import { pilotLink, prolificLink } from '../http/study-links.ts';
 import { parseInteger, UsageError } from './usage.ts';
@@ -30,61 +34,116 @@ interface ServeOptions {
   trustProxy?: string | boolean;
   detect?: boolean;
   joinLimitExempt?: string[];
+  workers: string;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
   const port = parseInteger(opts.port, '--port', { min: 0, max: 65535 });
+  const workers = parseInteger(opts.workers, '--workers', { min: 1, max: 64 });
   let trustProxy: TrustProxy;
   try {
     trustProxy = parseTrustProxy(opts.trustProxy);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const start: StartOptions = {
+    port,
+    host: opts.host,
+    dbPath: opts.db,
+    studies: opts.study,
+    studiesDir: opts.studiesDir,
+    dataDir: opts.dataDir,
+    trustProxy,
+    detect: opts.detect === true,
+    joinLimitExempt: opts.joinLimitExempt,
+  };
+  if (workers > 1 && isClusterWorker()) return serveAsWorker(start);
   if (opts.prepare) await prepareShipped(opts);
+  if (workers > 1) return serveAsPrimary(start, workers);
   let server;
   try {
-    server = await startServer({
-      port,
-      host: opts.host,
-      dbPath: opts.db,
-      studies: opts.study,
-      studiesDir: opts.studiesDir,
-      dataDir: opts.dataDir,
-      trustProxy,
-      detect: opts.detect === true,
-      joinLimitExempt: opts.joinLimitExempt,
-    });
+    server = await startServer(start);
   } catch (err) {
-    // Whatever stops the start is the researcher's to fix (a protocol, the database, the port): exit 2.
-    if (err instanceof ProtocolError) throw err;
-    throw new UsageError(`cannot start: ${(err as Error).message}`);
+    throw cannotStart(err);
   }
-  const studies = server.ctx.engine.servedStudies();
-  console.log(`credence serving on ${server.url}  (database ${server.ctx.dbPath})`);
+  await announce(server.url, server.ctx.dbPath, server.ctx.engine.servedStudies());
+  stopOnSignal(() => server.close());
+}
+
+/** Whatever stops the start is the researcher's to fix (a protocol, the database, the port): exit 2. */
+function cannotStart(err: unknown): Error {
+  if (err instanceof ProtocolError) return err;
+  return new UsageError(`cannot start: ${(err as Error).message}`);
+}
+
+function stopOnSignal(close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/**
+ * The primary of `--workers N`: checks and migrates the database once (the
+ * workers then only open it), builds the participant bundle once, starts the
+ * workers and listens for them.
+ */
+async function serveAsPrimary(start: StartOptions, workers: number): Promise<void> {
+  const log = (m: string) => process.stderr.write(m + '\n');
+  let primary;
+  try {
+    checkStorage(start.dbPath);
+    prepareDbFiles(start.dbPath, log);
+    openStore({ path: start.dbPath }).close();
+    await ensureClientBundle(log);
+    primary = await startPrimary({ workers, port: start.port ?? 3000, host: start.host ?? '127.0.0.1', log });
+  } catch (err) {
+    throw cannotStart(err);
+  }
+  await announce(primary.url, start.dbPath, primary.studies);
+  console.log(`  ${workers} worker processes: pids ${primary.pids().join(' ')}`);
+  stopOnSignal(() => primary.close());
+}
+
+/** One worker of `--workers N`: a whole server on the primary's connections; the primary prints the links. */
+async function serveAsWorker(start: StartOptions): Promise<void> {
+  let server;
+  try {
+    server = await startServer({ ...start, buildClient: false, clusterWorker: true });
+  } catch (err) {
+    tellPrimary({ type: 'credence:failed', message: (err as Error).message });
+    process.exit(2);
+  }
+  tellPrimary({ type: 'credence:ready', studies: server.ctx.engine.servedStudies() });
+  stopOnSignal(() => server.close());
+}
+
+/** Prints where the studies are served, their links and the researcher login. */
+async function announce(url: string, dbPath: string, studies: { studyId: string; version: string }[]): Promise<void> {
+  console.log(`credence serving on ${url}  (database ${dbPath})`);
   if (studies.length === 0) console.log('no studies are open (none valid in the studies folder)');
   for (const s of studies) {
     console.log(`  ${s.studyId}  version ${s.version.slice(0, 12)}`);
     // The links printed here are pilot links: each browser that opens one is its own pilot participant, kept out of the analysis.
-    console.log(`    pilot link:       ${pilotLink(server.url, s.studyId)}   (each browser gets its own record; analysed only with --include pilot)`);
-    console.log(`    on Prolific give: ${prolificLink(server.url, s.studyId)}   (Prolific fills in the ids)`);
+    console.log(`    pilot link:       ${pilotLink(url, s.studyId)}   (each browser gets its own record; analysed only with --include pilot)`);
+    console.log(`    on Prolific give: ${prolificLink(url, s.studyId)}   (Prolific fills in the ids)`);
   }
-  console.log(`  researcher area:   ${server.url}/admin`);
+  console.log(`  researcher area:   ${url}/admin`);
+  const auth = { dbPath };
   try {
-    const account = await ensureAdminAccount(server.ctx);
+    const account = await ensureAdminAccount(auth);
     if (account.password) console.log(`  researcher login:  ${account.username} / ${account.password}   (shown once; change it after logging in)`);
     else console.log(`  researcher login:  ${account.username} (password set earlier or from CREDENCE_ADMIN_PASSWORD)`);
     console.log(`  lost the password? \`npx credence admin reset-password ${account.username}\` prints a new one (or takes CREDENCE_ADMIN_PASSWORD)`);
   } catch (err) {
     console.error(`warning: researcher account: ${(err as Error).message}`);
+  } finally {
+    closeAuth(auth);
   }
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    server.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 /**
@@ -157,6 +216,7 @@ function addServe(cmd: Command): Command {
     )
     .option('--join-limit-exempt <addresses...>', "addresses that may start any number of participants (e.g. 127.0.0.1 for `credence bots` on this machine)")
     .option('--detect', 'serve the detector demo at /api/detect (per-address limit, bounded queue)', false)
+    .option('--workers <n>', 'server processes on this machine (sticky sessions; deadlines and assignment are kept in the database)', '1')
     .action((opts: ServeOptions) => serve(opts));
 }
 

@@ -10,6 +10,7 @@ import { openStore } from '../store/open.ts';
 import { Engine } from '../engine/engine.ts';
 import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
+import { adapterKind, useAdapter } from '../realtime/adapter.ts';
 import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
 import { addressKey, clientAddressOf, type TrustProxy } from './client-address.ts';
@@ -38,6 +39,11 @@ export interface StartOptions {
   detect?: boolean;
   /** Where warnings go (default stderr). */
   log?: (message: string) => void;
+  /**
+   * One worker of `serve --workers N` (cluster.ts): the primary owns the port and
+   * hands this process its connections; `port` is then the primary's, for the URL.
+   */
+  clusterWorker?: boolean;
 }
 
 export interface RunningServer {
@@ -49,7 +55,8 @@ export interface RunningServer {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-async function ensureClientBundle(log: (m: string) => void): Promise<void> {
+/** Builds the participant bundle when missing or stale (`serve --workers`: once, in the primary). */
+export async function ensureClientBundle(log: (m: string) => void): Promise<void> {
   const build = join(ROOT, 'client', 'build.ts');
   if (!existsSync(build)) return;
   try {
@@ -81,6 +88,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   // The socket.io limit is above MAX_EVENT_BYTES so an oversized submit gets a clear error reply instead of a dropped connection.
   const io = new IoServer(http, { maxHttpBufferSize: 4 * MAX_EVENT_BYTES, serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
+  const clusterWorker = opts.clusterWorker === true;
+  useAdapter(io, adapterKind({ clusterWorker }));
   const trustProxy = opts.trustProxy ?? false;
   const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir, trustProxy, clientAddress: clientAddressOf(trustProxy), detect: opts.detect ?? false };
   try {
@@ -105,11 +114,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   await engine.start();
 
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((ok, fail) => {
-    http.once('error', fail);
-    http.listen(opts.port ?? 3000, host, () => ok());
-  });
-  const port = (http.address() as AddressInfo).port;
+  if (!clusterWorker) {
+    await new Promise<void>((ok, fail) => {
+      http.once('error', fail);
+      http.listen(opts.port ?? 3000, host, () => ok());
+    });
+  }
+  const port = clusterWorker ? opts.port ?? 3000 : (http.address() as AddressInfo).port;
   let closed = false;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -123,6 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // Stop accepting first, then drop every open connection: a browser's
       // keep-alive connection would otherwise hold the close open forever.
       await new Promise<void>((ok) => {
+        // A cluster worker's server never listened: close() answers at once (with an error to ignore).
         http.close(() => ok());
         http.closeAllConnections?.();
       });

@@ -2,12 +2,15 @@
 // is parsed with its schema (events.ts) before the engine sees it; whatever
 // fails gets an error reply and changes nothing. A socket only ever reaches the
 // participant its handshake resolved to (least privilege), and a second socket
-// for the same participant takes over from the first.
+// for the same participant takes over from the first. What the server pushes
+// to a participant goes to their room (adapter.ts), so it reaches their socket
+// on whichever process holds it.
 import type { IncomingMessage } from 'node:http';
 import type { Server as IoServer, Socket } from 'socket.io';
 import { DraftSchema, JoinAuthSchema, MAX_EVENT_BYTES, SubmitSchema, type ClientToServer, type ServerToClient } from '../../studies/vocabulary/participant-wire.ts';
 import type { Engine, Outcome } from '../engine/engine.ts';
 import { firstIssue } from '../../studies/issues.ts';
+import { participantRoom } from './adapter.ts';
 
 type ParticipantSocket = Socket<ClientToServer, ServerToClient>;
 
@@ -22,20 +25,23 @@ export interface RealtimeOptions {
   addressOf?: (req: IncomingMessage) => string | undefined;
 }
 
-function send(socket: ParticipantSocket, outcome: Outcome): void {
-  if ('page' in outcome) socket.emit('page', outcome.page);
-  else socket.emit('done', outcome.done);
+/** A socket, or a participant's room on every process (both emit the same events). */
+type Target = { emit(event: 'page' | 'done', view: unknown): unknown };
+
+function send(to: Target, outcome: Outcome): void {
+  if ('page' in outcome) to.emit('page', outcome.page);
+  else to.emit('done', outcome.done);
 }
+
+const TAKEOVER_MESSAGE = 'This study was opened in another tab or device; continue there.';
 
 export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): void {
   const { engine } = opts;
-  /** participant id → its one live socket. */
+  /** participant id → its one live socket on this process. */
   const sockets = new Map<string, ParticipantSocket>();
 
-  engine.on('outcome', (participantId, outcome) => {
-    const s = sockets.get(participantId);
-    if (s) send(s, outcome);
-  });
+  // A deadline may pass on another process than the participant's socket's (deadlines.ts): the room reaches it.
+  engine.on('outcome', (participantId, outcome) => send(io.to(participantRoom(participantId)) as Target, outcome));
 
   io.on('connection', async (raw) => {
     const socket = raw as ParticipantSocket;
@@ -62,11 +68,11 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     }
     if (!socket.connected) return; // left while the record was being written; the next visit resumes it
     const participantId = joined.participantId;
-    const previous = sockets.get(participantId);
-    if (previous && previous.id !== socket.id) {
-      previous.emit('takeover', { message: 'This study was opened in another tab or device; continue there.' });
-      previous.disconnect(true);
-    }
+    // Earlier tabs of this participant, on this process or another, are told why and closed.
+    const room = participantRoom(participantId);
+    io.to(room).except(socket.id).emit('takeover', { message: TAKEOVER_MESSAGE });
+    io.in(room).except(socket.id).disconnectSockets(true);
+    socket.join(room);
     sockets.set(participantId, socket);
     engine.setConnected(participantId, true);
     socket.emit('joined', { token: joined.token, participantId, preview: joined.preview });
