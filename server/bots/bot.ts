@@ -4,7 +4,7 @@
 // each question type's botAnswer. An unacknowledged submit stays in the outbox
 // and is re-sent with the same clientId until the server answers it.
 import { randomUUID } from 'node:crypto';
-import { ParticipantConnection } from '../../client/participant/connection.ts';
+import { ParticipantConnection, type ConnectionOptions } from '../../client/participant/connection.ts';
 import { memoryOutbox } from '../../client/participant/outbox.ts';
 import type { Protocol, Question } from '../../studies/protocol.ts';
 import type { BotContext } from '../../studies/question-type.ts';
@@ -32,6 +32,11 @@ export interface BotOptions {
   answer?: AnswerFn;
   /** Give up (and report 'stuck') after this long. */
   maxMs?: number;
+  /**
+   * Connect from this local address (e.g. 127.0.1.7: all of 127/8 is this machine), so that a server's per-address
+   * limits see bots on one machine as many clients, as they would see people (the participants benchmark).
+   */
+  localAddress?: string;
 }
 
 export interface BotResult {
@@ -156,9 +161,17 @@ class Bot {
             if (!this.finished) result.drops.push(`connect_error: ${message}`);
           },
         },
-        { url: opts.url, socket: { transports: ['websocket'], tryAllTransports: false, reconnectionDelay: 150, reconnectionDelayMax: 1000, randomizationFactor: 0.5, timeout: 20_000, forceNew: true } },
+        { url: opts.url, socket: this.socketOptions() },
       );
     });
+  }
+
+  private socketOptions(): ConnectionOptions['socket'] {
+    const socket: ConnectionOptions['socket'] = { transports: ['websocket'], tryAllTransports: false, reconnectionDelay: 150, reconnectionDelayMax: 1000, randomizationFactor: 0.5, timeout: 20_000, forceNew: true };
+    if (!this.opts.localAddress) return socket;
+    // engine.io-client hands localAddress to the Node websocket (ws) it opens; its types do not list it.
+    const from: { localAddress: string } = { localAddress: this.opts.localAddress };
+    return { ...socket, ...from };
   }
 
   private finish(outcome: BotResult['outcome']): void {

@@ -29,6 +29,8 @@ export interface RunBotsOptions {
   keepResults?: boolean;
   /** Spread the bots' arrivals over this many ms (people do not all click the link in the same millisecond). */
   rampMs?: number;
+  /** Local addresses to connect from, bot i from the (i mod length)-th: a per-address limit then sees many clients. */
+  fromAddresses?: string[];
 }
 
 export interface BotsSummary {
@@ -88,6 +90,7 @@ export async function runBots(opts: RunBotsOptions): Promise<BotsSummary> {
         thinkMs: opts.thinkMs,
         answer: opts.answer,
         maxMs: opts.maxMsPerBot,
+        localAddress: opts.fromAddresses?.length ? opts.fromAddresses[i % opts.fromAddresses.length] : undefined,
       });
       results.push(r);
       opts.onProgress?.(results.length, opts.n, r);

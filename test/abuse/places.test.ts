@@ -1,10 +1,14 @@
 // Abuse suite, finding 1 (one anonymous visitor could close a study) and the
 // per-address limit: sockets that never consent hold no place, a script from one
 // address cannot fill the participants table, and reconnects write bounded events.
+// The limit counts each client address (bots from several local addresses, as in
+// the participants benchmark, each have their own budget).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { io } from 'socket.io-client';
 import { startServer } from '../../server/http/server.ts';
+import { runBots } from '../../server/bots/run.ts';
 import { miniProtocol, tempDir, writeStudy } from '../engine/helpers.ts';
 import { connect, emitAck, joinAs, once } from '../integration/helpers.ts';
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
@@ -86,3 +90,28 @@ test('300 reconnects of one participant write a bounded number of event rows', a
   }
 });
 
+
+test('the per-address limit counts each client address: bots from three local addresses at a limit of 2 all join, one more from a full address is refused', async () => {
+  const tmp = tempDir();
+  const p = miniProtocol();
+  p.id = 'per-address';
+  p.design.joins_per_address = { limit: 2, window_minutes: 10 };
+  // No --join-limit-exempt: the limiter runs on every join (as in the participants benchmark).
+  const file = writeStudy(tmp.dir, p);
+  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'a.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
+  try {
+    const fromAddresses = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
+    const summary = await runBots({ url: server.url, study: file, n: 6, concurrency: 6, thinkMs: [0, 5], keepResults: true, fromAddresses });
+    assert.equal(summary.refused, 0, JSON.stringify(summary.byStatus));
+    assert.equal(summary.completed, 6);
+    const more = (from: string) => {
+      const s = io(server.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { study: 'per-address', prolific: { PROLIFIC_PID: `MORE-${from}` } }, ...{ localAddress: from } });
+      return Promise.race([once<{ reason: string }>(s, 'refused').then((r) => r.reason), once(s, 'joined').then(() => 'joined')]).finally(() => s.disconnect());
+    };
+    assert.equal(await more('127.0.1.2'), 'too-many-joins', 'a third new participant from an address that started two');
+    assert.equal(await more('127.0.1.4'), 'joined', 'another address still joins');
+  } finally {
+    await server.close();
+    tmp.cleanup();
+  }
+});
