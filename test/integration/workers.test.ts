@@ -3,8 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { runBots } from '../../server/bots/run.ts';
 import { startServeProcess } from '../e2e/helpers/serve-process.ts';
-import { miniProtocol, tempDir, writeStudy } from '../engine/helpers.ts';
+import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
 import { joinAs, once, type Client } from './helpers.ts';
 
 test('a takeover across processes: the first tab, on another worker, is told why and closed', async () => {
@@ -34,6 +36,120 @@ test('a takeover across processes: the first tab, on another worker, is told why
     }
   } finally {
     for (const s of sockets) s.disconnect();
+    await server.stop();
+    tmp.cleanup();
+  }
+});
+
+/** Completed participants per condition, read from the database the workers share. */
+function completedPerCondition(db: string, conditions: string[]): number[] {
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    const rows = d.prepare("SELECT condition, COUNT(*) AS n FROM participants WHERE status = 'completed' GROUP BY condition").all() as { condition: string; n: number }[];
+    return conditions.map((c) => rows.find((r) => r.condition === c)?.n ?? 0);
+  } finally {
+    d.close();
+  }
+}
+
+test('three workers, 300 bots of which 30% abandon: once the slot TTL has passed, completed counts per condition differ by at most 1', async () => {
+  const tmp = tempDir();
+  const p = miniProtocol();
+  p.id = 'balance3';
+  p.design.conditions = [
+    { id: 'small', target: 50, pools: ['m_small'] },
+    { id: 'large', target: 50, pools: ['m_large'] },
+    { id: 'mixed', target: 50, pools: ['m_small', 'm_large'] },
+  ];
+  p.design.slot_ttl_minutes = 0.02; // 1.2 s
+  const file = writeStudy(tmp.dir, p);
+  const db = join(tmp.dir, 'balance3.db');
+  const server = await startServeProcess({ port: 0, db, study: file, workers: 3, args: ['--join-limit-exempt', '127.0.0.1'] });
+  try {
+    // Joins arrive at the three workers at once: each assignment counts and chooses inside one database transaction.
+    const wave1 = await runBots({ url: server.url, study: file, n: 300, concurrency: 60, abandonRate: 0.3, thinkMs: [5, 40], pidPrefix: 'W1-', seed: 3 });
+    assert.equal(wave1.stuck, 0, wave1.errors.join('\n'));
+    const admitted = 300 - wave1.refused;
+    const share = wave1.abandoned / admitted;
+    assert.ok(share >= 0.2 && share <= 0.4, `abandoned ${wave1.abandoned} of ${admitted} admitted`);
+    // Later arrivals (after the TTL) take the slots the abandoners left, until every target is met.
+    let completed = completedPerCondition(db, ['small', 'large', 'mixed']);
+    for (let round = 0; round < 6 && completed.some((c) => c < 50); round++) {
+      await sleep(1300);
+      await runBots({ url: server.url, study: file, n: 30, concurrency: 15, thinkMs: [0, 5], pidPrefix: `W2-${round}-`, seed: 10 + round });
+      completed = completedPerCondition(db, ['small', 'large', 'mixed']);
+    }
+    assert.ok(Math.max(...completed) - Math.min(...completed) <= 1, `completed per condition: ${completed}`);
+    assert.deepEqual(completed, [50, 50, 50]);
+    console.log(`# wave1 completed ${wave1.completed}, abandoned ${wave1.abandoned}, refused ${wave1.refused}; p99 ack ${wave1.ackP99.toFixed(1)} ms`);
+  } finally {
+    await server.stop();
+    tmp.cleanup();
+  }
+});
+
+test('one of three workers SIGKILLed during a 200-bot run: its bots reconnect to the others and finish; every acknowledged response is stored once and every passed deadline recorded once', async () => {
+  const tmp = tempDir();
+  const p = miniProtocol();
+  p.id = 'kill3';
+  p.design.conditions = p.design.conditions.map((c: any) => ({ ...c, target: 100 }));
+  p.design.slot_ttl_minutes = 5;
+  // Short trial limits: careless bots let some pages time out, and abandoners leave deadlines behind with no browser.
+  for (const ph of p.phases) for (const b of ph.blocks ?? []) b.time_limit_s = 1.5;
+  p.exclusions = { failed_attention: false };
+  const file = writeStudy(tmp.dir, p);
+  const db = join(tmp.dir, 'kill3.db');
+  const server = await startServeProcess({ port: 0, db, study: file, workers: 3, args: ['--join-limit-exempt', '127.0.0.1'] });
+  try {
+    const run = runBots({ url: server.url, study: file, n: 200, concurrency: 200, profile: 'careless', abandonRate: 0.15, thinkMs: [100, 400], pidPrefix: 'K-', seed: 5, keepResults: true, maxMsPerBot: 90_000 });
+    const watch = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      for (let i = 0; i < 600; i++) {
+        const r = watch.prepare('SELECT (SELECT COUNT(*) FROM participants) AS p, (SELECT COUNT(*) FROM responses) AS r').get() as { p: number; r: number };
+        if (r.p >= 200 && r.r >= 500) break;
+        await sleep(100);
+      }
+    } finally {
+      watch.close();
+    }
+    process.kill(server.workerPids[0], 'SIGKILL');
+    const summary = await run;
+    assert.equal(summary.stuck, 0, `stuck bots: ${summary.errors.join('\n')}`);
+    assert.equal(summary.completed + summary.abandoned + (summary.byStatus['timed-out'] ?? 0) + (summary.byStatus['failed-comprehension'] ?? 0), 200, JSON.stringify(summary.byStatus));
+    assert.ok(summary.reconnects >= 30, `the killed worker's bots reconnected (${summary.reconnects})`);
+
+    // The abandoners' deadlines pass with no browser anywhere: some process records each one, soon.
+    const d = new Database(db, { readonly: true });
+    try {
+      const overdue = d.prepare("SELECT COUNT(*) AS n FROM participants WHERE status = 'in-progress' AND MIN(COALESCE(deadline_at, 9e15), COALESCE(study_deadline_at, 9e15)) < ?");
+      let left = -1;
+      for (let i = 0; i < 100; i++) {
+        left = (overdue.get(Date.now() - 3000) as { n: number }).n;
+        if (left === 0) break;
+        await sleep(200);
+      }
+      assert.equal(left, 0, 'every passed deadline was recorded within 3 s');
+      const count = d.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
+      let acked = 0;
+      for (const r of summary.results!) {
+        for (const id of r.acked) {
+          acked++;
+          assert.equal((count.get(r.participantId, id) as { n: number }).n, 1, `${r.pid} ${id}`);
+        }
+      }
+      assert.ok(acked > 1000, `acked ${acked}`);
+      // One timed-out response and one timeout event per passed page deadline: never two.
+      const timeouts = (d.prepare('SELECT COUNT(*) AS n FROM responses WHERE timed_out = 1').get() as { n: number }).n;
+      const events = (d.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'timeout'").get() as { n: number }).n;
+      const twice = (d.prepare("SELECT COUNT(*) AS n FROM (SELECT participant_id, page_index, COUNT(*) c FROM responses WHERE timed_out = 1 GROUP BY 1, 2 HAVING c > 1 AND MIN(page_kind) <> 'comprehension')").get() as { n: number }).n;
+      assert.ok(timeouts > 20, `deadlines passed: ${timeouts}`);
+      assert.equal(events, timeouts, 'one timeout event per timed-out response');
+      assert.equal(twice, 0, 'no page timed out twice');
+      console.log(`# acked ${acked}, reconnects ${summary.reconnects}, timeouts ${timeouts}, ${JSON.stringify(summary.byStatus)}`);
+    } finally {
+      d.close();
+    }
+  } finally {
     await server.stop();
     tmp.cleanup();
   }
