@@ -556,71 +556,84 @@ export class SqliteStore implements Store {
     // rows stream out as they are read: SQLite only sorts the few answers of each
     // response ("temp b-tree for last term"). Letting the planner start from the
     // study's participants instead sorted the whole result before the first row.
+    // Rows come as arrays (.raw()), read by position: a million named-column
+    // objects built by the driver only to be copied into these cost more than the query.
     const wanted = kinds ? new Set<string>(kinds) : null;
-    for (const r of stmt.iterate(studyId) as IterableIterator<Row>) {
-      if (wanted && !wanted.has(r.participant_kind)) continue;
+    for (const r of stmt.raw().iterate(studyId) as IterableIterator<unknown[]>) {
+      if (wanted && !wanted.has(r[3] as string)) continue;
       yield {
-        study_id: r.study_id,
-        study_version: r.study_version,
-        participant_id: r.participant_id,
-        participant_kind: r.participant_kind,
-        condition: r.condition,
-        page_index: r.page_index,
-        page_kind: r.page_kind,
-        block: r.block,
-        trial_index: r.trial_index,
-        question_id: r.question_id,
-        question_type: r.question_type,
-        stimulus_id: r.stimulus_id,
-        stimulus_pool: r.stimulus_pool ?? null,
-        stimulus_source: r.stimulus_source ?? null,
-        model: r.model ?? null,
-        model_size: r.model_size ?? null,
-        sampling: r.sampling ?? null,
-        length_words: r.length_words ?? null,
-        value_json: r.value_json,
-        value_num: r.value_num,
-        value_text: r.value_text,
-        correct: r.correct == null ? null : r.correct === 1,
-        rt_ms: r.rt_ms,
-        rt_server_ms: r.rt_server_ms ?? null,
-        rt_inconsistent: r.rt_inconsistent === 1,
-        timed_out: r.timed_out === 1,
-        blur_count: r.blur_count,
-        submitted_at: iso(r.submitted_at)!,
-        client_id: r.client_id,
+        study_id: r[0] as string,
+        study_version: r[1] as string,
+        participant_id: r[2] as string,
+        participant_kind: r[3] as ParticipantKind,
+        condition: r[4] as string,
+        page_index: r[5] as number,
+        page_kind: r[6] as ResponseRow['page_kind'],
+        block: r[7] as string | null,
+        trial_index: r[8] as number | null,
+        question_id: r[9] as string,
+        question_type: r[10] as string,
+        stimulus_id: r[11] as string | null,
+        stimulus_pool: (r[12] ?? null) as string | null,
+        stimulus_source: (r[13] ?? null) as ResponseRow['stimulus_source'],
+        model: (r[14] ?? null) as string | null,
+        model_size: (r[15] ?? null) as string | null,
+        sampling: (r[16] ?? null) as string | null,
+        length_words: (r[17] ?? null) as number | null,
+        value_json: r[18] as string | null,
+        value_num: r[19] as number | null,
+        value_text: r[20] as string | null,
+        correct: r[21] == null ? null : r[21] === 1,
+        rt_ms: r[22] as number | null,
+        rt_server_ms: (r[23] ?? null) as number | null,
+        rt_inconsistent: r[24] === 1,
+        timed_out: r[25] === 1,
+        blur_count: r[26] as number,
+        submitted_at: iso(r[27] as number)!,
+        client_id: r[28] as string,
       };
     }
   }
 
   participants(studyId: string, kinds?: readonly ParticipantKind[]): ParticipantRow[] {
+    // Named columns read by position (.raw()), the plan's length counted by SQLite
+    // rather than parsed in JS, each version's abandonment TTL looked up once:
+    // at a million responses this runs for tens of thousands of participants.
     const all = this.sql(
-      `SELECT p.*, (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover') AS takeovers
+      `SELECT p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
+         p.prolific_session_id, p.seed, p.started_at, p.ended_at, json_array_length(p.plan_json), p.page_index,
+         (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover')
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
-    ).all(studyId) as Row[];
-    const rows = kinds ? all.filter((r) => kinds.includes(r.kind)) : all;
+    ).raw().all(studyId) as unknown[][];
+    const wanted = kinds ? new Set<string>(kinds) : null;
     const now = Date.now();
-    return rows.map((r) => {
-      const ttlMs = this.protocolOf(r.study_id, r.version).design.slot_ttl_minutes * 60_000;
-      const status = r.status === 'in-progress' && now - r.last_seen_at > ttlMs ? 'abandoned' : r.status;
-      return {
-        study_id: r.study_id,
-        study_version: r.version,
-        participant_id: r.id,
-        kind: r.kind,
-        condition: r.condition,
+    const ttlOf = new Map<string, number>();
+    const out: ParticipantRow[] = [];
+    for (const r of all) {
+      if (wanted && !wanted.has(r[3] as string)) continue;
+      const version = r[1] as string;
+      let ttlMs = ttlOf.get(version);
+      if (ttlMs === undefined) ttlOf.set(version, (ttlMs = this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000));
+      const status = r[5] === 'in-progress' && now - (r[6] as number) > ttlMs ? 'abandoned' : (r[5] as ParticipantRow['status']);
+      out.push({
+        study_id: r[0] as string,
+        study_version: version,
+        participant_id: r[2] as string,
+        kind: r[3] as ParticipantKind,
+        condition: r[4] as string,
         status,
-        prolific_pid: r.prolific_pid,
-        prolific_study_id: r.prolific_study_id,
-        prolific_session_id: r.prolific_session_id,
-        assignment_seed: r.seed,
-        started_at: iso(r.started_at)!,
-        ended_at: iso(r.ended_at),
-        pages_total: JSON.parse(r.plan_json).length,
-        page_index: r.page_index,
-        takeovers: r.takeovers,
-      };
-    });
+        prolific_pid: r[7] as string | null,
+        prolific_study_id: r[8] as string | null,
+        prolific_session_id: r[9] as string | null,
+        assignment_seed: r[10] as number,
+        started_at: iso(r[11] as number)!,
+        ended_at: iso(r[12] as number | null),
+        pages_total: r[13] as number,
+        page_index: r[14] as number,
+        takeovers: r[15] as number,
+      });
+    }
+    return out;
   }
 
   stimuli(studyId: string): StimulusRow[] {
