@@ -134,6 +134,15 @@ function checkImportFiles(protocol: Protocol, protocolFile: string, problem: Rep
 }
 
 function checkConditions(protocol: Protocol, poolIds: Set<string>, problem: Report): void {
+  const cov = protocol.design.coverage;
+  if (cov) {
+    const pool = protocol.pools[cov.pool];
+    if (!pool) problem(['design', 'coverage', 'pool'], unknownPool(cov.pool, poolIds));
+    else if (!poolSize(pool)) problem(['design', 'coverage', 'pool'], `pool '${cov.pool}' has no size known from the protocol (give an import pool n, or use a fixed, corpus, generated or probe pool)`);
+    else if (protocol.design.conditions.some((c) => !c.items)) problem(['design', 'conditions'], 'a coverage design derives its conditions: give conditions or coverage, not both');
+  } else if (protocol.design.conditions.length === 0) {
+    problem(['design', 'conditions'], 'at least one condition (or a coverage design)');
+  }
   const seen = new Map<string, number>();
   protocol.design.conditions.forEach((c, ci) => {
     const base: PathSegment[] = ['design', 'conditions', ci];
@@ -146,9 +155,32 @@ function checkConditions(protocol: Protocol, poolIds: Set<string>, problem: Repo
 }
 
 function checkLexicons(protocol: Protocol, poolIds: Set<string>, problem: Report): void {
-  for (const [name, lexicon] of Object.entries(protocol.lexicons ?? {})) {
+  const lexicons = protocol.lexicons ?? {};
+  for (const [name, lexicon] of Object.entries(lexicons)) {
     lexicon.pools?.forEach((p, k) => {
       if (!poolIds.has(p)) problem(['lexicons', name, 'pools', k], unknownPool(p, poolIds));
+    });
+  }
+  // A categorize question tied to a lexicon offers exactly its categories, so people and lexicon can be compared.
+  const pages: [readonly Question[], PathSegment[]][] = protocol.phases.flatMap((ph, pi): [readonly Question[], PathSegment[]][] => {
+    if (ph.kind === 'trials') return ph.blocks.map((b, bi) => [b.questions, ['phases', pi, 'blocks', bi, 'questions']]);
+    return 'questions' in ph ? [[ph.questions, ['phases', pi, 'questions']]] : [];
+  });
+  for (const [questions, base] of pages) {
+    questions.forEach((q, qi) => {
+      const name = q.type === 'categorize' ? (q as { lexicon?: unknown }).lexicon : undefined;
+      if (typeof name !== 'string') return;
+      const lexicon = Object.hasOwn(lexicons, name) ? lexicons[name] : undefined;
+      if (!lexicon) {
+        problem([...base, qi, 'lexicon'], `no lexicon '${name}' (lexicons: ${Object.keys(lexicons).join(', ') || 'none'})`);
+        return;
+      }
+      const cats = ((q as { categories?: unknown }).categories ?? []) as (string | { value: string })[];
+      const asked = new Set(cats.map((c) => (typeof c === 'string' ? c : c.value)));
+      const declared = Object.keys(lexicon.categories);
+      if (asked.size !== declared.length || declared.some((c) => !asked.has(c))) {
+        problem([...base, qi, 'categories'], `the categories must be those of lexicon '${name}': ${declared.join(', ')}`);
+      }
     });
   }
 }

@@ -8,14 +8,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { stableStringify } from './stable-json.ts';
 
-/**
- * The answer value of "none of these" (the categorize question); no lexicon
- * category may take the name.
- */
-export const NONE_CATEGORY = 'none';
+import { NONE_CATEGORY } from './vocabulary/categories.ts';
 
-/** Detector name of a lexicon's rows in detector_scores: `lexicon:<name>`. */
-export const LEXICON_DETECTOR_PREFIX = 'lexicon:';
+export { LEXICON_DETECTOR_PREFIX, NONE_CATEGORY } from './vocabulary/categories.ts';
 
 /**
  * Bumped when matching itself changes (tokenising, tie-breaks), so every

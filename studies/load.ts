@@ -10,6 +10,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ProtocolSchema, type Protocol } from './protocol.ts';
+import { withCoverage } from './coverage.ts';
 import { crossCheck, crossCheckQuestionsLoosely } from './checks.ts';
 import { flattenIssues, formatPath, type PathSegment, type RawProblem } from './issues.ts';
 import { resolveProtocolFile } from './pools.ts';
@@ -125,7 +126,7 @@ export function checkProtocolText(text: string, file: string): CheckResult {
     return { ok: false, problems: sortProblems(problems) };
   }
 
-  const protocol = parsed.data;
+  const protocol = withCoverage(parsed.data);
   const raws: RawProblem[] = [];
   const idProblem = idMatchesFile(raw, file);
   if (idProblem) raws.push(idProblem);

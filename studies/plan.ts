@@ -183,7 +183,10 @@ export function buildPlan(input: PlanInput): PlannedPage[] {
           const block = phase.blocks[bi];
           const blockId = block.id ?? `${phaseId}-block${bi}`;
           const pools = blockPools(block, protocol, condition);
-          const cands = stimuli.filter((s) => pools.includes(s.pool));
+          // A condition with `items` (a coverage share) gives `$condition` only those stimuli of its pools.
+          const cond = protocol.design.conditions.find((c) => c.id === condition);
+          const only = block.pools.includes('$condition') && cond?.items ? { pools: cond.pools, ids: new Set(cond.items) } : null;
+          const cands = stimuli.filter((s) => pools.includes(s.pool) && (!only || !only.pools.includes(s.pool) || only.ids.has(s.id)));
           const rng = createRng(deriveSeed(seed, `block:${pi}:${bi}`));
           const n = Math.min(block.sample ?? cands.length, cands.length);
           let chosen: StimulusInput[];

@@ -282,6 +282,8 @@ export const ConditionSchema = z
     target: z.number().int().min(1),
     /** Pools that `$condition` stands for in this condition's blocks. */
     pools: z.array(id).default([]),
+    /** Only these stimuli of those pools (a coverage design's share of the items, studies/coverage.ts). */
+    items: z.array(z.string().min(1)).min(1).optional(),
     label: z.string().optional(),
   })
   .strict();
@@ -296,7 +298,18 @@ export const ProtocolSchema = z
     lexicons: z.record(id, LexiconSchema).optional(),
     design: z
       .object({
-        conditions: z.array(ConditionSchema).min(1),
+        /** Required unless `coverage` derives them. */
+        conditions: z.array(ConditionSchema).default([]),
+        /**
+         * Every item of `pool` rated by exactly `raters` completed participants,
+         * each rating `per_participant` of them: the loader derives one condition
+         * per share of the items (target = raters), so a share held by someone who
+         * leaves returns after slot_ttl_minutes like any place (studies/coverage.ts).
+         */
+        coverage: z
+          .object({ pool: id, raters: z.number().int().min(1), per_participant: z.number().int().min(1) })
+          .strict()
+          .optional(),
         /** In-progress participants idle longer than this give their slot back. */
         slot_ttl_minutes: z.number().positive().default(30),
         seed: z.number().int().default(1),

@@ -10,3 +10,4 @@ import './attention-question.ts';
 import './comprehension-question.ts';
 import './ranking-question.ts';
 
+import './categorize-question.ts';

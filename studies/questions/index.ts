@@ -14,6 +14,7 @@ import { attention } from './attention.ts';
 import { comprehension } from './comprehension.ts';
 import { consent } from './consent.ts';
 import { ranking } from './ranking.ts';
+import { categorize } from './categorize.ts';
 
 export const questionTypes: Record<string, QuestionType> = {
   likert,
@@ -26,6 +27,7 @@ export const questionTypes: Record<string, QuestionType> = {
   attention,
   comprehension,
   ranking,
+  categorize,
   consent,
 };
 
