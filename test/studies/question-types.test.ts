@@ -53,8 +53,8 @@ function ctx(seed: number, profile: BotContext['profile'], extra: Partial<BotCon
 }
 
 describe('question-type descriptors', () => {
-  test('the registry holds the eleven types (consent only for the engine), and rejects unknown ones', () => {
-    assert.deepEqual(Object.keys(questionTypes).sort(), ['attention', 'boundary', 'choice', 'comprehension', 'consent', 'demographics', 'judgment', 'likert', 'ranking', 'slider', 'text']);
+  test('the registry holds the twelve types (consent only for the engine), and rejects unknown ones', () => {
+    assert.deepEqual(Object.keys(questionTypes).sort(), ['attention', 'boundary', 'categorize', 'choice', 'comprehension', 'consent', 'demographics', 'judgment', 'likert', 'ranking', 'slider', 'text']);
     assert.deepEqual(Object.keys(questionTypes).filter((t) => questionTypes[t].engineOnly), ['consent']);
     assert.throws(() => getQuestionType('likret'), /unknown question type 'likret'/);
   });
