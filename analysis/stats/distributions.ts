@@ -10,6 +10,8 @@ import normalCdfImpl from '@stdlib/stats-base-dists-normal-cdf';
 import normalQuantileImpl from '@stdlib/stats-base-dists-normal-quantile';
 import tCdfImpl from '@stdlib/stats-base-dists-t-cdf';
 import tQuantileImpl from '@stdlib/stats-base-dists-t-quantile';
+import gammainc from '@stdlib/math-base-special-gammainc';
+import gammaln from '@stdlib/math-base-special-gammaln';
 
 export function normalCdf(z: number): number {
   return normalCdfImpl(z, 0, 1);
@@ -33,4 +35,18 @@ export function tQuantile(p: number, df: number): number {
 /** Binomial probability mass P(X = k), X ~ Binomial(n, p). */
 export function binomialPmf(k: number, n: number, p: number): number {
   return binomialPmfImpl(k, n, p);
+}
+
+/**
+ * P(X ≥ x) for X ~ χ²(df), as the regularised upper incomplete gamma
+ * Q(df/2, x/2), so a tiny p-value keeps its digits (1 − CDF would round to 0).
+ */
+export function chiSquareSurvival(x: number, df: number): number {
+  if (x <= 0) return 1;
+  return gammainc(x / 2, df / 2, true, true);
+}
+
+/** ln Γ(x); ln n! = logGamma(n + 1). */
+export function logGamma(x: number): number {
+  return gammaln(x);
 }
