@@ -9,6 +9,7 @@ import { analyzeCredibility, type ScaleAnalysis, type ScaleOptions } from './cre
 import { analyzeDetection, machineShareByStimulus, type DetectionAnalysis } from './detection.ts';
 import { analyzeRoft, type RoftAnalysis } from './roft.ts';
 import { analyzeDetectors, transferMatrix, type DetectorAnalysis, type TrainFn, type TransferMatrix } from './detectors.ts';
+import { protocolTermComparisons, type TermsComparison } from './terms.ts';
 
 export interface AnalysisInput {
   study: Protocol;
@@ -39,6 +40,8 @@ export interface AnalysisResult {
   roft: RoftAnalysis | null;
   detectors: DetectorAnalysis | null;
   transfer: TransferMatrix | null;
+  /** Distinctive terms between the sets of stimuli the protocol names (`report.terms`; the release report's Figure 5). */
+  terms: TermsComparison[];
   /** Judgments or picks without a labelled stimulus: counted, not analysed. */
   unlabelled: number;
   /** What could not be computed, and why. */
@@ -84,6 +87,7 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     roft: analyzeRoft(c, ex),
     detectors: analyzeDetectors(stimuli, scores, machineShareByStimulus(c, ex), seed),
     transfer,
+    terms: protocolTermComparisons(c.protocol, stimuli),
     unlabelled: c.unlabelled,
     notes,
     questions: [...questionMap(c.protocol).values()].map((q) => ({ id: q.id, type: q.type, role: q.role, phase: q.phase })),

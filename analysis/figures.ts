@@ -13,6 +13,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { AnalysisResult } from './analyze.ts';
 import { bestPerFamily } from './headline.ts';
 import { escapeHtml } from './escape-html.ts';
+import { CONFIG, MAX_SERIES, PALETTE, SCHEMA, top, withN } from './figure-style.ts';
+import { termsFigureSpecs } from './terms-figure.ts';
+
+export { MAX_SERIES, PALETTE };
 
 export interface Figure {
   name: string;
@@ -25,22 +29,6 @@ export interface Figure {
 
 export type FigureSpec = Omit<Figure, 'svg'>;
 
-export const MAX_SERIES = 6;
-
-/** Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
-
-const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
-
-const CONFIG = {
-  font: FONT,
-  range: { category: PALETTE },
-  axis: { labelAngle: 0, labelLimit: 0, labelFontSize: 11, titleFontSize: 12, labelExpr: "split(datum.label, '\\n')" },
-  title: { anchor: 'start', fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', limit: 0 },
-  legend: { labelLimit: 0, orient: 'bottom', direction: 'vertical' },
-  view: { stroke: null },
-} as const;
-
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
@@ -48,15 +36,6 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   } finally {
     view.finalize();
   }
-}
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-/** A category label with its n on a second line. */
-const withN = (label: string, n: number) => `${label}\n(n = ${n.toLocaleString('en-US')})`;
-
-function top(title: string, subtitle: string, width: number, height: number) {
-  return { $schema: SCHEMA, config: CONFIG, title: { text: title, subtitle }, width, height } as const;
 }
 
 /** Estimates with intervals, one per category, with an optional dashed reference line. */
@@ -217,6 +196,7 @@ export function figureSpecs(res: AnalysisResult): FigureSpec[] {
       } as TopLevelSpec,
     });
   }
+  out.push(...termsFigureSpecs(res.terms));
   const ex = res.exclusions.reasons.flatMap((r) => [
     { reason: r.reason, kind: 'flagged', participants: r.participantsFlagged },
     { reason: r.reason, kind: 'excluded', participants: r.participantsExcluded },
@@ -249,7 +229,12 @@ function labelled(svg: string, title: string, description: string): string {
 }
 
 export async function renderFigures(res: AnalysisResult): Promise<Figure[]> {
+  return renderSpecs(figureSpecs(res));
+}
+
+/** Figures from their specifications, each SVG labelled with its title and description. */
+export async function renderSpecs(specs: readonly FigureSpec[]): Promise<Figure[]> {
   const out: Figure[] = [];
-  for (const f of figureSpecs(res)) out.push({ ...f, svg: labelled(await renderSvg(f.spec), f.title, f.description) });
+  for (const f of specs) out.push({ ...f, svg: labelled(await renderSvg(f.spec), f.title, f.description) });
   return out;
 }

@@ -151,6 +151,7 @@ ${section('Credibility and sharing', ['mean_', 'top_', 'scale_', 'pairwise_', 'p
 ${section('Human detection', ['detection'])}
 ${section('RoFT boundary detection', ['roft'])}
 ${section('Detectors beside people', ['detectors', 'detector_groups', 'people_vs_detectors', 'figure2_', 'figure1_', 'tfidf_transfer'])}
+${section('Distinctive terms', ['terms_'])}
 ${res.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 ${res.unlabelled ? `<p>${res.unlabelled} judgments or boundary picks had no labelled stimulus and are not analysed.</p>` : ''}
 <section><h2>Methods</h2><p>Means with Student t and seeded percentile-bootstrap (2,000 resamples) 95% intervals; proportions with Wilson intervals; pairwise Welch t and Mann–Whitney U (exact under 50 per group without ties, else the normal approximation with tie and continuity corrections, as R) tests, each Holm-adjusted within its item; Cohen's d (pooled SD) and Cliff's delta. Detection: exact binomial test against 0.5; d′ and c with "machine" as the signal and the log-linear correction on every cell (Hautus 1995); AUROC with DeLong intervals; Krippendorff's alpha over texts judged by two or more people. RoFT: exact rate against 1 / sentences; points 5 for exact, max(0, 5 − distance) after, 0 before. Detectors: probabilities cut at 0.5; other scores at the accuracy-maximising cut chosen on a seeded half and evaluated on the other half ("split"), with the all-data ("oracle") cut beside it.</p></section>

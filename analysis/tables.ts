@@ -4,6 +4,7 @@
 // prints it as a note under the table; the CSV leaves the cell empty.
 import type { AnalysisResult } from './analyze.ts';
 import type { ConditionStats, PairwiseComparison } from './credibility.ts';
+import { extremeTerms } from './terms.ts';
 
 export type Cell = string | number | null;
 
@@ -192,5 +193,22 @@ function draftTables(res: AnalysisResult): Draft[] {
       rows: res.transfer.conditions.map((c, i) => [c, ...res.transfer!.accuracy[i].map((a, j) => or(r4(a), res.transfer!.nTest[i][j] === 0 ? 'no test texts' : NOT_ESTIMABLE))]),
     });
   }
+  res.terms.forEach((c, i) => {
+    const { a, b } = extremeTerms(c, c.a.tfidf.length || 20);
+    t.push({
+      name: `terms_${i + 1}_logodds`,
+      title: `Distinctive terms, ${c.a.name} against ${c.b.name}: log-odds with an informative Dirichlet prior (α₀ = ${c.priorTotal.toLocaleString('en-US')} words); ${c.significant.a} terms with z > 1.96, ${c.significant.b} with z < −1.96`,
+      columns: ['term', 'more_in', `count_${c.a.name}`, `count_${c.b.name}`, 'log_odds_ratio', 'se', 'z'],
+      rows: [...a, ...b].map((x) => [x.term, x.z > 0 ? c.a.name : c.b.name, x.countA, x.countB, r4(x.delta), r4(x.se), r4(x.z)]),
+    });
+    const k = Math.max(c.a.tfidf.length, c.b.tfidf.length);
+    const cell = (side: typeof c.a, j: number, f: (x: (typeof side.tfidf)[number]) => Cell) => (side.tfidf[j] ? f(side.tfidf[j]) : new Blank('fewer terms on this side'));
+    t.push({
+      name: `terms_${i + 1}_tfidf`,
+      title: `Top terms by mean TF-IDF weight: ${c.a.name} (${c.a.texts} texts, ${c.a.tokens.toLocaleString('en-US')} words) and ${c.b.name} (${c.b.texts} texts, ${c.b.tokens.toLocaleString('en-US')} words)`,
+      columns: ['rank', `term_${c.a.name}`, `tfidf_${c.a.name}`, `term_${c.b.name}`, `tfidf_${c.b.name}`],
+      rows: Array.from({ length: k }, (_, j) => [j + 1, cell(c.a, j, (x) => x.term), cell(c.a, j, (x) => r4(x.weight)), cell(c.b, j, (x) => x.term), cell(c.b, j, (x) => r4(x.weight))]),
+    });
+  });
   return t;
 }

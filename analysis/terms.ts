@@ -4,6 +4,8 @@
 // views: each side's top terms by TF-IDF, and the log-odds ratio with an
 // informative Dirichlet prior with z-scores (stats/log-odds.ts), which says
 // which differences are more than noise.
+import type { Protocol, TermsSide } from '../studies/protocol.ts';
+import type { StimulusRow } from './rows.ts';
 import { tokenize } from './tokenize.ts';
 import { logOddsDirichlet, type LogOddsTerm } from './stats/log-odds.ts';
 
@@ -32,7 +34,7 @@ export interface TermsOptions {
   top?: number;
   /** Terms seen fewer times than this in both sides together are left out of the log-odds list — default 3. */
   minCount?: number;
-  /** α₀ (default: the pooled corpus size). */
+  /** α₀ (default: the pooled vocabulary size, see stats/log-odds.ts). */
   priorTotal?: number;
 }
 
@@ -72,8 +74,7 @@ export function compareTerms(a: { name: string; texts: readonly string[] }, b: {
   for (const d of all) for (const t of new Set(d)) df.set(t, (df.get(t) ?? 0) + 1);
   const idf = new Map([...df].map(([t, n]) => [t, Math.log((1 + all.length) / (1 + n)) + 1]));
   const ca = counts(docsA), cb = counts(docsB);
-  const pooledSize = [...ca.values(), ...cb.values()].reduce((s, v) => s + v, 0);
-  const priorTotal = opts.priorTotal ?? pooledSize;
+  const priorTotal = opts.priorTotal ?? new Set([...ca.keys(), ...cb.keys()]).size;
   const logOdds = logOddsDirichlet(ca, cb, { priorTotal })
     .filter((t) => t.countA + t.countB >= minCount)
     .sort((x, y) => y.z - x.z || (x.term < y.term ? -1 : 1));
@@ -98,4 +99,20 @@ export function extremeTerms(c: TermsComparison, k: number): { a: LogOddsTerm[];
     a: c.logOdds.filter((t) => t.z > 0).slice(0, k),
     b: c.logOdds.filter((t) => t.z < 0).slice(-k).reverse(),
   };
+}
+
+/** The texts of one side of a comparison, and its name for tables and figures. */
+export function sideTexts(stimuli: readonly StimulusRow[], side: TermsSide): { name: string; texts: string[] } {
+  const spec = typeof side === 'string' ? { pools: [side] } : side;
+  const pools = new Set(spec.pools);
+  const texts = stimuli
+    .filter((s) => pools.has(s.pool) && (!('source' in spec) || !spec.source || s.source === spec.source) && (!('model_size' in spec) || !spec.model_size || s.model_size === spec.model_size))
+    .map((s) => s.text);
+  const name = ('label' in spec && spec.label) || [spec.pools.join(' + '), 'source' in spec ? spec.source : undefined, 'model_size' in spec ? spec.model_size : undefined].filter(Boolean).join(', ');
+  return { name, texts };
+}
+
+/** Every comparison the protocol asks for (`report.terms`), over the study's stimuli. */
+export function protocolTermComparisons(protocol: Protocol, stimuli: readonly StimulusRow[]): TermsComparison[] {
+  return (protocol.report?.terms ?? []).map((c) => compareTerms(sideTexts(stimuli, c.a), sideTexts(stimuli, c.b), { top: c.top }));
 }

@@ -20,6 +20,15 @@ export function crossCheck(protocol: Protocol, ctx: { file: string }): RawProble
   checkConditions(protocol, poolIds, problem);
   checkLexicons(protocol, poolIds, problem);
   checkPhaseOrder(protocol, problem);
+  protocol.report?.terms.forEach((cmp, i) =>
+    (['a', 'b'] as const).forEach((side) => {
+      const spec = cmp[side];
+      const pools = typeof spec === 'string' ? [spec] : spec.pools;
+      pools.forEach((p, k) => {
+        if (!poolIds.has(p)) problem(['report', 'terms', i, side, ...(typeof spec === 'string' ? [] : ['pools', k])], unknownPool(p, poolIds));
+      });
+    }),
+  );
 
   const phaseIds = new Map<string, number>();
   const conditionIds = new Set(protocol.design.conditions.map((c) => c.id));

@@ -288,6 +288,21 @@ export const ConditionSchema = z
   })
   .strict();
 
+/** One side of a terms comparison: a pool, or pools narrowed to one source or model size. */
+export const TermsSideSchema = z.union([
+  id,
+  z
+    .object({
+      pools: z.array(id).min(1),
+      source: z.enum(['human', 'machine']).optional(),
+      model_size: z.string().optional(),
+      /** How the side is named in tables and figures (default: its pools and filters). */
+      label: z.string().optional(),
+    })
+    .strict(),
+]);
+export type TermsSide = z.infer<typeof TermsSideSchema>;
+
 export const ProtocolSchema = z
   .object({
     id,
@@ -380,6 +395,14 @@ export const ProtocolSchema = z
       })
       .strict()
       .default({}),
+    /** Analyses the report adds on request (optional without a default, so protocols without it keep their version hash). */
+    report: z
+      .object({
+        /** Distinctive terms between two sets of stimuli (the release report's Figure 5): `credence terms` and a report section. */
+        terms: z.array(z.object({ a: TermsSideSchema, b: TermsSideSchema, top: z.number().int().positive().default(20) }).strict()).default([]),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Protocol = z.infer<typeof ProtocolSchema>;

@@ -7,8 +7,10 @@
 //   σ²(δ_w) ≈ 1/(y_wa + α_w) + 1/(y_wb + α_w),   z_w = δ_w / σ(δ_w)
 //
 // α_w = α₀ · π_w, with π_w the word's rate in the background corpus: here the
-// two corpora pooled (the paper's choice when no outside corpus is given), and
-// α₀ (the prior's weight, in words) by default the pooled corpus size.
+// two corpora pooled unless another is given. α₀ is the prior's weight in
+// words; by default the background's vocabulary size, so the prior adds about
+// one pseudo-count per distinct term, spread by the pooled rates: enough to
+// tame words seen once or twice, weak beside the counts of common words.
 
 export interface LogOddsTerm {
   term: string;
@@ -35,7 +37,7 @@ export function logOddsDirichlet(
   }
   const nBg = total(background);
   if (nBg === 0) return [];
-  const alpha0 = opts.priorTotal ?? nBg;
+  const alpha0 = opts.priorTotal ?? [...background.values()].filter((c) => c > 0).length;
   if (!(alpha0 > 0)) throw new RangeError(`logOddsDirichlet: the prior's weight must be > 0, got ${alpha0}`);
   const out: LogOddsTerm[] = [];
   for (const [term, bg] of background) {

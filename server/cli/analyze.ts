@@ -31,7 +31,7 @@ import { leftOutText } from '../store/study-data.ts';
 import { DEFAULT_KINDS, parseKinds, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
-function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): { store: Store; data: StudyData } {
+export function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): { store: Store; data: StudyData } {
   if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;

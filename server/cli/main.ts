@@ -10,6 +10,7 @@ import { registerPrepare } from './prepare.ts';
 import { registerScore } from './score.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerPrereg } from './prereg.ts';
+import { registerTerms } from './terms.ts';
 import { registerAdmin } from '../auth/admin-command.ts';
 import { registerBackup } from './backup.ts';
 import { registerData } from './data.ts';
@@ -29,6 +30,7 @@ registerPrepare(program);
 registerScore(program); // score, detect
 registerAnalyze(program); // analyze, export, simulate
 registerPrereg(program);
+registerTerms(program);
 registerAdmin(program); // admin list|add|reset-password
 registerBackup(program);
 registerData(program); // data purge
