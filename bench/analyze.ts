@@ -11,7 +11,7 @@
 // Krippendorff's alpha over texts, detector scores). The machine is shared:
 // numbers are noisy.
 import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStudy } from '../studies/load.ts';
 import { SqliteStore } from '../server/store/sqlite.ts';
@@ -95,11 +95,18 @@ async function withRss<T>(fn: () => Promise<T> | T): Promise<{ value: T; peak: n
   }
 }
 
-function timeRead(store: SqliteStore): { ms: number; rows: number } {
+/** CPU seconds of this process since `from` (process.cpuUsage()): less swayed than wall time by other work on a shared machine. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+};
+
+function timeRead(store: SqliteStore): { ms: number; cpu: number; rows: number } {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let rows = 0;
   for (const id of STUDIES) for (const _r of store.iterateResponses(id)) rows++;
-  return { ms: performance.now() - t0, rows };
+  return { ms: performance.now() - t0, cpu: cpuSince(c0), rows };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'credence-bench-analyze-'));
@@ -118,9 +125,11 @@ try {
   const read1 = timeRead(store);
   // A lower anchor: the same answer rows straight from SQLite, no join to participants/stimuli, no ORDER BY, no objects.
   const tRaw = performance.now();
+  const cRaw = process.cpuUsage();
   let rawRows = 0;
   for (const _r of store.db.prepare('SELECT r.*, a.* FROM answers a JOIN responses r ON r.id = a.response_id').raw().iterate()) rawRows++;
   const rawMs = performance.now() - tRaw;
+  const rawCpu = cpuSince(cRaw);
   const rssBefore = process.memoryUsage().rss;
 
   // The export first, so its RSS is not hidden by what the analysis allocated.
@@ -139,19 +148,25 @@ try {
       analyzeStudy({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id) }),
     );
   let analysisMs = Infinity;
+  let analysisCpu = Infinity;
   let an!: { value: ReturnType<typeof runAnalysis>; peak: number };
   for (let k = 0; k < 2; k++) {
     const ta = performance.now();
+    const ca = process.cpuUsage();
     an = await withRss(runAnalysis);
     analysisMs = Math.min(analysisMs, performance.now() - ta);
+    analysisCpu = Math.min(analysisCpu, cpuSince(ca));
   }
   const results = an.value;
   // Part of the analysis time is the store building its participant rows.
   const tp = performance.now();
+  const cp = process.cpuUsage();
   for (const id of STUDIES) store.participants(id);
   const participantsMs = performance.now() - tp;
+  const participantsCpu = cpuSince(cp);
   const read2 = timeRead(store);
   const readMs = Math.min(read1.ms, read2.ms);
+  const readCpu = Math.min(read1.cpu, read2.cpu);
 
   const tr = performance.now();
   for (const id of STUDIES) {
@@ -162,14 +177,15 @@ try {
 
   const peak = process.resourceUsage().maxRSS * 1024;
   console.log(`responses read: ${read1.rows} (analysed ${results.reduce((s, r) => s + r.responses, 0)}, exported ${exported})`);
-  console.log(`anchor  read through store.iterateResponses : ${secs(readMs)}  (${Math.round(read1.rows / (readMs / 1000)).toLocaleString('en')} rows/s)`);
-  console.log(`raw SQLite .iterate() of the answer rows   : ${secs(rawMs)}  (${rawRows} rows; analysis is ${(analysisMs / rawMs).toFixed(2)}× this)`);
-  console.log(`full analysis (read included)              : ${secs(analysisMs)}  ratio ${(analysisMs / readMs).toFixed(2)}× read (target ≤ 3×)`);
-  console.log(`  of which store.participants()            : ${secs(participantsMs)}`);
+  const cpu = (s: number) => `${s.toFixed(2)} CPU s`;
+  console.log(`anchor  read through store.iterateResponses : ${secs(readMs)}, ${cpu(readCpu)}  (${Math.round(read1.rows / (readMs / 1000)).toLocaleString('en')} rows/s)`);
+  console.log(`raw SQLite .iterate() of the answer rows   : ${secs(rawMs)}, ${cpu(rawCpu)}  (${rawRows} rows; analysis is ${(analysisMs / rawMs).toFixed(2)}× this in wall time, ${(analysisCpu / rawCpu).toFixed(2)}× in CPU time; target ≤ 2×)`);
+  console.log(`full analysis (read included)              : ${secs(analysisMs)}, ${cpu(analysisCpu)}  ratio ${(analysisMs / readMs).toFixed(2)}× read in wall time, ${(analysisCpu / readCpu).toFixed(2)}× in CPU time (target ≤ 3×)`);
+  console.log(`  of which store.participants()            : ${secs(participantsMs)}, ${cpu(participantsCpu)}`);
   console.log(`report: analysis + figures + HTML          : ${secs(reportMs)}  ratio ${(reportMs / readMs).toFixed(2)}× read`);
   console.log(`long CSV export                            : ${secs(exportMs)}  ratio ${(exportMs / readMs).toFixed(2)}× read`);
   console.log(`RSS after the reads ${mb(rssBefore)}; peak during export ${mb(ex.peak)}; peak during analysis ${mb(an.peak)}; peak of the whole run ${mb(peak)} (includes the fill)`);
-  console.log('note: 2 shared cores, other work running: timings are noisy.');
+  console.log(`load average (1, 5, 15 min) at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; 2 shared cores, other work running: wall times are noisy, CPU times less so.`);
 } finally {
   if (!KEEP) rmSync(dir, { recursive: true, force: true });
 }

@@ -7,7 +7,7 @@
 // and read its diff.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadStudy } from '../../studies/load.ts';
 import { simulateDataset } from '../../analysis/simulate.ts';
 import { analyzeStudy, type AnalysisInput } from '../../analysis/analyze.ts';
@@ -37,10 +37,13 @@ const transferTrain = (texts: string[], labels: number[]) => {
 };
 
 function seriesCount(spec: FigureSpec['spec']): number {
-  const s = spec as { data?: { values?: Record<string, unknown>[] }; layer?: { encoding?: { color?: { field?: string } } }[]; encoding?: { color?: { field?: string } } };
+  type Color = { field?: string; type?: string };
+  const s = spec as { data?: { values?: Record<string, unknown>[] }; layer?: { encoding?: { color?: Color } }[]; encoding?: { color?: Color } };
   const fields = new Set<string>();
-  for (const l of s.layer ?? []) if (l.encoding?.color?.field) fields.add(l.encoding.color.field);
-  if (s.encoding?.color?.field) fields.add(s.encoding.color.field);
+  // A colour that is a series (nominal/ordinal), not a colour scale for values (a heatmap's quantitative fill).
+  const series = (c?: Color) => c?.field && c.type !== 'quantitative';
+  for (const l of s.layer ?? []) if (series(l.encoding?.color)) fields.add(l.encoding!.color!.field!);
+  if (series(s.encoding?.color)) fields.add(s.encoding!.color!.field!);
   let most = 1;
   for (const f of fields) most = Math.max(most, new Set((s.data?.values ?? []).map((v) => v[f])).size);
   return most;
@@ -113,6 +116,20 @@ describe('figure specifications', () => {
     assert.ok(who.has('people') && who.size >= 3 && who.size <= MAX_SERIES);
     const heat = specs.find((f) => f.name === 'figure1_transfer')!;
     assert.match(JSON.stringify(heat.spec), /"mark":\{"type":"text"/, 'annotated cells');
+  });
+
+  test('every shipped study with detector scores: every figure titled from the protocol, described, no panel over six series', () => {
+    const shipped = readdirSync(new URL('../../studies/', import.meta.url)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    assert.ok(shipped.length >= 4, shipped.join(' '));
+    for (const id of shipped) {
+      const specs = figureSpecs(analyzeStudy(withScores(dataset(id, 40, 3)), { train: transferTrain }));
+      assert.ok(specs.length > 0, id);
+      for (const f of specs) {
+        assert.ok(f.title.length > 0 && f.description.length > 0, `${id} ${f.name}`);
+        assert.ok(!/^[a-z0-9_]+$/.test(f.title), `${id} ${f.name}: title is an id: ${f.title}`);
+        assert.ok(seriesCount(f.spec) <= MAX_SERIES, `${id} ${f.name} has ${seriesCount(f.spec)} series`);
+      }
+    }
   });
 });
 
