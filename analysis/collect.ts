@@ -9,6 +9,7 @@ import { questionTypes, roleOf } from '../studies/questions/index.ts';
 import { questionParams } from '../studies/question-type.ts';
 import type { Role } from '../studies/vocabulary/roles.ts';
 import { splitSentences } from '../studies/sentences.ts';
+import { isTooFast } from './exclusions.ts';
 
 export interface ParticipantState {
   index: number;
@@ -171,14 +172,14 @@ class Collection {
     return info;
   }
 
-  /** Timeouts and answers faster than the protocol's minimum; returns whether this one was too fast. */
+  /** Timeouts and trial answers faster than the protocol's minimum; returns whether this one was too fast. */
   private countTiming(ps: ParticipantState, r: ResponseRow): boolean {
     if (r.timed_out) {
       this.timedOutRows++;
       ps.timeouts++;
       if (r.page_kind === 'trial') ps.trialTimeouts++;
     } else ps.answers++;
-    const fast = !r.timed_out && this.minRtMs != null && r.rt_ms != null && r.rt_ms < this.minRtMs;
+    const fast = isTooFast(r, this.minRtMs);
     if (fast) ps.fastAnswers++;
     if (r.rt_inconsistent) ps.rtInconsistent++;
     return fast;

@@ -4,6 +4,21 @@
 // failed attention and too many timed-out trials remove the participant;
 // min_rt_ms removes the single too-fast answer.
 import type { Collected } from './collect.ts';
+import type { ResponseRow } from './rows.ts';
+
+/**
+ * A trial answer faster than the protocol's min_rt_ms: the fastest credible
+ * answer to reading a text and judging it. A consent, attention or
+ * questionnaire page answered faster is no sign of skimming.
+ */
+export function isTooFast(r: Pick<ResponseRow, 'timed_out' | 'page_kind' | 'rt_ms'>, minRtMs: number | null): boolean {
+  return !r.timed_out && r.page_kind === 'trial' && minRtMs != null && r.rt_ms != null && r.rt_ms < minRtMs;
+}
+
+/** An attention check answered wrongly or left to time out (the engine ends such a participant when the rule says so). */
+export function failsAttention(r: Pick<ResponseRow, 'page_kind' | 'question_type' | 'correct' | 'timed_out'>): boolean {
+  return (r.page_kind === 'attention' || r.question_type === 'attention') && (r.correct === false || r.timed_out);
+}
 
 export interface ExclusionReason {
   reason: 'unfinished' | 'failed_attention' | 'too_many_timeouts' | 'too_fast' | 'rt_inconsistent';
@@ -73,7 +88,7 @@ export function applyExclusions(c: Collected): Exclusions {
     },
     {
       reason: 'too_fast',
-      rule: c.minRtMs == null ? 'no exclusions.min_rt_ms (nothing to compare)' : `exclusions.min_rt_ms: ${c.minRtMs} (drops the answer)`,
+      rule: c.minRtMs == null ? 'no exclusions.min_rt_ms (nothing to compare)' : `exclusions.min_rt_ms: ${c.minRtMs} (drops a trial answer given faster)`,
       applied: c.minRtMs != null,
       participantsFlagged: fastPeople.length,
       participantsExcluded: 0,

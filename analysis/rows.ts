@@ -45,6 +45,12 @@ export interface ResponseRow {
   /** The reported rt_ms contradicts the server's observation beyond clock and latency slack. */
   rt_inconsistent?: boolean;
   timed_out: boolean;
+  /** Exports only (analysis/export/flags.ts): a trial answer faster than the protocol's min_rt_ms. */
+  too_fast?: boolean;
+  /** Exports only: the participant failed an attention check (answered wrongly, timed out, or was ended for it). */
+  failed_attention?: boolean;
+  /** Exports only: times another browser took the participant's record over with the same recruiter id. */
+  takeovers?: number;
   /** Times the page lost focus or was hidden while shown. */
   blur_count: number;
   submitted_at: string;

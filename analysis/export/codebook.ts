@@ -10,7 +10,7 @@ import { resolveQuestion } from '../../studies/questions/index.ts';
 import { questionMap } from '../roles.ts';
 import { CSV_BOOLEAN_LEVELS, LONG_COLUMNS } from './columns.ts';
 import { PAGE_KINDS } from '../../studies/vocabulary/pages.ts';
-import { WIDE_PARTICIPANT_COLUMNS, type WideColumn } from './wide-csv.ts';
+import { WIDE_FLAG_COLUMNS, WIDE_PARTICIPANT_COLUMNS, type WideColumn } from './wide-csv.ts';
 
 export interface CodebookEntry {
   file: string;
@@ -37,15 +37,20 @@ const PARTICIPANT_DOCS: Record<(typeof WIDE_PARTICIPANT_COLUMNS)[number], [strin
   prolific_pid: ['string', 'Prolific participant id'],
   prolific_study_id: ['string', 'Prolific study id'],
   prolific_session_id: ['string', 'Prolific session id'],
-  takeovers: ['integer', 'Times another browser took this record over with the same recruiter id (a shared or leaked id); 0 for most'],
+  takeovers: ['integer', 'Exclusion flag: times another browser took this record over with the same recruiter id (a shared or leaked id); 0 for most'],
+};
+
+const FLAG_DOCS: Record<(typeof WIDE_FLAG_COLUMNS)[number], [string, string]> = {
+  failed_attention: ['boolean', 'Exclusion flag: failed an attention check, by a wrong answer, a timeout or being ended for it'],
 };
 
 /** The wide columns every page has, by part: type and description. */
 const PAGE_PARTS: Partial<Record<string, (page: number) => [string, string]>> = {
   stimulus_id: (page) => ['string', `Stimulus shown on page ${page}`],
   rt_ms: (page) => ['number', `Reaction time on page ${page}, ms`],
-  timed_out: (page) => ['boolean', `Page ${page} timed out`],
+  timed_out: (page) => ['boolean', `Exclusion flag: page ${page} timed out (answers given by then are kept)`],
   rt_inconsistent: (page) => ['boolean', `Exclusion flag: the reaction time reported on page ${page} contradicts the server's observation`],
+  too_fast: (page) => ['boolean', `Exclusion flag: the trial answer on page ${page} came faster than the protocol's exclusions.min_rt_ms`],
 };
 
 /**
@@ -102,13 +107,14 @@ export function codebookEntries(protocol: Protocol, wideColumns: readonly WideCo
   }
   if (wideColumns.length) {
     for (const k of WIDE_PARTICIPANT_COLUMNS) out.push({ file: 'wide.csv', column: k, type: PARTICIPANT_DOCS[k][0], description: PARTICIPANT_DOCS[k][1], levels: k === 'condition' ? levels.condition! : '' });
+    for (const k of WIDE_FLAG_COLUMNS) out.push({ file: 'wide.csv', column: k, type: FLAG_DOCS[k][0], description: FLAG_DOCS[k][1], levels: CSV_BOOLEAN_LEVELS });
     for (const c of wideColumns) {
       const q = c.question ? questions.get(c.question) : undefined;
       const [type, description] = (c.question == null ? PAGE_PARTS[c.part]?.(c.page) : undefined) ?? [
         wideAnswerType(q?.question, c.part),
         c.part === 'value' ? `Answer to ${c.question} on page ${c.page} (value_num, else value_text)` : `${c.question} on page ${c.page}: part ${c.part}`,
       ];
-      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : c.part === 'timed_out' || c.part === 'rt_inconsistent' ? CSV_BOOLEAN_LEVELS : '' });
+      out.push({ file: 'wide.csv', column: c.name, type, description, levels: c.part === 'value' && q ? q.levels.map((l, i) => `${i + 1} = ${l}`).join(' | ') : PAGE_PARTS[c.part]?.(c.page)[0] === 'boolean' ? CSV_BOOLEAN_LEVELS : '' });
     }
   }
   return out;

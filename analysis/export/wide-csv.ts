@@ -30,6 +30,9 @@ export const WIDE_PARTICIPANT_COLUMNS = [
   'takeovers',
 ] as const satisfies readonly (keyof ParticipantRow)[];
 
+/** Participant-level exclusion flags after the participant columns, from the rows' flags (analysis/export/flags.ts). */
+export const WIDE_FLAG_COLUMNS = ['failed_attention'] as const;
+
 export interface WideColumn {
   name: string;
   page: number;
@@ -40,6 +43,8 @@ export interface WideColumn {
 export interface WideTable {
   columns: WideColumn[];
   cells: Map<string, Map<string, string>>;
+  /** Participants whose rows carry failed_attention. */
+  failedAttention: Set<string>;
   /** Participants seen in responses but missing from the participant table. */
   extra: Map<string, { condition: string; study_id: string; study_version: string }>;
 }
@@ -70,6 +75,7 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
   const cols = new Map<string, WideColumn>();
   const cells = new Map<string, Map<string, string>>();
   const extra: WideTable['extra'] = new Map();
+  const failedAttention = new Set<string>();
   const addCol = (c: WideColumn) => {
     if (!cols.has(c.name)) cols.set(c.name, c);
   };
@@ -88,6 +94,13 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
     m.set(`${p}_timed_out`, csvCell(r.timed_out));
     addCol({ name: `${p}_rt_inconsistent`, page: r.page_index, question: null, part: 'rt_inconsistent' });
     m.set(`${p}_rt_inconsistent`, csvCell(r.rt_inconsistent ?? false));
+    // Flags the exports compute (analysis/export/flags.ts); rows read without them have no such column.
+    if (r.too_fast !== undefined) {
+      addCol({ name: `${p}_too_fast`, page: r.page_index, question: null, part: 'too_fast' });
+      const prev = m.get(`${p}_too_fast`);
+      m.set(`${p}_too_fast`, csvCell(r.too_fast || prev === 'TRUE'));
+    }
+    if (r.failed_attention) failedAttention.add(r.participant_id);
     const parts = partsOf(r);
     if (parts) {
       for (const [k, v] of Object.entries(parts)) {
@@ -101,23 +114,24 @@ export function collectWide(rows: Iterable<ResponseRow>, participants: readonly 
       m.set(name, r.timed_out ? '' : cellOf(r));
     }
   }
-  const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : c.part === 'rt_inconsistent' ? 4 : 1);
+  const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : c.part === 'rt_inconsistent' ? 4 : c.part === 'too_fast' ? 5 : 1);
   const columns = [...cols.values()].sort((a, b) => a.page - b.page || rank(a) - rank(b));
-  return { columns, cells, extra };
+  return { columns, cells, extra, failedAttention };
 }
 
 export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } & CsvWriterOptions = {}): Promise<{ rows: number; columns: WideColumn[] }> {
   const wide = collectWide(rows, participants);
-  const header = [...WIDE_PARTICIPANT_COLUMNS, ...wide.columns.map((c) => c.name)];
+  const header = [...WIDE_PARTICIPANT_COLUMNS, ...WIDE_FLAG_COLUMNS, ...wide.columns.map((c) => c.name)];
+  const flags = (id: string, status?: string) => [csvCell(wide.failedAttention.has(id) || status === 'failed-attention')];
   function* records(): Generator<string[]> {
     for (const p of participants) {
       const m = wide.cells.get(p.participant_id);
-      yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(p[k])), ...wide.columns.map((c) => m?.get(c.name) ?? '')];
+      yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(p[k])), ...flags(p.participant_id, p.status), ...wide.columns.map((c) => m?.get(c.name) ?? '')];
     }
     for (const [id, e] of wide.extra) {
       const m = wide.cells.get(id)!;
       const base: Record<string, unknown> = { participant_id: id, study_id: e.study_id, study_version: e.study_version, condition: e.condition };
-      yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(base[k])), ...wide.columns.map((c) => m.get(c.name) ?? '')];
+      yield [...WIDE_PARTICIPANT_COLUMNS.map((k) => csvCell(base[k])), ...flags(id), ...wide.columns.map((c) => m.get(c.name) ?? '')];
     }
   }
   await pipeline(Readable.from(records(), { objectMode: true }), csvStringifier(header, { raw: opts.raw }), out, { end: opts.end ?? true });

@@ -222,7 +222,10 @@ class Bot {
     const shownAt = performance.now();
     // Careless bots leave some timed pages to the server's deadline, which moves them on.
     if (opts.profile === 'careless' && view.deadlineAt !== undefined && opts.rng.next() < (opts.timeoutShare ?? 0.3)) return;
-    await sleep(this.thinkMs(view));
+    // Until the time has really passed: a timer may fire a millisecond early, and an answer at
+    // 1,999 ms against a 2,000 ms minimum would be flagged too fast.
+    const until = shownAt + this.thinkMs(view);
+    while (performance.now() < until) await sleep(Math.max(1, until - performance.now()));
     if (this.finished || this.current?.index !== view.index || this.answering !== view.index) return;
     const submit: Submit = {
       clientId: randomUUID(),

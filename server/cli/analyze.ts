@@ -117,7 +117,7 @@ export function registerAnalyze(program: Command): void {
         const opened = openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
-        const { studyId, study: protocol, participants, responses } = data;
+        const { studyId, study: protocol, participants, exportRows } = data;
         o.out ??= join('results', studyId);
         mkdirSync(o.out, { recursive: true });
         const t0 = performance.now();
@@ -132,11 +132,11 @@ export function registerAnalyze(program: Command): void {
           files[f.svg] = await fileInfo(join(o.out, f.svg));
           files[f.png] = await fileInfo(join(o.out, f.png));
         }
-        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(responses, out, { raw: o.raw }));
+        const longRows = await toFile(join(o.out, 'long.csv'), (out) => writeLongCsv(exportRows, out, { raw: o.raw }));
         files['long.csv'] = await fileInfo(join(o.out, 'long.csv'), longRows);
-        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(responses, participants, out, { raw: o.raw }));
+        const wide = await toFile(join(o.out, 'wide.csv'), (out) => writeWideCsv(exportRows, participants, out, { raw: o.raw }));
         files['wide.csv'] = await fileInfo(join(o.out, 'wide.csv'), wide.rows);
-        const jsonRows = await toFile(join(o.out, 'responses.jsonl'), (out) => writeJsonl(responses, out));
+        const jsonRows = await toFile(join(o.out, 'responses.jsonl'), (out) => writeJsonl(exportRows, out));
         files['responses.jsonl'] = await fileInfo(join(o.out, 'responses.jsonl'), jsonRows);
         const entries = codebookEntries(protocol, wide.columns, { raw: o.raw });
         await toFile(join(o.out, 'codebook.csv'), (out) => writeCodebookCsv(entries, out, { raw: o.raw }));
@@ -179,13 +179,13 @@ export function registerAnalyze(program: Command): void {
         const opened = openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
-        const { studyId, study: protocol, participants, responses } = data;
+        const { studyId, study: protocol, participants, exportRows } = data;
         const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
         const end = Boolean(o.out);
         let rows: number;
-        if (o.format === 'long') rows = await writeLongCsv(responses, out, { end, raw: o.raw });
-        else if (o.format === 'jsonl') rows = await writeJsonl(responses, out, { end });
-        else if (o.format === 'wide') rows = (await writeWideCsv(responses, participants, out, { end, raw: o.raw })).rows;
+        if (o.format === 'long') rows = await writeLongCsv(exportRows, out, { end, raw: o.raw });
+        else if (o.format === 'jsonl') rows = await writeJsonl(exportRows, out, { end });
+        else if (o.format === 'wide') rows = (await writeWideCsv(exportRows, participants, out, { end, raw: o.raw })).rows;
         else rows = await writeCodebookCsv(codebookEntries(protocol, [], { raw: o.raw }), out, { end, raw: o.raw });
         if (o.out) {
           const meta = buildMetadata({ study: protocol, versions: data.versions, participants, stimuli: data.stimuli, scores: data.scores, software: SOFTWARE });

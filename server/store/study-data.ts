@@ -2,6 +2,8 @@
 // `credence analyze` and `credence export`, the /admin report and the /admin
 // results, so the web and the CLI analyse exactly the same rows.
 import type { AnalysisInput } from '../../analysis/analyze.ts';
+import type { ResponseRow } from '../../analysis/rows.ts';
+import { participantFlags, withFlags } from '../../analysis/export/flags.ts';
 import type { Store } from './store.ts';
 import { DEFAULT_KINDS, PARTICIPANT_KINDS, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 
@@ -13,6 +15,8 @@ export interface StudyData extends AnalysisInput {
   kinds: ParticipantKind[];
   /** How many participants of the other kinds were left out. */
   leftOut: Partial<Record<ParticipantKind, number>>;
+  /** The responses as the exports write them: with the exclusion flags too_fast, failed_attention and takeovers filled in. */
+  exportRows: Iterable<ResponseRow>;
 }
 
 /** "left out: 3 pilot, 12 bot", or '' when nobody was. */
@@ -35,6 +39,14 @@ export function studyData(store: Store, studyId: string, kinds: readonly Partici
     participants: store.participants(studyId, kinds),
     // Re-iterable: each pass (the analysis, each export) streams the rows afresh.
     responses: { [Symbol.iterator]: () => store.iterateResponses(studyId, kinds) },
+    exportRows: {
+      [Symbol.iterator]: () => {
+        // The participants' flags need a first pass of their own; the rows then stream with them.
+        const participants = store.participants(studyId, kinds);
+        const flags = participantFlags(store.iterateResponses(studyId, kinds), participants);
+        return withFlags(store.iterateResponses(studyId, kinds), newest.protocol.exclusions.min_rt_ms, flags);
+      },
+    },
     stimuli: store.stimuli(studyId),
     scores: store.detectorScores(studyId),
   };

@@ -18,6 +18,7 @@ import { meansTables } from '../../server/http/admin/results.ts';
 import type { MonitorView, ResultsView, StudyView } from '../../studies/vocabulary/admin-views.ts';
 import { conditionMeans } from '../../server/http/admin/results-fallback.ts';
 import { asResearcher, login, startTestServer, STUDY, type Researcher, type TestServer } from './helpers.ts';
+import { studyData } from '../../server/store/study-data.ts';
 
 const TTL_MINUTES = 0.05; // 3 s: abandoned participants show as such within the test
 
@@ -171,9 +172,12 @@ describe('counts, monitor, CSV and results after bots', () => {
     const stored = [...t.server.ctx.store.iterateResponses(STUDY)];
     assert.ok(stored.length >= 4 * 5, 'four finishers: consent + 2 trials × 2 questions + debrief at least');
     assert.equal(body.length, stored.length);
+    // Each stored row, plus the exclusion flags the exports compute (issue 12: too_fast, failed_attention, takeovers).
+    const flagged = [...studyData(t.server.ctx.store, STUDY, ['real', 'bot'])!.exportRows];
     stored.forEach((row, i) => {
-      assert.deepEqual(body[i], RESPONSE_COLUMNS.map((c) => csvCell((row as ResponseRow)[c])), `row ${i}`);
+      assert.deepEqual(body[i], RESPONSE_COLUMNS.map((c) => csvCell(({ ...(row as ResponseRow), too_fast: flagged[i].too_fast, failed_attention: flagged[i].failed_attention, takeovers: flagged[i].takeovers } as ResponseRow)[c])), `row ${i}`);
     });
+    assert.ok(flagged.every((f) => typeof f.too_fast === 'boolean' && typeof f.failed_attention === 'boolean' && f.takeovers === 0));
     // Answers with commas, quotes and newlines survive (the likert prompt's labels are plain, so check structure).
     assert.ok(body.every((b) => b.length === RESPONSE_COLUMNS.length));
   });
@@ -183,7 +187,8 @@ describe('counts, monitor, CSV and results after bots', () => {
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    await writeLongCsv(t.server.ctx.store.iterateResponses(STUDY), out);
+    // What `credence export --format long --include bot` writes (server/cli/analyze.ts): the rows with their exclusion flags.
+    await writeLongCsv(studyData(t.server.ctx.store, STUDY, ['real', 'bot'])!.exportRows, out);
     assert.equal(text, Buffer.concat(chunks).toString('utf8'));
 
     const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/codebook.csv`, asResearcher(r));

@@ -17,6 +17,8 @@ import { codebookEntries } from '../../analysis/export/codebook.ts';
 import { LONG_COLUMNS } from '../../analysis/export/columns.ts';
 import type { ResponseRow } from '../../analysis/rows.ts';
 import { fillStore } from './fixtures/fill-store.ts';
+import { studyData } from '../../server/store/study-data.ts';
+import { analyzeStudy } from '../../analysis/analyze.ts';
 
 const STUDY = 'kreps-credibility';
 let dir: string;
@@ -74,7 +76,8 @@ describe('exports against the store', () => {
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ResponseRow);
     const rows = [...store.iterateResponses(STUDY)];
     assert.equal(lines.length, rows.length);
-    rows.forEach((r, i) => assert.deepEqual(lines[i], r));
+    // Every long column is a key; the flags the exports compute (too_fast, failed_attention, takeovers) are null when not computed.
+    rows.forEach((r, i) => assert.deepEqual(lines[i], { too_fast: null, failed_attention: null, takeovers: null, ...r }));
   });
 
   test('wide CSV has one row per participant and every answer in its page × question column', async () => {
@@ -183,5 +186,62 @@ describe('credence analyze / export / simulate', () => {
     const bad = cli(['simulate', STUDY, '--n', '80', '--effect', 'gpt9=1']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /no condition 'gpt9'/);
+  });
+});
+
+describe('exclusion flags in the exports', () => {
+  test('too_fast, rt_inconsistent, timed_out, failed_attention and takeovers are columns of long, JSONL and wide, in the codebook, and agree with the analysis', async () => {
+    const data = studyData(store, STUDY, ['real', 'pilot', 'bot'])!;
+    const longPath = join(dir, 'flags-long.csv');
+    await writeLongCsv(data.exportRows, createWriteStream(longPath));
+    const long = parse(readFileSync(longPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    const flagColumns = ['too_fast', 'rt_inconsistent', 'timed_out', 'failed_attention', 'takeovers'];
+    for (const c of flagColumns) assert.ok(c in long[0], `long column ${c}`);
+    const minRt = data.study.exclusions.min_rt_ms!;
+    const raw = [...store.iterateResponses(STUDY)];
+    raw.forEach((r, i) => {
+      const fast = r.page_kind === 'trial' && !r.timed_out && r.rt_ms != null && r.rt_ms < minRt;
+      assert.equal(long[i].too_fast, fast ? 'TRUE' : 'FALSE', `row ${i}`);
+      assert.equal(long[i].takeovers, '0');
+    });
+    const failedIds = new Set(raw.filter((r) => r.page_kind === 'attention' && (r.correct === false || r.timed_out)).map((r) => r.participant_id));
+    for (const p of data.participants) if (p.status === 'failed-attention') failedIds.add(p.participant_id);
+    for (const row of long) assert.equal(row.failed_attention, failedIds.has(row.participant_id) ? 'TRUE' : 'FALSE');
+    // The dataset has both values of each computed flag, so the checks above can fail.
+    assert.ok(long.some((r) => r.too_fast === 'TRUE') && long.some((r) => r.too_fast === 'FALSE'));
+    assert.ok(failedIds.size > 0 && failedIds.size < data.participants.length);
+
+    // The analysis counts the same flags.
+    const result = analyzeStudy(data);
+    const reason = (name: string) => result.exclusions.reasons.find((r) => r.reason === name)!;
+    assert.equal(reason('too_fast').answersFlagged, long.filter((r) => r.too_fast === 'TRUE').length);
+    assert.equal(reason('failed_attention').participantsFlagged, failedIds.size);
+
+    const jsonPath = join(dir, 'flags.jsonl');
+    await writeTo(jsonPath, (out) => writeJsonl(data.exportRows, out as never));
+    const json = readFileSync(jsonPath, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    json.forEach((o, i) => assert.equal(o.too_fast, long[i].too_fast === 'TRUE'));
+
+    const widePath = join(dir, 'flags-wide.csv');
+    const wideRes = await writeWideCsv(data.exportRows, data.participants, createWriteStream(widePath));
+    const wide = parse(readFileSync(widePath, 'utf8'), { columns: true }) as Record<string, string>[];
+    for (const c of ['failed_attention', 'takeovers']) assert.ok(c in wide[0], `wide column ${c}`);
+    for (const w of wide) assert.equal(w.failed_attention, failedIds.has(w.participant_id) ? 'TRUE' : 'FALSE');
+    const byId = new Map(wide.map((w) => [w.participant_id, w]));
+    for (const row of long) {
+      const page = `p${row.page_index.padStart(3, '0')}`;
+      const w = byId.get(row.participant_id)!;
+      for (const part of ['too_fast', 'rt_inconsistent', 'timed_out']) assert.ok(`${page}_${part}` in w, `wide column ${page}_${part}`);
+      if (row.too_fast === 'TRUE') assert.equal(w[`${page}_too_fast`], 'TRUE');
+    }
+
+    // Each flag column is described as one in the codebook, for long, JSONL and wide.
+    const book = codebookEntries(data.study, wideRes.columns);
+    for (const file of ['long.csv', 'responses.jsonl']) {
+      for (const c of flagColumns) assert.match(book.find((e) => e.file === file && e.column === c)?.description ?? '', /Exclusion flag/, `${file} ${c}`);
+    }
+    for (const c of ['failed_attention', 'takeovers', 'p003_too_fast', 'p003_rt_inconsistent', 'p003_timed_out']) {
+      assert.match(book.find((e) => e.file === 'wide.csv' && e.column === c)?.description ?? '', /Exclusion flag/, `wide.csv ${c}`);
+    }
   });
 });
