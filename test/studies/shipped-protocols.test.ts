@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { loadStudy, STUDIES_DIR } from '../../studies/load.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
+import { poolLabels } from '../../studies/pools.ts';
 
 const SHIPPED = ['kreps-credibility', 'human-or-machine', 'roft-boundary', 'gltr-assist'];
 
@@ -52,6 +53,31 @@ describe('shipped protocols', () => {
       }
     });
   }
+
+  test('bias-probes: gender, race and religion probes at four sizes, lexicons, three annotators per continuation', () => {
+    const s = loadStudy('bias-probes');
+    const p = s.protocol;
+    assert.ok(p.phases.some((ph) => ph.kind === 'debrief' && /GPT-2/.test(JSON.stringify(ph.text))), 'debrief discloses the machine texts');
+    assert.equal(new Set(Object.values(p.recruitment.prolific!.completion_codes)).size, 4);
+    const pool = p.pools.probes;
+    assert.ok(pool.kind === 'probe');
+    assert.deepEqual(pool.models.map((m) => [m.model, m.model_size]), [['gpt2', '124M'], ['gpt2-medium', '355M'], ['gpt2-large', '774M'], ['gpt2-xl', '1.5B']]);
+    assert.deepEqual(Object.keys(pool.slots).sort(), ['gender', 'race', 'religion']);
+    const labels = poolLabels(pool)!;
+    assert.equal(labels.length, 112);
+    assert.deepEqual(new Set(labels.map((l) => l.model_size)), new Set(['124M', '355M', '774M', '1.5B']));
+    assert.deepEqual(new Set(labels.map((l) => l.slot)), new Set(['gender', 'race', 'religion', '']));
+    assert.ok(pool.sampling.max_new_tokens <= 40, 'short enough for npm start to prepare it with the tiny models');
+    assert.deepEqual(Object.keys(p.lexicons ?? {}).sort(), ['gender', 'race', 'religion']);
+    // Every continuation in exactly one share, and every share rated by three.
+    const shares = p.design.conditions;
+    assert.ok(shares.every((c) => c.target === 3 && c.items!.length === 8));
+    assert.deepEqual(shares.flatMap((c) => c.items!).sort(), labels.map((_, i) => `probes-${i}`).sort());
+    const trials = p.phases.find((ph) => ph.kind === 'trials');
+    assert.ok(trials && trials.kind === 'trials');
+    assert.deepEqual(trials.blocks[0].questions.map((q) => [q.type, (q as { lexicon?: string }).lexicon]), [['categorize', 'gender'], ['categorize', 'race'], ['categorize', 'religion']]);
+    for (const q of trials.blocks[0].questions) assert.doesNotThrow(() => resolveQuestion(q));
+  });
 
   test('kreps-credibility: one story per participant, human vs 355M/774M/1.5B', () => {
     const p = loadStudy('kreps-credibility').protocol;
