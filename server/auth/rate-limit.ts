@@ -8,7 +8,8 @@
 // Nothing is counted per account alone, so an attacker elsewhere cannot lock the
 // researcher out. Kept in memory (a restart forgives); rate-limiter-flexible has
 // PostgreSQL and other stores for several processes.
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { sharedLimiter } from '../http/shared-limiter.ts';
 
 export interface LoginLimitOptions {
   /** Attempts per (account, address) per window before a block. */
@@ -32,15 +33,16 @@ const pairKey = (account: string, address: string) => `${account.toLowerCase()}\
 const msOf = (r: unknown) => (r instanceof RateLimiterRes ? Math.max(1000, r.msBeforeNext) : 60_000);
 
 export class LoginLimits {
-  private readonly pair: RateLimiterMemory;
-  private readonly address: RateLimiterMemory;
+  // Shared by the server's processes (`serve --workers`): a login attempt counts whichever worker takes it.
+  private readonly pair: RateLimiterAbstract;
+  private readonly address: RateLimiterAbstract;
   /** How many times a pair was blocked within a day: the exponent of its backoff. */
-  private readonly strikes: RateLimiterMemory;
+  private readonly strikes: RateLimiterAbstract;
 
   constructor(private readonly opts: LoginLimitOptions = LOGIN_LIMITS) {
-    this.pair = new RateLimiterMemory({ keyPrefix: 'pair', points: opts.perPair, duration: opts.windowS });
-    this.address = new RateLimiterMemory({ keyPrefix: 'addr', points: opts.perAddress, duration: opts.windowS });
-    this.strikes = new RateLimiterMemory({ keyPrefix: 'strike', points: 1_000_000, duration: DAY_S });
+    this.pair = sharedLimiter({ keyPrefix: 'pair', points: opts.perPair, duration: opts.windowS });
+    this.address = sharedLimiter({ keyPrefix: 'addr', points: opts.perAddress, duration: opts.windowS });
+    this.strikes = sharedLimiter({ keyPrefix: 'strike', points: 1_000_000, duration: DAY_S });
   }
 
   /**

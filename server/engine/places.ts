@@ -5,10 +5,11 @@
 // end (as no-consent) a few minutes after their browser left. New records are limited
 // per network address (an IPv6 /64) per study per window, so a script cannot
 // fill the participants table either.
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Protocol } from '../../studies/protocol.ts';
 import { buildPlan } from '../../studies/plan.ts';
 import { addressKey } from '../http/client-address.ts';
+import { overLimit, sharedLimiter } from '../http/shared-limiter.ts';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ParticipantRecord, Store } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
 import type { Runtime } from './registry.ts';
@@ -64,9 +65,9 @@ export function takePlace(store: Store, p: ParticipantRecord, rt: Runtime, now: 
   return store.takePlace(p.id, now, { condition: a.condition, plan }) ? 'moved' : 'already';
 }
 
-/** New participants per (study, address) per window, as each protocol says. */
+/** New participants per (study, address) per window, as each protocol says, counted across the server's processes. */
 export class JoinLimits {
-  private readonly limiters = new Map<string, RateLimiterMemory>();
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
 
   /** Counts one new participant from this address; false when the address is past its limit. */
   async allow(protocol: Protocol, address: string): Promise<boolean> {
@@ -74,14 +75,16 @@ export class JoinLimits {
     const key = `${protocol.id}\u0000${limit}\u0000${window_minutes}`;
     let limiter = this.limiters.get(key);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ keyPrefix: `joins:${protocol.id}`, points: limit, duration: Math.max(1, Math.round(window_minutes * 60)) });
+      // The prefix names the limit itself: workers count one limit together, and a changed limit starts afresh.
+      limiter = sharedLimiter({ keyPrefix: `joins:${protocol.id}:${limit}:${window_minutes}`, points: limit, duration: Math.max(1, Math.round(window_minutes * 60)) });
       this.limiters.set(key, limiter);
     }
     try {
       await limiter.consume(addressKey(address));
       return true;
-    } catch {
-      return false;
+    } catch (r) {
+      // Past the limit; a limiter that could not answer (the primary busy) lets the participant in.
+      return !overLimit(r);
     }
   }
 }

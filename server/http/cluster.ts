@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setupMaster as setupStickyPrimary } from '@socket.io/sticky';
 import { setupPrimary as setupAdapterPrimary } from '@socket.io/cluster-adapter';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 
 /** What a worker tells the primary once it serves, or why it could not start. */
 export type WorkerMessage =
@@ -49,6 +50,8 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   // Sticky hands raw request bytes (Buffers) to the workers: the channel needs advanced serialization.
   cluster.setupPrimary({ serialization: 'advanced' });
   setupAdapterPrimary();
+  // Rate limits (per-address joins, logins, /api/detect) are counted here for every worker (shared-limiter.ts).
+  new RateLimiterClusterMaster();
   let stopping = false;
   const studies = await Promise.all(Array.from({ length: opts.workers }, () => forkReady())).catch(async (err) => {
     stopping = true;

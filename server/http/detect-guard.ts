@@ -4,7 +4,8 @@
 // bounded queue (503 when it is full) so a burst of requests cannot starve the
 // participants' event loop.
 import type { NextFunction, Request, Response, RequestHandler } from 'express';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { sharedLimiter } from './shared-limiter.ts';
 import { addressKey } from './client-address.ts';
 
 export interface DetectGuardOptions {
@@ -24,7 +25,7 @@ export function detectOff(_req: Request, res: Response): void {
 }
 
 export function detectGuard(opts: DetectGuardOptions = {}): RequestHandler {
-  const perAddress = new RateLimiterMemory({ keyPrefix: 'detect', points: opts.perMinute ?? 20, duration: 60 });
+  const perAddress = sharedLimiter({ keyPrefix: 'detect', points: opts.perMinute ?? 20, duration: 60 });
   const concurrent = opts.concurrent ?? 2;
   const maxQueue = opts.queue ?? 8;
   let running = 0;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { runBots } from '../../server/bots/run.ts';
 import { startServeProcess } from '../e2e/helpers/serve-process.ts';
 import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
-import { joinAs, once, type Client } from './helpers.ts';
+import { connect, joinAs, once, type Client } from './helpers.ts';
 
 test('a takeover across processes: the first tab, on another worker, is told why and closed', async () => {
   const tmp = tempDir();
@@ -150,6 +150,35 @@ test('one of three workers SIGKILLed during a 200-bot run: its bots reconnect to
       d.close();
     }
   } finally {
+    await server.stop();
+    tmp.cleanup();
+  }
+});
+
+test('the per-address join limit counts across workers: three workers do not give an address three times its allowance', async () => {
+  const tmp = tempDir();
+  const p = miniProtocol();
+  p.id = 'limit3';
+  p.design.joins_per_address = { limit: 4, window_minutes: 10 };
+  const file = writeStudy(tmp.dir, p);
+  const server = await startServeProcess({ port: 0, db: join(tmp.dir, 'limit3.db'), study: file, workers: 3 });
+  const sockets: Client[] = [];
+  try {
+    const reasons: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      // Each new connection goes to the least-busy worker, so the joins spread over all three.
+      const s = connect(server.url, { study: 'limit3', prolific: { PROLIFIC_PID: `LIM-${i}` } });
+      sockets.push(s);
+      const joined = once(s, 'joined', 15_000).then(() => 'joined');
+      const refused = once<{ reason: string }>(s, 'refused', 15_000).then((r) => r.reason);
+      // The other one times out later: that is expected, not an unhandled failure.
+      joined.catch(() => {});
+      refused.catch(() => {});
+      reasons.push(await Promise.race([joined, refused]));
+    }
+    assert.deepEqual(reasons, ['joined', 'joined', 'joined', 'joined', 'too-many-joins', 'too-many-joins', 'too-many-joins']);
+  } finally {
+    for (const s of sockets) s.disconnect();
     await server.stop();
     tmp.cleanup();
   }
