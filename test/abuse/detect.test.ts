@@ -5,7 +5,6 @@
 // queue is full, each with Retry-After.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
@@ -13,6 +12,7 @@ import { detectGuard } from '../../server/http/detect-guard.ts';
 import { ensureTinyRoberta } from '../../server/detectors/roberta-build.ts';
 import { login, startTestServer } from '../admin/helpers.ts';
 import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
+import { startServeProcess } from '../e2e/helpers/serve-process.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -154,23 +154,14 @@ describe('credence serve --detect', () => {
   /** Starts `credence serve` with these flags, fetches /api/detect once, stops it. */
   async function detectStatus(flags: string[]): Promise<number> {
     const tmp = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', '0', '--db', join(tmp.dir, 'd.db'), '--study', writeStudy(tmp.dir, miniProtocol()), ...flags], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CREDENCE_ADMIN_PASSWORD: 'detect-flag-test' },
-    });
-    const exited = new Promise((ok) => child.once('exit', ok));
     try {
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
-      await until('the server to start', () => /serving on http/.test(out) || child.exitCode !== null, 60_000);
-      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-      assert.ok(url, out);
-      return (await fetch(`${url}/api/detect?${encodeURIComponent('Some text.')}`)).status;
+      const served = await startServeProcess({ port: 0, db: join(tmp.dir, 'd.db'), study: writeStudy(tmp.dir, miniProtocol()), args: flags });
+      try {
+        return (await fetch(`${served.url}/api/detect?${encodeURIComponent('Some text.')}`)).status;
+      } finally {
+        await served.stop();
+      }
     } finally {
-      child.kill('SIGTERM');
-      await exited;
       tmp.cleanup();
     }
   }
