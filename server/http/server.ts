@@ -13,6 +13,7 @@ import { attachParticipantRealtime } from '../realtime/participants.ts';
 import { adapterKind, useAdapter } from '../realtime/adapter.ts';
 import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
+import { rawSecurityHeaders } from './security-headers.ts';
 import { addressKey, clientAddressOf, type TrustProxy } from './client-address.ts';
 import { checkStorage, prepareDbFiles } from '../store/storage-check.ts';
 import type { AppContext } from './context.ts';
@@ -88,6 +89,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   // The socket.io limit is above MAX_EVENT_BYTES so an oversized submit gets a clear error reply instead of a dropped connection.
   const io = new IoServer(http, { maxHttpBufferSize: 4 * MAX_EVENT_BYTES, serveClient: false, pingInterval: 10_000, pingTimeout: 10_000 });
+  // socket.io answers /socket.io/ itself, before express: the same security headers there too
+  // (prepended after socket.io attached, so it runs before socket.io's own request listener).
+  const socketHeaders = rawSecurityHeaders();
+  http.prependListener('request', (req, res) => {
+    if (req.url?.startsWith(`${io.path()}/`)) socketHeaders(req, res);
+  });
   const clusterWorker = opts.clusterWorker === true;
   useAdapter(io, adapterKind({ clusterWorker }));
   const trustProxy = opts.trustProxy ?? false;

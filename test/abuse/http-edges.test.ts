@@ -115,9 +115,14 @@ describe('least exposure', () => {
     assert.match(((await res.json()) as { error: string }).error, /--detect/);
   });
 
-  test('participant pages send a strict CSP, frame-ancestors none, nosniff and a referrer policy; no HSTS over plain HTTP', async () => {
-    for (const path of ['/s/admin-demo', '/healthz', '/static/participant.js', '/admin/login']) {
-      const res = await fetch(`${t.url}${path}`);
+  test('every route sends a CSP with frame-ancestors none, nosniff and a referrer policy (no HSTS over plain HTTP); participant pages a strict CSP', async () => {
+    // Pages, assets, researcher pages and API answers, redirects, errors (404, 400, 401), and socket.io's own HTTP answers (which never pass through express).
+    const routes = [
+      '/s/admin-demo', '/healthz', '/static/participant.js', '/admin/login', '/admin', '/admin/assets/admin.js', '/api/admin/studies', '/api/admin/health',
+      '/api/detect', '/favicon.ico', '/nowhere', '/s/%ZZ', '/s/no-such-study', '/socket.io/?EIO=4&transport=polling', '/socket.io/?EIO=99&transport=nonsense',
+    ];
+    for (const path of routes) {
+      const res = await fetch(`${t.url}${path}`, { redirect: 'manual' });
       const csp = res.headers.get('content-security-policy') ?? '';
       assert.match(csp, /frame-ancestors 'none'/, `${path}: ${csp}`);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
