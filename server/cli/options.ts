@@ -48,6 +48,6 @@ export function modelsOption(): Option {
 }
 
 /** `--substitute-tiny`: run a study whose GPT-2 sizes are not installed on the tiny stand-ins. */
-export function substituteTinyOption(): Option {
-  return new Option('--substitute-tiny', 'use the tiny models in place of GPT-2 sizes that are not installed');
+export function substituteTinyOption(description = 'use the tiny models in place of GPT-2 sizes that are not installed'): Option {
+  return new Option('--substitute-tiny', description);
 }

@@ -2,7 +2,7 @@
 // (resumable); `credence detect --model DIR (--text T | --file F)` prints the
 // scores of one text as JSON.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadStudy } from '../../studies/load.ts';
 import { parsePositiveInt } from './usage.ts';
@@ -12,6 +12,10 @@ import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.
 import { detectText } from '../detectors/detect-text.ts';
 import { decodeUtf8, DetectorInputError } from '../detectors/text-input.ts';
 import { DTYPES, type Dtype } from '../models/model-dir.ts';
+import { modelsOption, substituteTinyOption } from './options.ts';
+import { ensureTinyModels } from '../lm/ensure-tiny.ts';
+import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
+import { TINY_STAND_IN } from '../lm/shapes.ts';
 
 interface ScoreOptions {
   detectors: string;
@@ -25,6 +29,8 @@ interface ScoreOptions {
   workers?: string;
   dtype?: string;
   force?: boolean;
+  substituteTiny?: boolean;
+  models: string;
 }
 
 interface DetectOptions {
@@ -74,6 +80,8 @@ export function registerScore(program: Command): void {
     .option('--workers <n>', 'sessions scoring side by side, the cores shared among them (default 1; 2 is often faster on 2–4 cores, each holds a copy of the weights)')
     .option('--dtype <dtype>', `which ONNX file to run (${DTYPES.join(', ')}; default: the most precise present)`)
     .option('--force', 're-score stimuli that already have scores')
+    .addOption(substituteTinyOption('score with the tiny stand-ins (tiny GPT-2, tiny RoBERTa) when the --scorer or --detector directory is not installed'))
+    .addOption(modelsOption())
     .action(async (studyArg: string, o: ScoreOptions) => {
       let store;
       try {
@@ -83,14 +91,25 @@ export function registerScore(program: Command): void {
         const dtype = dtypeOf(o.dtype);
         const loaded = loadStudy(studyArg, o.studiesDir ? { studiesDir: o.studiesDir } : {});
         const stimuli = materializePools(loaded, { dataDir: o.dataDir });
-        const detectorDir = o.detector ?? process.env.CREDENCE_DETECTOR ?? 'models/tiny-roberta';
-        const scorerDir = o.scorer ?? process.env.CREDENCE_SCORER ?? 'models/gpt2';
+        let detectorDir = o.detector ?? process.env.CREDENCE_DETECTOR ?? 'models/tiny-roberta';
+        let scorerDir = o.scorer ?? process.env.CREDENCE_SCORER ?? 'models/gpt2';
         if (detectors.includes('roberta')) {
-          if (!existsSync(detectorDir)) throw new Error(`roberta: detector directory ${detectorDir} does not exist (give --detector DIR, or build one: credence models build-tiny --shape tiny-roberta)`);
+          if (!existsSync(detectorDir) && o.substituteTiny) {
+            const missing = detectorDir;
+            detectorDir = ensureTinyRoberta(o.models);
+            console.error(`note: roberta: ${missing} is not installed; scoring with the tiny stand-in ${detectorDir} (--substitute-tiny)`);
+          }
+          if (!existsSync(detectorDir)) throw new Error(`roberta: detector directory ${detectorDir} does not exist (give --detector DIR, or --substitute-tiny to use the tiny stand-in)`);
           warnIfRandom(detectorDir);
         }
         if (detectors.includes('zero-shot')) {
-          if (!existsSync(scorerDir)) throw new Error(`zero-shot: scoring model directory ${scorerDir} does not exist (give --scorer DIR)`);
+          if (!existsSync(scorerDir) && o.substituteTiny) {
+            // As prepare does: the tiny model with the missing size's place (gpt2-medium → tiny-m), else the smallest.
+            const missing = scorerDir;
+            [scorerDir] = await ensureTinyModels(o.models, [TINY_STAND_IN[basename(missing)] ?? 'tiny']);
+            console.error(`note: zero-shot: ${missing} is not installed; scoring with the tiny stand-in ${scorerDir} (--substitute-tiny)`);
+          }
+          if (!existsSync(scorerDir)) throw new Error(`zero-shot: scoring model directory ${scorerDir} does not exist (give --scorer DIR, or --substitute-tiny to use the tiny stand-in)`);
           warnIfRandom(scorerDir);
         }
         store = openStore({ path: o.db });

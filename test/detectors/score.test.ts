@@ -138,4 +138,18 @@ describe('credence score', () => {
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown detector "nope"/);
   });
+
+  test('score --substitute-tiny scores with the tiny stand-ins when the scorer and detector are not installed, as prepare does', () => {
+    const db = join(root, 'substitute.db');
+    const missing = ['--scorer', join(root, 'absent', 'gpt2-medium'), '--detector', join(root, 'absent', 'roberta-base-openai-detector')];
+    const without = cli(['score', fixture, '--detectors', 'roberta,zero-shot', ...missing, '--db', db, '--data-dir', join(root, 'data')]);
+    assert.notEqual(without.status, 0);
+    assert.match(without.stderr, /roberta-base-openai-detector does not exist \(give --detector DIR, or --substitute-tiny/);
+    const r = cli(['score', fixture, '--detectors', 'roberta,zero-shot', ...missing, '--substitute-tiny', '--models', 'models', '--db', db, '--data-dir', join(root, 'data')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /zero-shot: .*gpt2-medium is not installed; scoring with the tiny stand-in .*tiny-m \(--substitute-tiny\)/);
+    assert.match(r.stderr, /roberta: .*roberta-base-openai-detector is not installed; scoring with the tiny stand-in .*tiny-roberta/);
+    assert.match(r.stdout, /roberta\s+model [0-9a-f]{16}\s+scored 12/);
+    assert.match(r.stdout, /zero-shot\s+model [0-9a-f]{16}\s+scored 12/);
+  });
 });
