@@ -23,6 +23,8 @@ import type { PageKind } from '../studies/vocabulary/pages.ts';
 import { collect } from './collect.ts';
 import { analyzeCollected } from './analyze.ts';
 import { roleOf } from '../studies/questions/index.ts';
+import { clampedNormal } from '../studies/question-type.ts';
+import { saysShare } from './roles.ts';
 
 export interface SimulateOptions {
   /** Participants per replicate (all conditions together). */
@@ -110,6 +112,21 @@ function resolved(q: Question) {
   return r;
 }
 
+/**
+ * An attentive answer to a sharing question asked as a choice (yes / maybe /
+ * no): the options are the item's scale (value_num 1..k, as analysis reads it),
+ * and `shift` moves the answer that many points toward the options that say
+ * "share" (analysis/roles.ts saysShare), so a positive effect raises the share
+ * rate as it raises credibility.
+ */
+function shareAnswer(options: readonly { value: string }[], shift: number, rng: Rng): string {
+  const k = options.length;
+  const mid = (k + 1) / 2;
+  const sharing = options.map((o, i) => (saysShare(o.value) === true ? i + 1 : null)).filter((i): i is number => i !== null);
+  const toward = sharing.length && sharing.reduce((a, b) => a + b, 0) / sharing.length < mid ? -1 : 1;
+  return options[clampedNormal(rng, mid + toward * shift, k / 5, 1, k) - 1].value;
+}
+
 export interface SimulatedDataset {
   participants: ParticipantRow[];
   responses: ResponseRow[];
@@ -152,7 +169,10 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
       const ctx = scaleShift
         ? { rng, profile, stimulus: { label: { source: 'machine' as const } }, effect: -shift }
         : { rng, profile, stimulus: stim ? { label: stim.label, boundary: stim.boundary, sentences: stim.sentences } : undefined, effect: role === 'detection' ? opts.detectionEffect : undefined };
-      const answer = descriptor.botAnswer(params, ctx as Parameters<typeof descriptor.botAnswer>[1]);
+      const answer =
+        role === 'sharing' && profile === 'attentive' && q.type === 'choice' && !(params as { multiple?: boolean }).multiple
+          ? shareAnswer((params as { options: { value: string }[] }).options, shift, rng)
+          : descriptor.botAnswer(params, ctx as Parameters<typeof descriptor.botAnswer>[1]);
       const read = descriptor.read(params, answer, stim ? { stimulus: { label: stim.label, boundary: stim.boundary } } : undefined);
       const s = stim?.row ?? null;
       responses.push({
