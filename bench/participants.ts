@@ -27,7 +27,9 @@ import Database from 'better-sqlite3';
 import { loadStudy } from '../studies/load.ts';
 import { runBots, percentile } from '../server/bots/run.ts';
 import { echoLoad } from './participants/echo-load.ts';
-import { io } from 'socket.io-client';
+import { runBot } from '../server/bots/bot.ts';
+import { createRng } from '../studies/random.ts';
+import type { Protocol } from '../studies/protocol.ts';
 import { measureDurableWrites } from './participants/durable-writes.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -95,21 +97,10 @@ function loopbackAddresses(k: number): string[] {
 }
 
 /** A new participant from an address whose budget the bots used up: the limiter must refuse it. */
-function oneMoreJoin(url: string, study: string, localAddress: string): Promise<string> {
+async function oneMoreJoin(url: string, protocol: Protocol, localAddress: string): Promise<string> {
   const pid = `limit-check-${randomBytes(4).toString('hex')}`;
-  // localAddress reaches the Node websocket (ws); socket.io-client's types do not list it.
-  const from: { localAddress: string } = { localAddress };
-  const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { study, bot: true, prolific: { PROLIFIC_PID: pid, STUDY_ID: 'bots', SESSION_ID: pid } }, ...from });
-  return new Promise<string>((ok) => {
-    const t = setTimeout(() => done('no answer within 10 s'), 10_000);
-    const done = (what: string) => {
-      clearTimeout(t);
-      ok(what);
-    };
-    s.once('refused', (r: { reason: string }) => done(`refused (${r.reason})`));
-    s.once('joined', () => done('JOINED: the limit did not hold'));
-    s.once('connect_error', (e: Error) => done(`connect error: ${e.message}`));
-  }).finally(() => s.disconnect());
+  const r = await runBot({ url, study: protocol.id, protocol, pid, profile: 'attentive', rng: createRng(1), localAddress, maxMs: 10_000 });
+  return r.outcome === 'refused' ? `refused (${r.refusedReason})` : `NOT refused (${r.outcome}): the limit did not hold`;
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
@@ -159,7 +150,7 @@ try {
     maxMsPerBot: 30 * 60_000,
     fromAddresses,
   });
-  const limitCheck = await oneMoreJoin(srv.match[1], protocol.id, fromAddresses[0]);
+  const limitCheck = await oneMoreJoin(srv.match[1], protocol, fromAddresses[0]);
   // The WAL file's size is its high-water mark: how far the checkpoint worker let it grow.
   const walMB = statSync(`${db}-wal`).size / 1e6;
   const dbMB = statSync(db).size / 1e6;
