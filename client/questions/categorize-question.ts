@@ -7,6 +7,7 @@ import { NONE_CATEGORY } from '../../studies/vocabulary/categories.ts';
 import type { Option } from '../../studies/questions/options.ts';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
+import { checkboxGroup } from '../shared/checkbox-group.ts';
 import { radioGroup } from '../shared/radio-group.ts';
 import { defineQuestionElement } from './registry.ts';
 
@@ -47,26 +48,15 @@ export class CategorizeQuestion extends QuestionElement<Params, string | string[
       });
     }
     const chosen = new Set(Array.isArray(this.value) ? this.value : []);
-    return html`
-      <fieldset ?disabled=${this.disabled}>
-        <legend class=${this.prompt ? 'prompt' : 'sr-only'}>${this.prompt || 'Your answer'}</legend>
-        <p class="hint" id="${this.qid}-hint">Choose all that apply, or ${this.params.none_label.toLowerCase()}.</p>
-        <div class="options" aria-describedby="${this.qid}-hint">
-          ${this.choices().map(
-            (o) => html`
-              <label class="option">
-                <input
-                  type="checkbox"
-                  .checked=${chosen.has(o.value)}
-                  @change=${(e: Event) => this.toggle(o.value, (e.target as HTMLInputElement).checked)}
-                />
-                <span>${o.label}</span>
-              </label>
-            `,
-          )}
-        </div>
-      </fieldset>
-    `;
+    return checkboxGroup({
+      name: this.qid,
+      legend: this.prompt,
+      hint: `Choose all that apply, or ${this.params.none_label.toLowerCase()}.`,
+      options: this.choices(),
+      chosen: new Set(Array.isArray(this.value) ? this.value : []),
+      disabled: this.disabled,
+      onToggle: (v, on) => this.toggle(v, on),
+    });
   }
 }
 defineQuestionElement('categorize', CategorizeQuestion);

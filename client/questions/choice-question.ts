@@ -4,6 +4,7 @@ import { html } from 'lit';
 import type { Option } from '../../studies/questions/options.ts';
 import { QuestionElement } from '../shared/question-element.ts';
 import { questionStyles } from '../shared/question-styles.ts';
+import { checkboxGroup } from '../shared/checkbox-group.ts';
 import { radioGroup } from '../shared/radio-group.ts';
 import { defineQuestionElement } from './registry.ts';
 
@@ -48,27 +49,16 @@ export class ChoiceQuestion extends QuestionElement<Params, string | string[]> {
     }
     const chosen = new Set(Array.isArray(this.value) ? this.value : []);
     const atMax = p.max_selected !== undefined && chosen.size >= p.max_selected;
-    return html`
-      <fieldset ?disabled=${this.disabled}>
-        <legend class=${this.prompt ? 'prompt' : 'sr-only'}>${this.prompt || 'Your answer'}</legend>
-        <p class="hint" id="${this.qid}-hint">${this.hint()}</p>
-        <div class="options" aria-describedby="${this.qid}-hint">
-          ${p.options.map(
-            (o) => html`
-              <label class="option">
-                <input
-                  type="checkbox"
-                  .checked=${chosen.has(o.value)}
-                  ?disabled=${atMax && !chosen.has(o.value)}
-                  @change=${(e: Event) => this.toggle(o.value, (e.target as HTMLInputElement).checked)}
-                />
-                <span>${o.label}</span>
-              </label>
-            `,
-          )}
-        </div>
-      </fieldset>
-    `;
+    return checkboxGroup({
+      name: this.qid,
+      legend: this.prompt,
+      hint: this.hint(),
+      options: p.options,
+      chosen,
+      disabled: this.disabled,
+      optionDisabled: (v) => atMax && !chosen.has(v),
+      onToggle: (v, on) => this.toggle(v, on),
+    });
   }
 }
 defineQuestionElement('choice', ChoiceQuestion);
