@@ -113,11 +113,17 @@ function checkPools(protocol: Protocol, problem: Report): void {
       const target = protocol.pools[ref];
       if (!target) problem([...base, 'prompts', 'pool'], unknownPool(ref, new Set(Object.keys(protocol.pools))));
       else if (ref === id) problem([...base, 'prompts', 'pool'], 'a generated pool cannot prompt itself');
-      else if (target.kind === 'generated') {
+      else if (target.kind === 'generated' || target.kind === 'probe') {
         problem([...base, 'prompts', 'pool'], `prompts come from pool '${ref}', which is itself generated: prompts must come from fixed, imported or corpus texts`);
       }
     }
     if (pool.kind === 'probe') {
+      // Each model's samples go to their own file, named by the model.
+      const seenModels = new Map<string, number>();
+      pool.models.forEach((m, mi) => {
+        if (seenModels.has(m.model)) problem([...base, 'models', mi], `model '${m.model}' is listed twice (also models[${seenModels.get(m.model)}])`);
+        else seenModels.set(m.model, mi);
+      });
       pool.templates.forEach((t, ti) => {
         for (const name of templateSlots(t)) {
           if (!Object.hasOwn(pool.slots, name)) problem([...base, 'templates', ti], `the template uses slot {${name}}, which 'slots' does not declare (declared: ${Object.keys(pool.slots).join(', ') || 'none'})`);

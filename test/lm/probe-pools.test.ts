@@ -104,5 +104,7 @@ describe('probe pools', () => {
     if (r.ok) return;
     const msg = r.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
     assert.match(msg, /pools\.probes\.templates\[1\]: the template uses slot \{person\}, which 'slots' does not declare/);
+    const twice = checkProtocolText(protocol(POOL.replace('models: [gpt2,', 'models: [gpt2, gpt2,')), 'probes-t.yaml');
+    assert.ok(!twice.ok && twice.problems.some((p) => p.path === 'pools.probes.models[1]' && /model 'gpt2' is listed twice/.test(p.message)), JSON.stringify(!twice.ok && twice.problems));
   });
 });
