@@ -9,6 +9,12 @@ import type { Draft } from '../../studies/vocabulary/participant-wire.ts';
  * How far a reported response time may fall outside the server's own
  * observation of the page: the page's trip to the browser and its first paint,
  * plus the answer's trip back, on a slow phone connection under load.
+ * Measured (test/e2e/trust.test.ts prints it): Chromium on loopback, on two
+ * cores shared with a load average of about 20, showed gaps of 182 and 221 ms between
+ * the server's observation and the browser's. A phone adds its round trips (a
+ * slow 3G link: 0.3–0.6 s each way with socket.io's frames) and a slower first
+ * paint, which the 2 s keep clear of, while a forged time (the bots' old 0–10 ms
+ * after a 5–20 s reading wait) stays far outside it.
  */
 export const RT_SLACK_MS = 2000;
 

@@ -9,6 +9,8 @@ import type { Page } from 'playwright-core';
 import { e2eSuite } from './helpers/e2e-server.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { pilotLink, prolificLink } from '../../server/http/study-links.ts';
+import { RT_SLACK_MS } from '../../server/engine/response-time.ts';
+import { availableParallelism, loadavg } from 'node:os';
 
 const suite = e2eSuite(['e2e-trust', 'e2e-timeout']);
 
@@ -119,6 +121,21 @@ describe('trustworthy studies in Chromium', () => {
       return el?.closest('[role=timer]') !== null || el?.getAttribute('role') === 'timer';
     }, { x: box!.x + box!.width / 2, y: box!.y + box!.height / 2 });
     assert.ok(hit, 'the timer is the element seen at its place');
+
+    // The slack of rt_inconsistent, measured: the server's observation of the page (sent → answer
+    // stored) against the browser's (first paint → answer sent) differs by the page's trip and
+    // paint plus the answer's trip; here, Chromium on loopback on this (shared, loaded) machine.
+    await page.getByLabel('Definitely human-written').check();
+    await page.getByLabel('Why? (one or two sentences)').fill('It reads like a local news report.');
+    await submit.click();
+    await page.getByText('The county library will lend tools').waitFor();
+    const id = suite.srv.ctx.store.participantByPid('e2e-trust', 'phone-1')!.id;
+    const row = [...suite.srv.ctx.store.iterateResponses('e2e-trust')].find((r) => r.participant_id === id && r.page_kind === 'trial')!;
+    const gap = row.rt_server_ms! - row.rt_ms!;
+    console.log(`# rt slack measured: server ${row.rt_server_ms} ms, browser ${row.rt_ms} ms, gap ${gap} ms (RT_SLACK_MS ${RT_SLACK_MS}); load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
+    assert.ok(gap >= 0, 'the browser cannot have seen the page before the server sent it');
+    assert.ok(gap < RT_SLACK_MS, `gap ${gap} ms within the slack`);
+    assert.equal(row.rt_inconsistent, false);
     await page.close();
   });
 
