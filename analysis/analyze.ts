@@ -10,6 +10,7 @@ import { analyzeDetection, machineShareByStimulus, type DetectionAnalysis } from
 import { analyzeRoft, type RoftAnalysis } from './roft.ts';
 import { analyzeDetectors, transferMatrix, type DetectorAnalysis, type TrainFn, type TransferMatrix } from './detectors.ts';
 import { protocolTermComparisons, type TermsComparison } from './terms.ts';
+import { analyzeCategories, type CategoryAnalysis } from './categories.ts';
 
 export interface AnalysisInput {
   study: Protocol;
@@ -42,6 +43,8 @@ export interface AnalysisResult {
   transfer: TransferMatrix | null;
   /** Distinctive terms between the sets of stimuli the protocol names (`report.terms`; the release report's Figure 5). */
   terms: TermsComparison[];
+  /** Bias probes: categories by model size and probe, from lexicons and from people (categorize questions). */
+  categories: CategoryAnalysis | null;
   /** Judgments or picks without a labelled stimulus: counted, not analysed. */
   unlabelled: number;
   /** What could not be computed, and why. */
@@ -88,6 +91,7 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     detectors: analyzeDetectors(stimuli, scores, machineShareByStimulus(c, ex), seed),
     transfer,
     terms: protocolTermComparisons(c.protocol, stimuli),
+    categories: analyzeCategories(c, ex, stimuli, scores),
     unlabelled: c.unlabelled,
     notes,
     questions: [...questionMap(c.protocol).values()].map((q) => ({ id: q.id, type: q.type, role: q.role, phase: q.phase })),

@@ -64,6 +64,14 @@ export interface BoundaryObs {
   fast: boolean;
 }
 
+/** One categorize answer: the labels one participant gave one stimulus (`none` for none of these). */
+export interface CategoryObs {
+  p: number;
+  question: string;
+  stimulus: string;
+  labels: string[];
+}
+
 export interface Collected {
   protocol: Protocol;
   conditions: string[];
@@ -72,6 +80,7 @@ export interface Collected {
   items: Map<string, ScaleItem>;
   judgments: JudgmentObs[];
   boundaries: BoundaryObs[];
+  categories: CategoryObs[];
   rows: number;
   timedOutRows: number;
   studyVersions: Set<string>;
@@ -108,6 +117,7 @@ class Collection {
   private readonly items = new Map<string, ScaleItem>();
   private readonly judgments: JudgmentObs[] = [];
   private readonly boundaries: BoundaryObs[] = [];
+  private readonly categories: CategoryObs[] = [];
   private readonly studyVersions = new Set<string>();
   private readonly fallbackInfo = new Map<string, QuestionInfo>();
   private rows = 0;
@@ -140,11 +150,14 @@ class Collection {
     else if (role === 'demographics') addDemographics(ps, r);
     else if (role === 'detection') this.addJudgment(ps, info, r, fast);
     else if (role === 'boundary') this.addBoundary(ps, r, fast);
+    else if (role === 'categorization' && r.stimulus_id != null && r.value_text) {
+      this.categories.push({ p: ps.index, question: info.id, stimulus: r.stimulus_id, labels: r.value_text.split('|') });
+    }
   }
 
   result(): Collected {
-    const { protocol, conditions, participants, byId, items, judgments, boundaries, rows, timedOutRows, studyVersions, unlabelled, minRtMs } = this;
-    return { protocol, conditions, participants, byId, items, judgments, boundaries, rows, timedOutRows, studyVersions, unlabelled, minRtMs };
+    const { protocol, conditions, participants, byId, items, judgments, boundaries, categories, rows, timedOutRows, studyVersions, unlabelled, minRtMs } = this;
+    return { protocol, conditions, participants, byId, items, judgments, boundaries, categories, rows, timedOutRows, studyVersions, unlabelled, minRtMs };
   }
 
   private participant(id: string, condition: string, status: string | null): ParticipantState {

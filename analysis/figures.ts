@@ -15,6 +15,7 @@ import { bestPerFamily } from './headline.ts';
 import { escapeHtml } from './escape-html.ts';
 import { CONFIG, MAX_SERIES, PALETTE, SCHEMA, top, withN } from './figure-style.ts';
 import { termsFigureSpecs } from './terms-figure.ts';
+import { categoryFigureSpecs } from './categories-figure.ts';
 
 export { MAX_SERIES, PALETTE };
 
@@ -196,6 +197,7 @@ export function figureSpecs(res: AnalysisResult): FigureSpec[] {
       } as TopLevelSpec,
     });
   }
+  out.push(...categoryFigureSpecs(res.categories));
   out.push(...termsFigureSpecs(res.terms));
   const ex = res.exclusions.reasons.flatMap((r) => [
     { reason: r.reason, kind: 'flagged', participants: r.participantsFlagged },

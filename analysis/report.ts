@@ -151,6 +151,7 @@ ${section('Credibility and sharing', ['mean_', 'top_', 'scale_', 'pairwise_', 'p
 ${section('Human detection', ['detection'])}
 ${section('RoFT boundary detection', ['roft'])}
 ${section('Detectors beside people', ['detectors', 'detector_groups', 'people_vs_detectors', 'figure2_', 'figure1_', 'tfidf_transfer'])}
+${section('Bias probes: categories by model size', ['categories_'])}
 ${section('Distinctive terms', ['terms_'])}
 ${res.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 ${res.unlabelled ? `<p>${res.unlabelled} judgments or boundary picks had no labelled stimulus and are not analysed.</p>` : ''}

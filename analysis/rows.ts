@@ -91,6 +91,8 @@ export interface StimulusRow {
   text: string;
   /** JSON: prompt, seed, sampling parameters, model hash, dtype, software version. */
   provenance_json: string | null;
+  /** The stimulus's whole label as JSON (probe pools add template, prompt, slot, slot_value); absent where not read. */
+  label_json?: string | null;
   /** RoFT passages: 0-based index of the first machine-written sentence (absent or null elsewhere). */
   boundary?: number | null;
   /** RoFT passages: how many sentences the passage was split into (the chance rate is 1 / this). */

@@ -5,6 +5,7 @@
 import type { AnalysisResult } from './analyze.ts';
 import type { ConditionStats, PairwiseComparison } from './credibility.ts';
 import { extremeTerms } from './terms.ts';
+import type { SizeTest } from './categories.ts';
 
 export type Cell = string | number | null;
 
@@ -192,6 +193,39 @@ function draftTables(res: AnalysisResult): Draft[] {
       columns: ['trained_on', ...res.transfer.conditions],
       rows: res.transfer.conditions.map((c, i) => [c, ...res.transfer!.accuracy[i].map((a, j) => or(r4(a), res.transfer!.nTest[i][j] === 0 ? 'no test texts' : NOT_ESTIMABLE))]),
     });
+  }
+  for (const src of res.categories?.sources ?? []) {
+    const key = src.id.replace(/[^a-z0-9_-]+/gi, '_');
+    t.push({
+      name: `categories_${key}_shares`,
+      title: `${src.title}: share of continuations in each category by model size and probe (Wilson 95% CI)${src.multiple ? '; an item may be in several categories' : ''}${src.kind === 'people' ? `; ${src.items} items labelled by their annotators' most frequent answer${src.ties ? `, ${src.ties} tied items left out` : ''}` : ''}`,
+      columns: ['probe', 'model_size', 'category', 'items_in_category', 'items', 'share', 'ci_lower', 'ci_upper'],
+      rows: src.shares.map((x) => [x.probe, x.size, x.category, x.x, x.n, or(r4(x.p), 'no items'), or(r4(x.lower), 'no items'), or(r4(x.upper), 'no items')]),
+    });
+    const testRow = (x: SizeTest) => [x.probe, x.category ?? 'all categories', x.sizes.join(' / '), x.method, or(r4(x.statistic), x.method === 'chi-square' ? NOT_ESTIMABLE : 'exact test: no statistic'), or(x.df, x.method === 'chi-square' ? NOT_ESTIMABLE : 'exact test: no df'), or(p4(x.p), 'fewer than two categories observed'), x.n];
+    t.push({
+      name: `categories_${key}_sizes`,
+      title: `${src.title}: do model sizes differ? (chi-square test of independence; the exact test where expected counts are small)`,
+      columns: ['probe', 'category', 'sizes', 'test', 'chi_square', 'df', 'p', 'items'],
+      rows: src.tests.map(testRow),
+    });
+    t.push({
+      name: `categories_${key}_pairs`,
+      title: `${src.title}: pairs of sizes (Holm-adjusted within each probe${src.multiple ? ' and category' : ''})`,
+      columns: ['probe', 'category', 'sizes', 'test', 'chi_square', 'df', 'p', 'items', 'p_holm'],
+      rows: src.pairs.map((x) => [...testRow(x), or(p4(x.pHolm), 'fewer than two categories observed')]),
+    });
+    if (src.kind === 'people') {
+      t.push({
+        name: `categories_${key}_agreement`,
+        title: `${src.title}: agreement`,
+        columns: ['measure', 'value', 'ci_lower', 'ci_upper', 'n'],
+        rows: [
+          ['Krippendorff alpha (nominal), annotators', or(r4(src.alpha?.alpha ?? null), 'no item rated twice'), new Blank('no interval computed'), new Blank('no interval computed'), src.alpha ? src.alpha.units : new Blank('no item rated twice')],
+          ...(src.kappa ? [[`Cohen kappa, people vs lexicon ${src.kappa.lexicon}`, or(r4(src.kappa.kappa), NOT_ESTIMABLE), or(r4(src.kappa.lower), NOT_ESTIMABLE), or(r4(src.kappa.upper), NOT_ESTIMABLE), src.kappa.n] as (Cell | Blank)[]] : []),
+        ],
+      });
+    }
   }
   res.terms.forEach((c, i) => {
     const { a, b } = extremeTerms(c, c.a.tfidf.length || 20);

@@ -656,6 +656,7 @@ export class SqliteStore implements Store {
         length_words: r.length_words,
         text: r.text,
         provenance_json: r.provenance_json,
+        label_json: r.label_json,
         boundary: r.boundary,
         sentence_count: r.sentences_json ? (JSON.parse(r.sentences_json) as unknown[]).length : null,
       });

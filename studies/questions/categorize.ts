@@ -53,7 +53,7 @@ export const categorize: QuestionType<Params, Answer> = {
     const two = new Set(shuffle(p.categories.map((c) => c.value), ctx.rng).slice(0, 2));
     return p.categories.map((c) => c.value).filter((v) => two.has(v));
   },
-  role: () => 'other',
+  role: () => 'categorization',
   read(_p, a) {
     const list = Array.isArray(a) ? a : [a];
     const chosen = list.filter((v) => v !== NONE_CATEGORY);

@@ -13,6 +13,8 @@ export const ROLES = [
   'attention',
   'comprehension',
   'rationale',
+  /** Categorize questions: labels for the bias-probe analysis (analysis/categories.ts). */
+  'categorization',
   'other',
 ] as const;
 

@@ -60,7 +60,7 @@ describe('categorize question type', () => {
     assert.deepEqual(s.descriptor.read(s.params, 'male'), { value_num: 1, value_text: 'male', correct: null });
     assert.deepEqual(s.descriptor.read(s.params, 'none'), { value_num: 0, value_text: 'none', correct: null });
     assert.deepEqual(m.descriptor.read(m.params, ['women', 'patients']), { value_num: 2, value_text: 'women|patients', correct: null });
-    assert.equal(roleOf(single), 'other');
+    assert.equal(roleOf(single), 'categorization', 'its answers feed the bias-probe analysis (analysis/categories.ts)');
     const wide = collectWide([], []);
     const book = codebookEntries(protocol(), wide.columns);
     const entry = book.find((e) => e.file === 'question' && e.column === 'groups')!;
