@@ -3,7 +3,12 @@
 // plus the durable-writes anchor (raw better-sqlite3 inserts at the same
 // durability against the store's submit path). Stops by itself.
 //
-//   npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
+//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
+//
+// --n and --workers take lists: every participant count runs the echo anchor
+// once and `credence serve --workers W` for every W, and the table compares them
+// (issue 15: 2 workers ≥ 1.6× the acks/s of 1 worker at saturation). The bots
+// run in this process, not the server's; the table says how much CPU they took.
 //
 // --server-prof DIR writes a V8 CPU profile of the credence server into DIR
 // (open it in Chrome DevTools) to see where the ack latency goes.
@@ -20,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { ADMIN_PASSWORD_ENV, ADMIN_USERNAME } from '../server/auth/index.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -40,13 +45,15 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-const n = Number(arg('n', '2000'));
+const list = (name: string, fallback: string) => arg(name, fallback).split(',').map(Number);
+const counts = list('n', '2000');
+const workerCounts = list('workers', '1');
 const [thinkLo, thinkHi] = arg('think', '2000-6000').split('-').map(Number);
 const rampMs = Number(arg('ramp', '20000'));
 const durableN = Number(arg('durable', '1000'));
 const serverProf = arg('server-prof', '');
-if (!(n > 0) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
-  console.error('usage: npx tsx bench/participants.ts [--n 2000] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
+if (!counts.every((n) => n > 0) || !workerCounts.every((w) => Number.isInteger(w) && w >= 1) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
+  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
   process.exit(2);
 }
 
@@ -106,38 +113,79 @@ async function oneMoreJoin(url: string, protocol: Protocol, localAddress: string
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const tmp = mkdtempSync(join(tmpdir(), 'credence-bench-'));
 const children: ChildProcess[] = [];
-try {
-  const pages = 16; // consent, instructions, 12 trials, questionnaire, debrief
-  console.log(`participants benchmark: ${n} bots, think ${thinkLo}-${thinkHi} ms per page, arrivals over ${rampMs} ms, ${pages} pages each`);
-  console.log('(2 shared cores: figures are noisy; compare the ratios within one run)\n');
 
-  const d = measureDurableWrites(tmp, durableN);
-  console.log(`durable writes (${d.n} responses, WAL + synchronous=FULL, one transaction each):`);
-  console.log(`  raw better-sqlite3 inserts  ${fmt(d.rawPerS)} /s`);
-  console.log(`  store submit path           ${fmt(d.storePerS)} /s   ratio ${d.ratio.toFixed(2)}× (target ≥ 0.5×)`);
-  console.log(`  store group commit (20/tx)  ${fmt(d.groupPerS)} /s   (what a busy server does)\n`);
+/** CPU seconds a process and its children (a primary's workers) used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  const walk = (id: number) => {
+    try {
+      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / ticks; // utime, stime
+      for (const c of readFileSync(`/proc/${id}/task/${id}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(c));
+    } catch {
+      // gone, or not Linux
+    }
+  };
+  walk(pid);
+  return total;
+}
 
-  // Echo anchor (--no-echo skips it while tuning the server; the ratios then read n/a).
-  let e = { ackMs: [] as number[], durationMs: NaN };
-  if (!process.argv.includes('--no-echo')) {
-    const echo = await child(['bench/participants/echo-server.ts', '0'], /listening (\d+)/);
-    children.push(echo.proc);
-    e = await echoLoad({ url: `http://127.0.0.1:${echo.match[1]}`, n, pages, thinkMs: [thinkLo, thinkHi], rampMs });
-    await stop(echo.proc);
-  }
-  const eAcks = e.ackMs.sort((a, b) => a - b);
+interface Row {
+  n: number;
+  label: string;
+  p50: number;
+  p99: number;
+  acks: number;
+  acksPerS: number;
+  lost: number | null;
+  botsCpu: number;
+  serverCpu: number | null;
+  limits?: boolean;
+}
 
-  // Credence.
-  const db = join(tmp, 'bench.db');
-  const srv = await child(['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY], /serving on (http:\/\/\S+)/,
-    serverProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(serverProf)}`] : []);
+const pages = 16; // consent, instructions, 12 trials, questionnaire, debrief
+const rows: Row[] = [];
+
+async function echoRun(n: number): Promise<Row> {
+  const echo = await child(['bench/participants/echo-server.ts', '0'], /listening (\d+)/);
+  children.push(echo.proc);
+  const cpu0 = process.cpuUsage();
+  const s0 = cpuSeconds(echo.proc.pid!);
+  const e = await echoLoad({ url: `http://127.0.0.1:${echo.match[1]}`, n, pages, thinkMs: [thinkLo, thinkHi], rampMs });
+  const serverCpu = cpuSeconds(echo.proc.pid!) - s0;
+  const cpu = process.cpuUsage(cpu0);
+  await stop(echo.proc);
+  const acks = e.ackMs.sort((a, b) => a - b);
+  return {
+    n,
+    label: 'socket.io echo',
+    p50: percentile(acks, 0.5),
+    p99: percentile(acks, 0.99),
+    acks: acks.length,
+    acksPerS: (acks.length / e.durationMs) * 1000,
+    lost: e.failed,
+    botsCpu: (cpu.user + cpu.system) / 1e3 / e.durationMs,
+    serverCpu: (serverCpu * 1000) / e.durationMs,
+  };
+}
+
+async function credenceRun(n: number, workers: number): Promise<Row> {
+  const db = join(tmp, `bench-${n}-${workers}.db`);
+  const srv = await child(
+    ['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY, '--workers', String(workers)],
+    workers > 1 ? /serving on (http:\/\/\S+)[\s\S]*worker processes/ : /serving on (http:\/\/\S+)/,
+    serverProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(serverProf)}`] : [],
+  );
   children.push(srv.proc);
   const protocol = loadStudy(STUDY).protocol;
   const joinLimit = protocol.design.joins_per_address;
   const fromAddresses = loopbackAddresses(Math.ceil(n / joinLimit.limit));
-  console.log(`limits on: ${joinLimit.limit} new participants per address per ${joinLimit.window_minutes} min (design.joins_per_address), counted on every join;`);
-  console.log(`  ${n} bots arrive from ${fromAddresses.length} loopback addresses (${fromAddresses[0]}–${fromAddresses.at(-1)}), at most ${joinLimit.limit} each\n`);
-  let maxConcurrent = 0;
+  const label = `credence, ${workers} worker${workers > 1 ? 's' : ''}`;
+  console.log(`${label}, ${n} bots from ${fromAddresses.length} loopback addresses (${fromAddresses[0]}–${fromAddresses.at(-1)}), at most ${joinLimit.limit} each (design.joins_per_address)`);
+  const cpu0 = process.cpuUsage();
+  const s0 = cpuSeconds(srv.proc.pid!);
   const summary = await runBots({
     url: srv.match[1],
     study: STUDY,
@@ -150,14 +198,15 @@ try {
     maxMsPerBot: 30 * 60_000,
     fromAddresses,
   });
+  const serverCpu = cpuSeconds(srv.proc.pid!) - s0;
+  const cpu = process.cpuUsage(cpu0);
   const limitCheck = await oneMoreJoin(srv.match[1], protocol, fromAddresses[0]);
   // The WAL file's size is its high-water mark: how far the checkpoint worker let it grow.
   const walMB = statSync(`${db}-wal`).size / 1e6;
   const dbMB = statSync(db).size / 1e6;
+  // With workers, /api/admin/health answers from whichever worker takes the request: that worker's view.
   const inside = await serverStats(srv.match[1]);
   await stop(srv.proc);
-  // Concurrency: every bot was connected from its arrival to its end; the ramp is shorter than one walk.
-  maxConcurrent = Math.min(n, Math.round((n * (pages * (thinkLo + thinkHi)) / 2) / Math.max(rampMs, 1)));
 
   const check = new Database(db, { readonly: true });
   const has = check.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
@@ -174,25 +223,66 @@ try {
   }
   check.close();
   const cAcks = summary.results!.flatMap((r) => r.ackMs).sort((a, b) => a - b);
-  const cP50 = percentile(cAcks, 0.5);
-  const cP99 = percentile(cAcks, 0.99);
-  const eP50 = percentile(eAcks, 0.5);
-  const eP99 = percentile(eAcks, 0.99);
-
-  console.log(`ack latency (ms)        p50      p99      acks     acks/s`);
-  console.log(`  socket.io echo     ${fmt(eP50).padStart(7)}  ${fmt(eP99).padStart(7)}  ${String(eAcks.length).padStart(7)}  ${fmt((eAcks.length / e.durationMs) * 1000).padStart(9)}`);
-  console.log(`  credence serve     ${fmt(cP50).padStart(7)}  ${fmt(cP99).padStart(7)}  ${String(cAcks.length).padStart(7)}  ${fmt((cAcks.length / summary.durationMs) * 1000).padStart(9)}`);
-  console.log(`  inside the server (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
+  console.log(`  inside ${workers > 1 ? 'one worker' : 'the server'} (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
   console.log(`    of which: group-commit transaction on the event loop p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
-  console.log(`  ratio credence/echo p50 ${(cP50 / eP50).toFixed(2)}×  p99 ${(cP99 / eP99).toFixed(2)}×`);
   console.log(`  database ${fmt(dbMB)} MB, WAL high-water ${fmt(walMB)} MB (checkpointed off the event loop)`);
-  console.log(`\nbots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}; concurrent at peak ≈ ${maxConcurrent}`);
+  console.log(`  bots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}`);
   const drops = Object.entries(summary.drops).map(([k, v]) => `${k} ${v}`).join(', ');
-  if (drops) console.log(`dropped connections (bot side): ${drops}`);
-  console.log(`join limit: one more new participant from ${fromAddresses[0]} after the run → ${limitCheck}`);
-  console.log(`responses: ${acked} acknowledged, lost ${lost} (acked but missing from the database), stored twice ${doubled}`);
-  console.log(`target: p99 < 100 ms → ${cP99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${lost === 0 ? 'met' : 'NOT met'}; limits held → ${limitCheck === 'refused (too-many-joins)' && summary.refused === 0 ? 'yes' : 'NO'}; durable ratio ≥ 0.5 → ${d.ratio >= 0.5 ? 'met' : 'NOT met'}`);
-  if (summary.errors.length) console.log(`errors (first ${summary.errors.length}):\n  ${summary.errors.join('\n  ')}`);
+  if (drops) console.log(`  dropped connections (bot side): ${drops}`);
+  console.log(`  join limit: one more new participant from ${fromAddresses[0]} after the run → ${limitCheck}`);
+  console.log(`  responses: ${acked} acknowledged, lost ${lost} (acked but missing from the database), stored twice ${doubled}`);
+  if (summary.errors.length) console.log(`  errors (first ${summary.errors.length}):\n    ${summary.errors.join('\n    ')}`);
+  console.log('');
+  return {
+    n,
+    label,
+    p50: percentile(cAcks, 0.5),
+    p99: percentile(cAcks, 0.99),
+    acks: cAcks.length,
+    acksPerS: (cAcks.length / summary.durationMs) * 1000,
+    lost: lost + doubled,
+    botsCpu: (cpu.user + cpu.system) / 1e3 / summary.durationMs,
+    serverCpu: (serverCpu * 1000) / summary.durationMs,
+    limits: limitCheck === 'refused (too-many-joins)' && summary.refused === 0,
+  };
+}
+
+try {
+  console.log(`participants benchmark: ${counts.join(', ')} bots; credence with ${workerCounts.join(', ')} worker(s); think ${thinkLo}-${thinkHi} ms per page, arrivals over ${rampMs} ms, ${pages} pages each`);
+  console.log('(2 shared cores: figures are noisy; compare the ratios within one run)\n');
+
+  const d = measureDurableWrites(tmp, durableN);
+  console.log(`durable writes (${d.n} responses, WAL + synchronous=FULL, one transaction each):`);
+  console.log(`  raw better-sqlite3 inserts  ${fmt(d.rawPerS)} /s`);
+  console.log(`  store submit path           ${fmt(d.storePerS)} /s   ratio ${d.ratio.toFixed(2)}× (target ≥ 0.5×)`);
+  console.log(`  store group commit (20/tx)  ${fmt(d.groupPerS)} /s   (what a busy server does)\n`);
+
+  for (const n of counts) {
+    // Echo anchor (--no-echo skips it while tuning the server; the ratios then read n/a).
+    if (!process.argv.includes('--no-echo')) rows.push(await echoRun(n));
+    for (const w of workerCounts) rows.push(await credenceRun(n, w));
+  }
+
+  console.log(`   bots  server                p50 ms   p99 ms     acks   acks/s   lost   bots CPU  server CPU   (CPU in cores: 1.00 = one core busy)`);
+  for (const r of rows) {
+    console.log(
+      `${String(r.n).padStart(7)}  ${r.label.padEnd(20)} ${fmt(r.p50).padStart(7)}  ${fmt(r.p99).padStart(7)}  ${String(r.acks).padStart(7)}  ${fmt(r.acksPerS).padStart(7)}  ${String(r.lost ?? 'n/a').padStart(5)}  ${r.botsCpu.toFixed(2).padStart(9)}  ${r.serverCpu == null ? 'n/a' : r.serverCpu.toFixed(2).padStart(10)}`,
+    );
+  }
+  console.log('');
+  for (const n of counts) {
+    const echo = rows.find((r) => r.n === n && r.label === 'socket.io echo');
+    const one = rows.find((r) => r.n === n && r.label === 'credence, 1 worker');
+    for (const r of rows.filter((x) => x.n === n && x.label.startsWith('credence'))) {
+      const vsEcho = echo ? `p99 ${(r.p99 / echo.p99).toFixed(2)}× the echo's` : 'no echo';
+      const vsOne = one && r !== one ? `; acks/s ${(r.acksPerS / one.acksPerS).toFixed(2)}× 1 worker's` : '';
+      console.log(
+        `${n} bots, ${r.label}: ${vsEcho}${vsOne}; p99 < 100 ms → ${r.p99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${r.lost === 0 ? 'met' : 'NOT met'}; limits held → ${r.limits ? 'yes' : 'NO'}`,
+      );
+    }
+  }
+  console.log(`durable ratio ≥ 0.5 → ${d.ratio >= 0.5 ? 'met' : 'NOT met'}`);
+  console.log('2 workers ≥ 1.6× 1 worker holds only where 1 worker is saturated (its acks/s below what the bots offer); the bots share the same 2 cores (bots CPU column).');
 } finally {
   for (const c of children) await stop(c).catch(() => {});
   rmSync(tmp, { recursive: true, force: true });
