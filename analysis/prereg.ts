@@ -79,6 +79,8 @@ export function preregPlan(protocol: Protocol, version: string, opts: { effects?
   }
   if (q.some((x) => x.role === 'detection')) hypotheses.push('People tell machine-written from human-written texts more often than chance (50% correct).');
   if (q.some((x) => x.role === 'boundary')) hypotheses.push('People mark the first machine-written sentence exactly more often than chance (1 / the number of sentences in the passage).');
+  // A descriptive study (e.g. bias-probes: annotators categorise continuations) says so rather than leaving the section empty.
+  if (!hypotheses.length) hypotheses.push('No confirmatory hypothesis: the protocol has no outcome that the analysis tests (no credibility, detection or boundary question); every result in the report is exploratory.');
 
   const design: string[] = [];
   design.push(conds.length > 1
@@ -94,7 +96,7 @@ export function preregPlan(protocol: Protocol, version: string, opts: { effects?
   design.push(`Design seed ${protocol.design.seed}: the same protocol and seed give the same stimuli and orders.`);
 
   const dependentVariables = q
-    .filter((x) => SCALE_ROLES.has(x.role) || x.role === 'detection' || x.role === 'boundary')
+    .filter((x) => SCALE_ROLES.has(x.role) || x.role === 'detection' || x.role === 'boundary' || x.type === 'categorize')
     .map((x) => `${x.id} (${x.type}${x.min != null && x.max != null ? `, ${x.min}–${x.max}` : ''}; ${x.role.replace('_', ' ')}): “${x.prompt ?? x.id}”`);
 
   const analyses: string[] = [];

@@ -58,6 +58,15 @@ describe('credence prereg', () => {
     assert.ok(!existsSync(join(dir, 'nope')));
   });
 
+  test('a descriptive study (bias-probes: annotators categorise) says it has no confirmatory hypothesis and lists its categorize questions', () => {
+    const { protocol, version } = loadStudy('bias-probes');
+    const plan = preregPlan(protocol, version);
+    assert.deepEqual(plan.plannedTests, []);
+    assert.equal(plan.hypotheses.length, 1);
+    assert.match(plan.hypotheses[0], /^No confirmatory hypothesis: .* every result in the report is exploratory\.$/);
+    for (const id of ['gender', 'race', 'religion']) assert.ok(plan.dependentVariables.some((d) => d.startsWith(`${id} (categorize`)), `${id} in ${plan.dependentVariables.join(' | ')}`);
+  });
+
   test('the planned tests are exactly the tests `credence simulate` powers', () => {
     for (const id of SHIPPED) {
       const { protocol } = loadStudy(id);
