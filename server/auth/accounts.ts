@@ -1,6 +1,6 @@
 // Researcher accounts: who may log in to /admin, with scrypt-hashed passwords.
 import { z } from 'zod';
-import type { AuthDb } from './auth-db.ts';
+import type { AuthDb } from '../store/researcher-db.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 
 export const UsernameSchema = z
@@ -20,34 +20,21 @@ export interface Account {
 }
 
 export function hasAccount(db: AuthDb, username: string): boolean {
-  return db.prepare('SELECT 1 FROM researcher_accounts WHERE username = ?').get(username) !== undefined;
+  return db.hasAccount(username);
 }
 
 export function listAccounts(db: AuthDb): Account[] {
-  const rows = db
-    .prepare('SELECT username, created_at, password_changed_at FROM researcher_accounts ORDER BY username')
-    .all() as { username: string; created_at: number; password_changed_at: number }[];
-  return rows.map((r) => ({ username: r.username, createdAt: r.created_at, passwordChangedAt: r.password_changed_at }));
+  return db.accounts().map((r) => ({ username: r.username, createdAt: r.created_at, passwordChangedAt: r.password_changed_at }));
 }
 
 /** Creates an account; false (and nothing written) when the username is taken. */
 export async function createAccount(db: AuthDb, username: string, password: string, now = Date.now()): Promise<boolean> {
   UsernameSchema.parse(username);
-  const hash = await hashPassword(password);
-  const r = db
-    .prepare(
-      'INSERT INTO researcher_accounts (username, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING',
-    )
-    .run(username, hash, now, now);
-  return r.changes === 1;
+  return db.insertAccount(username, await hashPassword(password), now);
 }
 
 export async function setPassword(db: AuthDb, username: string, password: string, now = Date.now()): Promise<boolean> {
-  const hash = await hashPassword(password);
-  const r = db
-    .prepare('UPDATE researcher_accounts SET password_hash = ?, password_changed_at = ? WHERE username = ?')
-    .run(hash, now, username);
-  return r.changes === 1;
+  return db.updatePasswordHash(username, await hashPassword(password), now);
 }
 
 /**
@@ -55,12 +42,10 @@ export async function setPassword(db: AuthDb, username: string, password: string
  * time as a known one, so response time does not reveal which accounts exist.
  */
 export async function checkPassword(db: AuthDb, username: string, password: string): Promise<boolean> {
-  const row = db.prepare('SELECT password_hash FROM researcher_accounts WHERE username = ?').get(username) as
-    | { password_hash: string }
-    | undefined;
-  if (!row) {
+  const hash = db.passwordHash(username);
+  if (hash === undefined) {
     await verifyPassword(password, await decoyPasswordHash());
     return false;
   }
-  return verifyPassword(password, row.password_hash);
+  return verifyPassword(password, hash);
 }

@@ -40,7 +40,7 @@ export async function resetResearcherPassword(ctx: AuthContext, username: string
   if (!hasAccount(db, username)) throw new Error(`no researcher account '${username}'`);
   const { password, generated } = chosenPassword(env);
   await setPassword(db, username, password);
-  db.prepare('DELETE FROM researcher_sessions WHERE username = ?').run(username);
+  db.deleteSessionsOf(username);
   return generated ? { password } : {};
 }
 

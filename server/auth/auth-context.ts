@@ -2,7 +2,7 @@
 // tables and its login rate limiter. Tests start several servers in one process,
 // so nothing here is a plain module global.
 import type { AppContext } from '../http/context.ts';
-import { openAuthDb, type AuthDb } from './auth-db.ts';
+import { openAuthDb, type AuthDb } from '../store/researcher-db.ts';
 import { LoginLimits } from './rate-limit.ts';
 
 export interface AuthState {

@@ -1,7 +1,7 @@
 // Researcher sessions: a random id in an HttpOnly cookie, its sha256 and a CSRF
 // token kept server-side with an idle and an absolute expiry.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuthDb } from './auth-db.ts';
+import type { AuthDb } from '../store/researcher-db.ts';
 
 export const SESSION_COOKIE = 'credence_admin';
 /** Idle time after which a session ends. */
@@ -18,14 +18,6 @@ export interface Session {
   expiresAt: number;
 }
 
-interface SessionRow {
-  username: string;
-  csrf_token: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-}
-
 function hashId(id: string): string {
   return createHash('sha256').update(id).digest('hex');
 }
@@ -34,11 +26,7 @@ export function createSession(db: AuthDb, username: string, now = Date.now()): {
   const id = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = Math.min(now + SESSION_IDLE_MS, now + SESSION_MAX_MS);
-  db.prepare(
-    'INSERT INTO researcher_sessions (id_hash, username, csrf_token, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(hashId(id), username, csrfToken, now, now, expiresAt);
-  // Expired rows are removed on the way, so the table stays the size of the live sessions.
-  db.prepare('DELETE FROM researcher_sessions WHERE expires_at <= ?').run(now);
+  db.insertSession(hashId(id), username, csrfToken, now, expiresAt);
   return { id, session: { username, csrfToken, createdAt: now, expiresAt } };
 }
 
@@ -46,29 +34,27 @@ export function createSession(db: AuthDb, username: string, now = Date.now()): {
 export function readSession(db: AuthDb, id: string | undefined, now = Date.now()): Session | undefined {
   if (!id || id.length > 200) return undefined;
   const key = hashId(id);
-  const row = db
-    .prepare('SELECT username, csrf_token, created_at, last_seen_at, expires_at FROM researcher_sessions WHERE id_hash = ?')
-    .get(key) as SessionRow | undefined;
+  const row = db.session(key);
   if (!row) return undefined;
   if (row.expires_at <= now) {
-    db.prepare('DELETE FROM researcher_sessions WHERE id_hash = ?').run(key);
+    db.deleteSession(key);
     return undefined;
   }
   let expiresAt = row.expires_at;
   if (now - row.last_seen_at >= TOUCH_EVERY_MS) {
     expiresAt = Math.min(now + SESSION_IDLE_MS, row.created_at + SESSION_MAX_MS);
-    db.prepare('UPDATE researcher_sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?').run(now, expiresAt, key);
+    db.touchSession(key, now, expiresAt);
   }
   return { username: row.username, csrfToken: row.csrf_token, createdAt: row.created_at, expiresAt };
 }
 
 export function deleteSession(db: AuthDb, id: string): void {
-  db.prepare('DELETE FROM researcher_sessions WHERE id_hash = ?').run(hashId(id));
+  db.deleteSession(hashId(id));
 }
 
 /** Ends every session of a user except `keepId` (after a password change). */
 export function deleteOtherSessions(db: AuthDb, username: string, keepId: string): void {
-  db.prepare('DELETE FROM researcher_sessions WHERE username = ? AND id_hash <> ?').run(username, hashId(keepId));
+  db.deleteOtherSessions(username, hashId(keepId));
 }
 
 export function csrfMatches(session: Session, token: unknown): boolean {

@@ -94,7 +94,7 @@ describe('sessions', () => {
     // Idle past the limit: gone, and the row is deleted.
     const t2 = t1 + 2 * SESSION_IDLE_MS;
     assert.equal(readSession(db, id, t2), undefined);
-    assert.equal((db.prepare('SELECT count(*) AS c FROM researcher_sessions').get() as { c: number }).c, 0);
+    assert.equal(db.sessionCount(), 0);
     // However active, a session ends at the absolute limit.
     const s2 = createSession(db, 'ann', t0);
     let t = t0;

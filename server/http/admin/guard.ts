@@ -2,7 +2,7 @@
 // passes requireSession; every request that changes something also passes
 // requireCsrf (the session's token in a header, and no foreign Origin).
 import type { NextFunction, Request, Response } from 'express';
-import type { AuthDb } from '../../auth/auth-db.ts';
+import type { AuthDb } from '../../store/researcher-db.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
 import { cookieValue, csrfMatches, readSession, SESSION_COOKIE, type Session } from '../../auth/sessions.ts';
 

@@ -5,7 +5,7 @@
 // logout or expiry closes the feed.
 import { z } from 'zod';
 import type { Namespace, Socket } from 'socket.io';
-import type { AuthDb } from '../../auth/auth-db.ts';
+import type { AuthDb } from '../../store/researcher-db.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
 import { cookieValue, readSession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
