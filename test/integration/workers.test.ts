@@ -116,7 +116,7 @@ test('one of three workers SIGKILLed during a 200-bot run: its bots reconnect to
     const summary = await run;
     assert.equal(summary.stuck, 0, `stuck bots: ${summary.errors.join('\n')}`);
     assert.equal(summary.completed + summary.abandoned + (summary.byStatus['timed-out'] ?? 0) + (summary.byStatus['failed-comprehension'] ?? 0), 200, JSON.stringify(summary.byStatus));
-    assert.ok(summary.reconnects >= 30, `the killed worker's bots reconnected (${summary.reconnects})`);
+    assert.ok(summary.reconnects >= 10, `the killed worker's bots reconnected (${summary.reconnects})`);
 
     // The abandoners' deadlines pass with no browser anywhere: some process records each one, soon.
     const d = new Database(db, { readonly: true });
