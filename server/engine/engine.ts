@@ -72,8 +72,14 @@ export class Engine extends EventEmitter {
     this.store = opts.store;
     this.now = opts.now ?? Date.now;
     this.studies = new StudyRegistry(this.store);
-    // A failing deadline must not take the process down; the startup sweep retries it.
-    this.deadlines = new Deadlines(this.now, (id) => this.expire(id).catch((err) => this.emit('timer-error', id, err)));
+    // A failing deadline must not take the process down; the sweep retries it once its claim lapses.
+    this.deadlines = new Deadlines({
+      now: this.now,
+      store: this.store,
+      storeOf: (id) => this.studies.storeOf(id),
+      expire: (id) => this.expire(id),
+      failed: (id, err) => this.emit('timer-error', id, err),
+    });
     this.presence = new Presence(this.store, this.now, (id) => this.studies.isPreview(id));
     this.recorder = new Recorder(this.studies, this.deadlines);
   }
@@ -100,19 +106,23 @@ export class Engine extends EventEmitter {
 
   // ---- lifecycle ----
 
-  /** Sweeps deadlines that passed while the server was down, arms the rest, starts the slot heartbeat. */
+  /** Sweeps deadlines that passed while the server was down (and keeps sweeping, deadlines.ts), starts the slot heartbeat. */
   async start(): Promise<void> {
-    await Promise.all(this.store.overdue(this.now()).map((p) => this.expire(p.id).catch((err) => this.emit('timer-error', p.id, err))));
-    for (const { id, deadlineAt } of this.store.pendingDeadlines()) this.deadlines.arm(id, deadlineAt);
+    await this.deadlines.start();
     this.presence.start(this.studies.shortestSlotTtlMs());
     this.sweep = sweepUnplaced(this.store, this.now);
   }
 
   stop(): void {
     if (this.sweep) clearInterval(this.sweep);
-    this.deadlines.clear();
+    this.deadlines.stop();
     this.presence.stop();
     this.studies.close();
+  }
+
+  /** Another process has this participant now (they reconnected there): its timer takes their deadlines. */
+  release(participantId: string): void {
+    this.deadlines.disarm(participantId);
   }
 
   /** The realtime edge reports sockets so a present-but-slow participant keeps its slot. */

@@ -27,7 +27,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export interface JoinRoom {
   studies: StudyRegistry;
   now: () => number;
-  /** Arms the deadline timer of a participant just created. */
+  /** Arms the deadline timer of a participant just created or resumed here. */
   arm: (p: ParticipantRecord) => void;
   expire: (participantId: string) => Promise<void>;
   outcome: (participantId: string) => Outcome;
@@ -109,6 +109,8 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
       }
     });
     if (p.status === 'in-progress' && nextDeadline(p) <= now) await room.expire(p.id);
+    // This process has the participant now: its timer claims their next deadline (deadlines.ts).
+    else if (p.status === 'in-progress') room.arm(p);
   }
   return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: room.outcome(p.id) };
 }

@@ -96,7 +96,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (req.url?.startsWith(`${io.path()}/`)) socketHeaders(req, res);
   });
   const clusterWorker = opts.clusterWorker === true;
-  useAdapter(io, adapterKind({ clusterWorker }));
+  const adapter = adapterKind({ clusterWorker });
+  useAdapter(io, adapter);
   const trustProxy = opts.trustProxy ?? false;
   const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir, trustProxy, clientAddress: clientAddressOf(trustProxy), detect: opts.detect ?? false };
   try {
@@ -110,6 +111,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const exempt = new Set((opts.joinLimitExempt ?? []).map(addressKey));
   attachParticipantRealtime(io, {
     engine,
+    crossProcess: adapter !== 'memory',
     isResearcher: () => ctx.isResearcher,
     onError: (e) => log(`error: ${(e as Error).stack ?? e}`),
     addressOf: (req) => {

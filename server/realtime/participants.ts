@@ -23,7 +23,12 @@ export interface RealtimeOptions {
   onError?: (err: unknown) => void;
   /** The address new participants are counted by (per-address join limit); undefined: not limited. */
   addressOf?: (req: IncomingMessage) => string | undefined;
+  /** Other server processes share this io (an adapter other than the in-memory one): tell them who is here now. */
+  crossProcess?: boolean;
 }
+
+/** Server-to-server: a participant (id) is on the sending process now; the others drop their timers for them. */
+const PARTICIPANT_HERE = 'participant-here';
 
 /** A socket, or a participant's room on every process (both emit the same events). */
 type Target = { emit(event: 'page' | 'done', view: unknown): unknown };
@@ -42,6 +47,11 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
 
   // A deadline may pass on another process than the participant's socket's (deadlines.ts): the room reaches it.
   engine.on('outcome', (participantId, outcome) => send(io.to(participantRoom(participantId)) as Target, outcome));
+  if (opts.crossProcess) {
+    io.on(PARTICIPANT_HERE, (participantId: unknown) => {
+      if (typeof participantId === 'string') engine.release(participantId);
+    });
+  }
 
   io.on('connection', async (raw) => {
     const socket = raw as ParticipantSocket;
@@ -73,6 +83,8 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     io.to(room).except(socket.id).emit('takeover', { message: TAKEOVER_MESSAGE });
     io.in(room).except(socket.id).disconnectSockets(true);
     socket.join(room);
+    // Their deadlines are this process's to claim now (engine/deadlines.ts); a process they left stops its timer.
+    if (opts.crossProcess) io.serverSideEmit(PARTICIPANT_HERE, participantId);
     sockets.set(participantId, socket);
     engine.setConnected(participantId, true);
     socket.emit('joined', { token: joined.token, participantId, preview: joined.preview });

@@ -166,4 +166,14 @@ export const MIGRATIONS: string[] = [
   UPDATE participants SET place_at = started_at;
   CREATE INDEX events_by_participant_type ON events (participant_id, type, at);
   `,
+  /* 6: deadlines owned by the database (issue 15): with several server processes, the one that claims a due
+        deadline expires it (a claim is for one deadline and lapses after a lease, so a dead claimer's are taken over) */ `
+  CREATE TABLE deadline_claims (
+    participant_id TEXT PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE,
+    due_at INTEGER NOT NULL,
+    claimed_until INTEGER NOT NULL
+  );
+  CREATE INDEX participants_page_due ON participants (deadline_at) WHERE status = 'in-progress';
+  CREATE INDEX participants_study_due ON participants (study_deadline_at) WHERE status = 'in-progress';
+  `,
 ];

@@ -17,6 +17,7 @@ import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
 import { GroupCommit, type CommitStats } from './group-commit.ts';
 import type {
   ConditionCount,
+  DeadlineClaim,
   LiveParticipant,
   NewParticipant,
   PageEventInput,
@@ -35,6 +36,9 @@ import type {
 } from './store.ts';
 
 type Row = Record<string, any>;
+
+/** Stands for "no deadline" in SQL MIN() (later than any real epoch-ms deadline). */
+const NO_DEADLINE = 9e15;
 
 const iso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
 
@@ -384,25 +388,23 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  overdue(now: number): ParticipantRecord[] {
-    const rows = this.sql(
-        `SELECT * FROM participants WHERE status = 'in-progress'
-         AND ((deadline_at IS NOT NULL AND deadline_at <= ?) OR (study_deadline_at IS NOT NULL AND study_deadline_at <= ?))`,
-      )
-      .all(now, now) as Row[];
-    return rows.map((r) => this.toParticipant(r)!);
-  }
-
-  pendingDeadlines(): { id: string; deadlineAt: number }[] {
-    const rows = this.sql(
-        `SELECT id, deadline_at, study_deadline_at FROM participants WHERE status = 'in-progress'
-         AND (deadline_at IS NOT NULL OR study_deadline_at IS NOT NULL)`,
-      )
-      .all() as Row[];
-    return rows.map((r) => ({
-      id: r.id,
-      deadlineAt: Math.min(r.deadline_at ?? Infinity, r.study_deadline_at ?? Infinity),
-    }));
+  claimDeadlines(c: DeadlineClaim): string[] {
+    // The earlier of the page's and the study's deadline; NULL compares false, so a missing one never counts.
+    const due = `MIN(COALESCE(deadline_at, ${NO_DEADLINE}), COALESCE(study_deadline_at, ${NO_DEADLINE}))`;
+    const where = `status = 'in-progress' AND (deadline_at <= @before OR study_deadline_at <= @before)`;
+    // A claim of an earlier deadline (an earlier page) is no claim on this one; a lapsed claim is free again.
+    const claim = this.sql(`INSERT INTO deadline_claims (participant_id, due_at, claimed_until) VALUES (?, ?, ?)
+      ON CONFLICT (participant_id) DO UPDATE SET due_at = excluded.due_at, claimed_until = excluded.claimed_until
+      WHERE deadline_claims.due_at <> excluded.due_at OR deadline_claims.claimed_until <= ?`);
+    // IMMEDIATE: the write lock is taken before the read, so two processes never both see a deadline unclaimed.
+    return this.db.transaction(() => {
+      const rows = (
+        c.only
+          ? this.sql(`SELECT id, ${due} AS due FROM participants WHERE id = @only AND ${where}`).all({ only: c.only, before: c.dueBefore })
+          : this.sql(`SELECT id, ${due} AS due FROM participants WHERE ${where} ORDER BY due LIMIT @limit`).all({ before: c.dueBefore, limit: c.limit })
+      ) as { id: string; due: number }[];
+      return rows.filter((r) => claim.run(r.id, r.due, c.now + c.leaseMs, c.now).changes === 1).map((r) => r.id);
+    }).immediate();
   }
 
   // ---- responses ----

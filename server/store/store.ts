@@ -83,6 +83,14 @@ export interface NewParticipant {
     | { full: true };
 }
 
+export interface DeadlineClaim {
+  dueBefore: number;
+  now: number;
+  leaseMs: number;
+  limit: number;
+  only?: string;
+}
+
 export interface ConditionCount {
   condition: string;
   target: number;
@@ -196,10 +204,15 @@ export interface Store {
   touchMany(ids: string[], now: number): void;
   /** A resume by Prolific id hands out a fresh token; the old one stops working. */
   rotateToken(participantId: string, tokenHash: string): void;
-  /** In-progress participants whose page or study deadline is at or before `now` (startup sweep). */
-  overdue(now: number): ParticipantRecord[];
-  /** In-progress participants with a pending page or study deadline (to re-arm timers). */
-  pendingDeadlines(): { id: string; deadlineAt: number }[];
+  /**
+   * Claims due deadlines for the caller to expire: in-progress participants whose page or study deadline
+   * is at or before `dueBefore` (earliest first, at most `limit`; `only`: just this participant) and whose
+   * deadline nobody else holds a claim on. A claim is for one deadline and lapses at `now + leaseMs`, so the
+   * deadlines a dead process claimed are claimed again by another. Across processes each claim goes to exactly
+   * one caller (SQLite: one IMMEDIATE transaction; PostgreSQL: rows locked FOR UPDATE SKIP LOCKED, or an
+   * upsert whose WHERE decides). Returns the claimed participants' ids.
+   */
+  claimDeadlines(c: DeadlineClaim): string[];
 
   /**
    * Gives a participant their place (once; false when they already hold one), moving them first to
