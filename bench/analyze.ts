@@ -34,7 +34,7 @@ const STUDIES = ['kreps-credibility', 'human-or-machine'];
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-function fill(store: SqliteStore, studyId: string, target: number): number {
+async function fill(store: SqliteStore, studyId: string, target: number): Promise<number> {
   const loaded = loadStudy(studyId);
   const { protocol, version } = loaded;
   const db = store.db;
@@ -48,7 +48,7 @@ function fill(store: SqliteStore, studyId: string, target: number): number {
   while (rows < target) {
     const data = simulateDataset(protocol, { n: 500, effects, careless: 0.05, detectionEffect: 0.3, seed: 17 }, chunk);
     if (chunk === 0) {
-      store.registerStudy({
+      await store.registerStudy({
         protocol,
         version,
         file: loaded.file,
@@ -59,7 +59,7 @@ function fill(store: SqliteStore, studyId: string, target: number): number {
           { study_id: studyId, stimulus_id: s.stimulus_id, detector: 'roberta', model_hash: 'bench', metric: 'real_probability', value: s.source === 'human' ? 0.55 + (i % 9) / 20 : 0.05 + (i % 11) / 20, scored_at: '2026-01-01T00:00:00Z' },
           { study_id: studyId, stimulus_id: s.stimulus_id, detector: 'zero-shot', model_hash: 'bench', metric: 'mean_log_rank', value: (s.source === 'human' ? 3 : 2.4) + ((i * 7) % 13) / 10, scored_at: '2026-01-01T00:00:00Z' },
         ]);
-        store.putDetectorScores(scores);
+        await store.putDetectorScores(scores);
       }
     }
     db.transaction(() => {
@@ -101,11 +101,11 @@ const cpuSince = (from: NodeJS.CpuUsage) => {
   return (c.user + c.system) / 1e6;
 };
 
-function timeRead(store: SqliteStore): { ms: number; cpu: number; rows: number } {
+async function timeRead(store: SqliteStore): Promise<{ ms: number; cpu: number; rows: number }> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let rows = 0;
-  for (const id of STUDIES) for (const _r of store.iterateResponses(id)) rows++;
+  for (const id of STUDIES) for (const _r of await store.iterateResponses(id)) rows++;
   return { ms: performance.now() - t0, cpu: cpuSince(c0), rows };
 }
 
@@ -116,13 +116,13 @@ try {
   store.db.pragma('synchronous = OFF'); // filling only; the measured part reads
   const tf = performance.now();
   let total = 0;
-  for (const id of STUDIES) total += fill(store, id, TOTAL / STUDIES.length);
-  store.close();
+  for (const id of STUDIES) total += await fill(store, id, TOTAL / STUDIES.length);
+  await store.close();
   console.log(`filled ${total} responses in ${secs(performance.now() - tf)} (${dbPath})`);
 
   store = new SqliteStore(dbPath);
-  timeRead(store); // warm the page cache so the anchor and the analysis read alike
-  const read1 = timeRead(store);
+  await timeRead(store); // warm the page cache so the anchor and the analysis read alike
+  const read1 = await timeRead(store);
   // A lower anchor: the same answer rows straight from SQLite, no join to participants/stimuli, no ORDER BY, no objects.
   const tRaw = performance.now();
   const cRaw = process.cpuUsage();
@@ -136,20 +136,23 @@ try {
   const te = performance.now();
   const ex = await withRss(async () => {
     let n = 0;
-    for (const id of STUDIES) n += await writeLongCsv(store.iterateResponses(id), createWriteStream(join(dir, `${id}.csv`)));
+    for (const id of STUDIES) n += await writeLongCsv(await store.iterateResponses(id), createWriteStream(join(dir, `${id}.csv`)));
     return n;
   });
   const exportMs = performance.now() - te;
   const exported = ex.value;
 
   // Twice, keeping the faster run, as for the read: the machine is shared.
-  const runAnalysis = () =>
-    STUDIES.map((id) =>
-      analyzeStudy({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id) }),
-    );
+  const runAnalysis = async () => {
+    const out = [];
+    for (const id of STUDIES) {
+      out.push(analyzeStudy({ study: (await store.studyVersion(id))!.protocol, participants: await store.participants(id), responses: await store.iterateResponses(id), stimuli: await store.stimuli(id), scores: await store.detectorScores(id) }));
+    }
+    return out;
+  };
   let analysisMs = Infinity;
   let analysisCpu = Infinity;
-  let an!: { value: ReturnType<typeof runAnalysis>; peak: number };
+  let an!: { value: Awaited<ReturnType<typeof runAnalysis>>; peak: number };
   for (let k = 0; k < 2; k++) {
     const ta = performance.now();
     const ca = process.cpuUsage();
@@ -161,19 +164,19 @@ try {
   // Part of the analysis time is the store building its participant rows.
   const tp = performance.now();
   const cp = process.cpuUsage();
-  for (const id of STUDIES) store.participants(id);
+  for (const id of STUDIES) await store.participants(id);
   const participantsMs = performance.now() - tp;
   const participantsCpu = cpuSince(cp);
-  const read2 = timeRead(store);
+  const read2 = await timeRead(store);
   const readMs = Math.min(read1.ms, read2.ms);
   const readCpu = Math.min(read1.cpu, read2.cpu);
 
   const tr = performance.now();
   for (const id of STUDIES) {
-    await buildReport({ study: store.studyVersion(id)!.protocol, participants: store.participants(id), responses: store.iterateResponses(id), stimuli: store.stimuli(id), scores: store.detectorScores(id), software: SOFTWARE });
+    await buildReport({ study: (await store.studyVersion(id))!.protocol, participants: await store.participants(id), responses: await store.iterateResponses(id), stimuli: await store.stimuli(id), scores: await store.detectorScores(id), software: SOFTWARE });
   }
   const reportMs = performance.now() - tr;
-  store.close();
+  await store.close();
 
   const peak = process.resourceUsage().maxRSS * 1024;
   console.log(`responses read: ${read1.rows} (analysed ${results.reduce((s, r) => s + r.responses, 0)}, exported ${exported})`);

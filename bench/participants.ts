@@ -251,7 +251,7 @@ try {
   console.log(`participants benchmark: ${counts.join(', ')} bots; credence with ${workerCounts.join(', ')} worker(s); think ${thinkLo}-${thinkHi} ms per page, arrivals over ${rampMs} ms, ${pages} pages each`);
   console.log('(2 shared cores: figures are noisy; compare the ratios within one run)\n');
 
-  const d = measureDurableWrites(tmp, durableN);
+  const d = await measureDurableWrites(tmp, durableN);
   console.log(`durable writes (${d.n} responses, WAL + synchronous=FULL, one transaction each):`);
   console.log(`  raw better-sqlite3 inserts  ${fmt(d.rawPerS)} /s`);
   console.log(`  store submit path           ${fmt(d.storePerS)} /s   ratio ${d.ratio.toFixed(2)}× (target ≥ 0.5×)`);

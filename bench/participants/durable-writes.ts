@@ -36,7 +36,7 @@ function answers(i: number) {
   ];
 }
 
-export function measureDurableWrites(dir: string, n: number): DurableResult {
+export async function measureDurableWrites(dir: string, n: number): Promise<DurableResult> {
   // Raw: the same two tables' inserts, nothing else.
   const raw = new Database(join(dir, 'raw.db'));
   raw.pragma('journal_mode = WAL');
@@ -53,9 +53,9 @@ export function measureDurableWrites(dir: string, n: number): DurableResult {
 
   // The store: one participant whose plan is n trial pages; each submit is its own transaction.
   const store = new SqliteStore(join(dir, 'store.db'));
-  store.registerStudy({ protocol, version: 'v1', file: null, stimuli: [] });
+  await store.registerStudy({ protocol, version: 'v1', file: null, stimuli: [] });
   const plan = Array.from({ length: 2 * n + 2 }, (_, i) => ({ kind: 'trial' as const, block: 'main', trialIndex: i, questions: [] }));
-  const made = store.createParticipant({
+  const made = await store.createParticipant({
     studyId: 'durable',
     version: 'v1',
     tokenHash: randomUUID(),
@@ -96,7 +96,7 @@ export function measureDurableWrites(dir: string, n: number): DurableResult {
     rawMs += performance.now() - t;
     t = performance.now();
     for (let i = lo; i < hi; i++) {
-      const r = store.submit(input(i));
+      const r = await store.submit(input(i));
       if (r.kind !== 'stored') throw new Error(`durable-writes: submit ${i} was ${r.kind}`);
     }
     storeMs += performance.now() - t;
@@ -107,11 +107,15 @@ export function measureDurableWrites(dir: string, n: number): DurableResult {
   for (let i = n; i < 2 * n; i += 20) {
     const batch = Array.from({ length: Math.min(20, 2 * n - i) }, (_, k) => input(i + k));
     // As the engine's group commit: one transaction, each submit in its own savepoint.
-    const results = store.transaction(() => batch.map((b) => store.submit(b)));
+    const results = await store.transaction(async (tx) => {
+      const out = [];
+      for (const b of batch) out.push(await tx.submit(b));
+      return out;
+    });
     if (results.some((r) => r.kind !== 'stored')) throw new Error('durable-writes: batch submit failed');
   }
   const groupMs = performance.now() - t0;
-  store.close();
+  await store.close();
   const rawPerS = (n / rawMs) * 1000;
   const storePerS = (n / storeMs) * 1000;
   return { n, rawPerS, storePerS, ratio: storePerS / rawPerS, groupPerS: (n / groupMs) * 1000 };

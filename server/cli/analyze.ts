@@ -31,15 +31,15 @@ import { leftOutText } from '../store/study-data.ts';
 import { DEFAULT_KINDS, parseKinds, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
-export function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): { store: Store; data: StudyData } {
+export async function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): Promise<{ store: Store; data: StudyData }> {
   if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
   const store = openStore({ path: db });
-  const data = studyData(store, studyId, kinds);
+  const data = await studyData(store, studyId, kinds);
   if (!data) {
-    const known = store.studyIds();
-    store.close();
+    const known = await store.studyIds();
+    await store.close();
     throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
   return { store, data };
@@ -114,7 +114,7 @@ export function registerAnalyze(program: Command): void {
       let store: Store | undefined;
       try {
         const seed = o.seed;
-        const opened = openStudy(arg, o.db, kindsOf(o.include));
+        const opened = await openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
         const { studyId, study: protocol, participants, exportRows } = data;
@@ -159,7 +159,7 @@ export function registerAnalyze(program: Command): void {
         if (note) console.log(note);
         console.log(`wrote ${Object.keys(files).length + 1} files to ${o.out}: report.html, ${report.figures.length} figures as SVG and PNG, long.csv wide.csv responses.jsonl codebook.csv metadata.json tables/`);
       } finally {
-        store?.close();
+        await store?.close();
       }
     });
 
@@ -176,7 +176,7 @@ export function registerAnalyze(program: Command): void {
       let store: Store | undefined;
       try {
         if (!['long', 'wide', 'jsonl', 'codebook'].includes(o.format)) throw new UsageError(`--format ${o.format}: expected long, wide, jsonl or codebook`);
-        const opened = openStudy(arg, o.db, kindsOf(o.include));
+        const opened = await openStudy(arg, o.db, kindsOf(o.include));
         store = opened.store;
         const data = opened.data;
         const { studyId, study: protocol, participants, exportRows } = data;
@@ -196,7 +196,7 @@ export function registerAnalyze(program: Command): void {
         const note = kindsNote(data);
         if (note) console.error(`${studyId}: ${note}`);
       } finally {
-        store?.close();
+        await store?.close();
       }
     });
 

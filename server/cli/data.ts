@@ -15,20 +15,20 @@ export function registerData(program: Command): void {
     .argument('<study>', 'study id or protocol file')
     .requiredOption('--kind <kinds>', 'bot, pilot or bot,pilot')
     .option('--db <file>', 'SQLite database', 'data/credence.db')
-    .action((arg: string, o: { kind: string; db: string }) => {
+    .action(async (arg: string, o: { kind: string; db: string }) => {
       let kinds;
       try {
         kinds = parseKinds(o.kind, PURGEABLE_KINDS);
       } catch (err) {
         throw new UsageError(`--kind: ${(err as Error).message} (real participants are never purged)`);
       }
-      const { store, studyId } = studyInDb(arg, o.db);
+      const { store, studyId } = await studyInDb(arg, o.db);
       try {
-        const before = store.kindCounts(studyId);
-        const r = store.purgeParticipants(studyId, kinds, Date.now());
+        const before = await store.kindCounts(studyId);
+        const r = await store.purgeParticipants(studyId, kinds, Date.now());
         console.log(`${studyId}: purged ${r.participants} participant${r.participants === 1 ? '' : 's'} (${kinds.map((k) => `${before[k]} ${k}`).join(', ')}) and ${r.responses} responses; ${before.real} real participants untouched; logged in the purges table`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -137,7 +137,7 @@ export function registerScore(program: Command): void {
           console.log(`  ${d.padEnd(9)} model ${s.modelHash.slice(0, 16)}  scored ${s.scored}  skipped ${s.skipped} (already scored)  rows ${s.rows}`);
         }
       } finally {
-        store?.close();
+        await store?.close();
       }
     });
 

@@ -98,7 +98,7 @@ async function serveAsPrimary(start: StartOptions, workers: number): Promise<voi
   try {
     checkStorage(start.dbPath);
     prepareDbFiles(start.dbPath, log);
-    openStore({ path: start.dbPath }).close();
+    await openStore({ path: start.dbPath }).close();
     await ensureClientBundle(log);
     primary = await startPrimary({ workers, port: start.port ?? 3000, host: start.host ?? '127.0.0.1', log });
   } catch (err) {
@@ -197,7 +197,7 @@ async function scoreDemo(file: string, dataDir: string, db: string): Promise<voi
     const scored = Object.values(summary).reduce((n, s) => n + s.scored, 0);
     if (scored > 0) console.log(`scored ${loaded.protocol.id} with the tiny detectors (${scored} stimulus scores)`);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

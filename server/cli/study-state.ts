@@ -18,13 +18,13 @@ const SAYS: Record<StudyState, string> = {
 };
 
 /** A study id from an id or a protocol file, checked against the database (exit 2 with what it has). */
-export function studyInDb(arg: string, db: string): { store: Store; studyId: string } {
+export async function studyInDb(arg: string, db: string): Promise<{ store: Store; studyId: string }> {
   if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
   const studyId = /[\\/]/.test(arg) || /\.ya?ml$/i.test(arg) ? loadStudy(arg).protocol.id : arg;
   const store = openStore({ path: db });
-  if (!store.studyVersion(studyId)) {
-    const known = store.studyIds();
-    store.close();
+  if (!(await store.studyVersion(studyId))) {
+    const known = await store.studyIds();
+    await store.close();
     throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
   return { store, studyId };
@@ -37,13 +37,13 @@ export function registerStudyState(study: Command): void {
       .description(`Set the study ${state}: ${SAYS[state].split(': ')[1]}`)
       .argument('<study>', 'study id or protocol file')
       .option('--db <file>', 'SQLite database', 'data/credence.db')
-      .action((arg: string, o: { db: string }) => {
-        const { store, studyId } = studyInDb(arg, o.db);
+      .action(async (arg: string, o: { db: string }) => {
+        const { store, studyId } = await studyInDb(arg, o.db);
         try {
-          store.setStudyState(studyId, state, Date.now());
+          await store.setStudyState(studyId, state, Date.now());
           console.log(`${studyId} ${SAYS[state]}`);
         } finally {
-          store.close();
+          await store.close();
         }
       });
   }

@@ -48,7 +48,7 @@ export function registerTerms(program: Command): void {
     .option('--out <dir>', 'output folder (default: results/<study>/)')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
     .action(async (arg: string, o: TermsCliOptions) => {
-      const { store, data } = openStudy(arg, o.db, ['real']);
+      const { store, data } = await openStudy(arg, o.db, ['real']);
       try {
         const pools = Object.keys(data.study.pools);
         const side = (list: string, size: string | undefined, flag: string): TermsSide => {
@@ -85,7 +85,7 @@ export function registerTerms(program: Command): void {
         console.log(`${c.significant.a} terms with z > 1.96, ${c.significant.b} with z < −1.96 (of ${c.logOdds.length} seen at least ${o.minCount} times)`);
         console.log(`wrote ${[`${base}.csv`, ...files.flatMap((f) => [f.svg, f.png])].join(', ')} to ${out}`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

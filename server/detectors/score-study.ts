@@ -108,7 +108,7 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
   validate(opts);
   const now = opts.now ?? (() => new Date());
   const done = new Set<string>();
-  for (const r of opts.store.detectorScores(opts.studyId)) done.add(`${r.stimulus_id}\u0000${r.detector}\u0000${r.model_hash}`);
+  for (const r of await opts.store.detectorScores(opts.studyId)) done.add(`${r.stimulus_id}\u0000${r.detector}\u0000${r.model_hash}`);
   const isDone = (id: string, detector: string, hash: string) => !opts.force && done.has(`${id}\u0000${detector}\u0000${hash}`);
   const rowsOf = (id: string, detector: string, hash: string, metrics: Record<string, number>): DetectorScoreRow[] => {
     const at = now().toISOString();
@@ -126,7 +126,7 @@ export async function scoreStudy(opts: ScoreStudyOptions): Promise<Record<string
       for (let i = 0; i < todo.length; i += chunk) {
         const batch = todo.slice(i, i + chunk);
         const scores = await det.score(batch);
-        s.rows += opts.store.putDetectorScores(batch.flatMap((b, k) => rowsOf(b.id, name, hash, metricsOf(scores[k]))));
+        s.rows += await opts.store.putDetectorScores(batch.flatMap((b, k) => rowsOf(b.id, name, hash, metricsOf(scores[k]))));
         s.scored += batch.length;
         opts.onProgress?.(name, s.scored, todo.length);
       }

@@ -87,7 +87,7 @@ export class Engine extends EventEmitter {
   // ---- studies ----
 
   /** Registers a study version in the store (a new version only when the protocol changed) and serves it. */
-  openStudy(def: StudyDef): { created: boolean } {
+  openStudy(def: StudyDef): Promise<{ created: boolean }> {
     return this.studies.open(def);
   }
 
@@ -100,7 +100,7 @@ export class Engine extends EventEmitter {
   }
 
   /** Whether a new (non-resuming) participant would be refused because every slot is taken. */
-  isFull(studyId: string): boolean {
+  isFull(studyId: string): Promise<boolean> {
     return this.studies.isFull(studyId, this.now());
   }
 
@@ -109,15 +109,15 @@ export class Engine extends EventEmitter {
   /** Sweeps deadlines that passed while the server was down (and keeps sweeping, deadlines.ts), starts the slot heartbeat. */
   async start(): Promise<void> {
     await this.deadlines.start();
-    this.presence.start(this.studies.shortestSlotTtlMs());
+    this.presence.start(await this.studies.shortestSlotTtlMs());
     this.sweep = sweepUnplaced(this.store, this.now);
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
     this.deadlines.stop();
     this.presence.stop();
-    this.studies.close();
+    return this.studies.close();
   }
 
   /** Another process has this participant now (they reconnected there): its timer takes their deadlines. */
@@ -149,22 +149,22 @@ export class Engine extends EventEmitter {
   }
 
   /** What the participant sees now. */
-  outcome(participantId: string): Outcome {
+  async outcome(participantId: string): Promise<Outcome> {
     const store = this.studies.storeOf(participantId);
-    const p = store.participant(participantId);
+    const p = await store.participant(participantId);
     if (!p) throw new Error(`unknown participant ${participantId}`);
     const now = this.now();
-    const out = outcomeOf(p, this.runtimeOf(p), store, now);
+    const out = await outcomeOf(p, await this.runtimeOf(p), store, now);
     this.watch.sent(participantId, out, now); // every outcome asked for is sent to the participant
     return out;
   }
 
   /** Keeps the participant's latest answers on their current page (drafts of other pages are ignored). */
-  draft(participantId: string, d: Draft): void {
-    this.watch.setDraft(this.studies.storeOf(participantId).participant(participantId), d);
+  async draft(participantId: string, d: Draft): Promise<void> {
+    this.watch.setDraft(await this.studies.storeOf(participantId).participant(participantId), d);
   }
 
-  private runtimeOf(p: ParticipantRecord): Runtime {
+  private runtimeOf(p: ParticipantRecord): Promise<Runtime> {
     return this.studies.runtime(p.studyId, p.version, p.preview);
   }
 
@@ -192,38 +192,38 @@ export class Engine extends EventEmitter {
       return { ack: { ok: false, error: `clientId: ids beginning '${SERVER_CLIENT_ID}' are the server's own`, field: 'clientId' } };
     }
     // Client ids are scoped to their participant: another participant's use of the same id is no concern of this one.
-    const used = store.clientIdStatus(participantId, s.clientId);
+    const used = await store.clientIdStatus(participantId, s.clientId);
     // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
     if (used === 'mine') {
       await store.durable(); // it may have been committed a moment ago and not yet synced
-      return { ack: { ok: true, duplicate: true }, next: this.outcome(participantId) };
+      return { ack: { ok: true, duplicate: true }, next: await this.outcome(participantId) };
     }
-    const p = store.participant(participantId);
+    const p = await store.participant(participantId);
     if (!p) return { ack: { ok: false, error: 'unknown participant' } };
     if (p.status !== 'in-progress') {
-      return { ack: { ok: false, error: `the study has ended for this participant (${p.status})` }, next: this.outcome(p.id) };
+      return { ack: { ok: false, error: `the study has ended for this participant (${p.status})` }, next: await this.outcome(p.id) };
     }
     const now = this.now();
     if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
       await this.expire(p.id);
-      return { ack: { ok: false, error: 'the study time limit has passed' }, next: this.outcome(p.id) };
+      return { ack: { ok: false, error: 'the study time limit has passed' }, next: await this.outcome(p.id) };
     }
     // The server owns time: an answer after its page's deadline is not stored as given, whatever id it carries;
     // the page is recorded as timed out (if the timer has not done it yet) and the participant moves on.
     if (s.pageIndex === p.pageIndex && p.deadlineAt != null && now >= p.deadlineAt) {
       await this.expire(p.id);
-      return { ack: { ok: false, error: 'the time limit of this page has passed; it was recorded as timed out' }, next: this.outcome(p.id) };
+      return { ack: { ok: false, error: 'the time limit of this page has passed; it was recorded as timed out' }, next: await this.outcome(p.id) };
     }
-    const stale = (current: number): SubmitResultView => ({
+    const stale = async (current: number): Promise<SubmitResultView> => ({
       ack: { ok: false, error: `stale page index ${s.pageIndex}: the current page is ${current}`, field: 'pageIndex' },
-      next: this.outcome(p.id),
+      next: await this.outcome(p.id),
     });
-    if (s.pageIndex !== p.pageIndex) return stale(p.pageIndex);
+    if (s.pageIndex !== p.pageIndex) return await stale(p.pageIndex);
     const page = p.plan[p.pageIndex];
     if (page.minReadMs && now - p.pageStartedAt < page.minReadMs - MIN_READ_SLACK_MS) {
       return { ack: { ok: false, error: `answered before the minimum reading time of ${page.minReadMs} ms`, field: 'rtMs' } };
     }
-    const checked = checkAnswers(page, s.answers, readContextOf(this.runtimeOf(p), page));
+    const checked = checkAnswers(page, s.answers, readContextOf(await this.runtimeOf(p), page));
     if (!checked.ok) return { ack: { ok: false, error: checked.error, field: checked.field } };
     // Consenting is what takes a place in a condition (places.ts), in the same write as the answer.
     const agreed = page.kind === 'consent' && checked.answers.some((a) => a.questionType === 'consent' && a.valueJson === 'true');
@@ -239,9 +239,9 @@ export class Engine extends EventEmitter {
     }, undefined, place);
     if (result.kind === 'needs-move') {
       // Their condition filled up while they read the consent page: another condition (a new plan), or none.
-      const moved = await store.batch(() => {
-        const fresh = store.participant(p.id);
-        return fresh ? takePlace(store, fresh, this.runtimeOf(fresh), now, { move: true }) : 'already';
+      const moved = await store.batch(async (tx) => {
+        const fresh = await tx.participant(p.id);
+        return fresh ? takePlace(tx, fresh, await this.runtimeOf(fresh), now, { move: true }) : 'already';
       });
       if (moved === 'full') {
         const message = 'This study has just become full. Thank you for your interest; please return it.';
@@ -249,10 +249,10 @@ export class Engine extends EventEmitter {
       }
       return this.submitInner(participantId, s);
     }
-    if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: this.outcome(p.id) };
-    if (result.kind === 'stale') return stale(result.pageIndex);
-    if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: this.outcome(p.id) };
-    return { ack: { ok: true }, next: this.outcome(p.id) };
+    if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: await this.outcome(p.id) };
+    if (result.kind === 'stale') return await stale(result.pageIndex);
+    if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: await this.outcome(p.id) };
+    return { ack: { ok: true }, next: await this.outcome(p.id) };
   }
 
   // ---- deadlines ----
@@ -264,19 +264,19 @@ export class Engine extends EventEmitter {
    */
   async expire(participantId: string): Promise<void> {
     const store = this.studies.storeOf(participantId);
-    const p = store.participant(participantId);
+    const p = await store.participant(participantId);
     if (!p || p.status !== 'in-progress') return;
     const now = this.now();
     if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
       const next: Progress = { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
-      const changed = await store.batch(() => {
-        const ok = store.setProgress(p.id, p.pageIndex, next);
-        if (ok) store.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });
+      const changed = await store.batch(async (tx) => {
+        const ok = await tx.setProgress(p.id, p.pageIndex, next);
+        if (ok) await tx.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });
         return ok;
       });
       if (changed) {
         this.recorder.afterAdvance(p, next);
-        this.emit('outcome', p.id, this.outcome(p.id));
+        this.emit('outcome', p.id, await this.outcome(p.id));
       }
       return;
     }
@@ -285,7 +285,7 @@ export class Engine extends EventEmitter {
       return;
     }
     const page = p.plan[p.pageIndex];
-    const partial = timedOutAnswers(page, this.watch.draftOf(p.id, p.pageIndex), readContextOf(this.runtimeOf(p), page));
+    const partial = timedOutAnswers(page, this.watch.draftOf(p.id, p.pageIndex), readContextOf(await this.runtimeOf(p), page));
     const result = await this.recorder.record(
       p,
       page,
@@ -294,6 +294,6 @@ export class Engine extends EventEmitter {
       { clientId: timeoutClientId(p.pageIndex, p.attempts), rtMs: null, rtServerMs: now - p.pageStartedAt, timedOut: true, eventsJson: '[]', blurCount: 0 },
       { participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now },
     );
-    if (result.kind === 'stored') this.emit('outcome', p.id, this.outcome(p.id));
+    if (result.kind === 'stored') this.emit('outcome', p.id, await this.outcome(p.id));
   }
 }

@@ -30,7 +30,7 @@ export interface JoinRoom {
   /** Arms the deadline timer of a participant just created or resumed here. */
   arm: (p: ParticipantRecord) => void;
   expire: (participantId: string) => Promise<void>;
-  outcome: (participantId: string) => Outcome;
+  outcome: (participantId: string) => Promise<Outcome>;
   joinLimits: JoinLimits;
 }
 
@@ -62,14 +62,14 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
   let token = auth.token;
   let takeover = false;
   if (token && !preview) {
-    p = store.participantByToken(hashToken(token));
+    p = await store.participantByToken(hashToken(token));
     if (p && p.studyId !== auth.study) p = undefined;
   }
   if (!p && auth.prolific && !preview) {
-    p = store.participantByPid(auth.study, auth.prolific.PROLIFIC_PID);
+    p = await store.participantByPid(auth.study, auth.prolific.PROLIFIC_PID);
     if (p) {
       // The same recruiter id from a browser without this record's token: another device takes the record over.
-      if (p.placeAt != null && room.studies.runtime(p.studyId, p.version).protocol.recruitment.resume_after_consent === 'same-browser') {
+      if (p.placeAt != null && (await room.studies.runtime(p.studyId, p.version)).protocol.recruitment.resume_after_consent === 'same-browser') {
         return { kind: 'refused', reason: 'other-browser', message: 'This study was started in another browser. Please continue it there.' };
       }
       token = randomBytes(16).toString('base64url');
@@ -78,11 +78,11 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
   }
   if (!p) {
     // Paused or closed: participants already in finish, new arrivals are told so.
-    const state = preview ? 'open' : store.studyState(auth.study);
+    const state = preview ? 'open' : await store.studyState(auth.study);
     if (state === 'paused') return { kind: 'refused', reason: 'paused', message: 'This study is paused for the moment. Please try again later.' };
     if (state === 'closed') return { kind: 'refused', reason: 'closed', message: 'This study is closed and no longer takes participants.' };
     if (opts.address !== undefined && !preview) {
-      const protocol = room.studies.runtime(auth.study, version).protocol;
+      const protocol = (await room.studies.runtime(auth.study, version)).protocol;
       if (!(await room.joinLimits.allow(protocol, opts.address))) {
         return { kind: 'refused', reason: 'too-many-joins', message: 'Too many new sessions were started from your network just now. Please try again in a few minutes.' };
       }
@@ -98,21 +98,21 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
   } else {
     const { id, pageIndex } = p;
     const rotated = token !== auth.token ? token : undefined;
-    await store.batch(() => {
-      if (rotated) store.rotateToken(id, hashToken(rotated));
-      store.touch(id, now);
+    await store.batch(async (tx) => {
+      if (rotated) await tx.rotateToken(id, hashToken(rotated));
+      await tx.touch(id, now);
       if (takeover) {
-        const last = store.lastEventAt(id, 'takeover');
-        if (last == null || now - last >= TAKEOVER_EVENT_EVERY_MS) store.logEvent({ participantId: id, type: 'takeover', pageIndex, at: now });
-      } else if (store.lastEventAt(id, 'resumed', pageIndex) == null) {
-        store.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
+        const last = await tx.lastEventAt(id, 'takeover');
+        if (last == null || now - last >= TAKEOVER_EVENT_EVERY_MS) await tx.logEvent({ participantId: id, type: 'takeover', pageIndex, at: now });
+      } else if ((await tx.lastEventAt(id, 'resumed', pageIndex)) == null) {
+        await tx.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
       }
     });
     if (p.status === 'in-progress' && nextDeadline(p) <= now) await room.expire(p.id);
     // This process has the participant now: its timer claims their next deadline (deadlines.ts).
     else if (p.status === 'in-progress') room.arm(p);
   }
-  return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: room.outcome(p.id) };
+  return { kind: 'joined', token: token!, participantId: p.id, preview, outcome: await room.outcome(p.id) };
 }
 
 /** Bots say so; a pilot link or a link without recruiter ids is a pilot; recruiter ids make a real participant. */
@@ -123,12 +123,12 @@ function kindOf(auth: JoinAuth): ParticipantKind {
 }
 
 /** A new record with its condition and plan, chosen inside the creating transaction so two arrivals never race for one slot. */
-function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, preview: boolean, token: string, now: number) {
-  const rt = room.studies.runtime(auth.study, version, preview);
+async function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, preview: boolean, token: string, now: number) {
+  const rt = await room.studies.runtime(auth.study, version, preview);
   const protocol = rt.protocol;
   const limit = protocol.timing.study_limit_minutes;
-  return store.batch(() => {
-    const r = store.createParticipant({
+  return store.batch(async (tx) => {
+    const r = await tx.createParticipant({
       studyId: auth.study,
       version,
       tokenHash: hashToken(token),
@@ -151,8 +151,8 @@ function create(room: JoinRoom, store: Store, auth: JoinAuth, version: string, p
       },
     });
     // Two tabs with the same new Prolific id raced: the later one takes the record over with its own token.
-    if (!('full' in r) && !r.created) store.rotateToken(r.participant.id, hashToken(token));
-    if (!('full' in r) && !preview) store.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'takeover', pageIndex: r.participant.pageIndex, at: now });
+    if (!('full' in r) && !r.created) await tx.rotateToken(r.participant.id, hashToken(token));
+    if (!('full' in r) && !preview) await tx.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'takeover', pageIndex: r.participant.pageIndex, at: now });
     return r;
   });
 }

@@ -32,7 +32,7 @@ export async function openStudies(engine: Engine, opts: OpenStudiesOptions): Pro
     try {
       const loaded = loadStudy(arg, { studiesDir: opts.studiesDir });
       const def = await studyDef(loaded, opts.dataDir);
-      const { created } = engine.openStudy(def);
+      const { created } = await engine.openStudy(def);
       opened.push({ studyId: def.protocol.id, version: def.version, created });
     } catch (err) {
       if (explicit) throw err;

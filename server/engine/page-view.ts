@@ -1,7 +1,7 @@
 // What a participant sees: the current page built from the plan, the stimulus
 // and the feedback due on it, or the ending once the study is over. Only reads.
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
-import type { ParticipantRecord, PlannedPage, StimulusInput, Store } from '../store/store.ts';
+import type { ParticipantRecord, PlannedPage, StimulusInput, StoreTx } from '../store/store.ts';
 import { questionTypes } from '../../studies/questions/index.ts';
 import { publicQuestion } from './answers.ts';
 import type { ReadContext } from '../../studies/question-type.ts';
@@ -12,12 +12,12 @@ import type { Runtime } from './registry.ts';
 export type Outcome = { page: PageView } | { done: DoneView };
 
 /** `store` is the one the participant lives in (the preview store for preview participants). */
-export function outcomeOf(p: ParticipantRecord, rt: Runtime, store: Store, now: number): Outcome {
+export async function outcomeOf(p: ParticipantRecord, rt: Runtime, store: StoreTx, now: number): Promise<Outcome> {
   if (p.status !== 'in-progress') return { done: doneView(p, rt.protocol) };
-  return { page: pageView(p, rt, store, now) };
+  return { page: await pageView(p, rt, store, now) };
 }
 
-function pageView(p: ParticipantRecord, rt: Runtime, store: Store, now: number): PageView {
+async function pageView(p: ParticipantRecord, rt: Runtime, store: StoreTx, now: number): Promise<PageView> {
   const page = p.plan[p.pageIndex];
   const view: PageView = {
     index: p.pageIndex,
@@ -35,7 +35,7 @@ function pageView(p: ParticipantRecord, rt: Runtime, store: Store, now: number):
     if (stim.sentences) view.stimulus.sentences = stim.sentences;
     if (page.gltr && stim.gltr) view.stimulus.gltr = stim.gltr;
   }
-  const fb = trainingFeedback(p, store);
+  const fb = await trainingFeedback(p, store);
   if (fb) view.feedback = fb;
   if (page.kind === 'comprehension') {
     view.attemptsLeft = (page.attempts ?? 2) - p.attempts;
@@ -74,10 +74,10 @@ function comprehensionFeedback(page: PlannedPage): string {
  * Feedback on the training item just answered, shown on the page after it.
  * Read back from the stored response, so a reload or a server restart shows it too.
  */
-function trainingFeedback(p: ParticipantRecord, store: Store): string | undefined {
+async function trainingFeedback(p: ParticipantRecord, store: StoreTx): Promise<string | undefined> {
   const before = p.plan[p.pageIndex - 1];
   if (!before || before.kind !== 'training') return undefined;
-  const last = store.lastAnswerChecks(p.id, p.pageIndex - 1);
+  const last = await store.lastAnswerChecks(p.id, p.pageIndex - 1);
   if (!last.answered) return undefined;
   const verdict = last.correct.some((c) => c === false) ? 'Not quite.' : last.correct.some((c) => c === true) ? 'Correct.' : '';
   return [verdict, before.feedback ?? ''].filter(Boolean).join(' ') || undefined;

@@ -10,7 +10,7 @@ import { buildPlan } from '../../studies/plan.ts';
 import { addressKey } from '../http/client-address.ts';
 import { overLimit, sharedLimiter } from '../http/shared-limiter.ts';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { ParticipantRecord, Store } from '../store/store.ts';
+import type { ParticipantRecord, Store, StoreTx } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
 import type { Runtime } from './registry.ts';
 
@@ -21,7 +21,7 @@ export const UNPLACED_TTL_MS = 5 * 60_000;
 export function sweepUnplaced(store: Store, now: () => number): NodeJS.Timeout {
   const sweep = setInterval(() => {
     const t = now();
-    store.batch(() => store.expireUnplaced(t - UNPLACED_TTL_MS, t)).catch(() => {
+    store.batch((tx) => tx.expireUnplaced(t - UNPLACED_TTL_MS, t)).catch(() => {
       // The store may be closing; the next sweep (or start) retries.
     });
   }, Math.min(60_000, UNPLACED_TTL_MS / 5));
@@ -49,12 +49,12 @@ export type PlaceOutcome = 'placed' | 'moved' | 'full' | 'no-recruiter-id' | 'al
  * condition if it still has room, else in the condition assignment would choose
  * now (a new plan from the same seed and index), else none ('full').
  */
-export function takePlace(store: Store, p: ParticipantRecord, rt: Runtime, now: number, opts: { move: boolean }): PlaceOutcome {
+export async function takePlace(tx: StoreTx, p: ParticipantRecord, rt: Runtime, now: number, opts: { move: boolean }): Promise<PlaceOutcome> {
   if (p.placeAt != null) return 'already';
   if (!recruiterIdOk(rt.protocol, p.prolificPid)) return 'no-recruiter-id';
-  const counts = store.conditionCounts(p.studyId, now, p.version);
+  const counts = await tx.conditionCounts(p.studyId, now, p.version);
   const own = counts.find((c) => c.condition === p.condition);
-  if (own && own.completed + own.active < own.target) return store.takePlace(p.id, now) ? 'placed' : 'already';
+  if (own && own.completed + own.active < own.target) return (await tx.takePlace(p.id, now)) ? 'placed' : 'already';
   // Moving changes the plan the answer is checked against: the caller does it in a write of its own first.
   if (!opts.move) return 'needs-move';
   const a = chooseCondition(counts, p.seed);
@@ -62,7 +62,7 @@ export function takePlace(store: Store, p: ParticipantRecord, rt: Runtime, now: 
   const plan = buildPlan({ protocol: rt.protocol, stimuli: rt.list, condition: a.condition, seed: p.seed, participantIndex: p.index });
   // The consent page is answered now; the new plan must have it at the same position.
   if (plan[p.pageIndex]?.kind !== p.plan[p.pageIndex]?.kind) return 'full';
-  return store.takePlace(p.id, now, { condition: a.condition, plan }) ? 'moved' : 'already';
+  return (await tx.takePlace(p.id, now, { condition: a.condition, plan })) ? 'moved' : 'already';
 }
 
 /** New participants per (study, address) per window, as each protocol says, counted across the server's processes. */

@@ -42,9 +42,9 @@ export class Presence {
     this.seen.clear();
     if (ids.length === 0 && left.length === 0) return;
     this.store
-      .batch(() => {
-        this.store.touchMany(ids, now);
-        for (const [id, at] of left) this.store.touch(id, at);
+      .batch(async (tx) => {
+        await tx.touchMany(ids, now);
+        for (const [id, at] of left) await tx.touch(id, at);
       })
       .catch(() => {
         // The store may be closing during shutdown; nothing is lost but a last-seen time.

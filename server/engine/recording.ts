@@ -31,8 +31,8 @@ export class Recorder {
     place = false,
   ): Promise<RecordResult> {
     const store = this.studies.storeOf(p.id);
-    const rt = this.studies.runtime(p.studyId, p.version, p.preview);
-    const next = this.next(p, page, answers, now, response.timedOut);
+    const rt = await this.studies.runtime(p.studyId, p.version, p.preview);
+    const next = await this.next(p, page, answers, now, response.timedOut);
     const input: SubmissionInput = {
       participantId: p.id,
       pageIndex: p.pageIndex,
@@ -45,12 +45,12 @@ export class Recorder {
       now,
       next,
     };
-    const result = await store.batch((): RecordResult => {
-      if (place && takePlace(store, p, rt, now, { move: false }) === 'needs-move') return { kind: 'needs-move' };
-      const r = store.submit(input);
-      if (r.kind === 'stored' && event) store.logEvent(event);
+    const result = await store.batch(async (tx): Promise<RecordResult> => {
+      if (place && (await takePlace(tx, p, rt, now, { move: false })) === 'needs-move') return { kind: 'needs-move' };
+      const r = await tx.submit(input);
+      if (r.kind === 'stored' && event) await tx.logEvent(event);
       if (r.kind === 'stored' && next.status !== 'in-progress') {
-        store.logEvent({ participantId: p.id, type: 'ended', pageIndex: input.pageIndex, data: { status: next.status }, at: now });
+        await tx.logEvent({ participantId: p.id, type: 'ended', pageIndex: input.pageIndex, data: { status: next.status }, at: now });
       }
       return r;
     });
@@ -64,16 +64,14 @@ export class Recorder {
     else this.deadlines.arm(p.id, nextDeadline({ deadlineAt: next.deadlineAt, studyDeadlineAt: p.studyDeadlineAt }));
   }
 
-  private next(p: ParticipantRecord, page: PlannedPage, answers: CheckedAnswer[], now: number, timedOut: boolean): Progress {
+  private async next(p: ParticipantRecord, page: PlannedPage, answers: CheckedAnswer[], now: number, timedOut: boolean): Promise<Progress> {
     const store = this.studies.storeOf(p.id);
-    return nextProgress({
-      p,
-      page,
-      answers,
-      protocol: this.studies.runtime(p.studyId, p.version, p.preview).protocol,
-      now,
-      timedOut,
-      timedOutTrialsBefore: () => store.events(p.id).filter((e) => e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial').length,
-    });
+    const protocol = (await this.studies.runtime(p.studyId, p.version, p.preview)).protocol;
+    // Read only when the protocol limits timed-out trials and this is one.
+    const limited = timedOut && page.kind === 'trial' && protocol.exclusions.timed_out_trials_max != null;
+    const before = limited
+      ? (await store.events(p.id)).filter((e) => e.type === 'timeout' && (e.data as { kind?: string })?.kind === 'trial').length
+      : 0;
+    return nextProgress({ p, page, answers, protocol, now, timedOut, timedOutTrialsBefore: () => before });
   }
 }

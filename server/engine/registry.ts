@@ -24,15 +24,15 @@ export interface Runtime {
 export class StudyRegistry {
   readonly previewStore: Store = openThrowawayStore();
   private readonly served = new Map<string, string>();
-  private readonly runtimes = new Map<string, Runtime>();
+  private readonly runtimes = new Map<string, Promise<Runtime>>();
   private readonly previewIds = new Set<string>();
 
   constructor(readonly store: Store) {}
 
   /** Registers a study version in the store (a new version only when the protocol changed) and serves it. */
-  open(def: StudyDef): { created: boolean } {
-    const r = this.store.registerStudy(def);
-    this.previewStore.registerStudy(def);
+  async open(def: StudyDef): Promise<{ created: boolean }> {
+    const r = await this.store.registerStudy(def);
+    await this.previewStore.registerStudy(def);
     this.served.set(def.protocol.id, def.version);
     return r;
   }
@@ -47,31 +47,36 @@ export class StudyRegistry {
   }
 
   /** Whether a new (non-resuming) participant would be refused because every slot is taken. */
-  isFull(studyId: string, now: number): boolean {
+  async isFull(studyId: string, now: number): Promise<boolean> {
     const version = this.served.get(studyId);
     if (!version) return false;
-    return 'full' in chooseCondition(this.store.conditionCounts(studyId, now, version), 0);
+    return 'full' in chooseCondition(await this.store.conditionCounts(studyId, now, version), 0);
   }
 
-  runtime(studyId: string, version: string, preview = false): Runtime {
+  /** Read from the store once per version, then from memory (a version never changes). */
+  runtime(studyId: string, version: string, preview = false): Promise<Runtime> {
     const key = `${preview ? 'p' : 'm'}\u0000${studyId}\u0000${version}`;
     let rt = this.runtimes.get(key);
     if (!rt) {
-      const store = preview ? this.previewStore : this.store;
-      const study = store.studyVersion(studyId, version);
-      if (!study) throw new Error(`unknown study ${studyId} version ${version}`);
-      const list = store.stimuliOf(studyId, version);
-      rt = { protocol: study.protocol, list, stimuli: new Map(list.map((s) => [s.id, s])) };
+      rt = this.load(preview ? this.previewStore : this.store, studyId, version);
       this.runtimes.set(key, rt);
+      rt.catch(() => this.runtimes.delete(key));
     }
     return rt;
   }
 
+  private async load(store: Store, studyId: string, version: string): Promise<Runtime> {
+    const study = await store.studyVersion(studyId, version);
+    if (!study) throw new Error(`unknown study ${studyId} version ${version}`);
+    const list = await store.stimuliOf(studyId, version);
+    return { protocol: study.protocol, list, stimuli: new Map(list.map((s) => [s.id, s])) };
+  }
+
   /** The shortest slot TTL of the served studies (Infinity when none is served). */
-  shortestSlotTtlMs(): number {
+  async shortestSlotTtlMs(): Promise<number> {
     let ttl = Infinity;
     for (const [studyId, version] of this.served) {
-      ttl = Math.min(ttl, this.runtime(studyId, version).protocol.design.slot_ttl_minutes * 60_000);
+      ttl = Math.min(ttl, (await this.runtime(studyId, version)).protocol.design.slot_ttl_minutes * 60_000);
     }
     return ttl;
   }
@@ -88,7 +93,7 @@ export class StudyRegistry {
     return this.previewIds.has(participantId) ? this.previewStore : this.store;
   }
 
-  close(): void {
-    this.previewStore.close();
+  close(): Promise<void> {
+    return this.previewStore.close();
   }
 }

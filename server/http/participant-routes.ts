@@ -23,12 +23,12 @@ export function mountParticipantRoutes(app: Express, ctx: AppContext, clientDir:
   const htmlFile = join(clientDir, 'participant.html');
   app.use('/static', express.static(join(clientDir, 'dist'), { fallthrough: false, index: false }));
 
-  app.get('/s/:study', (req, res) => {
+  app.get('/s/:study', async (req, res) => {
     const study = String(req.params.study);
     if (!ctx.engine.isServed(study)) return plainPage(res, 404, 'Study not found', `There is no open study '${study}'. Please check the link.`);
     const pid = typeof req.query.PROLIFIC_PID === 'string' ? req.query.PROLIFIC_PID : undefined;
-    const returning = pid ? ctx.store.participantByPid(study, pid) !== undefined : false;
-    if (!returning && ctx.engine.isFull(study)) {
+    const returning = pid ? (await ctx.store.participantByPid(study, pid)) !== undefined : false;
+    if (!returning && (await ctx.engine.isFull(study))) {
       return plainPage(res, 200, 'This study is full', 'Every place in this study has been taken. Thank you for your interest; please return the study on Prolific.');
     }
     if (!existsSync(htmlFile)) return plainPage(res, 503, 'Not ready', 'The participant app is not built on this server.');

@@ -103,7 +103,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   try {
     await openStudies(engine, { studiesDir, dataDir, studies: opts.studies, warn: log });
   } catch (err) {
-    store.close();
+    await store.close();
     io.close();
     throw err;
   }
@@ -138,7 +138,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     async close() {
       if (closed) return;
       closed = true;
-      engine.stop();
+      await engine.stop();
       io.disconnectSockets(true);
       // Stop accepting first, then drop every open connection: a browser's
       // keep-alive connection would otherwise hold the close open forever.
@@ -149,7 +149,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       });
       // socket.io's own close also closes the HTTP server; it is already closed.
       await new Promise<void>((ok) => io.close(() => ok()));
-      store.close();
+      await store.close();
     },
   };
 }

@@ -146,11 +146,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
       if (size > MAX_EVENT_BYTES) return;
       const parsed = DraftSchema.safeParse(payload);
       if (!parsed.success) return;
-      try {
-        engine.draft(participantId, parsed.data);
-      } catch (err) {
-        opts.onError?.(err);
-      }
+      engine.draft(participantId, parsed.data).catch((err: unknown) => opts.onError?.(err));
     });
 
     socket.on('ping', (ack?: unknown) => {

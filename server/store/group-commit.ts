@@ -16,30 +16,35 @@ export interface CommitStats {
   syncP99Ms: number;
 }
 
-interface Transactional {
-  transaction<T>(fn: () => T): T;
+/** What a group commit needs of an engine: async transactions with savepoints, and a sync barrier. */
+export interface Transactional<Tx> {
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs fn inside tx's transaction in its own savepoint: a failure undoes only fn's writes. */
+  savepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<T>;
   durable(): Promise<void>;
 }
 
-interface Pending {
-  op: () => unknown;
+interface Pending<Tx> {
+  op: (tx: Tx) => Promise<unknown>;
   ok: (v: unknown) => void;
   fail: (e: unknown) => void;
 }
 
-export class GroupCommit {
-  private queue: Pending[] = [];
+export class GroupCommit<Tx> {
+  private queue: Pending<Tx>[] = [];
   private flushScheduled = false;
+  /** The group transaction under way, if any (one at a time). */
+  private committing: Promise<void> | null = null;
   /** A group commit is waiting for its sync; the next one waits for it. */
   private syncing = false;
   private readonly commitMs = new LatencyRing();
   private readonly syncMs = new LatencyRing();
   private maxBatch = 0;
 
-  constructor(private readonly store: Transactional) {}
+  constructor(private readonly store: Transactional<Tx>) {}
 
   /** Runs op in the next group transaction; resolves with its result once that transaction is durable. */
-  run<T>(op: () => T): Promise<T> {
+  run<T>(op: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((ok, fail) => {
       this.queue.push({ op, ok: ok as (v: unknown) => void, fail });
       this.scheduleFlush();
@@ -51,24 +56,40 @@ export class GroupCommit {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.syncing || this.queue.length === 0) return;
+    if (this.flushScheduled || this.syncing || this.committing || this.queue.length === 0) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => void this.flush());
   }
 
-  /** Commits whatever waits now (the store calls it before it closes). */
-  flush(): void {
+  /** Commits whatever waits until nothing does (the store calls it before it closes). */
+  async drain(): Promise<void> {
+    while (this.committing || this.queue.length > 0) {
+      if (this.committing) await this.committing;
+      else await this.flush();
+    }
+  }
+
+  private flush(): Promise<void> {
     this.flushScheduled = false;
+    if (this.committing) return this.committing;
     const batch = this.queue.splice(0);
-    if (batch.length === 0) return;
+    if (batch.length === 0) return Promise.resolve();
+    this.committing = this.commit(batch).finally(() => {
+      this.committing = null;
+      this.scheduleFlush();
+    });
+    return this.committing;
+  }
+
+  private async commit(batch: Pending<Tx>[]): Promise<void> {
     if (batch.length > this.maxBatch) this.maxBatch = batch.length;
     const out: { ok: boolean; v: unknown }[] = [];
     const t0 = performance.now();
     try {
-      this.store.transaction(() => {
+      await this.store.transaction(async (tx) => {
         for (const b of batch) {
           try {
-            out.push({ ok: true, v: this.store.transaction(b.op) }); // its own savepoint
+            out.push({ ok: true, v: await this.store.savepoint(tx, () => b.op(tx)) });
           } catch (err) {
             out.push({ ok: false, v: err });
           }

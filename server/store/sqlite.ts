@@ -27,6 +27,7 @@ import type {
   Progress,
   StimulusInput,
   Store,
+  StoreTx,
   StoredStimulus,
   StudySummary,
   StudyVersionRecord,
@@ -42,7 +43,11 @@ const NO_DEADLINE = 9e15;
 
 const iso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
 
-export class SqliteStore implements Store {
+/** The synchronous twin of an async interface: what better-sqlite3 answers at once. */
+type Sync<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
+
+/** One better-sqlite3 connection and the SQL behind every store method, synchronous. */
+class SqliteConnection implements Sync<StoreTx> {
   readonly db: Database.Database;
   private protocolCache = new Map<string, Protocol>();
   private st: Record<string, Database.Statement>;
@@ -447,22 +452,6 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  transaction<T>(fn: () => T): T {
-    // IMMEDIATE: take the write lock at BEGIN, where busy_timeout waits for another writer (credence score,
-    // a sqlite3 shell). A deferred transaction that read first gets SQLITE_BUSY at once when it tries to write.
-    return this.db.transaction(fn).immediate();
-  }
-
-  private readonly commits = new GroupCommit(this);
-
-  batch<T>(fn: () => T): Promise<T> {
-    return this.commits.run(fn);
-  }
-
-  commitStats(): CommitStats {
-    return this.commits.stats();
-  }
-
   clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other' {
     const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as Row[];
     if (rows.length === 0) return 'new';
@@ -714,6 +703,12 @@ export class SqliteStore implements Store {
     return this.walSync ? this.walSync.flush() : Promise.resolve();
   }
 
+  /** A transaction on this connection: IMMEDIATE, so busy_timeout waits for another writer at BEGIN. */
+  begin(): void {
+    // A deferred transaction that read first gets SQLITE_BUSY at once when it tries to write.
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
   /**
    * A streamed download spans many event-loop turns; an open read cursor on this
    * connection would make every participant write fail ("connection is busy")
@@ -725,7 +720,7 @@ export class SqliteStore implements Store {
       // No second connection can see an in-memory database: read it all now, in one turn.
       return { rows: [...this.iterateResponses(studyId, kinds)], close() {} };
     }
-    const reader = new SqliteStore(this.path);
+    const reader = new SqliteConnection(this.path);
     const rows = reader.iterateResponses(studyId, kinds);
     return {
       rows,
@@ -771,10 +766,146 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
-    // Writes still waiting for a group commit are committed, not dropped.
-    if (this.db.open) this.commits.flush();
     this.checkpointer?.stop();
     this.walSync?.close();
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Every StoreTx method, listed once so the facades below forward each (the compiler checks the list is whole). */
+const TX_METHODS: Record<keyof StoreTx, true> = {
+  registerStudy: true, studyVersion: true, studyVersions: true, studyIds: true, studySummaries: true, conditionCounts: true,
+  stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
+  touchMany: true, rotateToken: true, overdue: true, pendingDeadlines: true, takePlace: true, expireUnplaced: true,
+  lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
+  liveParticipants: true, participants: true, kindCounts: true, studyState: true, setStudyState: true,
+  purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,
+  detectorScores: true,
+};
+
+/** The async face of a synchronous connection: each call runs through `gate`. */
+function asyncFacade(conn: SqliteConnection, gate: <T>(f: () => T) => Promise<T>): StoreTx {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(TX_METHODS)) {
+    const method = (conn as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+    out[name] = (...args: unknown[]) => gate(() => method.apply(conn, args));
+  }
+  return out as unknown as StoreTx;
+}
+
+function now<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+// The store's methods come from the facade built in the constructor (declaration merging tells the compiler).
+export interface SqliteStore extends StoreTx {}
+
+/**
+ * The SQLite store behind the async Store interface. Calls run at once on the
+ * one connection, except while an async transaction (a group commit) is open:
+ * then they wait for it to end, so nothing of another request slips into a
+ * transaction between its awaits (as a PostgreSQL transaction owns its connection).
+ */
+export class SqliteStore implements Store {
+  private readonly conn: SqliteConnection;
+  /** The open transaction's tx: calls straight on the connection. */
+  private readonly tx: StoreTx;
+  /** Settles when the open transaction ends; null when none is open. */
+  private open: Promise<void> | null = null;
+  private readonly commits: GroupCommit<StoreTx>;
+
+  constructor(readonly path: string) {
+    this.conn = new SqliteConnection(path);
+    this.tx = asyncFacade(this.conn, now);
+    Object.assign(this, asyncFacade(this.conn, (f) => (this.open ? this.afterTransactions(f) : now(f))));
+    this.commits = new GroupCommit<StoreTx>({
+      transaction: (fn) => this.transaction(fn),
+      savepoint: (_tx, fn) => this.savepoint(fn),
+      durable: () => this.durable(),
+    });
+  }
+
+  get db(): Database.Database {
+    return this.conn.db;
+  }
+
+  private async afterTransactions<T>(f: () => T): Promise<T> {
+    while (this.open) await this.open;
+    return f();
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    while (this.open) await this.open;
+    let end!: () => void;
+    this.open = new Promise<void>((r) => (end = r));
+    try {
+      this.conn.begin();
+      try {
+        const v = await fn(this.tx);
+        this.conn.db.exec('COMMIT');
+        return v;
+      } catch (err) {
+        if (this.conn.db.inTransaction) this.conn.db.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      this.open = null;
+      end();
+    }
+  }
+
+  /** One op of a group: its failure rolls back only its own writes. */
+  private async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const db = this.conn.db;
+    db.exec('SAVEPOINT op');
+    try {
+      const v = await fn();
+      db.exec('RELEASE op');
+      return v;
+    } catch (err) {
+      db.exec('ROLLBACK TO op');
+      db.exec('RELEASE op');
+      throw err;
+    }
+  }
+
+  batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.commits.run(fn);
+  }
+
+  commitStats(): CommitStats {
+    return this.commits.stats();
+  }
+
+  durable(): Promise<void> {
+    return this.conn.durable();
+  }
+
+  iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<ResponseRow>> {
+    // Each pass streams afresh from a cursor on this connection (consumed within one turn).
+    return Promise.resolve({ [Symbol.iterator]: () => this.conn.iterateResponses(studyId, kinds) });
+  }
+
+  responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource> {
+    return now(() => this.conn.responsesForExport(studyId, kinds));
+  }
+
+  /** See SqliteConnection.syncInBackground. */
+  syncInBackground(): void {
+    this.conn.syncInBackground();
+  }
+
+  get backgroundSyncs(): number {
+    return this.conn.backgroundSyncs;
+  }
+
+  async close(): Promise<void> {
+    // Writes still waiting for a group commit are committed, not dropped.
+    if (this.conn.db.open) await this.commits.drain();
+    this.conn.close();
   }
 }

@@ -181,29 +181,36 @@ export interface RowSource {
   close(): void;
 }
 
-export interface Store {
+/**
+ * Everything a caller reads and writes, on either engine. Every method returns a
+ * promise: SQLite answers at once, PostgreSQL over the network. Inside
+ * transaction()/batch() the callback gets a StoreTx bound to that transaction;
+ * calling the outer Store from inside the callback would run outside it (on
+ * SQLite it waits for the transaction to end, i.e. deadlocks), so use the tx.
+ */
+export interface StoreTx {
   /** Registers a study version (a new row only when the protocol hash is new) with its stimuli. */
-  registerStudy(input: { protocol: Protocol; version: string; file: string | null; stimuli: StimulusInput[] }): {
+  registerStudy(input: { protocol: Protocol; version: string; file: string | null; stimuli: StimulusInput[] }): Promise<{
     created: boolean;
-  };
-  studyVersion(studyId: string, version?: string): StudyVersionRecord | undefined;
-  studyVersions(studyId: string): StudyVersionRecord[];
-  studyIds(): string[];
-  studySummaries(now?: number): StudySummary[];
+  }>;
+  studyVersion(studyId: string, version?: string): Promise<StudyVersionRecord | undefined>;
+  studyVersions(studyId: string): Promise<StudyVersionRecord[]>;
+  studyIds(): Promise<string[]>;
+  studySummaries(now?: number): Promise<StudySummary[]>;
   /** Counts of the given version (default: the newest). */
-  conditionCounts(studyId: string, now?: number, version?: string): ConditionCount[];
-  stimuliOf(studyId: string, version: string): StoredStimulus[];
+  conditionCounts(studyId: string, now?: number, version?: string): Promise<ConditionCount[]>;
+  stimuliOf(studyId: string, version: string): Promise<StoredStimulus[]>;
 
   /** `created: false` when the Prolific id already had a record (a race between two tabs): that record is returned. */
-  createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true };
-  participantByToken(tokenHash: string): ParticipantRecord | undefined;
-  participantByPid(studyId: string, prolificPid: string): ParticipantRecord | undefined;
-  participant(id: string): ParticipantRecord | undefined;
-  touch(participantId: string, now: number): void;
+  createParticipant(p: NewParticipant): Promise<{ participant: ParticipantRecord; created: boolean } | { full: true }>;
+  participantByToken(tokenHash: string): Promise<ParticipantRecord | undefined>;
+  participantByPid(studyId: string, prolificPid: string): Promise<ParticipantRecord | undefined>;
+  participant(id: string): Promise<ParticipantRecord | undefined>;
+  touch(participantId: string, now: number): Promise<void>;
   /** Heartbeat of every connected participant, so a slow but present participant keeps its slot. */
-  touchMany(ids: string[], now: number): void;
+  touchMany(ids: string[], now: number): Promise<void>;
   /** A resume by Prolific id hands out a fresh token; the old one stops working. */
-  rotateToken(participantId: string, tokenHash: string): void;
+  rotateToken(participantId: string, tokenHash: string): Promise<void>;
   /**
    * Claims due deadlines for the caller to expire: in-progress participants whose page or study deadline
    * is at or before `dueBefore` (earliest first, at most `limit`; `only`: just this participant) and whose
@@ -212,27 +219,58 @@ export interface Store {
    * one caller (SQLite: one IMMEDIATE transaction; PostgreSQL: rows locked FOR UPDATE SKIP LOCKED, or an
    * upsert whose WHERE decides). Returns the claimed participants' ids.
    */
-  claimDeadlines(c: DeadlineClaim): string[];
+  claimDeadlines(c: DeadlineClaim): Promise<string[]>;
 
   /**
    * Gives a participant their place (once; false when they already hold one), moving them first to
    * another condition and plan when theirs filled up while they read the consent page.
    */
-  takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean;
+  takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean>;
   /** Ends (as no-consent) in-progress records that never took a place, answered nothing and were not seen since `seenBefore`; returns how many. */
-  expireUnplaced(seenBefore: number, now: number): number;
+  expireUnplaced(seenBefore: number, now: number): Promise<number>;
   /** When a participant's latest event of this type (on this page) happened, or null. */
-  lastEventAt(participantId: string, type: string, pageIndex?: number): number | null;
+  lastEventAt(participantId: string, type: string, pageIndex?: number): Promise<number | null>;
   /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
-  submit(s: SubmissionInput): SubmitResult;
-  /** Runs fn in one transaction (nested calls become savepoints). */
-  transaction<T>(fn: () => T): T;
+  submit(s: SubmissionInput): Promise<SubmitResult>;
+  /** One lookup for a submit's client id: unused, already stored for this participant (a retry), or another participant's. */
+  clientIdStatus(participantId: string, clientId: string): Promise<'new' | 'mine' | 'other'>;
+  /** Ends or updates progress without a response (e.g. study time limit). */
+  setProgress(participantId: string, expectPageIndex: number, next: Progress): Promise<boolean>;
+  logEvent(e: PageEventInput): Promise<void>;
+  events(participantId: string): Promise<{ type: string; pageIndex: number | null; data: unknown; at: number }[]>;
+
+  liveParticipants(studyId: string, now?: number): Promise<LiveParticipant[]>;
+  participants(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ParticipantRow[]>;
+  /** How many participants of each kind the study has. */
+  kindCounts(studyId: string): Promise<Record<ParticipantKind, number>>;
+
+  /** Whether new participants may join (default: open). */
+  studyState(studyId: string): Promise<StudyState>;
+  setStudyState(studyId: string, state: StudyState, now: number): Promise<void>;
+  /**
+   * Deletes the participants of these kinds (never `real`: the database refuses)
+   * with their responses, answers and events, and logs the purge.
+   */
+  purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): Promise<{ participants: number; responses: number }>;
+  stimuli(studyId: string): Promise<StimulusRow[]>;
+  /** How many submissions are stored for a client id (integrity checks). */
+  countSubmissions(participantId: string, clientId?: string): Promise<number>;
+  /** Whether the participant's latest response on a page was right, per answer (null: no right answer); for training feedback. */
+  lastAnswerChecks(participantId: string, pageIndex: number): Promise<{ answered: boolean; correct: (boolean | null)[] }>;
+
+  putDetectorScores(rows: DetectorScoreRow[]): Promise<number>;
+  detectorScores(studyId: string): Promise<DetectorScoreRow[]>;
+}
+
+export interface Store extends StoreTx {
+  /** Runs fn in one transaction, on one connection; fn must use the tx it is given. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
    * Group commit (group-commit.ts): fn runs in its own savepoint inside the next
    * transaction shared with every write queued meanwhile; resolves with its
    * result once that transaction is durable, so the caller may acknowledge.
    */
-  batch<T>(fn: () => T): Promise<T>;
+  batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** How the group commits went: largest group, commit and sync p99 (monitoring, benchmarks). */
   commitStats(): CommitStats;
   /**
@@ -240,41 +278,18 @@ export interface Store {
    * Acknowledge nothing before it: a store may commit before it syncs.
    */
   durable(): Promise<void>;
-  /** One lookup for a submit's client id: unused, already stored for this participant (a retry), or another participant's. */
-  clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other';
-  /** Ends or updates progress without a response (e.g. study time limit). */
-  setProgress(participantId: string, expectPageIndex: number, next: Progress): boolean;
-  logEvent(e: PageEventInput): void;
-  events(participantId: string): { type: string; pageIndex: number | null; data: unknown; at: number }[];
-
-  liveParticipants(studyId: string, now?: number): LiveParticipant[];
-  /** Analysis: one row per answered or timed-out question, streamed; `kinds` limits the participants (default: all). */
-  iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow>;
+  /**
+   * Analysis: one row per answered or timed-out question; `kinds` limits the participants (default: all).
+   * Re-iterable: each pass reads the rows afresh. Consume a pass within one event-loop turn (SQLite
+   * streams it from a cursor on the serving connection); a download uses responsesForExport.
+   */
+  iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<ResponseRow>>;
   /**
    * The same rows for a download that spans many event-loop turns, read so that
    * participant writes go on meanwhile. close() when done (or abandoned).
    */
-  responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): RowSource;
-  participants(studyId: string, kinds?: readonly ParticipantKind[]): ParticipantRow[];
-  /** How many participants of each kind the study has. */
-  kindCounts(studyId: string): Record<ParticipantKind, number>;
+  responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource>;
 
-  /** Whether new participants may join (default: open). */
-  studyState(studyId: string): StudyState;
-  setStudyState(studyId: string, state: StudyState, now: number): void;
-  /**
-   * Deletes the participants of these kinds (never `real`: the database refuses)
-   * with their responses, answers and events, and logs the purge.
-   */
-  purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): { participants: number; responses: number };
-  stimuli(studyId: string): StimulusRow[];
-  /** How many submissions are stored for a client id (integrity checks). */
-  countSubmissions(participantId: string, clientId?: string): number;
-  /** Whether the participant's latest response on a page was right, per answer (null: no right answer); for training feedback. */
-  lastAnswerChecks(participantId: string, pageIndex: number): { answered: boolean; correct: (boolean | null)[] };
-
-  putDetectorScores(rows: DetectorScoreRow[]): number;
-  detectorScores(studyId: string): DetectorScoreRow[];
-
-  close(): void;
+  /** Commits what waits for a group commit, then closes. */
+  close(): Promise<void>;
 }

@@ -26,28 +26,29 @@ export function leftOutText(data: Pick<StudyData, 'leftOut'>): string {
 }
 
 /** Undefined when the store holds no version of the study. Only real participants unless `kinds` says otherwise. */
-export function studyData(store: Store, studyId: string, kinds: readonly ParticipantKind[] = DEFAULT_KINDS): StudyData | undefined {
-  const newest = store.studyVersion(studyId);
+export async function studyData(store: Store, studyId: string, kinds: readonly ParticipantKind[] = DEFAULT_KINDS): Promise<StudyData | undefined> {
+  const newest = await store.studyVersion(studyId);
   if (!newest) return undefined;
-  const counts = store.kindCounts(studyId);
+  const counts = await store.kindCounts(studyId);
+  const participants = await store.participants(studyId, kinds);
+  const responses = await store.iterateResponses(studyId, kinds);
   return {
     studyId,
     study: newest.protocol,
-    versions: store.studyVersions(studyId).map((v) => v.version),
+    versions: (await store.studyVersions(studyId)).map((v) => v.version),
     kinds: [...kinds],
     leftOut: Object.fromEntries(PARTICIPANT_KINDS.filter((k) => !kinds.includes(k)).map((k) => [k, counts[k]])),
-    participants: store.participants(studyId, kinds),
-    // Re-iterable: each pass (the analysis, each export) streams the rows afresh.
-    responses: { [Symbol.iterator]: () => store.iterateResponses(studyId, kinds) },
+    participants,
+    // Re-iterable: each pass (the analysis, each export) reads the rows afresh.
+    responses,
     exportRows: {
       [Symbol.iterator]: () => {
         // The participants' flags need a first pass of their own; the rows then stream with them.
-        const participants = store.participants(studyId, kinds);
-        const flags = participantFlags(store.iterateResponses(studyId, kinds), participants);
-        return withFlags(store.iterateResponses(studyId, kinds), newest.protocol.exclusions.min_rt_ms, flags);
+        const flags = participantFlags(responses, participants);
+        return withFlags(responses, newest.protocol.exclusions.min_rt_ms, flags);
       },
     },
-    stimuli: store.stimuli(studyId),
-    scores: store.detectorScores(studyId),
+    stimuli: await store.stimuli(studyId),
+    scores: await store.detectorScores(studyId),
   };
 }

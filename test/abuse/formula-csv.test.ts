@@ -19,14 +19,14 @@ before(async () => {
   r = await login(t.url, 'admin', t.password);
   const store = t.server.ctx.store;
   const now = Date.now();
-  const participantId = storedParticipant(
+  const participantId = await storedParticipant(
     store,
     { tokenHash: 'formula-participant', prolificPid: '=cmd|"/c calc"!A1', prolificStudyId: '@STUDY', prolificSessionId: '-SESSION' },
     { kind: 'questionnaire', block: null, trialIndex: null, questions: [{ type: 'text', id: 'comments', required: false }] },
     now,
   );
-  FORMULAS.forEach((text, i) => {
-    const res = store.submit({
+  for (const [i, text] of FORMULAS.entries()) {
+    const res = await store.submit({
       participantId,
       clientId: `formula-${i}`,
       pageIndex: 0,
@@ -43,7 +43,7 @@ before(async () => {
       next: { pageIndex: 0, pageStartedAt: now, deadlineAt: null, attempts: 0, status: 'in-progress', endedAt: null, flagged: false },
     } as Parameters<typeof store.submit>[0]);
     assert.equal(res.kind, 'stored');
-  });
+  }
 });
 after(async () => {
   await t?.close();

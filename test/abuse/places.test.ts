@@ -42,9 +42,9 @@ test('500 anonymous joins from one address leave every place open to real partic
     assert.equal(joined + refused, 500);
     const limit = 20; // design.joins_per_address's default
     assert.ok(joined <= limit, `the per-address limit lets at most ${limit} new records through, got ${joined}`);
-    const counts = server.ctx.store.conditionCounts('places');
+    const counts = (await server.ctx.store.conditionCounts('places'));
     assert.equal(counts.reduce((n, c) => n + c.active + c.completed, 0), 0, `no unconsented join holds a place: ${JSON.stringify(counts)}`);
-    assert.equal(server.ctx.engine.isFull('places'), false);
+    assert.equal((await server.ctx.engine.isFull('places')), false);
     // Real participants (from other networks: exempt here by joining through the engine with their own address) still get every place.
     for (let i = 0; i < 4; i++) {
       const r = await server.ctx.engine.join({ study: 'places', prolific: { PROLIFIC_PID: `REAL${i}` } }, { researcher: false, address: `203.0.113.${i}` });
@@ -53,9 +53,9 @@ test('500 anonymous joins from one address leave every place open to real partic
       const ack = await server.ctx.engine.submit(r.participantId, { clientId: `consent-real-${i}`, pageIndex: r.outcome.page.index, answers: { consent: true }, rtMs: 500, events: [] });
       assert.ok(ack.ack.ok, JSON.stringify(ack.ack));
     }
-    const after = server.ctx.store.conditionCounts('places');
+    const after = (await server.ctx.store.conditionCounts('places'));
     assert.deepEqual(after.map((c) => c.active), [2, 2], 'the four real participants hold the four places');
-    assert.equal(server.ctx.engine.isFull('places'), true);
+    assert.equal((await server.ctx.engine.isFull('places')), true);
   } finally {
     for (const s of open) s.disconnect();
     await server.close();
@@ -82,7 +82,7 @@ test('300 reconnects of one participant write a bounded number of event rows', a
       token = j.token;
       s.disconnect();
     }
-    const events = server.ctx.store.events(first.participantId);
+    const events = (await server.ctx.store.events(first.participantId));
     assert.ok(events.length <= 10, `${events.length} event rows after 300 reconnects: ${events.map((e) => e.type).join(',')}`);
   } finally {
     await server.close();

@@ -65,13 +65,13 @@ test('resume_after_consent: same-browser refuses another device after consent, w
     assert.deepEqual(await emitAck(second.socket, 'submit', consent(second.page.index, 'owner')), { ok: true });
     second.socket.disconnect();
 
-    const eventsBefore = server.ctx.store.events(second.participantId).length;
+    const eventsBefore = (await server.ctx.store.events(second.participantId)).length;
     const other = connect(server.url, { study: 'same-browser', prolific: { PROLIFIC_PID: 'OWNER' } });
     const refused = await once<{ reason: string; message: string }>(other, 'refused');
     other.disconnect();
     assert.equal(refused.reason, 'other-browser');
     assert.match(refused.message, /started in another browser/);
-    assert.equal(server.ctx.store.events(second.participantId).length, eventsBefore, 'a refused device writes nothing');
+    assert.equal((await server.ctx.store.events(second.participantId)).length, eventsBefore, 'a refused device writes nothing');
 
     // The consenting browser's token still works (it was not rotated by the refused attempt).
     const back = connect(server.url, { study: 'same-browser', token: second.token });

@@ -88,7 +88,7 @@ test('login, studies, live monitor and preview in Chromium, with hostile text sh
   assert.equal(await monitor.locator('tbody tr[data-participant]').count(), 2);
 
   // Preview: the participant page in a new tab walks the study under the researcher cookie and stores nothing.
-  const before = t.server.ctx.store.participants(STUDY).length;
+  const before = (await t.server.ctx.store.participants(STUDY)).length;
   const [preview] = await Promise.all([
     browser.context.waitForEvent('page'),
     page.goto(`${t.url}/admin#/`).then(() => page.locator(`section.study[data-study="${STUDY}"]`).getByRole('link', { name: 'Preview as participant' }).click()),
@@ -96,7 +96,7 @@ test('login, studies, live monitor and preview in Chromium, with hostile text sh
   await preview.waitForLoadState();
   assert.match(preview.url(), /\/s\/admin-demo\?preview=1$/);
   await preview.getByText('This is a test study. Do you agree to take part?').waitFor({ timeout: 15_000 });
-  assert.equal(t.server.ctx.store.participants(STUDY).length, before, 'the preview made no participant');
+  assert.equal((await t.server.ctx.store.participants(STUDY)).length, before, 'the preview made no participant');
 
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
   assert.equal(await preview.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);

@@ -84,7 +84,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.equal(unknown.ok, false);
     await socket.timeout(5000).emitWithAck('watch', STUDY);
 
-    const protocol = t.server.ctx.store.studyVersion(STUDY)!.protocol;
+    const protocol = (await t.server.ctx.store.studyVersion(STUDY))!.protocol;
     const seen = waitFor<MonitorView>(socket, 'monitor', (v) => v.counts.total >= 6, 20_000);
     // Four participants finish; two close the tab halfway and never return.
     bots = await Promise.all(
@@ -114,7 +114,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     const s = studies.find((x) => x.id === STUDY)!;
     assert.ok(s, 'the study is listed');
     assert.match(s.version, /^[0-9a-f]{64}$/);
-    const rows = t.server.ctx.store.participants(STUDY);
+    const rows = (await t.server.ctx.store.participants(STUDY));
     assert.equal(rows.length, 6);
     for (const c of s.conditions) {
       const mine = rows.filter((p) => p.condition === c.condition);
@@ -138,7 +138,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.equal(m.dropouts, 2);
     assert.equal(m.participants[0].state, 'abandoned', 'dropouts are listed before finished participants');
     for (const p of m.participants) {
-      const rec = t.server.ctx.store.participant(p.participantId)!;
+      const rec = (await t.server.ctx.store.participant(p.participantId))!;
       assert.equal(p.pageIndex, rec.pageIndex);
       assert.equal(p.pagesTotal, rec.plan.length);
       assert.equal(p.condition, rec.condition);
@@ -169,11 +169,11 @@ describe('counts, monitor, CSV and results after bots', () => {
     const [header, ...body] = records;
     const RESPONSE_COLUMNS = LONG_COLUMNS.map((c) => c.name);
     assert.deepEqual(header, RESPONSE_COLUMNS);
-    const stored = [...t.server.ctx.store.iterateResponses(STUDY)];
+    const stored = [...(await t.server.ctx.store.iterateResponses(STUDY))];
     assert.ok(stored.length >= 4 * 5, 'four finishers: consent + 2 trials × 2 questions + debrief at least');
     assert.equal(body.length, stored.length);
     // Each stored row, plus the exclusion flags the exports compute (issue 12: too_fast, failed_attention, takeovers).
-    const flagged = [...studyData(t.server.ctx.store, STUDY, ['real', 'bot'])!.exportRows];
+    const flagged = [...(await studyData(t.server.ctx.store, STUDY, ['real', 'bot']))!.exportRows];
     stored.forEach((row, i) => {
       assert.deepEqual(body[i], RESPONSE_COLUMNS.map((c) => csvCell(({ ...(row as ResponseRow), too_fast: flagged[i].too_fast, failed_attention: flagged[i].failed_attention, takeovers: flagged[i].takeovers } as ResponseRow)[c])), `row ${i}`);
     });
@@ -188,7 +188,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     // What `credence export --format long --include bot` writes (server/cli/analyze.ts): the rows with their exclusion flags.
-    await writeLongCsv(studyData(t.server.ctx.store, STUDY, ['real', 'bot'])!.exportRows, out);
+    await writeLongCsv((await studyData(t.server.ctx.store, STUDY, ['real', 'bot']))!.exportRows, out);
     assert.equal(text, Buffer.concat(chunks).toString('utf8'));
 
     const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/codebook.csv`, asResearcher(r));
@@ -196,7 +196,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.match(res.headers.get('content-disposition')!, /attachment; filename="admin-demo-codebook.csv"/);
     const [header, ...rows] = parse(await res.text(), { columns: false }) as string[][];
     assert.deepEqual(header, [...CODEBOOK_COLUMNS]);
-    const want = codebookEntries(t.server.ctx.store.studyVersion(STUDY)!.protocol);
+    const want = codebookEntries((await t.server.ctx.store.studyVersion(STUDY))!.protocol);
     assert.deepEqual(rows, want.map((e) => CODEBOOK_COLUMNS.map((k) => e[k])));
     const timedOut = rows.find((x) => x[0] === 'long.csv' && x[1] === 'timed_out')!;
     assert.equal(timedOut[4], 'TRUE | FALSE', 'the codebook states the boolean encoding');
@@ -215,7 +215,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     const status = v.tables.find((x) => x.title === 'Participants by status');
     assert.ok(status, `tables: ${v.tables.map((x) => x.title).join(' | ')}`);
     const expected: Record<string, number> = {};
-    for (const p of t.server.ctx.store.participants(STUDY)) expected[p.status] = (expected[p.status] ?? 0) + 1;
+    for (const p of (await t.server.ctx.store.participants(STUDY))) expected[p.status] = (expected[p.status] ?? 0) + 1;
     assert.deepEqual(Object.fromEntries(status!.rows.map(([s, n]) => [s, n])), expected);
     for (const f of v.figures) {
       assert.match(f.svg, /^<svg[\s>]/, f.title);
@@ -241,7 +241,7 @@ describe('counts, monitor, CSV and results after bots', () => {
   });
 
   test('the fallback counts and means match the stored responses', async () => {
-    const stored = [...t.server.ctx.store.iterateResponses(STUDY)];
+    const stored = [...(await t.server.ctx.store.iterateResponses(STUDY))];
     const tables = meansTables(conditionMeans(stored));
     const perCondition = tables[0];
     assert.deepEqual(perCondition.rows.map((row) => row[0]).sort(), [...new Set(stored.map((x) => x.condition))].sort());
@@ -259,7 +259,7 @@ describe('counts, monitor, CSV and results after bots', () => {
   });
 
   test('a preview with the researcher cookie walks the whole protocol and stores nothing; without it, it is refused', async () => {
-    const before = { participants: t.server.ctx.store.participants(STUDY).length, responses: [...t.server.ctx.store.iterateResponses(STUDY)].length };
+    const before = { participants: (await t.server.ctx.store.participants(STUDY)).length, responses: [...(await t.server.ctx.store.iterateResponses(STUDY))].length };
     const walk = (cookie?: string) =>
       new Promise<{ joined?: { preview: boolean }; refused?: { reason: string }; done?: { status: string }; pages: number }>((resolve, reject) => {
         const rng = createRng(5);
@@ -301,7 +301,7 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.equal(previewed.joined?.preview, true);
     assert.equal(previewed.done?.status, 'completed');
     assert.ok(previewed.pages >= 4, `walked ${previewed.pages} pages`);
-    const afterwards = { participants: t.server.ctx.store.participants(STUDY).length, responses: [...t.server.ctx.store.iterateResponses(STUDY)].length };
+    const afterwards = { participants: (await t.server.ctx.store.participants(STUDY)).length, responses: [...(await t.server.ctx.store.iterateResponses(STUDY))].length };
     assert.deepEqual(afterwards, before, 'nothing stored');
   });
 

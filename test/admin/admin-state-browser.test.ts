@@ -62,7 +62,7 @@ test('pause, close and open buttons; include toggles on the results view', { tim
   const mid = await arrive({ study: STUDY, prolific: { PROLIFIC_PID: 'in-before-pause' } });
   await arrive({ study: STUDY, pilot: true });
   await arrive({ study: STUDY, bot: true, prolific: { PROLIFIC_PID: 'a-bot' } });
-  assert.deepEqual(t.server.ctx.store.kindCounts(STUDY), { real: 1, pilot: 1, bot: 1 });
+  assert.deepEqual((await t.server.ctx.store.kindCounts(STUDY)), { real: 1, pilot: 1, bot: 1 });
 
   const researcher = await login(t.url, 'admin', t.password);
   const [name, value] = researcher.cookie.split('=');
@@ -74,13 +74,13 @@ test('pause, close and open buttons; include toggles on the results view', { tim
   const card = page.locator(`section.study[data-study="${STUDY}"]`);
   await card.waitFor();
   const state = () => t.server.ctx.store.studyState(STUDY);
-  assert.equal(state(), 'open');
+  assert.equal(await state(), 'open');
   assert.equal(await card.getByRole('button', { name: 'Open to new participants' }).count(), 0, 'an open study offers no Open button');
 
   // Pause: the badge says so, a new arrival is refused, the participant already in finishes with the code.
   await card.getByRole('button', { name: 'Pause' }).click();
   await card.locator('.badge.state.paused').waitFor();
-  assert.equal(state(), 'paused');
+  assert.equal(await state(), 'paused');
   assert.equal(await newArrival('late-while-paused'), 'paused');
   const done = await finish(mid.socket, mid.trial);
   assert.equal(done.status, 'completed');
@@ -88,12 +88,12 @@ test('pause, close and open buttons; include toggles on the results view', { tim
   // Close, then open again.
   await card.getByRole('button', { name: 'Close' }).click();
   await card.locator('.badge.state.closed').waitFor();
-  assert.equal(state(), 'closed');
+  assert.equal(await state(), 'closed');
   assert.equal(await newArrival('late-while-closed'), 'closed');
   await card.getByRole('button', { name: 'Open to new participants' }).click();
   await card.locator('.badge.state').waitFor({ state: 'detached' });
   assert.equal(await card.getByRole('button', { name: 'Open to new participants' }).count(), 0);
-  assert.equal(state(), 'open');
+  assert.equal(await state(), 'open');
   assert.equal(await newArrival('after-reopen'), 'joined');
 
   // Results: real participants only, saying who is left out; each toggle adds its kind.

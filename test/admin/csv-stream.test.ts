@@ -41,17 +41,16 @@ function submission(participantId: string, i: number, now: number): SubmissionIn
 test('a slow CSV download does not block participant writes, and delivers every row', { timeout: 90_000 }, async () => {
   const store = t.server.ctx.store;
   const now = Date.now();
-  const pid = storedParticipant(
+  const pid = await storedParticipant(
     store,
     { tokenHash: 'csv-load-participant', prolificPid: 'csv-load' },
     { kind: 'trial', block: 'load', trialIndex: 0, stimulusId: 'a1', questions: [{ type: 'likert', id: 'credible', required: true, labels: ['1', '2', '3', '4'] }] },
     now,
   );
   // One transaction for the bulk load (the store nests its own as savepoints).
-  const db = (store as unknown as { db: { transaction: (fn: () => void) => () => void } }).db;
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) assert.equal(store.submit(submission(pid, i, now)).kind, 'stored');
-  })();
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < ROWS; i++) assert.equal((await tx.submit(submission(pid, i, now))).kind, 'stored');
+  });
 
   const res = await fetch(`${t.url}/api/admin/studies/${STUDY}/responses.csv`, asResearcher(r));
   assert.equal(res.status, 200);
@@ -62,9 +61,9 @@ test('a slow CSV download does not block participant writes, and delivers every 
   await new Promise((ok) => setTimeout(ok, 300));
   // Participant writes while the export is open: a store cursor held across turns would make these throw.
   try {
-    assert.equal(store.submit(submission(pid, ROWS, Date.now())).kind, 'stored');
-    store.touch(pid, Date.now() + 1);
-    store.logEvent({ participantId: pid, type: 'resumed', pageIndex: 0, at: Date.now() });
+    assert.equal((await store.submit(submission(pid, ROWS, Date.now()))).kind, 'stored');
+    await store.touch(pid, Date.now() + 1);
+    await store.logEvent({ participantId: pid, type: 'resumed', pageIndex: 0, at: Date.now() });
   } catch (err) {
     await reader.cancel();
     throw err;

@@ -84,15 +84,15 @@ export function asResearcher(r: Researcher, init: RequestInit = {}, csrf = true)
  * A participant written straight into the store (no socket), on one page of the
  * given plan, for tests that need many stored rows or hostile stored values.
  */
-export function storedParticipant(
+export async function storedParticipant(
   store: Store,
   who: { tokenHash: string; prolificPid: string; prolificStudyId?: string | null; prolificSessionId?: string | null },
   page: PlannedPage,
   now = Date.now(),
-): string {
-  const made = store.createParticipant({
+): Promise<string> {
+  const made = await store.createParticipant({
     studyId: STUDY,
-    version: store.studyVersion(STUDY)!.version,
+    version: (await store.studyVersion(STUDY))!.version,
     tokenHash: who.tokenHash,
     prolificPid: who.prolificPid,
     prolificStudyId: who.prolificStudyId ?? null,

@@ -25,19 +25,19 @@ let dir: string;
 let db: string;
 let store: SqliteStore;
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'credence-export-'));
   db = join(dir, 'study.db');
   store = new SqliteStore(db);
   const loaded = loadStudy(STUDY);
   // A fraction of careless participants: they fail the attention check and answer at random.
-  fillStore(store, loaded.protocol, loaded.version, simulateDataset(loaded.protocol, { n: 80, effects: { gpt2_1_5b: 1 }, careless: 0.1, seed: 4 }));
+  await fillStore(store, loaded.protocol, loaded.version, simulateDataset(loaded.protocol, { n: 80, effects: { gpt2_1_5b: 1 }, careless: 0.1, seed: 4 }));
   const roft = loadStudy('roft-boundary');
-  fillStore(store, roft.protocol, roft.version, simulateDataset(roft.protocol, { n: 20, seed: 4 }));
+  await fillStore(store, roft.protocol, roft.version, simulateDataset(roft.protocol, { n: 20, seed: 4 }));
 });
 
-after(() => {
-  store.close();
+after(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -55,9 +55,9 @@ async function writeTo(path: string, write: (out: NodeJS.WritableStream) => Prom
 describe('exports against the store', () => {
   test('long CSV equals the store rows, row for row and cell for cell', async () => {
     const path = join(dir, 'long.csv');
-    const n = await writeLongCsv(store.iterateResponses(STUDY), createWriteStream(path));
+    const n = await writeLongCsv((await store.iterateResponses(STUDY)), createWriteStream(path));
     const parsed = parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
-    const rows = [...store.iterateResponses(STUDY)];
+    const rows = [...(await store.iterateResponses(STUDY))];
     assert.ok(rows.length > 300, `rows ${rows.length}`);
     assert.equal(n, rows.length);
     assert.equal(parsed.length, rows.length);
@@ -72,9 +72,10 @@ describe('exports against the store', () => {
 
   test('JSONL equals the store rows', async () => {
     const path = join(dir, 'responses.jsonl');
-    await writeTo(path, (out) => writeJsonl(store.iterateResponses(STUDY), out as never));
+    const rows0 = await store.iterateResponses(STUDY);
+    await writeTo(path, (out) => writeJsonl(rows0, out as never));
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ResponseRow);
-    const rows = [...store.iterateResponses(STUDY)];
+    const rows = [...(await store.iterateResponses(STUDY))];
     assert.equal(lines.length, rows.length);
     // Every long column is a key; the flags the exports compute (too_fast, failed_attention, takeovers) are null when not computed.
     rows.forEach((r, i) => assert.deepEqual(lines[i], { too_fast: null, failed_attention: null, takeovers: null, ...r }));
@@ -82,15 +83,15 @@ describe('exports against the store', () => {
 
   test('wide CSV has one row per participant and every answer in its page × question column', async () => {
     const path = join(dir, 'wide.csv');
-    const participants = store.participants(STUDY);
-    const res = await writeWideCsv(store.iterateResponses(STUDY), participants, createWriteStream(path));
+    const participants = (await store.participants(STUDY));
+    const res = await writeWideCsv((await store.iterateResponses(STUDY)), participants, createWriteStream(path));
     const parsed = parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
     assert.equal(parsed.length, participants.length);
     assert.equal(res.rows, participants.length);
     const byId = new Map(parsed.map((r) => [r.participant_id, r]));
     for (const p of participants) assert.equal(byId.get(p.participant_id)!.assignment_seed, String(p.assignment_seed));
     let checked = 0;
-    for (const r of store.iterateResponses(STUDY)) {
+    for (const r of (await store.iterateResponses(STUDY))) {
       const w = byId.get(r.participant_id)!;
       const col = `p${String(r.page_index).padStart(3, '0')}_${r.question_id}`;
       if (r.question_type === 'demographics') {
@@ -121,8 +122,8 @@ const cli = (args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
 
 describe('credence analyze / export / simulate', () => {
-  test('analyze writes the report, exports, codebook and metadata for a real database', () => {
-    store.close();
+  test('analyze writes the report, exports, codebook and metadata for a real database', async () => {
+    await store.close();
     store = new SqliteStore(db);
     const out = join(dir, 'out');
     const r = cli(['analyze', STUDY, '--db', db, '--out', out]);
@@ -133,7 +134,7 @@ describe('credence analyze / export / simulate', () => {
     assert.equal(meta.seeds.design, 2020);
     assert.match(meta.software, /^credence /);
     assert.ok(meta.models.some((m: { hash: string }) => m.hash === 'f'.repeat(64)));
-    assert.equal(meta.files['long.csv'].rows, [...store.iterateResponses(STUDY)].length);
+    assert.equal(meta.files['long.csv'].rows, [...(await store.iterateResponses(STUDY))].length);
     assert.match(meta.files['long.csv'].sha256, /^[0-9a-f]{64}$/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.ok(html.includes('<svg') && html.includes('credible_4') && html.includes(meta.protocol_hashes[0]));
@@ -191,14 +192,14 @@ describe('credence analyze / export / simulate', () => {
 
 describe('exclusion flags in the exports', () => {
   test('too_fast, rt_inconsistent, timed_out, failed_attention and takeovers are columns of long, JSONL and wide, in the codebook, and agree with the analysis', async () => {
-    const data = studyData(store, STUDY, ['real', 'pilot', 'bot'])!;
+    const data = (await studyData(store, STUDY, ['real', 'pilot', 'bot']))!;
     const longPath = join(dir, 'flags-long.csv');
     await writeLongCsv(data.exportRows, createWriteStream(longPath));
     const long = parse(readFileSync(longPath, 'utf8'), { columns: true }) as Record<string, string>[];
     const flagColumns = ['too_fast', 'rt_inconsistent', 'timed_out', 'failed_attention', 'takeovers'];
     for (const c of flagColumns) assert.ok(c in long[0], `long column ${c}`);
     const minRt = data.study.exclusions.min_rt_ms!;
-    const raw = [...store.iterateResponses(STUDY)];
+    const raw = [...(await store.iterateResponses(STUDY))];
     raw.forEach((r, i) => {
       const fast = r.page_kind === 'trial' && !r.timed_out && r.rt_ms != null && r.rt_ms < minRt;
       assert.equal(long[i].too_fast, fast ? 'TRUE' : 'FALSE', `row ${i}`);

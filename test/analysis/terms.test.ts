@@ -88,15 +88,15 @@ test('a comparison naming a pool the study does not have is refused at validatio
 describe('credence terms on a real store', () => {
   let dir: string;
   let db: string;
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'credence-terms-'));
     db = join(dir, 'study.db');
     const store = new SqliteStore(db);
-    store.registerStudy({
+    await store.registerStudy({
       protocol: loaded.protocol, version: loaded.version, file: null,
       stimuli: stimuli.map((s) => ({ id: s.stimulus_id, pool: s.pool, text: s.text, label: { source: s.source }, length_words: s.length_words, provenance: null })),
     });
-    store.close();
+    await store.close();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8' });

@@ -39,7 +39,7 @@ describe('credence score', () => {
       assert.equal(first.roberta.scored, 12);
       assert.equal(first['zero-shot'].scored, 12);
       assert.equal(first.tfidf.scored, 12);
-      const rows = store.detectorScores('scored');
+      const rows = (await store.detectorScores('scored'));
       const metrics = (d: string) => new Set(rows.filter((r) => r.detector === d).map((r) => r.metric));
       assert.deepEqual([...metrics('roberta')].sort(), ['all_tokens', 'fake_probability', 'real_probability', 'used_tokens']);
       for (const m of ['mean_logprob', 'mean_rank', 'mean_log_rank', 'mean_entropy', 'gltr_top10', 'gltr_top100', 'gltr_top1000', 'gltr_rest', 'fast_detectgpt', 'lrr']) {
@@ -60,10 +60,10 @@ describe('credence score', () => {
       assert.deepEqual([again.roberta.skipped, again['zero-shot'].skipped, again.tfidf.skipped], [12, 12, 12]);
 
       // Two single-threaded sessions (--workers 2) store the same values.
-      const before = new Map(store.detectorScores('scored').filter((r) => r.detector === 'zero-shot').map((r) => [`${r.stimulus_id}/${r.metric}`, r.value]));
+      const before = new Map((await store.detectorScores('scored')).filter((r) => r.detector === 'zero-shot').map((r) => [`${r.stimulus_id}/${r.metric}`, r.value]));
       const w2 = await scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['zero-shot'], scorerDir, workers: 2, force: true });
       assert.equal(w2['zero-shot'].scored, 12);
-      for (const r of store.detectorScores('scored').filter((x) => x.detector === 'zero-shot')) {
+      for (const r of (await store.detectorScores('scored')).filter((x) => x.detector === 'zero-shot')) {
         const b = before.get(`${r.stimulus_id}/${r.metric}`)!;
         assert.ok(Math.abs(r.value - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${r.stimulus_id} ${r.metric}`);
       }
@@ -80,9 +80,9 @@ describe('credence score', () => {
       const o = await scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['roberta'], detectorDir: other });
       assert.equal(o.roberta.scored, 12);
       assert.notEqual(o.roberta.modelHash, hash);
-      assert.equal(new Set(store.detectorScores('scored').filter((r) => r.detector === 'roberta').map((r) => r.model_hash)).size, 2);
+      assert.equal(new Set((await store.detectorScores('scored')).filter((r) => r.detector === 'roberta').map((r) => r.model_hash)).size, 2);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -102,10 +102,10 @@ describe('credence score', () => {
       const tiny = stimuli.filter((s) => s.source === 'human').slice(0, 2).concat(stimuli.filter((s) => s.source === 'machine').slice(0, 2));
       const t = await scoreStudy({ studyId: 'tiny', stimuli: tiny, store, detectors: ['tfidf'] });
       assert.equal(t.tfidf.scored, 4);
-      assert.equal(store.detectorScores('tiny').length, 8);
-      assert.equal(store.detectorScores('scored').length, 0, 'nothing stored for the refused runs');
+      assert.equal((await store.detectorScores('tiny')).length, 8);
+      assert.equal((await store.detectorScores('scored')).length, 0, 'nothing stored for the refused runs');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

@@ -39,7 +39,7 @@ describe('categorize question in the browser', () => {
     const p = (await suite.srv.ctx.store.participantByPid('e2e-categorize', pid))!;
     assert.equal(p.status, 'completed');
     const rows: ResponseRow[] = [];
-    for await (const r of suite.srv.ctx.store.iterateResponses('e2e-categorize')) if (r.participant_id === p.id) rows.push(r);
+    for (const r of await suite.srv.ctx.store.iterateResponses('e2e-categorize')) if (r.participant_id === p.id) rows.push(r);
     const answer = (q: string) => rows.find((r) => r.question_id === q)!;
     assert.equal(JSON.parse(answer('gender').value_json!), 'female');
     assert.equal(answer('gender').question_type, 'categorize');

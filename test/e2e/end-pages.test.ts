@@ -24,7 +24,7 @@ describe('end and error pages', () => {
     await second.waitForTimeout(1500);
     await second.getByRole('button', { name: 'I agree' }).click();
     await second.getByRole('heading', { name: 'Instructions' }).waitFor();
-    assert.equal(suite.srv.ctx.store.participantByPid('e2e-demo', 'takeover-1')!.pageIndex, 1);
+    assert.equal((await suite.srv.ctx.store.participantByPid('e2e-demo', 'takeover-1'))!.pageIndex, 1);
     await first.close();
     await second.close();
   });
@@ -46,7 +46,7 @@ describe('end and error pages', () => {
     await page.goto(`${suite.srv.url}/s/e2e-full?PROLIFIC_PID=full-2`);
     await page.getByRole('heading', { name: 'This study is full' }).waitFor();
     await page.getByText('All places in this study have been taken').waitFor();
-    assert.equal(suite.srv.ctx.store.participantByPid('e2e-full', 'full-2'), undefined, 'no record for a refused arrival');
+    assert.equal((await suite.srv.ctx.store.participantByPid('e2e-full', 'full-2')), undefined, 'no record for a refused arrival');
     await page.close();
     await taker.close();
   });
@@ -64,7 +64,7 @@ describe('end and error pages', () => {
     await page.getByText('E2ENOCON').waitFor();
     await page.waitForURL('https://app.prolific.com/**');
     assert.equal(redirected, 'https://app.prolific.com/submissions/complete?cc=E2ENOCON');
-    assert.equal(suite.srv.ctx.store.participantByPid('e2e-demo', 'declines-1')!.status, 'no-consent');
+    assert.equal((await suite.srv.ctx.store.participantByPid('e2e-demo', 'declines-1'))!.status, 'no-consent');
     await page.close();
   });
 
@@ -99,8 +99,8 @@ describe('end and error pages', () => {
     assert.match(await timer.innerText(), /^0:0[1-3]$/);
     // Next page with no click: the server timed the trial out.
     await page.getByText('The library closes early').waitFor({ timeout: 10_000 });
-    const p = suite.srv.ctx.store.participantByPid('e2e-timeout', 'slow-1')!;
-    const rows = [...suite.srv.ctx.store.iterateResponses('e2e-timeout')].filter((r) => r.participant_id === p.id && r.page_kind === 'trial');
+    const p = (await suite.srv.ctx.store.participantByPid('e2e-timeout', 'slow-1'))!;
+    const rows = [...(await suite.srv.ctx.store.iterateResponses('e2e-timeout'))].filter((r) => r.participant_id === p.id && r.page_kind === 'trial');
     assert.deepEqual(rows.map((r) => [r.timed_out, r.value_json, r.rt_ms]), [[true, null, null]]);
     // Answering the second trial in time still works on the fresh page.
     await page.getByLabel('Believable', { exact: true }).check();
@@ -118,14 +118,14 @@ describe('end and error pages', () => {
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(password!);
     await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/admin/login')), page.getByRole('button', { name: 'Log in' }).click()]);
-    const before = suite.srv.ctx.store.participants('e2e-demo').length;
+    const before = (await suite.srv.ctx.store.participants('e2e-demo')).length;
     await page.goto(`${suite.srv.url}/s/e2e-demo?preview=1`);
     await page.getByText('Preview: you see what a participant sees; nothing is stored.').waitFor();
     await page.getByRole('button', { name: 'I agree' }).click();
     await page.getByRole('heading', { name: 'Instructions' }).waitFor();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('How credible is this story?').waitFor();
-    assert.equal(suite.srv.ctx.store.participants('e2e-demo').length, before, 'no participant stored');
+    assert.equal((await suite.srv.ctx.store.participants('e2e-demo')).length, before, 'no participant stored');
     await page.close();
   });
 });

@@ -21,15 +21,15 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
   return page;
 }
 
-function participant(pid: string) {
-  const p = suite.srv.ctx.store.participantByPid('e2e-demo', pid);
+async function participant(pid: string) {
+  const p = (await suite.srv.ctx.store.participantByPid('e2e-demo', pid));
   assert.ok(p, `participant ${pid} exists`);
   return p;
 }
 
-function responses(pid: string) {
-  const id = participant(pid).id;
-  return [...suite.srv.ctx.store.iterateResponses('e2e-demo')].filter((r) => r.participant_id === id);
+async function responses(pid: string) {
+  const id = (await participant(pid)).id;
+  return [...(await suite.srv.ctx.store.iterateResponses('e2e-demo'))].filter((r) => r.participant_id === id);
 }
 
 /** Consent and instructions, to the first trial. */
@@ -52,11 +52,11 @@ describe('participant app in Chromium', () => {
     let redirectedAt = 0;
     let statusAtRedirect = '';
     let redirectUrl = '';
-    await page.route(`${PROLIFIC}**`, (route) => {
+    await page.route(`${PROLIFIC}**`, async (route) => {
       redirectedAt = performance.now();
       redirectUrl = route.request().url();
       // What the server has stored at the moment the browser leaves.
-      statusAtRedirect = participant(pid).status;
+      statusAtRedirect = (await participant(pid)).status;
       return route.fulfill({ contentType: 'text/html', body: '<title>Prolific</title><p>Submission complete</p>' });
     });
 
@@ -89,9 +89,9 @@ describe('participant app in Chromium', () => {
     assert.equal(statusAtRedirect, 'completed', 'the completion was committed before the browser left');
     assert.equal(redirectUrl, `${PROLIFIC}submissions/complete?cc=E2EDONE1`);
 
-    const p = participant(pid);
+    const p = (await participant(pid));
     assert.equal(p.status, 'completed');
-    const rows = responses(pid);
+    const rows = (await responses(pid));
     const trial = rows.filter((r) => r.page_kind === 'trial');
     assert.deepEqual(
       trial.map((r) => [r.stimulus_pool, r.stimulus_source, r.question_id, r.value_num]),
@@ -121,7 +121,7 @@ describe('participant app in Chromium', () => {
     });
     const pid = 'e2e-reload';
     await toFirstTrial(page, pid);
-    const before = participant(pid);
+    const before = (await participant(pid));
     assert.equal(before.pageIndex, 2);
     assert.ok(before.deadlineAt, 'the trial is timed on the server');
     await page.getByLabel('Very credible', { exact: true }).check();
@@ -129,7 +129,7 @@ describe('participant app in Chromium', () => {
 
     await page.reload();
     await page.getByText('The city council met').waitFor();
-    const after = participant(pid);
+    const after = (await participant(pid));
     assert.equal(after.pageIndex, 2, 'still on the same trial');
     assert.equal(after.deadlineAt, before.deadlineAt, 'a reload does not restart the clock');
     assert.match(await page.locator('page-screen header').innerText(), /Page 3 of 6/);
@@ -235,7 +235,7 @@ describe('participant app in Chromium', () => {
     assert.deepEqual([f.tag, f.label], ['button', 'Submit']);
     await page.keyboard.press('Enter');
     await page.getByText('ten thousand trees').waitFor();
-    const rows = responses(pid).filter((r) => r.page_kind === 'trial');
+    const rows = (await responses(pid)).filter((r) => r.page_kind === 'trial');
     assert.deepEqual(rows.map((r) => [r.question_id, r.value_num]), [['credibility', 3], ['source', 1]]);
     await page.close();
   });
@@ -277,8 +277,8 @@ describe('participant app in Chromium', () => {
     await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('credence:outbox:')));
     const first = sent[0];
     assert.ok(sent.filter((id) => id === first).length >= 2, `the same client id was sent again: ${sent.join(', ')}`);
-    assert.equal(suite.srv.ctx.store.countSubmissions(participant(pid).id, first), 1, 'stored once');
-    assert.equal(participant(pid).pageIndex, 3, 'not moved on twice');
+    assert.equal((await suite.srv.ctx.store.countSubmissions((await participant(pid)).id, first)), 1, 'stored once');
+    assert.equal((await participant(pid)).pageIndex, 3, 'not moved on twice');
     await page.close();
   });
 });

@@ -34,6 +34,6 @@ test('behind a proxy that refuses WebSockets, the app falls back to long polling
   assert.equal(framesOverWs, 0, 'nothing went over a websocket');
   const transports = [...srv.ctx.io.of('/').sockets.values()].map((s) => s.conn.transport.name);
   assert.deepEqual(transports, ['polling'], 'the server sees one participant, on long polling');
-  assert.equal(srv.ctx.store.participantByPid('e2e-demo', 'polling-1')!.pageIndex, 1);
+  assert.equal((await srv.ctx.store.participantByPid('e2e-demo', 'polling-1'))!.pageIndex, 1);
   await page.close();
 });

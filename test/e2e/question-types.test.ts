@@ -79,9 +79,9 @@ describe('question elements against the real server', () => {
     await page.getByRole('button', { name: 'Finish' }).click();
     await page.getByText('you have finished').waitFor();
 
-    const p = suite.srv.ctx.store.participantByPid('e2e-all-types', pid)!;
+    const p = (await suite.srv.ctx.store.participantByPid('e2e-all-types', pid))!;
     assert.equal(p.status, 'completed');
-    const rows = [...suite.srv.ctx.store.iterateResponses('e2e-all-types')].filter((r) => r.participant_id === p.id && r.question_id !== 'consent');
+    const rows = [...(await suite.srv.ctx.store.iterateResponses('e2e-all-types'))].filter((r) => r.participant_id === p.id && r.question_id !== 'consent');
     const answers = rows.map((r) => [r.question_id, r.value_json === null ? null : JSON.parse(r.value_json), r.correct]);
     assert.deepEqual(answers, [
       ['who', 'people', false],

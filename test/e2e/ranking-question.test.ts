@@ -49,9 +49,9 @@ describe('ranking question in the browser', () => {
     await page.getByRole('button', { name: 'Finish' }).click();
     await page.getByText('you have finished').waitFor();
 
-    const p = suite.srv.ctx.store.participantByPid('e2e-ranking', pid)!;
+    const p = (await suite.srv.ctx.store.participantByPid('e2e-ranking', pid))!;
     assert.equal(p.status, 'completed');
-    const row = [...suite.srv.ctx.store.iterateResponses('e2e-ranking')].find((r) => r.participant_id === p.id && r.question_id === 'qualities')!;
+    const row = [...(await suite.srv.ctx.store.iterateResponses('e2e-ranking'))].find((r) => r.participant_id === p.id && r.question_id === 'qualities')!;
     assert.deepEqual(JSON.parse(row.value_json!), ['brevity', 'clarity', 'accuracy', 'fairness']);
     assert.equal(row.value_text, 'brevity|clarity|accuracy|fairness');
     assert.equal(row.question_type, 'ranking');
@@ -69,8 +69,8 @@ describe('ranking question in the browser', () => {
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.getByRole('button', { name: 'Finish' }).click();
     await page.getByText('you have finished').waitFor();
-    const p = suite.srv.ctx.store.participantByPid('e2e-ranking', pid)!;
-    const row = [...suite.srv.ctx.store.iterateResponses('e2e-ranking')].find((r) => r.participant_id === p.id && r.question_id === 'qualities')!;
+    const p = (await suite.srv.ctx.store.participantByPid('e2e-ranking', pid))!;
+    const row = [...(await suite.srv.ctx.store.iterateResponses('e2e-ranking'))].find((r) => r.participant_id === p.id && r.question_id === 'qualities')!;
     assert.deepEqual(JSON.parse(row.value_json!), ['clarity', 'accuracy', 'fairness', 'brevity']);
     assert.deepEqual(errors, []);
     await page.close();

@@ -27,10 +27,10 @@ before(async () => {
   const store = new SqliteStore(db);
   const loaded = loadStudy(STUDY);
   const data = simulateDataset(loaded.protocol, { n: 60, seed: 3 });
-  fillStore(store, loaded.protocol, loaded.version, data);
+  await fillStore(store, loaded.protocol, loaded.version, data);
   const scores = detectorScores(loaded.protocol.id, data.stimuli);
-  store.putDetectorScores(scores);
-  store.close();
+  await store.putDetectorScores(scores);
+  await store.close();
   out = join(dir, 'out');
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'analyze', STUDY, '--db', db, '--out', out], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
   assert.equal(r.status, 0, r.stderr);

@@ -30,8 +30,8 @@ test('another device with the same recruiter id after consent gets a page that s
   // The owner was not taken over: still on its page, and the record never moved.
   assert.equal(await owner.getByRole('heading', { name: 'The study is open somewhere else' }).count(), 0);
   await owner.getByRole('heading', { name: 'Instructions' }).waitFor();
-  const record = suite.srv.ctx.store.participantByPid('e2e-same-browser', 'one-device-1')!;
+  const record = (await suite.srv.ctx.store.participantByPid('e2e-same-browser', 'one-device-1'))!;
   assert.equal(record.pageIndex, 1);
-  assert.equal(suite.srv.ctx.store.events(record.id).filter((e) => e.type === 'takeover').length, 0);
+  assert.equal((await suite.srv.ctx.store.events(record.id)).filter((e) => e.type === 'takeover').length, 0);
   await owner.close();
 });

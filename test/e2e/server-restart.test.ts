@@ -71,10 +71,10 @@ test('SIGKILL mid-trial and restart: reconnecting banner, then the same trial wi
 
   const store = new SqliteStore(opts.db);
   try {
-    const p = store.participantByPid('e2e-demo', pid)!;
-    const rows = [...store.iterateResponses('e2e-demo')].filter((r) => r.participant_id === p.id && r.page_kind === 'trial');
+    const p = (await store.participantByPid('e2e-demo', pid))!;
+    const rows = [...(await store.iterateResponses('e2e-demo'))].filter((r) => r.participant_id === p.id && r.page_kind === 'trial');
     assert.deepEqual(rows.map((r) => [r.question_id, r.value_num]), [['credibility', 3], ['source', 2]]);
   } finally {
-    store.close();
+    await store.close();
   }
 });

@@ -28,7 +28,7 @@ async function newPage(): Promise<Page> {
 
 describe('trustworthy studies in Chromium', () => {
   test('two browsers that open the printed pilot link get two pilot records', async () => {
-    const before = participants('e2e-trust').length;
+    const before = (await participants('e2e-trust')).length;
     const other = await launchChromium();
     try {
       const pages = [await newPage(), await other.context.newPage()];
@@ -37,14 +37,14 @@ describe('trustworthy studies in Chromium', () => {
         await page.getByRole('button', { name: 'I agree' }).click();
         await page.getByText('The harbour authority said').waitFor();
       }
-      const made = participants('e2e-trust').slice(before);
+      const made = (await participants('e2e-trust')).slice(before);
       assert.equal(made.length, 2, 'one record per browser');
       assert.notEqual(made[0].participant_id, made[1].participant_id);
       for (const p of made) assert.equal(p.kind, 'pilot');
       // Each browser stays on its own record: a reload resumes it, it does not make a third.
       await pages[0].reload();
       await pages[0].getByText('The harbour authority said').waitFor();
-      assert.equal(participants('e2e-trust').length, before + 2);
+      assert.equal((await participants('e2e-trust')).length, before + 2);
       for (const page of pages) await page.close();
     } finally {
       await other.close();
@@ -52,13 +52,13 @@ describe('trustworthy studies in Chromium', () => {
   });
 
   test('the Prolific link opened as written (placeholder id) is refused with a page that says so, and nothing is stored', async () => {
-    const before = participants('e2e-trust').length;
+    const before = (await participants('e2e-trust')).length;
     const page = await newPage();
     await page.goto(prolificLink(suite.srv.url, 'e2e-trust'));
     await page.getByRole('heading', { name: 'This link is not finished' }).waitFor();
     await page.getByText('still holds a placeholder where your Prolific ID belongs').waitFor();
     assert.equal(await page.getByRole('button', { name: 'I agree' }).count(), 0);
-    assert.equal(participants('e2e-trust').length, before, 'no record for a placeholder id');
+    assert.equal((await participants('e2e-trust')).length, before, 'no record for a placeholder id');
     await page.close();
   });
 
@@ -78,8 +78,8 @@ describe('trustworthy studies in Chromium', () => {
     await page.getByLabel('Why? (one or two sentences)').pressSequentially('aph reads oddly.', { delay: 5 });
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.getByText('The county library will lend tools').waitFor();
-    const id = suite.srv.ctx.store.participantByPid('e2e-trust', 'draft-1')!.id;
-    const rows = [...suite.srv.ctx.store.iterateResponses('e2e-trust')].filter((r) => r.participant_id === id && r.page_kind === 'trial');
+    const id = (await suite.srv.ctx.store.participantByPid('e2e-trust', 'draft-1'))!.id;
+    const rows = [...(await suite.srv.ctx.store.iterateResponses('e2e-trust'))].filter((r) => r.participant_id === id && r.page_kind === 'trial');
     assert.deepEqual(
       rows.map((r) => [r.question_id, r.value_json, r.timed_out]),
       [
@@ -129,8 +129,8 @@ describe('trustworthy studies in Chromium', () => {
     await page.getByLabel('Why? (one or two sentences)').fill('It reads like a local news report.');
     await submit.click();
     await page.getByText('The county library will lend tools').waitFor();
-    const id = suite.srv.ctx.store.participantByPid('e2e-trust', 'phone-1')!.id;
-    const row = [...suite.srv.ctx.store.iterateResponses('e2e-trust')].find((r) => r.participant_id === id && r.page_kind === 'trial')!;
+    const id = (await suite.srv.ctx.store.participantByPid('e2e-trust', 'phone-1'))!.id;
+    const row = [...(await suite.srv.ctx.store.iterateResponses('e2e-trust'))].find((r) => r.participant_id === id && r.page_kind === 'trial')!;
     const gap = row.rt_server_ms! - row.rt_ms!;
     console.log(`# rt slack measured: server ${row.rt_server_ms} ms, browser ${row.rt_ms} ms, gap ${gap} ms (RT_SLACK_MS ${RT_SLACK_MS}); load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
     assert.ok(gap >= 0, 'the browser cannot have seen the page before the server sent it');
@@ -147,8 +147,8 @@ describe('trustworthy studies in Chromium', () => {
     await page.getByLabel('Believable', { exact: true }).check();
     // No submit: the server's 3-second deadline moves the browser on.
     await page.getByText('The library closes early').waitFor({ timeout: 10_000 });
-    const id = suite.srv.ctx.store.participantByPid('e2e-timeout', 'expire-chosen')!.id;
-    const rows = [...suite.srv.ctx.store.iterateResponses('e2e-timeout')].filter((r) => r.participant_id === id && r.page_kind === 'trial');
+    const id = (await suite.srv.ctx.store.participantByPid('e2e-timeout', 'expire-chosen'))!.id;
+    const rows = [...(await suite.srv.ctx.store.iterateResponses('e2e-timeout'))].filter((r) => r.participant_id === id && r.page_kind === 'trial');
     assert.deepEqual(
       rows.map((r) => [r.question_id, r.value_json, r.timed_out]),
       [['rating', '2', true]],

@@ -17,8 +17,8 @@ const page = (o: Outcome): PageView => {
 };
 
 /** Attentive answers for a page (bots know the expected answers). */
-function answersFor(engine: Engine, study: string, view: PageView, override: Record<string, unknown> = {}) {
-  const protocol = engine.store.studyVersion(study)!.protocol;
+async function answersFor(engine: Engine, study: string, view: PageView, override: Record<string, unknown> = {}) {
+  const protocol = (await engine.store.studyVersion(study))!.protocol;
   const qs = questionIndex(protocol);
   const out: Record<string, unknown> = {};
   if (view.kind === 'consent') out.consent = true;
@@ -31,14 +31,14 @@ function answersFor(engine: Engine, study: string, view: PageView, override: Rec
 }
 
 async function submit(engine: Engine, pid: string, view: PageView, answers: Record<string, unknown>, clientId = randomUUID()) {
-  return engine.submit(pid, { clientId, pageIndex: view.index, answers, rtMs: 1000, events: [{ type: 'blur', t: 10 }] });
+  return (await engine.submit(pid, { clientId, pageIndex: view.index, answers, rtMs: 1000, events: [{ type: 'blur', t: 10 }] }));
 }
 
 /** Walks until a page of `kind` (or the end), answering attentively. */
 async function walkTo(engine: Engine, study: string, pid: string, kind: string): Promise<Outcome> {
-  let o = engine.outcome(pid);
+  let o = (await engine.outcome(pid));
   for (let i = 0; i < 50 && 'page' in o && o.page.kind !== kind; i++) {
-    const r = await submit(engine, pid, o.page, answersFor(engine, study, o.page));
+    const r = await submit(engine, pid, o.page, (await answersFor(engine, study, o.page)));
     assert.ok(r.ack.ok, JSON.stringify(r.ack));
     o = r.next!;
   }
@@ -52,7 +52,7 @@ async function withMiniEngine(body: (e: Awaited<ReturnType<typeof openEngine>>) 
   try {
     await body(e);
   } finally {
-    e.close();
+    await e.close();
     cleanup();
   }
 }
@@ -72,14 +72,14 @@ describe('engine', () => {
     assert.equal(end.done.status, 'completed');
     assert.equal(end.done.code, 'C-DONE');
     assert.match(end.done.redirectUrl!, /cc=C-DONE$/);
-    const p = e.store.participant(j.participantId)!;
-    assert.equal(e.store.countSubmissions(p.id), p.plan.length);
-    const rows = [...e.store.iterateResponses('mini')];
+    const p = (await e.store.participant(j.participantId))!;
+    assert.equal((await e.store.countSubmissions(p.id)), p.plan.length);
+    const rows = [...(await e.store.iterateResponses('mini'))];
     const trials = rows.filter((r) => r.page_kind === 'trial');
     assert.equal(trials.length, 8, '4 trials × 2 questions');
     assert.ok(trials.every((r) => r.stimulus_source !== null && r.value_num !== null && r.blur_count === 1 && !r.timed_out));
     assert.equal(trials.filter((r) => r.question_id === 'cred' && r.stimulus_source === 'human').length, 2);
-    const parts = e.store.participants('mini');
+    const parts = (await e.store.participants('mini'));
     assert.equal(parts.length, 1);
     assert.equal(parts[0].status, 'completed');
     assert.equal(parts[0].prolific_pid, 'P1');
@@ -97,8 +97,8 @@ describe('engine', () => {
     assert.deepEqual(a.ack, { ok: true });
     const b = await submit(e.engine, j.participantId, v0, { consent: true }, id);
     assert.deepEqual(b.ack, { ok: true, duplicate: true });
-    assert.equal(e.store.countSubmissions(j.participantId, id), 1);
-    const before = e.store.countSubmissions(j.participantId);
+    assert.equal((await e.store.countSubmissions(j.participantId, id)), 1);
+    const before = (await e.store.countSubmissions(j.participantId));
     const stale = await submit(e.engine, j.participantId, v0, { consent: true });
     assert.equal(stale.ack.ok, false);
     assert.match((stale.ack as any).error, /stale page index 0/);
@@ -112,16 +112,16 @@ describe('engine', () => {
     assert.equal((extra.ack as any).field, 'answers.hack');
     const missing = await submit(e.engine, j.participantId, v2, { cred: 2 });
     assert.equal((missing.ack as any).field, 'answers.judge');
-    assert.equal(e.store.countSubmissions(j.participantId), before + 2, 'only instructions and comprehension were added');
-    assert.equal(e.store.participant(j.participantId)!.pageIndex, v2.index);
+    assert.equal((await e.store.countSubmissions(j.participantId)), before + 2, 'only instructions and comprehension were added');
+    assert.equal((await e.store.participant(j.participantId))!.pageIndex, v2.index);
     // Contract changed by issue 13: client ids are scoped to their participant. Another participant
     // using this one's id stores their own answer and leaves this participant's record alone.
-    const mine = e.store.countSubmissions(j.participantId);
+    const mine = (await e.store.countSubmissions(j.participantId));
     const other = await enter(e.engine, 'P3');
     const reused = await submit(e.engine, other.participantId, page(other.outcome), { consent: true }, id);
     assert.equal(reused.ack.ok, true);
-    assert.equal(e.store.countSubmissions(other.participantId), 1);
-    assert.equal(e.store.countSubmissions(j.participantId), mine);
+    assert.equal((await e.store.countSubmissions(other.participantId)), 1);
+    assert.equal((await e.store.countSubmissions(j.participantId)), mine);
     });
   });
 
@@ -137,7 +137,7 @@ describe('engine', () => {
     const id = randomUUID();
     const first = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
     await sleep(50);
-    assert.equal(e.store.countSubmissions(j.participantId, id), 1, 'committed');
+    assert.equal((await e.store.countSubmissions(j.participantId, id)), 1, 'committed');
     assert.equal(acked, 0, 'but not acknowledged while the sync is pending');
     const retry = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
     await sleep(50);
@@ -145,7 +145,7 @@ describe('engine', () => {
     release();
     assert.deepEqual((await first).ack, { ok: true });
     assert.deepEqual((await retry).ack, { ok: true, duplicate: true });
-    assert.equal(e.store.countSubmissions(j.participantId, id), 1);
+    assert.equal((await e.store.countSubmissions(j.participantId, id)), 1);
     });
   });
 
@@ -196,11 +196,11 @@ describe('engine', () => {
       const w = page(await walkTo(e.engine, 'miniflag', pid, 'attention'));
       const r2 = await submit(e.engine, pid, w, { att1: 'no' });
       assert.equal(page(r2.next!).kind, 'trial');
-      assert.equal(e.store.participant(pid)!.flagged, true);
+      assert.equal((await e.store.participant(pid))!.flagged, true);
       const end = await walkTo(e.engine, 'miniflag', pid, 'none');
       assert.equal((end as any).done.status, 'completed');
     } finally {
-      e.close();
+      await e.close();
       cleanup();
     }
   });
@@ -224,16 +224,16 @@ describe('engine', () => {
       assert.ok(r.ack.ok, JSON.stringify(r.ack));
       const want = 'Not quite. This practice text was machine-generated.';
       assert.equal(page(r.next!).feedback, want);
-      assert.equal(page(e.engine.outcome(a.participantId)).feedback, want, 'a reload');
-      e.close();
+      assert.equal(page((await e.engine.outcome(a.participantId))).feedback, want, 'a reload');
+      await e.close();
       e = await openEngine(dir, [file]);
-      assert.equal(page(e.engine.outcome(a.participantId)).feedback, want, 'after a restart');
-      const after = page(e.engine.outcome(a.participantId));
-      const moved = await submit(e.engine, a.participantId, after, answersFor(e.engine, 'mini', after));
+      assert.equal(page((await e.engine.outcome(a.participantId))).feedback, want, 'after a restart');
+      const after = page((await e.engine.outcome(a.participantId)));
+      const moved = await submit(e.engine, a.participantId, after, (await answersFor(e.engine, 'mini', after)));
       assert.ok(moved.ack.ok, JSON.stringify(moved.ack));
       assert.equal(page(moved.next!).feedback, undefined, 'only on the page right after the item');
     } finally {
-      e.close();
+      await e.close();
       cleanup();
     }
   });
@@ -247,13 +247,13 @@ describe('engine', () => {
       const a = await enter(e.engine, 'MR');
       const v = page(await walkTo(e.engine, 'mini', a.participantId, 'trial'));
       assert.equal(v.minReadMs, 600);
-      const fast = await submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
+      const fast = await submit(e.engine, a.participantId, v, (await answersFor(e.engine, 'mini', v)));
       assert.equal((fast.ack as any).field, 'rtMs');
       await sleep(450);
-      const ok = await submit(e.engine, a.participantId, v, answersFor(e.engine, 'mini', v));
+      const ok = await submit(e.engine, a.participantId, v, (await answersFor(e.engine, 'mini', v)));
       assert.ok(ok.ack.ok, JSON.stringify(ok.ack));
     } finally {
-      e.close();
+      await e.close();
       cleanup();
     }
   });
@@ -271,33 +271,33 @@ describe('engine', () => {
       const v = page(await walkTo(e.engine, 'mini', pidA, 'trial'));
       assert.ok(v.deadlineAt! - v.serverNow <= 300 && v.deadlineAt! - v.serverNow > 200);
       await sleep(450);
-      const now = e.store.participant(pidA)!;
+      const now = (await e.store.participant(pidA))!;
       assert.equal(now.pageIndex, v.index + 1, 'moved on without any client');
-      const rows = [...e.store.iterateResponses('mini')].filter((r) => r.participant_id === pidA && r.page_index === v.index);
+      const rows = [...(await e.store.iterateResponses('mini'))].filter((r) => r.participant_id === pidA && r.page_index === v.index);
       assert.equal(rows.length, 2);
       assert.ok(rows.every((r) => r.timed_out && r.value_json === null && r.rt_ms === null));
 
       const b = await enter(e.engine, 'TO2');
       pidB = b.participantId;
       const vb = page(await walkTo(e.engine, 'mini', pidB, 'trial'));
-      e.close(); // server down: no timers
+      await e.close(); // server down: no timers
       await sleep(700);
-      assert.equal(new SqliteStore(pathJoin(dir, 'test.db')).participant(pidB)!.pageIndex, vb.index);
+      assert.equal((await new SqliteStore(pathJoin(dir, 'test.db')).participant(pidB))!.pageIndex, vb.index);
       const store2 = new SqliteStore(pathJoin(dir, 'test.db'));
       const engine2 = new EngineClass({ store: store2 });
-      engine2.openStudy(await loadDef(file));
+      await engine2.openStudy(await loadDef(file));
       await engine2.start(); // sweep
       try {
-        const after = store2.participant(pidB)!;
+        const after = (await store2.participant(pidB))!;
         assert.ok(after.pageIndex > vb.index, 'swept on start');
-        const tr = [...store2.iterateResponses('mini')].filter((r) => r.participant_id === pidB && r.page_index === vb.index);
+        const tr = [...(await store2.iterateResponses('mini'))].filter((r) => r.participant_id === pidB && r.page_index === vb.index);
         assert.ok(tr.length === 2 && tr.every((r) => r.timed_out));
       } finally {
-        engine2.stop();
-        store2.close();
+        await engine2.stop();
+        await store2.close();
       }
     } finally {
-      e.close();
+      await e.close();
       cleanup();
     }
   });
@@ -310,12 +310,12 @@ describe('engine', () => {
     try {
       const a = await enter(e.engine, 'SL');
       await sleep(800);
-      const rec = e.store.participant(a.participantId)!;
+      const rec = (await e.store.participant(a.participantId))!;
       assert.equal(rec.status, 'timed-out');
-      const o = e.engine.outcome(a.participantId);
+      const o = (await e.engine.outcome(a.participantId));
       assert.equal((o as any).done.code, 'C-TIME');
     } finally {
-      e.close();
+      await e.close();
       cleanup();
     }
   });
@@ -339,7 +339,7 @@ describe('engine', () => {
       };
       const ids: string[] = [];
       for (const x of ['A', 'B', 'C', 'D']) ids.push((await enterAndConsent(x)).participantId);
-      const conds = ids.map((id) => e.store.participant(id)!.condition);
+      const conds = await Promise.all(ids.map(async (id) => (await e.store.participant(id))!.condition));
       assert.deepEqual([...conds].sort(), ['large', 'large', 'small', 'small']);
       const refused = await e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'E' } }, { researcher: false });
       assert.equal(refused.kind, 'refused');
@@ -347,12 +347,12 @@ describe('engine', () => {
       // Same PID again: the same record, never a duplicate.
       const again = await enter(e.engine, 'A');
       assert.equal(again.participantId, ids[0]);
-      assert.equal(e.store.participants('mini').length, 4);
+      assert.equal((await e.store.participants('mini')).length, 4);
       // A and C finish; B and D go idle past the TTL and give their slots back.
       await walkTo(e.engine, 'mini', ids[0], 'none');
       await walkTo(e.engine, 'mini', ids[2], 'none');
       await sleep(800);
-      const counts = e.store.conditionCounts('mini');
+      const counts = (await e.store.conditionCounts('mini'));
       assert.equal(counts.reduce((n, c) => n + c.completed, 0), 2);
       assert.equal(counts.reduce((n, c) => n + c.active, 0), 0, 'B and D are past the TTL');
       assert.equal(counts.reduce((n, c) => n + c.idle, 0), 2);
@@ -360,16 +360,16 @@ describe('engine', () => {
       const g = await enterAndConsent('G');
       await walkTo(e.engine, 'mini', f.participantId, 'none');
       await walkTo(e.engine, 'mini', g.participantId, 'none');
-      const done = e.store.conditionCounts('mini');
+      const done = (await e.store.conditionCounts('mini'));
       assert.deepEqual(done.map((c) => c.completed), [2, 2]);
-      assert.equal(e.engine.isFull('mini'), true);
+      assert.equal((await e.engine.isFull('mini')), true);
       const late = await e.engine.join({ study: 'mini', prolific: { PROLIFIC_PID: 'H' } }, { researcher: false });
       assert.equal((late as any).reason, 'full');
       // An abandoned participant who comes back resumes their own record.
       const back = await enter(e.engine, 'B');
       assert.equal(back.participantId, ids[1]);
     } finally {
-      e.close();
+      await e.close();
       cleanup();
     }
   });
@@ -378,10 +378,10 @@ describe('engine', () => {
     await withMiniEngine(async (e) => {
     const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);
     assert.equal(a.participantId, b.participantId);
-    assert.equal(e.store.participants('mini').length, 1);
+    assert.equal((await e.store.participants('mini')).length, 1);
     const { hashToken } = await import('../../server/engine/engine.ts');
-    assert.equal(e.store.participantByToken(hashToken(b.token))?.id, a.participantId);
-    assert.equal(e.store.participantByToken(hashToken(a.token)), undefined);
+    assert.equal((await e.store.participantByToken(hashToken(b.token)))?.id, a.participantId);
+    assert.equal((await e.store.participantByToken(hashToken(a.token))), undefined);
     });
   });
 
@@ -391,31 +391,31 @@ describe('engine', () => {
     const e = await openEngine(dir, [file]);
     const old = await enter(e.engine, 'V1');
     await walkTo(e.engine, 'mini', old.participantId, 'trial');
-    const v1 = e.store.participant(old.participantId)!.version;
-    const rowsBefore = JSON.stringify([...e.store.iterateResponses('mini')]);
-    const protoBefore = e.store.studyVersion('mini', v1)!.protocol;
-    e.close();
+    const v1 = (await e.store.participant(old.participantId))!.version;
+    const rowsBefore = JSON.stringify([...(await e.store.iterateResponses('mini'))]);
+    const protoBefore = (await e.store.studyVersion('mini', v1))!.protocol;
+    await e.close();
 
     const changed = miniProtocol();
     changed.title = 'Mini study, second version';
     writeStudy(dir, changed);
     const e2 = await openEngine(dir, [file]);
     try {
-      const versions = e2.store.studyVersions('mini');
+      const versions = (await e2.store.studyVersions('mini'));
       assert.equal(versions.length, 2);
       assert.equal(versions[0].version, v1);
       assert.notEqual(versions[1].version, v1);
-      assert.deepEqual(e2.store.studyVersion('mini', v1)!.protocol, protoBefore);
-      assert.equal(JSON.stringify([...e2.store.iterateResponses('mini')]), rowsBefore);
+      assert.deepEqual((await e2.store.studyVersion('mini', v1))!.protocol, protoBefore);
+      assert.equal(JSON.stringify([...(await e2.store.iterateResponses('mini'))]), rowsBefore);
       const resumed = await enter(e2.engine, 'V1');
       assert.equal(resumed.participantId, old.participantId);
-      assert.equal(e2.store.participant(old.participantId)!.version, v1);
+      assert.equal((await e2.store.participant(old.participantId))!.version, v1);
       const fresh = await enter(e2.engine, 'V2');
-      assert.equal(e2.store.participant(fresh.participantId)!.version, versions[1].version);
+      assert.equal((await e2.store.participant(fresh.participantId))!.version, versions[1].version);
       // Re-opening the same protocol again makes no third version.
-      assert.equal(e2.engine.openStudy(await loadDef(file)).created, false);
+      assert.equal((await e2.engine.openStudy(await loadDef(file))).created, false);
     } finally {
-      e2.close();
+      await e2.close();
       cleanup();
     }
   });

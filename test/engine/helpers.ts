@@ -37,14 +37,14 @@ export async function loadDef(file: string): Promise<StudyDef> {
 export async function openEngine(dir: string, files: string[], dbName = 'test.db') {
   const store = new SqliteStore(join(dir, dbName));
   const engine = new Engine({ store });
-  for (const f of files) engine.openStudy(await loadDef(f));
+  for (const f of files) (await engine.openStudy(await loadDef(f)));
   await engine.start();
   return {
     store,
     engine,
-    close: () => {
-      engine.stop();
-      store.close();
+    close: async () => {
+      await engine.stop();
+      await store.close();
     },
   };
 }

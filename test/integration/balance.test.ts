@@ -29,12 +29,12 @@ test('300 bots, 30% abandoning midway: once the slot TTL has passed, completed c
     // Arrivals after the TTL (as Prolific keeps sending people) take the slots the abandoners left.
     await sleep(1500);
     let wave2 = 0;
-    for (let round = 0; round < 5 && !server.ctx.engine.isFull('balance'); round++) {
+    for (let round = 0; round < 5 && !(await server.ctx.engine.isFull('balance')); round++) {
       const s = await runBots({ url: server.url, study: file, n: 30, concurrency: 10, thinkMs: [0, 5], pidPrefix: `W2-${round}-`, seed: 10 + round });
       wave2 += s.completed;
       await sleep(1300);
     }
-    const counts = server.ctx.store.conditionCounts('balance');
+    const counts = (await server.ctx.store.conditionCounts('balance'));
     const completed = counts.map((c) => c.completed);
     assert.ok(Math.max(...completed) - Math.min(...completed) <= 1, `completed per condition: ${completed}`);
     assert.ok(completed.every((c) => c <= 50), `never above target: ${completed}`);
@@ -42,7 +42,7 @@ test('300 bots, 30% abandoning midway: once the slot TTL has passed, completed c
     const idle = counts.reduce((n, c) => n + c.idle, 0);
     assert.ok(idle >= wave1.abandoned - 5, `abandoned participants hold no slot: idle ${idle}, abandoned ${wave1.abandoned}`);
     // Abandoned slots came back: more people were assigned than the targets.
-    const assigned = server.ctx.store.participants('balance').length;
+    const assigned = (await server.ctx.store.participants('balance')).length;
     assert.ok(assigned > 150, `assigned ${assigned}`);
     console.log(`# wave1 completed ${wave1.completed}, abandoned ${wave1.abandoned}, refused ${wave1.refused}; wave2 completed ${wave2}; p99 ack ${wave1.ackP99.toFixed(1)} ms`);
   } finally {

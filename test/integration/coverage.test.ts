@@ -53,7 +53,7 @@ test('coverage: 30 bots, 30% abandoning; once the TTLs pass every item is rated 
     assert.ok(wave1.abandoned >= 3, `some bots abandoned: ${wave1.abandoned}`);
     // The shares the abandoners held come back after the TTL and go to later arrivals.
     let later = 0;
-    for (let round = 0; round < 8 && !server.ctx.engine.isFull('coverage'); round++) {
+    for (let round = 0; round < 8 && !(await server.ctx.engine.isFull('coverage')); round++) {
       await sleep(1300);
       const s = await runBots({ url: server.url, study: file, n: 10, concurrency: 10, thinkMs: [0, 5], pidPrefix: `W2-${round}-`, seed: 20 + round });
       later += s.completed;
@@ -64,7 +64,7 @@ test('coverage: 30 bots, 30% abandoning; once the TTLs pass every item is rated 
     assert.equal(completed.size, ITEMS / PER * RATERS);
     const raters = new Map<string, Set<string>>();
     const answers: unknown[] = [];
-    for await (const r of server.ctx.store.iterateResponses('coverage')) {
+    for (const r of await server.ctx.store.iterateResponses('coverage')) {
       if (r.question_id !== 'cat' || !completed.has(r.participant_id)) continue;
       if (!raters.has(r.stimulus_id!)) raters.set(r.stimulus_id!, new Set());
       raters.get(r.stimulus_id!)!.add(r.participant_id);

@@ -61,7 +61,7 @@ describe('participant socket edge', () => {
     assert.equal((await errEvent2).event, 'submit');
 
     assert.deepEqual(stored(), base, 'nothing stored');
-    assert.equal(server.ctx.store.participant(a.participantId)!.pageIndex, 0);
+    assert.equal((await server.ctx.store.participant(a.participantId))!.pageIndex, 0);
 
     // Over socket.io's own limit: the connection is dropped, nothing stored, the server lives on.
     const dropped = once<string>(a.socket, 'disconnect', 10_000);
@@ -79,7 +79,7 @@ describe('participant socket edge', () => {
     assert.equal((await nextPage).index, 1);
     assert.deepEqual(await emitAck(again, 'submit', { clientId: id, pageIndex: 1, answers: {}, rtMs: 3, events: [] }), { ok: true });
     assert.deepEqual(await emitAck(again, 'submit', { clientId: id, pageIndex: 1, answers: {}, rtMs: 3, events: [] }), { ok: true, duplicate: true });
-    assert.equal(server.ctx.store.countSubmissions(a.participantId, id), 1);
+    assert.equal((await server.ctx.store.countSubmissions(a.participantId, id)), 1);
     again.disconnect();
     b.socket.disconnect();
   });
@@ -128,9 +128,9 @@ describe('participant socket edge', () => {
     store.db.prepare('UPDATE participants SET deadline_at = ? WHERE id = ?').run(Date.now() + 300, j.participantId);
     await server.ctx.engine.expire(j.participantId); // re-arms the timer for the new deadline
     await new Promise((r) => setTimeout(r, 700));
-    const rec = server.ctx.store.participant(j.participantId)!;
+    const rec = (await server.ctx.store.participant(j.participantId))!;
     assert.equal(rec.pageIndex, page.index + 1);
-    const rows = [...server.ctx.store.iterateResponses('mini')].filter((r) => r.participant_id === j.participantId && r.page_index === page.index);
+    const rows = [...(await server.ctx.store.iterateResponses('mini'))].filter((r) => r.participant_id === j.participantId && r.page_index === page.index);
     assert.ok(rows.length === 2 && rows.every((r) => r.timed_out));
     const back = connect(server.url, { study: 'mini', token: j.token });
     const view = await once<PageView>(back, 'page');

@@ -59,7 +59,7 @@ describe('the shipped studies run by bots', () => {
           assert.equal(random.stuck, 0, `${id} random: ${random.errors.join('; ')}`);
           const ended = ['completed', 'failed-attention', 'failed-comprehension'].reduce((n, k) => n + (random.byStatus[k] ?? 0), 0);
           assert.equal(ended, 2, `${id}: ${JSON.stringify(random.byStatus)}`);
-          const trials = [...server.ctx.store.iterateResponses(id)].filter((r) => r.page_kind === 'trial');
+          const trials = [...(await server.ctx.store.iterateResponses(id))].filter((r) => r.page_kind === 'trial');
           assert.ok(trials.some((r) => r.stimulus_source === 'machine' && r.value_json !== null), `${id}: answered machine stimuli`);
           // RoFT passages start human and turn machine; the other studies mix whole human and machine texts.
           // (bias-probes has machine continuations only.)
@@ -98,7 +98,7 @@ describe('the shipped studies run by bots', () => {
         assert.equal(flags.inconsistent, 0, `${id}: rt_inconsistent answers`);
         assert.equal(flags.timed_out, 0, `${id}: timed-out answers`);
         // What `analyze --include bot` computes.
-        const result = analyzeStudy(studyData(server.ctx.store, id, ['real', 'bot'])!);
+        const result = analyzeStudy((await studyData(server.ctx.store, id, ['real', 'bot']))!);
         const reason = (r: string) => result.exclusions.reasons.find((x) => x.reason === r)!;
         assert.equal(reason('too_fast').answersFlagged, 0, `${id}: too-fast answers (${reason('too_fast').rule})`);
         assert.equal(reason('rt_inconsistent').answersFlagged, 0, `${id}: rt_inconsistent answers`);

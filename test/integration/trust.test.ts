@@ -55,7 +55,7 @@ async function longCsv(server: RunningServer, kinds: ('real' | 'pilot' | 'bot')[
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  await writeLongCsv(server.ctx.store.iterateResponses('mini', kinds), out);
+  await writeLongCsv((await server.ctx.store.iterateResponses('mini', kinds)), out);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -81,12 +81,12 @@ describe('trustworthy studies', () => {
 
   test('kinds: recruiter ids make a real participant, a link without them or ?pilot=1 a pilot, bots are bots', async () => {
     const real = await joinAs(server.url, 'mini', 'KIND-REAL');
-    assert.equal(server.ctx.store.participant(real.participantId)!.kind, 'real');
+    assert.equal((await server.ctx.store.participant(real.participantId))!.kind, 'real');
     real.socket.disconnect();
     for (const auth of [{ study: 'mini' }, { study: 'mini', pilot: true, prolific: { PROLIFIC_PID: 'KIND-PILOT' } }]) {
       const s = connect(server.url, auth);
       const joined = await once<{ participantId: string }>(s, 'joined');
-      assert.equal(server.ctx.store.participant(joined.participantId)!.kind, 'pilot', JSON.stringify(auth));
+      assert.equal((await server.ctx.store.participant(joined.participantId))!.kind, 'pilot', JSON.stringify(auth));
       s.disconnect();
     }
     // Two openings of the pilot link without a token are two records.
@@ -99,7 +99,7 @@ describe('trustworthy studies', () => {
     assert.equal(ids.size, 2);
     const bots = await runBots({ url: server.url, study: join(FIXTURES, 'mini.yaml'), n: 2, concurrency: 2, pidPrefix: 'kind-bot-', keepResults: true });
     assert.equal(bots.completed, 2, bots.errors.join('; '));
-    for (const r of bots.results!) assert.equal(server.ctx.store.participant(r.participantId!)!.kind, 'bot');
+    for (const r of bots.results!) assert.equal((await server.ctx.store.participant(r.participantId!))!.kind, 'bot');
   });
 
   test('a PROLIFIC_PID that is still a template placeholder is refused, saying so', async () => {
@@ -168,7 +168,7 @@ describe('trustworthy studies', () => {
     await untilKind(pilot, pilotPage, 'trial');
     pilot.disconnect();
     await runBots({ url: server.url, study: join(FIXTURES, 'mini.yaml'), n: 2, concurrency: 2, pidPrefix: 'purge-bot-' });
-    const counts = server.ctx.store.kindCounts('mini');
+    const counts = (await server.ctx.store.kindCounts('mini'));
     assert.ok(counts.real > 0 && counts.pilot > 0 && counts.bot > 0, JSON.stringify(counts));
     const before = await longCsv(server, ['real']);
     assert.ok(before.split('\n').length > 5);
@@ -180,12 +180,12 @@ describe('trustworthy studies', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`purged ${counts.pilot + counts.bot} participants .* ${counts.real} real participants untouched`));
 
-    assert.deepEqual(server.ctx.store.kindCounts('mini'), { real: counts.real, pilot: 0, bot: 0 });
+    assert.deepEqual((await server.ctx.store.kindCounts('mini')), { real: counts.real, pilot: 0, bot: 0 });
     assert.equal(await longCsv(server, ['real']), before, 'real data byte-identical');
     assert.equal(row("SELECT COUNT(*) AS n FROM purges WHERE study_id = 'mini' AND kinds = 'pilot,bot'").n, 1, 'the purge is logged');
     // The database itself refuses to delete a real participant's data.
     assert.throws(() => row("DELETE FROM responses WHERE participant_id IN (SELECT id FROM participants WHERE kind = 'real') RETURNING id"), /append-only/);
-    assert.throws(() => server.ctx.store.purgeParticipants('mini', ['real'], Date.now()), /never deleted/);
+    await assert.rejects(server.ctx.store.purgeParticipants('mini', ['real'], Date.now()), /never deleted/);
   });
 
   test('a paused study: a new arrival gets the paused page; a participant mid-study finishes with the code', async () => {

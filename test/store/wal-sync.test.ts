@@ -12,9 +12,9 @@ import { sleep, tempDir } from '../engine/helpers.ts';
 function writeEvents(store: SqliteStore, n: number, tag: string): void {
   store.db.exec('CREATE TABLE IF NOT EXISTS scratch (tag TEXT, body TEXT)');
   const insert = store.db.prepare('INSERT INTO scratch (tag, body) VALUES (?, ?)');
-  store.transaction(() => {
+  store.db.transaction(() => {
     for (let i = 0; i < n; i++) insert.run(tag, 'x'.repeat(300));
-  });
+  }).immediate();
 }
 
 test('durable() syncs the WAL off the event loop; concurrent callers share syncs', async () => {
@@ -39,7 +39,7 @@ test('durable() syncs the WAL off the event loop; concurrent callers share syncs
     assert.ok(store.backgroundSyncs <= 3, `20 waiters needed ${store.backgroundSyncs - 1} syncs`);
     assert.ok(store.backgroundSyncs >= 2);
   } finally {
-    store.close();
+    await store.close();
     cleanup();
   }
 });
@@ -60,13 +60,13 @@ test('a worker thread checkpoints the WAL into the database; data reads back aft
       grown = statSync(path).size > before + 500_000;
     }
     assert.ok(grown, 'the checkpoint worker copied the WAL into the database file within 4 s');
-    store.close();
+    await store.close();
     const check = new Database(path, { readonly: true });
     assert.equal((check.prepare("SELECT COUNT(*) AS n FROM scratch WHERE tag = 'bulk'").get() as { n: number }).n, 3000);
     check.close();
     await assert.rejects(store.durable(), /closed/);
   } finally {
-    store.close();
+    await store.close();
     cleanup();
   }
 });

@@ -49,7 +49,7 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
   let timer: NodeJS.Timeout | undefined;
   let intervalMs = MONITOR_INTERVAL_MS;
 
-  const push = (only?: Socket) => {
+  const push = async (only?: Socket) => {
     const now = Date.now();
     const sockets = only ? [only] : [...nsp.sockets.values()];
     const studies = new Set<string>();
@@ -63,21 +63,21 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
       if (w) studies.add(w);
     }
     for (const studyId of studies) {
-      const view = { ...monitorView(studyId, ctx.store.liveParticipants(studyId, now), now), pushIntervalMs: intervalMs };
+      const view = { ...monitorView(studyId, await ctx.store.liveParticipants(studyId, now), now), pushIntervalMs: intervalMs };
       for (const s of sockets) if (s.connected && (s.data as SocketData).watching === studyId) s.emit('monitor', view);
     }
   };
 
   const schedule = () => {
-    timer = setTimeout(tick, intervalMs);
+    timer = setTimeout(() => void tick(), intervalMs);
     timer.unref();
   };
-  const tick = () => {
+  const tick = async () => {
     timer = undefined;
     if (nsp.sockets.size === 0) return;
     const t0 = performance.now();
     try {
-      push();
+      await push();
     } catch (err) {
       // A closed store during shutdown ends the ticks; anything else is logged and retried next tick.
       if (!db.open) return;
@@ -93,14 +93,14 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
 
   nsp.on('connection', (socket) => {
     if (!timer) schedule();
-    socket.on('watch', (studyId: unknown, ack?: unknown) => {
+    socket.on('watch', async (studyId: unknown, ack?: unknown) => {
       const reply: WatchAck = typeof ack === 'function' ? (ack as WatchAck) : () => {};
       const parsed = WatchSchema.safeParse(studyId);
       if (!parsed.success) return reply({ ok: false, error: 'watch: study id must be a non-empty string', field: 'studyId' });
-      if (!ctx.store.studyIds().includes(parsed.data)) return reply({ ok: false, error: `watch: unknown study '${parsed.data}'`, field: 'studyId' });
+      if (!(await ctx.store.studyIds()).includes(parsed.data)) return reply({ ok: false, error: `watch: unknown study '${parsed.data}'`, field: 'studyId' });
       (socket.data as SocketData).watching = parsed.data;
       reply({ ok: true });
-      push(socket);
+      await push(socket).catch((err) => console.error('admin monitor:', err instanceof Error ? err.message : err));
     });
     socket.on('disconnect', () => {
       if (nsp.sockets.size === 0) stop();

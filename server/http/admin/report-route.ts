@@ -11,7 +11,7 @@ import type { ParticipantKind } from '../../../studies/vocabulary/participant-ki
 export const REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 export async function sendReport(ctx: AppContext, res: Response, studyId: string, kinds?: readonly ParticipantKind[]): Promise<void> {
-  const data = studyData(ctx.store, studyId, kinds);
+  const data = await studyData(ctx.store, studyId, kinds);
   if (!data) {
     res.status(404).json({ error: `no stored version of study '${studyId}'`, field: 'id' });
     return;

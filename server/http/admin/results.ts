@@ -33,7 +33,7 @@ function round(x: number): number {
 }
 
 async function analysisTablesAndFigures(ctx: AppContext, studyId: string, kinds: readonly ParticipantKind[]): Promise<Pick<ResultsView, 'headlines' | 'tables' | 'figures' | 'notes'>> {
-  const data = studyData(ctx.store, studyId, kinds);
+  const data = await studyData(ctx.store, studyId, kinds);
   if (!data) throw new Error(`no stored version of study '${studyId}'`);
   // Loaded on first use: vega is heavy, and most server starts never open Results.
   const [{ analyzeStudy }, { resultTables }, { renderFigures }, { headlines }] = await Promise.all([
@@ -64,8 +64,8 @@ const cache = new WeakMap<AppContext, Map<string, { at: number; ttlMs: number; v
 
 async function computeResults(ctx: AppContext, studyId: string, kinds: readonly ParticipantKind[]): Promise<ResultsView> {
   const now = Date.now();
-  const summary = ctx.store.studySummaries(now).find((s) => s.studyId === studyId);
-  const counts = ctx.store.kindCounts(studyId);
+  const summary = (await ctx.store.studySummaries(now)).find((s) => s.studyId === studyId);
+  const counts = await ctx.store.kindCounts(studyId);
   const leftOut = Object.fromEntries(PARTICIPANT_KINDS.filter((k) => !kinds.includes(k)).map((k) => [k, counts[k]]));
   const left = leftOutText({ leftOut });
   const kindNote = left ? [`Participants of kinds ${kinds.join(', ')} only; ${left}.`] : [];
@@ -78,7 +78,7 @@ async function computeResults(ctx: AppContext, studyId: string, kinds: readonly 
       ...head,
       source: 'counts-and-means',
       headlines: [],
-      tables: meansTables(conditionMeans(ctx.store.iterateResponses(studyId, kinds))),
+      tables: meansTables(conditionMeans(await ctx.store.iterateResponses(studyId, kinds))),
       figures: [],
       notes: [...kindNote, `The full analysis failed on this study (${err instanceof Error ? err.message : String(err)}); showing counts and means per condition instead.`],
     };

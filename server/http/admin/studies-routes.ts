@@ -27,9 +27,9 @@ export function previewUrl(studyId: string): string {
   return `/s/${encodeURIComponent(studyId)}?preview=1`;
 }
 
-function knownStudy(ctx: AppContext, req: Request, res: Response): string | undefined {
+async function knownStudy(ctx: AppContext, req: Request, res: Response): Promise<string | undefined> {
   const id = String(req.params.id ?? '');
-  if (!ctx.store.studyIds().includes(id)) {
+  if (!(await ctx.store.studyIds()).includes(id)) {
     res.status(404).json({ error: `unknown study '${id}'`, field: 'id' });
     return undefined;
   }
@@ -39,38 +39,38 @@ function knownStudy(ctx: AppContext, req: Request, res: Response): string | unde
 export function studiesRoutes(ctx: AppContext): Router {
   const router = express.Router();
 
-  router.get('/api/admin/studies', (_req, res) => {
+  router.get('/api/admin/studies', async (_req, res) => {
     const now = Date.now();
-    res.json({ now, studies: ctx.store.studySummaries(now).map(studyView) });
+    res.json({ now, studies: (await ctx.store.studySummaries(now)).map(studyView) });
   });
 
-  router.get('/api/admin/studies/:id', (req, res) => {
-    const id = knownStudy(ctx, req, res);
+  router.get('/api/admin/studies/:id', async (req, res) => {
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     const now = Date.now();
-    const summary = ctx.store.studySummaries(now).find((s) => s.studyId === id);
+    const summary = (await ctx.store.studySummaries(now)).find((s) => s.studyId === id);
     if (!summary) return res.status(404).json({ error: `unknown study '${id}'`, field: 'id' });
-    const versions = ctx.store.studyVersions(id).map((v) => ({ version: v.version, file: v.file, createdAt: v.createdAt }));
+    const versions = (await ctx.store.studyVersions(id)).map((v) => ({ version: v.version, file: v.file, createdAt: v.createdAt }));
     res.json({ now, study: studyView(summary), versions, previewUrl: previewUrl(id) });
   });
 
-  router.get('/api/admin/studies/:id/monitor', (req, res) => {
-    const id = knownStudy(ctx, req, res);
+  router.get('/api/admin/studies/:id/monitor', async (req, res) => {
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     const now = Date.now();
-    res.json(monitorView(id, ctx.store.liveParticipants(id, now), now));
+    res.json(monitorView(id, await ctx.store.liveParticipants(id, now), now));
   });
 
   router.get('/api/admin/studies/:id/responses.csv', async (req, res, next) => {
-    const id = knownStudy(ctx, req, res);
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     const kinds = kindsOf(req, res);
     if (!kinds) return;
     // The participants' exclusion flags first (one pass), then the rows stream with them, as `credence export` writes them.
-    const flags = participantFlags(ctx.store.iterateResponses(id, kinds), ctx.store.participants(id, kinds));
-    const source = ctx.store.responsesForExport(id, kinds);
+    const flags = participantFlags(await ctx.store.iterateResponses(id, kinds), await ctx.store.participants(id, kinds));
+    const source = await ctx.store.responsesForExport(id, kinds);
     try {
-      const rows = withFlags(source.rows, ctx.store.studyVersion(id)?.protocol.exclusions.min_rt_ms, flags);
+      const rows = withFlags(source.rows, (await ctx.store.studyVersion(id))?.protocol.exclusions.min_rt_ms, flags);
       // ?raw=1: the stored text unchanged (no formula neutralisation), like the CLI's --raw.
       await sendResponsesCsv(res, id, rows, { raw: req.query.raw === '1' });
     } catch (err) {
@@ -81,17 +81,17 @@ export function studiesRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/admin/studies/:id/codebook.csv', async (req, res, next) => {
-    const id = knownStudy(ctx, req, res);
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     try {
-      await sendCodebookCsv(res, id, ctx.store.studyVersion(id)!.protocol, { raw: req.query.raw === '1' });
+      await sendCodebookCsv(res, id, (await ctx.store.studyVersion(id))!.protocol, { raw: req.query.raw === '1' });
     } catch (err) {
       next(err);
     }
   });
 
   router.get('/api/admin/studies/:id/results', async (req, res, next) => {
-    const id = knownStudy(ctx, req, res);
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     try {
       const kinds = kindsOf(req, res);
@@ -103,7 +103,7 @@ export function studiesRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/admin/studies/:id/report.html', async (req, res, next) => {
-    const id = knownStudy(ctx, req, res);
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     try {
       const kinds = kindsOf(req, res);
@@ -115,14 +115,14 @@ export function studiesRoutes(ctx: AppContext): Router {
   });
 
   // Participants already in a paused or closed study finish; new arrivals are told so.
-  router.post('/api/admin/studies/:id/state', express.json({ limit: '1kb' }), (req, res) => {
-    const id = knownStudy(ctx, req, res);
+  router.post('/api/admin/studies/:id/state', express.json({ limit: '1kb' }), async (req, res) => {
+    const id = await knownStudy(ctx, req, res);
     if (!id) return;
     const state = (req.body as { state?: unknown } | undefined)?.state;
     if (typeof state !== 'string' || !(STUDY_STATES as readonly string[]).includes(state)) {
       return res.status(400).json({ error: `state: expected one of ${STUDY_STATES.join(', ')}`, field: 'state' });
     }
-    ctx.store.setStudyState(id, state as StudyState, Date.now());
+    await ctx.store.setStudyState(id, state as StudyState, Date.now());
     res.json({ studyId: id, state });
   });
 
