@@ -36,12 +36,29 @@ import type {
   SubmitResult,
 } from './store.ts';
 
-type Row = Record<string, any>;
-
 /** Stands for "no deadline" in SQL MIN() (later than any real epoch-ms deadline). */
 const NO_DEADLINE = 9e15;
 
-const iso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
+import {
+  conditionCountsOf,
+  RESPONSE_JOIN_COLUMNS,
+  STIMULUS_COLUMNS,
+  stimulusValues,
+  toLiveParticipant,
+  toParticipant,
+  participantRowColumns,
+  participantRowsOf,
+  responseRowOf,
+  RESPONSE_JOIN_KIND,
+  toStimulusRows,
+  toStoredStimulus,
+  toStudy,
+  type ParticipantDbRow,
+  type StimulusDbRow,
+  type StudyDbRow,
+  type EventDbRow,
+  type StudyStateDbRow,
+} from './rows.ts';
 
 /** The synchronous twin of an async interface: what better-sqlite3 answers at once. */
 type Sync<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
@@ -138,37 +155,16 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   private insertStimuli(studyId: string, version: string, stimuli: StimulusInput[], ignoreExisting: boolean): void {
-    const ins = this.sql(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (study_id, version, stimulus_id, pool,
-      text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json, source_text)
+    const ins = this.sql(`INSERT ${ignoreExisting ? 'OR IGNORE' : ''} INTO stimuli (${STIMULUS_COLUMNS})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    for (const s of stimuli) {
-      ins.run(
-        studyId,
-        version,
-        s.id,
-        s.pool,
-        s.text,
-        JSON.stringify(s.label),
-        s.label.source,
-        s.label.model ?? null,
-        s.label.model_size ?? null,
-        s.label.sampling ?? null,
-        s.length_words,
-        s.boundary ?? null,
-        s.sentences ? JSON.stringify(s.sentences) : null,
-        s.provenance === undefined ? null : JSON.stringify(s.provenance),
-        s.prompt ?? null,
-        s.gltr ? JSON.stringify(s.gltr) : null,
-        s.source ?? null,
-      );
-    }
+    for (const s of stimuli) ins.run(...stimulusValues(studyId, version, s));
   }
 
   private protocolOf(studyId: string, version: string, json?: string): Protocol {
     const key = `${studyId}\u0000${version}`;
     let p = this.protocolCache.get(key);
     if (!p) {
-      const text = json ?? (this.sql('SELECT protocol_json FROM studies WHERE id = ? AND version = ?').get(studyId, version) as Row)?.protocol_json;
+      const text = json ?? (this.sql('SELECT protocol_json FROM studies WHERE id = ? AND version = ?').get(studyId, version) as Pick<StudyDbRow, 'protocol_json'> | undefined)?.protocol_json;
       if (!text) throw new Error(`unknown study ${studyId} version ${version}`);
       p = JSON.parse(text) as Protocol;
       this.protocolCache.set(key, p);
@@ -176,23 +172,23 @@ class SqliteConnection implements Sync<StoreTx> {
     return p;
   }
 
-  private toStudy(r: Row): StudyVersionRecord {
-    return { studyId: r.id, version: r.version, protocol: this.protocolOf(r.id, r.version, r.protocol_json), file: r.file, createdAt: r.created_at };
+  private toStudy(r: StudyDbRow): StudyVersionRecord {
+    return toStudy(r, this.protocolOf(r.id, r.version, r.protocol_json));
   }
 
   studyVersion(studyId: string, version?: string): StudyVersionRecord | undefined {
     const r = version
       ? this.sql('SELECT * FROM studies WHERE id = ? AND version = ?').get(studyId, version)
       : this.sql('SELECT * FROM studies WHERE id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(studyId);
-    return r ? this.toStudy(r as Row) : undefined;
+    return r ? this.toStudy(r as StudyDbRow) : undefined;
   }
 
   studyVersions(studyId: string): StudyVersionRecord[] {
-    return (this.sql('SELECT * FROM studies WHERE id = ? ORDER BY created_at, rowid').all(studyId) as Row[]).map((r) => this.toStudy(r));
+    return (this.sql('SELECT * FROM studies WHERE id = ? ORDER BY created_at, rowid').all(studyId) as StudyDbRow[]).map((r) => this.toStudy(r));
   }
 
   studyIds(): string[] {
-    return (this.sql('SELECT DISTINCT id FROM studies ORDER BY id').all() as Row[]).map((r) => r.id);
+    return (this.sql('SELECT DISTINCT id FROM studies ORDER BY id').all() as { id: string }[]).map((r) => r.id);
   }
 
   conditionCounts(studyId: string, now = Date.now(), version?: string): ConditionCount[] {
@@ -207,19 +203,8 @@ class SqliteConnection implements Sync<StoreTx> {
         `SELECT condition, status, (last_seen_at >= ?) AS fresh, COUNT(*) AS n FROM participants
          WHERE study_id = ? AND version = ? AND place_at IS NOT NULL GROUP BY condition, status, fresh`,
       )
-      .all(now - ttlMs, study.studyId, study.version) as Row[];
-    return study.protocol.design.conditions.map((c) => {
-      const out: ConditionCount = { condition: c.id, target: c.target, completed: 0, active: 0, idle: 0, ended: 0 };
-      for (const r of rows) {
-        if (r.condition !== c.id) continue;
-        if (r.status === 'completed') out.completed += r.n;
-        else if (r.status === 'in-progress') {
-          if (r.fresh) out.active += r.n;
-          else out.idle += r.n;
-        } else out.ended += r.n;
-      }
-      return out;
-    });
+      .all(now - ttlMs, study.studyId, study.version) as { condition: string; status: string; fresh: number; n: number }[];
+    return conditionCountsOf(study.protocol, rows);
   }
 
   studySummaries(now = Date.now()): StudySummary[] {
@@ -227,10 +212,10 @@ class SqliteConnection implements Sync<StoreTx> {
       const versions = this.studyVersions(id);
       const latest = versions[versions.length - 1];
       const conditions = this.countsFor(latest, now);
-      const participants = (this.sql('SELECT COUNT(*) AS n FROM participants WHERE study_id = ?').get(id) as Row).n;
+      const participants = (this.sql('SELECT COUNT(*) AS n FROM participants WHERE study_id = ?').get(id) as { n: number }).n;
       const takeovers = (this.sql(
         `SELECT COUNT(*) AS n FROM events WHERE type = 'takeover' AND participant_id IN (SELECT id FROM participants WHERE study_id = ?)`,
-      ).get(id) as Row).n;
+      ).get(id) as { n: number }).n;
       return {
         studyId: id,
         title: latest.protocol.title,
@@ -247,53 +232,14 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   stimuliOf(studyId: string, version: string): StoredStimulus[] {
-    const rows = this.sql('SELECT * FROM stimuli WHERE study_id = ? AND version = ? ORDER BY rowid').all(studyId, version) as Row[];
-    return rows.map((r) => ({
-      studyId: r.study_id,
-      version: r.version,
-      id: r.stimulus_id,
-      pool: r.pool,
-      text: r.text,
-      label: JSON.parse(r.label_json),
-      length_words: r.length_words,
-      ...(r.source_text != null ? { source: r.source_text } : {}),
-      ...(r.boundary != null ? { boundary: r.boundary } : {}),
-      ...(r.sentences_json ? { sentences: JSON.parse(r.sentences_json) } : {}),
-      ...(r.provenance_json ? { provenance: JSON.parse(r.provenance_json) } : {}),
-      ...(r.prompt != null ? { prompt: r.prompt } : {}),
-      ...(r.gltr_json ? { gltr: JSON.parse(r.gltr_json) } : {}),
-    }));
+    const rows = this.sql('SELECT * FROM stimuli WHERE study_id = ? AND version = ? ORDER BY rowid').all(studyId, version) as StimulusDbRow[];
+    return rows.map(toStoredStimulus);
   }
 
   // ---- participants ----
 
-  private toParticipant(r: Row | undefined): ParticipantRecord | undefined {
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      studyId: r.study_id,
-      version: r.version,
-      index: r.idx,
-      kind: r.kind,
-      prolificPid: r.prolific_pid,
-      prolificStudyId: r.prolific_study_id,
-      prolificSessionId: r.prolific_session_id,
-      condition: r.condition,
-      seed: r.seed,
-      plan: this.planOf(r.id, r.plan_json),
-      pageIndex: r.page_index,
-      pageStartedAt: r.page_started_at,
-      deadlineAt: r.deadline_at,
-      studyDeadlineAt: r.study_deadline_at,
-      attempts: r.attempts,
-      status: r.status as ParticipantStatus,
-      flagged: !!r.flagged,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      lastSeenAt: r.last_seen_at,
-      preview: this.path === ':memory:',
-      placeAt: r.place_at ?? null,
-    };
+  private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
+    return r ? toParticipant(r, this.planOf(r.id, r.plan_json), this.path === ':memory:') : undefined;
   }
 
   createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true } {
@@ -306,7 +252,7 @@ class SqliteConnection implements Sync<StoreTx> {
       if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
       const counts = this.countsFor(study, p.now);
       // MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
-      const index = (this.sql('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as Row).n;
+      const index = (this.sql('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM participants WHERE study_id = ? AND version = ?').get(p.studyId, p.version) as { n: number }).n;
       const choice = p.choose({ counts, index });
       if ('full' in choice) return { full: true as const };
       const id = randomUUID();
@@ -361,7 +307,7 @@ class SqliteConnection implements Sync<StoreTx> {
   lastEventAt(participantId: string, type: string, pageIndex?: number): number | null {
     const r = (pageIndex === undefined
       ? this.sql('SELECT MAX(at) AS at FROM events WHERE participant_id = ? AND type = ?').get(participantId, type)
-      : this.sql('SELECT MAX(at) AS at FROM events WHERE participant_id = ? AND type = ? AND page_index = ?').get(participantId, type, pageIndex)) as Row;
+      : this.sql('SELECT MAX(at) AS at FROM events WHERE participant_id = ? AND type = ? AND page_index = ?').get(participantId, type, pageIndex)) as { at: number | null };
     return r.at ?? null;
   }
 
@@ -371,15 +317,15 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   participantByToken(tokenHash: string): ParticipantRecord | undefined {
-    return this.toParticipant(this.st.participantByToken.get(tokenHash) as Row);
+    return this.toParticipant(this.st.participantByToken.get(tokenHash) as ParticipantDbRow | undefined);
   }
 
   participantByPid(studyId: string, prolificPid: string): ParticipantRecord | undefined {
-    return this.toParticipant(this.st.participantByPid.get(studyId, prolificPid) as Row);
+    return this.toParticipant(this.st.participantByPid.get(studyId, prolificPid) as ParticipantDbRow | undefined);
   }
 
   participant(id: string): ParticipantRecord | undefined {
-    return this.toParticipant(this.st.participantById.get(id) as Row);
+    return this.toParticipant(this.st.participantById.get(id) as ParticipantDbRow | undefined);
   }
 
   touch(participantId: string, now: number): void {
@@ -417,7 +363,7 @@ class SqliteConnection implements Sync<StoreTx> {
   submit(s: SubmissionInput): SubmitResult {
     return this.db.transaction((): SubmitResult => {
       if (this.st.responseByClient.get(s.participantId, s.clientId)) return { kind: 'duplicate' };
-      const p = this.st.participantById.get(s.participantId) as Row | undefined;
+      const p = this.st.participantById.get(s.participantId) as ParticipantDbRow | undefined;
       if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
       if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
       const info = this.st.insertResponse.run({
@@ -453,7 +399,7 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other' {
-    const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as Row[];
+    const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as { participant_id: string }[];
     if (rows.length === 0) return 'new';
     return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
   }
@@ -479,9 +425,9 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   lastAnswerChecks(participantId: string, pageIndex: number): { answered: boolean; correct: (boolean | null)[] } {
-    const last = this.sql('SELECT MAX(id) AS id FROM responses WHERE participant_id = ? AND page_index = ?').get(participantId, pageIndex) as Row;
+    const last = this.sql('SELECT MAX(id) AS id FROM responses WHERE participant_id = ? AND page_index = ?').get(participantId, pageIndex) as { id: number | null };
     if (last.id == null) return { answered: false, correct: [] };
-    const rows = this.sql('SELECT correct FROM answers WHERE response_id = ? ORDER BY question_id').all(last.id) as Row[];
+    const rows = this.sql('SELECT correct FROM answers WHERE response_id = ? ORDER BY question_id').all(last.id) as { correct: number | null }[];
     return { answered: true, correct: rows.map((r) => (r.correct == null ? null : r.correct === 1)) };
   }
 
@@ -489,7 +435,7 @@ class SqliteConnection implements Sync<StoreTx> {
     const r = clientId
       ? this.sql('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?').get(participantId, clientId)
       : this.sql('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ?').get(participantId);
-    return (r as Row).n;
+    return (r as { n: number }).n;
   }
 
   logEvent(e: PageEventInput): void {
@@ -497,7 +443,7 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   events(participantId: string): { type: string; pageIndex: number | null; data: unknown; at: number }[] {
-    return (this.sql('SELECT * FROM events WHERE participant_id = ? ORDER BY id').all(participantId) as Row[]).map((r) => ({
+    return (this.sql('SELECT * FROM events WHERE participant_id = ? ORDER BY id').all(participantId) as EventDbRow[]).map((r) => ({
       type: r.type,
       pageIndex: r.page_index,
       data: r.data_json ? JSON.parse(r.data_json) : null,
@@ -506,37 +452,16 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   liveParticipants(studyId: string, now = Date.now()): LiveParticipant[] {
-    const rows = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at').all(studyId) as Row[];
+    const rows = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at').all(studyId) as ParticipantDbRow[];
     return rows.map((r) => {
       const p = this.toParticipant(r)!;
-      const ttlMs = this.protocolOf(p.studyId, p.version).design.slot_ttl_minutes * 60_000;
-      const inProgress = p.status === 'in-progress';
-      return {
-        participantId: p.id,
-        condition: p.condition,
-        status: p.status,
-        state: inProgress && now - p.lastSeenAt > ttlMs ? 'abandoned' : p.status,
-        prolificPid: p.prolificPid,
-        pageIndex: p.pageIndex,
-        pagesTotal: p.plan.length,
-        pageKind: p.plan[p.pageIndex]?.kind ?? null,
-        pageStartedAt: p.pageStartedAt,
-        timeOnPageMs: inProgress ? Math.max(0, now - p.pageStartedAt) : 0,
-        lastSeenAt: p.lastSeenAt,
-        startedAt: p.startedAt,
-        endedAt: p.endedAt,
-        flagged: p.flagged,
-      };
+      return toLiveParticipant(p, this.protocolOf(p.studyId, p.version).design.slot_ttl_minutes * 60_000, now);
     });
   }
 
   *iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow> {
     const stmt = this.sql(`
-      SELECT p.study_id, p.version AS study_version, p.id AS participant_id, p.kind AS participant_kind, p.condition,
-        r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
-        s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
-        a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.rt_server_ms, r.rt_inconsistent, r.timed_out, r.blur_count,
-        r.submitted_at, r.client_id
+      SELECT ${RESPONSE_JOIN_COLUMNS}
       FROM responses r
       CROSS JOIN participants p ON p.id = r.participant_id
       CROSS JOIN answers a ON a.response_id = r.id
@@ -551,38 +476,8 @@ class SqliteConnection implements Sync<StoreTx> {
     // objects built by the driver only to be copied into these cost more than the query.
     const wanted = kinds ? new Set<string>(kinds) : null;
     for (const r of stmt.raw().iterate(studyId) as IterableIterator<unknown[]>) {
-      if (wanted && !wanted.has(r[3] as string)) continue;
-      yield {
-        study_id: r[0] as string,
-        study_version: r[1] as string,
-        participant_id: r[2] as string,
-        participant_kind: r[3] as ParticipantKind,
-        condition: r[4] as string,
-        page_index: r[5] as number,
-        page_kind: r[6] as ResponseRow['page_kind'],
-        block: r[7] as string | null,
-        trial_index: r[8] as number | null,
-        question_id: r[9] as string,
-        question_type: r[10] as string,
-        stimulus_id: r[11] as string | null,
-        stimulus_pool: (r[12] ?? null) as string | null,
-        stimulus_source: (r[13] ?? null) as ResponseRow['stimulus_source'],
-        model: (r[14] ?? null) as string | null,
-        model_size: (r[15] ?? null) as string | null,
-        sampling: (r[16] ?? null) as string | null,
-        length_words: (r[17] ?? null) as number | null,
-        value_json: r[18] as string | null,
-        value_num: r[19] as number | null,
-        value_text: r[20] as string | null,
-        correct: r[21] == null ? null : r[21] === 1,
-        rt_ms: r[22] as number | null,
-        rt_server_ms: (r[23] ?? null) as number | null,
-        rt_inconsistent: r[24] === 1,
-        timed_out: r[25] === 1,
-        blur_count: r[26] as number,
-        submitted_at: iso(r[27] as number)!,
-        client_id: r[28] as string,
-      };
+      if (wanted && !wanted.has(r[RESPONSE_JOIN_KIND] as string)) continue;
+      yield responseRowOf(r);
     }
   }
 
@@ -591,40 +486,10 @@ class SqliteConnection implements Sync<StoreTx> {
     // rather than parsed in JS, each version's abandonment TTL looked up once:
     // at a million responses this runs for tens of thousands of participants.
     const all = this.sql(
-      `SELECT p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
-         p.prolific_session_id, p.seed, p.started_at, p.ended_at, json_array_length(p.plan_json), p.page_index,
-         (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover')
+      `SELECT ${participantRowColumns('json_array_length(p.plan_json)')}
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
     ).raw().all(studyId) as unknown[][];
-    const wanted = kinds ? new Set<string>(kinds) : null;
-    const now = Date.now();
-    const ttlOf = new Map<string, number>();
-    const out: ParticipantRow[] = [];
-    for (const r of all) {
-      if (wanted && !wanted.has(r[3] as string)) continue;
-      const version = r[1] as string;
-      let ttlMs = ttlOf.get(version);
-      if (ttlMs === undefined) ttlOf.set(version, (ttlMs = this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000));
-      const status = r[5] === 'in-progress' && now - (r[6] as number) > ttlMs ? 'abandoned' : (r[5] as ParticipantRow['status']);
-      out.push({
-        study_id: r[0] as string,
-        study_version: version,
-        participant_id: r[2] as string,
-        kind: r[3] as ParticipantKind,
-        condition: r[4] as string,
-        status,
-        prolific_pid: r[7] as string | null,
-        prolific_study_id: r[8] as string | null,
-        prolific_session_id: r[9] as string | null,
-        assignment_seed: r[10] as number,
-        started_at: iso(r[11] as number)!,
-        ended_at: iso(r[12] as number | null),
-        pages_total: r[13] as number,
-        page_index: r[14] as number,
-        takeovers: r[15] as number,
-      });
-    }
-    return out;
+    return participantRowsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());
   }
 
   stimuli(studyId: string): StimulusRow[] {
@@ -633,26 +498,8 @@ class SqliteConnection implements Sync<StoreTx> {
         `SELECT s.* FROM stimuli s JOIN studies v ON v.id = s.study_id AND v.version = s.version
          WHERE s.study_id = ? ORDER BY v.created_at, s.rowid`,
       )
-      .all(studyId) as Row[];
-    const byId = new Map<string, StimulusRow>();
-    for (const r of rows) {
-      byId.set(r.stimulus_id, {
-        study_id: r.study_id,
-        stimulus_id: r.stimulus_id,
-        pool: r.pool,
-        source: r.source,
-        model: r.model,
-        model_size: r.model_size,
-        sampling: r.sampling,
-        length_words: r.length_words,
-        text: r.text,
-        provenance_json: r.provenance_json,
-        label_json: r.label_json,
-        boundary: r.boundary,
-        sentence_count: r.sentences_json ? (JSON.parse(r.sentences_json) as unknown[]).length : null,
-      });
-    }
-    return [...byId.values()];
+      .all(studyId) as StimulusDbRow[];
+    return toStimulusRows(rows);
   }
 
   putDetectorScores(rows: DetectorScoreRow[]): number {
@@ -734,15 +581,15 @@ class SqliteConnection implements Sync<StoreTx> {
 
   kindCounts(studyId: string): Record<ParticipantKind, number> {
     const out: Record<ParticipantKind, number> = { real: 0, pilot: 0, bot: 0 };
-    for (const r of this.sql('SELECT kind, COUNT(*) AS n FROM participants WHERE study_id = ? GROUP BY kind').all(studyId) as Row[]) {
-      out[r.kind as ParticipantKind] = r.n;
+    for (const r of this.sql('SELECT kind, COUNT(*) AS n FROM participants WHERE study_id = ? GROUP BY kind').all(studyId) as { kind: ParticipantKind; n: number }[]) {
+      out[r.kind] = r.n;
     }
     return out;
   }
 
   studyState(studyId: string): StudyState {
-    const r = this.sql('SELECT state FROM study_states WHERE study_id = ?').get(studyId) as Row | undefined;
-    return (r?.state as StudyState | undefined) ?? 'open';
+    const r = this.sql('SELECT state FROM study_states WHERE study_id = ?').get(studyId) as Pick<StudyStateDbRow, 'state'> | undefined;
+    return r?.state ?? 'open';
   }
 
   setStudyState(studyId: string, state: StudyState, now: number): void {
@@ -776,7 +623,7 @@ class SqliteConnection implements Sync<StoreTx> {
 const TX_METHODS: Record<keyof StoreTx, true> = {
   registerStudy: true, studyVersion: true, studyVersions: true, studyIds: true, studySummaries: true, conditionCounts: true,
   stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
-  touchMany: true, rotateToken: true, overdue: true, pendingDeadlines: true, takePlace: true, expireUnplaced: true,
+  touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, expireUnplaced: true,
   lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
   liveParticipants: true, participants: true, kindCounts: true, studyState: true, setStudyState: true,
   purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,

@@ -1,0 +1,344 @@
+// The stored tables' rows as both engines read them (the same column names and
+// types on SQLite and PostgreSQL: times are epoch ms, flags 0/1), and the one
+// conversion from each into what the Store interface hands out. An engine
+// only runs SQL; what a row means is decided here, once.
+import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
+import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
+import type { Protocol } from '../../studies/protocol.ts';
+import type { ParticipantRecord, ParticipantStatus, PlannedPage, StoredStimulus, StudyVersionRecord, ConditionCount } from './store.ts';
+
+export interface StudyDbRow {
+  id: string;
+  version: string;
+  protocol_json: string;
+  file: string | null;
+  created_at: number;
+}
+
+export interface StimulusDbRow {
+  study_id: string;
+  version: string;
+  stimulus_id: string;
+  pool: string;
+  text: string;
+  label_json: string;
+  source: 'human' | 'machine';
+  model: string | null;
+  model_size: string | null;
+  sampling: string | null;
+  length_words: number;
+  boundary: number | null;
+  sentences_json: string | null;
+  provenance_json: string | null;
+  prompt: string | null;
+  gltr_json: string | null;
+  source_text: string | null;
+}
+
+export interface ParticipantDbRow {
+  id: string;
+  study_id: string;
+  version: string;
+  idx: number;
+  token_hash: string;
+  prolific_pid: string | null;
+  prolific_study_id: string | null;
+  prolific_session_id: string | null;
+  condition: string;
+  seed: number;
+  plan_json: string;
+  page_index: number;
+  page_started_at: number;
+  deadline_at: number | null;
+  study_deadline_at: number | null;
+  attempts: number;
+  status: ParticipantStatus;
+  flagged: number;
+  started_at: number;
+  ended_at: number | null;
+  last_seen_at: number;
+  kind: ParticipantKind;
+  place_at: number | null;
+}
+
+export interface ResponseDbRow {
+  id: number;
+  participant_id: string;
+  client_id: string;
+  page_index: number;
+  page_kind: string;
+  block: string | null;
+  trial_index: number | null;
+  stimulus_id: string | null;
+  rt_ms: number | null;
+  timed_out: number;
+  events_json: string;
+  blur_count: number;
+  submitted_at: number;
+  rt_server_ms: number | null;
+  rt_inconsistent: number;
+}
+
+export interface AnswerDbRow {
+  response_id: number;
+  question_id: string;
+  question_type: string;
+  value_json: string | null;
+  value_num: number | null;
+  value_text: string | null;
+  correct: number | null;
+}
+
+export interface EventDbRow {
+  id: number;
+  participant_id: string;
+  type: string;
+  page_index: number | null;
+  data_json: string | null;
+  at: number;
+}
+
+export interface StudyStateDbRow {
+  study_id: string;
+  state: StudyState;
+  changed_at: number;
+}
+
+export interface PurgeDbRow {
+  id: number;
+  study_id: string;
+  kinds: string;
+  participants: number;
+  responses: number;
+  at: number;
+}
+
+/** Every table, in an order that satisfies foreign keys (db copy writes them in this order). */
+export const TABLES = ['studies', 'stimuli', 'participants', 'responses', 'answers', 'events', 'detector_scores', 'study_states', 'purges'] as const;
+export type TableName = (typeof TABLES)[number];
+
+export const iso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
+
+export function toStudy(r: StudyDbRow, protocol: Protocol): StudyVersionRecord {
+  return { studyId: r.id, version: r.version, protocol, file: r.file, createdAt: r.created_at };
+}
+
+export function toStoredStimulus(r: StimulusDbRow): StoredStimulus {
+  return {
+    studyId: r.study_id,
+    version: r.version,
+    id: r.stimulus_id,
+    pool: r.pool,
+    text: r.text,
+    label: JSON.parse(r.label_json),
+    length_words: r.length_words,
+    ...(r.source_text != null ? { source: r.source_text } : {}),
+    ...(r.boundary != null ? { boundary: r.boundary } : {}),
+    ...(r.sentences_json ? { sentences: JSON.parse(r.sentences_json) } : {}),
+    ...(r.provenance_json ? { provenance: JSON.parse(r.provenance_json) } : {}),
+    ...(r.prompt != null ? { prompt: r.prompt } : {}),
+    ...(r.gltr_json ? { gltr: JSON.parse(r.gltr_json) } : {}),
+  };
+}
+
+/** The stimuli table's columns for one stimulus, in insert order. */
+export function stimulusValues(studyId: string, version: string, s: StoredStimulus | Omit<StoredStimulus, 'studyId' | 'version'>): unknown[] {
+  return [
+    studyId,
+    version,
+    s.id,
+    s.pool,
+    s.text,
+    JSON.stringify(s.label),
+    s.label.source,
+    s.label.model ?? null,
+    s.label.model_size ?? null,
+    s.label.sampling ?? null,
+    s.length_words,
+    s.boundary ?? null,
+    s.sentences ? JSON.stringify(s.sentences) : null,
+    s.provenance === undefined ? null : JSON.stringify(s.provenance),
+    s.prompt ?? null,
+    s.gltr ? JSON.stringify(s.gltr) : null,
+    s.source ?? null,
+  ];
+}
+export const STIMULUS_COLUMNS =
+  'study_id, version, stimulus_id, pool, text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json, source_text';
+
+export function toParticipant(r: ParticipantDbRow, plan: PlannedPage[], preview: boolean): ParticipantRecord {
+  return {
+    id: r.id,
+    studyId: r.study_id,
+    version: r.version,
+    index: r.idx,
+    kind: r.kind,
+    prolificPid: r.prolific_pid,
+    prolificStudyId: r.prolific_study_id,
+    prolificSessionId: r.prolific_session_id,
+    condition: r.condition,
+    seed: r.seed,
+    plan,
+    pageIndex: r.page_index,
+    pageStartedAt: r.page_started_at,
+    deadlineAt: r.deadline_at,
+    studyDeadlineAt: r.study_deadline_at,
+    attempts: r.attempts,
+    status: r.status,
+    flagged: !!r.flagged,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    lastSeenAt: r.last_seen_at,
+    preview,
+    placeAt: r.place_at ?? null,
+  };
+}
+
+/** Counts per condition from (condition, status, fresh, n) groups of the participants holding a place. */
+export function conditionCountsOf(protocol: Protocol, rows: { condition: string; status: string; fresh: number | boolean; n: number }[]): ConditionCount[] {
+  return protocol.design.conditions.map((c) => {
+    const out: ConditionCount = { condition: c.id, target: c.target, completed: 0, active: 0, idle: 0, ended: 0 };
+    for (const r of rows) {
+      if (r.condition !== c.id) continue;
+      if (r.status === 'completed') out.completed += r.n;
+      else if (r.status === 'in-progress') {
+        if (r.fresh) out.active += r.n;
+        else out.idle += r.n;
+      } else out.ended += r.n;
+    }
+    return out;
+  });
+}
+
+export function toLiveParticipant(p: ParticipantRecord, ttlMs: number, now: number): LiveParticipant {
+  const inProgress = p.status === 'in-progress';
+  return {
+    participantId: p.id,
+    condition: p.condition,
+    status: p.status,
+    state: inProgress && now - p.lastSeenAt > ttlMs ? 'abandoned' : p.status,
+    prolificPid: p.prolificPid,
+    pageIndex: p.pageIndex,
+    pagesTotal: p.plan.length,
+    pageKind: p.plan[p.pageIndex]?.kind ?? null,
+    pageStartedAt: p.pageStartedAt,
+    timeOnPageMs: inProgress ? Math.max(0, now - p.pageStartedAt) : 0,
+    lastSeenAt: p.lastSeenAt,
+    startedAt: p.startedAt,
+    endedAt: p.endedAt,
+    flagged: p.flagged,
+  };
+}
+
+/**
+ * The long-format query's columns (FROM responses r, participants p, answers a, LEFT JOIN stimuli s),
+ * read by position (responseRowOf): at a million rows, named-column objects built by the driver only
+ * to be copied into these cost more than the query.
+ */
+export const RESPONSE_JOIN_COLUMNS = `p.study_id, p.version AS study_version, p.id AS participant_id, p.kind AS participant_kind, p.condition,
+  r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
+  s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
+  a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.rt_server_ms, r.rt_inconsistent, r.timed_out, r.blur_count,
+  r.submitted_at, r.client_id`;
+/** Position of the participant's kind in RESPONSE_JOIN_COLUMNS (to filter by kind before converting). */
+export const RESPONSE_JOIN_KIND = 3;
+
+export function responseRowOf(r: unknown[]): ResponseRow {
+  return {
+    study_id: r[0] as string,
+    study_version: r[1] as string,
+    participant_id: r[2] as string,
+    participant_kind: r[3] as ParticipantKind,
+    condition: r[4] as string,
+    page_index: r[5] as number,
+    page_kind: r[6] as ResponseRow['page_kind'],
+    block: r[7] as string | null,
+    trial_index: r[8] as number | null,
+    question_id: r[9] as string,
+    question_type: r[10] as string,
+    stimulus_id: r[11] as string | null,
+    stimulus_pool: (r[12] ?? null) as string | null,
+    stimulus_source: (r[13] ?? null) as ResponseRow['stimulus_source'],
+    model: (r[14] ?? null) as string | null,
+    model_size: (r[15] ?? null) as string | null,
+    sampling: (r[16] ?? null) as string | null,
+    length_words: (r[17] ?? null) as number | null,
+    value_json: r[18] as string | null,
+    value_num: r[19] as number | null,
+    value_text: r[20] as string | null,
+    correct: r[21] == null ? null : r[21] === 1,
+    rt_ms: r[22] as number | null,
+    rt_server_ms: (r[23] ?? null) as number | null,
+    rt_inconsistent: r[24] === 1,
+    timed_out: r[25] === 1,
+    blur_count: r[26] as number,
+    submitted_at: iso(r[27] as number)!,
+    client_id: r[28] as string,
+  };
+}
+
+/**
+ * The participants table for analysis, read by position (participantRowsOf); `planLength` is the
+ * engine's SQL for the number of pages in plan_json (counted by the database, not parsed here).
+ */
+export const participantRowColumns = (planLength: string) => `p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
+  p.prolific_session_id, p.seed, p.started_at, p.ended_at, ${planLength}, p.page_index,
+  (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover')`;
+
+/** Rows in participantRowColumns order; `ttlOf(version)` is the abandonment TTL of a version, ms. */
+export function participantRowsOf(all: unknown[][], kinds: readonly ParticipantKind[] | undefined, ttlOf: (version: string) => number, now: number): ParticipantRow[] {
+  const wanted = kinds ? new Set<string>(kinds) : null;
+  const ttls = new Map<string, number>();
+  const out: ParticipantRow[] = [];
+  for (const r of all) {
+    if (wanted && !wanted.has(r[3] as string)) continue;
+    const version = r[1] as string;
+    let ttlMs = ttls.get(version);
+    if (ttlMs === undefined) ttls.set(version, (ttlMs = ttlOf(version)));
+    const status = r[5] === 'in-progress' && now - (r[6] as number) > ttlMs ? 'abandoned' : (r[5] as ParticipantRow['status']);
+    out.push({
+      study_id: r[0] as string,
+      study_version: version,
+      participant_id: r[2] as string,
+      kind: r[3] as ParticipantKind,
+      condition: r[4] as string,
+      status,
+      prolific_pid: r[7] as string | null,
+      prolific_study_id: r[8] as string | null,
+      prolific_session_id: r[9] as string | null,
+      assignment_seed: r[10] as number,
+      started_at: iso(r[11] as number)!,
+      ended_at: iso(r[12] as number | null),
+      pages_total: r[13] as number,
+      page_index: r[14] as number,
+      takeovers: r[15] as number,
+    });
+  }
+  return out;
+}
+
+/** Stimuli of every version, oldest version first; a stimulus id shared by versions appears once (the newest text wins). */
+export function toStimulusRows(rows: StimulusDbRow[]): StimulusRow[] {
+  const byId = new Map<string, StimulusRow>();
+  for (const r of rows) {
+    byId.set(r.stimulus_id, {
+      study_id: r.study_id,
+      stimulus_id: r.stimulus_id,
+      pool: r.pool,
+      source: r.source,
+      model: r.model,
+      model_size: r.model_size,
+      sampling: r.sampling,
+      length_words: r.length_words,
+      text: r.text,
+      provenance_json: r.provenance_json,
+      label_json: r.label_json,
+      boundary: r.boundary,
+      sentence_count: r.sentences_json ? (JSON.parse(r.sentences_json) as unknown[]).length : null,
+    });
+  }
+  return [...byId.values()];
+}
+
+export type { DetectorScoreRow };
