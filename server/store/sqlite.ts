@@ -15,25 +15,26 @@ import { MIGRATIONS } from './schema.ts';
 import { prepareDbFiles } from './storage-check.ts';
 import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
 import { GroupCommit, type CommitStats } from './group-commit.ts';
-import type {
-  ConditionCount,
-  DeadlineClaim,
-  LiveParticipant,
-  NewParticipant,
-  PageEventInput,
-  ParticipantRecord,
-  ParticipantStatus,
-  PlannedPage,
-  Progress,
-  StimulusInput,
-  Store,
-  StoreTx,
-  StoredStimulus,
-  StudySummary,
-  StudyVersionRecord,
-  RowSource,
-  SubmissionInput,
-  SubmitResult,
+import {
+  type ConditionCount,
+  type DeadlineClaim,
+  type LiveParticipant,
+  type NewParticipant,
+  type PageEventInput,
+  type ParticipantRecord,
+  type ParticipantStatus,
+  type PlannedPage,
+  type Progress,
+  type StimulusInput,
+  type Store,
+  type StoreTx,
+  type StoredStimulus,
+  STORE_TX_METHODS,
+  type StudySummary,
+  type StudyVersionRecord,
+  type RowSource,
+  type SubmissionInput,
+  type SubmitResult,
 } from './store.ts';
 
 /** Stands for "no deadline" in SQL MIN() (later than any real epoch-ms deadline). */
@@ -619,21 +620,10 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 }
 
-/** Every StoreTx method, listed once so the facades below forward each (the compiler checks the list is whole). */
-const TX_METHODS: Record<keyof StoreTx, true> = {
-  registerStudy: true, studyVersion: true, studyVersions: true, studyIds: true, studySummaries: true, conditionCounts: true,
-  stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
-  touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, expireUnplaced: true,
-  lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
-  liveParticipants: true, participants: true, kindCounts: true, studyState: true, setStudyState: true,
-  purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,
-  detectorScores: true,
-};
-
 /** The async face of a synchronous connection: each call runs through `gate`. */
 function asyncFacade(conn: SqliteConnection, gate: <T>(f: () => T) => Promise<T>): StoreTx {
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys(TX_METHODS)) {
+  for (const name of STORE_TX_METHODS) {
     const method = (conn as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
     out[name] = (...args: unknown[]) => gate(() => method.apply(conn, args));
   }

@@ -293,3 +293,15 @@ export interface Store extends StoreTx {
   /** Commits what waits for a group commit, then closes. */
   close(): Promise<void>;
 }
+
+/** Every StoreTx method, listed once so an engine can forward each (the compiler checks the list is whole). */
+const TX_METHODS: Record<keyof StoreTx, true> = {
+  registerStudy: true, studyVersion: true, studyVersions: true, studyIds: true, studySummaries: true, conditionCounts: true,
+  stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
+  touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, expireUnplaced: true,
+  lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
+  liveParticipants: true, participants: true, kindCounts: true, studyState: true, setStudyState: true,
+  purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,
+  detectorScores: true,
+};
+export const STORE_TX_METHODS = Object.keys(TX_METHODS) as (keyof StoreTx)[];

@@ -1,0 +1,687 @@
+// The PostgreSQL store (node-postgres). The same tables and promises as SQLite
+// (postgres-schema.ts, rows.ts): a commit returns once durable
+// (synchronous_commit), a client id is idempotent by the responses' unique
+// (participant_id, client_id), the response log is append-only by trigger, and
+// writes share transactions through group commit. Several server processes may
+// share one database: whatever counts places and then takes one (a new
+// participant, a consent) holds a per-study advisory lock for its transaction,
+// and a submit locks its participant's row, so two processes never race.
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
+import type { Protocol } from '../../studies/protocol.ts';
+import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import { PG_MIGRATIONS } from './postgres-schema.ts';
+import { GroupCommit, type CommitStats } from './group-commit.ts';
+import {
+  STORE_TX_METHODS,
+  type ConditionCount,
+  type DeadlineClaim,
+  type LiveParticipant,
+  type NewParticipant,
+  type PageEventInput,
+  type ParticipantRecord,
+  type PlannedPage,
+  type Progress,
+  type RowSource,
+  type StimulusInput,
+  type Store,
+  type StoreTx,
+  type StoredStimulus,
+  type StudySummary,
+  type StudyVersionRecord,
+  type SubmissionInput,
+  type SubmitResult,
+} from './store.ts';
+import {
+  conditionCountsOf,
+  RESPONSE_JOIN_COLUMNS,
+  STIMULUS_COLUMNS,
+  stimulusValues,
+  toLiveParticipant,
+  toParticipant,
+  participantRowColumns,
+  participantRowsOf,
+  responseRowOf,
+  RESPONSE_JOIN_KIND,
+  toStimulusRows,
+  toStoredStimulus,
+  toStudy,
+  type EventDbRow,
+  type ParticipantDbRow,
+  type StimulusDbRow,
+  type StudyDbRow,
+  type StudyStateDbRow,
+} from './rows.ts';
+
+/** BIGINT (epoch ms, counts) as a JS number, as better-sqlite3 gives it: every value stored fits in 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Whether a --db value names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/** What every connection of one store shares: prepared statement names and the parsed protocols and plans. */
+class Shared {
+  readonly names = new Map<string, string>();
+  readonly protocols = new Map<string, Protocol>();
+  readonly plans = new Map<string, PlannedPage[]>();
+
+  nameOf(text: string): string {
+    let n = this.names.get(text);
+    if (!n) {
+      n = `credence_${this.names.size}`;
+      this.names.set(text, n);
+    }
+    return n;
+  }
+
+  planOf(id: string, json: string): PlannedPage[] {
+    let plan = this.plans.get(id);
+    if (!plan) {
+      if (this.plans.size > 20_000) this.plans.clear();
+      plan = JSON.parse(json) as PlannedPage[];
+      this.plans.set(id, plan);
+    }
+    return plan;
+  }
+}
+
+/** The SQL of every store method on one connection (a transaction's client) or on the pool. */
+class PgOps implements StoreTx {
+  constructor(
+    readonly db: Queryable,
+    private readonly shared: Shared,
+    /** On a transaction's client: counting places takes the study's advisory lock. */
+    private readonly inTransaction: boolean,
+  ) {}
+
+  private async all<T>(text: string, values: unknown[] = []): Promise<T[]> {
+    const r = await this.db.query({ name: this.shared.nameOf(text), text, values });
+    return r.rows as T[];
+  }
+
+  private async one<T>(text: string, values: unknown[] = []): Promise<T | undefined> {
+    return (await this.all<T>(text, values))[0];
+  }
+
+  private async run(text: string, values: unknown[] = []): Promise<number> {
+    const r = await this.db.query({ name: this.shared.nameOf(text), text, values });
+    return r.rowCount ?? 0;
+  }
+
+  /** Serialises place counting per study across processes until the transaction ends. */
+  private async lockPlaces(studyId: string): Promise<void> {
+    if (this.inTransaction) await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:places:' || $1))", [studyId]);
+  }
+
+  // ---- studies ----
+
+  async registerStudy(input: { protocol: Protocol; version: string; file: string | null; stimuli: StimulusInput[] }): Promise<{ created: boolean }> {
+    const { protocol, version, file, stimuli } = input;
+    const exists = await this.one('SELECT 1 FROM studies WHERE id = $1 AND version = $2', [protocol.id, version]);
+    if (!exists) {
+      await this.run('INSERT INTO studies (id, version, protocol_json, file, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+        protocol.id,
+        version,
+        JSON.stringify(protocol),
+        file,
+        Date.now(),
+      ]);
+    }
+    // Stimuli of an existing version are only added when missing (e.g. prepared after first start); never changed.
+    await this.insertStimuli(protocol.id, version, stimuli);
+    return { created: !exists };
+  }
+
+  private async insertStimuli(studyId: string, version: string, stimuli: StimulusInput[]): Promise<void> {
+    const marks = Array.from({ length: 17 }, (_, i) => `$${i + 1}`).join(', ');
+    for (const s of stimuli) {
+      await this.run(`INSERT INTO stimuli (${STIMULUS_COLUMNS}) VALUES (${marks}) ON CONFLICT DO NOTHING`, stimulusValues(studyId, version, s));
+    }
+  }
+
+  private async protocolOf(studyId: string, version: string, json?: string): Promise<Protocol> {
+    const key = `${studyId}\u0000${version}`;
+    let p = this.shared.protocols.get(key);
+    if (!p) {
+      const text = json ?? (await this.one<Pick<StudyDbRow, 'protocol_json'>>('SELECT protocol_json FROM studies WHERE id = $1 AND version = $2', [studyId, version]))?.protocol_json;
+      if (!text) throw new Error(`unknown study ${studyId} version ${version}`);
+      p = JSON.parse(text) as Protocol;
+      this.shared.protocols.set(key, p);
+    }
+    return p;
+  }
+
+  private async toStudy(r: StudyDbRow): Promise<StudyVersionRecord> {
+    return toStudy(r, await this.protocolOf(r.id, r.version, r.protocol_json));
+  }
+
+  async studyVersion(studyId: string, version?: string): Promise<StudyVersionRecord | undefined> {
+    const r = version
+      ? await this.one<StudyDbRow>('SELECT * FROM studies WHERE id = $1 AND version = $2', [studyId, version])
+      : await this.one<StudyDbRow>('SELECT * FROM studies WHERE id = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [studyId]);
+    return r ? this.toStudy(r) : undefined;
+  }
+
+  async studyVersions(studyId: string): Promise<StudyVersionRecord[]> {
+    const rows = await this.all<StudyDbRow>('SELECT * FROM studies WHERE id = $1 ORDER BY created_at, seq', [studyId]);
+    return Promise.all(rows.map((r) => this.toStudy(r)));
+  }
+
+  async studyIds(): Promise<string[]> {
+    // COLLATE "C": byte order, as SQLite sorts.
+    return (await this.all<{ id: string }>('SELECT DISTINCT id COLLATE "C" AS id FROM studies ORDER BY 1')).map((r) => r.id);
+  }
+
+  async conditionCounts(studyId: string, now = Date.now(), version?: string): Promise<ConditionCount[]> {
+    const study = await this.studyVersion(studyId, version);
+    if (!study) return [];
+    await this.lockPlaces(studyId);
+    return this.countsFor(study, now);
+  }
+
+  private async countsFor(study: StudyVersionRecord, now: number): Promise<ConditionCount[]> {
+    const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
+    const rows = await this.all<{ condition: string; status: string; fresh: number; n: number }>(
+      `SELECT condition, status, (last_seen_at >= $1)::int AS fresh, COUNT(*)::int AS n FROM participants
+       WHERE study_id = $2 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh`,
+      [now - ttlMs, study.studyId, study.version],
+    );
+    return conditionCountsOf(study.protocol, rows);
+  }
+
+  async studySummaries(now = Date.now()): Promise<StudySummary[]> {
+    const out: StudySummary[] = [];
+    for (const id of await this.studyIds()) {
+      const versions = await this.studyVersions(id);
+      const latest = versions[versions.length - 1];
+      const conditions = await this.countsFor(latest, now);
+      const participants = (await this.one<{ n: number }>('SELECT COUNT(*)::int AS n FROM participants WHERE study_id = $1', [id]))!.n;
+      const takeovers = (await this.one<{ n: number }>(
+        `SELECT COUNT(*)::int AS n FROM events WHERE type = 'takeover' AND participant_id IN (SELECT id FROM participants WHERE study_id = $1)`,
+        [id],
+      ))!.n;
+      out.push({
+        studyId: id,
+        title: latest.protocol.title,
+        version: latest.version,
+        versions: versions.map((v) => v.version),
+        file: latest.file,
+        conditions,
+        participants,
+        takeovers,
+        full: conditions.every((c) => c.completed >= c.target),
+        state: await this.studyState(id),
+      });
+    }
+    return out;
+  }
+
+  async stimuliOf(studyId: string, version: string): Promise<StoredStimulus[]> {
+    const rows = await this.all<StimulusDbRow>('SELECT * FROM stimuli WHERE study_id = $1 AND version = $2 ORDER BY seq', [studyId, version]);
+    return rows.map(toStoredStimulus);
+  }
+
+  // ---- participants ----
+
+  private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
+    return r ? toParticipant(r, this.shared.planOf(r.id, r.plan_json), false) : undefined;
+  }
+
+  async createParticipant(p: NewParticipant): Promise<{ participant: ParticipantRecord; created: boolean } | { full: true }> {
+    await this.lockPlaces(p.studyId);
+    if (p.prolificPid) {
+      const existing = await this.participantByPid(p.studyId, p.prolificPid);
+      if (existing) return { participant: existing, created: false };
+    }
+    const study = await this.studyVersion(p.studyId, p.version);
+    if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
+    const counts = await this.countsFor(study, p.now);
+    // MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
+    const index = (await this.one<{ n: number }>('SELECT COALESCE(MAX(idx) + 1, 0)::int AS n FROM participants WHERE study_id = $1 AND version = $2', [p.studyId, p.version]))!.n;
+    const choice = p.choose({ counts, index });
+    if ('full' in choice) return { full: true as const };
+    const id = randomUUID();
+    await this.run(
+      `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
+       condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
+       started_at, ended_at, last_seen_at, kind, place_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, 0, 'in-progress', 0, $15, NULL, $16, $17, $18)`,
+      [
+        id,
+        p.studyId,
+        p.version,
+        index,
+        p.tokenHash,
+        p.prolificPid,
+        p.prolificStudyId,
+        p.prolificSessionId,
+        choice.condition,
+        choice.seed,
+        JSON.stringify(choice.plan),
+        p.now,
+        choice.deadlineAt,
+        p.studyLimitMs == null ? null : p.now + p.studyLimitMs,
+        p.now,
+        p.now,
+        p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
+        p.placeAt === undefined ? p.now : p.placeAt,
+      ],
+    );
+    return { participant: (await this.participant(id))!, created: true };
+  }
+
+  async takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
+    if (move) {
+      this.shared.plans.delete(participantId);
+      await this.run('UPDATE participants SET condition = $1, plan_json = $2 WHERE id = $3 AND place_at IS NULL', [move.condition, JSON.stringify(move.plan), participantId]);
+    }
+    return (await this.run('UPDATE participants SET place_at = $1 WHERE id = $2 AND place_at IS NULL', [now, participantId])) === 1;
+  }
+
+  expireUnplaced(seenBefore: number, now: number): Promise<number> {
+    return this.run(
+      `UPDATE participants SET status = 'no-consent', ended_at = $1, deadline_at = NULL
+       WHERE status = 'in-progress' AND place_at IS NULL AND last_seen_at < $2
+       AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.participant_id = participants.id)`,
+      [now, seenBefore],
+    );
+  }
+
+  async lastEventAt(participantId: string, type: string, pageIndex?: number): Promise<number | null> {
+    const r =
+      pageIndex === undefined
+        ? await this.one<{ at: number | null }>('SELECT MAX(at) AS at FROM events WHERE participant_id = $1 AND type = $2', [participantId, type])
+        : await this.one<{ at: number | null }>('SELECT MAX(at) AS at FROM events WHERE participant_id = $1 AND type = $2 AND page_index = $3', [participantId, type, pageIndex]);
+    return r?.at ?? null;
+  }
+
+  async rotateToken(participantId: string, tokenHash: string): Promise<void> {
+    await this.run('UPDATE participants SET token_hash = $1 WHERE id = $2', [tokenHash, participantId]);
+  }
+
+  async participantByToken(tokenHash: string): Promise<ParticipantRecord | undefined> {
+    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE token_hash = $1', [tokenHash]));
+  }
+
+  async participantByPid(studyId: string, prolificPid: string): Promise<ParticipantRecord | undefined> {
+    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE study_id = $1 AND prolific_pid = $2', [studyId, prolificPid]));
+  }
+
+  async participant(id: string): Promise<ParticipantRecord | undefined> {
+    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE id = $1', [id]));
+  }
+
+  async touch(participantId: string, now: number): Promise<void> {
+    await this.run('UPDATE participants SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1', [now, participantId]);
+  }
+
+  async touchMany(ids: string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run('UPDATE participants SET last_seen_at = $1 WHERE id = ANY($2::text[]) AND last_seen_at < $1', [now, ids]);
+  }
+
+  async claimDeadlines(c: DeadlineClaim): Promise<string[]> {
+    // One claimer at a time across processes (the transaction's advisory lock); the upsert's WHERE decides
+    // each claim: an earlier deadline's claim is no claim on this one, and a lapsed claim is free again.
+    await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:deadlines'))");
+    const due = 'LEAST(COALESCE(deadline_at, 9e15::bigint), COALESCE(study_deadline_at, 9e15::bigint))';
+    const where = "status = 'in-progress' AND (deadline_at <= $1 OR study_deadline_at <= $1)";
+    const rows = c.only
+      ? await this.all<{ id: string; due: number }>(`SELECT id, ${due} AS due FROM participants WHERE id = $2 AND ${where}`, [c.dueBefore, c.only])
+      : await this.all<{ id: string; due: number }>(`SELECT id, ${due} AS due FROM participants WHERE ${where} ORDER BY due LIMIT $2`, [c.dueBefore, c.limit]);
+    const out: string[] = [];
+    for (const r of rows) {
+      const n = await this.run(
+        `INSERT INTO deadline_claims (participant_id, due_at, claimed_until) VALUES ($1, $2, $3)
+         ON CONFLICT (participant_id) DO UPDATE SET due_at = excluded.due_at, claimed_until = excluded.claimed_until
+         WHERE deadline_claims.due_at <> excluded.due_at OR deadline_claims.claimed_until <= $4`,
+        [r.id, r.due, c.now + c.leaseMs, c.now],
+      );
+      if (n === 1) out.push(r.id);
+    }
+    return out;
+  }
+
+  // ---- responses ----
+
+  async submit(s: SubmissionInput): Promise<SubmitResult> {
+    if (await this.one('SELECT 1 FROM responses WHERE participant_id = $1 AND client_id = $2', [s.participantId, s.clientId])) return { kind: 'duplicate' };
+    // The row lock: another process's submit for this participant waits, then sees the moved page.
+    const p = await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE id = $1 FOR UPDATE', [s.participantId]);
+    if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
+    if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
+    const inserted = await this.one<{ id: number }>(
+      `INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index,
+        stimulus_id, rt_ms, rt_server_ms, rt_inconsistent, timed_out, events_json, blur_count, submitted_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        ON CONFLICT (participant_id, client_id) DO NOTHING RETURNING id`,
+      [
+        s.participantId,
+        s.clientId,
+        s.pageIndex,
+        s.pageKind,
+        s.block,
+        s.trialIndex,
+        s.stimulusId,
+        s.rtMs,
+        s.rtServerMs ?? null,
+        s.rtInconsistent ? 1 : 0,
+        s.timedOut ? 1 : 0,
+        s.eventsJson,
+        s.blurCount,
+        s.now,
+      ],
+    );
+    // The unique (participant_id, client_id): a retry racing its twin is a duplicate, never a second row.
+    if (!inserted) return { kind: 'duplicate' };
+    for (const a of s.answers) {
+      await this.run(
+        `INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [inserted.id, a.questionId, a.questionType, a.valueJson, a.valueNum, a.valueText, a.correct == null ? null : a.correct ? 1 : 0],
+      );
+    }
+    await this.applyProgress(s.participantId, s.pageIndex, s.next, s.now);
+    return { kind: 'stored' };
+  }
+
+  async clientIdStatus(participantId: string, clientId: string): Promise<'new' | 'mine' | 'other'> {
+    const rows = await this.all<{ participant_id: string }>('SELECT participant_id FROM responses WHERE client_id = $1', [clientId]);
+    if (rows.length === 0) return 'new';
+    return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
+  }
+
+  private async applyProgress(id: string, expect: number, next: Progress, now: number): Promise<boolean> {
+    const n = await this.run(
+      `UPDATE participants SET page_index = $1, page_started_at = $2, deadline_at = $3, attempts = $4, status = $5, ended_at = $6, flagged = $7,
+       last_seen_at = $8 WHERE id = $9 AND page_index = $10 AND status = 'in-progress'`,
+      [next.pageIndex, next.pageStartedAt, next.deadlineAt, next.attempts, next.status, next.endedAt, next.flagged ? 1 : 0, now, id, expect],
+    );
+    return n === 1;
+  }
+
+  setProgress(participantId: string, expectPageIndex: number, next: Progress): Promise<boolean> {
+    return this.applyProgress(participantId, expectPageIndex, next, Date.now());
+  }
+
+  async lastAnswerChecks(participantId: string, pageIndex: number): Promise<{ answered: boolean; correct: (boolean | null)[] }> {
+    const last = await this.one<{ id: number | null }>('SELECT MAX(id) AS id FROM responses WHERE participant_id = $1 AND page_index = $2', [participantId, pageIndex]);
+    if (last?.id == null) return { answered: false, correct: [] };
+    const rows = await this.all<{ correct: number | null }>('SELECT correct FROM answers WHERE response_id = $1 ORDER BY question_id COLLATE "C"', [last.id]);
+    return { answered: true, correct: rows.map((r) => (r.correct == null ? null : r.correct === 1)) };
+  }
+
+  async countSubmissions(participantId: string, clientId?: string): Promise<number> {
+    const r = clientId
+      ? await this.one<{ n: number }>('SELECT COUNT(*)::int AS n FROM responses WHERE participant_id = $1 AND client_id = $2', [participantId, clientId])
+      : await this.one<{ n: number }>('SELECT COUNT(*)::int AS n FROM responses WHERE participant_id = $1', [participantId]);
+    return r!.n;
+  }
+
+  async logEvent(e: PageEventInput): Promise<void> {
+    await this.run('INSERT INTO events (participant_id, type, page_index, data_json, at) VALUES ($1, $2, $3, $4, $5)', [
+      e.participantId,
+      e.type,
+      e.pageIndex,
+      e.data === undefined ? null : JSON.stringify(e.data),
+      e.at,
+    ]);
+  }
+
+  async events(participantId: string): Promise<{ type: string; pageIndex: number | null; data: unknown; at: number }[]> {
+    const rows = await this.all<EventDbRow>('SELECT * FROM events WHERE participant_id = $1 ORDER BY id', [participantId]);
+    return rows.map((r) => ({ type: r.type, pageIndex: r.page_index, data: r.data_json ? JSON.parse(r.data_json) : null, at: r.at }));
+  }
+
+  async liveParticipants(studyId: string, now = Date.now()): Promise<LiveParticipant[]> {
+    const rows = await this.all<ParticipantDbRow>('SELECT * FROM participants WHERE study_id = $1 ORDER BY started_at', [studyId]);
+    const out: LiveParticipant[] = [];
+    for (const r of rows) {
+      const p = this.toParticipant(r)!;
+      out.push(toLiveParticipant(p, (await this.protocolOf(p.studyId, p.version)).design.slot_ttl_minutes * 60_000, now));
+    }
+    return out;
+  }
+
+  /** Every long-format row of the study, read at once (a network client cannot hand out a synchronous cursor). */
+  async responseRows(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ResponseRow[]> {
+    const text = `SELECT ${RESPONSE_JOIN_COLUMNS}
+       FROM responses r
+       JOIN participants p ON p.id = r.participant_id
+       JOIN answers a ON a.response_id = r.id
+       LEFT JOIN stimuli s ON s.study_id = p.study_id AND s.version = p.version AND s.stimulus_id = r.stimulus_id
+       WHERE p.study_id = $1
+       ORDER BY r.id, a.seq`;
+    const rows = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
+    const wanted = kinds ? new Set<string>(kinds) : null;
+    const out: ResponseRow[] = [];
+    for (const r of rows) if (!wanted || wanted.has(r[RESPONSE_JOIN_KIND] as string)) out.push(responseRowOf(r));
+    return out;
+  }
+
+  async participants(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ParticipantRow[]> {
+    const text = `SELECT ${participantRowColumns('json_array_length(p.plan_json::json)')}
+       FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
+    const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
+    const ttls = new Map<string, number>();
+    for (const v of new Set(all.map((r) => r[1] as string))) ttls.set(v, (await this.protocolOf(studyId, v)).design.slot_ttl_minutes * 60_000);
+    return participantRowsOf(all, kinds, (v) => ttls.get(v)!, Date.now());
+  }
+
+  async stimuli(studyId: string): Promise<StimulusRow[]> {
+    const rows = await this.all<StimulusDbRow>(
+      `SELECT s.* FROM stimuli s JOIN studies v ON v.id = s.study_id AND v.version = s.version
+       WHERE s.study_id = $1 ORDER BY v.created_at, s.seq`,
+      [studyId],
+    );
+    return toStimulusRows(rows);
+  }
+
+  async putDetectorScores(rows: DetectorScoreRow[]): Promise<number> {
+    let n = 0;
+    for (const r of rows) {
+      n += await this.run(
+        `INSERT INTO detector_scores (study_id, stimulus_id, detector, model_hash, metric, value, scored_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (study_id, stimulus_id, detector, model_hash, metric) DO UPDATE SET value = excluded.value, scored_at = excluded.scored_at`,
+        [r.study_id, r.stimulus_id, r.detector, r.model_hash, r.metric, r.value, r.scored_at],
+      );
+    }
+    return n;
+  }
+
+  detectorScores(studyId: string): Promise<DetectorScoreRow[]> {
+    return this.all<DetectorScoreRow>(
+      'SELECT study_id, stimulus_id, detector, model_hash, metric, value, scored_at FROM detector_scores WHERE study_id = $1 ORDER BY stimulus_id COLLATE "C", detector COLLATE "C", metric COLLATE "C"',
+      [studyId],
+    );
+  }
+
+  async kindCounts(studyId: string): Promise<Record<ParticipantKind, number>> {
+    const out: Record<ParticipantKind, number> = { real: 0, pilot: 0, bot: 0 };
+    for (const r of await this.all<{ kind: ParticipantKind; n: number }>('SELECT kind, COUNT(*)::int AS n FROM participants WHERE study_id = $1 GROUP BY kind', [studyId])) {
+      out[r.kind] = r.n;
+    }
+    return out;
+  }
+
+  async studyState(studyId: string): Promise<StudyState> {
+    return (await this.one<Pick<StudyStateDbRow, 'state'>>('SELECT state FROM study_states WHERE study_id = $1', [studyId]))?.state ?? 'open';
+  }
+
+  async setStudyState(studyId: string, state: StudyState, now: number): Promise<void> {
+    await this.run(
+      `INSERT INTO study_states (study_id, state, changed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (study_id) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at`,
+      [studyId, state, now],
+    );
+  }
+
+  async purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): Promise<{ participants: number; responses: number }> {
+    if (kinds.includes('real')) throw new Error('real participants are never deleted');
+    const list = PARTICIPANT_KINDS.filter((k) => kinds.includes(k));
+    const who = 'SELECT id FROM participants WHERE study_id = $1 AND kind = ANY($2::text[])';
+    await this.run(`DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE participant_id IN (${who}))`, [studyId, list]);
+    const responses = await this.run(`DELETE FROM responses WHERE participant_id IN (${who})`, [studyId, list]);
+    await this.run(`DELETE FROM events WHERE participant_id IN (${who})`, [studyId, list]);
+    const participants = await this.run('DELETE FROM participants WHERE study_id = $1 AND kind = ANY($2::text[])', [studyId, list]);
+    await this.run('INSERT INTO purges (study_id, kinds, participants, responses, at) VALUES ($1, $2, $3, $4, $5)', [studyId, list.join(','), participants, responses, now]);
+    return { participants, responses };
+  }
+}
+
+/** Methods that write more than one statement: on the pool they run in a transaction of their own. */
+const ATOMIC = new Set<keyof StoreTx>(['registerStudy', 'createParticipant', 'submit', 'purgeParticipants', 'putDetectorScores', 'claimDeadlines']);
+
+// The store's StoreTx methods come from the facade built in the constructor (declaration merging tells the compiler).
+export interface PostgresStore extends StoreTx {}
+
+export class PostgresStore implements Store {
+  private readonly pool: pg.Pool;
+  private readonly shared = new Shared();
+  private readonly ops: PgOps;
+  private readonly commits: GroupCommit<PgOps>;
+  /** Connected and migrated; every call waits for it (a constructor cannot). */
+  readonly ready: Promise<void>;
+
+  constructor(readonly url: string, opts: { max?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: TYPES });
+    // An idle client's error (the server restarted) must not take the process down; the next query reconnects.
+    this.pool.on('error', () => {});
+    this.ops = new PgOps(this.pool, this.shared, false);
+    this.ready = this.migrate();
+    this.ready.catch(() => {}); // reported by the first call that waits for it
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of STORE_TX_METHODS) {
+      const method = PgOps.prototype[name] as (...a: unknown[]) => Promise<unknown>;
+      self[name] = ATOMIC.has(name)
+        ? (...args: unknown[]) => this.transaction((tx) => method.apply(tx, args))
+        : async (...args: unknown[]) => {
+            await this.ready;
+            return method.apply(this.ops, args);
+          };
+    }
+    this.commits = new GroupCommit<PgOps>({
+      transaction: (fn) => this.withTransaction(fn),
+      savepoint: (tx, fn) => this.savepoint(tx, fn),
+      durable: () => this.durable(),
+    });
+  }
+
+  /** The schema version this program writes. */
+  static readonly SCHEMA_VERSION = PG_MIGRATIONS.length;
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect().catch((err: Error) => {
+      throw new Error(`${redactUrl(this.url)}: cannot connect to PostgreSQL (${err.message})`);
+    });
+    try {
+      // One process migrates at a time; the others find the work done.
+      await client.query("SELECT pg_advisory_lock(hashtext('credence:migrate'))");
+      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      const row = (await client.query<{ version: number }>('SELECT version FROM schema_version')).rows[0];
+      const current = row?.version ?? 0;
+      if (current > PG_MIGRATIONS.length) {
+        throw new Error(`${redactUrl(this.url)}: database schema version ${current} is newer than this program (${PG_MIGRATIONS.length})`);
+      }
+      for (let v = current; v < PG_MIGRATIONS.length; v++) {
+        await client.query('BEGIN');
+        try {
+          await client.query(PG_MIGRATIONS[v]);
+          await client.query('DELETE FROM schema_version');
+          await client.query('INSERT INTO schema_version (version) VALUES ($1)', [v + 1]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('credence:migrate'))").catch(() => {});
+      client.release();
+    }
+  }
+
+  private async withTransaction<T>(fn: (tx: PgOps) => Promise<T>): Promise<T> {
+    await this.ready;
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      try {
+        const v = await fn(new PgOps(client, this.shared, true));
+        await client.query('COMMIT');
+        return v;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.withTransaction(fn);
+  }
+
+  /** One op of a group: its failure rolls back only its own writes (and leaves the transaction usable). */
+  private async savepoint<T>(tx: PgOps, fn: () => Promise<T>): Promise<T> {
+    await tx.db.query('SAVEPOINT op');
+    try {
+      const v = await fn();
+      await tx.db.query('RELEASE SAVEPOINT op');
+      return v;
+    } catch (err) {
+      await tx.db.query('ROLLBACK TO SAVEPOINT op');
+      await tx.db.query('RELEASE SAVEPOINT op');
+      throw err;
+    }
+  }
+
+  batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.commits.run(fn);
+  }
+
+  commitStats(): CommitStats {
+    return this.commits.stats();
+  }
+
+  /** A COMMIT returns once its WAL record is flushed (synchronous_commit): nothing more to wait for. */
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<ResponseRow>> {
+    await this.ready;
+    return this.ops.responseRows(studyId, kinds);
+  }
+
+  async responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource> {
+    return { rows: await this.iterateResponses(studyId, kinds), close() {} };
+  }
+
+  async close(): Promise<void> {
+    // Writes still waiting for a group commit are committed, not dropped.
+    await this.ready.catch(() => {});
+    await this.commits.drain();
+    await this.pool.end();
+  }
+}

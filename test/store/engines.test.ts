@@ -1,0 +1,245 @@
+// The store's promises on both engines, each a named suite so a failure says
+// which: idempotent client ids, stale and ended submits refused, group commit,
+// the response log append-only in the database itself (only the purge of pilot
+// and bot data may delete), and the same rows read back from either engine for
+// the same participants walking the mini study through the real Engine.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import pg from 'pg';
+import Database from 'better-sqlite3';
+import type { Store, SubmissionInput } from '../../server/store/store.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { PostgresStore } from '../../server/store/postgres.ts';
+import { Engine } from '../../server/engine/engine.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { FIXTURES, loadDef, tempDir } from '../engine/helpers.ts';
+import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
+import { questionIndex } from '../../server/bots/bot.ts';
+import { resolveQuestion } from '../../studies/questions/index.ts';
+import { createRng } from '../../studies/random.ts';
+
+let server: TestPostgres;
+const tmp = tempDir('credence-engines-');
+before(async () => {
+  server = await startTestPostgres();
+});
+after(async () => {
+  await server?.stop();
+  tmp.cleanup();
+});
+
+interface EngineUnderTest {
+  name: string;
+  open(): Promise<Store>;
+  /** Runs raw SQL on the engine's database outside the store (another client). */
+  raw(store: Store, sql: string): Promise<unknown>;
+}
+
+let n = 0;
+const ENGINES: EngineUnderTest[] = [
+  {
+    name: 'sqlite',
+    open: async () => new SqliteStore(join(tmp.dir, `s${n++}.db`)),
+    raw: async (store, sql) => {
+      const db = new Database((store as SqliteStore).path);
+      try {
+        return db.prepare(sql).run();
+      } finally {
+        db.close();
+      }
+    },
+  },
+  {
+    name: 'postgres',
+    open: async () => {
+      const s = new PostgresStore(await server.newDatabase());
+      await s.ready;
+      return s;
+    },
+    raw: async (store, sql) => {
+      const c = new pg.Client({ connectionString: (store as PostgresStore).url });
+      await c.connect();
+      try {
+        return await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    },
+  },
+];
+
+async function setUp(store: Store) {
+  const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+  await store.registerStudy(def);
+  const made = await store.createParticipant({
+    studyId: 'mini',
+    version: def.version,
+    tokenHash: `t-${Math.random()}`,
+    kind: 'real',
+    prolificPid: 'P1',
+    prolificStudyId: null,
+    prolificSessionId: null,
+    now: 1000,
+    studyLimitMs: null,
+    choose: ({ counts, index }) => {
+      assert.equal(index, 0);
+      assert.equal(counts.length, 3);
+      return { condition: counts[0].condition, seed: 7, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null };
+    },
+  });
+  assert.ok('participant' in made);
+  return made.participant;
+}
+
+const submission = (participantId: string, clientId: string, pageIndex: number): SubmissionInput => ({
+  participantId,
+  clientId,
+  pageIndex,
+  pageKind: 'questionnaire',
+  block: null,
+  trialIndex: null,
+  stimulusId: null,
+  rtMs: 812.25,
+  timedOut: false,
+  eventsJson: '[]',
+  blurCount: 1,
+  answers: [{ questionId: 'q', questionType: 'likert', valueJson: '3', valueNum: 3, valueText: null, correct: null }],
+  now: 2000 + pageIndex,
+  next: { pageIndex: pageIndex + 1, pageStartedAt: 2000, deadlineAt: null, attempts: 0, status: pageIndex + 1 >= 2 ? 'completed' : 'in-progress', endedAt: pageIndex + 1 >= 2 ? 2001 : null, flagged: false },
+});
+
+/** Attentive answers for a page (bots know the expected answers). */
+function answersFor(protocolQuestions: ReturnType<typeof questionIndex>, view: PageView) {
+  const out: Record<string, unknown> = {};
+  if (view.kind === 'consent') out.consent = true;
+  for (const shown of view.questions) {
+    const q = protocolQuestions.get(shown.id)!;
+    const { descriptor, params } = resolveQuestion(q);
+    out[q.id] = descriptor.botAnswer(params, { rng: createRng(1), profile: 'attentive' });
+  }
+  return out;
+}
+
+/** Three participants walk the mini study to the end through the real Engine; returns the rows as analysis reads them. */
+async function walkMini(store: Store) {
+  let clock = 1_700_000_000_000;
+  const engine = new Engine({ store, now: () => clock });
+  await engine.openStudy(await loadDef(join(FIXTURES, 'mini.yaml')));
+  await engine.start();
+  try {
+    const qs = questionIndex((await store.studyVersion('mini'))!.protocol);
+    for (const pid of ['A', 'B', 'C']) {
+      const j = await engine.join({ study: 'mini', prolific: { PROLIFIC_PID: pid, STUDY_ID: 's', SESSION_ID: 'x' } }, { researcher: false });
+      assert.equal(j.kind, 'joined');
+      if (j.kind !== 'joined') return;
+      let o = j.outcome;
+      for (let i = 0; i < 60 && 'page' in o; i++) {
+        clock += 5_000; // past any minimum reading time, inside every time limit
+        const r = await engine.submit(j.participantId, { clientId: `${pid}-${i}`, pageIndex: o.page.index, answers: answersFor(qs, o.page), rtMs: 1000, events: [] });
+        assert.ok(r.ack.ok, JSON.stringify(r.ack));
+        o = r.next!;
+      }
+      assert.ok('done' in o, `${pid} reached the end`);
+    }
+  } finally {
+    await engine.stop();
+  }
+  const stripIds = <T extends { participant_id: string }>(rows: T[], ids: Map<string, string>) =>
+    rows.map((r) => ({ ...r, participant_id: ids.get(r.participant_id)! }));
+  const participants = await store.participants('mini');
+  const ids = new Map(participants.map((p) => [p.participant_id, p.prolific_pid!]));
+  return {
+    responses: stripIds([...(await store.iterateResponses('mini'))], ids),
+    participants: stripIds(participants, ids),
+    counts: await store.conditionCounts('mini', clock),
+  };
+}
+
+const walked: Record<string, Awaited<ReturnType<typeof walkMini>>> = {};
+
+for (const E of ENGINES) {
+  describe(`store on ${E.name}`, () => {
+    test('a client id is stored once; a stale or ended submit is refused', async () => {
+      const store = await E.open();
+      try {
+        const p = await setUp(store);
+        assert.deepEqual(await store.submit(submission(p.id, 'c1', 0)), { kind: 'stored' });
+        assert.deepEqual(await store.submit(submission(p.id, 'c1', 0)), { kind: 'duplicate' });
+        assert.deepEqual(await store.submit(submission(p.id, 'c2', 0)), { kind: 'stale', pageIndex: 1 });
+        assert.equal(await store.clientIdStatus(p.id, 'c1'), 'mine');
+        assert.equal(await store.clientIdStatus('other', 'c1'), 'other');
+        assert.deepEqual(await store.submit(submission(p.id, 'c3', 1)), { kind: 'stored' });
+        assert.deepEqual(await store.submit(submission(p.id, 'c4', 1)), { kind: 'not-in-progress' });
+        assert.equal(await store.countSubmissions(p.id), 2);
+        assert.equal((await store.participant(p.id))!.status, 'completed');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('group commit: concurrent batches share transactions, a failing op fails alone', async () => {
+      const store = await E.open();
+      try {
+        const p = await setUp(store);
+        const ops = Array.from({ length: 20 }, (_, i) => store.batch((tx) => tx.logEvent({ participantId: p.id, type: 'e', pageIndex: i, at: i })));
+        const failing = store.batch(async (tx) => {
+          await tx.logEvent({ participantId: p.id, type: 'undone', pageIndex: 0, at: 0 });
+          throw new Error('this op fails');
+        });
+        await Promise.all(ops);
+        await assert.rejects(failing, /this op fails/);
+        const events = await store.events(p.id);
+        assert.equal(events.filter((e) => e.type === 'e').length, 20);
+        assert.equal(events.filter((e) => e.type === 'undone').length, 0, 'the failing op was rolled back to its savepoint');
+        assert.ok(store.commitStats().maxBatch > 1, `writes were grouped (largest group ${store.commitStats().maxBatch})`);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('the database refuses to update or delete responses; only pilot and bot data is purged', async () => {
+      const store = await E.open();
+      try {
+        const p = await setUp(store);
+        await store.submit(submission(p.id, 'c1', 0));
+        await assert.rejects(E.raw(store, 'UPDATE responses SET rt_ms = 1'), /append-only/);
+        await assert.rejects(E.raw(store, 'DELETE FROM answers'), /append-only/);
+        await assert.rejects(E.raw(store, 'DELETE FROM responses'), /append-only/);
+        await assert.rejects(E.raw(store, "UPDATE participants SET kind = 'bot'"), /kind never changes/);
+        await assert.rejects(E.raw(store, 'DELETE FROM participants'), /never deleted/);
+        await assert.rejects(store.purgeParticipants('mini', ['real'], 1), /never deleted/);
+        const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+        const bot = await store.createParticipant({
+          studyId: 'mini', version: def.version, tokenHash: 'bot-token', kind: 'bot', prolificPid: null, prolificStudyId: null, prolificSessionId: null,
+          now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: 1, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
+        });
+        assert.ok('participant' in bot);
+        await store.submit({ ...submission(bot.participant.id, 'b1', 0), next: { ...submission(bot.participant.id, 'b1', 0).next, status: 'completed', endedAt: 3 } });
+        assert.deepEqual(await store.purgeParticipants('mini', ['bot'], 5), { participants: 1, responses: 1 });
+        assert.deepEqual(await store.kindCounts('mini'), { real: 1, pilot: 0, bot: 0 });
+        assert.equal(await store.countSubmissions(p.id), 1, 'the real participant is untouched');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('the mini study walked through the Engine', async () => {
+      const store = await E.open();
+      try {
+        walked[E.name] = await walkMini(store);
+        assert.ok(walked[E.name].responses.length > 10);
+        assert.equal(walked[E.name].counts.reduce((s, c) => s + c.completed, 0), 3);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+test('both engines hand back the same rows for the same walk', () => {
+  assert.ok(walked.sqlite && walked.postgres, 'both walks ran');
+  assert.deepEqual(walked.postgres.responses, walked.sqlite.responses);
+  assert.deepEqual(walked.postgres.participants, walked.sqlite.participants);
+  assert.deepEqual(walked.postgres.counts, walked.sqlite.counts);
+});
