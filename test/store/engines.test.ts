@@ -132,7 +132,7 @@ async function walkMini(store: Store) {
     for (const pid of ['A', 'B', 'C']) {
       const j = await engine.join({ study: 'mini', prolific: { PROLIFIC_PID: pid, STUDY_ID: 's', SESSION_ID: 'x' } }, { researcher: false });
       assert.equal(j.kind, 'joined');
-      if (j.kind !== 'joined') return;
+      if (j.kind !== 'joined') throw new Error(`${pid} was refused`);
       let o = j.outcome;
       for (let i = 0; i < 60 && 'page' in o; i++) {
         clock += 5_000; // past any minimum reading time, inside every time limit
@@ -227,9 +227,10 @@ for (const E of ENGINES) {
     test('the mini study walked through the Engine', async () => {
       const store = await E.open();
       try {
-        walked[E.name] = await walkMini(store);
-        assert.ok(walked[E.name].responses.length > 10);
-        assert.equal(walked[E.name].counts.reduce((s, c) => s + c.completed, 0), 3);
+        const w = await walkMini(store);
+        walked[E.name] = w;
+        assert.ok(w.responses.length > 10);
+        assert.equal(w.counts.reduce((s, c) => s + c.completed, 0), 3);
       } finally {
         await store.close();
       }
@@ -238,8 +239,9 @@ for (const E of ENGINES) {
 }
 
 test('both engines hand back the same rows for the same walk', () => {
-  assert.ok(walked.sqlite && walked.postgres, 'both walks ran');
-  assert.deepEqual(walked.postgres.responses, walked.sqlite.responses);
-  assert.deepEqual(walked.postgres.participants, walked.sqlite.participants);
-  assert.deepEqual(walked.postgres.counts, walked.sqlite.counts);
+  const { sqlite, postgres } = walked;
+  assert.ok(sqlite && postgres, 'both walks ran');
+  assert.deepEqual(postgres.responses, sqlite.responses);
+  assert.deepEqual(postgres.participants, sqlite.participants);
+  assert.deepEqual(postgres.counts, sqlite.counts);
 });
