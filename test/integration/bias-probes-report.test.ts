@@ -52,7 +52,7 @@ test('bots on bias-probes: every continuation rated three times; the report has 
     const bots = await runBots({ url: server.url, study: file, n: conditions * 3, concurrency: 14, pidPrefix: 'bias-' });
     assert.equal(bots.completed, conditions * 3, `${JSON.stringify(bots.byStatus)} ${bots.errors.join('; ')}`);
 
-    const data = studyData(server.ctx.store, loaded.protocol.id, ['real', 'pilot', 'bot'])!;
+    const data = (await studyData(server.ctx.store, loaded.protocol.id, ['real', 'pilot', 'bot']))!;
     const report = await buildReport({ ...data, software: 'test' });
     const cats = report.result.categories!;
     assert.deepEqual(cats.sizes, ['124M', '355M', '774M', '1.5B']);

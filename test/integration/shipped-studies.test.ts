@@ -63,7 +63,7 @@ describe('the shipped studies run by bots', () => {
           assert.ok(trials.some((r) => r.stimulus_source === 'machine' && r.value_json !== null), `${id}: answered machine stimuli`);
           // RoFT passages start human and turn machine; the other studies mix whole human and machine texts.
           // (bias-probes has machine continuations only.)
-          const hasHuman = server.ctx.store.stimuli(id).some((st) => st.source === 'human');
+          const hasHuman = (await server.ctx.store.stimuli(id)).some((st) => st.source === 'human');
           if (id !== 'roft-boundary' && hasHuman) assert.ok(trials.some((r) => r.stimulus_source === 'human'), `${id}: human stimuli shown`);
         }),
       );
