@@ -3,18 +3,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startServer } from '../../server/http/server.ts';
 import { runBots } from '../../server/bots/run.ts';
-import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
+import { sleep, tempDir, writeStudy } from '../engine/helpers.ts';
+import { balancedProtocol } from './runs.ts';
 
 test('300 bots, 30% abandoning midway: once the slot TTL has passed, completed counts per condition differ by at most 1', async () => {
   const tmp = tempDir();
-  const p = miniProtocol();
-  p.id = 'balance';
-  p.design.conditions = [
-    { id: 'small', target: 50, pools: ['m_small'] },
-    { id: 'large', target: 50, pools: ['m_large'] },
-    { id: 'mixed', target: 50, pools: ['m_small', 'm_large'] },
-  ];
-  p.design.slot_ttl_minutes = 0.02; // 1.2 s
+  const p = balancedProtocol('balance');
   const file = writeStudy(tmp.dir, p);
   // The bots all come from this machine: exempt from the per-address limit on new participants.
   const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'balance.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });

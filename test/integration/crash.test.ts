@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { runBots } from '../../server/bots/run.ts';
 import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
+import { assertAckedOnce, waitForRows } from './runs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -63,16 +64,7 @@ test('SIGKILL during a 200-bot run: every acknowledged response is stored exactl
       maxMsPerBot: 90_000,
     });
     // Kill once every bot has joined and is mid-way (polling the database the server writes).
-    const watch = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      for (let i = 0; i < 300; i++) {
-        const r = watch.prepare('SELECT (SELECT COUNT(*) FROM participants) AS p, (SELECT COUNT(*) FROM responses) AS r').get() as { p: number; r: number };
-        if (r.p >= 200 && r.r >= 600) break;
-        await sleep(100);
-      }
-    } finally {
-      watch.close();
-    }
+    await waitForRows(db, { participants: 200, responses: 600 }, 300);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     await sleep(500);
@@ -85,14 +77,7 @@ test('SIGKILL during a 200-bot run: every acknowledged response is stored exactl
 
     const d = new Database(db, { readonly: true });
     try {
-      const count = d.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
-      let acked = 0;
-      for (const r of summary.results!) {
-        for (const id of r.acked) {
-          acked++;
-          assert.equal((count.get(r.participantId, id) as { n: number }).n, 1, `${r.pid} ${id}`);
-        }
-      }
+      const acked = assertAckedOnce(d, summary.results!);
       assert.ok(acked > 1500, `acked ${acked}`);
       const dup = d.prepare('SELECT COUNT(*) AS n FROM (SELECT participant_id, page_index, COUNT(*) c FROM responses GROUP BY 1, 2 HAVING c > 1 AND MIN(page_kind) <> \'comprehension\')').get() as { n: number };
       assert.equal(dup.n, 0, 'no page answered twice');

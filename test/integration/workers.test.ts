@@ -8,6 +8,7 @@ import { runBots } from '../../server/bots/run.ts';
 import { startServeProcess } from '../e2e/helpers/serve-process.ts';
 import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
 import { connect, joinAs, once, type Client } from './helpers.ts';
+import { balancedProtocol, assertAckedOnce, waitForRows } from './runs.ts';
 
 test('a takeover across processes: the first tab, on another worker, is told why and closed', async () => {
   const tmp = tempDir();
@@ -54,14 +55,7 @@ function completedPerCondition(db: string, conditions: string[]): number[] {
 
 test('three workers, 300 bots of which 30% abandon: once the slot TTL has passed, completed counts per condition differ by at most 1', async () => {
   const tmp = tempDir();
-  const p = miniProtocol();
-  p.id = 'balance3';
-  p.design.conditions = [
-    { id: 'small', target: 50, pools: ['m_small'] },
-    { id: 'large', target: 50, pools: ['m_large'] },
-    { id: 'mixed', target: 50, pools: ['m_small', 'm_large'] },
-  ];
-  p.design.slot_ttl_minutes = 0.02; // 1.2 s
+  const p = balancedProtocol('balance3');
   const file = writeStudy(tmp.dir, p);
   const db = join(tmp.dir, 'balance3.db');
   const server = await startServeProcess({ port: 0, db, study: file, workers: 3, args: ['--join-limit-exempt', '127.0.0.1'] });
@@ -102,16 +96,7 @@ test('one of three workers SIGKILLed during a 200-bot run: its bots reconnect to
   const server = await startServeProcess({ port: 0, db, study: file, workers: 3, args: ['--join-limit-exempt', '127.0.0.1'] });
   try {
     const run = runBots({ url: server.url, study: file, n: 200, concurrency: 200, profile: 'careless', abandonRate: 0.15, thinkMs: [100, 400], pidPrefix: 'K-', seed: 5, keepResults: true, maxMsPerBot: 90_000 });
-    const watch = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      for (let i = 0; i < 600; i++) {
-        const r = watch.prepare('SELECT (SELECT COUNT(*) FROM participants) AS p, (SELECT COUNT(*) FROM responses) AS r').get() as { p: number; r: number };
-        if (r.p >= 200 && r.r >= 500) break;
-        await sleep(100);
-      }
-    } finally {
-      watch.close();
-    }
+    await waitForRows(db, { participants: 200, responses: 500 }, 600);
     process.kill(server.workerPids[0], 'SIGKILL');
     const summary = await run;
     assert.equal(summary.stuck, 0, `stuck bots: ${summary.errors.join('\n')}`);
@@ -129,14 +114,7 @@ test('one of three workers SIGKILLed during a 200-bot run: its bots reconnect to
         await sleep(200);
       }
       assert.equal(left, 0, 'every passed deadline was recorded within 3 s');
-      const count = d.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
-      let acked = 0;
-      for (const r of summary.results!) {
-        for (const id of r.acked) {
-          acked++;
-          assert.equal((count.get(r.participantId, id) as { n: number }).n, 1, `${r.pid} ${id}`);
-        }
-      }
+      const acked = assertAckedOnce(d, summary.results!);
       assert.ok(acked > 1000, `acked ${acked}`);
       // One timed-out response and one timeout event per passed page deadline: never two.
       const timeouts = (d.prepare('SELECT COUNT(*) AS n FROM responses WHERE timed_out = 1').get() as { n: number }).n;
