@@ -118,3 +118,22 @@ export class GroupCommit<Tx> {
       });
   }
 }
+
+/**
+ * Runs one op of a group inside a savepoint, so its failure rolls back only its
+ * own writes and leaves the group's transaction usable. `exec` runs one SQL
+ * statement on the transaction's connection (either engine's spelling works:
+ * RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT are standard SQL).
+ */
+export async function inSavepoint<T>(exec: (sql: string) => unknown, fn: () => Promise<T>): Promise<T> {
+  await exec('SAVEPOINT op');
+  try {
+    const v = await fn();
+    await exec('RELEASE SAVEPOINT op');
+    return v;
+  } catch (err) {
+    await exec('ROLLBACK TO SAVEPOINT op');
+    await exec('RELEASE SAVEPOINT op');
+    throw err;
+  }
+}

@@ -12,7 +12,7 @@ import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../
 import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
-import { GroupCommit, type CommitStats } from './group-commit.ts';
+import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import {
   STORE_TX_METHODS,
   type ConditionCount,
@@ -37,6 +37,15 @@ import {
   conditionCountsOf,
   RESPONSE_JOIN_COLUMNS,
   STIMULUS_COLUMNS,
+  PARTICIPANT_COLUMNS,
+  participantValues,
+  RESPONSE_COLUMNS,
+  responseValues,
+  ANSWER_COLUMNS,
+  answerValues,
+  placeholders,
+  studySummaryOf,
+  PlanCache,
   stimulusValues,
   toLiveParticipant,
   toParticipant,
@@ -82,7 +91,7 @@ type Queryable = pg.Pool | pg.PoolClient;
 class Shared {
   readonly names = new Map<string, string>();
   readonly protocols = new Map<string, Protocol>();
-  readonly plans = new Map<string, PlannedPage[]>();
+  readonly plans = new PlanCache();
 
   nameOf(text: string): string {
     let n = this.names.get(text);
@@ -93,15 +102,6 @@ class Shared {
     return n;
   }
 
-  planOf(id: string, json: string): PlannedPage[] {
-    let plan = this.plans.get(id);
-    if (!plan) {
-      if (this.plans.size > 20_000) this.plans.clear();
-      plan = JSON.parse(json) as PlannedPage[];
-      this.plans.set(id, plan);
-    }
-    return plan;
-  }
 }
 
 /** The SQL of every store method on one connection (a transaction's client) or on the pool. */
@@ -152,7 +152,7 @@ class PgOps implements StoreTx {
   }
 
   private async insertStimuli(studyId: string, version: string, stimuli: StimulusInput[]): Promise<void> {
-    const marks = Array.from({ length: 17 }, (_, i) => `$${i + 1}`).join(', ');
+    const marks = placeholders(17, 'postgres');
     for (const s of stimuli) {
       await this.run(`INSERT INTO stimuli (${STIMULUS_COLUMNS}) VALUES (${marks}) ON CONFLICT DO NOTHING`, stimulusValues(studyId, version, s));
     }
@@ -219,18 +219,7 @@ class PgOps implements StoreTx {
         `SELECT COUNT(*)::int AS n FROM events WHERE type = 'takeover' AND participant_id IN (SELECT id FROM participants WHERE study_id = $1)`,
         [id],
       ))!.n;
-      out.push({
-        studyId: id,
-        title: latest.protocol.title,
-        version: latest.version,
-        versions: versions.map((v) => v.version),
-        file: latest.file,
-        conditions,
-        participants,
-        takeovers,
-        full: conditions.every((c) => c.completed >= c.target),
-        state: await this.studyState(id),
-      });
+      out.push(studySummaryOf(versions, conditions, participants, takeovers, await this.studyState(id)));
     }
     return out;
   }
@@ -243,7 +232,7 @@ class PgOps implements StoreTx {
   // ---- participants ----
 
   private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
-    return r ? toParticipant(r, this.shared.planOf(r.id, r.plan_json), false) : undefined;
+    return r ? toParticipant(r, this.shared.plans.of(r.id, r.plan_json), false) : undefined;
   }
 
   async createParticipant(p: NewParticipant): Promise<{ participant: ParticipantRecord; created: boolean } | { full: true }> {
@@ -260,38 +249,14 @@ class PgOps implements StoreTx {
     const choice = p.choose({ counts, index });
     if ('full' in choice) return { full: true as const };
     const id = randomUUID();
-    await this.run(
-      `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
-       condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
-       started_at, ended_at, last_seen_at, kind, place_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, 0, 'in-progress', 0, $15, NULL, $16, $17, $18)`,
-      [
-        id,
-        p.studyId,
-        p.version,
-        index,
-        p.tokenHash,
-        p.prolificPid,
-        p.prolificStudyId,
-        p.prolificSessionId,
-        choice.condition,
-        choice.seed,
-        JSON.stringify(choice.plan),
-        p.now,
-        choice.deadlineAt,
-        p.studyLimitMs == null ? null : p.now + p.studyLimitMs,
-        p.now,
-        p.now,
-        p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
-        p.placeAt === undefined ? p.now : p.placeAt,
-      ],
-    );
+    const values = participantValues(p, choice, id, index);
+    await this.run(`INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'postgres')})`, values);
     return { participant: (await this.participant(id))!, created: true };
   }
 
   async takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
     if (move) {
-      this.shared.plans.delete(participantId);
+      this.shared.plans.forget(participantId);
       await this.run('UPDATE participants SET condition = $1, plan_json = $2 WHERE id = $3 AND place_at IS NULL', [move.condition, JSON.stringify(move.plan), participantId]);
     }
     return (await this.run('UPDATE participants SET place_at = $1 WHERE id = $2 AND place_at IS NULL', [now, participantId])) === 1;
@@ -370,35 +335,13 @@ class PgOps implements StoreTx {
     if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
     if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
     const inserted = await this.one<{ id: number }>(
-      `INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index,
-        stimulus_id, rt_ms, rt_server_ms, rt_inconsistent, timed_out, events_json, blur_count, submitted_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      `INSERT INTO responses (${RESPONSE_COLUMNS}) VALUES (${placeholders(14, 'postgres')})
         ON CONFLICT (participant_id, client_id) DO NOTHING RETURNING id`,
-      [
-        s.participantId,
-        s.clientId,
-        s.pageIndex,
-        s.pageKind,
-        s.block,
-        s.trialIndex,
-        s.stimulusId,
-        s.rtMs,
-        s.rtServerMs ?? null,
-        s.rtInconsistent ? 1 : 0,
-        s.timedOut ? 1 : 0,
-        s.eventsJson,
-        s.blurCount,
-        s.now,
-      ],
+      responseValues(s),
     );
     // The unique (participant_id, client_id): a retry racing its twin is a duplicate, never a second row.
     if (!inserted) return { kind: 'duplicate' };
-    for (const a of s.answers) {
-      await this.run(
-        `INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [inserted.id, a.questionId, a.questionType, a.valueJson, a.valueNum, a.valueText, a.correct == null ? null : a.correct ? 1 : 0],
-      );
-    }
+    for (const a of s.answers) await this.run(`INSERT INTO answers (${ANSWER_COLUMNS}) VALUES (${placeholders(7, 'postgres')})`, answerValues(inserted.id, a));
     await this.applyProgress(s.participantId, s.pageIndex, s.next, s.now);
     return { kind: 'stored' };
   }
@@ -643,17 +586,8 @@ export class PostgresStore implements Store {
   }
 
   /** One op of a group: its failure rolls back only its own writes (and leaves the transaction usable). */
-  private async savepoint<T>(tx: PgOps, fn: () => Promise<T>): Promise<T> {
-    await tx.db.query('SAVEPOINT op');
-    try {
-      const v = await fn();
-      await tx.db.query('RELEASE SAVEPOINT op');
-      return v;
-    } catch (err) {
-      await tx.db.query('ROLLBACK TO SAVEPOINT op');
-      await tx.db.query('RELEASE SAVEPOINT op');
-      throw err;
-    }
+  private savepoint<T>(tx: PgOps, fn: () => Promise<T>): Promise<T> {
+    return inSavepoint((sql) => tx.db.query(sql), fn);
   }
 
   batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from 
 import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
 import type { Protocol } from '../../studies/protocol.ts';
-import type { ParticipantRecord, ParticipantStatus, PlannedPage, StoredStimulus, StudyVersionRecord, ConditionCount } from './store.ts';
+import type { ParticipantRecord, ParticipantStatus, PlannedPage, StoredStimulus, StudyVersionRecord, ConditionCount, NewParticipant, SubmissionInput, StudySummary } from './store.ts';
 
 export interface StudyDbRow {
   id: string;
@@ -166,6 +166,99 @@ export function stimulusValues(studyId: string, version: string, s: StoredStimul
 }
 export const STIMULUS_COLUMNS =
   'study_id, version, stimulus_id, pool, text, label_json, source, model, model_size, sampling, length_words, boundary, sentences_json, provenance_json, prompt, gltr_json, source_text';
+
+/** The participants table's columns for a new participant, in insert order (participantValues gives the values). */
+export const PARTICIPANT_COLUMNS =
+  'id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id, condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged, started_at, ended_at, last_seen_at, kind, place_at';
+
+/** A new participant's row, in PARTICIPANT_COLUMNS order: on its first page, in progress, holding a place unless told otherwise. */
+export function participantValues(p: NewParticipant, choice: Exclude<ReturnType<NewParticipant['choose']>, { full: true }>, id: string, index: number): unknown[] {
+  return [
+    id,
+    p.studyId,
+    p.version,
+    index,
+    p.tokenHash,
+    p.prolificPid,
+    p.prolificStudyId,
+    p.prolificSessionId,
+    choice.condition,
+    choice.seed,
+    JSON.stringify(choice.plan),
+    0,
+    p.now,
+    choice.deadlineAt,
+    p.studyLimitMs == null ? null : p.now + p.studyLimitMs,
+    0,
+    'in-progress',
+    0,
+    p.now,
+    null,
+    p.now,
+    p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
+    p.placeAt === undefined ? p.now : p.placeAt,
+  ];
+}
+
+/** The responses table's columns for one submit, in insert order (responseValues gives the values). */
+export const RESPONSE_COLUMNS =
+  'participant_id, client_id, page_index, page_kind, block, trial_index, stimulus_id, rt_ms, rt_server_ms, rt_inconsistent, timed_out, events_json, blur_count, submitted_at';
+
+export function responseValues(s: SubmissionInput): unknown[] {
+  return [s.participantId, s.clientId, s.pageIndex, s.pageKind, s.block, s.trialIndex, s.stimulusId, s.rtMs, s.rtServerMs ?? null, s.rtInconsistent ? 1 : 0, s.timedOut ? 1 : 0, s.eventsJson, s.blurCount, s.now];
+}
+
+/** An answer's row after its response's id, in insert order. */
+export const ANSWER_COLUMNS = 'response_id, question_id, question_type, value_json, value_num, value_text, correct';
+
+export function answerValues(responseId: number | bigint, a: SubmissionInput['answers'][number]): unknown[] {
+  return [responseId, a.questionId, a.questionType, a.valueJson, a.valueNum, a.valueText, a.correct == null ? null : a.correct ? 1 : 0];
+}
+
+/**
+ * Parsed page plans by participant id. A plan changes only when a participant
+ * moves to another condition before taking a place (forget it then); parsing
+ * one per read was the hottest path of both engines.
+ */
+export class PlanCache {
+  private readonly plans = new Map<string, PlannedPage[]>();
+
+  of(id: string, json: string): PlannedPage[] {
+    let plan = this.plans.get(id);
+    if (!plan) {
+      if (this.plans.size > 20_000) this.plans.clear();
+      plan = JSON.parse(json) as PlannedPage[];
+      this.plans.set(id, plan);
+    }
+    return plan;
+  }
+
+  forget(id: string): void {
+    this.plans.delete(id);
+  }
+}
+
+/** A study's line on the researcher's overview, from its versions (oldest first), current counts and state. */
+export function studySummaryOf(versions: StudyVersionRecord[], conditions: ConditionCount[], participants: number, takeovers: number, state: StudyState): StudySummary {
+  const latest = versions[versions.length - 1];
+  return {
+    studyId: latest.studyId,
+    title: latest.protocol.title,
+    version: latest.version,
+    versions: versions.map((v) => v.version),
+    file: latest.file,
+    conditions,
+    participants,
+    takeovers,
+    full: conditions.every((c) => c.completed >= c.target),
+    state,
+  };
+}
+
+/** `?, ?, …` (SQLite) or `$1, $2, …` (PostgreSQL) for n values. */
+export function placeholders(n: number, engine: 'sqlite' | 'postgres'): string {
+  return Array.from({ length: n }, (_, i) => (engine === 'sqlite' ? '?' : `$${i + 1}`)).join(', ');
+}
 
 export function toParticipant(r: ParticipantDbRow, plan: PlannedPage[], preview: boolean): ParticipantRecord {
   return {

@@ -14,7 +14,7 @@ import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from 
 import { MIGRATIONS } from './schema.ts';
 import { prepareDbFiles } from './storage-check.ts';
 import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
-import { GroupCommit, type CommitStats } from './group-commit.ts';
+import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import {
   type ConditionCount,
   type DeadlineClaim,
@@ -44,6 +44,15 @@ import {
   conditionCountsOf,
   RESPONSE_JOIN_COLUMNS,
   STIMULUS_COLUMNS,
+  PARTICIPANT_COLUMNS,
+  participantValues,
+  RESPONSE_COLUMNS,
+  responseValues,
+  ANSWER_COLUMNS,
+  answerValues,
+  placeholders,
+  studySummaryOf,
+  PlanCache,
   stimulusValues,
   toLiveParticipant,
   toParticipant,
@@ -85,12 +94,8 @@ class SqliteConnection implements Sync<StoreTx> {
       participantByToken: p('SELECT * FROM participants WHERE token_hash = ?'),
       participantByPid: p('SELECT * FROM participants WHERE study_id = ? AND prolific_pid = ?'),
       responseByClient: p('SELECT participant_id FROM responses WHERE participant_id = ? AND client_id = ?'),
-      insertResponse: p(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index,
-        stimulus_id, rt_ms, rt_server_ms, rt_inconsistent, timed_out, events_json, blur_count, submitted_at)
-        VALUES (@participantId, @clientId, @pageIndex, @pageKind, @block, @trialIndex, @stimulusId, @rtMs, @rtServerMs, @rtInconsistent,
-        @timedOut, @eventsJson, @blurCount, @now)`),
-      insertAnswer: p(`INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertResponse: p(`INSERT INTO responses (${RESPONSE_COLUMNS}) VALUES (${placeholders(14, 'sqlite')})`),
+      insertAnswer: p(`INSERT INTO answers (${ANSWER_COLUMNS}) VALUES (${placeholders(7, 'sqlite')})`),
       progress: p(`UPDATE participants SET page_index = @pageIndex, page_started_at = @pageStartedAt,
         deadline_at = @deadlineAt, attempts = @attempts, status = @status, ended_at = @endedAt, flagged = @flagged,
         last_seen_at = @now WHERE id = @id AND page_index = @expect AND status = 'in-progress'`),
@@ -110,17 +115,7 @@ class SqliteConnection implements Sync<StoreTx> {
     return st;
   }
 
-  /** Plans never change after assignment; parsing one per read was the hottest path. */
-  private readonly plans = new Map<string, PlannedPage[]>();
-  private planOf(id: string, json: string): PlannedPage[] {
-    let plan = this.plans.get(id);
-    if (!plan) {
-      if (this.plans.size > 20_000) this.plans.clear();
-      plan = JSON.parse(json) as PlannedPage[];
-      this.plans.set(id, plan);
-    }
-    return plan;
-  }
+  private readonly plans = new PlanCache();
 
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
@@ -217,18 +212,7 @@ class SqliteConnection implements Sync<StoreTx> {
       const takeovers = (this.sql(
         `SELECT COUNT(*) AS n FROM events WHERE type = 'takeover' AND participant_id IN (SELECT id FROM participants WHERE study_id = ?)`,
       ).get(id) as { n: number }).n;
-      return {
-        studyId: id,
-        title: latest.protocol.title,
-        version: latest.version,
-        versions: versions.map((v) => v.version),
-        file: latest.file,
-        conditions,
-        participants,
-        takeovers,
-        full: conditions.every((c) => c.completed >= c.target),
-        state: this.studyState(id),
-      };
+      return studySummaryOf(versions, conditions, participants, takeovers, this.studyState(id));
     });
   }
 
@@ -240,7 +224,7 @@ class SqliteConnection implements Sync<StoreTx> {
   // ---- participants ----
 
   private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
-    return r ? toParticipant(r, this.planOf(r.id, r.plan_json), this.path === ':memory:') : undefined;
+    return r ? toParticipant(r, this.plans.of(r.id, r.plan_json), this.path === ':memory:') : undefined;
   }
 
   createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true } {
@@ -257,39 +241,15 @@ class SqliteConnection implements Sync<StoreTx> {
       const choice = p.choose({ counts, index });
       if ('full' in choice) return { full: true as const };
       const id = randomUUID();
-      this.sql(
-          `INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id,
-           condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged,
-           started_at, ended_at, last_seen_at, kind, place_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, 'in-progress', 0, ?, NULL, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          p.studyId,
-          p.version,
-          index,
-          p.tokenHash,
-          p.prolificPid,
-          p.prolificStudyId,
-          p.prolificSessionId,
-          choice.condition,
-          choice.seed,
-          JSON.stringify(choice.plan),
-          p.now,
-          choice.deadlineAt,
-          p.studyLimitMs == null ? null : p.now + p.studyLimitMs,
-          p.now,
-          p.now,
-          p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
-          p.placeAt === undefined ? p.now : p.placeAt,
-        );
+      const values = participantValues(p, choice, id, index);
+      this.sql(`INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'sqlite')})`).run(...values);
       return { participant: this.participant(id)!, created: true };
     }).immediate();
   }
 
   takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean {
     if (move) {
-      this.plans.delete(participantId);
+      this.plans.forget(participantId);
       this.sql('UPDATE participants SET condition = ?, plan_json = ? WHERE id = ? AND place_at IS NULL').run(move.condition, JSON.stringify(move.plan), participantId);
     }
     return this.sql('UPDATE participants SET place_at = ? WHERE id = ? AND place_at IS NULL').run(now, participantId).changes === 1;
@@ -367,33 +327,8 @@ class SqliteConnection implements Sync<StoreTx> {
       const p = this.st.participantById.get(s.participantId) as ParticipantDbRow | undefined;
       if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
       if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
-      const info = this.st.insertResponse.run({
-        participantId: s.participantId,
-        clientId: s.clientId,
-        pageIndex: s.pageIndex,
-        pageKind: s.pageKind,
-        block: s.block,
-        trialIndex: s.trialIndex,
-        stimulusId: s.stimulusId,
-        rtMs: s.rtMs,
-        rtServerMs: s.rtServerMs ?? null,
-        rtInconsistent: s.rtInconsistent ? 1 : 0,
-        timedOut: s.timedOut ? 1 : 0,
-        eventsJson: s.eventsJson,
-        blurCount: s.blurCount,
-        now: s.now,
-      });
-      for (const a of s.answers) {
-        this.st.insertAnswer.run(
-          info.lastInsertRowid,
-          a.questionId,
-          a.questionType,
-          a.valueJson,
-          a.valueNum,
-          a.valueText,
-          a.correct == null ? null : a.correct ? 1 : 0,
-        );
-      }
+      const info = this.st.insertResponse.run(...responseValues(s));
+      for (const a of s.answers) this.st.insertAnswer.run(...answerValues(info.lastInsertRowid, a));
       this.applyProgress(s.participantId, s.pageIndex, s.next, s.now);
       return { kind: 'stored' };
     }).immediate();
@@ -696,18 +631,9 @@ export class SqliteStore implements Store {
   }
 
   /** One op of a group: its failure rolls back only its own writes. */
-  private async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+  private savepoint<T>(fn: () => Promise<T>): Promise<T> {
     const db = this.conn.db;
-    db.exec('SAVEPOINT op');
-    try {
-      const v = await fn();
-      db.exec('RELEASE op');
-      return v;
-    } catch (err) {
-      db.exec('ROLLBACK TO op');
-      db.exec('RELEASE op');
-      throw err;
-    }
+    return inSavepoint((sql) => db.exec(sql), fn);
   }
 
   batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -1,25 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { runBots } from '../../server/bots/run.ts';
 import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
 import { assertAckedOnce, waitForRows } from './runs.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 function serve(port: number, db: string, file: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', String(port), '--db', db, '--study', file, '--join-limit-exempt', '127.0.0.1'], {
