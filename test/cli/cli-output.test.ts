@@ -29,6 +29,9 @@ function run(args: string[], cwd = REPO): Promise<{ status: number | null; stdou
   });
 }
 
+/** What a command may take beyond its own waiting: twice the measured start-up plus 3 s (socket.io's own default would be 20 s). */
+const slack = (startupMs: number) => 2 * startupMs + 3000;
+
 describe('the command line says what it does', () => {
   let server: RunningServer;
   let tmp: ReturnType<typeof tempDir>;
@@ -56,7 +59,8 @@ describe('the command line says what it does', () => {
     const refused = await run(['bots', join(FIXTURES, 'mini.yaml'), '-n', '1', '--url', `http://127.0.0.1:${closedPort}`]);
     assert.equal(refused.status, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`cannot reach the server at http://127\\.0\\.0\\.1:${closedPort} \\(.*ECONNREFUSED.*\\); start it with \`npm start\` or give --url`));
-    assert.ok(refused.ms < startupMs + 3000, `refused after ${refused.ms.toFixed(0)} ms (start-up ${startupMs.toFixed(0)} ms)`);
+    // Start-up time varies with the machine's load (7 s against 3 s measured just before, at load 20): the slack grows with it.
+    assert.ok(refused.ms < slack(startupMs), `refused after ${refused.ms.toFixed(0)} ms (start-up ${startupMs.toFixed(0)} ms)`);
 
     // A server that accepts the connection and never says a word.
     const sockets: Socket[] = [];
@@ -68,7 +72,7 @@ describe('the command line says what it does', () => {
       assert.equal(hung.status, 1, hung.stderr);
       assert.match(hung.stderr, /cannot reach the server at .* \(no answer within 5 s\)/);
       assert.ok(hung.ms >= 5000, `gave the server its 5 s (${hung.ms.toFixed(0)} ms)`);
-      assert.ok(hung.ms < startupMs + 5000 + 3000, `gave up after ${hung.ms.toFixed(0)} ms (start-up ${startupMs.toFixed(0)} ms)`);
+      assert.ok(hung.ms < slack(startupMs) + 5000, `gave up after ${hung.ms.toFixed(0)} ms (start-up ${startupMs.toFixed(0)} ms)`);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
