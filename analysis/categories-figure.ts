@@ -44,7 +44,8 @@ export function categoryFigureSpecs(a: CategoryAnalysis | null): FigureSpec[] {
           height: 160,
           layer: [
             { mark: 'bar', encoding: { x, xOffset: { field: 'sizeLabel', sort: sizeTitle }, y: { field: 'p', type: 'quantitative', title: 'Share of continuations', axis: { format: '.0%' }, scale: { domain: [0, 1] } }, color } },
-            { mark: { type: 'errorbar', ticks: true }, encoding: { x, xOffset: { field: 'sizeLabel', sort: sizeTitle }, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' } } },
+            // A rule per bar (errorbar ticks would span the whole category band); the same y title, so the axis keeps one.
+            { mark: { type: 'rule', color: '#222', strokeWidth: 1.5 }, encoding: { x, xOffset: { field: 'sizeLabel', sort: sizeTitle }, y: { field: 'lower', type: 'quantitative', title: 'Share of continuations' }, y2: { field: 'upper' } } },
           ],
         },
       } as TopLevelSpec,
