@@ -24,9 +24,12 @@ test('a takeover across processes: the first tab, on another worker, is told why
       // worker's only connection, so the second lands on another worker.
       const first = await joinAs(server.url, 'tabs', pid);
       sockets.push(first.socket);
-      const told = once<{ message: string }>(first.socket, 'takeover');
-      const closed = once<string>(first.socket, 'disconnect');
-      closed.catch(() => {}); // awaited below, after the takeover message
+      // The clock of both waits starts before the second tab joins, which itself may take seconds while three
+      // workers start on a loaded machine (CI once saw 16 s for this test): 15 s each, and awaited below.
+      const told = once<{ message: string }>(first.socket, 'takeover', 15_000);
+      const closed = once<string>(first.socket, 'disconnect', 15_000);
+      told.catch(() => {});
+      closed.catch(() => {});
       const second = await joinAs(server.url, 'tabs', pid);
       sockets.push(second.socket);
       assert.equal(second.participantId, first.participantId);
