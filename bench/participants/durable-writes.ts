@@ -36,6 +36,9 @@ function answers(i: number) {
   ];
 }
 
+/** Pages per participant, as a shipped study's plan. */
+const PAGES = 24;
+
 export async function measureDurableWrites(dir: string, n: number): Promise<DurableResult> {
   // Raw: the same two tables' inserts, nothing else.
   const raw = new Database(join(dir, 'raw.db'));
@@ -51,27 +54,43 @@ export async function measureDurableWrites(dir: string, n: number): Promise<Dura
     for (const a of answers(i)) insA.run(r.lastInsertRowid, a.questionId, a.questionType, a.valueJson, a.valueNum, a.valueText, a.correct ? 1 : 0);
   });
 
-  // The store: one participant whose plan is n trial pages; each submit is its own transaction.
+  // The store: participants with plans of a real study's size (24 pages of about
+  // 750 bytes each, as the shipped studies' plans with their questions), each
+  // walked page by page; a new one is made (outside the timing) when one ends.
+  // A single participant with thousands of pages would make every submit
+  // rewrite a plan no study has, and measure that instead of the submit path.
   const store = new SqliteStore(join(dir, 'store.db'));
   await store.registerStudy({ protocol, version: 'v1', file: null, stimuli: [] });
-  const plan = Array.from({ length: 2 * n + 2 }, (_, i) => ({ kind: 'trial' as const, block: 'main', trialIndex: i, questions: [] }));
-  const made = await store.createParticipant({
-    studyId: 'durable',
-    version: 'v1',
-    tokenHash: randomUUID(),
-    prolificPid: null,
-    prolificStudyId: null,
-    prolificSessionId: null,
-    now: Date.now(),
-    studyLimitMs: null,
-    choose: () => ({ condition: 'a', seed: 1, plan, deadlineAt: null }),
-  });
-  if ('full' in made) throw new Error('durable-writes: could not create the participant');
-  const pid = made.participant.id;
+  const question = { id: 'cred', type: 'likert', prompt: 'How credible is this text? '.repeat(12), labels: ['not at all', 'a little', 'somewhat', 'very'] };
+  const plan = Array.from({ length: PAGES }, (_, i) => ({
+    kind: 'trial' as const,
+    block: 'main',
+    trialIndex: i,
+    stimulusId: `s${i}`,
+    questions: [question, { ...question, id: 'judge', type: 'judgment' }],
+  }));
+  const newParticipant = async (): Promise<string> => {
+    const made = await store.createParticipant({
+      studyId: 'durable',
+      version: 'v1',
+      tokenHash: randomUUID(),
+      prolificPid: null,
+      prolificStudyId: null,
+      prolificSessionId: null,
+      now: Date.now(),
+      studyLimitMs: null,
+      choose: () => ({ condition: 'a', seed: 1, plan: plan as never, deadlineAt: null }),
+    });
+    if ('full' in made) throw new Error('durable-writes: could not create a participant');
+    return made.participant.id;
+  };
+  // Submit i goes to participant i / PAGES, page i % PAGES.
+  const participants: string[] = [];
+  for (let k = 0; k < Math.ceil((2 * n) / PAGES); k++) participants.push(await newParticipant());
   const input = (i: number) => ({
-    participantId: pid,
+    participantId: participants[Math.floor(i / PAGES)],
     clientId: randomUUID(),
-    pageIndex: i,
+    pageIndex: i % PAGES,
     pageKind: 'trial' as const,
     block: 'main',
     trialIndex: i,
@@ -82,7 +101,7 @@ export async function measureDurableWrites(dir: string, n: number): Promise<Dura
     blurCount: 0,
     answers: answers(i),
     now: Date.now(),
-    next: { pageIndex: i + 1, pageStartedAt: Date.now(), deadlineAt: null, attempts: 0, status: 'in-progress' as const, endedAt: null, flagged: false },
+    next: { pageIndex: (i % PAGES) + 1, pageStartedAt: Date.now(), deadlineAt: null, attempts: 0, status: 'in-progress' as const, endedAt: null, flagged: false },
   });
   // Raw and store alternate in rounds, so a burst of disk contention from other work hits both alike.
   let rawMs = 0;
