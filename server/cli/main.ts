@@ -14,6 +14,7 @@ import { registerTerms } from './terms.ts';
 import { registerAdmin } from '../auth/admin-command.ts';
 import { registerBackup } from './backup.ts';
 import { registerData } from './data.ts';
+import { registerDb } from './db.ts';
 import { CLI_VERSION } from './version.ts';
 import { exitCodeFor } from './usage.ts';
 
@@ -34,6 +35,7 @@ registerTerms(program);
 registerAdmin(program); // admin list|add|reset-password
 registerBackup(program);
 registerData(program); // data purge
+registerDb(program); // db migrate|copy
 
 // The one error edge: commander's own usage errors and whatever a command throws
 // become one message and an exit code here (usage.ts: 2 for bad usage, else 1).

@@ -8,12 +8,13 @@ import { CommanderError } from 'commander';
 import { ProtocolError } from '../../studies/load.ts';
 import { DetectorInputError } from '../detectors/text-input.ts';
 import { StorageError } from '../store/storage-check.ts';
+import { CopyError } from '../store/copy.ts';
 
 /** Bad usage: the message says what was wrong; the command exits 2. */
 export class UsageError extends Error {}
 
 /** Input errors other modules throw that mean "bad usage" at the command line. */
-const USAGE_ERRORS = [UsageError, ProtocolError, DetectorInputError, StorageError];
+const USAGE_ERRORS = [UsageError, ProtocolError, DetectorInputError, StorageError, CopyError];
 
 /** Prints the failure (commander has printed its own already) and returns the exit code. */
 export function exitCodeFor(err: unknown, log: (line: string) => void = (l) => console.error(l)): number {

@@ -64,7 +64,7 @@ import {
 } from './rows.ts';
 
 /** BIGINT (epoch ms, counts) as a JS number, as better-sqlite3 gives it: every value stored fits in 2^53. */
-const TYPES = {
+export const PG_TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
@@ -86,6 +86,39 @@ export function redactUrl(url: string): string {
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * Brings a PostgreSQL database to this program's schema (PG_MIGRATIONS, one per
+ * schema_version step, each in its own transaction); one process migrates at a
+ * time and the others find the work done. Refuses a database newer than the
+ * program. Returns the versions before and after.
+ */
+export async function migratePostgres(client: pg.ClientBase, url: string): Promise<{ before: number; after: number }> {
+  await client.query("SELECT pg_advisory_lock(hashtext('credence:migrate'))");
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = (await client.query<{ version: number }>('SELECT version FROM schema_version')).rows[0];
+    const before = row?.version ?? 0;
+    if (before > PG_MIGRATIONS.length) {
+      throw new Error(`${redactUrl(url)}: database schema version ${before} is newer than this program (${PG_MIGRATIONS.length}); use a newer Credence`);
+    }
+    for (let v = before; v < PG_MIGRATIONS.length; v++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(PG_MIGRATIONS[v]);
+        await client.query('DELETE FROM schema_version');
+        await client.query('INSERT INTO schema_version (version) VALUES ($1)', [v + 1]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+    return { before, after: PG_MIGRATIONS.length };
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext('credence:migrate'))").catch(() => {});
+  }
+}
 
 /** What every connection of one store shares: prepared statement names and the parsed protocols and plans. */
 class Shared {
@@ -505,7 +538,7 @@ export class PostgresStore implements Store {
   readonly ready: Promise<void>;
 
   constructor(readonly url: string, opts: { max?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: TYPES });
+    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: PG_TYPES });
     // An idle client's error (the server restarted) must not take the process down; the next query reconnects.
     this.pool.on('error', () => {});
     this.ops = new PgOps(this.pool, this.shared, false);
@@ -536,28 +569,8 @@ export class PostgresStore implements Store {
       throw new Error(`${redactUrl(this.url)}: cannot connect to PostgreSQL (${err.message})`);
     });
     try {
-      // One process migrates at a time; the others find the work done.
-      await client.query("SELECT pg_advisory_lock(hashtext('credence:migrate'))");
-      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-      const row = (await client.query<{ version: number }>('SELECT version FROM schema_version')).rows[0];
-      const current = row?.version ?? 0;
-      if (current > PG_MIGRATIONS.length) {
-        throw new Error(`${redactUrl(this.url)}: database schema version ${current} is newer than this program (${PG_MIGRATIONS.length})`);
-      }
-      for (let v = current; v < PG_MIGRATIONS.length; v++) {
-        await client.query('BEGIN');
-        try {
-          await client.query(PG_MIGRATIONS[v]);
-          await client.query('DELETE FROM schema_version');
-          await client.query('INSERT INTO schema_version (version) VALUES ($1)', [v + 1]);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK');
-          throw err;
-        }
-      }
+      await migratePostgres(client, this.url);
     } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('credence:migrate'))").catch(() => {});
       client.release();
     }
   }

@@ -70,6 +70,25 @@ import {
   type StudyStateDbRow,
 } from './rows.ts';
 
+/**
+ * Brings a SQLite database to this program's schema (MIGRATIONS, one per
+ * user_version step, each in its own transaction). Refuses a database newer
+ * than the program. Returns the versions before and after.
+ */
+export function migrateSqlite(db: Database.Database, label: string): { before: number; after: number } {
+  const before = db.pragma('user_version', { simple: true }) as number;
+  if (before > MIGRATIONS.length) {
+    throw new Error(`${label}: database schema version ${before} is newer than this program (${MIGRATIONS.length}); use a newer Credence`);
+  }
+  for (let v = before; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return { before, after: MIGRATIONS.length };
+}
+
 /** The synchronous twin of an async interface: what better-sqlite3 answers at once. */
 type Sync<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
 
@@ -87,7 +106,7 @@ class SqliteConnection implements Sync<StoreTx> {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    migrateSqlite(this.db, this.path);
     const p = (sql: string) => this.sql(sql);
     this.st = {
       participantById: p('SELECT * FROM participants WHERE id = ?'),
@@ -116,19 +135,6 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   private readonly plans = new PlanCache();
-
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`${this.path}: database schema version ${current} is newer than this program (${MIGRATIONS.length})`);
-    }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]);
-        this.db.pragma(`user_version = ${v + 1}`);
-      }).immediate();
-    }
-  }
 
   // ---- studies ----
 
