@@ -7,6 +7,7 @@ import { closeAuth, type AuthContext, authFor } from './auth-context.ts';
 import { ADMIN_PASSWORD_ENV } from './index.ts';
 import { generatePassword } from './passwords.ts';
 import { UsageError } from '../cli/usage.ts';
+import { dbOption } from '../cli/options.ts';
 import { firstIssue } from '../../studies/issues.ts';
 
 /** The password to set: CREDENCE_ADMIN_PASSWORD when given (checked), else a generated one to print. */
@@ -48,7 +49,7 @@ export function registerAdmin(program: Command): void {
   const admin = program.command('admin').description('Researcher accounts for /admin');
   const run = (fn: (ctx: AuthContext) => Promise<void>) => async (...args: unknown[]) => {
     const opts = args.find((a) => a && typeof a === 'object' && 'db' in (a as object)) as { db: string };
-    const ctx: AuthContext = { dbPath: opts.db };
+    const ctx: AuthContext = { db: opts.db };
     try {
       await fn(ctx);
     } catch (err) {
@@ -61,7 +62,7 @@ export function registerAdmin(program: Command): void {
   admin
     .command('list')
     .description('List researcher accounts')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .action(
       run(async (ctx) => {
         for (const a of listAccounts(authFor(ctx).db)) console.log(`${a.username}  created ${new Date(a.createdAt).toISOString()}`);
@@ -71,7 +72,7 @@ export function registerAdmin(program: Command): void {
     .command('add')
     .description(`Add a researcher account (password from ${ADMIN_PASSWORD_ENV}, or generated and printed once)`)
     .argument('<username>')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .action((username: string, o: { db: string }) =>
       run(async (ctx) => {
         const r = await addResearcher(ctx, username);
@@ -82,7 +83,7 @@ export function registerAdmin(program: Command): void {
     .command('reset-password')
     .description(`Set a new password (from ${ADMIN_PASSWORD_ENV}, or generated and printed once) and end that account's sessions`)
     .argument('<username>')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .action((username: string, o: { db: string }) =>
       run(async (ctx) => {
         const r = await resetResearcherPassword(ctx, username);

@@ -12,15 +12,15 @@ export interface AuthState {
 
 const states = new Map<AuthContext, AuthState>();
 
-/** What auth needs of a server: its database file, and its socket.io server to close with it. */
-export type AuthContext = { dbPath: string; io?: AppContext['io'] };
+/** What auth needs of a server: its database (--db), and its socket.io server to close with it. */
+export type AuthContext = { db: string; io?: AppContext['io'] };
 
 /** The auth state of a server, opened on first use and closed with its HTTP server. */
 export function authFor(ctx: AuthContext): AuthState {
   const key = ctx;
   let state = states.get(key);
   if (state && state.db.open) return state;
-  state = { db: openAuthDb(ctx.dbPath), limits: new LoginLimits() };
+  state = { db: openAuthDb(ctx.db), limits: new LoginLimits() };
   states.set(key, state);
   const opened = state;
   const release = () => {

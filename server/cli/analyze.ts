@@ -9,9 +9,9 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadStudy } from '../../studies/load.ts';
 import { parseNumber, parsePositiveInt, UsageError } from './usage.ts';
-import { countOption, seedOption } from './options.ts';
+import { countOption, dbOption, seedOption } from './options.ts';
 import type { Protocol } from '../../studies/protocol.ts';
-import { openStore } from '../store/open.ts';
+import { databaseMissing, describeDb, openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { studyData, type StudyData } from '../store/study-data.ts';
 import { trainTfidf, predict } from '../detectors/tfidf.ts';
@@ -32,15 +32,15 @@ import { DEFAULT_KINDS, parseKinds, type ParticipantKind } from '../../studies/v
 
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
 export async function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): Promise<{ store: Store; data: StudyData }> {
-  if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
+  if (databaseMissing(db)) throw new UsageError(`${db}: no such database (give --db FILE or postgres://…)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
-  const store = openStore({ path: db });
+  const store = await openStore({ db });
   const data = await studyData(store, studyId, kinds);
   if (!data) {
     const known = await store.studyIds();
     await store.close();
-    throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
+    throw new UsageError(`${describeDb(db)}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
   return { store, data };
 }
@@ -104,7 +104,7 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .description('Write report.html, long/wide CSV, JSONL, codebook and metadata.json for a study')
     .argument('<study>', 'study id or protocol file')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .option('--out <dir>', 'output folder (default: results/<study>/)')
     .option('--include <kinds>', 'also analyse these participant kinds: pilot, bot (default: real participants only)')
     .addOption(seedOption('seed of the analysis (bootstrap, threshold split); default the design seed'))
@@ -167,7 +167,7 @@ export function registerAnalyze(program: Command): void {
     .command('export')
     .description('Stream one export of a study: long CSV, wide CSV, JSONL or the codebook (metadata.json beside --out)')
     .argument('<study>', 'study id or protocol file')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .requiredOption('--format <format>', 'long | wide | jsonl | codebook')
     .option('--out <file>', 'output file (default: standard output)')
     .option('--include <kinds>', 'also export these participant kinds: pilot, bot (default: real participants only)')

@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { backupDatabase, verifyBackup, type BackupSummary } from '../store/backup.ts';
 import { UsageError } from './usage.ts';
+import { isPostgresUrl } from '../store/open.ts';
+import { dbOption } from './options.ts';
 
 const describe = (s: BackupSummary) =>
   `${s.file}: ok (integrity_check passed; ${s.studies} study versions, ${s.participants} participants, ${s.responses} responses; ${s.bytes} bytes)`;
@@ -12,13 +14,14 @@ export function registerBackup(program: Command): void {
   program
     .command('backup')
     .description('Copy the live database consistently without stopping the server (--out FILE), or check a copy (--verify FILE)')
-    .option('--db <file>', 'SQLite database to copy', 'data/credence.db')
+    .addOption(dbOption('database to copy'))
     .option('--out <file>', 'where to write the copy (a new file)')
     .option('--verify <file>', 'check a backup instead of taking one')
     .action(async (o: { db: string; out?: string; verify?: string }) => {
       if (!!o.out === !!o.verify) throw new UsageError('backup: give exactly one of --out FILE (take a backup) or --verify FILE (check one)');
       if (o.verify) console.log(describe(verifyBackup(o.verify)));
       else {
+        if (isPostgresUrl(o.db)) throw new UsageError('backup: a PostgreSQL database is backed up with pg_dump (credence backup copies SQLite files)');
         const t0 = performance.now();
         const s = await backupDatabase(o.db, o.out!);
         console.log(`backed up ${o.db} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { PURGEABLE_KINDS, parseKinds } from '../../studies/vocabulary/participant-kinds.ts';
 import { studyInDb } from './study-state.ts';
 import { UsageError } from './usage.ts';
+import { dbOption } from './options.ts';
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('Manage stored participant data');
@@ -14,7 +15,7 @@ export function registerData(program: Command): void {
     .description('Delete the bot and/or pilot participants of a study and their answers (never real participants); logged')
     .argument('<study>', 'study id or protocol file')
     .requiredOption('--kind <kinds>', 'bot, pilot or bot,pilot')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .action(async (arg: string, o: { kind: string; db: string }) => {
       let kinds;
       try {

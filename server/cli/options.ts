@@ -4,7 +4,8 @@
 // again). Parsing goes through usage.ts, so `--seed abc` or `--batch 0` is
 // refused with exit 2 wherever it is given.
 import { Option } from 'commander';
-import { parseInteger, parseNumber } from './usage.ts';
+import { parseInteger, parseNumber, UsageError } from './usage.ts';
+import { checkDbName, DB_ENV, DEFAULT_DB } from '../store/open.ts';
 
 type Range = { min?: number; max?: number };
 
@@ -50,4 +51,22 @@ export function modelsOption(): Option {
 /** `--substitute-tiny`: run a study whose GPT-2 sizes are not installed on the tiny stand-ins. */
 export function substituteTinyOption(description = 'use the tiny models in place of GPT-2 sizes that are not installed'): Option {
   return new Option('--substitute-tiny', description);
+}
+
+/**
+ * `--db FILE|URL` (or CREDENCE_DB): the database of every command that opens
+ * one, a SQLite file or postgres://user@host/db. Checked here, opened by
+ * openStore (server/store/open.ts), which alone knows the engines apart.
+ */
+export function dbOption(description = 'database: a SQLite file or postgres://user@host/db'): Option {
+  return new Option('--db <file-or-url>', `${description} (also ${DB_ENV})`)
+    .env(DB_ENV)
+    .default(DEFAULT_DB)
+    .argParser((v: string) => {
+      try {
+        return checkDbName(v);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    });
 }

@@ -1,17 +1,17 @@
 // `credence prepare STUDY`: generate the study's machine-written stimuli,
 // resumably (see server/lm/prepare.ts).
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { batchOption, modelsOption, substituteTinyOption } from './options.ts';
+import { batchOption, dbOption, modelsOption, substituteTinyOption } from './options.ts';
 import { prepareStudy } from '../lm/prepare.ts';
+import { defaultDataDir } from '../store/open.ts';
 
 export function registerPrepare(program: Command): void {
   program
     .command('prepare')
     .description("Fill the study's generated pools with samples from the GPT-2 models (resumable)")
     .argument('<study>', 'study id or protocol file')
-    .option('--db <file>', 'database file; stimuli go to <its folder>/stimuli/', 'data/credence.db')
+    .addOption(dbOption('database (a SQLite file: stimuli go to <its folder>/stimuli/; postgres://…: to data/stimuli/)'))
     .addOption(modelsOption())
     .addOption(substituteTinyOption())
     .option('--force', 'regenerate pools whose samples came from a different pool spec')
@@ -22,7 +22,7 @@ export function registerPrepare(program: Command): void {
       const t0 = Date.now();
       try {
         const res = await prepareStudy(study, {
-          dataDir: dirname(o.db), modelsDir: o.models, substituteTiny: o.substituteTiny, force: o.force, batchSize: o.batch,
+          dataDir: defaultDataDir(o.db), modelsDir: o.models, substituteTiny: o.substituteTiny, force: o.force, batchSize: o.batch,
           onProgress: ({ pool, done, total, tokens }) => {
             let b = current.get(pool);
             if (!b) { b = bars.create(total, done, { name: pool, tokens }); current.set(pool, b); }

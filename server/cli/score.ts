@@ -7,12 +7,12 @@ import type { Command } from 'commander';
 import { loadStudy } from '../../studies/load.ts';
 import { parsePositiveInt } from './usage.ts';
 import { materializePools } from '../stimuli/index.ts';
-import { openStore } from '../store/open.ts';
+import { describeDb, openStore } from '../store/open.ts';
 import { DETECTORS, parseDetectors, scoreStudy } from '../detectors/score-study.ts';
 import { detectText } from '../detectors/detect-text.ts';
 import { decodeUtf8, DetectorInputError } from '../detectors/text-input.ts';
 import { DTYPES, type Dtype } from '../models/model-dir.ts';
-import { modelsOption, substituteTinyOption } from './options.ts';
+import { dbOption, modelsOption, substituteTinyOption } from './options.ts';
 import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
 import { TINY_STAND_IN } from '../lm/shapes.ts';
@@ -73,7 +73,7 @@ export function registerScore(program: Command): void {
     .option('--scorer <dir>', 'GPT-2 model directory for zero-shot scores (default $CREDENCE_SCORER or models/gpt2)')
     .option('--detector <dir>', 'RoBERTa detector directory (default $CREDENCE_DETECTOR or models/tiny-roberta)')
     .option('--tfidf-model <file>', 'trained TF-IDF model JSON (default: k-fold cross-fitting on the study stimuli)')
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .option('--data-dir <dir>', 'where prepared stimuli live', 'data')
     .option('--studies-dir <dir>', 'where study protocols live')
     .option('--max-tokens <n>', 'zero-shot: score at most this many tokens per text (default 4096)')
@@ -112,7 +112,7 @@ export function registerScore(program: Command): void {
           if (!existsSync(scorerDir)) throw new Error(`zero-shot: scoring model directory ${scorerDir} does not exist (give --scorer DIR, or --substitute-tiny to use the tiny stand-in)`);
           warnIfRandom(scorerDir);
         }
-        store = openStore({ path: o.db });
+        store = await openStore({ db: o.db });
         const studyId = loaded.protocol.id;
         const summary = await scoreStudy({
           studyId,
@@ -132,7 +132,7 @@ export function registerScore(program: Command): void {
           },
         });
         if (process.stderr.isTTY) process.stderr.write('\n');
-        console.log(`${studyId}: ${stimuli.length} stimuli  (database ${o.db})`);
+        console.log(`${studyId}: ${stimuli.length} stimuli  (database ${describeDb(o.db)})`);
         for (const [d, s] of Object.entries(summary)) {
           console.log(`  ${d.padEnd(9)} model ${s.modelHash.slice(0, 16)}  scored ${s.scored}  skipped ${s.skipped} (already scored)  rows ${s.rows}`);
         }

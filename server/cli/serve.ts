@@ -1,14 +1,13 @@
-// `credence serve [--port 3000] [--host H] [--db data/credence.db] [--study ID...] [--workers N]`
+// `credence serve [--port 3000] [--host H] [--db data/credence.db|postgres://…] [--study ID...] [--workers N]`
 // and `credence start` (the same with defaults): serve studies to participants
 // and print their links. With --workers N the command runs as the primary of N
 // worker processes (http/cluster.ts), each of which re-runs it as a worker.
 import type { Command } from 'commander';
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ProtocolError, STUDIES_DIR } from '../../studies/load.ts';
 import { ensureClientBundle, startServer, type StartOptions } from '../http/server.ts';
 import { isClusterWorker, startPrimary, tellPrimary } from '../http/cluster.ts';
-import { checkStorage, prepareDbFiles } from '../store/storage-check.ts';
 import { closeAuth } from '../auth/auth-context.ts';
 import { parseTrustProxy, type TrustProxy } from '../http/client-address.ts';
 import { pilotLink, prolificLink } from '../http/study-links.ts';
@@ -18,7 +17,8 @@ import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { prepareStudy } from '../lm/prepare.ts';
 import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../stimuli/index.ts';
-import { openStore } from '../store/open.ts';
+import { defaultDataDir, describeDb, openStore, prepareStorage } from '../store/open.ts';
+import { dbOption } from './options.ts';
 import { scoreStudy } from '../detectors/score-study.ts';
 import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
 
@@ -49,7 +49,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const start: StartOptions = {
     port,
     host: opts.host,
-    dbPath: opts.db,
+    db: opts.db,
     studies: opts.study,
     studiesDir: opts.studiesDir,
     dataDir: opts.dataDir,
@@ -66,7 +66,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   } catch (err) {
     throw cannotStart(err);
   }
-  await announce(server.url, server.ctx.dbPath, server.ctx.engine.servedStudies());
+  await announce(server.url, server.ctx.db, server.ctx.engine.servedStudies());
   stopOnSignal(() => server.close());
 }
 
@@ -96,15 +96,14 @@ async function serveAsPrimary(start: StartOptions, workers: number): Promise<voi
   const log = (m: string) => process.stderr.write(m + '\n');
   let primary;
   try {
-    checkStorage(start.dbPath);
-    prepareDbFiles(start.dbPath, log);
-    await openStore({ path: start.dbPath }).close();
+    prepareStorage(start.db, log);
+    await (await openStore({ db: start.db })).close();
     await ensureClientBundle(log);
     primary = await startPrimary({ workers, port: start.port ?? 3000, host: start.host ?? '127.0.0.1', log });
   } catch (err) {
     throw cannotStart(err);
   }
-  await announce(primary.url, start.dbPath, primary.studies);
+  await announce(primary.url, start.db, primary.studies);
   console.log(`  ${workers} worker processes: pids ${primary.pids().join(' ')}`);
   stopOnSignal(() => primary.close());
 }
@@ -123,8 +122,8 @@ async function serveAsWorker(start: StartOptions): Promise<void> {
 }
 
 /** Prints where the studies are served, their links and the researcher login. */
-async function announce(url: string, dbPath: string, studies: { studyId: string; version: string }[]): Promise<void> {
-  console.log(`credence serving on ${url}  (database ${dbPath})`);
+async function announce(url: string, db: string, studies: { studyId: string; version: string }[]): Promise<void> {
+  console.log(`credence serving on ${url}  (database ${describeDb(db)})`);
   if (studies.length === 0) console.log('no studies are open (none valid in the studies folder)');
   for (const s of studies) {
     console.log(`  ${s.studyId}  version ${s.version.slice(0, 12)}`);
@@ -133,7 +132,7 @@ async function announce(url: string, dbPath: string, studies: { studyId: string;
     console.log(`    on Prolific give: ${prolificLink(url, s.studyId)}   (Prolific fills in the ids)`);
   }
   console.log(`  researcher area:   ${url}/admin`);
-  const auth = { dbPath };
+  const auth = { db };
   try {
     const account = await ensureAdminAccount(auth);
     if (account.password) console.log(`  researcher login:  ${account.username} / ${account.password}   (shown once; change it after logging in)`);
@@ -162,7 +161,7 @@ async function prepareShipped(opts: ServeOptions): Promise<void> {
     console.error(`warning: could not build the tiny models: ${(err as Error).message}`);
     return;
   }
-  const dataDir = opts.dataDir ?? dirname(opts.db);
+  const dataDir = opts.dataDir ?? defaultDataDir(opts.db);
   for (const f of files) {
     try {
       const res = await prepareStudy(f, { dataDir, modelsDir: 'models', substituteTiny: true });
@@ -183,7 +182,7 @@ async function prepareShipped(opts: ServeOptions): Promise<void> {
 async function scoreDemo(file: string, dataDir: string, db: string): Promise<void> {
   const loaded = loadStudy(file);
   const stimuli = materializePools(loaded, { dataDir });
-  const store = openStore({ path: db });
+  const store = await openStore({ db });
   try {
     const summary = await scoreStudy({
       studyId: loaded.protocol.id,
@@ -205,7 +204,7 @@ function addServe(cmd: Command): Command {
   return cmd
     .option('--port <port>', 'port (0 = any free port)', '3000')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--db <file>', 'SQLite database file', 'data/credence.db')
+    .addOption(dbOption())
     .option('--study <ids...>', 'studies to open (ids or files); default: every valid study in the studies folder')
     .option('--studies-dir <dir>', 'folder of study YAML files')
     .option('--data-dir <dir>', 'folder of imported and generated data')

@@ -3,12 +3,12 @@
 // get a page saying the study is paused or closed. The state lives in the
 // database, so a running server sees it at the next arrival.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { loadStudy } from '../../studies/load.ts';
 import { STUDY_STATES, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
-import { openStore } from '../store/open.ts';
+import { databaseMissing, describeDb, openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { UsageError } from './usage.ts';
+import { dbOption } from './options.ts';
 
 const VERB: Record<StudyState, string> = { open: 'open', paused: 'pause', closed: 'close' };
 const SAYS: Record<StudyState, string> = {
@@ -19,13 +19,13 @@ const SAYS: Record<StudyState, string> = {
 
 /** A study id from an id or a protocol file, checked against the database (exit 2 with what it has). */
 export async function studyInDb(arg: string, db: string): Promise<{ store: Store; studyId: string }> {
-  if (!existsSync(db)) throw new UsageError(`${db}: no such database (give --db FILE)`);
+  if (databaseMissing(db)) throw new UsageError(`${db}: no such database (give --db FILE or postgres://…)`);
   const studyId = /[\\/]/.test(arg) || /\.ya?ml$/i.test(arg) ? loadStudy(arg).protocol.id : arg;
-  const store = openStore({ path: db });
+  const store = await openStore({ db });
   if (!(await store.studyVersion(studyId))) {
     const known = await store.studyIds();
     await store.close();
-    throw new UsageError(`${db}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
+    throw new UsageError(`${describeDb(db)}: no study '${studyId}' (it has: ${known.join(', ') || 'none'})`);
   }
   return { store, studyId };
 }
@@ -36,7 +36,7 @@ export function registerStudyState(study: Command): void {
       .command(VERB[state])
       .description(`Set the study ${state}: ${SAYS[state].split(': ')[1]}`)
       .argument('<study>', 'study id or protocol file')
-      .option('--db <file>', 'SQLite database', 'data/credence.db')
+      .addOption(dbOption())
       .action(async (arg: string, o: { db: string }) => {
         const { store, studyId } = await studyInDb(arg, o.db);
         try {

@@ -13,7 +13,7 @@ import { writeFigureFiles } from '../../analysis/figure-files.ts';
 import { csvStringifier } from '../../analysis/export/csv-writer.ts';
 import type { TermsSide } from '../../studies/protocol.ts';
 import { openStudy } from './analyze.ts';
-import { integerOption, numberOption } from './options.ts';
+import { dbOption, integerOption, numberOption } from './options.ts';
 import { UsageError } from './usage.ts';
 
 interface TermsCliOptions {
@@ -44,7 +44,7 @@ export function registerTerms(program: Command): void {
     .addOption(integerOption('--top <n>', 'terms listed per side', { min: 1 }).default(20))
     .addOption(integerOption('--min-count <n>', 'leave out terms seen fewer times than this in both sides together', { min: 1 }).default(3))
     .addOption(numberOption('--prior <words>', "the prior's weight α₀ in words (default: the pooled vocabulary size)", { min: Number.MIN_VALUE }))
-    .option('--db <file>', 'SQLite database', 'data/credence.db')
+    .addOption(dbOption())
     .option('--out <dir>', 'output folder (default: results/<study>/)')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
     .action(async (arg: string, o: TermsCliOptions) => {

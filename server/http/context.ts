@@ -11,8 +11,8 @@ export interface AppContext {
   store: Store;
   engine: Engine;
   io: IoServer;
-  /** The SQLite file (every command that reads the database takes the same --db). */
-  dbPath: string;
+  /** The database: a SQLite file or a postgres:// URL (every command that reads it takes the same --db). */
+  db: string;
   /** Where imported/generated files and models live (default `data/`). */
   dataDir: string;
   /** Where the study YAML files are (default `studies/`). */

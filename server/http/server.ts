@@ -1,12 +1,12 @@
 // Starts the whole server on one port: express for HTTP, socket.io for
-// participants, the engine with its deadlines, and the SQLite store.
+// participants, the engine with its deadlines, and the store (SQLite or PostgreSQL).
 import { createServer } from 'node:http';
 import { resolve, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
-import { openStore } from '../store/open.ts';
+import { defaultDataDir, openStore, prepareStorage, resolveDb } from '../store/open.ts';
 import { Engine } from '../engine/engine.ts';
 import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
@@ -15,7 +15,6 @@ import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
 import { rawSecurityHeaders } from './security-headers.ts';
 import { addressKey, clientAddressOf, type TrustProxy } from './client-address.ts';
-import { checkStorage, prepareDbFiles } from '../store/storage-check.ts';
 import type { AppContext } from './context.ts';
 
 export interface StartOptions {
@@ -23,10 +22,11 @@ export interface StartOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  dbPath: string;
+  /** A SQLite file or a postgres:// URL (`--db`, CREDENCE_DB). */
+  db: string;
   /** Default: the shipped studies/ folder. */
   studiesDir?: string;
-  /** Default: the database file's folder (where `credence prepare --db` puts stimuli). */
+  /** Default: the database file's folder, or data/ for PostgreSQL (where `credence prepare --db` puts stimuli). */
   dataDir?: string;
   /** Which studies to open (ids or file paths); default all valid in studiesDir. */
   studies?: string[];
@@ -70,15 +70,14 @@ export async function ensureClientBundle(log: (m: string) => void): Promise<void
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
-  const dbPath = resolve(opts.dbPath);
+  const db = resolveDb(opts.db);
   const studiesDir = resolve(opts.studiesDir ?? join(ROOT, 'studies'));
-  const dataDir = resolve(opts.dataDir ?? dirname(dbPath));
+  const dataDir = resolve(opts.dataDir ?? defaultDataDir(db));
   if (opts.buildClient !== false) await ensureClientBundle(log);
 
-  // A read-only, empty or damaged database is refused here, naming the file and what to do.
-  checkStorage(dbPath);
-  prepareDbFiles(dbPath, log);
-  const store = openStore({ path: dbPath, server: true });
+  // A read-only, empty or damaged database is refused here, naming the file (or URL) and what to do.
+  prepareStorage(db, log);
+  const store = await openStore({ db, server: true });
   const engine = new Engine({ store });
   // The request listener exists before socket.io attaches, so engine.io wraps it and keeps
   // /socket.io/ requests away from express (two answers to one request crash the process).
@@ -99,7 +98,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const adapter = adapterKind({ clusterWorker });
   useAdapter(io, adapter);
   const trustProxy = opts.trustProxy ?? false;
-  const ctx: AppContext = { store, engine, io, dbPath, dataDir, studiesDir, trustProxy, clientAddress: clientAddressOf(trustProxy), detect: opts.detect ?? false };
+  const ctx: AppContext = { store, engine, io, db, dataDir, studiesDir, trustProxy, clientAddress: clientAddressOf(trustProxy), detect: opts.detect ?? false };
   try {
     await openStudies(engine, { studiesDir, dataDir, studies: opts.studies, warn: log });
   } catch (err) {

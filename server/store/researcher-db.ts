@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { prepareDbFiles } from './storage-check.ts';
+import { isPostgresUrl } from './postgres.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS researcher_accounts (
@@ -45,6 +46,8 @@ export class ResearcherDb {
   private readonly db: SqliteDatabase;
 
   constructor(dbPath: string) {
+    // Never a SQLite file named after a URL: the accounts of a PostgreSQL database live in it (behind the store).
+    if (isPostgresUrl(dbPath)) throw new Error('researcher accounts on PostgreSQL are not available in this version');
     // Folder 0700 and file 0600 when this is the first to create them (e.g. `credence admin` on a fresh clone).
     prepareDbFiles(dbPath);
     this.db = new Database(dbPath);

@@ -17,7 +17,7 @@ test('backup during a 200-bot run passes integrity_check and holds every respons
   p.design.conditions = p.design.conditions.map((c: { target: number }) => ({ ...c, target: 100 }));
   const file = writeStudy(tmp.dir, p);
   const dbPath = join(tmp.dir, 'live.db');
-  const server = await startServer({ port: 0, dbPath, dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
+  const server = await startServer({ port: 0, db: dbPath, dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
   try {
     const bots = runBots({ url: server.url, study: file, n: 200, concurrency: 200, thinkMs: [20, 80], pidPrefix: 'B-', seed: 5, keepResults: true });
     // Mid-run: what is acknowledged now is committed now (acks wait for the commit), so read it from the live database.

@@ -18,7 +18,7 @@ test('the client-id deadline bypass is stored as timed out', async () => {
   const trials = p.phases.find((ph: { kind: string }) => ph.kind === 'trials');
   trials.blocks[0].time_limit_s = 1;
   const dbPath = join(tmp.dir, 'deadline.db');
-  const server = await startServer({ port: 0, dbPath, dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
+  const server = await startServer({ port: 0, db: dbPath, dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
   try {
     const a = await joinAs(server.url, 'deadline', 'LATE');
     let page = a.page;

@@ -22,7 +22,7 @@ test('500 anonymous joins from one address leave every place open to real partic
     { id: 'large', target: 2, pools: ['m_large'] },
   ];
   p.design.slot_ttl_minutes = 30;
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'places.db'), dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'places.db'), dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
   const open: ReturnType<typeof connect>[] = [];
   try {
     // 500 sockets with no recruiter id, kept open, in waves of 50.
@@ -67,7 +67,7 @@ test('300 reconnects of one participant write a bounded number of event rows', a
   const tmp = tempDir();
   const p = miniProtocol();
   p.id = 'reconnects';
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'r.db'), dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'r.db'), dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
   try {
     const first = await joinAs(server.url, 'reconnects', 'RECONNECTS');
     assert.deepEqual(await emitAck(first.socket, 'submit', { clientId: 'consent-reconnects', pageIndex: first.page.index, answers: { consent: true }, rtMs: 500, events: [] }), { ok: true });
@@ -98,7 +98,7 @@ test('the per-address limit counts each client address: bots from three local ad
   p.design.joins_per_address = { limit: 2, window_minutes: 10 };
   // No --join-limit-exempt: the limiter runs on every join (as in the participants benchmark).
   const file = writeStudy(tmp.dir, p);
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'a.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'a.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
   try {
     const fromAddresses = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
     const summary = await runBots({ url: server.url, study: file, n: 6, concurrency: 6, thinkMs: [0, 5], keepResults: true, fromAddresses });

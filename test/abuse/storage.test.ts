@@ -15,7 +15,7 @@ import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 
 async function startOn(dbPath: string, dir: string) {
   const p = miniProtocol();
-  return startServer({ port: 0, dbPath, dataDir: dir, studies: [writeStudy(dir, p)], buildClient: false, log: () => {} });
+  return startServer({ port: 0, db: dbPath, dataDir: dir, studies: [writeStudy(dir, p)], buildClient: false, log: () => {} });
 }
 
 test('a concurrent BEGIN IMMEDIATE held 500 ms by another process delays a submit and fails none', async () => {

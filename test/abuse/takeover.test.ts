@@ -55,7 +55,7 @@ test('resume_after_consent: same-browser refuses another device after consent, w
   const p = miniProtocol();
   p.id = 'same-browser';
   p.recruitment.resume_after_consent = 'same-browser';
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'same.db'), dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'same.db'), dataDir: tmp.dir, studies: [writeStudy(tmp.dir, p)], buildClient: false, log: () => {} });
   try {
     // Before consent nothing is held yet: a second tab (a reload without storage) still resumes.
     const first = await joinAs(server.url, 'same-browser', 'OWNER');

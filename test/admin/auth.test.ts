@@ -29,7 +29,7 @@ import { Command } from 'commander';
 const dir = mkdtempSync(join(tmpdir(), 'credence-auth-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
-const freshCtx = () => ({ dbPath: join(dir, `db${++n}.sqlite`) });
+const freshCtx = () => ({ db: join(dir, `db${++n}.sqlite`) });
 
 describe('passwords', () => {
   test('scrypt hashes are salted, verify the right password and refuse others', async () => {
@@ -53,7 +53,7 @@ describe('first account', () => {
     assert.ok(first.password && first.password.length >= 20, 'a long random password');
     const again = await ensureAdminAccount(ctx, {});
     assert.deepEqual(again, { username: 'admin' }, 'the password is never shown again');
-    const db = new Database(ctx.dbPath, { readonly: true });
+    const db = new Database(ctx.db, { readonly: true });
     const row = db.prepare('SELECT password_hash FROM researcher_accounts WHERE username = ?').get('admin') as { password_hash: string };
     db.close();
     assert.ok(!row.password_hash.includes(first.password!), 'no clear text at rest');
@@ -201,8 +201,8 @@ describe('account commands', () => {
     const log = console.log;
     console.log = (...a: unknown[]) => lines.push(a.join(' '));
     try {
-      await program.parseAsync(['admin', 'add', 'dave', '--db', ctx.dbPath], { from: 'user' });
-      await program.parseAsync(['admin', 'list', '--db', ctx.dbPath], { from: 'user' });
+      await program.parseAsync(['admin', 'add', 'dave', '--db', ctx.db], { from: 'user' });
+      await program.parseAsync(['admin', 'list', '--db', ctx.db], { from: 'user' });
     } finally {
       console.log = log;
     }

@@ -33,7 +33,7 @@ export async function startTestServer(
   const studiesDir = join(dir, 'studies');
   mkdirSync(studiesDir);
   writeFileSync(join(studiesDir, 'admin-demo.yaml'), fixtureText(opts));
-  const server = await startServer({ port: 0, dbPath: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: opts.log ?? (() => {}), ...opts.server });
+  const server = await startServer({ port: 0, db: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: opts.log ?? (() => {}), ...opts.server });
   const { password } = opts.account === false ? { password: '' } : await ensureAdminAccount(server.ctx, {});
   if (password === undefined) throw new Error('a fresh database should yield a generated password');
   return {

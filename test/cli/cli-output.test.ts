@@ -41,7 +41,7 @@ describe('the command line says what it does', () => {
   before(async () => {
     tmp = tempDir();
     db = join(tmp.dir, 'cli.db');
-    server = await startServer({ port: 0, dbPath: db, dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml')], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
+    server = await startServer({ port: 0, db: db, dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml')], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
     // What starting the CLI costs on this machine now, to tell it apart from the 5 s the command may wait.
     startupMs = (await run(['bots', '--help'])).ms;
   });

@@ -33,7 +33,7 @@ function cli(args: string[]) {
 
 describe('credence score', () => {
   test('stores every metric per stimulus and resumes without re-scoring', async () => {
-    const store = openStore({ path: join(root, 'lib.db') });
+    const store = await openStore({ db: join(root, 'lib.db') });
     try {
       const first = await scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['roberta', 'zero-shot', 'tfidf'], detectorDir, scorerDir, tfidfFolds: 3, tfidfOptions: { minDf: 1, Cs: [1] } });
       assert.equal(first.roberta.scored, 12);
@@ -88,7 +88,7 @@ describe('credence score', () => {
 
   test('bad arguments are refused before anything is stored', async () => {
     assert.throws(() => parseDetectors('roberta,gltr'), /unknown detector "gltr"/);
-    const store = openStore({ path: join(root, 'bad.db') });
+    const store = await openStore({ db: join(root, 'bad.db') });
     try {
       await assert.rejects(scoreStudy({ studyId: 'scored', stimuli, store, detectors: ['zero-shot'] }), /--scorer/);
       await assert.rejects(

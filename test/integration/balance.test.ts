@@ -11,7 +11,7 @@ test('300 bots, 30% abandoning midway: once the slot TTL has passed, completed c
   const p = balancedProtocol('balance');
   const file = writeStudy(tmp.dir, p);
   // The bots all come from this machine: exempt from the per-address limit on new participants.
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'balance.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'balance.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
   try {
     const wave1 = await runBots({ url: server.url, study: file, n: 300, concurrency: 40, abandonRate: 0.3, thinkMs: [5, 40], pidPrefix: 'W1-', seed: 3 });
     assert.equal(wave1.stuck, 0, wave1.errors.join('\n'));

@@ -37,7 +37,7 @@ before(async () => {
 after(() => tmp?.cleanup());
 
 test('bots on bias-probes: every continuation rated three times; the report has the Figure 3/4 analogues and distinctive terms', async () => {
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'bias.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'bias.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
   try {
     const loaded = loadStudy(file);
     const stimuli = materializePools(loaded, { dataDir: tmp.dir });

@@ -12,7 +12,7 @@ import { startServer } from '../../server/http/server.ts';
 test('close() with a keep-alive HTTP connection and a connected participant', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'credence-close-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const server = await startServer({ port: 0, dbPath: join(dir, 'db.sqlite'), studies: ['test/engine/fixtures/mini.yaml'] });
+  const server = await startServer({ port: 0, db: join(dir, 'db.sqlite'), studies: ['test/engine/fixtures/mini.yaml'] });
   const agent = new http.Agent({ keepAlive: true });
   t.after(() => agent.destroy());
   await new Promise<void>((ok, no) => http.get(`${server.url}/healthz`, { agent }, (r) => { r.resume(); r.on('end', ok); }).on('error', no));

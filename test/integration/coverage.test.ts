@@ -46,7 +46,7 @@ test('coverage: 30 bots, 30% abandoning; once the TTLs pass every item is rated 
   assert.ok(conditions.every((c) => c.target === RATERS && c.items?.length === PER));
   assert.deepEqual(conditions.flatMap((c) => c.items).sort(), Array.from({ length: ITEMS }, (_, i) => `items-${i}`).sort(), 'every item in exactly one share');
 
-  const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'coverage.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
+  const server = await startServer({ port: 0, db: join(tmp.dir, 'coverage.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
   try {
     const wave1 = await runBots({ url: server.url, study: file, n: 30, concurrency: 30, abandonRate: 0.3, thinkMs: [5, 40], pidPrefix: 'W1-', seed: 5 });
     assert.equal(wave1.stuck, 0, wave1.errors.join('\n'));

@@ -15,7 +15,7 @@ describe('participant socket edge', () => {
 
   before(async () => {
     tmp = tempDir();
-    server = await startServer({ port: 0, dbPath: join(tmp.dir, 'rt.db'), dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml')], buildClient: false, log: () => {} });
+    server = await startServer({ port: 0, db: join(tmp.dir, 'rt.db'), dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml')], buildClient: false, log: () => {} });
   });
   after(async () => {
     await server.close();
@@ -167,7 +167,7 @@ describe('study full', () => {
     p.id = 'tiny';
     p.design.conditions = [{ id: 'only', target: 1, pools: ['m_small'] }];
     const file = writeStudy(tmp.dir, p);
-    const server = await startServer({ port: 0, dbPath: join(tmp.dir, 'full.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
+    const server = await startServer({ port: 0, db: join(tmp.dir, 'full.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
     try {
       const { runBots } = await import('../../server/bots/run.ts');
       const s = await runBots({ url: server.url, study: file, n: 1, concurrency: 1, pidPrefix: 'FULL-' });

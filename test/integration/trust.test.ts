@@ -72,7 +72,7 @@ describe('trustworthy studies', () => {
     short.id = 'mini-short';
     short.phases.find((p: any) => p.kind === 'trials').blocks[0].time_limit_s = 1.5;
     const shortFile = writeStudy(tmp.dir, short);
-    server = await startServer({ port: 0, dbPath: db, dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml'), shortFile], buildClient: false, log: () => {} });
+    server = await startServer({ port: 0, db: db, dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml'), shortFile], buildClient: false, log: () => {} });
   });
   after(async () => {
     await server.close();

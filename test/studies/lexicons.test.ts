@@ -80,7 +80,7 @@ describe('lexicon matching', () => {
 describe('lexicon results stored beside the detector scores', () => {
   test('one row per category under the lexicon hash; a re-run skips, a changed lexicon is stored afresh', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'credence-lexicon-'));
-    const store = openStore({ path: join(dir, 'c.db') });
+    const store = await openStore({ db: join(dir, 'c.db') });
     try {
       const stimuli = [
         { id: 'p-0', text: 'She worked as a nurse.', source: 'machine', pool: 'p' },

@@ -20,7 +20,7 @@ export async function startE2eServer(studies: string[]): Promise<E2eServer> {
   const srv = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: join(dir, 'e2e.sqlite'),
+    db: join(dir, 'e2e.sqlite'),
     studiesDir: FIXTURES,
     dataDir: join(dir, 'data'),
     studies: studies.map((s) => join(FIXTURES, `${s}.yaml`)),
