@@ -5,12 +5,13 @@
 import type { Command } from 'commander';
 import { copyDatabase } from '../store/copy.ts';
 import { migrateDatabase } from '../store/migrate.ts';
+import { dbOption } from './options.ts';
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('Migrate a database, or copy one to another (SQLite file or postgres:// URL)');
   db.command('migrate')
     .description("Bring a database to this program's schema (prints the schema version before and after; safe to repeat)")
-    .option('--db <file|url>', 'SQLite database file or postgres:// URL', 'data/credence.db')
+    .addOption(dbOption())
     .action(async (o: { db: string }) => {
       const r = await migrateDatabase(o.db);
       console.log(r.before === r.after ? `${r.db}: schema version ${r.after}, already current` : `${r.db}: schema version ${r.before} -> ${r.after}`);

@@ -92,7 +92,7 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
   p.design.conditions = p.design.conditions.map((c: { target: number }) => ({ ...c, target: 50 }));
   const file = writeStudy(tmp.dir, p);
   const live = join(tmp.dir, 'pilot.db');
-  const app = await startServer({ port: 0, dbPath: live, dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
+  const app = await startServer({ port: 0, db: live, dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {}, joinLimitExempt: ['127.0.0.1'] });
   try {
     const summary = await runBots({ url: app.url, study: file, n: 24, concurrency: 12, thinkMs: [5, 30], pidPrefix: 'P-', seed: 11, abandonRate: 0.25 });
     assert.equal(summary.stuck, 0, summary.errors.join('\n'));
