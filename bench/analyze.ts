@@ -38,8 +38,9 @@ async function fill(store: SqliteStore, studyId: string, target: number): Promis
   const loaded = loadStudy(studyId);
   const { protocol, version } = loaded;
   const db = store.db;
-  const insP = db.prepare(`INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, condition, seed, plan_json,
-    page_index, page_started_at, status, flagged, started_at, ended_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, '[]', ?, ?, ?, 0, ?, ?, ?)`);
+  const insP = db.prepare(`INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, condition, seed,
+    page_index, page_started_at, status, flagged, started_at, ended_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
+  const insPlan = db.prepare(`INSERT INTO participant_plans (participant_id, plan_json) VALUES (?, '[]')`);
   const insR = db.prepare(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index, stimulus_id, rt_ms,
     timed_out, events_json, blur_count, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`);
   const insA = db.prepare(`INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -65,6 +66,7 @@ async function fill(store: SqliteStore, studyId: string, target: number): Promis
     db.transaction(() => {
       for (const p of data.participants) {
         insP.run(`${studyId}:${p.participant_id}`, studyId, version, idx++, `${studyId}:${p.participant_id}`, p.condition, p.assignment_seed, p.page_index, Date.parse(p.started_at), p.status, Date.parse(p.started_at), Date.parse(p.ended_at!), Date.parse(p.ended_at!));
+        insPlan.run(`${studyId}:${p.participant_id}`);
       }
       let last: ResponseRow | null = null;
       let responseId = 0 as number | bigint;

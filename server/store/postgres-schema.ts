@@ -185,4 +185,14 @@ export const PG_MIGRATIONS: string[] = [
   CREATE INDEX participants_page_due ON participants (deadline_at) WHERE status = 'in-progress';
   CREATE INDEX participants_study_due ON participants (study_deadline_at) WHERE status = 'in-progress';
   `,
+  /* 3: a participant's page plan in its own table and the places counted from a covering index (SQLite's 7);
+        PostgreSQL keeps a large plan out of line anyway, but both engines hold the same tables (db copy) */ `
+  CREATE TABLE participant_plans (
+    participant_id TEXT PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE,
+    plan_json TEXT NOT NULL
+  );
+  INSERT INTO participant_plans (participant_id, plan_json) SELECT id, plan_json FROM participants;
+  ALTER TABLE participants DROP COLUMN plan_json;
+  CREATE INDEX participants_places ON participants (study_id, version, condition, status, last_seen_at, place_at) WHERE place_at IS NOT NULL;
+  `,
 ];

@@ -39,6 +39,7 @@ import {
   STIMULUS_COLUMNS,
   PARTICIPANT_COLUMNS,
   participantValues,
+  planValues,
   RESPONSE_COLUMNS,
   responseValues,
   ANSWER_COLUMNS,
@@ -70,6 +71,10 @@ export const PG_TYPES = {
 };
 
 /** Whether a --db value names a PostgreSQL database rather than a SQLite file. */
+/** A participants row with its plan (participant_plans), as toParticipant reads it. */
+type ParticipantWithPlan = ParticipantDbRow & { plan_json: string };
+const WITH_PLAN = 'SELECT p.*, pl.plan_json FROM participants p JOIN participant_plans pl ON pl.participant_id = p.id';
+
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
@@ -264,7 +269,7 @@ class PgOps implements StoreTx {
 
   // ---- participants ----
 
-  private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
+  private toParticipant(r: ParticipantWithPlan | undefined): ParticipantRecord | undefined {
     return r ? toParticipant(r, this.shared.plans.of(r.id, r.plan_json), false) : undefined;
   }
 
@@ -284,13 +289,17 @@ class PgOps implements StoreTx {
     const id = randomUUID();
     const values = participantValues(p, choice, id, index);
     await this.run(`INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'postgres')})`, values);
+    await this.run('INSERT INTO participant_plans (participant_id, plan_json) VALUES ($1, $2)', planValues(id, choice.plan));
     return { participant: (await this.participant(id))!, created: true };
   }
 
   async takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
     if (move) {
       this.shared.plans.forget(participantId);
-      await this.run('UPDATE participants SET condition = $1, plan_json = $2 WHERE id = $3 AND place_at IS NULL', [move.condition, JSON.stringify(move.plan), participantId]);
+      // Only one that holds no place yet moves (the same condition as the place taken below).
+      if ((await this.run('UPDATE participants SET condition = $1 WHERE id = $2 AND place_at IS NULL', [move.condition, participantId])) === 1) {
+        await this.run('UPDATE participant_plans SET plan_json = $1 WHERE participant_id = $2', [JSON.stringify(move.plan), participantId]);
+      }
     }
     return (await this.run('UPDATE participants SET place_at = $1 WHERE id = $2 AND place_at IS NULL', [now, participantId])) === 1;
   }
@@ -317,15 +326,15 @@ class PgOps implements StoreTx {
   }
 
   async participantByToken(tokenHash: string): Promise<ParticipantRecord | undefined> {
-    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE token_hash = $1', [tokenHash]));
+    return this.toParticipant(await this.one<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.token_hash = $1`, [tokenHash]));
   }
 
   async participantByPid(studyId: string, prolificPid: string): Promise<ParticipantRecord | undefined> {
-    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE study_id = $1 AND prolific_pid = $2', [studyId, prolificPid]));
+    return this.toParticipant(await this.one<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.study_id = $1 AND p.prolific_pid = $2`, [studyId, prolificPid]));
   }
 
   async participant(id: string): Promise<ParticipantRecord | undefined> {
-    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE id = $1', [id]));
+    return this.toParticipant(await this.one<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.id = $1`, [id]));
   }
 
   async touch(participantId: string, now: number): Promise<void> {
@@ -428,7 +437,7 @@ class PgOps implements StoreTx {
   }
 
   async liveParticipants(studyId: string, now = Date.now()): Promise<LiveParticipant[]> {
-    const rows = await this.all<ParticipantDbRow>('SELECT * FROM participants WHERE study_id = $1 ORDER BY started_at', [studyId]);
+    const rows = await this.all<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.study_id = $1 ORDER BY p.started_at`, [studyId]);
     const out: LiveParticipant[] = [];
     for (const r of rows) {
       const p = this.toParticipant(r)!;
@@ -454,7 +463,7 @@ class PgOps implements StoreTx {
   }
 
   async participants(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ParticipantRow[]> {
-    const text = `SELECT ${participantRowColumns('json_array_length(p.plan_json::json)')}
+    const text = `SELECT ${participantRowColumns('(SELECT json_array_length(plan_json::json) FROM participant_plans WHERE participant_id = p.id)')}
        FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
     const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
     const ttls = new Map<string, number>();

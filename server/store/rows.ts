@@ -47,7 +47,6 @@ export interface ParticipantDbRow {
   prolific_session_id: string | null;
   condition: string;
   seed: number;
-  plan_json: string;
   page_index: number;
   page_started_at: number;
   deadline_at: number | null;
@@ -169,9 +168,12 @@ export const STIMULUS_COLUMNS =
 
 /** The participants table's columns for a new participant, in insert order (participantValues gives the values). */
 export const PARTICIPANT_COLUMNS =
-  'id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id, condition, seed, plan_json, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged, started_at, ended_at, last_seen_at, kind, place_at';
+  'id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id, condition, seed, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged, started_at, ended_at, last_seen_at, kind, place_at';
 
 /** A new participant's row, in PARTICIPANT_COLUMNS order: on its first page, in progress, holding a place unless told otherwise. */
+/** A new participant's plan row (participant_plans: participant_id, plan_json). */
+export const planValues = (id: string, plan: PlannedPage[]): [string, string] => [id, JSON.stringify(plan)];
+
 export function participantValues(p: NewParticipant, choice: Exclude<ReturnType<NewParticipant['choose']>, { full: true }>, id: string, index: number): unknown[] {
   return [
     id,
@@ -184,7 +186,6 @@ export function participantValues(p: NewParticipant, choice: Exclude<ReturnType<
     p.prolificSessionId,
     choice.condition,
     choice.seed,
-    JSON.stringify(choice.plan),
     0,
     p.now,
     choice.deadlineAt,
@@ -223,11 +224,12 @@ export function answerValues(responseId: number | bigint, a: SubmissionInput['an
 export class PlanCache {
   private readonly plans = new Map<string, PlannedPage[]>();
 
-  of(id: string, json: string): PlannedPage[] {
+  /** The plan of participant id; `json` reads it from the database when it is not cached. */
+  of(id: string, json: string | (() => string)): PlannedPage[] {
     let plan = this.plans.get(id);
     if (!plan) {
       if (this.plans.size > 20_000) this.plans.clear();
-      plan = JSON.parse(json) as PlannedPage[];
+      plan = JSON.parse(typeof json === 'string' ? json : json()) as PlannedPage[];
       this.plans.set(id, plan);
     }
     return plan;
@@ -373,7 +375,7 @@ export function responseRowOf(r: unknown[]): ResponseRow {
 
 /**
  * The participants table for analysis, read by position (participantRowsOf); `planLength` is the
- * engine's SQL for the number of pages in plan_json (counted by the database, not parsed here).
+ * engine's SQL for the number of pages in participant_plans.plan_json (counted by the database, not parsed here).
  */
 export const participantRowColumns = (planLength: string) => `p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
   p.prolific_session_id, p.seed, p.started_at, p.ended_at, ${planLength}, p.page_index,

@@ -176,4 +176,16 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX participants_page_due ON participants (deadline_at) WHERE status = 'in-progress';
   CREATE INDEX participants_study_due ON participants (study_deadline_at) WHERE status = 'in-progress';
   `,
+  /* 7: a participant's page plan in its own table (written once, read through a cache): in the participants
+        row it made every submit's progress update rewrite the plan's overflow pages (a study's plan with its
+        questions is 10-20 kB), and every read of a later column walk them; and the places counted at each join
+        read from a covering index instead of every participant's row */ `
+  CREATE TABLE participant_plans (
+    participant_id TEXT PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE,
+    plan_json TEXT NOT NULL
+  );
+  INSERT INTO participant_plans (participant_id, plan_json) SELECT id, plan_json FROM participants;
+  ALTER TABLE participants DROP COLUMN plan_json;
+  CREATE INDEX participants_places ON participants (study_id, version, condition, status, last_seen_at, place_at) WHERE place_at IS NOT NULL;
+  `,
 ];

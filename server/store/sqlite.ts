@@ -46,6 +46,7 @@ import {
   STIMULUS_COLUMNS,
   PARTICIPANT_COLUMNS,
   participantValues,
+  planValues,
   RESPONSE_COLUMNS,
   responseValues,
   ANSWER_COLUMNS,
@@ -112,6 +113,8 @@ class SqliteConnection implements Sync<StoreTx> {
       participantById: p('SELECT * FROM participants WHERE id = ?'),
       participantByToken: p('SELECT * FROM participants WHERE token_hash = ?'),
       participantByPid: p('SELECT * FROM participants WHERE study_id = ? AND prolific_pid = ?'),
+      planOf: p('SELECT plan_json FROM participant_plans WHERE participant_id = ?'),
+      insertPlan: p('INSERT INTO participant_plans (participant_id, plan_json) VALUES (?, ?)'),
       responseByClient: p('SELECT participant_id FROM responses WHERE participant_id = ? AND client_id = ?'),
       insertResponse: p(`INSERT INTO responses (${RESPONSE_COLUMNS}) VALUES (${placeholders(14, 'sqlite')})`),
       insertAnswer: p(`INSERT INTO answers (${ANSWER_COLUMNS}) VALUES (${placeholders(7, 'sqlite')})`),
@@ -230,7 +233,7 @@ class SqliteConnection implements Sync<StoreTx> {
   // ---- participants ----
 
   private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
-    return r ? toParticipant(r, this.plans.of(r.id, r.plan_json), this.path === ':memory:') : undefined;
+    return r ? toParticipant(r, this.plans.of(r.id, () => (this.st.planOf.get(r.id) as { plan_json: string }).plan_json), this.path === ':memory:') : undefined;
   }
 
   createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true } {
@@ -249,6 +252,7 @@ class SqliteConnection implements Sync<StoreTx> {
       const id = randomUUID();
       const values = participantValues(p, choice, id, index);
       this.sql(`INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'sqlite')})`).run(...values);
+      this.st.insertPlan.run(...planValues(id, choice.plan));
       return { participant: this.participant(id)!, created: true };
     }).immediate();
   }
@@ -256,7 +260,10 @@ class SqliteConnection implements Sync<StoreTx> {
   takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean {
     if (move) {
       this.plans.forget(participantId);
-      this.sql('UPDATE participants SET condition = ?, plan_json = ? WHERE id = ? AND place_at IS NULL').run(move.condition, JSON.stringify(move.plan), participantId);
+      // Only one that holds no place yet moves (the same condition as the place taken below).
+      if (this.sql('UPDATE participants SET condition = ? WHERE id = ? AND place_at IS NULL').run(move.condition, participantId).changes === 1) {
+        this.sql('UPDATE participant_plans SET plan_json = ? WHERE participant_id = ?').run(JSON.stringify(move.plan), participantId);
+      }
     }
     return this.sql('UPDATE participants SET place_at = ? WHERE id = ? AND place_at IS NULL').run(now, participantId).changes === 1;
   }
@@ -428,7 +435,7 @@ class SqliteConnection implements Sync<StoreTx> {
     // rather than parsed in JS, each version's abandonment TTL looked up once:
     // at a million responses this runs for tens of thousands of participants.
     const all = this.sql(
-      `SELECT ${participantRowColumns('json_array_length(p.plan_json)')}
+      `SELECT ${participantRowColumns('(SELECT json_array_length(plan_json) FROM participant_plans WHERE participant_id = p.id)')}
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
     ).raw().all(studyId) as unknown[][];
     return participantRowsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());
