@@ -21,6 +21,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'stimuli', order: { sqlite: 'rowid', postgres: 'seq' } },
   { name: 'study_states', order: { sqlite: 'rowid', postgres: 'study_id' } },
   { name: 'participants', order: { sqlite: 'rowid', postgres: 'started_at, idx, id' } },
+  { name: 'participant_plans', order: { sqlite: 'rowid', postgres: 'participant_id' } },
   { name: 'responses', order: { sqlite: 'id', postgres: 'id' } },
   { name: 'answers', order: { sqlite: 'rowid', postgres: 'seq' } },
   { name: 'events', order: { sqlite: 'id', postgres: 'id' } },
