@@ -24,20 +24,34 @@ test('a concurrent BEGIN IMMEDIATE held 500 ms by another process delays a submi
   const server = await startOn(dbPath, tmp.dir);
   try {
     const a = await joinAs(server.url, 'mini', 'BUSY');
-    // Another process (a sqlite3 shell, credence score) takes the write lock, writes, holds it 500 ms, commits.
+    // Another process (a sqlite3 shell, credence score) takes the write lock, writes, and holds it 500 ms from
+    // the moment the test says it is submitting, then commits. The server runs in this process and its
+    // BEGIN IMMEDIATE waits on this thread, so the release has to be timed by the holder; counting the 500 ms
+    // from "submitting" rather than from "locked" keeps a slow pipe from eating the hold (the old flake).
     const holder = spawn(
       process.execPath,
-      ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.pragma('busy_timeout=5000');d.exec('BEGIN IMMEDIATE');d.exec('CREATE TABLE IF NOT EXISTS other_writer(x)');d.prepare('INSERT INTO other_writer VALUES (1)').run();console.log('locked');Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,500);d.exec('COMMIT');console.log('released');`, dbPath],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.pragma('busy_timeout=5000');d.exec('BEGIN IMMEDIATE');d.exec('CREATE TABLE IF NOT EXISTS other_writer(x)');d.prepare('INSERT INTO other_writer VALUES (1)').run();console.log('locked');process.stdin.once('data',()=>setTimeout(()=>{const at=Date.now();d.exec('COMMIT');console.log('released '+at);process.exit(0);},500));`, dbPath],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const exited = new Promise((ok) => holder.once('exit', ok));
-    await new Promise<void>((ok) => holder.stdout!.on('data', (d) => String(d).includes('locked') && ok()));
-    const t0 = performance.now();
+    let out = '';
+    holder.stdout!.on('data', (d) => (out += String(d)));
+    const said = async (re: RegExp): Promise<RegExpMatchArray> => {
+      for (let m = out.match(re); ; m = out.match(re)) {
+        if (m) return m;
+        await new Promise((ok) => holder.stdout!.once('data', ok));
+      }
+    };
+    await said(/locked/);
     const next = once<PageView>(a.socket, 'page', 10_000);
+    holder.stdin!.end('submitting\n');
+    const sentAt = Date.now();
     const ack = await emitAck(a.socket, 'submit', { clientId: 'consent-busy-1', pageIndex: a.page.index, answers: { consent: true }, rtMs: 500, events: [] });
-    const waited = performance.now() - t0;
+    const ackAt = Date.now();
+    const releasedAt = Number((await said(/released (\d+)/))[1]);
     assert.deepEqual(ack, { ok: true }, 'the submit waited for the lock instead of failing');
-    assert.ok(waited >= 300, `the submit was delayed while the other writer held the lock (${waited.toFixed(0)} ms)`);
+    assert.ok(sentAt < releasedAt, `the submit went out while the other writer held the lock (${releasedAt - sentAt} ms before it let go)`);
+    assert.ok(ackAt >= releasedAt, `the submit was acknowledged only after the other writer committed (${ackAt - releasedAt} ms after)`);
     assert.equal((await next).index, a.page.index + 1);
     await exited;
     assert.equal(holder.exitCode, 0, 'the other writer committed');
