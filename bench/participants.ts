@@ -3,12 +3,19 @@
 // plus the durable-writes anchor (raw better-sqlite3 inserts at the same
 // durability against the store's submit path). Stops by itself.
 //
-//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
+//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
 //
-// --n and --workers take lists: every participant count runs the echo anchor
-// once and `credence serve --workers W` for every W, and the table compares them
-// (issue 15: 2 workers ≥ 1.6× the acks/s of 1 worker at saturation). The bots
-// run in this process, not the server's; the table says how much CPU they took.
+// --n, --workers and --db take lists: every participant count runs the echo
+// anchor once and `credence serve --workers W` for every W on every database,
+// and the table compares them (issue 15: 2 workers ≥ 1.6× the acks/s of 1
+// worker at saturation; PostgreSQL ≥ 0.7× SQLite's acks/s at 1 worker). The
+// bots run in this process, not the server's; the table says how much CPU they
+// took. `postgres` starts a throwaway PostgreSQL (test/helpers/postgres.ts, the
+// tests' harness, with fsync on: SQLite syncs too); a postgres:// URL uses that
+// server instead (it must allow CREATE DATABASE: each run gets a fresh one).
+// Every run gets a fresh database, so the runs do not see each other's rows.
+//
+//   npx tsx bench/participants.ts --n 2000,6000 --workers 1,2 --db sqlite,postgres   (the issue-15 table)
 //
 // --server-prof DIR writes a V8 CPU profile of the credence server into DIR
 // (open it in Chrome DevTools) to see where the ack latency goes.
@@ -28,7 +35,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { openReader } from '../test/helpers/db-reader.ts';
+import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.ts';
+import { isPostgresUrl } from '../server/store/postgres.ts';
 import { loadStudy } from '../studies/load.ts';
 import { runBots, percentile } from '../server/bots/run.ts';
 import { echoLoad } from './participants/echo-load.ts';
@@ -48,12 +57,13 @@ function arg(name: string, fallback: string): string {
 const list = (name: string, fallback: string) => arg(name, fallback).split(',').map(Number);
 const counts = list('n', '2000');
 const workerCounts = list('workers', '1');
+const dbKinds = arg('db', 'sqlite').split(',');
 const [thinkLo, thinkHi] = arg('think', '2000-6000').split('-').map(Number);
 const rampMs = Number(arg('ramp', '20000'));
 const durableN = Number(arg('durable', '1000'));
 const serverProf = arg('server-prof', '');
-if (!counts.every((n) => n > 0) || !workerCounts.every((w) => Number.isInteger(w) && w >= 1) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
-  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
+if (!dbKinds.every((d) => d === 'sqlite' || d === 'postgres' || isPostgresUrl(d)) || !counts.every((n) => n > 0) || !workerCounts.every((w) => Number.isInteger(w) && w >= 1) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
+  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
   process.exit(2);
 }
 
@@ -135,6 +145,9 @@ function cpuSeconds(pid: number): number {
 interface Row {
   n: number;
   label: string;
+  /** The credence runs' database and worker count (the echo has neither). */
+  engine?: 'sqlite' | 'postgres';
+  workers?: number;
   p50: number;
   p99: number;
   acks: number;
@@ -142,6 +155,8 @@ interface Row {
   lost: number | null;
   botsCpu: number;
   serverCpu: number | null;
+  /** PostgreSQL's own processes (the server the harness started), cores. */
+  dbCpu: number | null;
   limits?: boolean;
 }
 
@@ -168,11 +183,32 @@ async function echoRun(n: number): Promise<Row> {
     lost: e.failed,
     botsCpu: (cpu.user + cpu.system) / 1e3 / e.durationMs,
     serverCpu: (serverCpu * 1000) / e.durationMs,
+    dbCpu: null,
   };
 }
 
-async function credenceRun(n: number, workers: number): Promise<Row> {
-  const db = join(tmp, `bench-${n}-${workers}.db`);
+/** The PostgreSQL server the runs on `postgres` share (started on first use), or the one a URL names. */
+const pgServers = new Map<string, Promise<TestPostgres>>();
+function pgServer(kind: string): Promise<TestPostgres> {
+  let s = pgServers.get(kind);
+  if (!s) {
+    s = startTestPostgres(kind === 'postgres' ? { durable: true } : { url: kind });
+    pgServers.set(kind, s);
+  }
+  return s;
+}
+
+const engineName = (kind: string) => (kind === 'sqlite' ? 'sqlite' : 'postgres');
+
+/** A fresh database for one run: a file, or a new database on the PostgreSQL server. */
+async function freshDb(kind: string, n: number, workers: number): Promise<{ db: string; pg?: TestPostgres }> {
+  if (kind === 'sqlite') return { db: join(tmp, `bench-${n}-${workers}.db`) };
+  const pg = await pgServer(kind);
+  return { db: await pg.newDatabase(), pg };
+}
+
+async function credenceRun(n: number, workers: number, kind: string): Promise<Row> {
+  const { db, pg } = await freshDb(kind, n, workers);
   const srv = await child(
     ['server/cli/main.ts', 'serve', '--port', '0', '--db', db, '--study', STUDY, '--workers', String(workers)],
     workers > 1 ? /serving on (http:\/\/\S+)[\s\S]*worker processes/ : /serving on (http:\/\/\S+)/,
@@ -182,10 +218,11 @@ async function credenceRun(n: number, workers: number): Promise<Row> {
   const protocol = loadStudy(STUDY).protocol;
   const joinLimit = protocol.design.joins_per_address;
   const fromAddresses = loopbackAddresses(Math.ceil(n / joinLimit.limit));
-  const label = `credence, ${workers} worker${workers > 1 ? 's' : ''}`;
+  const label = `${engineName(kind)}, ${workers} worker${workers > 1 ? 's' : ''}`;
   console.log(`${label}, ${n} bots from ${fromAddresses.length} loopback addresses (${fromAddresses[0]}–${fromAddresses.at(-1)}), at most ${joinLimit.limit} each (design.joins_per_address)`);
   const cpu0 = process.cpuUsage();
   const s0 = cpuSeconds(srv.proc.pid!);
+  const d0 = pg?.pid ? cpuSeconds(pg.pid) : 0;
   const summary = await runBots({
     url: srv.match[1],
     study: STUDY,
@@ -199,33 +236,37 @@ async function credenceRun(n: number, workers: number): Promise<Row> {
     fromAddresses,
   });
   const serverCpu = cpuSeconds(srv.proc.pid!) - s0;
+  const dbCpu = pg?.pid ? cpuSeconds(pg.pid) - d0 : null;
   const cpu = process.cpuUsage(cpu0);
   const limitCheck = await oneMoreJoin(srv.match[1], protocol, fromAddresses[0]);
   // The WAL file's size is its high-water mark: how far the checkpoint worker let it grow.
-  const walMB = statSync(`${db}-wal`).size / 1e6;
-  const dbMB = statSync(db).size / 1e6;
+  const files = kind === 'sqlite' ? { walMB: statSync(`${db}-wal`).size / 1e6, dbMB: statSync(db).size / 1e6 } : undefined;
   // With workers, /api/admin/health answers from whichever worker takes the request: that worker's view.
-  const inside = await serverStats(srv.match[1]);
+  // The table does not need them: a failed login says so and the run goes on.
+  const inside = await serverStats(srv.match[1]).catch((err: Error) => {
+    console.log(`  (the server's own latencies are not available: ${err.message})`);
+    return undefined;
+  });
   await stop(srv.proc);
 
-  const check = new Database(db, { readonly: true });
-  const has = check.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
+  const check = await openReader(db);
   let acked = 0;
   let lost = 0;
   let doubled = 0;
   for (const r of summary.results!) {
     for (const id of r.acked) {
       acked++;
-      const c = (has.get(r.participantId, id) as { n: number }).n;
+      const c = await check.number('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?', [r.participantId, id]);
       if (c === 0) lost++;
       if (c > 1) doubled++;
     }
   }
-  check.close();
+  await check.close();
   const cAcks = summary.results!.flatMap((r) => r.ackMs).sort((a, b) => a - b);
-  console.log(`  inside ${workers > 1 ? 'one worker' : 'the server'} (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
-  console.log(`    of which: group-commit transaction on the event loop p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
-  console.log(`  database ${fmt(dbMB)} MB, WAL high-water ${fmt(walMB)} MB (checkpointed off the event loop)`);
+  if (inside) console.log(`  inside ${workers > 1 ? 'one worker' : 'the server'} (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
+  if (inside) console.log(`    of which: group-commit transaction ${kind === 'sqlite' ? 'on the event loop' : '(PostgreSQL round trips and its commit flush)'} p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
+  if (files) console.log(`  database ${fmt(files.dbMB)} MB, WAL high-water ${fmt(files.walMB)} MB (checkpointed off the event loop)`);
+  if (dbCpu != null) console.log(`  PostgreSQL's own processes took ${((dbCpu * 1000) / summary.durationMs).toFixed(2)} cores`);
   console.log(`  bots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}`);
   const drops = Object.entries(summary.drops).map(([k, v]) => `${k} ${v}`).join(', ');
   if (drops) console.log(`  dropped connections (bot side): ${drops}`);
@@ -236,6 +277,8 @@ async function credenceRun(n: number, workers: number): Promise<Row> {
   return {
     n,
     label,
+    engine: engineName(kind),
+    workers,
     p50: percentile(cAcks, 0.5),
     p99: percentile(cAcks, 0.99),
     acks: cAcks.length,
@@ -243,12 +286,13 @@ async function credenceRun(n: number, workers: number): Promise<Row> {
     lost: lost + doubled,
     botsCpu: (cpu.user + cpu.system) / 1e3 / summary.durationMs,
     serverCpu: (serverCpu * 1000) / summary.durationMs,
+    dbCpu: dbCpu == null ? null : (dbCpu * 1000) / summary.durationMs,
     limits: limitCheck === 'refused (too-many-joins)' && summary.refused === 0,
   };
 }
 
 try {
-  console.log(`participants benchmark: ${counts.join(', ')} bots; credence with ${workerCounts.join(', ')} worker(s); think ${thinkLo}-${thinkHi} ms per page, arrivals over ${rampMs} ms, ${pages} pages each`);
+  console.log(`participants benchmark: ${counts.join(', ')} bots; credence on ${dbKinds.map(engineName).join(', ')} with ${workerCounts.join(', ')} worker(s); think ${thinkLo}-${thinkHi} ms per page, arrivals over ${rampMs} ms, ${pages} pages each`);
   console.log('(2 shared cores: figures are noisy; compare the ratios within one run)\n');
 
   const d = await measureDurableWrites(tmp, durableN);
@@ -260,24 +304,26 @@ try {
   for (const n of counts) {
     // Echo anchor (--no-echo skips it while tuning the server; the ratios then read n/a).
     if (!process.argv.includes('--no-echo')) rows.push(await echoRun(n));
-    for (const w of workerCounts) rows.push(await credenceRun(n, w));
+    for (const kind of dbKinds) for (const w of workerCounts) rows.push(await credenceRun(n, w, kind));
   }
 
-  console.log(`   bots  server                p50 ms   p99 ms     acks   acks/s   lost   bots CPU  server CPU   (CPU in cores: 1.00 = one core busy)`);
+  console.log(`   bots  server                p50 ms   p99 ms     acks   acks/s   lost   bots CPU  server CPU  PostgreSQL CPU   (CPU in cores: 1.00 = one core busy)`);
   for (const r of rows) {
     console.log(
-      `${String(r.n).padStart(7)}  ${r.label.padEnd(20)} ${fmt(r.p50).padStart(7)}  ${fmt(r.p99).padStart(7)}  ${String(r.acks).padStart(7)}  ${fmt(r.acksPerS).padStart(7)}  ${String(r.lost ?? 'n/a').padStart(5)}  ${r.botsCpu.toFixed(2).padStart(9)}  ${r.serverCpu == null ? 'n/a' : r.serverCpu.toFixed(2).padStart(10)}`,
+      `${String(r.n).padStart(7)}  ${r.label.padEnd(20)} ${fmt(r.p50).padStart(7)}  ${fmt(r.p99).padStart(7)}  ${String(r.acks).padStart(7)}  ${fmt(r.acksPerS).padStart(7)}  ${String(r.lost ?? 'n/a').padStart(5)}  ${r.botsCpu.toFixed(2).padStart(9)}  ${(r.serverCpu == null ? 'n/a' : r.serverCpu.toFixed(2)).padStart(10)}  ${(r.dbCpu == null ? '' : r.dbCpu.toFixed(2)).padStart(14)}`,
     );
   }
   console.log('');
   for (const n of counts) {
     const echo = rows.find((r) => r.n === n && r.label === 'socket.io echo');
-    const one = rows.find((r) => r.n === n && r.label === 'credence, 1 worker');
-    for (const r of rows.filter((x) => x.n === n && x.label.startsWith('credence'))) {
+    const sqliteOne = rows.find((r) => r.n === n && r.engine === 'sqlite' && r.workers === 1);
+    for (const r of rows.filter((x) => x.n === n && x.engine)) {
+      const one = rows.find((x) => x.n === n && x.engine === r.engine && x.workers === 1);
       const vsEcho = echo ? `p99 ${(r.p99 / echo.p99).toFixed(2)}× the echo's` : 'no echo';
-      const vsOne = one && r !== one ? `; acks/s ${(r.acksPerS / one.acksPerS).toFixed(2)}× 1 worker's` : '';
+      const vsOne = one && r !== one ? `; acks/s ${(r.acksPerS / one.acksPerS).toFixed(2)}× 1 worker's (target ≥ 1.6×)` : '';
+      const vsSqlite = r.engine === 'postgres' && r.workers === 1 && sqliteOne ? `; acks/s ${(r.acksPerS / sqliteOne.acksPerS).toFixed(2)}× SQLite 1 worker's (target ≥ 0.7×)` : '';
       console.log(
-        `${n} bots, ${r.label}: ${vsEcho}${vsOne}; p99 < 100 ms → ${r.p99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${r.lost === 0 ? 'met' : 'NOT met'}; limits held → ${r.limits ? 'yes' : 'NO'}`,
+        `${n} bots, ${r.label}: ${vsEcho}${vsOne}${vsSqlite}; p99 < 100 ms → ${r.p99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${r.lost === 0 ? 'met' : 'NOT met'}; limits held → ${r.limits ? 'yes' : 'NO'}`,
       );
     }
   }
@@ -285,5 +331,6 @@ try {
   console.log('2 workers ≥ 1.6× 1 worker holds only where 1 worker is saturated (its acks/s below what the bots offer); the bots share the same 2 cores (bots CPU column).');
 } finally {
   for (const c of children) await stop(c).catch(() => {});
+  for (const pg of pgServers.values()) await (await pg.catch(() => undefined))?.stop();
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -17,7 +17,7 @@ import { ensureTinyModels } from '../lm/ensure-tiny.ts';
 import { prepareStudy } from '../lm/prepare.ts';
 import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../stimuli/index.ts';
-import { defaultDataDir, describeDb, openStore, prepareStorage } from '../store/open.ts';
+import { defaultDataDir, describeDb, isPostgresUrl, openStore, prepareStorage } from '../store/open.ts';
 import { dbOption } from './options.ts';
 import { scoreStudy } from '../detectors/score-study.ts';
 import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
@@ -99,7 +99,7 @@ async function serveAsPrimary(start: StartOptions, workers: number): Promise<voi
     prepareStorage(start.db, log);
     await (await openStore({ db: start.db })).close();
     await ensureClientBundle(log);
-    primary = await startPrimary({ workers, port: start.port ?? 3000, host: start.host ?? '127.0.0.1', log });
+    primary = await startPrimary({ workers, port: start.port ?? 3000, host: start.host ?? '127.0.0.1', postgres: isPostgresUrl(start.db), log });
   } catch (err) {
     throw cannotStart(err);
   }

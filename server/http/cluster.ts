@@ -2,7 +2,10 @@
 // The primary owns the port and hands each connection to a worker with sticky
 // sessions (@socket.io/sticky: socket.io's polling transport sends every request
 // of a session to the process that holds it), and relays broadcasts between
-// the workers (@socket.io/cluster-adapter, realtime/adapter.ts). The workers are
+// the workers (@socket.io/cluster-adapter, realtime/adapter.ts) and counts the
+// rate limits they share (shared-limiter.ts). On PostgreSQL the workers do both
+// through the database instead, as separate machines do, and the primary only
+// hands out connections. The workers are
 // whole servers (server.ts) on the one database; what must hold across them
 // (deadlines, assignment) is owned by the database. A worker that dies is
 // replaced; its participants reconnect to the others meanwhile.
@@ -25,6 +28,8 @@ export interface PrimaryOptions {
   workers: number;
   port: number;
   host: string;
+  /** The workers' store is PostgreSQL: broadcasts and rate limits go through the database, not through here. */
+  postgres: boolean;
   log: (message: string) => void;
 }
 
@@ -49,9 +54,11 @@ export function tellPrimary(message: WorkerMessage): void {
 export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary> {
   // Sticky hands raw request bytes (Buffers) to the workers: the channel needs advanced serialization.
   cluster.setupPrimary({ serialization: 'advanced' });
-  setupAdapterPrimary();
-  // Rate limits (per-address joins, logins, /api/detect) are counted here for every worker (shared-limiter.ts).
-  new RateLimiterClusterMaster();
+  if (!opts.postgres) {
+    setupAdapterPrimary();
+    // Rate limits (per-address joins, logins, /api/detect) are counted here for every worker (shared-limiter.ts).
+    new RateLimiterClusterMaster();
+  }
   let stopping = false;
   const studies = await Promise.all(Array.from({ length: opts.workers }, () => forkReady())).catch(async (err) => {
     stopping = true;

@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
-import { defaultDataDir, openStore, prepareStorage, resolveDb } from '../store/open.ts';
+import { defaultDataDir, isPostgresUrl, openStore, prepareStorage, resolveDb } from '../store/open.ts';
 import { Engine } from '../engine/engine.ts';
 import { openStudies } from '../engine/open-studies.ts';
 import { attachParticipantRealtime } from '../realtime/participants.ts';
 import { adapterKind, useAdapter } from '../realtime/adapter.ts';
+import { openPostgresLink, type PostgresLink } from '../realtime/postgres-link.ts';
+import { countLimitsIn } from './shared-limiter.ts';
 import { MAX_EVENT_BYTES } from '../../studies/vocabulary/participant-wire.ts';
 import { createApp } from './app.ts';
 import { rawSecurityHeaders } from './security-headers.ts';
@@ -95,8 +97,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (req.url?.startsWith(`${io.path()}/`)) socketHeaders(req, res);
   });
   const clusterWorker = opts.clusterWorker === true;
-  const adapter = adapterKind({ clusterWorker });
-  useAdapter(io, adapter);
+  // On PostgreSQL, broadcasts and rate limits cross processes (and machines) through the database (adapter.ts).
+  let link: PostgresLink | undefined;
+  let uncountLimits = () => {};
+  if (isPostgresUrl(db)) {
+    try {
+      link = await openPostgresLink(db, log);
+    } catch (err) {
+      await store.close();
+      io.close();
+      throw err;
+    }
+    uncountLimits = countLimitsIn(link.pool);
+  }
+  const adapter = adapterKind({ clusterWorker, postgres: !!link });
+  useAdapter(io, adapter, { clusterWorker, link, log });
   const trustProxy = opts.trustProxy ?? false;
   const ctx: AppContext = { store, engine, io, db, dataDir, studiesDir, trustProxy, clientAddress: clientAddressOf(trustProxy), detect: opts.detect ?? false };
   try {
@@ -104,6 +119,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   } catch (err) {
     await store.close();
     io.close();
+    uncountLimits();
+    await link?.close();
     throw err;
   }
   app = createApp(ctx, { clientDir: join(ROOT, 'client'), log });
@@ -148,6 +165,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       });
       // socket.io's own close also closes the HTTP server; it is already closed.
       await new Promise<void>((ok) => io.close(() => ok()));
+      uncountLimits();
+      await link?.close();
       await store.close();
     },
   };

@@ -33,6 +33,8 @@ export interface TestPostgres {
   url: string;
   /** A fresh, empty database on the server, as a URL. */
   newDatabase(): Promise<string>;
+  /** The server's process id when the harness started it (a benchmark counts its CPU); undefined for CREDENCE_TEST_PG. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -58,9 +60,16 @@ async function databaseMaker(adminUrl: string): Promise<(name?: string) => Promi
   };
 }
 
-/** Starts a throwaway server (or uses CREDENCE_TEST_PG). */
-export async function startTestPostgres(): Promise<TestPostgres> {
-  const existing = process.env.CREDENCE_TEST_PG;
+export interface TestPostgresOptions {
+  /** An existing server to make the databases on (default CREDENCE_TEST_PG); none: start a throwaway one. */
+  url?: string;
+  /** Keep fsync on (a benchmark compares durable commits); tests leave it off. */
+  durable?: boolean;
+}
+
+/** Starts a throwaway server (or uses opts.url / CREDENCE_TEST_PG). */
+export async function startTestPostgres(opts: TestPostgresOptions = {}): Promise<TestPostgres> {
+  const existing = opts.url ?? process.env.CREDENCE_TEST_PG;
   if (existing) {
     return { url: existing, newDatabase: await databaseMaker(existing), stop: async () => {} };
   }
@@ -80,8 +89,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     '-c', 'max_connections=200',
     '-c', 'shared_buffers=32MB',
     // A test database is thrown away: durability is SQLite's and the store's promise, not this server's.
-    '-c', 'fsync=off',
-    '-c', 'full_page_writes=off',
+    ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
   ]);
   const server: ChildProcess = spawn(run.cmd, run.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -106,6 +114,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   return {
     url,
     newDatabase: await databaseMaker(url),
+    pid: server.pid,
     stop: async () => {
       if (server.exitCode == null) {
         const exited = new Promise((r) => server.once('exit', r));

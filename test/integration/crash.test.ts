@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { runBots } from '../../server/bots/run.ts';
 import { miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
 import { assertAckedOnce, waitForRows } from './runs.ts';
+import { openReader } from '../helpers/db-reader.ts';
 import { freePort } from '../helpers/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -64,16 +64,16 @@ test('SIGKILL during a 200-bot run: every acknowledged response is stored exactl
     assert.equal(summary.completed, 200, JSON.stringify(summary.byStatus));
     assert.ok(summary.reconnects >= 150, `most bots reconnected after the kill (${summary.reconnects})`);
 
-    const d = new Database(db, { readonly: true });
+    const d = await openReader(db);
     try {
-      const acked = assertAckedOnce(d, summary.results!);
+      const acked = await assertAckedOnce(d, summary.results!);
       assert.ok(acked > 1500, `acked ${acked}`);
-      const dup = d.prepare('SELECT COUNT(*) AS n FROM (SELECT participant_id, page_index, COUNT(*) c FROM responses GROUP BY 1, 2 HAVING c > 1 AND MIN(page_kind) <> \'comprehension\')').get() as { n: number };
-      assert.equal(dup.n, 0, 'no page answered twice');
-      const statuses = d.prepare('SELECT status, COUNT(*) AS n FROM participants GROUP BY status').all();
+      const dup = await d.number('SELECT COUNT(*) AS n FROM (SELECT participant_id, page_index, COUNT(*) c FROM responses GROUP BY 1, 2 HAVING c > 1 AND MIN(page_kind) <> \'comprehension\')');
+      assert.equal(dup, 0, 'no page answered twice');
+      const statuses = await d.all('SELECT status, COUNT(*) AS n FROM participants GROUP BY status');
       assert.deepEqual(statuses, [{ status: 'completed', n: 200 }]);
     } finally {
-      d.close();
+      await d.close();
     }
     // Resume: the page after reconnecting is the one the bot was on, or the next when its last submit had
     // committed (unacknowledged at the kill, or acknowledged while the next page was still on the wire).

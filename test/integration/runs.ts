@@ -1,8 +1,9 @@
 // What the multi-bot integration tests share: the balanced three-condition
 // protocol, waiting until a run is under way (by reading the database the
-// server writes), and the check that every acknowledged answer is stored once.
+// server writes, on either engine), and the check that every acknowledged
+// answer is stored once.
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
+import { openReader, type DbReader } from '../helpers/db-reader.ts';
 import type { BotResult } from '../../server/bots/bot.ts';
 import { miniProtocol, sleep } from '../engine/helpers.ts';
 
@@ -19,28 +20,27 @@ export function balancedProtocol(id: string): any {
   return p;
 }
 
-/** Waits (polling every 100 ms, at most `tries` times) until the database holds this many participants and responses. */
-export async function waitForRows(dbPath: string, want: { participants: number; responses: number }, tries: number): Promise<void> {
-  const watch = new Database(dbPath, { readonly: true, fileMustExist: true });
+/** Waits (polling every 100 ms, at most `tries` times) until the database (a file or a postgres:// URL) holds this many participants and responses. */
+export async function waitForRows(db: string, want: { participants: number; responses: number }, tries: number): Promise<void> {
+  const watch = await openReader(db);
   try {
     for (let i = 0; i < tries; i++) {
-      const r = watch.prepare('SELECT (SELECT COUNT(*) FROM participants) AS p, (SELECT COUNT(*) FROM responses) AS r').get() as { p: number; r: number };
-      if (r.p >= want.participants && r.r >= want.responses) return;
+      const [r] = await watch.all<{ p: number | string; r: number | string }>('SELECT (SELECT COUNT(*) FROM participants) AS p, (SELECT COUNT(*) FROM responses) AS r');
+      if (Number(r.p) >= want.participants && Number(r.r) >= want.responses) return;
       await sleep(100);
     }
   } finally {
-    watch.close();
+    await watch.close();
   }
 }
 
 /** Asserts that every answer a bot saw acknowledged is stored exactly once; returns how many there were. */
-export function assertAckedOnce(d: Database.Database, results: readonly BotResult[]): number {
-  const count = d.prepare('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?');
+export async function assertAckedOnce(d: DbReader, results: readonly BotResult[]): Promise<number> {
   let acked = 0;
   for (const r of results) {
     for (const id of r.acked) {
       acked++;
-      assert.equal((count.get(r.participantId, id) as { n: number }).n, 1, `${r.pid} ${id}`);
+      assert.equal(await d.number('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?', [r.participantId, id]), 1, `${r.pid} ${id}`);
     }
   }
   return acked;
