@@ -7,7 +7,7 @@
 // sides at this program's schema (`credence db migrate` brings them there).
 import { realpathSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isPostgresUrl, redactUrl } from './postgres.ts';
+import { describeDb, isPostgresUrl } from './open.ts';
 import { PostgresTableSource, PostgresTableTarget } from './postgres-tables.ts';
 import { SqliteTableSource, SqliteTableTarget } from './sqlite-tables.ts';
 import { TABLES, type TableSource, type TableTarget } from './tables.ts';
@@ -46,10 +46,10 @@ function identity(db: string): string {
   return existsSync(db) ? realpathSync(db) : resolve(db);
 }
 
-const migrateHint = (db: string) => `run: credence db migrate --db ${isPostgresUrl(db) ? redactUrl(db) : db}`;
+const migrateHint = (db: string) => `run: credence db migrate --db ${describeDb(db)}`;
 
 export async function copyDatabase(from: string, to: string, opts: CopyOptions = {}): Promise<CopyResult> {
-  if (identity(from) === identity(to)) throw new CopyError(`--from and --to name the same database (${isPostgresUrl(from) ? redactUrl(from) : from})`);
+  if (identity(from) === identity(to)) throw new CopyError(`--from and --to name the same database (${describeDb(from)})`);
   const source = await openTableSource(from);
   let target: TableTarget | undefined;
   try {

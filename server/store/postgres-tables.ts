@@ -124,13 +124,23 @@ export class PostgresTableTarget implements TableTarget {
     return Number((await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quote(table)}`)).rows[0].n);
   }
 
+  private readonly statements = new Map<string, string>();
+  private statementName(text: string): string {
+    let name = this.statements.get(text);
+    if (!name) this.statements.set(text, (name = `credence_copy_${this.statements.size}`));
+    return name;
+  }
+
   async insert(table: string, columns: string[], rows: unknown[][]): Promise<void> {
     const per = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
     for (let i = 0; i < rows.length; i += per) {
       const chunk = rows.slice(i, i + per);
       const values: unknown[] = [];
       const tuples = chunk.map((row) => `(${row.map((v) => (values.push(v), `$${values.length}`)).join(', ')})`);
-      await this.client.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`, values);
+      const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')}`;
+      // A full batch has the same text every time: prepared once (named), not parsed again per batch.
+      const name = chunk.length === Math.min(per, BATCH_ROWS) ? this.statementName(text) : undefined;
+      await this.client.query({ name, text, values });
     }
   }
 

@@ -124,6 +124,13 @@ export class SqliteTableTarget implements TableTarget {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // One self-contained file (WAL folded in): a backup is renamed or moved as that one file.
+    try {
+      if (!this.db.inTransaction) this.db.pragma('journal_mode = DELETE');
+    } catch {
+      // Another connection has the file open (WAL then stays, and is folded in by whoever closes last).
+    }
+    this.db.close();
   }
 }

@@ -1,13 +1,11 @@
 // `credence db copy` moves a study run by real bots from SQLite to PostgreSQL and
 // back into a new SQLite file: every table holds the same rows on all three
-// (ids, tokens' and protocols' hashes as they were), the long, wide and JSONL
-// exports are byte-identical, the PostgreSQL identities continue past the copied
+// (ids, tokens' and protocols' hashes as they were), `credence export --format
+// long` prints the same bytes from each, the wide and JSONL exports too, the PostgreSQL identities continue past the copied
 // ids, and a copy into a database that already holds rows is refused and changes
 // nothing there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -17,14 +15,13 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres.ts';
 import type { Store } from '../../server/store/store.ts';
 import { studyData } from '../../server/store/study-data.ts';
-import { openTableSource } from '../../server/store/copy.ts';
-import { TABLES } from '../../server/store/tables.ts';
 import { writeLongCsv } from '../../analysis/export/long-csv.ts';
 import { writeWideCsv } from '../../analysis/export/wide-csv.ts';
 import { writeJsonl } from '../../analysis/export/jsonl.ts';
 import { PARTICIPANT_KINDS } from '../../studies/vocabulary/participant-kinds.ts';
 import { miniProtocol, tempDir, writeStudy } from '../engine/helpers.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { credence, tableDigests, withRows } from '../helpers/db-tables.ts';
 
 let server: TestPostgres;
 const tmp = tempDir('credence-db-copy-');
@@ -35,34 +32,6 @@ after(async () => {
   await server?.stop();
   tmp.cleanup();
 });
-
-function credence(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8' });
-}
-
-/** The tables holding rows (an empty table one engine has not made yet is no difference). */
-const withRows = (d: Record<string, { rows: number; sha256: string }>) => Object.fromEntries(Object.entries(d).filter(([, v]) => v.rows > 0));
-
-/** Per table: its row count and a digest of its rows, each row as name=value pairs sorted (so the engines' row orders do not matter). */
-async function tableDigests(db: string): Promise<Record<string, { rows: number; sha256: string }>> {
-  const source = await openTableSource(db);
-  try {
-    const tables = await source.tables();
-    const out: Record<string, { rows: number; sha256: string }> = {};
-    for (const spec of TABLES) {
-      const columns = tables.get(spec.name);
-      if (!columns) continue;
-      const names = [...columns].sort();
-      const lines: string[] = [];
-      for await (const batch of source.rows(spec, names)) for (const row of batch) lines.push(JSON.stringify(row));
-      lines.sort();
-      out[spec.name] = { rows: lines.length, sha256: createHash('sha256').update(lines.join('\n')).digest('hex') };
-    }
-    return out;
-  } finally {
-    await source.close();
-  }
-}
 
 /** The study's long, wide and JSONL exports (every participant kind), as the export command writes them. */
 async function exportsOf(store: Store, studyId: string): Promise<{ long: string; wide: string; jsonl: string }> {
@@ -130,11 +99,33 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
   assert.deepEqual(withRows(await tableDigests(pgUrl)), digests, 'PostgreSQL holds exactly the rows of the SQLite file');
   assert.deepEqual(withRows(await tableDigests(back)), digests, 'the SQLite file copied back holds exactly the original rows');
 
+  // The long export as a researcher takes it, from each of the three databases.
+  const longOf = (db: string) => {
+    const r = credence('export', 'moved', '--db', db, '--format', 'long', '--include', 'pilot,bot');
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const long = longOf(live);
+  assert.ok(long.split('\n').length > 100, 'the long export has the run in it');
+  assert.equal(longOf(pgUrl), long, 'the long export from PostgreSQL is byte-identical');
+  assert.equal(longOf(back), long, 'the long export from the SQLite copy is byte-identical');
+  // The other exports too (the same writers, in this process).
   const original = await exportsOf(new SqliteStore(live), 'moved');
-  assert.ok(original.long.split('\n').length > 100, 'the long export has the run in it');
-  const onPg = new PostgresStore(pgUrl);
-  assert.deepEqual(await exportsOf(onPg, 'moved'), original, 'exports from PostgreSQL are byte-identical');
+  assert.equal(original.long, long);
+  assert.deepEqual(await exportsOf(new PostgresStore(pgUrl), 'moved'), original, 'exports from PostgreSQL are byte-identical');
   assert.deepEqual(await exportsOf(new SqliteStore(back), 'moved'), original, 'exports from the SQLite copy are byte-identical');
+
+  // A backup of the PostgreSQL database is a SQLite file with the same rows, passes --verify, and restores into a new database.
+  const backup = join(tmp.dir, 'pg-backup.db');
+  const taken = credence('backup', '--db', pgUrl, '--out', backup);
+  assert.equal(taken.status, 0, taken.stderr);
+  assert.match(taken.stdout, /integrity_check passed/);
+  assert.equal(credence('backup', '--verify', backup).status, 0);
+  assert.deepEqual(withRows(await tableDigests(backup)), digests, 'the backup holds exactly the rows of the database');
+  const restored = await server.newDatabase();
+  const restore = credence('db', 'copy', '--from', backup, '--to', restored);
+  assert.equal(restore.status, 0, restore.stderr);
+  assert.deepEqual(withRows(await tableDigests(restored)), digests, 'the restored database holds exactly the original rows');
 
   // Copying again into either (now non-empty) database is refused, names a table holding rows, and changes nothing.
   for (const target of [pgUrl, back]) {

@@ -4,7 +4,6 @@
 // another schema version and says to run `db migrate`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -12,6 +11,7 @@ import { MIGRATIONS } from '../../server/store/schema.ts';
 import { PG_MIGRATIONS } from '../../server/store/postgres-schema.ts';
 import { tempDir } from '../engine/helpers.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { credence } from '../helpers/db-tables.ts';
 
 let server: TestPostgres;
 const tmp = tempDir('credence-db-migrate-');
@@ -22,10 +22,6 @@ after(async () => {
   await server?.stop();
   tmp.cleanup();
 });
-
-function credence(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8' });
-}
 
 /** A SQLite database as an older program left it: the first `version` migrations, and one study stored. */
 function olderSqlite(file: string, version: number): void {
