@@ -5,6 +5,7 @@
 // dropped and counted (`removed`); the core refuses them.
 import { normalCdf } from './distributions.ts';
 import { withoutNaN, refuseNaN } from './describe.ts';
+import { levelsOf, type Levels } from './levels.ts';
 
 export interface RankSum {
   /** R's W: U for the first sample. */
@@ -30,6 +31,8 @@ export function rankSumCore(x: ArrayLike<number>, y: ArrayLike<number>): { u: nu
   refuseNaN(x, 'rank sum, first sample');
   refuseNaN(y, 'rank sum, second sample');
   const n1 = x.length, n2 = y.length;
+  const levels = levelsOf(x, y);
+  if (levels) return rankSumOfLevels(levels, n1);
   const pooled = new Float64Array(n1 + n2);
   const fromX = new Uint8Array(n1 + n2);
   const idx = new Uint32Array(n1 + n2);
@@ -50,6 +53,22 @@ export function rankSumCore(x: ArrayLike<number>, y: ArrayLike<number>): { u: nu
     for (let k = i; k <= j; k++) inX += fromX[idx[k]];
     rankSumX += r * inX;
     const t = j - i + 1;
+    if (t > 1) ties += t * t * t - t;
+    i = j + 1;
+  }
+  return { u: rankSumX - (n1 * (n1 + 1)) / 2, ties };
+}
+
+/** rankSumCore over the samples' levels: each level is one tie group, taken in the same order with the same arithmetic. */
+function rankSumOfLevels({ countX, countY }: Levels, n1: number): { u: number; ties: number } {
+  let rankSumX = 0;
+  let ties = 0;
+  let i = 0;
+  for (let l = 0; l < countX.length; l++) {
+    const t = countX[l] + countY[l];
+    const j = i + t - 1;
+    const r = (i + j) / 2 + 1;
+    rankSumX += r * countX[l];
     if (t > 1) ties += t * t * t - t;
     i = j + 1;
   }

@@ -326,51 +326,198 @@ export function toLiveParticipant(p: ParticipantRecord, ttlMs: number, now: numb
   };
 }
 
+/** What every response row of one participant repeats: read once per participant, shared by its rows. */
+export interface ResponseParticipant {
+  study_id: string;
+  study_version: string;
+  participant_id: string;
+  participant_kind: ParticipantKind;
+  condition: string;
+}
+
+/** What every response row about one stimulus repeats (the LEFT JOIN to stimuli): shared by those rows. */
+export interface ResponseStimulus {
+  pool: string | null;
+  source: ResponseRow['stimulus_source'];
+  model: string | null;
+  model_size: string | null;
+  sampling: string | null;
+  length_words: number | null;
+}
+
+/** The participant's part of a long-format row, in RESPONSE_JOIN_COLUMNS order. */
+export const RESPONSE_PARTICIPANT_PART = 'p.study_id, p.version AS study_version, p.id AS participant_id, p.kind AS participant_kind, p.condition';
+/** The stimulus's part, in RESPONSE_JOIN_COLUMNS order (stimulusPartOf reads it). */
+export const STIMULUS_PART = 's.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words';
+/**
+ * The response's and answer's part of a long-format row (FROM responses r, answers a), read by
+ * position (ResponseRows.of): what an engine reads per answer when the participant's and the
+ * stimulus's columns come from lookups instead.
+ */
+export const RESPONSE_ANSWER_COLUMNS = `r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
+  a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.rt_server_ms, r.rt_inconsistent, r.timed_out, r.blur_count,
+  r.submitted_at, r.client_id`;
+
 /**
  * The long-format query's columns (FROM responses r, participants p, answers a, LEFT JOIN stimuli s),
  * read by position (responseRowOf): at a million rows, named-column objects built by the driver only
  * to be copied into these cost more than the query.
  */
-export const RESPONSE_JOIN_COLUMNS = `p.study_id, p.version AS study_version, p.id AS participant_id, p.kind AS participant_kind, p.condition,
-  r.page_index, r.page_kind, r.block, r.trial_index, a.question_id, a.question_type, r.stimulus_id,
-  s.pool AS stimulus_pool, s.source AS stimulus_source, s.model, s.model_size, s.sampling, s.length_words,
-  a.value_json, a.value_num, a.value_text, a.correct, r.rt_ms, r.rt_server_ms, r.rt_inconsistent, r.timed_out, r.blur_count,
-  r.submitted_at, r.client_id`;
+export const RESPONSE_JOIN_COLUMNS = `${RESPONSE_PARTICIPANT_PART}, ${STIMULUS_PART}, ${RESPONSE_ANSWER_COLUMNS}`;
 /** Position of the participant's kind in RESPONSE_JOIN_COLUMNS (to filter by kind before converting). */
 export const RESPONSE_JOIN_KIND = 3;
 
-export function responseRowOf(r: unknown[]): ResponseRow {
+/** The stimulus part of a row, STIMULUS_PART's columns from position `at` (null when the LEFT JOIN found none). */
+export function stimulusPartOf(r: unknown[], at: number): ResponseStimulus | null {
+  if (r[at + 1] == null) return null; // stimuli.source is NOT NULL: a null means no stimulus row
   return {
+    pool: r[at] as string,
+    source: r[at + 1] as ResponseRow['stimulus_source'],
+    model: (r[at + 2] ?? null) as string | null,
+    model_size: (r[at + 3] ?? null) as string | null,
+    sampling: (r[at + 4] ?? null) as string | null,
+    length_words: (r[at + 5] ?? null) as number | null,
+  };
+}
+
+/** A participant part read by an engine: its key (the engine's row id), then RESPONSE_PARTICIPANT_PART's columns. */
+function participantPartOf(r: unknown[]): ResponseParticipant {
+  return {
+    study_id: r[1] as string,
+    study_version: r[2] as string,
+    participant_id: r[3] as string,
+    participant_kind: r[4] as ParticipantKind,
+    condition: r[5] as string,
+  };
+}
+
+/**
+ * The participant parts of a study's response rows, by the engine's key for a
+ * participant: read once for the whole study, and once more for each
+ * participant who joined after that read (whose rows a streaming read still
+ * meets). Participants of a kind not asked for are known, as null.
+ */
+export class ParticipantParts {
+  private readonly byKey = new Map<number, ResponseParticipant | null>();
+  private readonly wanted: Set<string> | null;
+
+  constructor(
+    all: unknown[][],
+    private readonly one: (key: number) => unknown[] | undefined,
+    kinds?: readonly ParticipantKind[],
+  ) {
+    this.wanted = kinds ? new Set<string>(kinds) : null;
+    for (const r of all) this.add(r);
+  }
+
+  /** Null for a participant of a kind not asked for (or, never in practice, one not found). */
+  get(key: number): ResponseParticipant | null {
+    const p = this.byKey.get(key);
+    if (p !== undefined) return p;
+    const r = this.one(key);
+    return r ? this.add(r) : null;
+  }
+
+  private add(r: unknown[]): ResponseParticipant | null {
+    const p = this.wanted && !this.wanted.has(r[4] as string) ? null : participantPartOf(r);
+    this.byKey.set(r[0] as number, p);
+    return p;
+  }
+}
+
+/**
+ * The stimulus parts of a study's response rows by version and stimulus id (the
+ * LEFT JOIN to stimuli as a lookup): read once for the study, and once more for
+ * a stimulus not seen in that read (added since, or none: remembered as null).
+ */
+export class StimulusParts {
+  private readonly byVersion = new Map<string, Map<string, ResponseStimulus | null>>();
+
+  /** `all` and `one` give rows of version, stimulus_id, then STIMULUS_PART's columns. */
+  constructor(
+    all: unknown[][],
+    private readonly one: (version: string, stimulusId: string) => unknown[] | undefined,
+  ) {
+    for (const r of all) this.of(r[0] as string).set(r[1] as string, stimulusPartOf(r, 2));
+  }
+
+  get(version: string, stimulusId: string): ResponseStimulus | null {
+    const byId = this.of(version);
+    let s = byId.get(stimulusId);
+    if (s === undefined) {
+      const r = this.one(version, stimulusId);
+      byId.set(stimulusId, (s = r ? stimulusPartOf(r, 2) : null));
+    }
+    return s;
+  }
+
+  private of(version: string): Map<string, ResponseStimulus | null> {
+    let byId = this.byVersion.get(version);
+    if (!byId) this.byVersion.set(version, (byId = new Map()));
+    return byId;
+  }
+}
+
+/**
+ * Builds ResponseRows from the participant's and stimulus's shared parts and the
+ * RESPONSE_ANSWER_COLUMNS of one answer. The answers of one response share their
+ * submission time, so its ISO text is made once per response, not once per answer.
+ */
+export class ResponseRows {
+  private lastMs = NaN;
+  private lastIso = '';
+
+  /** `r` holds RESPONSE_ANSWER_COLUMNS from position `at`. */
+  of(p: ResponseParticipant, s: ResponseStimulus | null, r: unknown[], at: number): ResponseRow {
+    const ms = r[at + 16] as number;
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = iso(ms)!;
+    }
+    return {
+      study_id: p.study_id,
+      study_version: p.study_version,
+      participant_id: p.participant_id,
+      participant_kind: p.participant_kind,
+      condition: p.condition,
+      page_index: r[at] as number,
+      page_kind: r[at + 1] as ResponseRow['page_kind'],
+      block: r[at + 2] as string | null,
+      trial_index: r[at + 3] as number | null,
+      question_id: r[at + 4] as string,
+      question_type: r[at + 5] as string,
+      stimulus_id: r[at + 6] as string | null,
+      stimulus_pool: s ? s.pool : null,
+      stimulus_source: s ? s.source : null,
+      model: s ? s.model : null,
+      model_size: s ? s.model_size : null,
+      sampling: s ? s.sampling : null,
+      length_words: s ? s.length_words : null,
+      value_json: r[at + 7] as string | null,
+      value_num: r[at + 8] as number | null,
+      value_text: r[at + 9] as string | null,
+      correct: r[at + 10] == null ? null : r[at + 10] === 1,
+      rt_ms: r[at + 11] as number | null,
+      rt_server_ms: (r[at + 12] ?? null) as number | null,
+      rt_inconsistent: r[at + 13] === 1,
+      timed_out: r[at + 14] === 1,
+      blur_count: r[at + 15] as number,
+      submitted_at: this.lastIso,
+      client_id: r[at + 17] as string,
+    };
+  }
+}
+
+/** A row in RESPONSE_JOIN_COLUMNS order. */
+export function responseRowOf(r: unknown[], rows = new ResponseRows()): ResponseRow {
+  const p: ResponseParticipant = {
     study_id: r[0] as string,
     study_version: r[1] as string,
     participant_id: r[2] as string,
     participant_kind: r[3] as ParticipantKind,
     condition: r[4] as string,
-    page_index: r[5] as number,
-    page_kind: r[6] as ResponseRow['page_kind'],
-    block: r[7] as string | null,
-    trial_index: r[8] as number | null,
-    question_id: r[9] as string,
-    question_type: r[10] as string,
-    stimulus_id: r[11] as string | null,
-    stimulus_pool: (r[12] ?? null) as string | null,
-    stimulus_source: (r[13] ?? null) as ResponseRow['stimulus_source'],
-    model: (r[14] ?? null) as string | null,
-    model_size: (r[15] ?? null) as string | null,
-    sampling: (r[16] ?? null) as string | null,
-    length_words: (r[17] ?? null) as number | null,
-    value_json: r[18] as string | null,
-    value_num: r[19] as number | null,
-    value_text: r[20] as string | null,
-    correct: r[21] == null ? null : r[21] === 1,
-    rt_ms: r[22] as number | null,
-    rt_server_ms: (r[23] ?? null) as number | null,
-    rt_inconsistent: r[24] === 1,
-    timed_out: r[25] === 1,
-    blur_count: r[26] as number,
-    submitted_at: iso(r[27] as number)!,
-    client_id: r[28] as string,
   };
+  return rows.of(p, stimulusPartOf(r, 5), r, 11);
 }
 
 /**
