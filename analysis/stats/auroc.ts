@@ -42,8 +42,8 @@ export function auroc(positivesIn: ArrayLike<number>, negativesIn: ArrayLike<num
   return { auc: a, se, lower: Math.max(0, a - z * se), upper: Math.min(1, a + z * se), nPositive: n1, nNegative: n0, method, removed };
 }
 
-/** The AUC and DeLong's variance from the placement values. */
-function delong(positives: ArrayLike<number>, negatives: ArrayLike<number>): { a: number; variance: number } {
+/** The AUC and DeLong's variance from the placement values, by sorting (exported to test the level walk against it). */
+export function delong(positives: ArrayLike<number>, negatives: ArrayLike<number>): { a: number; variance: number } {
   const n1 = positives.length, n0 = negatives.length;
   const pos = Float64Array.from(positives).sort();
   const neg = Float64Array.from(negatives).sort();

@@ -30,9 +30,13 @@ export interface RankSumOptions {
 export function rankSumCore(x: ArrayLike<number>, y: ArrayLike<number>): { u: number; ties: number } {
   refuseNaN(x, 'rank sum, first sample');
   refuseNaN(y, 'rank sum, second sample');
-  const n1 = x.length, n2 = y.length;
   const levels = levelsOf(x, y);
-  if (levels) return rankSumOfLevels(levels, n1);
+  return levels ? rankSumOfLevels(levels, x.length) : rankSumSorted(x, y);
+}
+
+/** rankSumCore by sorting the pooled values (any number of distinct values; exported to test the level walk against it). */
+export function rankSumSorted(x: ArrayLike<number>, y: ArrayLike<number>): { u: number; ties: number } {
+  const n1 = x.length, n2 = y.length;
   const pooled = new Float64Array(n1 + n2);
   const fromX = new Uint8Array(n1 + n2);
   const idx = new Uint32Array(n1 + n2);

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { wilsonInterval } from '../../analysis/stats/wilson.ts';
 import { meanTCi, meanBootstrapCi, binomialDraw } from '../../analysis/stats/mean-ci.ts';
 import { welchTTest } from '../../analysis/stats/welch.ts';
-import { mannWhitneyU } from '../../analysis/stats/rank-sum.ts';
+import { mannWhitneyU, rankSumCore, rankSumSorted } from '../../analysis/stats/rank-sum.ts';
 import { holmAdjust } from '../../analysis/stats/holm.ts';
 import { cohensD, cliffsDelta } from '../../analysis/stats/effect-size.ts';
 import { binomialTest } from '../../analysis/stats/binomial-test.ts';
 import { sdt } from '../../analysis/stats/sdt.ts';
-import { auroc } from '../../analysis/stats/auroc.ts';
+import { auroc, delong } from '../../analysis/stats/auroc.ts';
+import { levelsOf } from '../../analysis/stats/levels.ts';
 import { krippendorffAlpha } from '../../analysis/stats/krippendorff.ts';
 import { pearson, spearman } from '../../analysis/stats/correlation.ts';
 import { createRng } from '../../studies/random.ts';
@@ -207,6 +208,32 @@ describe('AUROC', () => {
     // SE² = (0.16 + 49(0.66667 − 0.64) + 49(0.71111 − 0.64)) / 2500 = 4.95111 / 2500 → SE = 0.044502
     close(a.se, 0.044502, 1e-6);
     close(a.lower, 0.8 - 1.959964 * 0.0445022, 1e-6);
+  });
+});
+
+describe('rank statistics over a scale\'s levels', () => {
+  // Answers on a scale take a few values: rankSumCore and the DeLong AUROC walk
+  // the levels instead of sorting, and must give the sorting path's numbers bit for bit.
+  test('levels: distinct values ascending with each sample\'s counts; −0 and 0 are one; too many is null', () => {
+    const l = levelsOf([3, 1, 3, -0], [0, 2, 3])!;
+    assert.deepEqual([...l.values], [0, 1, 2, 3]);
+    assert.deepEqual([...l.countX], [1, 1, 0, 2]);
+    assert.deepEqual([...l.countY], [1, 0, 1, 1]);
+    assert.equal(levelsOf([1, 2, 3], [4, 5], 4), null);
+  });
+
+  test('rankSumCore and the DeLong AUROC equal the sorting path exactly on scale data', () => {
+    const rng = createRng(21);
+    for (const [n1, n2, points] of [[1, 1, 2], [7, 3, 4], [2000, 3100, 4], [5000, 800, 11], [300, 300, 7]]) {
+      const x = Array.from({ length: n1 }, () => 1 + rng.int(points));
+      const y = Array.from({ length: n2 }, () => 1 + Math.min(points - 1, rng.int(points) + rng.int(2)));
+      assert.ok(levelsOf(x, y), 'the fast path is taken');
+      assert.deepEqual(rankSumCore(x, y), rankSumSorted(x, y));
+      const roc = auroc(x, y);
+      const sorted = delong(x, y);
+      assert.equal(roc.auc, sorted.a);
+      assert.equal(roc.se, Math.sqrt(Math.max(0, sorted.variance)));
+    }
   });
 });
 
