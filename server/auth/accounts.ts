@@ -1,6 +1,6 @@
 // Researcher accounts: who may log in to /admin, with scrypt-hashed passwords.
 import { z } from 'zod';
-import type { AuthDb } from '../store/researcher-db.ts';
+import type { ResearcherStore as AuthDb } from '../store/store.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 
 export const UsernameSchema = z
@@ -19,12 +19,12 @@ export interface Account {
   passwordChangedAt: number;
 }
 
-export function hasAccount(db: AuthDb, username: string): boolean {
+export function hasAccount(db: AuthDb, username: string): Promise<boolean> {
   return db.hasAccount(username);
 }
 
-export function listAccounts(db: AuthDb): Account[] {
-  return db.accounts().map((r) => ({ username: r.username, createdAt: r.created_at, passwordChangedAt: r.password_changed_at }));
+export async function listAccounts(db: AuthDb): Promise<Account[]> {
+  return (await db.accounts()).map((r) => ({ username: r.username, createdAt: r.created_at, passwordChangedAt: r.password_changed_at }));
 }
 
 /** Creates an account; false (and nothing written) when the username is taken. */
@@ -42,7 +42,7 @@ export async function setPassword(db: AuthDb, username: string, password: string
  * time as a known one, so response time does not reveal which accounts exist.
  */
 export async function checkPassword(db: AuthDb, username: string, password: string): Promise<boolean> {
-  const hash = db.passwordHash(username);
+  const hash = await db.passwordHash(username);
   if (hash === undefined) {
     await verifyPassword(password, await decoyPasswordHash());
     return false;

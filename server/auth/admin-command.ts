@@ -1,4 +1,4 @@
-// `credence admin list|add|reset-password [--db FILE]`: researcher accounts from
+// `credence admin list|add|reset-password [--db FILE|URL]`: researcher accounts from
 // the command line, for the first account's lost one-time password and for
 // adding colleagues without a browser. The CLI registers it with registerAdmin.
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { ADMIN_PASSWORD_ENV } from './index.ts';
 import { generatePassword } from './passwords.ts';
 import { UsageError } from '../cli/usage.ts';
 import { dbOption } from '../cli/options.ts';
+import { openStore } from '../store/open.ts';
 import { firstIssue } from '../../studies/issues.ts';
 
 /** The password to set: CREDENCE_ADMIN_PASSWORD when given (checked), else a generated one to print. */
@@ -38,10 +39,10 @@ export async function addResearcher(ctx: AuthContext, username: string, env: Nod
 /** Sets a new password and ends every session of that account; returns the password when generated. */
 export async function resetResearcherPassword(ctx: AuthContext, username: string, env: NodeJS.ProcessEnv = process.env): Promise<{ password?: string }> {
   const { db } = authFor(ctx);
-  if (!hasAccount(db, username)) throw new Error(`no researcher account '${username}'`);
+  if (!(await hasAccount(db, username))) throw new Error(`no researcher account '${username}'`);
   const { password, generated } = chosenPassword(env);
   await setPassword(db, username, password);
-  db.deleteSessionsOf(username);
+  await db.deleteSessionsOf(username);
   return generated ? { password } : {};
 }
 
@@ -49,7 +50,9 @@ export function registerAdmin(program: Command): void {
   const admin = program.command('admin').description('Researcher accounts for /admin');
   const run = (fn: (ctx: AuthContext) => Promise<void>) => async (...args: unknown[]) => {
     const opts = args.find((a) => a && typeof a === 'object' && 'db' in (a as object)) as { db: string };
-    const ctx: AuthContext = { db: opts.db };
+    // Not reachable or not migratable: a StorageError naming the database (exit 2) from openStore itself.
+    const store = await openStore({ db: opts.db });
+    const ctx: AuthContext = { store };
     try {
       await fn(ctx);
     } catch (err) {
@@ -57,6 +60,7 @@ export function registerAdmin(program: Command): void {
       throw err instanceof UsageError ? err : new UsageError(err instanceof Error ? err.message : String(err));
     } finally {
       closeAuth(ctx);
+      await store.close();
     }
   };
   admin
@@ -65,7 +69,7 @@ export function registerAdmin(program: Command): void {
     .addOption(dbOption())
     .action(
       run(async (ctx) => {
-        for (const a of listAccounts(authFor(ctx).db)) console.log(`${a.username}  created ${new Date(a.createdAt).toISOString()}`);
+        for (const a of await listAccounts(authFor(ctx).db)) console.log(`${a.username}  created ${new Date(a.createdAt).toISOString()}`);
       }),
     );
   admin

@@ -20,7 +20,7 @@ export async function ensureAdminAccount(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ username: string; password?: string }> {
   const { db } = authFor(ctx);
-  if (hasAccount(db, ADMIN_USERNAME)) return { username: ADMIN_USERNAME };
+  if (await hasAccount(db, ADMIN_USERNAME)) return { username: ADMIN_USERNAME };
   const fromEnv = env[ADMIN_PASSWORD_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const ok = NewPasswordSchema.safeParse(fromEnv);
@@ -35,7 +35,7 @@ export async function ensureAdminAccount(
 }
 
 /** The researcher session a request's cookie names on this server, if live. */
-export function researcherSession(headers: IncomingHttpHeaders, ctx: AuthContext): Session | undefined {
+export function researcherSession(headers: IncomingHttpHeaders, ctx: AuthContext): Promise<Session | undefined> {
   return readSession(authFor(ctx).db, cookieValue(headers.cookie, SESSION_COOKIE));
 }
 
@@ -45,11 +45,12 @@ export function researcherSession(headers: IncomingHttpHeaders, ctx: AuthContext
  * running in this process (mountAdmin also sets `ctx.isResearcher`, which is
  * the form the realtime edge should prefer).
  */
-export function isResearcherRequest(headers: IncomingHttpHeaders, ctx?: AuthContext): boolean {
+export async function isResearcherRequest(headers: IncomingHttpHeaders, ctx?: AuthContext): Promise<boolean> {
   const id = cookieValue(headers.cookie, SESSION_COOKIE);
   if (!id) return false;
-  if (ctx) return readSession(authFor(ctx).db, id) !== undefined;
-  return liveAuthStates().some((s) => readSession(s.db, id) !== undefined);
+  if (ctx) return (await readSession(authFor(ctx).db, id)) !== undefined;
+  for (const s of liveAuthStates()) if ((await readSession(s.db, id)) !== undefined) return true;
+  return false;
 }
 
 export { SESSION_COOKIE } from './sessions.ts';

@@ -1,7 +1,7 @@
 // Researcher sessions: a random id in an HttpOnly cookie, its sha256 and a CSRF
 // token kept server-side with an idle and an absolute expiry.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuthDb } from '../store/researcher-db.ts';
+import type { ResearcherStore as AuthDb } from '../store/store.ts';
 
 export const SESSION_COOKIE = 'credence_admin';
 /** Idle time after which a session ends. */
@@ -22,39 +22,39 @@ function hashId(id: string): string {
   return createHash('sha256').update(id).digest('hex');
 }
 
-export function createSession(db: AuthDb, username: string, now = Date.now()): { id: string; session: Session } {
+export async function createSession(db: AuthDb, username: string, now = Date.now()): Promise<{ id: string; session: Session }> {
   const id = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = Math.min(now + SESSION_IDLE_MS, now + SESSION_MAX_MS);
-  db.insertSession(hashId(id), username, csrfToken, now, expiresAt);
+  await db.insertSession(hashId(id), username, csrfToken, now, expiresAt);
   return { id, session: { username, csrfToken, createdAt: now, expiresAt } };
 }
 
 /** The live session for a cookie value, sliding its idle expiry; undefined when unknown or expired. */
-export function readSession(db: AuthDb, id: string | undefined, now = Date.now()): Session | undefined {
+export async function readSession(db: AuthDb, id: string | undefined, now = Date.now()): Promise<Session | undefined> {
   if (!id || id.length > 200) return undefined;
   const key = hashId(id);
-  const row = db.session(key);
+  const row = await db.session(key);
   if (!row) return undefined;
   if (row.expires_at <= now) {
-    db.deleteSession(key);
+    await db.deleteSession(key);
     return undefined;
   }
   let expiresAt = row.expires_at;
   if (now - row.last_seen_at >= TOUCH_EVERY_MS) {
     expiresAt = Math.min(now + SESSION_IDLE_MS, row.created_at + SESSION_MAX_MS);
-    db.touchSession(key, now, expiresAt);
+    await db.touchSession(key, now, expiresAt);
   }
   return { username: row.username, csrfToken: row.csrf_token, createdAt: row.created_at, expiresAt };
 }
 
-export function deleteSession(db: AuthDb, id: string): void {
-  db.deleteSession(hashId(id));
+export function deleteSession(db: AuthDb, id: string): Promise<void> {
+  return db.deleteSession(hashId(id));
 }
 
 /** Ends every session of a user except `keepId` (after a password change). */
-export function deleteOtherSessions(db: AuthDb, username: string, keepId: string): void {
-  db.deleteOtherSessions(username, hashId(keepId));
+export function deleteOtherSessions(db: AuthDb, username: string, keepId: string): Promise<void> {
+  return db.deleteOtherSessions(username, hashId(keepId));
 }
 
 export function csrfMatches(session: Session, token: unknown): boolean {

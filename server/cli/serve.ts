@@ -19,6 +19,7 @@ import { loadStudy } from '../../studies/load.ts';
 import { materializePools } from '../stimuli/index.ts';
 import { defaultDataDir, describeDb, isPostgresUrl, openStore, prepareStorage } from '../store/open.ts';
 import { dbOption } from './options.ts';
+import type { Store } from '../store/store.ts';
 import { scoreStudy } from '../detectors/score-study.ts';
 import { ensureTinyRoberta } from '../detectors/roberta-build.ts';
 
@@ -66,7 +67,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   } catch (err) {
     throw cannotStart(err);
   }
-  await announce(server.url, server.ctx.db, server.ctx.engine.servedStudies());
+  await announce(server.url, server.ctx.db, server.ctx.engine.servedStudies(), server.ctx.store);
   stopOnSignal(() => server.close());
 }
 
@@ -121,8 +122,8 @@ async function serveAsWorker(start: StartOptions): Promise<void> {
   stopOnSignal(() => server.close());
 }
 
-/** Prints where the studies are served, their links and the researcher login. */
-async function announce(url: string, db: string, studies: { studyId: string; version: string }[]): Promise<void> {
+/** Prints where the studies are served, their links and the researcher login (`store`: the server's own, else one opened here). */
+async function announce(url: string, db: string, studies: { studyId: string; version: string }[], store?: Store): Promise<void> {
   console.log(`credence serving on ${url}  (database ${describeDb(db)})`);
   if (studies.length === 0) console.log('no studies are open (none valid in the studies folder)');
   for (const s of studies) {
@@ -132,7 +133,13 @@ async function announce(url: string, db: string, studies: { studyId: string; ver
     console.log(`    on Prolific give: ${prolificLink(url, s.studyId)}   (Prolific fills in the ids)`);
   }
   console.log(`  researcher area:   ${url}/admin`);
-  const auth = { db };
+  const own = store ? undefined : await openStore({ db }).catch((err: Error) => {
+    console.error(`warning: researcher account: ${err.message}`);
+    return undefined;
+  });
+  const accounts = store ?? own;
+  if (!accounts) return;
+  const auth = { store: accounts };
   try {
     const account = await ensureAdminAccount(auth);
     if (account.password) console.log(`  researcher login:  ${account.username} / ${account.password}   (shown once; change it after logging in)`);
@@ -142,6 +149,7 @@ async function announce(url: string, db: string, studies: { studyId: string; ver
     console.error(`warning: researcher account: ${(err as Error).message}`);
   } finally {
     closeAuth(auth);
+    await own?.close();
   }
 }
 

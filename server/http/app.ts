@@ -25,7 +25,7 @@ export function createApp(ctx: AppContext, opts: { clientDir: string; log?: (lin
   mountParticipantRoutes(app, ctx, opts.clientDir);
   mountAdmin(app, ctx);
   if (ctx.detect) {
-    app.use('/api/detect', detectGuard({ isResearcher: (req) => !!ctx.isResearcher?.(req) }));
+    app.use('/api/detect', detectGuard({ isResearcher: async (req) => (await ctx.isResearcher?.(req)) === true }));
     mountDetect(app, ctx);
   } else {
     app.all('/api/detect', detectOff);

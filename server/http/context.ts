@@ -22,7 +22,7 @@ export interface AppContext {
    * socket.io handshake) carries a valid researcher session. Preview joins are
    * refused while this is unset or returns false.
    */
-  isResearcher?: (req: IncomingMessage) => boolean;
+  isResearcher?: (req: IncomingMessage) => Promise<boolean>;
   /** Which proxies' X-Forwarded-For/-Proto to believe (`--trust-proxy`); default none. */
   trustProxy?: TrustProxy;
   /** The client's address of a request (HTTP or socket.io handshake), as trustProxy allows. */

@@ -15,7 +15,7 @@ export interface DetectGuardOptions {
   concurrent?: number;
   /** Requests waiting for a pass before new ones get 503. */
   queue?: number;
-  isResearcher?: (req: Request) => boolean;
+  isResearcher?: (req: Request) => Promise<boolean>;
 }
 
 export const DETECT_OFF = 'the detector demo is off on this server (start it with --detect to serve /api/detect)';
@@ -36,7 +36,7 @@ export function detectGuard(opts: DetectGuardOptions = {}): RequestHandler {
   };
 
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (!opts.isResearcher?.(req)) {
+    if (!(await opts.isResearcher?.(req))) {
       try {
         await perAddress.consume(addressKey(req.ip ?? req.socket.remoteAddress ?? '?'));
       } catch (r) {

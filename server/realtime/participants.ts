@@ -18,7 +18,7 @@ const KNOWN_EVENTS = new Set(['submit', 'ping', 'draft']);
 
 export interface RealtimeOptions {
   engine: Engine;
-  isResearcher?: () => ((req: IncomingMessage) => boolean) | undefined;
+  isResearcher?: () => ((req: IncomingMessage) => Promise<boolean>) | undefined;
   /** Errors that are not the client's fault (logged by the caller). */
   onError?: (err: unknown) => void;
   /** The address new participants are counted by (per-address join limit); undefined: not limited. */
@@ -64,7 +64,7 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     }
     let joined;
     try {
-      joined = await engine.join(auth.data, { researcher: !!opts.isResearcher?.()?.(socket.request), address: opts.addressOf?.(socket.request) });
+      joined = await engine.join(auth.data, { researcher: (await opts.isResearcher?.()?.(socket.request)) === true, address: opts.addressOf?.(socket.request) });
     } catch (err) {
       opts.onError?.(err);
       socket.emit('refused', { reason: 'bad-request', message: 'The server could not start this session.' });

@@ -195,4 +195,22 @@ export const PG_MIGRATIONS: string[] = [
   ALTER TABLE participants DROP COLUMN plan_json;
   CREATE INDEX participants_places ON participants (study_id, version, condition, status, last_seen_at, place_at) WHERE place_at IS NOT NULL;
   `,
+  /* 4: researcher accounts and sessions (SQLite's 8) */ `
+  CREATE TABLE researcher_accounts (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    password_changed_at BIGINT NOT NULL
+  );
+  CREATE TABLE researcher_sessions (
+    -- sha256 of the cookie value: a copy of the database does not hand out live sessions.
+    id_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES researcher_accounts(username) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX researcher_sessions_expiry ON researcher_sessions (expires_at);
+  `,
 ];

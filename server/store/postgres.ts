@@ -13,6 +13,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
+import { ResearcherTables } from './researchers.ts';
 import {
   STORE_TX_METHODS,
   type ConditionCount,
@@ -25,6 +26,7 @@ import {
   type Progress,
   type RowSource,
   type StimulusInput,
+  type ResearcherStore,
   type Store,
   type StoreTx,
   type StoredStimulus,
@@ -545,6 +547,7 @@ export class PostgresStore implements Store {
   private readonly commits: GroupCommit<PgOps>;
   /** Connected and migrated; every call waits for it (a constructor cannot). */
   readonly ready: Promise<void>;
+  readonly researchers: ResearcherStore;
 
   constructor(readonly url: string, opts: { max?: number } = {}) {
     this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: PG_TYPES });
@@ -553,6 +556,14 @@ export class PostgresStore implements Store {
     this.ops = new PgOps(this.pool, this.shared, false);
     this.ready = this.migrate();
     this.ready.catch(() => {}); // reported by the first call that waits for it
+    const query = async (text: string, values: unknown[]) => {
+      await this.ready;
+      return this.pool.query({ name: this.shared.nameOf(text), text, values });
+    };
+    this.researchers = new ResearcherTables({
+      all: async <T>(text: string, values: unknown[]) => (await query(text, values)).rows as T[],
+      run: async (text, values) => (await query(text, values)).rowCount ?? 0,
+    });
     const self = this as unknown as Record<string, unknown>;
     for (const name of STORE_TX_METHODS) {
       const method = PgOps.prototype[name] as (...a: unknown[]) => Promise<unknown>;

@@ -188,4 +188,23 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE participants DROP COLUMN plan_json;
   CREATE INDEX participants_places ON participants (study_id, version, condition, status, last_seen_at, place_at) WHERE place_at IS NOT NULL;
   `,
+  /* 8: researcher accounts and sessions among the migrations (issue 15); before, the auth module created them
+        itself with IF NOT EXISTS, so a database that has them keeps their rows */ `
+  CREATE TABLE IF NOT EXISTS researcher_accounts (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    password_changed_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS researcher_sessions (
+    -- sha256 of the cookie value: a copy of the database does not hand out live sessions.
+    id_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES researcher_accounts(username) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS researcher_sessions_expiry ON researcher_sessions(expires_at);
+  `,
 ];

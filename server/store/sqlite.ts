@@ -15,6 +15,7 @@ import { MIGRATIONS } from './schema.ts';
 import { prepareDbFiles } from './storage-check.ts';
 import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
+import { ResearcherTables, sqliteParams } from './researchers.ts';
 import {
   type ConditionCount,
   type DeadlineClaim,
@@ -26,6 +27,7 @@ import {
   type PlannedPage,
   type Progress,
   type StimulusInput,
+  type ResearcherStore,
   type Store,
   type StoreTx,
   type StoredStimulus,
@@ -131,7 +133,7 @@ class SqliteConnection implements Sync<StoreTx> {
 
   private readonly stmts = new Map<string, Database.Statement>();
   /** Prepared once per SQL text: preparing on every call costs more than running. */
-  private sql(text: string): Database.Statement {
+  sql(text: string): Database.Statement {
     let st = this.stmts.get(text);
     if (!st) {
       st = this.db.prepare(text);
@@ -617,11 +619,30 @@ export class SqliteStore implements Store {
   /** Settles when the open transaction ends; null when none is open. */
   private open: Promise<void> | null = null;
   private readonly commits: GroupCommit<StoreTx>;
+  readonly researchers: ResearcherStore;
 
   constructor(readonly path: string) {
     this.conn = new SqliteConnection(path);
     this.tx = asyncFacade(this.conn, now);
-    Object.assign(this, asyncFacade(this.conn, (f) => (this.open ? this.afterTransactions(f) : now(f))));
+    const gate = <T>(f: () => T): Promise<T> => (this.open ? this.afterTransactions(f) : now(f));
+    Object.assign(this, asyncFacade(this.conn, gate));
+    // Outside any group commit, like every other call: a login never joins (or waits on) a participant's transaction.
+    const statement = (sql: string, params: unknown[]) => {
+      const { text, values } = sqliteParams(sql, params);
+      return { st: this.conn.sql(text), values };
+    };
+    this.researchers = new ResearcherTables({
+      all: <T>(sql: string, params: unknown[]) =>
+        gate(() => {
+          const { st, values } = statement(sql, params);
+          return st.all(...values) as T[];
+        }),
+      run: (sql, params) =>
+        gate(() => {
+          const { st, values } = statement(sql, params);
+          return st.run(...values).changes;
+        }),
+    });
     this.commits = new GroupCommit<StoreTx>({
       transaction: (fn) => this.transaction(fn),
       savepoint: (_tx, fn) => this.savepoint(fn),

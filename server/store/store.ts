@@ -1,9 +1,9 @@
 // The storage interface. Everything durable goes through it: study versions,
 // their stimuli, participants and their server-owned progress, the append-only
-// response log, page events and detector scores. SQLite (sqlite.ts) is the only
-// implementation today; the interface is kept free of SQLite types so that a
-// PostgreSQL store can implement it later and run the same tests. Stores are
-// opened through open.ts, the one place that names the database.
+// response log, page events, detector scores, and researcher accounts and
+// sessions. Two engines implement it, SQLite (sqlite.ts) and PostgreSQL
+// (postgres.ts), and run the same tests; the interface is free of either's
+// types. Stores are opened through open.ts, the one place that names the database.
 import type { Protocol } from '../../studies/protocol.ts';
 import type { PageKind, PlannedPage } from '../../studies/vocabulary/pages.ts';
 import type { ParticipantStatus } from '../../studies/vocabulary/statuses.ts';
@@ -262,7 +262,50 @@ export interface StoreTx {
   detectorScores(studyId: string): Promise<DetectorScoreRow[]>;
 }
 
+/** A researcher account as stored (the hash is read only by passwordHash). */
+export interface AccountRow {
+  username: string;
+  created_at: number;
+  password_changed_at: number;
+}
+
+/** A researcher session as stored, found by the sha256 of its cookie value. */
+export interface SessionRow {
+  username: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/**
+ * The researcher tables (accounts, sessions), on either engine beside the study
+ * data. server/auth keeps the rules (hashing, expiry, CSRF); this only stores.
+ */
+export interface ResearcherStore {
+  hasAccount(username: string): Promise<boolean>;
+  accounts(): Promise<AccountRow[]>;
+  /** False (nothing written) when the username is taken. */
+  insertAccount(username: string, passwordHash: string, now: number): Promise<boolean>;
+  /** False when there is no such account. */
+  updatePasswordHash(username: string, passwordHash: string, now: number): Promise<boolean>;
+  passwordHash(username: string): Promise<string | undefined>;
+  /** Stores a session and removes expired ones on the way, so the table stays the size of the live sessions. */
+  insertSession(idHash: string, username: string, csrfToken: string, now: number, expiresAt: number): Promise<void>;
+  session(idHash: string): Promise<SessionRow | undefined>;
+  touchSession(idHash: string, now: number, expiresAt: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Ends every session of `username` (after a password reset). */
+  deleteSessionsOf(username: string): Promise<void>;
+  /** Sessions stored (expired ones included until the next login sweeps them). */
+  sessionCount(): Promise<number>;
+  /** Ends every session of `username` except the one with `keepIdHash`. */
+  deleteOtherSessions(username: string, keepIdHash: string): Promise<void>;
+}
+
 export interface Store extends StoreTx {
+  /** Researcher accounts and sessions, in the same database. */
+  readonly researchers: ResearcherStore;
   /** Runs fn in one transaction, on one connection; fn must use the tx it is given. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**

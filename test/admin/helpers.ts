@@ -1,5 +1,5 @@
 // Shared by the researcher-area tests: a real server on 127.0.0.1 with a temp
-// database and the admin-demo study, and a researcher logged in over real HTTP.
+// database (a SQLite file, or the PostgreSQL URL given) and the admin-demo study, and a researcher logged in over real HTTP.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,13 +27,13 @@ export function fixtureText(opts: { ttlMinutes?: number } = {}): string {
 }
 
 export async function startTestServer(
-  opts: { ttlMinutes?: number; account?: boolean; log?: (line: string) => void; server?: Pick<StartOptions, 'trustProxy' | 'detect'> } = {},
+  opts: { ttlMinutes?: number; account?: boolean; log?: (line: string) => void; server?: Pick<StartOptions, 'trustProxy' | 'detect'>; db?: string } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'credence-admin-'));
   const studiesDir = join(dir, 'studies');
   mkdirSync(studiesDir);
   writeFileSync(join(studiesDir, 'admin-demo.yaml'), fixtureText(opts));
-  const server = await startServer({ port: 0, db: join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: opts.log ?? (() => {}), ...opts.server });
+  const server = await startServer({ port: 0, db: opts.db ?? join(dir, 'test.db'), studiesDir, dataDir: join(dir, 'data'), log: opts.log ?? (() => {}), ...opts.server });
   const { password } = opts.account === false ? { password: '' } : await ensureAdminAccount(server.ctx, {});
   if (password === undefined) throw new Error('a fresh database should yield a generated password');
   return {

@@ -24,8 +24,8 @@ export function accountsRoutes(auth: AuthState): Router {
   const router = express.Router();
   const json = express.json({ limit: '8kb' });
 
-  router.get('/api/admin/accounts', (_req, res) => {
-    res.json({ accounts: listAccounts(auth.db) });
+  router.get('/api/admin/accounts', async (_req, res) => {
+    res.json({ accounts: await listAccounts(auth.db) });
   });
 
   router.post('/api/admin/accounts', json, async (req, res) => {
@@ -44,7 +44,7 @@ export function accountsRoutes(auth: AuthState): Router {
       return res.status(403).json({ error: 'currentPassword: wrong password', field: 'currentPassword' });
     }
     await setPassword(auth.db, session.username, parsed.data.newPassword);
-    deleteOtherSessions(auth.db, session.username, sessionId);
+    await deleteOtherSessions(auth.db, session.username, sessionId);
     res.status(204).end();
   });
 

@@ -2,7 +2,7 @@
 // passes requireSession; every request that changes something also passes
 // requireCsrf (the session's token in a header, and no foreign Origin).
 import type { NextFunction, Request, Response } from 'express';
-import type { AuthDb } from '../../store/researcher-db.ts';
+import type { ResearcherStore as AuthDb } from '../../store/store.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
 import { cookieValue, csrfMatches, readSession, SESSION_COOKIE, type Session } from '../../auth/sessions.ts';
 
@@ -20,16 +20,16 @@ export function sessionOf(res: Response): SessionLocals {
 }
 
 /** The live session named by the request's cookie, if any. */
-export function sessionFromRequest(db: AuthDb, req: Request): { id: string; session: Session } | undefined {
+export async function sessionFromRequest(db: AuthDb, req: Request): Promise<{ id: string; session: Session } | undefined> {
   const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
-  const session = readSession(db, id);
+  const session = await readSession(db, id);
   return session && id ? { id, session } : undefined;
 }
 
 /** API requests without a session get 401 JSON; page requests are sent to the login page. */
 export function requireSession(db: AuthDb, kind: 'api' | 'page') {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const found = sessionFromRequest(db, req);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const found = await sessionFromRequest(db, req);
     if (!found) {
       res.setHeader('Cache-Control', 'no-store');
       if (kind === 'api') {

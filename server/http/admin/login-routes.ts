@@ -68,9 +68,9 @@ async function attemptLogin(auth: AuthState, req: Request, body: unknown): Promi
   await reservation.settle(right);
   if (!right) return { ok: false, status: 401, error: 'wrong username or password' };
   // A fresh id on every login: a cookie planted before login never becomes a session.
-  const previous = sessionFromRequest(auth.db, req);
-  if (previous) deleteSession(auth.db, previous.id);
-  const { id, session } = createSession(auth.db, username);
+  const previous = await sessionFromRequest(auth.db, req);
+  if (previous) await deleteSession(auth.db, previous.id);
+  const { id, session } = await createSession(auth.db, username);
   return { ok: true, id, session };
 }
 
@@ -79,10 +79,10 @@ export function loginRoutes(auth: AuthState): Router {
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const json = express.json({ limit: '8kb' });
 
-  router.get('/admin/login', (req, res) => {
-    if (sessionFromRequest(auth.db, req)) return res.redirect(303, safeNextPath(req.query.next));
+  router.get('/admin/login', async (req, res) => {
+    if (await sessionFromRequest(auth.db, req)) return res.redirect(303, safeNextPath(req.query.next));
     res.setHeader('Content-Security-Policy', LOGIN_PAGE_CSP);
-    const error = listAccounts(auth.db).length === 0 ? NO_ACCOUNT_YET : undefined;
+    const error = (await listAccounts(auth.db)).length === 0 ? NO_ACCOUNT_YET : undefined;
     res.type('html').send(loginPage({ next: safeNextPath(req.query.next), error }));
   });
 
@@ -114,8 +114,8 @@ export function loginRoutes(auth: AuthState): Router {
     res.json({ username: session.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt });
   });
 
-  router.post('/api/admin/logout', requireSession(auth.db, 'api'), requireCsrf, (req, res) => {
-    deleteSession(auth.db, sessionOf(res).sessionId);
+  router.post('/api/admin/logout', requireSession(auth.db, 'api'), requireCsrf, async (req, res) => {
+    await deleteSession(auth.db, sessionOf(res).sessionId);
     clearSessionCookie(req, res);
     res.status(204).end();
   });

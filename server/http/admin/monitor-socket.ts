@@ -5,7 +5,7 @@
 // logout or expiry closes the feed.
 import { z } from 'zod';
 import type { Namespace, Socket } from 'socket.io';
-import type { AuthDb } from '../../store/researcher-db.ts';
+import type { ResearcherStore as AuthDb } from '../../store/store.ts';
 import { isSameOrigin } from '../../auth/origin.ts';
 import { cookieValue, readSession, SESSION_COOKIE } from '../../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
@@ -29,24 +29,29 @@ interface SocketData {
   watching?: string;
 }
 
-function sessionLive(db: AuthDb, socket: Socket): boolean {
+async function sessionLive(db: AuthDb, socket: Socket): Promise<boolean> {
   const data = socket.data as SocketData;
-  return db.open && readSession(db, data.sessionId) !== undefined;
+  return (await readSession(db, data.sessionId)) !== undefined;
 }
 
 export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
   const nsp = ctx.io.of(MONITOR_NAMESPACE);
 
-  nsp.use((socket, next) => {
+  nsp.use(async (socket, next) => {
     const headers = socket.handshake.headers;
     if (!isSameOrigin(headers)) return next(new Error('cross-origin connection refused'));
     const id = cookieValue(headers.cookie, SESSION_COOKIE);
-    if (!id || !readSession(db, id)) return next(new Error('researcher login required'));
+    try {
+      if (!id || !(await readSession(db, id))) return next(new Error('researcher login required'));
+    } catch {
+      return next(new Error('researcher login could not be checked; try again'));
+    }
     (socket.data as SocketData) = { sessionId: id };
     next();
   });
 
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   let intervalMs = MONITOR_INTERVAL_MS;
 
   const push = async (only?: Socket) => {
@@ -54,7 +59,7 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
     const sockets = only ? [only] : [...nsp.sockets.values()];
     const studies = new Set<string>();
     for (const s of sockets) {
-      if (!sessionLive(db, s)) {
+      if (!(await sessionLive(db, s))) {
         s.emit('session-ended', { message: 'Your researcher session ended; log in again.' });
         s.disconnect(true);
         continue;
@@ -79,8 +84,8 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
     try {
       await push();
     } catch (err) {
-      // A closed store during shutdown ends the ticks; anything else is logged and retried next tick.
-      if (!db.open) return;
+      // A store closed during shutdown (the HTTP server closes first, which stops the ticks) ends them; anything else is logged and retried next tick.
+      if (stopped) return;
       console.error('admin monitor:', err instanceof Error ? err.message : err);
     }
     intervalMs = Math.max(MONITOR_INTERVAL_MS, Math.ceil((performance.now() - t0) * MAX_LOAD_FACTOR));
@@ -107,6 +112,9 @@ export function mountMonitorSocket(ctx: AppContext, db: AuthDb): Namespace {
     });
   });
 
-  ctx.io.httpServer?.once('close', stop);
+  ctx.io.httpServer?.once('close', () => {
+    stopped = true;
+    stop();
+  });
   return nsp;
 }
