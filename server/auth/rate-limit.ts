@@ -8,6 +8,7 @@
 // Nothing is counted per account alone, so an attacker elsewhere cannot lock the
 // researcher out. Kept in memory (a restart forgives); rate-limiter-flexible has
 // PostgreSQL and other stores for several processes.
+import { createHash } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { sharedLimiter } from '../http/shared-limiter.ts';
 
@@ -29,7 +30,12 @@ export type Reservation =
   | { ok: true; settle(success: boolean): Promise<void> }
   | { ok: false; retryAfterMs: number };
 
-const pairKey = (account: string, address: string) => `${account.toLowerCase()}\u0000${address}`;
+/**
+ * One key per (account, address), unambiguous whatever the username holds, of
+ * fixed length and free of NUL: on PostgreSQL the counts live in a VARCHAR(255)
+ * column (shared-limiter.ts), which refuses a NUL byte and longer keys.
+ */
+const pairKey = (account: string, address: string) => createHash('sha256').update(JSON.stringify([account.toLowerCase(), address])).digest('hex');
 const msOf = (r: unknown) => (r instanceof RateLimiterRes ? Math.max(1000, r.msBeforeNext) : 60_000);
 
 export class LoginLimits {

@@ -5,7 +5,7 @@
 // (shared-limiter.ts). One small pool per process serves both; the adapter
 // keeps one of its connections LISTENing for as long as the server runs.
 import pg from 'pg';
-import { redactUrl } from '../store/postgres.ts';
+import { redactUrl } from '../store/open.ts';
 
 /** socket.io's adapter stores notifications over 8,000 bytes here (its default name). */
 export const ADAPTER_TABLE = 'socket_io_attachments';

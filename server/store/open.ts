@@ -9,7 +9,7 @@ import { SqliteStore } from './sqlite.ts';
 import { isPostgresUrl, PostgresStore, redactUrl } from './postgres.ts';
 import { checkStorage, prepareDbFiles, StorageError } from './storage-check.ts';
 
-export { isPostgresUrl };
+export { isPostgresUrl, redactUrl };
 
 /** The environment variable that names the database when `--db` is not given. */
 export const DB_ENV = 'CREDENCE_DB';
