@@ -7,9 +7,10 @@ import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import { questionIndex } from '../../server/bots/bot.ts';
 import { resolveQuestion } from '../../studies/questions/index.ts';
 import { createRng } from '../../studies/random.ts';
-import { SqliteStore } from '../../server/store/sqlite.ts';
+import { openStore } from '../../server/store/open.ts';
+import { rawSql, TEST_ENGINES, type TestEngine } from '../helpers/engines.ts';
 import { Engine as EngineClass } from '../../server/engine/engine.ts';
-import { FIXTURES, loadDef, miniProtocol, openEngine, sleep, tempDir, writeStudy } from './helpers.ts';
+import { FIXTURES, loadDef, miniProtocol, openEngine, reopenEngine, sleep, tempDir, writeStudy } from './helpers.ts';
 
 const page = (o: Outcome): PageView => {
   assert.ok('page' in o, `expected a page, got ${JSON.stringify(o)}`);
@@ -46,9 +47,9 @@ async function walkTo(engine: Engine, study: string, pid: string, kind: string):
 }
 
 /** Runs `body` on an engine serving the mini fixture in a fresh folder, then closes both. */
-async function withMiniEngine(body: (e: Awaited<ReturnType<typeof openEngine>>) => Promise<void>): Promise<void> {
+async function withMiniEngine(on: TestEngine, body: (e: Awaited<ReturnType<typeof openEngine>>) => Promise<void>): Promise<void> {
   const { dir, cleanup } = tempDir();
-  const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')]);
+  const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml')], undefined, on);
   try {
     await body(e);
   } finally {
@@ -63,9 +64,10 @@ async function enter(engine: Engine, pid?: string) {
   return r as Extract<typeof r, { kind: 'joined' }>;
 }
 
-describe('engine', () => {
+// Every test on each engine, a named suite each (one throwaway PostgreSQL for the file, a new database per test).
+for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
   test('a whole walk stores every page once, with analysis rows; responses are append-only', async () => {
-    await withMiniEngine(async (e) => {
+    await withMiniEngine(on, async (e) => {
     const j = await enter(e.engine, 'P1');
     const end = await walkTo(e.engine, 'mini', j.participantId, 'none');
     assert.ok('done' in end);
@@ -83,13 +85,13 @@ describe('engine', () => {
     assert.equal(parts.length, 1);
     assert.equal(parts[0].status, 'completed');
     assert.equal(parts[0].prolific_pid, 'P1');
-    assert.throws(() => e.store.db.prepare('UPDATE responses SET rt_ms = 1').run(), /append-only/);
-    assert.throws(() => e.store.db.prepare('DELETE FROM answers').run(), /append-only/);
+    await assert.rejects(rawSql(e.db, 'UPDATE responses SET rt_ms = 1'), /append-only/);
+    await assert.rejects(rawSql(e.db, 'DELETE FROM answers'), /append-only/);
     });
   });
 
   test('submit: replayed clientId is acknowledged once and stored once; stale index, bad answers and unknown questions store nothing', async () => {
-    await withMiniEngine(async (e) => {
+    await withMiniEngine(on, async (e) => {
     const j = await enter(e.engine, 'P2');
     const v0 = page(j.outcome);
     const id = randomUUID();
@@ -126,7 +128,7 @@ describe('engine', () => {
   });
 
   test('no ack before the store says the commit is on disk, for a first submit and for its retry', async () => {
-    await withMiniEngine(async (e) => {
+    await withMiniEngine(on, async (e) => {
     const j = await enter(e.engine, 'P-durable');
     const v0 = page(j.outcome);
     // Hold the store's durability barrier, as a slow disk would.
@@ -150,7 +152,7 @@ describe('engine', () => {
   });
 
   test('consent declined ends with the no-consent code; comprehension allows two attempts', async () => {
-    await withMiniEngine(async (e) => {
+    await withMiniEngine(on, async (e) => {
     const a = await enter(e.engine, 'NC');
     const r = await submit(e.engine, a.participantId, page(a.outcome), { consent: false });
     assert.ok(r.ack.ok && 'done' in r.next!);
@@ -182,7 +184,7 @@ describe('engine', () => {
     const flagOnly = miniProtocol();
     flagOnly.id = 'miniflag';
     flagOnly.exclusions = { failed_attention: false };
-    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml'), writeStudy(dir, flagOnly)]);
+    const e = await openEngine(dir, [pathJoin(FIXTURES, 'mini.yaml'), writeStudy(dir, flagOnly)], undefined, on);
     try {
       const a = await enter(e.engine, 'AT');
       const v = page(await walkTo(e.engine, 'mini', a.participantId, 'attention'));
@@ -215,7 +217,7 @@ describe('engine', () => {
       questions: [{ type: 'judgment', id: 'practice' }],
     });
     const file = writeStudy(dir, p);
-    let e = await openEngine(dir, [file]);
+    let e = await openEngine(dir, [file], undefined, on);
     try {
       const a = await enter(e.engine, 'TF');
       const t = page(await walkTo(e.engine, 'mini', a.participantId, 'training'));
@@ -226,7 +228,7 @@ describe('engine', () => {
       assert.equal(page(r.next!).feedback, want);
       assert.equal(page((await e.engine.outcome(a.participantId))).feedback, want, 'a reload');
       await e.close();
-      e = await openEngine(dir, [file]);
+      e = await reopenEngine(e.db, [file]);
       assert.equal(page((await e.engine.outcome(a.participantId))).feedback, want, 'after a restart');
       const after = page((await e.engine.outcome(a.participantId)));
       const moved = await submit(e.engine, a.participantId, after, (await answersFor(e.engine, 'mini', after)));
@@ -242,7 +244,7 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const p = miniProtocol();
     p.phases.find((x: any) => x.kind === 'trials').blocks[0].min_read_s = 0.6;
-    const e = await openEngine(dir, [writeStudy(dir, p)]);
+    const e = await openEngine(dir, [writeStudy(dir, p)], undefined, on);
     try {
       const a = await enter(e.engine, 'MR');
       const v = page(await walkTo(e.engine, 'mini', a.participantId, 'trial'));
@@ -263,7 +265,7 @@ describe('engine', () => {
     const p = miniProtocol();
     p.phases.find((x: any) => x.kind === 'trials').blocks[0].time_limit_s = 0.3;
     const file = writeStudy(dir, p);
-    const e = await openEngine(dir, [file]);
+    const e = await openEngine(dir, [file], undefined, on);
     let pidA: string, pidB: string;
     try {
       const a = await enter(e.engine, 'TO');
@@ -282,8 +284,10 @@ describe('engine', () => {
       const vb = page(await walkTo(e.engine, 'mini', pidB, 'trial'));
       await e.close(); // server down: no timers
       await sleep(700);
-      assert.equal((await new SqliteStore(pathJoin(dir, 'test.db')).participant(pidB))!.pageIndex, vb.index);
-      const store2 = new SqliteStore(pathJoin(dir, 'test.db'));
+      const idle = await openStore({ db: e.db });
+      assert.equal((await idle.participant(pidB))!.pageIndex, vb.index);
+      await idle.close();
+      const store2 = await openStore({ db: e.db });
       const engine2 = new EngineClass({ store: store2 });
       await engine2.openStudy(await loadDef(file));
       await engine2.start(); // sweep
@@ -306,7 +310,7 @@ describe('engine', () => {
     const { dir, cleanup } = tempDir();
     const p = miniProtocol();
     p.timing = { study_limit_minutes: 0.01 };
-    const e = await openEngine(dir, [writeStudy(dir, p)]);
+    const e = await openEngine(dir, [writeStudy(dir, p)], undefined, on);
     try {
       const a = await enter(e.engine, 'SL');
       await sleep(800);
@@ -328,7 +332,7 @@ describe('engine', () => {
       { id: 'large', target: 2, pools: ['m_large'] },
     ];
     p.design.slot_ttl_minutes = 0.01; // 600 ms
-    const e = await openEngine(dir, [writeStudy(dir, p)]);
+    const e = await openEngine(dir, [writeStudy(dir, p)], undefined, on);
     try {
       // Contract changed by issue 13: a place is taken at consent, not at the join.
       const enterAndConsent = async (pid: string) => {
@@ -375,7 +379,7 @@ describe('engine', () => {
   });
 
   test('two tabs joining with the same new PID at once get one record; the later token is the valid one', async () => {
-    await withMiniEngine(async (e) => {
+    await withMiniEngine(on, async (e) => {
     const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);
     assert.equal(a.participantId, b.participantId);
     assert.equal((await e.store.participants('mini')).length, 1);
@@ -388,7 +392,7 @@ describe('engine', () => {
   test('a changed protocol is a new version; the old version and its data are untouched and old participants resume in it', async () => {
     const { dir, cleanup } = tempDir();
     const file = writeStudy(dir, miniProtocol());
-    const e = await openEngine(dir, [file]);
+    const e = await openEngine(dir, [file], undefined, on);
     const old = await enter(e.engine, 'V1');
     await walkTo(e.engine, 'mini', old.participantId, 'trial');
     const v1 = (await e.store.participant(old.participantId))!.version;
@@ -399,7 +403,7 @@ describe('engine', () => {
     const changed = miniProtocol();
     changed.title = 'Mini study, second version';
     writeStudy(dir, changed);
-    const e2 = await openEngine(dir, [file]);
+    const e2 = await reopenEngine(e.db, [file]);
     try {
       const versions = (await e2.store.studyVersions('mini'));
       assert.equal(versions.length, 2);
@@ -421,7 +425,7 @@ describe('engine', () => {
   });
 
   test('preview walks the protocol and stores nothing; it needs a researcher', async () => {
-    await withMiniEngine(async (e) => {
+    await withMiniEngine(on, async (e) => {
     const no = await e.engine.join({ study: 'mini', preview: true }, { researcher: false });
     assert.equal(no.kind, 'refused');
     const pv = await e.engine.join({ study: 'mini', preview: true }, { researcher: true });
@@ -429,8 +433,8 @@ describe('engine', () => {
     const end = await walkTo(e.engine, 'mini', (pv as any).participantId, 'none');
     assert.equal((end as any).done.status, 'completed');
     assert.equal((end as any).done.redirectUrl, undefined);
-    const n = e.store.db.prepare('SELECT (SELECT COUNT(*) FROM participants) + (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM events) AS n').get() as { n: number };
-    assert.equal(n.n, 0);
+    const [n] = (await rawSql(e.db, 'SELECT (SELECT COUNT(*) FROM participants) + (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM events) AS n')) as { n: number | string }[];
+    assert.equal(Number(n.n), 0);
     });
   });
 });

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { loadStudy } from '../../studies/load.ts';
-import { SqliteStore } from '../../server/store/sqlite.ts';
+import { openStore } from '../../server/store/open.ts';
+import { TEST_ENGINES, type TestEngine } from '../helpers/engines.ts';
 import { Engine, type StudyDef } from '../../server/engine/engine.ts';
 import { studyDef } from '../../server/engine/open-studies.ts';
 
@@ -34,15 +35,27 @@ export async function loadDef(file: string): Promise<StudyDef> {
   return studyDef(loadStudy(file), dirname(file));
 }
 
-export async function openEngine(dir: string, files: string[], dbName = 'test.db') {
-  const store = new SqliteStore(join(dir, dbName));
+/** An engine on a fresh store: a SQLite file `dir/dbName`, or a new database of `on` (test/helpers/engines.ts). */
+export async function openEngine(dir: string, files: string[], dbName = 'test.db', on: TestEngine = TEST_ENGINES[0]) {
+  return reopenEngine(await on.newDb(dir, dbName), files);
+}
+
+/** An engine on an existing database (a restart: `reopenEngine(e.db, files)`). */
+export async function reopenEngine(db: string, files: string[]) {
+  const store = await openStore({ db });
+  let closed = false;
   const engine = new Engine({ store });
   for (const f of files) (await engine.openStudy(await loadDef(f)));
   await engine.start();
   return {
+    /** The database, to open it again (a restart) with openStore. */
+    db,
     store,
     engine,
+    /** Idempotent: a test may close early (a server going down) and again in its finally. */
     close: async () => {
+      if (closed) return;
+      closed = true;
       await engine.stop();
       await store.close();
     },
