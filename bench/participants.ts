@@ -37,7 +37,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openReader } from '../test/helpers/db-reader.ts';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.ts';
-import { isPostgresUrl } from '../server/store/postgres.ts';
+import { isPostgresUrl } from '../server/store/open.ts';
 import { loadStudy } from '../studies/load.ts';
 import { runBots, percentile } from '../server/bots/run.ts';
 import { echoLoad } from './participants/echo-load.ts';
