@@ -24,6 +24,8 @@ export interface Transactional<Tx> {
   durable(): Promise<void>;
 }
 
+type Outcome = { ok: boolean; v: unknown };
+
 interface Pending<Tx> {
   op: (tx: Tx) => Promise<unknown>;
   ok: (v: unknown) => void;
@@ -41,7 +43,20 @@ export class GroupCommit<Tx> {
   private readonly syncMs = new LatencyRing();
   private maxBatch = 0;
 
-  constructor(private readonly store: Transactional<Tx>) {}
+  constructor(
+    private readonly store: Transactional<Tx>,
+    private readonly opts: {
+      /**
+       * Run a group without savepoints first, and again with one per op only
+       * when an op failed (the first attempt rolled back whole). For an engine
+       * across a network each savepoint is a round trip, and ops rarely fail:
+       * their outcomes (duplicate, stale, ended) are results, not errors. The
+       * ops then must do nothing but through tx (every caller's op only reads
+       * and writes the store), since a group may run twice.
+       */
+      savepointsOnFailureOnly?: boolean;
+    } = {},
+  ) {}
 
   /** Runs op in the next group transaction; resolves with its result once that transaction is durable. */
   run<T>(op: (tx: Tx) => Promise<T>): Promise<T> {
@@ -83,18 +98,10 @@ export class GroupCommit<Tx> {
 
   private async commit(batch: Pending<Tx>[]): Promise<void> {
     if (batch.length > this.maxBatch) this.maxBatch = batch.length;
-    const out: { ok: boolean; v: unknown }[] = [];
+    let out: Outcome[];
     const t0 = performance.now();
     try {
-      await this.store.transaction(async (tx) => {
-        for (const b of batch) {
-          try {
-            out.push({ ok: true, v: await this.store.savepoint(tx, () => b.op(tx)) });
-          } catch (err) {
-            out.push({ ok: false, v: err });
-          }
-        }
-      });
+      out = (this.opts.savepointsOnFailureOnly ? await this.withoutSavepoints(batch) : undefined) ?? (await this.withSavepoints(batch));
     } catch (err) {
       for (const b of batch) b.fail(err);
       return;
@@ -116,6 +123,42 @@ export class GroupCommit<Tx> {
         this.syncing = false;
         this.scheduleFlush();
       });
+  }
+
+  /** Every op in its own savepoint: a failing op fails alone. */
+  private withSavepoints(batch: Pending<Tx>[]): Promise<Outcome[]> {
+    return this.store.transaction(async (tx) => {
+      const out: Outcome[] = [];
+      for (const b of batch) {
+        try {
+          out.push({ ok: true, v: await this.store.savepoint(tx, () => b.op(tx)) });
+        } catch (err) {
+          out.push({ ok: false, v: err });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The whole group in one plain transaction; undefined when an op failed (nothing of the group was committed). */
+  private async withoutSavepoints(batch: Pending<Tx>[]): Promise<Outcome[] | undefined> {
+    const failed = new Error('an op of the group failed');
+    try {
+      return await this.store.transaction(async (tx) => {
+        const out: Outcome[] = [];
+        for (const b of batch) {
+          try {
+            out.push({ ok: true, v: await b.op(tx) });
+          } catch {
+            throw failed;
+          }
+        }
+        return out;
+      });
+    } catch (err) {
+      if (err === failed) return undefined;
+      throw err;
+    }
   }
 }
 
