@@ -271,8 +271,20 @@ class PgOps implements StoreTx {
 
   // ---- participants ----
 
-  private toParticipant(r: ParticipantWithPlan | undefined): ParticipantRecord | undefined {
-    return r ? toParticipant(r, this.shared.plans.of(r.id, r.plan_json), false) : undefined;
+  private withPlan(r: ParticipantWithPlan): ParticipantRecord {
+    return toParticipant(r, this.shared.plans.of(r.id, r.condition, r.plan_json), false);
+  }
+
+  /**
+   * A participant read without their plan (10-20 kB a row, read twice per
+   * answer), which comes from the cache or, on a miss, a second query.
+   */
+  private async toParticipant(r: ParticipantDbRow | undefined): Promise<ParticipantRecord | undefined> {
+    if (!r) return undefined;
+    const plan =
+      this.shared.plans.cached(r.id, r.condition) ??
+      this.shared.plans.of(r.id, r.condition, (await this.one<{ plan_json: string }>('SELECT plan_json FROM participant_plans WHERE participant_id = $1', [r.id]))!.plan_json);
+    return toParticipant(r, plan, false);
   }
 
   async createParticipant(p: NewParticipant): Promise<{ participant: ParticipantRecord; created: boolean } | { full: true }> {
@@ -328,24 +340,31 @@ class PgOps implements StoreTx {
   }
 
   async participantByToken(tokenHash: string): Promise<ParticipantRecord | undefined> {
-    return this.toParticipant(await this.one<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.token_hash = $1`, [tokenHash]));
+    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE token_hash = $1', [tokenHash]));
   }
 
   async participantByPid(studyId: string, prolificPid: string): Promise<ParticipantRecord | undefined> {
-    return this.toParticipant(await this.one<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.study_id = $1 AND p.prolific_pid = $2`, [studyId, prolificPid]));
+    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE study_id = $1 AND prolific_pid = $2', [studyId, prolificPid]));
   }
 
   async participant(id: string): Promise<ParticipantRecord | undefined> {
-    return this.toParticipant(await this.one<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.id = $1`, [id]));
+    return this.toParticipant(await this.one<ParticipantDbRow>('SELECT * FROM participants WHERE id = $1', [id]));
   }
 
+  // Last-seen times skip rows another transaction holds (SKIP LOCKED): that one is a submit or a deadline
+  // moving the participant, which writes a later last_seen_at itself. So a heartbeat over thousands of rows
+  // never waits on, nor deadlocks with, the group commits of the other processes on the database.
   async touch(participantId: string, now: number): Promise<void> {
-    await this.run('UPDATE participants SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1', [now, participantId]);
+    await this.touchMany([participantId], now);
   }
 
   async touchMany(ids: string[], now: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.run('UPDATE participants SET last_seen_at = $1 WHERE id = ANY($2::text[]) AND last_seen_at < $1', [now, ids]);
+    await this.run(
+      `UPDATE participants SET last_seen_at = $1 WHERE id IN (
+         SELECT id FROM participants WHERE id = ANY($2::text[]) AND last_seen_at < $1 ORDER BY id FOR UPDATE SKIP LOCKED)`,
+      [now, ids],
+    );
   }
 
   async claimDeadlines(c: DeadlineClaim): Promise<string[]> {
@@ -464,7 +483,7 @@ class PgOps implements StoreTx {
     const rows = await this.all<ParticipantWithPlan>(`${WITH_PLAN} WHERE p.study_id = $1 ORDER BY p.started_at`, [studyId]);
     const out: LiveParticipant[] = [];
     for (const r of rows) {
-      const p = this.toParticipant(r)!;
+      const p = this.withPlan(r);
       out.push(toLiveParticipant(p, (await this.protocolOf(p.studyId, p.version)).design.slot_ttl_minutes * 60_000, now));
     }
     return out;

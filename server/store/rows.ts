@@ -222,15 +222,26 @@ export function answerValues(responseId: number | bigint, a: SubmissionInput['an
  * one per read was the hottest path of both engines.
  */
 export class PlanCache {
-  private readonly plans = new Map<string, PlannedPage[]>();
+  private readonly plans = new Map<string, { condition: string | null; plan: PlannedPage[] }>();
 
-  /** The plan of participant id; `json` reads it from the database when it is not cached. */
-  of(id: string, json: string | (() => string)): PlannedPage[] {
-    let plan = this.plans.get(id);
+  /**
+   * The cached plan of participant id, if it is the plan of this condition. A
+   * plan changes only with a move to another condition, so the condition read
+   * with the row tells a stale entry (another process on the database moved
+   * the participant) from a good one.
+   */
+  cached(id: string, condition: string | null): PlannedPage[] | undefined {
+    const hit = this.plans.get(id);
+    return hit && hit.condition === condition ? hit.plan : undefined;
+  }
+
+  /** The plan of participant id in this condition; `json` reads it from the database when it is not cached. */
+  of(id: string, condition: string | null, json: string | (() => string)): PlannedPage[] {
+    let plan = this.cached(id, condition);
     if (!plan) {
       if (this.plans.size > 20_000) this.plans.clear();
       plan = JSON.parse(typeof json === 'string' ? json : json()) as PlannedPage[];
-      this.plans.set(id, plan);
+      this.plans.set(id, { condition, plan });
     }
     return plan;
   }

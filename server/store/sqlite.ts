@@ -238,7 +238,7 @@ class SqliteConnection implements Sync<StoreTx> {
   // ---- participants ----
 
   private toParticipant(r: ParticipantDbRow | undefined): ParticipantRecord | undefined {
-    return r ? toParticipant(r, this.plans.of(r.id, () => (this.st.planOf.get(r.id) as { plan_json: string }).plan_json), this.path === ':memory:') : undefined;
+    return r ? toParticipant(r, this.plans.of(r.id, r.condition, () => (this.st.planOf.get(r.id) as { plan_json: string }).plan_json), this.path === ':memory:') : undefined;
   }
 
   createParticipant(p: NewParticipant): { participant: ParticipantRecord; created: boolean } | { full: true } {
