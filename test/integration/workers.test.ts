@@ -23,7 +23,7 @@ async function completedPerCondition(db: string, conditions: string[]): Promise<
   }
 }
 
-for (const engine of ENGINE_NAMES.filter((e) => e === 'sqlite')) {
+for (const engine of ENGINE_NAMES) {
   describe(`three server processes on ${engine}`, () => {
     test('a takeover across processes: the first tab, on another process, is told why and closed', async () => {
       const tmp = tempDir();
