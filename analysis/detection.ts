@@ -77,9 +77,14 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
     const keys = [...by.keys()].sort(typeof order === 'function' ? order : (a, b) => (order ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b, 'en', { numeric: true })));
     for (const k of keys) {
       const list = by.get(k)!;
-      const x = list.filter(correctOf).length;
-      const pos = list.filter((j) => j.source === 'machine').map((j) => j.value);
-      const onlyMachine = list.every((j) => j.source === 'machine');
+      // One pass per group (a group of a million-answer study holds hundreds of thousands).
+      let x = 0;
+      const pos: number[] = [];
+      for (const j of list) {
+        if (correctOf(j)) x++;
+        if (j.source === 'machine') pos.push(j.value);
+      }
+      const onlyMachine = pos.length === list.length;
       groups.push({
         group,
         value: k,
@@ -95,15 +100,16 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
   addGroups('length', (j) => lengthBin(j.lengthWords), [...LENGTH_BINS.map((b) => b.label), 'unknown']);
   addGroups('condition', (j) => c.participants[j.p].condition, c.conditions);
 
-  // Per participant.
-  const per = new Map<number, { n: number; x: number }>();
+  // Per participant (counts by participant index; the accuracies are sorted, so their order of first appearance does not matter).
+  const perN = new Float64Array(c.participants.length);
+  const perX = new Float64Array(c.participants.length);
   for (const j of all) {
-    let s = per.get(j.p);
-    if (!s) per.set(j.p, (s = { n: 0, x: 0 }));
-    s.n++;
-    if (correctOf(j)) s.x++;
+    perN[j.p]++;
+    if (correctOf(j)) perX[j.p]++;
   }
-  const accs = Float64Array.from([...per.values()].map((s) => s.x / s.n)).sort();
+  const accList: number[] = [];
+  for (let p = 0; p < perN.length; p++) if (perN[p] > 0) accList.push(perX[p] / perN[p]);
+  const accs = Float64Array.from(accList).sort();
   const summary = summarize(accs);
   const histogram = Array.from({ length: 10 }, (_, i) => ({ bin: `${i * 10}–${i === 9 ? 100 : i * 10 + 9}%`, count: 0 }));
   for (const a of accs) histogram[Math.min(9, Math.floor(a * 10))].count++;
