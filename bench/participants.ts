@@ -3,7 +3,7 @@
 // plus the durable-writes anchor (raw better-sqlite3 inserts at the same
 // durability against the store's submit path). Stops by itself.
 //
-//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
+//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--pg-tcp] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
 //
 // --n, --workers and --db take lists: every participant count runs the echo
 // anchor once and `credence serve --workers W` for every W on every database,
@@ -13,6 +13,8 @@
 // took. `postgres` starts a throwaway PostgreSQL (test/helpers/postgres.ts, the
 // tests' harness, with fsync on: SQLite syncs too); a postgres:// URL uses that
 // server instead (it must allow CREATE DATABASE: each run gets a fresh one).
+// The throwaway server is reached over its Unix socket, as a PostgreSQL on the
+// same machine usually is (--pg-tcp: over TCP on loopback, as from another machine).
 // Every run gets a fresh database, so the runs do not see each other's rows.
 //
 //   npx tsx bench/participants.ts --n 2000,6000 --workers 1,2 --db sqlite,postgres   (the issue-15 table)
@@ -63,7 +65,7 @@ const rampMs = Number(arg('ramp', '20000'));
 const durableN = Number(arg('durable', '1000'));
 const serverProf = arg('server-prof', '');
 if (!dbKinds.every((d) => d === 'sqlite' || d === 'postgres' || isPostgresUrl(d)) || !counts.every((n) => n > 0) || !workerCounts.every((w) => Number.isInteger(w) && w >= 1) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
-  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
+  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--pg-tcp] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
   process.exit(2);
 }
 
@@ -192,7 +194,7 @@ const pgServers = new Map<string, Promise<TestPostgres>>();
 function pgServer(kind: string): Promise<TestPostgres> {
   let s = pgServers.get(kind);
   if (!s) {
-    s = startTestPostgres(kind === 'postgres' ? { durable: true } : { url: kind });
+    s = startTestPostgres(kind === 'postgres' ? { durable: true, unixSocket: !process.argv.includes('--pg-tcp') } : { url: kind });
     pgServers.set(kind, s);
   }
   return s;

@@ -65,6 +65,12 @@ export interface TestPostgresOptions {
   url?: string;
   /** Keep fsync on (a benchmark compares durable commits); tests leave it off. */
   durable?: boolean;
+  /**
+   * Connect through the server's Unix socket (in its temporary folder) rather
+   * than TCP on loopback, as a PostgreSQL on the same machine usually is: the
+   * benchmark's one-machine comparison with SQLite.
+   */
+  unixSocket?: boolean;
 }
 
 /** Starts a throwaway server (or uses opts.url / CREDENCE_TEST_PG). */
@@ -94,7 +100,9 @@ export async function startTestPostgres(opts: TestPostgresOptions = {}): Promise
   const server: ChildProcess = spawn(run.cmd, run.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   server.stderr!.on('data', (d) => (log = (log + String(d)).slice(-4000)));
-  const url = `postgres://credence@127.0.0.1:${port}/postgres`;
+  const url = opts.unixSocket
+    ? `postgres://credence@localhost:${port}/postgres?host=${encodeURIComponent(dir)}`
+    : `postgres://credence@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (server.exitCode != null) throw new Error(`test PostgreSQL exited (${server.exitCode}): ${log}`);
