@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { copyDatabase } from '../store/copy.ts';
 import { migrateDatabase } from '../store/migrate.ts';
-import { dbOption } from './options.ts';
+import { databaseOption, dbOption } from './options.ts';
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('Migrate a database, or copy one to another (SQLite file or postgres:// URL)');
@@ -18,8 +18,8 @@ export function registerDb(program: Command): void {
     });
   db.command('copy')
     .description('Copy every row of every table (ids and hashes intact) into a new or empty database, in one transaction')
-    .requiredOption('--from <file|url>', 'the database to copy (SQLite file or postgres:// URL); only read')
-    .requiredOption('--to <file|url>', 'the new or empty database to fill (SQLite file or postgres:// URL)')
+    .addOption(databaseOption('--from <file-or-url>', 'the database to copy (SQLite file or postgres://user@host/db); only read').makeOptionMandatory())
+    .addOption(databaseOption('--to <file-or-url>', 'the new or empty database to fill (SQLite file or postgres://user@host/db)').makeOptionMandatory())
     .option('--allow-non-empty', 'add to a target that already holds rows (a row whose key it has fails the whole copy)')
     .action(async (o: { from: string; to: string; allowNonEmpty?: boolean }) => {
       const t0 = performance.now();

@@ -62,11 +62,19 @@ export function dbOption(description = 'database: a SQLite file or postgres://us
   return new Option('--db <file-or-url>', `${description} (also ${DB_ENV})`)
     .env(DB_ENV)
     .default(DEFAULT_DB)
-    .argParser((v: string) => {
-      try {
-        return checkDbName(v);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-    });
+    .argParser((v: string) => parseDb(v, '--db'));
+}
+
+/** Another option naming a database (`db copy --from/--to`), checked as --db is. */
+export function databaseOption(flags: string, description: string): Option {
+  const opt = new Option(flags, description);
+  return opt.argParser((v: string) => parseDb(v, opt.long ?? flags));
+}
+
+function parseDb(v: string, flag: string): string {
+  try {
+    return checkDbName(v, flag);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

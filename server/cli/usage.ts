@@ -8,7 +8,7 @@ import { CommanderError } from 'commander';
 import { ProtocolError } from '../../studies/load.ts';
 import { DetectorInputError } from '../detectors/text-input.ts';
 import { StorageError } from '../store/storage-check.ts';
-import { CopyError } from '../store/copy.ts';
+import { CopyError } from '../store/tables.ts';
 
 /** Bad usage: the message says what was wrong; the command exits 2. */
 export class UsageError extends Error {}

@@ -9,7 +9,8 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import { CopyError, copyDatabase } from './copy.ts';
+import { copyDatabase } from './copy.ts';
+import { CopyError } from './tables.ts';
 import { describeDb, isPostgresUrl } from './open.ts';
 
 export class BackupError extends Error {}

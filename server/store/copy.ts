@@ -10,10 +10,7 @@ import { resolve } from 'node:path';
 import { describeDb, isPostgresUrl } from './open.ts';
 import { PostgresTableSource, PostgresTableTarget } from './postgres-tables.ts';
 import { SqliteTableSource, SqliteTableTarget } from './sqlite-tables.ts';
-import { TABLES, type TableSource, type TableTarget } from './tables.ts';
-
-/** A copy refused before anything was written: the message says why and what to do. */
-export class CopyError extends Error {}
+import { CopyError, TABLES, type TableSource, type TableTarget } from './tables.ts';
 
 export interface CopyOptions {
   /** Add to a target that already holds rows (a row whose key it already has fails the whole copy). */

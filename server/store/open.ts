@@ -17,23 +17,24 @@ export const DB_ENV = 'CREDENCE_DB';
 export const DEFAULT_DB = 'data/credence.db';
 
 /**
- * Checks a `--db` value: a file path, or a PostgreSQL URL that parses. Any other
+ * Checks a `--db` value (or another option naming a database: `flag` names it in
+ * the error): a file path, or a PostgreSQL URL that parses. Any other
  * `scheme://` is refused rather than taken for a file name. Returns the value.
  */
-export function checkDbName(db: string): string {
-  if (db.trim() === '') throw new StorageError('--db: expected a SQLite file or a postgres://user@host/db URL, got an empty value');
+export function checkDbName(db: string, flag = '--db'): string {
+  if (db.trim() === '') throw new StorageError(`${flag}: expected a SQLite file or a postgres://user@host/db URL, got an empty value`);
   if (isPostgresUrl(db)) {
     let u: URL;
     try {
       u = new URL(db);
     } catch {
-      throw new StorageError(`--db: ${redactUrl(db)} is not a valid PostgreSQL URL (expected postgres://user@host[:port]/database)`);
+      throw new StorageError(`${flag}: ${redactUrl(db)} is not a valid PostgreSQL URL (expected postgres://user@host[:port]/database)`);
     }
-    if (u.pathname === '' || u.pathname === '/') throw new StorageError(`--db: ${redactUrl(db)} names no database (expected postgres://user@host[:port]/database)`);
+    if (u.pathname === '' || u.pathname === '/') throw new StorageError(`${flag}: ${redactUrl(db)} names no database (expected postgres://user@host[:port]/database)`);
     return db;
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(db);
-  if (scheme) throw new StorageError(`--db: ${scheme[1]}:// databases are not supported (a SQLite file, or postgres://user@host/db)`);
+  if (scheme) throw new StorageError(`${flag}: ${scheme[1]}:// databases are not supported (a SQLite file, or postgres://user@host/db)`);
   return db;
 }
 

@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { MIGRATIONS } from './schema.ts';
 import { migrateSqlite } from './sqlite.ts';
 import { prepareDbFiles } from './storage-check.ts';
-import { BATCH_ROWS, BOOKKEEPING_TABLES, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
+import { BATCH_ROWS, BOOKKEEPING_TABLES, CopyError, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -26,7 +26,7 @@ export class SqliteTableSource implements TableSource {
   private readonly db: Database.Database;
 
   constructor(readonly label: string) {
-    if (!existsSync(label)) throw new Error(`${label}: no such database`);
+    if (!existsSync(label)) throw new CopyError(`${label}: no such database`);
     this.db = new Database(label, { readonly: true, fileMustExist: true });
     this.db.pragma('busy_timeout = 5000');
     // Every table is read in this one read transaction: one snapshot, whatever commits meanwhile.

@@ -5,6 +5,9 @@
 // direction. Each engine reads and writes them through a TableSource/TableTarget
 // (sqlite-tables.ts, postgres-tables.ts).
 
+/** A copy refused before anything was written: the message says why and what to do. */
+export class CopyError extends Error {}
+
 export interface TableSpec {
   name: string;
   /**

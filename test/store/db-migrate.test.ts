@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MIGRATIONS } from '../../server/store/schema.ts';
@@ -12,6 +13,9 @@ import { PG_MIGRATIONS } from '../../server/store/postgres-schema.ts';
 import { tempDir } from '../engine/helpers.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { credence } from '../helpers/db-tables.ts';
+import { openTableSource } from '../../server/store/copy.ts';
+import { migrateDatabase } from '../../server/store/migrate.ts';
+import { TABLES } from '../../server/store/tables.ts';
 
 let server: TestPostgres;
 const tmp = tempDir('credence-db-migrate-');
@@ -92,4 +96,38 @@ test('db migrate on PostgreSQL: a new database gets the schema, a second run cha
   } finally {
     await c.end();
   }
+});
+
+test('the one table list of db copy names every table both engines make, and they make the same tables and columns', async () => {
+  const columnsOf = async (db: string) => {
+    await migrateDatabase(db);
+    const source = await openTableSource(db);
+    try {
+      return Object.fromEntries([...(await source.tables())].map(([t, cols]) => [t, [...cols].sort()]));
+    } finally {
+      await source.close();
+    }
+  };
+  const sqlite = await columnsOf(join(tmp.dir, 'fresh.db'));
+  const postgres = await columnsOf(await server.newDatabase());
+  assert.deepEqual(postgres, sqlite, 'the engines hold the same tables with the same columns');
+  const listed = new Set(TABLES.map((t) => t.name));
+  assert.deepEqual(Object.keys(sqlite).filter((t) => !listed.has(t)), [], 'every table is in TABLES (server/store/tables.ts)');
+});
+
+test('db copy refuses a missing source, the same database twice and a URL it cannot use, creating nothing', () => {
+  const target = join(tmp.dir, 'not-made.db');
+  const cases: [string[], RegExp][] = [
+    [['--from', join(tmp.dir, 'missing.db'), '--to', target], /missing\.db: no such database/],
+    [['--from', join(tmp.dir, 'current.db'), '--to', join(tmp.dir, '.', 'current.db')], /--from and --to name the same database/],
+    [['--from', 'mysql://host/db', '--to', target], /--from: mysql:\/\/ databases are not supported/],
+    [['--from', join(tmp.dir, 'current.db'), '--to', 'postgres://someone@127.0.0.1'], /--to: postgres:\/\/someone@127\.0\.0\.1\/? names no database/],
+  ];
+  if (!existsSync(join(tmp.dir, 'current.db'))) assert.equal(credence('db', 'migrate', '--db', join(tmp.dir, 'current.db')).status, 0);
+  for (const [args, message] of cases) {
+    const r = credence('db', 'copy', ...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(existsSync(target), false, 'no target file was left behind');
 });
