@@ -6,11 +6,10 @@
 // keeps one of its connections LISTENing for as long as the server runs.
 import pg from 'pg';
 import { redactUrl } from '../store/open.ts';
+// Named beside the store's table list, which leaves them out of db copy and backups.
+import { ADAPTER_TABLE, LIMITS_TABLE } from '../store/tables.ts';
 
-/** socket.io's adapter stores notifications over 8,000 bytes here (its default name). */
-export const ADAPTER_TABLE = 'socket_io_attachments';
-/** rate-limiter-flexible's PostgreSQL store: one table for every limit, keys prefixed by the limit's name. */
-export const LIMITS_TABLE = 'credence_rate_limits';
+export { ADAPTER_TABLE, LIMITS_TABLE };
 
 const TABLES = `
   CREATE TABLE IF NOT EXISTS ${ADAPTER_TABLE} (

@@ -41,8 +41,18 @@ export const TABLES: readonly TableSpec[] = [
  */
 export const ENGINE_COLUMNS: readonly string[] = ['seq'];
 
-/** Tables that record the engine's own state, not data: each database keeps its own. */
-export const BOOKKEEPING_TABLES: readonly string[] = ['schema_version'];
+/** socket.io's PostgreSQL adapter stores notifications over 8,000 bytes here (its default name). */
+export const ADAPTER_TABLE = 'socket_io_attachments';
+/** rate-limiter-flexible's PostgreSQL store: one table for every limit, keys prefixed by the limit's name. */
+export const LIMITS_TABLE = 'credence_rate_limits';
+
+/**
+ * Tables that are no study's data, never copied: the engine's own record of its
+ * schema (each database keeps its own), and what running server processes share
+ * through a PostgreSQL store's database (server/realtime/postgres-link.ts makes
+ * them): the adapter's large notifications and the rate limits' counts.
+ */
+export const BOOKKEEPING_TABLES: readonly string[] = ['schema_version', ADAPTER_TABLE, LIMITS_TABLE];
 
 /** A table as one database holds it: its copied columns in the database's own order. */
 export type TableColumns = Map<string, string[]>;

@@ -28,11 +28,6 @@ export async function tableDigests(db: string): Promise<TableDigests> {
   }
 }
 
-/** The tables holding rows (an empty table one engine has not made yet is no difference). */
-export function withRows(d: TableDigests): TableDigests {
-  return Object.fromEntries(Object.entries(d).filter(([, v]) => v.rows > 0));
-}
-
 /** Runs `credence ARGS…` to the end. */
 export function credence(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8' });

@@ -21,7 +21,7 @@ import { writeJsonl } from '../../analysis/export/jsonl.ts';
 import { PARTICIPANT_KINDS } from '../../studies/vocabulary/participant-kinds.ts';
 import { miniProtocol, tempDir, writeStudy } from '../engine/helpers.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { credence, tableDigests, withRows } from '../helpers/db-tables.ts';
+import { credence, tableDigests } from '../helpers/db-tables.ts';
 
 let server: TestPostgres;
 const tmp = tempDir('credence-db-copy-');
@@ -69,7 +69,7 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
   } finally {
     await app.close();
   }
-  // The tables a run alone leaves empty: detector scores, a study state, a logged purge.
+  // The tables a run alone leaves empty: detector scores, a study state, a logged purge, researchers.
   const pilot = new SqliteStore(live);
   const [stim] = await pilot.stimuli('moved');
   await pilot.putDetectorScores([
@@ -78,6 +78,9 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
   ]);
   await pilot.setStudyState('moved', 'paused', Date.now());
   await pilot.purgeParticipants('moved', ['pilot'], Date.now());
+  // A researcher account with a live session (the hashes are what is stored; they travel as they are).
+  await pilot.researchers.insertAccount('pi', 'scrypt$16384$8$1$c2FsdA==$aGFzaA==', Date.now());
+  await pilot.researchers.insertSession('sha256-of-a-cookie', 'pi', 'csrf-token', Date.now(), Date.now() + 3_600_000);
   await pilot.close();
 
   const pgUrl = await server.newDatabase();
@@ -87,8 +90,8 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
   const hereAgain = credence('db', 'copy', '--from', pgUrl, '--to', back);
   assert.equal(hereAgain.status, 0, hereAgain.stderr);
 
-  const digests = withRows(await tableDigests(live));
-  for (const t of ['studies', 'stimuli', 'participants', 'responses', 'answers', 'events', 'detector_scores', 'study_states', 'purges']) {
+  const digests = await tableDigests(live);
+  for (const t of ['studies', 'stimuli', 'participants', 'participant_plans', 'responses', 'answers', 'events', 'detector_scores', 'study_states', 'purges', 'researcher_accounts', 'researcher_sessions']) {
     assert.ok(digests[t]?.rows > 0, `the run left rows in ${t}`);
   }
   // The counts the command printed are the rows the source holds.
@@ -96,8 +99,8 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
     assert.match(there.stdout, new RegExp(`^${t}\\s+${rows} rows$`, 'm'), `db copy printed ${t}'s row count`);
     assert.match(hereAgain.stdout, new RegExp(`^${t}\\s+${rows} rows$`, 'm'));
   }
-  assert.deepEqual(withRows(await tableDigests(pgUrl)), digests, 'PostgreSQL holds exactly the rows of the SQLite file');
-  assert.deepEqual(withRows(await tableDigests(back)), digests, 'the SQLite file copied back holds exactly the original rows');
+  assert.deepEqual(await tableDigests(pgUrl), digests, 'PostgreSQL holds exactly the rows of the SQLite file');
+  assert.deepEqual(await tableDigests(back), digests, 'the SQLite file copied back holds exactly the original rows');
 
   // The long export as a researcher takes it, from each of the three databases.
   const longOf = (db: string) => {
@@ -121,18 +124,18 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
   assert.equal(taken.status, 0, taken.stderr);
   assert.match(taken.stdout, /integrity_check passed/);
   assert.equal(credence('backup', '--verify', backup).status, 0);
-  assert.deepEqual(withRows(await tableDigests(backup)), digests, 'the backup holds exactly the rows of the database');
+  assert.deepEqual(await tableDigests(backup), digests, 'the backup holds exactly the rows of the database');
   const restored = await server.newDatabase();
   const restore = credence('db', 'copy', '--from', backup, '--to', restored);
   assert.equal(restore.status, 0, restore.stderr);
-  assert.deepEqual(withRows(await tableDigests(restored)), digests, 'the restored database holds exactly the original rows');
+  assert.deepEqual(await tableDigests(restored), digests, 'the restored database holds exactly the original rows');
 
   // Copying again into either (now non-empty) database is refused, names a table holding rows, and changes nothing.
   for (const target of [pgUrl, back]) {
     const again = credence('db', 'copy', '--from', live, '--to', target);
     assert.equal(again.status, 2, again.stdout + again.stderr);
     assert.match(again.stderr, /is not empty: table studies holds rows/);
-    assert.deepEqual(withRows(await tableDigests(target)), digests, 'the refused copy changed nothing');
+    assert.deepEqual(await tableDigests(target), digests, 'the refused copy changed nothing');
   }
 
   // The identities moved past the copied ids: new rows on PostgreSQL get fresh ids.
