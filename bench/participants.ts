@@ -37,7 +37,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openReader } from '../test/helpers/db-reader.ts';
+import { ackedStorage, openReader } from '../test/helpers/db-reader.ts';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.ts';
 import { isPostgresUrl } from '../server/store/open.ts';
 import { loadStudy } from '../studies/load.ts';
@@ -252,17 +252,8 @@ async function credenceRun(n: number, workers: number, kind: string): Promise<Ro
   await stop(srv.proc);
 
   const check = await openReader(db);
-  let acked = 0;
-  let lost = 0;
-  let doubled = 0;
-  for (const r of summary.results!) {
-    for (const id of r.acked) {
-      acked++;
-      const c = await check.number('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?', [r.participantId, id]);
-      if (c === 0) lost++;
-      if (c > 1) doubled++;
-    }
-  }
+  const stored = await ackedStorage(check, summary.results!);
+  const [acked, lost, doubled] = [stored.acked, stored.lost.length, stored.twice.length];
   await check.close();
   const cAcks = summary.results!.flatMap((r) => r.ackMs).sort((a, b) => a - b);
   if (inside) console.log(`  inside ${workers > 1 ? 'one worker' : 'the server'} (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);

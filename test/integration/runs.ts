@@ -3,7 +3,7 @@
 // server writes, on either engine), and the check that every acknowledged
 // answer is stored once.
 import assert from 'node:assert/strict';
-import { openReader, type DbReader } from '../helpers/db-reader.ts';
+import { ackedStorage, openReader, type DbReader } from '../helpers/db-reader.ts';
 import type { BotResult } from '../../server/bots/bot.ts';
 import { miniProtocol, sleep } from '../engine/helpers.ts';
 
@@ -36,12 +36,8 @@ export async function waitForRows(db: string, want: { participants: number; resp
 
 /** Asserts that every answer a bot saw acknowledged is stored exactly once; returns how many there were. */
 export async function assertAckedOnce(d: DbReader, results: readonly BotResult[]): Promise<number> {
-  let acked = 0;
-  for (const r of results) {
-    for (const id of r.acked) {
-      acked++;
-      assert.equal(await d.number('SELECT COUNT(*) AS n FROM responses WHERE participant_id = ? AND client_id = ?', [r.participantId, id]), 1, `${r.pid} ${id}`);
-    }
-  }
-  return acked;
+  const stored = await ackedStorage(d, results);
+  assert.deepEqual(stored.lost, [], 'acknowledged but not stored');
+  assert.deepEqual(stored.twice, [], 'stored twice');
+  return stored.acked;
 }
