@@ -6,9 +6,7 @@
 import pg from 'pg';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { migratePostgres, PG_TYPES, redactUrl } from './postgres.ts';
-import { BATCH_ROWS, BOOKKEEPING_TABLES, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
-
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+import { BATCH_ROWS, BOOKKEEPING_TABLES, quoteName as quote, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
 
 /** A parameter list holds at most 65,535 values. */
 const MAX_PARAMS = 60_000;

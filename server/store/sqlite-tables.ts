@@ -7,9 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { MIGRATIONS } from './schema.ts';
 import { migrateSqlite } from './sqlite.ts';
 import { prepareDbFiles } from './storage-check.ts';
-import { BATCH_ROWS, BOOKKEEPING_TABLES, CopyError, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
-
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+import { BATCH_ROWS, BOOKKEEPING_TABLES, quoteName as quote, CopyError, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
 
 function tablesOf(db: Database.Database): TableColumns {
   const out: TableColumns = new Map();

@@ -89,5 +89,8 @@ export interface TableTarget {
   close(): Promise<void>;
 }
 
+/** A table or column name quoted for SQL (the same double quotes on both engines). */
+export const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
 /** Rows per batch read or written: bounded memory for tables of any size. */
 export const BATCH_ROWS = 1000;

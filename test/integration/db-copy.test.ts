@@ -138,6 +138,12 @@ test('db copy SQLite → PostgreSQL → SQLite keeps every row, and the exports 
     assert.deepEqual(await tableDigests(target), digests, 'the refused copy changed nothing');
   }
 
+  // Told to add to a non-empty database, the copy fails on the first key the target already holds, and writes nothing.
+  const adding = credence('db', 'copy', '--from', live, '--to', pgUrl, '--allow-non-empty');
+  assert.notEqual(adding.status, 0, adding.stdout);
+  assert.match(adding.stderr, /duplicate key/);
+  assert.deepEqual(await tableDigests(pgUrl), digests, 'the failed copy changed nothing');
+
   // The identities moved past the copied ids: new rows on PostgreSQL get fresh ids.
   const c = new pg.Client({ connectionString: pgUrl });
   await c.connect();
