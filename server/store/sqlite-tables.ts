@@ -5,8 +5,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, rmSync } from 'node:fs';
 import { MIGRATIONS } from './schema.ts';
-import { migrateSqlite } from './sqlite.ts';
-import { prepareDbFiles } from './storage-check.ts';
+import { migrateSqlite, openWritable } from './sqlite.ts';
 import { BATCH_ROWS, BOOKKEEPING_TABLES, quoteName as quote, CopyError, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
 
 function tablesOf(db: Database.Database): TableColumns {
@@ -66,12 +65,7 @@ export class SqliteTableTarget implements TableTarget {
 
   constructor(readonly label: string) {
     this.created = !existsSync(label);
-    prepareDbFiles(label);
-    this.db = new Database(label);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openWritable(label);
   }
 
   async schemaVersion(): Promise<{ version: number; latest: number }> {

@@ -98,6 +98,22 @@ export function migrateSqlite(db: Database.Database, label: string): { before: n
 /** The synchronous twin of an async interface: what better-sqlite3 answers at once. */
 type Sync<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
 
+/**
+ * A connection that writes a Credence database, as every writer opens it: a new
+ * database gets a 0700 folder and 0600 files (storage-check.ts); WAL with
+ * synchronous=FULL, so a returned commit is on disk; foreign keys enforced;
+ * another writer (a sqlite3 shell, a second process) waited for up to 5 s.
+ */
+export function openWritable(path: string): Database.Database {
+  prepareDbFiles(path);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
 /** One better-sqlite3 connection and the SQL behind every store method, synchronous. */
 class SqliteConnection implements Sync<StoreTx> {
   readonly db: Database.Database;
@@ -105,13 +121,7 @@ class SqliteConnection implements Sync<StoreTx> {
   private st: Record<string, Database.Statement>;
 
   constructor(readonly path: string) {
-    // A new database gets a 0700 folder and 0600 files (storage-check.ts).
-    prepareDbFiles(path);
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openWritable(path);
     migrateSqlite(this.db, this.path);
     const p = (sql: string) => this.sql(sql);
     this.st = {
