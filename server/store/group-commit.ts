@@ -22,6 +22,11 @@ export interface Transactional<Tx> {
   /** Runs fn inside tx's transaction in its own savepoint: a failure undoes only fn's writes. */
   savepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<T>;
   durable(): Promise<void>;
+  /**
+   * Runs a group's ops on tx (without savepoints) so the engine may merge their
+   * writes (postgres-submits.ts); each settles alone. Without it they run one after another.
+   */
+  runOps?(tx: Tx, ops: (() => Promise<unknown>)[]): Promise<PromiseSettledResult<unknown>[]>;
 }
 
 type Outcome = { ok: boolean; v: unknown };
@@ -55,6 +60,11 @@ export class GroupCommit<Tx> {
        * and writes the store), since a group may run twice.
        */
       savepointsOnFailureOnly?: boolean;
+      /**
+       * The most ops in one group; the rest wait for the next. Bounds a group's
+       * transaction (and the row locks it holds) when arrivals outpace commits.
+       */
+      maxGroup?: number;
     } = {},
   ) {}
 
@@ -87,7 +97,7 @@ export class GroupCommit<Tx> {
   private flush(): Promise<void> {
     this.flushScheduled = false;
     if (this.committing) return this.committing;
-    const batch = this.queue.splice(0);
+    const batch = this.queue.splice(0, this.opts.maxGroup ?? this.queue.length);
     if (batch.length === 0) return Promise.resolve();
     this.committing = this.commit(batch).finally(() => {
       this.committing = null;
@@ -145,6 +155,11 @@ export class GroupCommit<Tx> {
     const failed = new Error('an op of the group failed');
     try {
       return await this.store.transaction(async (tx) => {
+        if (this.store.runOps) {
+          const settled = await this.store.runOps(tx, batch.map((b) => () => b.op(tx)));
+          if (settled.some((r) => r.status === 'rejected')) throw failed;
+          return settled.map((r) => ({ ok: true, v: (r as PromiseFulfilledResult<unknown>).value }));
+        }
         const out: Outcome[] = [];
         for (const b of batch) {
           try {

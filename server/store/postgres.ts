@@ -13,6 +13,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
+import { MergedSubmits } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
 import {
   STORE_TX_METHODS,
@@ -146,6 +147,9 @@ class Shared {
 
 /** The SQL of every store method on one connection (a transaction's client) or on the pool. */
 class PgOps implements StoreTx {
+  /** While a group's ops take turns on this transaction: their submits, written together. */
+  merged: MergedSubmits | null = null;
+
   constructor(
     readonly db: Queryable,
     private readonly shared: Shared,
@@ -392,6 +396,7 @@ class PgOps implements StoreTx {
   // ---- responses ----
 
   async submit(s: SubmissionInput): Promise<SubmitResult> {
+    if (this.merged) return this.merged.submit(s);
     // Two round trips: a submit's time is mostly waiting for the database, one statement after another.
     // First the participant's row lock (another process's submit for them waits, then sees the moved page)
     // together with whether this client id is stored already.
@@ -575,6 +580,9 @@ class PgOps implements StoreTx {
   }
 }
 
+/** The most ops in one group commit (group-commit.ts maxGroup). */
+const MAX_GROUP = 500;
+
 /** Methods that write more than one statement: on the pool they run in a transaction of their own. */
 const ATOMIC = new Set<keyof StoreTx>(['registerStudy', 'createParticipant', 'submit', 'purgeParticipants', 'putDetectorScores', 'claimDeadlines']);
 
@@ -620,9 +628,11 @@ export class PostgresStore implements Store {
         transaction: (fn) => this.withTransaction(fn),
         savepoint: (tx, fn) => this.savepoint(tx, fn),
         durable: () => this.durable(),
+        runOps: (tx, ops) => this.runMerged(tx, ops),
       },
-      // Two round trips per op fewer (SAVEPOINT, RELEASE) on the common path where no op fails.
-      { savepointsOnFailureOnly: true },
+      // Two round trips per op fewer (SAVEPOINT, RELEASE) on the common path where no op fails; a group of at most
+      // MAX_GROUP, written in a few statements (postgres-submits.ts), holds its participants' row locks briefly.
+      { savepointsOnFailureOnly: true, maxGroup: MAX_GROUP },
     );
   }
 
@@ -661,6 +671,17 @@ export class PostgresStore implements Store {
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.withTransaction(fn);
+  }
+
+  /** A group's ops in turns on tx, their submits merged into one lock query and one write. */
+  private async runMerged(tx: PgOps, ops: (() => Promise<unknown>)[]): Promise<PromiseSettledResult<unknown>[]> {
+    const merged = new MergedSubmits(tx.db as pg.PoolClient, (text) => this.shared.nameOf(text));
+    tx.merged = merged;
+    try {
+      return await Promise.allSettled(ops.map((op) => merged.turns.inTurn(op)));
+    } finally {
+      tx.merged = null;
+    }
   }
 
   /** One op of a group: its failure rolls back only its own writes (and leaves the transaction usable). */

@@ -198,6 +198,68 @@ for (const E of ENGINES) {
       }
     });
 
+    test('group commit: submits sharing one group get the outcomes they would one after another', async () => {
+      const store = await E.open();
+      try {
+        const p = await setUp(store);
+        const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+        const made = await store.createParticipant({
+          studyId: 'mini', version: def.version, tokenHash: 'q-token', kind: 'real', prolificPid: 'Q', prolificStudyId: null, prolificSessionId: null,
+          now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: 2, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
+        });
+        assert.ok('participant' in made);
+        const q = made.participant;
+        const three = ['b', 'a', 'c'].map((id, k) => ({ questionId: id, questionType: 'likert', valueJson: String(k), valueNum: k, valueText: null, correct: null }));
+        // All queued in one tick: one group (PostgreSQL writes its submits together, postgres-submits.ts).
+        const outcomes = Promise.all([
+          store.batch((tx) => tx.submit(submission(p.id, 'c1', 0))),
+          store.batch((tx) => tx.submit(submission(p.id, 'c1', 0))), // its twin: a retry
+          store.batch((tx) => tx.submit(submission(p.id, 'c2', 0))), // page 0 again: stale once c1 moved p
+          store.batch((tx) => tx.submit(submission(p.id, 'c3', 1))), // p's second move in the group: completes p
+          store.batch((tx) => tx.submit(submission(p.id, 'c4', 1))), // after the end
+          store.batch(async (tx) => {
+            const r = await tx.submit({ ...submission(q.id, 'q1', 0), answers: three });
+            await tx.logEvent({ participantId: q.id, type: 'after-submit', pageIndex: 0, at: 5 });
+            return r;
+          }),
+          store.batch((tx) => tx.submit(submission('nobody', 'n1', 0))),
+        ]);
+        assert.deepEqual(await outcomes, [
+          { kind: 'stored' },
+          { kind: 'duplicate' },
+          { kind: 'stale', pageIndex: 1 },
+          { kind: 'stored' },
+          { kind: 'not-in-progress' },
+          { kind: 'stored' },
+          { kind: 'not-in-progress' },
+        ]);
+        assert.ok(store.commitStats().maxBatch >= 7, `one group (largest ${store.commitStats().maxBatch})`);
+        assert.equal(await store.countSubmissions(p.id), 2);
+        assert.equal(await store.countSubmissions(p.id, 'c1'), 1);
+        const pAfter = (await store.participant(p.id))!;
+        assert.deepEqual([pAfter.status, pAfter.pageIndex], ['completed', 2]);
+        const qAfter = (await store.participant(q.id))!;
+        assert.deepEqual([qAfter.status, qAfter.pageIndex, qAfter.lastSeenAt], ['in-progress', 1, 2000]);
+        const rows = [...(await store.iterateResponses('mini'))];
+        assert.deepEqual(rows.filter((r) => r.client_id === 'q1').map((r) => r.question_id), ['b', 'a', 'c'], "a response's answers in their order");
+        assert.deepEqual([...new Set(rows.filter((r) => r.participant_id === p.id).map((r) => r.client_id))], ['c1', 'c3'], "one participant's responses in their order");
+        assert.deepEqual((await store.events(q.id)).map((e) => e.type), ['after-submit']);
+
+        // A failing op in a group with submits: it alone is undone, the submits beside it are stored.
+        const stored = store.batch((tx) => tx.submit(submission(q.id, 'q2', 1)));
+        const failing = store.batch(async (tx) => {
+          await tx.submit(submission(q.id, 'q3', 1));
+          throw new Error('this op fails');
+        });
+        assert.deepEqual(await stored, { kind: 'stored' });
+        await assert.rejects(failing, /this op fails/);
+        assert.equal(await store.countSubmissions(q.id, 'q3'), 0, 'the failing op was rolled back');
+        assert.deepEqual([(await store.participant(q.id))!.status, await store.countSubmissions(q.id)], ['completed', 2]);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('the database refuses to update or delete responses; only pilot and bot data is purged', async () => {
       const store = await E.open();
       try {
