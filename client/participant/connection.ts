@@ -37,6 +37,17 @@ export interface ConnectionOptions {
 }
 
 const ACK_TIMEOUT_MS = 8000;
+/** The wait before resending an unacked submission: doubling from the first to the last, each ±50% at random. */
+const RETRY_FIRST_MS = 500;
+const RETRY_LAST_MS = 15000;
+
+/**
+ * Backoff with jitter for the k-th resend (k from 0): a server slow to ack is
+ * busy, and thousands of clients resending at once, in step, would only add to it.
+ */
+export function retryDelayMs(k: number, random: () => number = Math.random): number {
+  return Math.min(RETRY_LAST_MS, RETRY_FIRST_MS * 2 ** k) * (0.5 + random());
+}
 const PING_EVERY_MS = 15000;
 
 export class ParticipantConnection {
@@ -45,6 +56,8 @@ export class ParticipantConnection {
   /** clientId → the attempt now waiting for its ack; a late callback of an older attempt changes nothing. */
   private inFlight = new Map<string, number>();
   private attempts = 0;
+  /** clientId → resends so far (for the backoff). */
+  private resends = new Map<string, number>();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
 
@@ -142,9 +155,12 @@ export class ParticipantConnection {
         if (!current) return;
         // No answer in time: try again with the same id (the server dedupes).
         this.handlers.onRetry?.(item);
-        setTimeout(() => this.flush(), 500);
+        const k = this.resends.get(item.clientId) ?? 0;
+        this.resends.set(item.clientId, k + 1);
+        setTimeout(() => this.flush(), retryDelayMs(k));
         return;
       }
+      this.resends.delete(item.clientId);
       if (!this.outbox.pending().some((x) => x.clientId === item.clientId)) return; // already settled by another attempt
       this.outbox.remove(item.clientId);
       if (ack.ok) this.handlers.onAcked(item);
