@@ -9,9 +9,9 @@
 // way, and nothing to run beside the database. (The adapter's own cluster
 // primary mode is not used: it relays every message on the cluster channel,
 // sticky sessions' and the rate limiter's included.) The participant edge
-// addresses a participant by a room named after them, so a takeover, a
-// deadline's next page or a disconnect reaches their socket whichever process
-// holds it.
+// addresses a participant by a room named after them, so a deadline's next
+// page reaches their socket whichever process holds it; a takeover is one
+// server-side message that each process acts on locally (participants.ts).
 import type { Server as IoServer } from 'socket.io';
 import { createAdapter as clusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter as postgresAdapter } from '@socket.io/postgres-adapter';

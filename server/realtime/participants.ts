@@ -27,7 +27,10 @@ export interface RealtimeOptions {
   crossProcess?: boolean;
 }
 
-/** Server-to-server: a participant (id) is on the sending process now; the others drop their timers for them. */
+/**
+ * Server-to-server: a participant (id) is on the sending process now; the others tell their earlier tabs
+ * why and close them, and drop their timers for them.
+ */
 const PARTICIPANT_HERE = 'participant-here';
 
 /** A socket, or a participant's room on every process (both emit the same events). */
@@ -40,6 +43,21 @@ function send(to: Target, outcome: Outcome): void {
 
 const TAKEOVER_MESSAGE = 'This study was opened in another tab or device; continue there.';
 
+/**
+ * Tells a participant's sockets on this process (but `exceptSocket`) why they are closed, then closes them.
+ * Both steps are this process's own (`io.local`), so they happen in this order. Sent as two cluster-wide
+ * operations instead (a broadcast, then disconnectSockets), socket.io's cluster adapters publish each one
+ * and act locally only once its own publish resolves; on PostgreSQL the two publishes run on different pool
+ * connections and the disconnect's often resolved first, so the first tab was closed before the message
+ * reached it (issue 15). The other processes do the same on PARTICIPANT_HERE: one message, in order there too.
+ */
+function takeOverLocally(io: IoServer, participantId: string, exceptSocket?: string): void {
+  const room = io.local.in(participantRoom(participantId));
+  const earlier = exceptSocket ? room.except(exceptSocket) : room;
+  earlier.emit('takeover', { message: TAKEOVER_MESSAGE });
+  earlier.disconnectSockets(true);
+}
+
 export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): void {
   const { engine } = opts;
   /** participant id → its one live socket on this process. */
@@ -49,7 +67,9 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
   engine.on('outcome', (participantId, outcome) => send(io.to(participantRoom(participantId)) as Target, outcome));
   if (opts.crossProcess) {
     io.on(PARTICIPANT_HERE, (participantId: unknown) => {
-      if (typeof participantId === 'string') engine.release(participantId);
+      if (typeof participantId !== 'string') return;
+      takeOverLocally(io, participantId);
+      engine.release(participantId);
     });
   }
 
@@ -78,12 +98,10 @@ export function attachParticipantRealtime(io: IoServer, opts: RealtimeOptions): 
     }
     if (!socket.connected) return; // left while the record was being written; the next visit resumes it
     const participantId = joined.participantId;
-    // Earlier tabs of this participant, on this process or another, are told why and closed.
-    const room = participantRoom(participantId);
-    io.to(room).except(socket.id).emit('takeover', { message: TAKEOVER_MESSAGE });
-    io.in(room).except(socket.id).disconnectSockets(true);
-    socket.join(room);
-    // Their deadlines are this process's to claim now (engine/deadlines.ts); a process they left stops its timer.
+    // Earlier tabs of this participant are told why and closed: here, and on the other processes by
+    // PARTICIPANT_HERE, whose deadlines are this process's to claim now (engine/deadlines.ts).
+    takeOverLocally(io, participantId, socket.id);
+    socket.join(participantRoom(participantId));
     if (opts.crossProcess) io.serverSideEmit(PARTICIPANT_HERE, participantId);
     sockets.set(participantId, socket);
     engine.setConnected(participantId, true);

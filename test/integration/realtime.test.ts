@@ -99,10 +99,7 @@ for (const on of TEST_ENGINES) describe(`participant socket edge on ${on.name}`,
     }
   });
 
-  // Not on PostgreSQL yet: there the first tab missed the 'takeover' message within 5 s in 2 of 6 runs
-  // (socket.io's PostgreSQL adapter path, issue 15 item 2; the same failure as the PostgreSQL half of
-  // workers.test.ts). Run here on SQLite only until that is fixed, rather than flaky on main.
-  if (on.name === 'sqlite') test('the same PID twice: the same record; the second tab takes over and the first is told why', async () => {
+  test('the same PID twice: the same record; the second tab takes over and the first is told why', async () => {
     const first = await joinAs(server.url, 'mini', 'TWICE');
     const takeover = once<{ message: string }>(first.socket, 'takeover');
     const second = await joinAs(server.url, 'mini', 'TWICE');

@@ -25,11 +25,7 @@ async function completedPerCondition(db: string, conditions: string[]): Promise<
 
 for (const engine of ENGINE_NAMES) {
   describe(`three server processes on ${engine}`, () => {
-    // A known bug, kept visible rather than hidden: on PostgreSQL the first tab sometimes never hears of the
-    // takeover (1 of 2 whole-suite runs of the final tree; 2 of 6 single-process runs of the realtime suite).
-    // The test still runs and is reported as todo, not as a pass, until the adapter path is fixed.
-    const knownBug = engine === 'postgres' ? { todo: 'known bug: on PostgreSQL the takeover message is sometimes lost' } : {};
-    test('a takeover across processes: the first tab, on another process, is told why and closed', knownBug, async () => {
+    test('a takeover across processes: the first tab, on another process, is told why and closed', async () => {
       const tmp = tempDir();
       const p = miniProtocol();
       p.id = 'tabs';
