@@ -19,7 +19,7 @@ import { resolveQuestion } from '../studies/questions/index.ts';
 import { createRng, deriveSeed, type Rng } from '../studies/random.ts';
 import { buildPlan } from '../studies/plan.ts';
 import type { StimulusInput } from '../studies/vocabulary/stimuli.ts';
-import type { PageKind } from '../studies/vocabulary/pages.ts';
+import type { PageKind, PlannedPage } from '../studies/vocabulary/pages.ts';
 import { collect } from './collect.ts';
 import { analyzeCollected } from './analyze.ts';
 import { roleOf } from '../studies/questions/index.ts';
@@ -38,6 +38,8 @@ export interface SimulateOptions {
   seed?: number;
   /** Share of simulated participants answering as the 'careless' bot profile. */
   careless?: number;
+  /** Also hand back each participant's page plan (what the store keeps for them), e.g. to fill a store as the engine would. */
+  withPlans?: boolean;
 }
 
 const SIM_STIMULI_PER_POOL = 20;
@@ -131,6 +133,8 @@ export interface SimulatedDataset {
   participants: ParticipantRow[];
   responses: ResponseRow[];
   stimuli: StimulusRow[];
+  /** Each participant's page plan, in the order of `participants` (only when asked: withPlans). */
+  plans?: PlannedPage[][];
 }
 
 /** One replicate: n simulated participants' rows, exactly as the store would hand them to analysis. */
@@ -151,6 +155,7 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
   }));
   const participants: ParticipantRow[] = [];
   const responses: ResponseRow[] = [];
+  const plans: PlannedPage[][] = [];
   const version = `simulated-${seed}`;
   const t0 = Date.UTC(2026, 0, 1);
   for (let i = 0; i < opts.n; i++) {
@@ -207,6 +212,7 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
     };
     let failed = false;
     const plan = buildPlan({ protocol, stimuli: inputs, condition: cond.id, seed: pSeed, participantIndex: i });
+    if (opts.withPlans) plans.push(plan);
     for (const pg of plan) {
       if (failed) break;
       if (pg.kind === 'trial' || pg.kind === 'attention' || pg.kind === 'questionnaire') {
@@ -235,7 +241,7 @@ export function simulateDataset(protocol: Protocol, opts: SimulateOptions, rep =
     });
   }
   const allStimuli = [...stimuli.values()].flat().map((s) => s.row);
-  return { participants, responses, stimuli: allStimuli };
+  return { participants, responses, stimuli: allStimuli, ...(opts.withPlans ? { plans } : {}) };
 }
 
 export interface PlannedTestPower {

@@ -39,15 +39,17 @@ async function fill(store: SqliteStore, studyId: string, target: number): Promis
   const { protocol, version } = loaded;
   const db = store.db;
   const insP = db.prepare(`INSERT INTO participants (id, study_id, version, idx, token_hash, prolific_pid, condition, seed,
-    page_index, page_started_at, status, flagged, started_at, ended_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
-  const insPlan = db.prepare(`INSERT INTO participant_plans (participant_id, plan_json) VALUES (?, '[]')`);
+    page_index, page_started_at, status, flagged, started_at, ended_at, last_seen_at, pages_total) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`);
+  // Each participant's real plan, as the engine stores it (a shipped study's is 10-20 kB): reading the
+  // participants must not pay for the plans' size.
+  const insPlan = db.prepare(`INSERT INTO participant_plans (participant_id, plan_json) VALUES (?, ?)`);
   const insR = db.prepare(`INSERT INTO responses (participant_id, client_id, page_index, page_kind, block, trial_index, stimulus_id, rt_ms,
     timed_out, events_json, blur_count, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`);
   const insA = db.prepare(`INSERT INTO answers (response_id, question_id, question_type, value_json, value_num, value_text, correct) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   let rows = 0, chunk = 0, idx = 0;
   const effects: Record<string, number> = studyId === 'kreps-credibility' ? { gpt2_1_5b: 0.4 } : {};
   while (rows < target) {
-    const data = simulateDataset(protocol, { n: 500, effects, careless: 0.05, detectionEffect: 0.3, seed: 17 }, chunk);
+    const data = simulateDataset(protocol, { n: 500, effects, careless: 0.05, detectionEffect: 0.3, seed: 17, withPlans: true }, chunk);
     if (chunk === 0) {
       await store.registerStudy({
         protocol,
@@ -64,10 +66,11 @@ async function fill(store: SqliteStore, studyId: string, target: number): Promis
       }
     }
     db.transaction(() => {
-      for (const p of data.participants) {
-        insP.run(`${studyId}:${p.participant_id}`, studyId, version, idx++, `${studyId}:${p.participant_id}`, p.condition, p.assignment_seed, p.page_index, Date.parse(p.started_at), p.status, Date.parse(p.started_at), Date.parse(p.ended_at!), Date.parse(p.ended_at!));
-        insPlan.run(`${studyId}:${p.participant_id}`);
-      }
+      data.participants.forEach((p, i) => {
+        const plan = data.plans![i];
+        insP.run(`${studyId}:${p.participant_id}`, studyId, version, idx++, `${studyId}:${p.participant_id}`, p.condition, p.assignment_seed, p.page_index, Date.parse(p.started_at), p.status, Date.parse(p.started_at), Date.parse(p.ended_at!), Date.parse(p.ended_at!), plan.length);
+        insPlan.run(`${studyId}:${p.participant_id}`, JSON.stringify(plan));
+      });
       let last: ResponseRow | null = null;
       let responseId = 0 as number | bigint;
       for (const r of data.responses) {

@@ -213,4 +213,9 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE INDEX researcher_sessions_expiry ON researcher_sessions (expires_at);
   `,
+  /* 5: a participant's page count stored when the plan is written (SQLite's 9); existing rows get their
+        count from their plan */ `
+  ALTER TABLE participants ADD COLUMN pages_total INTEGER NOT NULL DEFAULT 0;
+  UPDATE participants p SET pages_total = json_array_length(pl.plan_json::json) FROM participant_plans pl WHERE pl.participant_id = p.id;
+  `,
 ];

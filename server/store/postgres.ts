@@ -53,7 +53,7 @@ import {
   stimulusValues,
   toLiveParticipant,
   toParticipant,
-  participantRowColumns,
+  PARTICIPANT_ROW_COLUMNS,
   participantRowsOf,
   responseRowOf,
   RESPONSE_JOIN_KIND,
@@ -315,7 +315,7 @@ class PgOps implements StoreTx {
     if (move) {
       this.shared.plans.forget(participantId);
       // Only one that holds no place yet moves (the same condition as the place taken below).
-      if ((await this.run('UPDATE participants SET condition = $1 WHERE id = $2 AND place_at IS NULL', [move.condition, participantId])) === 1) {
+      if ((await this.run('UPDATE participants SET condition = $1, pages_total = $2 WHERE id = $3 AND place_at IS NULL', [move.condition, move.plan.length, participantId])) === 1) {
         await this.run('UPDATE participant_plans SET plan_json = $1 WHERE participant_id = $2', [JSON.stringify(move.plan), participantId]);
       }
     }
@@ -511,7 +511,7 @@ class PgOps implements StoreTx {
   }
 
   async participants(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ParticipantRow[]> {
-    const text = `SELECT ${participantRowColumns('(SELECT json_array_length(plan_json::json) FROM participant_plans WHERE participant_id = p.id)')}
+    const text = `SELECT ${PARTICIPANT_ROW_COLUMNS}
        FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
     const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
     const ttls = new Map<string, number>();

@@ -168,7 +168,7 @@ export const STIMULUS_COLUMNS =
 
 /** The participants table's columns for a new participant, in insert order (participantValues gives the values). */
 export const PARTICIPANT_COLUMNS =
-  'id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id, condition, seed, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged, started_at, ended_at, last_seen_at, kind, place_at';
+  'id, study_id, version, idx, token_hash, prolific_pid, prolific_study_id, prolific_session_id, condition, seed, page_index, page_started_at, deadline_at, study_deadline_at, attempts, status, flagged, started_at, ended_at, last_seen_at, kind, place_at, pages_total';
 
 /** A new participant's row, in PARTICIPANT_COLUMNS order: on its first page, in progress, holding a place unless told otherwise. */
 /** A new participant's plan row (participant_plans: participant_id, plan_json). */
@@ -198,6 +198,7 @@ export function participantValues(p: NewParticipant, choice: Exclude<ReturnType<
     p.now,
     p.kind ?? (p.prolificPid ? 'real' : 'pilot'),
     p.placeAt === undefined ? p.now : p.placeAt,
+    choice.plan.length,
   ];
 }
 
@@ -531,15 +532,12 @@ export function responseRowOf(r: unknown[], rows = new ResponseRows()): Response
   return rows.of(p, stimulusPartOf(r, 5), r, 11);
 }
 
-/**
- * The participants table for analysis, read by position (participantRowsOf); `planLength` is the
- * engine's SQL for the number of pages in participant_plans.plan_json (counted by the database, not parsed here).
- */
-export const participantRowColumns = (planLength: string) => `p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
-  p.prolific_session_id, p.seed, p.started_at, p.ended_at, ${planLength}, p.page_index,
+/** The participants table for analysis, read by position (participantRowsOf); the page count is the one stored with the plan. */
+export const PARTICIPANT_ROW_COLUMNS = `p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
+  p.prolific_session_id, p.seed, p.started_at, p.ended_at, p.pages_total, p.page_index,
   (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover')`;
 
-/** Rows in participantRowColumns order; `ttlOf(version)` is the abandonment TTL of a version, ms. */
+/** Rows in PARTICIPANT_ROW_COLUMNS order; `ttlOf(version)` is the abandonment TTL of a version, ms. */
 export function participantRowsOf(all: unknown[][], kinds: readonly ParticipantKind[] | undefined, ttlOf: (version: string) => number, now: number): ParticipantRow[] {
   const wanted = kinds ? new Set<string>(kinds) : null;
   const ttls = new Map<string, number>();

@@ -58,7 +58,7 @@ import {
   stimulusValues,
   toLiveParticipant,
   toParticipant,
-  participantRowColumns,
+  PARTICIPANT_ROW_COLUMNS,
   participantRowsOf,
   RESPONSE_ANSWER_COLUMNS,
   RESPONSE_PARTICIPANT_PART,
@@ -115,6 +115,15 @@ export function openWritable(path: string): Database.Database {
 }
 
 /** One better-sqlite3 connection and the SQL behind every store method, synchronous. */
+/** The long read of a study's answers in submission order (iterateResponses), keyed by participant rowid. */
+export const LONG_READ_SQL = `
+  SELECT p.rowid, ${RESPONSE_ANSWER_COLUMNS}
+  FROM responses r
+  CROSS JOIN participants p ON p.id = r.participant_id
+  CROSS JOIN answers a ON a.response_id = r.id
+  WHERE p.study_id = ?
+  ORDER BY r.id, a.rowid`;
+
 class SqliteConnection implements Sync<StoreTx> {
   readonly db: Database.Database;
   private protocolCache = new Map<string, Protocol>();
@@ -276,7 +285,7 @@ class SqliteConnection implements Sync<StoreTx> {
     if (move) {
       this.plans.forget(participantId);
       // Only one that holds no place yet moves (the same condition as the place taken below).
-      if (this.sql('UPDATE participants SET condition = ? WHERE id = ? AND place_at IS NULL').run(move.condition, participantId).changes === 1) {
+      if (this.sql('UPDATE participants SET condition = ?, pages_total = ? WHERE id = ? AND place_at IS NULL').run(move.condition, move.plan.length, participantId).changes === 1) {
         this.sql('UPDATE participant_plans SET plan_json = ? WHERE participant_id = ?').run(JSON.stringify(move.plan), participantId);
       }
     }
@@ -424,17 +433,12 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   *iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow> {
-    const stmt = this.sql(`
-      SELECT p.rowid, ${RESPONSE_ANSWER_COLUMNS}
-      FROM responses r
-      CROSS JOIN participants p ON p.id = r.participant_id
-      CROSS JOIN answers a ON a.response_id = r.id
-      WHERE p.study_id = ?
-      ORDER BY r.id, a.rowid`);
+    const stmt = this.sql(LONG_READ_SQL);
     // CROSS JOIN pins the response log as the outer loop, read in id order, so
-    // rows stream out as they are read: SQLite only sorts the few answers of each
-    // response ("temp b-tree for last term"). Letting the planner start from the
-    // study's participants instead sorted the whole result before the first row.
+    // rows stream out as they are read, and each response's answers come from an
+    // index in rowid order (answers_in_order, migration 9): nothing is sorted.
+    // Letting the planner start from the study's participants instead sorted the
+    // whole result before the first row.
     // Rows come as arrays (.raw()), read by position, and carry only the response's
     // and the answer's own columns: the participant's and the stimulus's (the same
     // strings on many rows) are read once each and shared, which at a million rows
@@ -458,11 +462,11 @@ class SqliteConnection implements Sync<StoreTx> {
   }
 
   participants(studyId: string, kinds?: readonly ParticipantKind[]): ParticipantRow[] {
-    // Named columns read by position (.raw()), the plan's length counted by SQLite
-    // rather than parsed in JS, each version's abandonment TTL looked up once:
+    // Named columns read by position (.raw()), the page count stored with the plan
+    // (not counted from it), each version's abandonment TTL looked up once:
     // at a million responses this runs for tens of thousands of participants.
     const all = this.sql(
-      `SELECT ${participantRowColumns('(SELECT json_array_length(plan_json) FROM participant_plans WHERE participant_id = p.id)')}
+      `SELECT ${PARTICIPANT_ROW_COLUMNS}
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
     ).raw().all(studyId) as unknown[][];
     return participantRowsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());

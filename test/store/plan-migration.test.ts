@@ -3,7 +3,10 @@
 // intact, the participants row no longer carries it (a submit's progress
 // update rewrote a 10-20 kB plan), new participants and a move to another
 // condition write their plan to participant_plans, and the places counted at
-// each join come from a covering index on SQLite.
+// each join come from a covering index on SQLite. The page count is stored
+// beside them (SQLite migration 9, PostgreSQL 5): an old participant's comes
+// from their plan, a new one's and a moved one's from the plan written; and
+// SQLite's long read no longer sorts each response's answers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,7 +14,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MIGRATIONS } from '../../server/store/schema.ts';
 import { PG_MIGRATIONS } from '../../server/store/postgres-schema.ts';
-import { SqliteStore } from '../../server/store/sqlite.ts';
+import { LONG_READ_SQL, SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres.ts';
 import type { Store } from '../../server/store/store.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
@@ -37,6 +40,29 @@ async function checkUpgraded(store: Store, columns: string[]): Promise<void> {
   assert.ok(p, 'the old participant is gone');
   assert.deepEqual(p.plan, PLAN);
   assert.equal(p.pageIndex, 1);
+  assert.deepEqual((await store.participants('old')).map((r) => [r.participant_id, r.pages_total]), [['p1', PLAN.length]]);
+}
+
+/** A new participant, then a move to another condition before a place is taken: the plan and its page count rewritten. */
+async function joinAndMove(store: Store): Promise<{ id: string; moved: unknown[] }> {
+  const made = await store.createParticipant({
+    studyId: 'old', version: 'v1', tokenHash: 'new', prolificPid: null, prolificStudyId: null, prolificSessionId: null,
+    now: 10, studyLimitMs: null, placeAt: null,
+    choose: () => ({ condition: 'a', seed: 1, plan: PLAN as never, deadlineAt: null }),
+  });
+  assert.ok('participant' in made);
+  const id = made.participant.id;
+  assert.equal(await pagesTotal(store, id), PLAN.length);
+  const moved = [...PLAN, { kind: 'end', block: 'end', trialIndex: null, questions: [] }];
+  assert.equal(await store.takePlace(id, 11, { condition: 'a', plan: moved as never }), true);
+  assert.deepEqual((await store.participant(id))!.plan, moved);
+  assert.equal(await pagesTotal(store, id), moved.length);
+  return { id, moved };
+}
+
+/** The page count analysis reads for one participant (participants.pages_total). */
+async function pagesTotal(store: Store, id: string): Promise<number | undefined> {
+  return (await store.participants('old')).find((r) => r.participant_id === id)?.pages_total;
 }
 
 describe('plans in their own table', () => {
@@ -50,7 +76,7 @@ describe('plans in their own table', () => {
     tmp.cleanup();
   });
 
-  test('sqlite: a version-6 database upgrades with its plans; the counts read a covering index', async () => {
+  test('sqlite: a version-6 database upgrades with its plans and page counts; the counts read a covering index; a move rewrites both', async () => {
     const file = join(tmp.dir, 'old.db');
     const db = new Database(file);
     for (const m of MIGRATIONS.slice(0, 6)) db.exec(m);
@@ -69,25 +95,20 @@ describe('plans in their own table', () => {
         )
         .all(0, 'old', 'v1') as { detail: string }[];
       assert.match(plan.map((r) => r.detail).join('\n'), /COVERING INDEX participants_places/);
+      // The long read takes each response's answers in rowid order from an index: no sort (migration 9).
+      const longRead = (store.db.prepare(`EXPLAIN QUERY PLAN ${LONG_READ_SQL}`).all('old') as { detail: string }[]).map((r) => r.detail).join('\n');
+      assert.match(longRead, /INDEX answers_in_order/);
+      assert.doesNotMatch(longRead, /TEMP B-TREE/);
 
-      // A move to another condition before a place is taken rewrites the plan in its table.
-      const made = await store.createParticipant({
-        studyId: 'old', version: 'v1', tokenHash: 'new', prolificPid: null, prolificStudyId: null, prolificSessionId: null,
-        now: 10, studyLimitMs: null, placeAt: null,
-        choose: () => ({ condition: 'a', seed: 1, plan: PLAN as never, deadlineAt: null }),
-      });
-      assert.ok('participant' in made);
-      const moved = [...PLAN, { kind: 'end', block: 'end', trialIndex: null, questions: [] }];
-      assert.equal(await store.takePlace(made.participant.id, 11, { condition: 'a', plan: moved as never }), true);
-      assert.deepEqual((await store.participant(made.participant.id))!.plan, moved);
-      const stored = store.db.prepare('SELECT plan_json FROM participant_plans WHERE participant_id = ?').get(made.participant.id) as { plan_json: string };
+      const { id, moved } = await joinAndMove(store);
+      const stored = store.db.prepare('SELECT plan_json FROM participant_plans WHERE participant_id = ?').get(id) as { plan_json: string };
       assert.deepEqual(JSON.parse(stored.plan_json), moved);
     } finally {
       await store.close();
     }
   });
 
-  test('postgres: a version-2 database upgrades with its plans', async () => {
+  test('postgres: a version-2 database upgrades with its plans and page counts; a move rewrites both', async () => {
     const url = await server.newDatabase();
     const client = new pg.Client(url);
     await client.connect();
@@ -107,6 +128,7 @@ describe('plans in their own table', () => {
       const columns = (await check.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'participants'`)).rows.map((r) => r.column_name);
       await check.end();
       await checkUpgraded(store, columns);
+      await joinAndMove(store);
     } finally {
       await store.close();
     }
