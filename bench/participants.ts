@@ -72,7 +72,7 @@ if (!dbKinds.every((d) => d === 'sqlite' || d === 'postgres' || isPostgresUrl(d)
 const BENCH_PASSWORD = randomBytes(12).toString('base64url');
 
 /** The server's own submit latency, read as the researcher (a /healthz says only ok). */
-async function serverStats(url: string): Promise<{ submits: { p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number } }> {
+async function serverStats(url: string): Promise<{ submits: { p50Ms: number; p99Ms: number; maxBatch: number; commitP99Ms: number; syncP99Ms: number; walResets?: number; walHoldMaxMs?: number } }> {
   const login = await fetch(`${url}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN_USERNAME, password: BENCH_PASSWORD }) });
   if (!login.ok) throw new Error(`bench: researcher login failed (${login.status})`);
   const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
@@ -258,7 +258,10 @@ async function credenceRun(n: number, workers: number, kind: string): Promise<Ro
   const cAcks = summary.results!.flatMap((r) => r.ackMs).sort((a, b) => a - b);
   if (inside) console.log(`  inside ${workers > 1 ? 'one worker' : 'the server'} (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
   if (inside) console.log(`    of which: group-commit transaction ${kind === 'sqlite' ? 'on the event loop' : '(PostgreSQL round trips and its commit flush)'} p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
-  if (files) console.log(`  database ${fmt(files.dbMB)} MB, WAL high-water ${fmt(files.walMB)} MB (checkpointed off the event loop)`);
+  if (files) {
+    const resets = inside?.submits.walResets === undefined ? '' : `; ${inside.submits.walResets} WAL resets, writes held at most ${fmt(inside.submits.walHoldMaxMs ?? 0)} ms for one`;
+    console.log(`  database ${fmt(files.dbMB)} MB, WAL high-water ${fmt(files.walMB)} MB (checkpointed off the event loop${resets})`);
+  }
   if (dbCpu != null) console.log(`  PostgreSQL's own processes took ${((dbCpu * 1000) / summary.durationMs).toFixed(2)} cores`);
   console.log(`  bots: completed ${summary.completed}/${n}, stuck ${summary.stuck}, refused ${summary.refused}, retries ${summary.retries}, reconnects ${summary.reconnects}`);
   const drops = Object.entries(summary.drops).map(([k, v]) => `${k} ${v}`).join(', ');

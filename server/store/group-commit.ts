@@ -14,6 +14,9 @@ export interface CommitStats {
   commitP99Ms: number;
   /** The wait for a group's sync after it committed. */
   syncP99Ms: number;
+  /** SQLite in server mode: WAL resets by the checkpoint worker, and the longest time writes were held for one. */
+  walResets?: number;
+  walHoldMaxMs?: number;
 }
 
 /** What a group commit needs of an engine: async transactions with savepoints, and a sync barrier. */

@@ -13,7 +13,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
 import { prepareDbFiles } from './storage-check.ts';
-import { startCheckpointer, WalSync, type Checkpointer } from './wal-sync.ts';
+import { startCheckpointer, WalSync, DEFAULT_WAL_RESET_BYTES, type Checkpointer, type CheckpointerOptions, type HoldWrites } from './wal-sync.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import { ResearcherTables, sqliteParams } from './researchers.ts';
 import {
@@ -503,22 +503,39 @@ class SqliteConnection implements Sync<StoreTx> {
   /**
    * Server mode: commits no longer fsync on this thread and this connection no
    * longer checkpoints; durable() syncs the WAL on the thread pool and a worker
-   * thread checkpoints. Call durable() before acknowledging anything.
+   * thread checkpoints, resetting the WAL while `holdWrites` keeps writers out.
+   * Call durable() before acknowledging anything.
    */
-  syncInBackground(): void {
+  syncInBackground(holdWrites: HoldWrites, opts?: CheckpointerOptions): void {
     if (this.path === ':memory:' || this.walSync) return;
     // Only a WAL can be synced on the side; any other journal keeps synchronous=FULL.
     if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') return;
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_autocheckpoint = 0');
-    // A WAL reset after a checkpoint is truncated to this size rather than kept at its peak.
-    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    // The worker's resets keep the WAL near their size; should a reader delay them
+    // (a long export), the file is cut back to twice that size at the next reset.
+    this.db.pragma(`journal_size_limit = ${2 * (opts?.resetBytes ?? DEFAULT_WAL_RESET_BYTES)}`);
     this.walSync = new WalSync(`${resolvePath(this.path)}-wal`);
-    this.checkpointer = startCheckpointer(resolvePath(this.path), (err) => {
-      // Without the worker this connection checkpoints again, on its own thread.
-      process.emitWarning(`${err.message}; checkpointing on the main thread from now on`);
-      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
-    });
+    this.checkpointer = startCheckpointer(
+      resolvePath(this.path),
+      holdWrites,
+      (err) => {
+        // Without the worker this connection checkpoints again, on its own thread.
+        process.emitWarning(`${err.message}; checkpointing on the main thread from now on`);
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+      { resetBytes: DEFAULT_WAL_RESET_BYTES, ...opts },
+    );
+  }
+
+  /** WAL resets the checkpoint worker has done (0 unless syncInBackground). */
+  get walResets(): number {
+    return this.checkpointer?.resets ?? 0;
+  }
+
+  /** What the group commit's stats add in server mode (see CommitStats). */
+  walStats(): Pick<CommitStats, 'walResets' | 'walHoldMaxMs'> {
+    return this.checkpointer ? { walResets: this.checkpointer.resets, walHoldMaxMs: this.checkpointer.longestHoldMs } : {};
   }
 
   /** fdatasync calls made by durable() so far (0 unless syncInBackground). */
@@ -673,11 +690,21 @@ export class SqliteStore implements Store {
     return f();
   }
 
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  /** Runs `fn` with the connection to itself: every other call waits until it settles. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     while (this.open) await this.open;
     let end!: () => void;
     this.open = new Promise<void>((r) => (end = r));
     try {
+      return await fn();
+    } finally {
+      this.open = null;
+      end();
+    }
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
       this.conn.begin();
       try {
         const v = await fn(this.tx);
@@ -687,10 +714,7 @@ export class SqliteStore implements Store {
         if (this.conn.db.inTransaction) this.conn.db.exec('ROLLBACK');
         throw err;
       }
-    } finally {
-      this.open = null;
-      end();
-    }
+    });
   }
 
   /** One op of a group: its failure rolls back only its own writes. */
@@ -704,7 +728,7 @@ export class SqliteStore implements Store {
   }
 
   commitStats(): CommitStats {
-    return this.commits.stats();
+    return { ...this.commits.stats(), ...this.conn.walStats() };
   }
 
   durable(): Promise<void> {
@@ -720,13 +744,17 @@ export class SqliteStore implements Store {
     return now(() => this.conn.responsesForExport(studyId, kinds));
   }
 
-  /** See SqliteConnection.syncInBackground. */
-  syncInBackground(): void {
-    this.conn.syncInBackground();
+  /** See SqliteConnection.syncInBackground: a WAL reset holds this store's calls (the gate) while it runs. */
+  syncInBackground(opts?: CheckpointerOptions): void {
+    this.conn.syncInBackground((during) => this.exclusive(during), opts);
   }
 
   get backgroundSyncs(): number {
     return this.conn.backgroundSyncs;
+  }
+
+  get walResets(): number {
+    return this.conn.walResets;
   }
 
   async close(): Promise<void> {

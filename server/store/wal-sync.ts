@@ -15,6 +15,7 @@
 import { closeSync, fdatasync, fstat, open, stat } from 'node:fs';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './checkpoint-worker.ts';
 
 const statP = promisify(stat);
 const fstatP = promisify(fstat);
@@ -90,38 +91,101 @@ export class WalSync {
 
 export interface Checkpointer {
   stop(): void;
+  /** WAL resets done so far, and the longest time writes were held for one (for /admin and the benchmark). */
+  readonly resets: number;
+  readonly longestHoldMs: number;
+}
+
+/**
+ * Holds the server's writes while `during` runs: no transaction begins until it
+ * settles (SqliteStore's gate), and none is open when it starts.
+ */
+export type HoldWrites = (during: () => Promise<void>) => Promise<void>;
+
+/** The WAL size at which the checkpoint worker resets it (a few seconds of writes at 2,000 participants). */
+export const DEFAULT_WAL_RESET_BYTES = 64 * 1024 * 1024;
+
+export interface CheckpointerOptions {
+  /** How often the worker checkpoints. */
+  intervalMs?: number;
+  /** WAL size at which the worker asks for a reset (see checkpoint-worker.ts). */
+  resetBytes?: number;
+  /** How long writes are held at most if the worker does not answer. */
+  holdLimitMs?: number;
 }
 
 /**
  * A worker thread that checkpoints the WAL into the database every `intervalMs`
- * with its own synchronous=FULL connection. `onFailure` is told if it dies, so
- * the store can go back to checkpointing on its own.
+ * with its own synchronous=FULL connection, and resets the WAL once it holds
+ * `resetBytes`, holding the server's writes through `holdWrites` for that
+ * moment. `onFailure` is told if it dies, so the store can go back to
+ * checkpointing on its own.
  *
  * Why often: a checkpoint ends with an fsync of the database file, and while
  * the disk flushes it the WAL syncs that acks wait for queue behind it. At
  * 2,000 participants (bench/participants.ts, ack p99): checkpoints every 10 s
  * 665 ms, every 1 s 128 ms, every 250 ms 46 ms, none during the run 47 ms.
  * Small flushes stay out of the acks' way.
+ *
+ * Why a held reset rather than journal_size_limit alone: under steady writes
+ * SQLite only resets the WAL at a rare idle instant, by then the file is large,
+ * and the commit that resets it cuts the file back to the limit while the WAL's
+ * fdatasync runs: single COMMITs of 150–600 ms at 2,000 participants; without
+ * the limit the WAL grew to 1 GB in one benchmark run.
  */
-export function startCheckpointer(dbPath: string, onFailure: (err: Error) => void, intervalMs = 250): Checkpointer {
+export function startCheckpointer(dbPath: string, holdWrites: HoldWrites, onFailure: (err: Error) => void, opts: CheckpointerOptions = {}): Checkpointer {
+  const { intervalMs = 250, resetBytes = DEFAULT_WAL_RESET_BYTES, holdLimitMs = 2000 } = opts;
   const worker = new Worker(new URL('../worker-boot.mjs', import.meta.url), {
-    workerData: { entry: new URL('./checkpoint-worker.ts', import.meta.url).href, dbPath, intervalMs },
+    workerData: { entry: new URL('./checkpoint-worker.ts', import.meta.url).href, dbPath, intervalMs, resetBytes },
   });
   let stopping = false;
+  let resets = 0;
+  let longestHoldMs = 0;
+  /** Ends the current hold: the worker finished its reset (or will not). */
+  let release: (() => void) | null = null;
+  const send = (m: ToWorker) => worker.postMessage(m);
   worker.unref(); // never keeps the process alive
-  worker.on('message', (m: { error?: string }) => {
-    if (m.error && !stopping) onFailure(new Error(`checkpoint worker: ${m.error}`));
+  worker.on('message', (m: FromWorker) => {
+    if ('error' in m) {
+      if (!stopping) onFailure(new Error(`checkpoint worker: ${m.error}`));
+    } else if (m.reset === 'ask') {
+      void holdWrites(
+        () =>
+          new Promise<void>((done) => {
+            const timer = setTimeout(() => release?.(), holdLimitMs);
+            const held = performance.now();
+            release = () => {
+              clearTimeout(timer);
+              release = null;
+              longestHoldMs = Math.max(longestHoldMs, performance.now() - held);
+              done();
+            };
+            if (stopping) release();
+            else send('paused');
+          }),
+      );
+    } else {
+      if (m.complete) resets++;
+      release?.();
+    }
   });
-  worker.on('error', (err) => {
+  const failed = (err: Error) => {
+    release?.();
     if (!stopping) onFailure(err);
-  });
-  worker.on('exit', (code) => {
-    if (!stopping) onFailure(new Error(`checkpoint worker exited with code ${code}`));
-  });
+  };
+  worker.on('error', failed);
+  worker.on('exit', (code) => failed(new Error(`checkpoint worker exited with code ${code}`)));
   return {
     stop() {
       stopping = true;
-      worker.postMessage('stop');
+      release?.();
+      send('stop');
+    },
+    get resets() {
+      return resets;
+    },
+    get longestHoldMs() {
+      return longestHoldMs;
     },
   };
 }
