@@ -26,10 +26,11 @@ export function once<T>(socket: Client, event: string, ms = 5000): Promise<T> {
   });
 }
 
-export async function joinAs(url: string, study: string, pid: string): Promise<Joined> {
+/** Joins as a recruited participant; `ms` bounds the wait for the joined message and the first page. */
+export async function joinAs(url: string, study: string, pid: string, ms = 5000): Promise<Joined> {
   const socket = connect(url, { study, prolific: { PROLIFIC_PID: pid } });
-  const joined = once<{ token: string; participantId: string }>(socket, 'joined');
-  const page = once<PageView>(socket, 'page');
+  const joined = once<{ token: string; participantId: string }>(socket, 'joined', ms);
+  const page = once<PageView>(socket, 'page', ms);
   const j = await joined;
   return { socket, token: j.token, participantId: j.participantId, page: await page };
 }

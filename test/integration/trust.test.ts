@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { startServer, type RunningServer } from '../../server/http/server.ts';
 import { runBots } from '../../server/bots/run.ts';
@@ -12,6 +12,8 @@ import { writeLongCsv } from '../../analysis/export/long-csv.ts';
 import type { PageView } from '../../studies/vocabulary/participant-wire.ts';
 import { FIXTURES, miniProtocol, sleep, tempDir, writeStudy } from '../engine/helpers.ts';
 import { connect, emitAck, joinAs, once, type Client } from './helpers.ts';
+import { rawSql, TEST_ENGINES } from '../helpers/engines.ts';
+import { openReader } from '../helpers/db-reader.ts';
 import { PassThrough } from 'node:stream';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -47,8 +49,17 @@ async function untilKind(socket: Client, page: PageView, kind: PageView['kind'])
   return p;
 }
 
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: REPO, encoding: 'utf8' });
+/** Runs the CLI beside the server under test. Not spawnSync: that would stop this process's server for as long as the CLI runs (20 s under load, past socket.io's ping timeout). */
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: REPO });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((ok, fail) => {
+    child.once('error', fail);
+    child.once('close', (status) => ok({ status, stdout, stderr }));
+  });
 }
 
 async function longCsv(server: RunningServer, kinds: ('real' | 'pilot' | 'bot')[]): Promise<string> {
@@ -59,15 +70,24 @@ async function longCsv(server: RunningServer, kinds: ('real' | 'pilot' | 'bot')[
   return Buffer.concat(chunks).toString('utf8');
 }
 
-describe('trustworthy studies', () => {
+// On each engine, the database read from outside the server (another connection).
+for (const on of TEST_ENGINES) describe(`trustworthy studies on ${on.name}`, () => {
   let server: RunningServer;
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
-  const row = (sql: string, ...args: unknown[]) => (server.ctx.store as any).db.prepare(sql).get(...args);
+  const rows = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
+    const d = await openReader(db);
+    try {
+      return await d.all<T>(sql, params);
+    } finally {
+      await d.close();
+    }
+  };
+  const count = async (sql: string): Promise<number> => Number(Object.values((await rows<object>(sql))[0])[0]);
 
   before(async () => {
     tmp = tempDir();
-    db = join(tmp.dir, 'trust.db');
+    db = await on.newDb(tmp.dir, 'trust.db');
     const short = miniProtocol();
     short.id = 'mini-short';
     short.phases.find((p: any) => p.kind === 'trials').blocks[0].time_limit_s = 1.5;
@@ -109,7 +129,7 @@ describe('trustworthy studies', () => {
       assert.equal(r.reason, 'placeholder-id');
       assert.match(r.message, /placeholder/);
     }
-    assert.equal(row("SELECT COUNT(*) AS n FROM participants WHERE prolific_pid LIKE '%{%'").n, 0);
+    assert.equal(await count("SELECT COUNT(*) AS n FROM participants WHERE prolific_pid LIKE '%{%'"), 0);
   });
 
   test('a reported response time far from the server observation is flagged rt_inconsistent; an honest one is not', async () => {
@@ -126,14 +146,14 @@ describe('trustworthy studies', () => {
     const next = (await answer(a.socket, trial, Date.now() - t0))!;
     // Impossible: longer than the page existed.
     if (next.kind === 'attention') await answer(a.socket, next, 10);
-    const rows = (server.ctx.store as any).db
-      .prepare("SELECT r.rt_ms, r.rt_server_ms, r.rt_inconsistent FROM responses r JOIN participants p ON p.id = r.participant_id WHERE p.prolific_pid = 'RT-FORGER' AND r.page_kind = 'trial' ORDER BY r.id")
-      .all();
-    assert.equal(rows.length, 2);
-    assert.equal(rows[0].rt_ms, 3);
-    assert.ok(rows[0].rt_server_ms >= honestElapsed - 100, `server observed ${rows[0].rt_server_ms} ms`);
-    assert.equal(rows[0].rt_inconsistent, 1, 'forged time flagged');
-    assert.equal(rows[1].rt_inconsistent, 0, `honest time not flagged: ${JSON.stringify(rows[1])}`);
+    const trials = await rows<{ rt_ms: number; rt_server_ms: number; rt_inconsistent: number }>(
+      "SELECT r.rt_ms, r.rt_server_ms, r.rt_inconsistent FROM responses r JOIN participants p ON p.id = r.participant_id WHERE p.prolific_pid = 'RT-FORGER' AND r.page_kind = 'trial' ORDER BY r.id",
+    );
+    assert.equal(trials.length, 2);
+    assert.equal(trials[0].rt_ms, 3);
+    assert.ok(trials[0].rt_server_ms >= honestElapsed - 100, `server observed ${trials[0].rt_server_ms} ms`);
+    assert.equal(trials[0].rt_inconsistent, 1, 'forged time flagged');
+    assert.equal(trials[1].rt_inconsistent, 0, `honest time not flagged: ${JSON.stringify(trials[1])}`);
     // It is a column of the long export.
     const csv = await longCsv(server, ['real']);
     assert.match(csv.split('\n')[0], /rt_server_ms,rt_inconsistent/);
@@ -146,12 +166,11 @@ describe('trustworthy studies', () => {
     (a.socket as any).emit('draft', { pageIndex: trial.index, answers: { cred: 4 } });
     const next = await once<PageView>(a.socket, 'page', 10_000);
     assert.equal(next.index, trial.index + 1);
-    const rows = (server.ctx.store as any).db
-      .prepare(
-        "SELECT a.question_id, a.value_json, r.timed_out FROM responses r JOIN answers a ON a.response_id = r.id JOIN participants p ON p.id = r.participant_id WHERE p.prolific_pid = 'PARTIAL-1' AND r.page_index = ? ORDER BY a.question_id",
-      )
-      .all(trial.index);
-    assert.deepEqual(rows, [
+    const answered = await rows(
+      "SELECT a.question_id, a.value_json, r.timed_out FROM responses r JOIN answers a ON a.response_id = r.id JOIN participants p ON p.id = r.participant_id WHERE p.prolific_pid = 'PARTIAL-1' AND r.page_index = ? ORDER BY a.question_id",
+      [trial.index],
+    );
+    assert.deepEqual(answered, [
       { question_id: 'cred', value_json: '4', timed_out: 1 },
       { question_id: 'judge', value_json: null, timed_out: 1 },
     ]);
@@ -173,25 +192,31 @@ describe('trustworthy studies', () => {
     const before = await longCsv(server, ['real']);
     assert.ok(before.split('\n').length > 5);
 
-    const refused = cli('data', 'purge', 'mini', '--kind', 'real', '--db', db);
+    const refused = await cli('data', 'purge', 'mini', '--kind', 'real', '--db', db);
     assert.equal(refused.status, 2, refused.stderr);
     assert.match(refused.stderr, /'real' is not one of pilot, bot/);
-    const r = cli('data', 'purge', 'mini', '--kind', 'bot,pilot', '--db', db);
+    const r = await cli('data', 'purge', 'mini', '--kind', 'bot,pilot', '--db', db);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`purged ${counts.pilot + counts.bot} participants .* ${counts.real} real participants untouched`));
 
     assert.deepEqual((await server.ctx.store.kindCounts('mini')), { real: counts.real, pilot: 0, bot: 0 });
-    assert.equal(await longCsv(server, ['real']), before, 'real data byte-identical');
-    assert.equal(row("SELECT COUNT(*) AS n FROM purges WHERE study_id = 'mini' AND kinds = 'pilot,bot'").n, 1, 'the purge is logged');
-    // The database itself refuses to delete a real participant's data.
-    assert.throws(() => row("DELETE FROM responses WHERE participant_id IN (SELECT id FROM participants WHERE kind = 'real') RETURNING id"), /append-only/);
+    // The server stays live while the CLI runs, so a real participant's deadline may pass meanwhile (an earlier
+    // test left RT-FORGER on a 30 s trial): every row from before is byte-identical and in place, and whatever
+    // was added since is such a timeout, appended to the log.
+    const after = await longCsv(server, ['real']);
+    assert.ok(after.startsWith(before), 'real data byte-identical');
+    const added = after.slice(before.length).split('\n').filter(Boolean);
+    assert.ok(added.every((line) => line.split(',').at(-1)!.startsWith('timeout:')), `only timeouts added meanwhile: ${added.join('\n')}`);
+    assert.equal(await count("SELECT COUNT(*) AS n FROM purges WHERE study_id = 'mini' AND kinds = 'pilot,bot'"), 1, 'the purge is logged');
+    // The database itself refuses to delete a real participant's data, whoever connects to it.
+    await assert.rejects(rawSql(db, "DELETE FROM responses WHERE participant_id IN (SELECT id FROM participants WHERE kind = 'real') RETURNING id"), /append-only/);
     await assert.rejects(server.ctx.store.purgeParticipants('mini', ['real'], Date.now()), /never deleted/);
   });
 
   test('a paused study: a new arrival gets the paused page; a participant mid-study finishes with the code', async () => {
     const mid = await joinAs(server.url, 'mini', 'PAUSE-MID');
     let page: PageView | null = await answer(mid.socket, mid.page); // consented, now in the study
-    const paused = cli('study', 'pause', 'mini', '--db', db);
+    const paused = await cli('study', 'pause', 'mini', '--db', db);
     assert.equal(paused.status, 0, paused.stderr);
     assert.match(paused.stdout, /mini is paused/);
 
@@ -203,10 +228,10 @@ describe('trustworthy studies', () => {
     while (page) page = await answer(mid.socket, page);
     assert.deepEqual(await done.then((d) => [d.status, d.code]), ['completed', 'C-DONE']);
 
-    assert.equal(cli('study', 'close', 'mini', '--db', db).status, 0);
+    assert.equal((await cli('study', 'close', 'mini', '--db', db)).status, 0);
     const closed = connect(server.url, { study: 'mini' });
     assert.equal((await once<{ reason: string }>(closed, 'refused')).reason, 'closed');
-    assert.equal(cli('study', 'open', 'mini', '--db', db).status, 0);
+    assert.equal((await cli('study', 'open', 'mini', '--db', db)).status, 0);
     const again = await joinAs(server.url, 'mini', 'PAUSE-AFTER');
     assert.equal(again.page.kind, 'consent');
     again.socket.disconnect();

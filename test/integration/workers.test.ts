@@ -36,7 +36,8 @@ for (const engine of ENGINE_NAMES) {
         for (const [i, pid] of ['TAB-1', 'TAB-2', 'TAB-3'].entries()) {
           // The first tab holds its process's only connection; the second lands on another process
           // (SQLite: the primary gives it to the worker with the fewest; PostgreSQL: it connects there).
-          const first = await joinAs(servers.processUrl(i), 'tabs', pid);
+          // Joins get 15 s too: at load 10-13 a join through the primary once took over 5 s (1 of 20 runs).
+          const first = await joinAs(servers.processUrl(i), 'tabs', pid, 15_000);
           sockets.push(first.socket);
           // The clock of both waits starts before the second tab joins, which itself may take seconds while three
           // processes start on a loaded machine (CI once saw 16 s for this test): 15 s each, and awaited below.
@@ -44,7 +45,7 @@ for (const engine of ENGINE_NAMES) {
           const closed = once<string>(first.socket, 'disconnect', 15_000);
           told.catch(() => {});
           closed.catch(() => {});
-          const second = await joinAs(servers.processUrl(i + 1), 'tabs', pid);
+          const second = await joinAs(servers.processUrl(i + 1), 'tabs', pid, 15_000);
           sockets.push(second.socket);
           assert.equal(second.participantId, first.participantId);
           assert.match((await told).message, /another tab/);
