@@ -10,6 +10,9 @@ import { freePort } from '../helpers/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+// SQLite only: a SIGKILLed writer on one file and its WAL recovered at restart. Its PostgreSQL counterpart,
+// a SIGKILLed process during a 200-bot run with acknowledged answers stored once, is in workers.test.ts.
+
 function serve(port: number, db: string, file: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', String(port), '--db', db, '--study', file, '--join-limit-exempt', '127.0.0.1'], {
     cwd: ROOT,
