@@ -568,7 +568,7 @@ export const PARTICIPANT_ROW_COLUMNS = `p.study_id, p.version, p.id, p.kind, p.c
   (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover')`;
 
 /** Rows in PARTICIPANT_ROW_COLUMNS order; `ttlOf(version)` is the abandonment TTL of a version, ms. */
-export function participantRowsOf(all: unknown[][], kinds: readonly ParticipantKind[] | undefined, ttlOf: (version: string) => number, now: number): ParticipantRow[] {
+export function participantRowsOf(all: Iterable<unknown[]>, kinds: readonly ParticipantKind[] | undefined, ttlOf: (version: string) => number, now: number): ParticipantRow[] {
   const wanted = kinds ? new Set<string>(kinds) : null;
   const ttls = new Map<string, number>();
   const out: ParticipantRow[] = [];
