@@ -3,7 +3,7 @@
 // plus the durable-writes anchor (raw better-sqlite3 inserts at the same
 // durability against the store's submit path). Stops by itself.
 //
-//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--pg-tcp] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]
+//   npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--pg-tcp] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--limit 300] [--server-prof DIR] [--no-echo]
 //
 // --n, --workers and --db take lists: every participant count runs the echo
 // anchor once and `credence serve --workers W` for every W on every database,
@@ -16,6 +16,9 @@
 // The throwaway server is reached over its Unix socket, as a PostgreSQL on the
 // same machine usually is (--pg-tcp: over TCP on loopback, as from another machine).
 // Every run gets a fresh database, so the runs do not see each other's rows.
+// --limit S bounds each configuration to about S seconds: a bot not done by then
+// gives up (stuck), and the row says the configuration hit its limit, so one
+// collapsing configuration cannot keep the rest of the table from printing.
 //
 //   npx tsx bench/participants.ts --n 2000,6000 --workers 1,2 --db sqlite,postgres   (the issue-15 table)
 //
@@ -64,8 +67,9 @@ const [thinkLo, thinkHi] = arg('think', '2000-6000').split('-').map(Number);
 const rampMs = Number(arg('ramp', '20000'));
 const durableN = Number(arg('durable', '1000'));
 const serverProf = arg('server-prof', '');
-if (!dbKinds.every((d) => d === 'sqlite' || d === 'postgres' || isPostgresUrl(d)) || !counts.every((n) => n > 0) || !workerCounts.every((w) => Number.isInteger(w) && w >= 1) || !(thinkHi >= thinkLo) || !(rampMs >= 0)) {
-  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--pg-tcp] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--server-prof DIR] [--no-echo]');
+const limitS = Number(arg('limit', '300'));
+if (!dbKinds.every((d) => d === 'sqlite' || d === 'postgres' || isPostgresUrl(d)) || !counts.every((n) => n > 0) || !workerCounts.every((w) => Number.isInteger(w) && w >= 1) || !(thinkHi >= thinkLo) || !(rampMs >= 0) || !(limitS * 1000 > rampMs)) {
+  console.error('usage: npx tsx bench/participants.ts [--n 2000[,6000]] [--workers 1[,2]] [--db sqlite[,postgres]|postgres://…] [--pg-tcp] [--think 2000-6000] [--ramp 20000] [--durable 1000] [--limit 300] [--server-prof DIR] [--no-echo]');
   process.exit(2);
 }
 
@@ -152,14 +156,21 @@ interface Row {
   workers?: number;
   p50: number;
   p99: number;
+  /** The server's own submit latency (receipt → durable commit); with workers, one worker's. */
+  serverP99: number | null;
   acks: number;
   acksPerS: number;
+  /** Acked but missing from the database. */
   lost: number | null;
+  /** Stored more than once (the echo stores nothing). */
+  twice: number | null;
   botsCpu: number;
   serverCpu: number | null;
   /** PostgreSQL's own processes (the server the harness started), cores. */
   dbCpu: number | null;
   limits?: boolean;
+  /** Why the figures are partial: the time limit was hit, or the run failed. */
+  note?: string;
 }
 
 const pages = 16; // consent, instructions, 12 trials, questionnaire, debrief
@@ -180,9 +191,11 @@ async function echoRun(n: number): Promise<Row> {
     label: 'socket.io echo',
     p50: percentile(acks, 0.5),
     p99: percentile(acks, 0.99),
+    serverP99: null,
     acks: acks.length,
     acksPerS: (acks.length / e.durationMs) * 1000,
     lost: e.failed,
+    twice: null,
     botsCpu: (cpu.user + cpu.system) / 1e3 / e.durationMs,
     serverCpu: (serverCpu * 1000) / e.durationMs,
     dbCpu: null,
@@ -234,7 +247,8 @@ async function credenceRun(n: number, workers: number, kind: string): Promise<Ro
     thinkMs: [thinkLo, thinkHi],
     rampMs,
     keepResults: true,
-    maxMsPerBot: 30 * 60_000,
+    // The configuration's time limit: every bot has arrived after rampMs, and gives up (stuck) by the limit.
+    maxMsPerBot: limitS * 1000 - rampMs,
     fromAddresses,
   });
   const serverCpu = cpuSeconds(srv.proc.pid!) - s0;
@@ -277,13 +291,16 @@ async function credenceRun(n: number, workers: number, kind: string): Promise<Ro
     workers,
     p50: percentile(cAcks, 0.5),
     p99: percentile(cAcks, 0.99),
+    serverP99: inside ? inside.submits.p99Ms : null,
     acks: cAcks.length,
     acksPerS: (cAcks.length / summary.durationMs) * 1000,
-    lost: lost + doubled,
+    lost,
+    twice: doubled,
     botsCpu: (cpu.user + cpu.system) / 1e3 / summary.durationMs,
     serverCpu: (serverCpu * 1000) / summary.durationMs,
     dbCpu: dbCpu == null ? null : (dbCpu * 1000) / summary.durationMs,
     limits: limitCheck === 'refused (too-many-joins)' && summary.refused === 0,
+    note: summary.stuck > 0 ? `time limit ${limitS} s: ${summary.stuck} bots not done` : undefined,
   };
 }
 
@@ -300,13 +317,25 @@ try {
   for (const n of counts) {
     // Echo anchor (--no-echo skips it while tuning the server; the ratios then read n/a).
     if (!process.argv.includes('--no-echo')) rows.push(await echoRun(n));
-    for (const kind of dbKinds) for (const w of workerCounts) rows.push(await credenceRun(n, w, kind));
+    for (const kind of dbKinds) {
+      for (const w of workerCounts) {
+        // A run that fails (a server that dies, a database that will not start) is a row saying so; the table goes on.
+        rows.push(
+          await credenceRun(n, w, kind).catch((err: Error): Row => {
+            console.log(`  ${engineName(kind)}, ${w} worker(s), ${n} bots FAILED: ${err.message.slice(0, 500)}\n`);
+            const failed = NaN;
+            return { n, label: `${engineName(kind)}, ${w} worker${w > 1 ? 's' : ''}`, engine: engineName(kind), workers: w, p50: failed, p99: failed, serverP99: null, acks: 0, acksPerS: failed, lost: null, twice: null, botsCpu: 0, serverCpu: null, dbCpu: null, note: `failed: ${err.message.split('\n')[0].slice(0, 120)}` };
+          }),
+        );
+        for (const c of children.splice(0)) await stop(c).catch(() => {});
+      }
+    }
   }
 
-  console.log(`   bots  server                p50 ms   p99 ms     acks   acks/s   lost   bots CPU  server CPU  PostgreSQL CPU   (CPU in cores: 1.00 = one core busy)`);
+  console.log(`   bots  server                p50 ms   p99 ms  server p99     acks   acks/s   lost  twice   bots CPU  server CPU  PostgreSQL CPU   (bot-side p50/p99; server p99: receipt → durable commit; CPU in cores: 1.00 = one core busy)`);
   for (const r of rows) {
     console.log(
-      `${String(r.n).padStart(7)}  ${r.label.padEnd(20)} ${fmt(r.p50).padStart(7)}  ${fmt(r.p99).padStart(7)}  ${String(r.acks).padStart(7)}  ${fmt(r.acksPerS).padStart(7)}  ${String(r.lost ?? 'n/a').padStart(5)}  ${r.botsCpu.toFixed(2).padStart(9)}  ${(r.serverCpu == null ? 'n/a' : r.serverCpu.toFixed(2)).padStart(10)}  ${(r.dbCpu == null ? '' : r.dbCpu.toFixed(2)).padStart(14)}`,
+      `${String(r.n).padStart(7)}  ${r.label.padEnd(20)} ${fmt(r.p50).padStart(7)}  ${fmt(r.p99).padStart(7)}  ${(r.serverP99 == null ? 'n/a' : fmt(r.serverP99)).padStart(10)}  ${String(r.acks).padStart(7)}  ${fmt(r.acksPerS).padStart(7)}  ${String(r.lost ?? 'n/a').padStart(5)}  ${String(r.twice ?? 'n/a').padStart(5)}  ${r.botsCpu.toFixed(2).padStart(9)}  ${(r.serverCpu == null ? 'n/a' : r.serverCpu.toFixed(2)).padStart(10)}  ${(r.dbCpu == null ? '' : r.dbCpu.toFixed(2)).padStart(14)}${r.note ? `  (${r.note})` : ''}`,
     );
   }
   console.log('');
@@ -319,7 +348,7 @@ try {
       const vsOne = one && r !== one ? `; acks/s ${(r.acksPerS / one.acksPerS).toFixed(2)}× 1 worker's (target ≥ 1.6×)` : '';
       const vsSqlite = r.engine === 'postgres' && r.workers === 1 && sqliteOne ? `; acks/s ${(r.acksPerS / sqliteOne.acksPerS).toFixed(2)}× SQLite 1 worker's (target ≥ 0.7×)` : '';
       console.log(
-        `${n} bots, ${r.label}: ${vsEcho}${vsOne}${vsSqlite}; p99 < 100 ms → ${r.p99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${r.lost === 0 ? 'met' : 'NOT met'}; limits held → ${r.limits ? 'yes' : 'NO'}`,
+        `${n} bots, ${r.label}: ${vsEcho}${vsOne}${vsSqlite}; p99 < 100 ms → ${r.p99 < 100 ? 'met' : 'NOT met'}; 0 lost → ${r.lost === 0 && r.twice === 0 ? 'met' : 'NOT met'}; limits held → ${r.limits ? 'yes' : 'NO'}`,
       );
     }
   }

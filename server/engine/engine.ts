@@ -150,12 +150,13 @@ export class Engine extends EventEmitter {
 
   /** What the participant sees now. */
   async outcome(participantId: string): Promise<Outcome> {
-    const store = this.studies.storeOf(participantId);
-    const p = await store.participant(participantId);
-    if (!p) throw new Error(`unknown participant ${participantId}`);
-    const now = this.now();
-    const out = await outcomeOf(p, await this.runtimeOf(p), store, now);
-    this.watch.sent(participantId, out, now); // every outcome asked for is sent to the participant
+    const p = await this.studies.storeOf(participantId).participant(participantId);
+    return p ? this.outcomeFor(p) : Promise.reject(new Error(`unknown participant ${participantId}`));
+  }
+  /** What the participant whose record is p sees now (after a submit: what it wrote under the row lock, not read back); it is sent. */
+  private async outcomeFor(p: ParticipantRecord, now = this.now()): Promise<Outcome> {
+    const out = await outcomeOf(p, await this.runtimeOf(p), this.studies.storeOf(p.id), now);
+    this.watch.sent(p.id, out, now);
     return out;
   }
 
@@ -192,13 +193,12 @@ export class Engine extends EventEmitter {
       return { ack: { ok: false, error: `clientId: ids beginning '${SERVER_CLIENT_ID}' are the server's own`, field: 'clientId' } };
     }
     // Client ids are scoped to their participant: another participant's use of the same id is no concern of this one.
-    const used = await store.clientIdStatus(participantId, s.clientId);
+    const [used, p] = await Promise.all([store.clientIdStatus(participantId, s.clientId), store.participant(participantId)]);
     // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
     if (used === 'mine') {
       await store.durable(); // it may have been committed a moment ago and not yet synced
       return { ack: { ok: true, duplicate: true }, next: await this.outcome(participantId) };
     }
-    const p = await store.participant(participantId);
     if (!p) return { ack: { ok: false, error: 'unknown participant' } };
     if (p.status !== 'in-progress') {
       return { ack: { ok: false, error: `the study has ended for this participant (${p.status})` }, next: await this.outcome(p.id) };
@@ -252,7 +252,7 @@ export class Engine extends EventEmitter {
     if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: await this.outcome(p.id) };
     if (result.kind === 'stale') return await stale(result.pageIndex);
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: await this.outcome(p.id) };
-    return { ack: { ok: true }, next: await this.outcome(p.id) };
+    return { ack: { ok: true }, next: place ? await this.outcome(p.id) : await this.outcomeFor({ ...p, ...result.next, lastSeenAt: now }) };
   }
 
   // ---- deadlines ----

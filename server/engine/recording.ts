@@ -8,7 +8,8 @@ import { takePlace } from './places.ts';
 import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
 
-export type RecordResult = SubmitResult | { kind: 'needs-move' };
+/** A stored response carries the progress it wrote: the participant's record is `{ ...p, ...next }` now. */
+export type RecordResult = Exclude<SubmitResult, { kind: 'stored' }> | { kind: 'stored'; next: Progress } | { kind: 'needs-move' };
 
 export class Recorder {
   constructor(
@@ -45,7 +46,7 @@ export class Recorder {
       now,
       next,
     };
-    const result = await store.batch(async (tx): Promise<RecordResult> => {
+    const result = await store.batch(async (tx): Promise<SubmitResult | { kind: 'needs-move' }> => {
       if (place && (await takePlace(tx, p, rt, now, { move: false })) === 'needs-move') return { kind: 'needs-move' };
       const r = await tx.submit(input);
       if (r.kind === 'stored' && event) await tx.logEvent(event);
@@ -54,8 +55,9 @@ export class Recorder {
       }
       return r;
     });
-    if (result.kind === 'stored') this.afterAdvance(p, next);
-    return result;
+    if (result.kind !== 'stored') return result;
+    this.afterAdvance(p, next);
+    return { kind: 'stored', next };
   }
 
   /** The participant's timer follows their progress: the next deadline, or none once they ended. */

@@ -89,6 +89,11 @@ const WRITE = `WITH x AS (
   )
   SELECT participant_id, client_id FROM r`;
 
+// A refused submit may be the twin of one another transaction stored while this one waited for the row lock:
+// LOCK's responses subquery reads the snapshot taken before that wait. Read again, now, it is a duplicate.
+const STORED = `SELECT r.participant_id, r.client_id FROM responses r
+  JOIN unnest($1::text[], $2::text[]) AS x(participant_id, client_id) ON r.participant_id = x.participant_id AND r.client_id = x.client_id`;
+
 const keyOf = (participantId: string, clientId: string) => `${participantId}\u0000${clientId}`;
 
 /** Gathers the submits of one group's ops while they take turns, and writes them together when the ops are idle. */
@@ -158,6 +163,14 @@ export class MergedSubmits {
         (rounds[round] ??= []).push({ s, i });
       }
     });
+    const refused = subs.filter((_, i) => out[i] && out[i].kind !== 'duplicate');
+    if (refused.length > 0) {
+      const twins = await this.query<{ participant_id: string; client_id: string }>(STORED, [refused.map((s) => s.participantId), refused.map((s) => s.clientId)]);
+      const late = new Set(twins.map((r) => keyOf(r.participant_id, r.client_id)));
+      subs.forEach((s, i) => {
+        if (out[i] && late.has(keyOf(s.participantId, s.clientId))) out[i] = { kind: 'duplicate' };
+      });
+    }
     for (const round of rounds) {
       const written = new Set((await this.writeRound(round.map((x) => x.s))).map((r) => keyOf(r.participant_id, r.client_id)));
       // Not written: the unique (participant_id, client_id) met its twin (a retry), never a second row.

@@ -133,6 +133,8 @@ class Shared {
   readonly names = new Map<string, string>();
   readonly protocols = new Map<string, Protocol>();
   readonly plans = new PlanCache();
+  /** Study versions by id and version: a version's row never changes once written. */
+  readonly versions = new Map<string, StudyVersionRecord>();
 
   nameOf(text: string): string {
     let n = this.names.get(text);
@@ -149,6 +151,8 @@ class Shared {
 class PgOps implements StoreTx {
   /** While a group's ops take turns on this transaction: their submits, written together. */
   merged: MergedSubmits | null = null;
+  /** Studies whose place lock this transaction holds already (held to its end, or to a rollback to a savepoint taken before). */
+  readonly placeLocks = new Set<string>();
 
   constructor(
     readonly db: Queryable,
@@ -173,7 +177,9 @@ class PgOps implements StoreTx {
 
   /** Serialises place counting per study across processes until the transaction ends. */
   private async lockPlaces(studyId: string): Promise<void> {
-    if (this.inTransaction) await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:places:' || $1))", [studyId]);
+    if (!this.inTransaction || this.placeLocks.has(studyId)) return;
+    await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:places:' || $1))", [studyId]);
+    this.placeLocks.add(studyId);
   }
 
   // ---- studies ----
@@ -219,10 +225,16 @@ class PgOps implements StoreTx {
   }
 
   async studyVersion(studyId: string, version?: string): Promise<StudyVersionRecord | undefined> {
+    const key = version === undefined ? undefined : `${studyId}\u0000${version}`;
+    const known = key && this.shared.versions.get(key);
+    if (known) return known;
     const r = version
       ? await this.one<StudyDbRow>('SELECT * FROM studies WHERE id = $1 AND version = $2', [studyId, version])
       : await this.one<StudyDbRow>('SELECT * FROM studies WHERE id = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [studyId]);
-    return r ? this.toStudy(r) : undefined;
+    if (!r) return undefined;
+    const study = await this.toStudy(r);
+    if (key) this.shared.versions.set(key, study);
+    return study;
   }
 
   async studyVersions(studyId: string): Promise<StudyVersionRecord[]> {
@@ -292,23 +304,34 @@ class PgOps implements StoreTx {
   }
 
   async createParticipant(p: NewParticipant): Promise<{ participant: ParticipantRecord; created: boolean } | { full: true }> {
+    // Three round trips, where each is a wait while the place lock is held: the lock; one read of an
+    // earlier record for this recruiter id, the next index and the places counted; one write of the row and its plan.
     await this.lockPlaces(p.studyId);
-    if (p.prolificPid) {
-      const existing = await this.participantByPid(p.studyId, p.prolificPid);
-      if (existing) return { participant: existing, created: false };
-    }
     const study = await this.studyVersion(p.studyId, p.version);
+    const ttlMs = (study?.protocol.design.slot_ttl_minutes ?? 0) * 60_000;
+    const seen = (await this.one<{ existing: string | null; idx: number; counts: { condition: string; status: string; fresh: number; n: number }[] }>(
+      `SELECT (SELECT id FROM participants WHERE study_id = $1 AND prolific_pid = $2 LIMIT 1) AS existing,
+         -- MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
+         (SELECT COALESCE(MAX(idx) + 1, 0)::int FROM participants WHERE study_id = $1 AND version = $3) AS idx,
+         (SELECT COALESCE(json_agg(c), '[]'::json) FROM (
+            SELECT condition, status, (last_seen_at >= $4)::int AS fresh, COUNT(*)::int AS n FROM participants
+            WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh) c) AS counts`,
+      [p.studyId, p.prolificPid, p.version, p.now - ttlMs],
+    ))!;
+    if (p.prolificPid && seen.existing) return { participant: (await this.participant(seen.existing))!, created: false };
     if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
-    const counts = await this.countsFor(study, p.now);
-    // MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
-    const index = (await this.one<{ n: number }>('SELECT COALESCE(MAX(idx) + 1, 0)::int AS n FROM participants WHERE study_id = $1 AND version = $2', [p.studyId, p.version]))!.n;
-    const choice = p.choose({ counts, index });
+    const choice = p.choose({ counts: conditionCountsOf(study.protocol, seen.counts), index: seen.idx });
     if ('full' in choice) return { full: true as const };
     const id = randomUUID();
-    const values = participantValues(p, choice, id, index);
-    await this.run(`INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'postgres')})`, values);
-    await this.run('INSERT INTO participant_plans (participant_id, plan_json) VALUES ($1, $2)', planValues(id, choice.plan));
-    return { participant: (await this.participant(id))!, created: true };
+    const values = participantValues(p, choice, id, seen.idx);
+    const [, planJson] = planValues(id, choice.plan);
+    const row = (await this.one<ParticipantDbRow>(
+      `WITH p AS (INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'postgres')}) RETURNING *),
+         pl AS (INSERT INTO participant_plans (participant_id, plan_json) VALUES ($1, $${values.length + 1}))
+       SELECT * FROM p`,
+      [...values, planJson],
+    ))!;
+    return { participant: toParticipant(row, this.shared.plans.of(id, row.condition, planJson), false), created: true };
   }
 
   async takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
@@ -582,6 +605,13 @@ class PgOps implements StoreTx {
 
 /** The most ops in one group commit (group-commit.ts maxGroup). */
 const MAX_GROUP = 500;
+/**
+ * Connections per store: one for the group commit, the rest for the reads around it (a submit's checks, page
+ * views, heartbeats). More is not faster on a busy machine: every backend that runs at once takes CPU from the
+ * group commit's, the one path every write waits for (one benchmark run with 20, at load 9–15, had a group
+ * transaction p99 of 4.8 s; noisy, but no run showed more connections helping).
+ */
+const POOL_SIZE = 10;
 
 /** Methods that write more than one statement: on the pool they run in a transaction of their own. */
 const ATOMIC = new Set<keyof StoreTx>(['registerStudy', 'createParticipant', 'submit', 'purgeParticipants', 'putDetectorScores', 'claimDeadlines']);
@@ -599,7 +629,7 @@ export class PostgresStore implements Store {
   readonly researchers: ResearcherStore;
 
   constructor(readonly url: string, opts: { max?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types: PG_TYPES });
+    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? POOL_SIZE, types: PG_TYPES });
     // An idle client's error (the server restarted) must not take the process down; the next query reconnects.
     this.pool.on('error', () => {});
     this.ops = new PgOps(this.pool, this.shared, false);
@@ -686,7 +716,10 @@ export class PostgresStore implements Store {
 
   /** One op of a group: its failure rolls back only its own writes (and leaves the transaction usable). */
   private savepoint<T>(tx: PgOps, fn: () => Promise<T>): Promise<T> {
-    return inSavepoint((sql) => tx.db.query(sql), fn);
+    return inSavepoint((sql) => tx.db.query(sql), fn).catch((err: unknown) => {
+      tx.placeLocks.clear(); // rolling back to the savepoint released the locks taken since: take them again when needed
+      throw err;
+    });
   }
 
   batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -138,7 +138,8 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
     let acked = 0;
     const id = randomUUID();
     const first = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
-    await sleep(50);
+    // Committed: a fixed 50 ms was too short for a PostgreSQL consent (a place taken, then the write) on a loaded machine.
+    for (let t = 0; t < 100 && (await e.store.countSubmissions(j.participantId, id)) === 0; t++) await sleep(50);
     assert.equal((await e.store.countSubmissions(j.participantId, id)), 1, 'committed');
     assert.equal(acked, 0, 'but not acknowledged while the sync is pending');
     const retry = submit(e.engine, j.participantId, v0, { consent: true }, id).then((r) => (acked++, r));
