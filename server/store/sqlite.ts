@@ -114,7 +114,6 @@ export function openWritable(path: string): Database.Database {
   return db;
 }
 
-/** One better-sqlite3 connection and the SQL behind every store method, synchronous. */
 /** The long read of a study's answers in submission order (iterateResponses), keyed by participant rowid. */
 export const LONG_READ_SQL = `
   SELECT p.rowid, ${RESPONSE_ANSWER_COLUMNS}
@@ -124,6 +123,7 @@ export const LONG_READ_SQL = `
   WHERE p.study_id = ?
   ORDER BY r.id, a.rowid`;
 
+/** One better-sqlite3 connection and the SQL behind every store method, synchronous. */
 class SqliteConnection implements Sync<StoreTx> {
   readonly db: Database.Database;
   private protocolCache = new Map<string, Protocol>();
@@ -516,7 +516,8 @@ class SqliteConnection implements Sync<StoreTx> {
     this.db.pragma('wal_autocheckpoint = 0');
     // The worker's resets keep the WAL near their size; should a reader delay them
     // (a long export), the file is cut back to twice that size at the next reset.
-    this.db.pragma(`journal_size_limit = ${2 * (opts?.resetBytes ?? DEFAULT_WAL_RESET_BYTES)}`);
+    const resetBytes = opts?.resetBytes ?? DEFAULT_WAL_RESET_BYTES;
+    this.db.pragma(`journal_size_limit = ${2 * resetBytes}`);
     this.walSync = new WalSync(`${resolvePath(this.path)}-wal`);
     this.checkpointer = startCheckpointer(
       resolvePath(this.path),
@@ -526,13 +527,8 @@ class SqliteConnection implements Sync<StoreTx> {
         process.emitWarning(`${err.message}; checkpointing on the main thread from now on`);
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
       },
-      { resetBytes: DEFAULT_WAL_RESET_BYTES, ...opts },
+      { ...opts, resetBytes },
     );
-  }
-
-  /** WAL resets the checkpoint worker has done (0 unless syncInBackground). */
-  get walResets(): number {
-    return this.checkpointer?.resets ?? 0;
   }
 
   /** What the group commit's stats add in server mode (see CommitStats). */
@@ -755,8 +751,9 @@ export class SqliteStore implements Store {
     return this.conn.backgroundSyncs;
   }
 
+  /** WAL resets the checkpoint worker has done (0 unless syncInBackground). */
   get walResets(): number {
-    return this.conn.walResets;
+    return this.conn.walStats().walResets ?? 0;
   }
 
   async close(): Promise<void> {
