@@ -11,7 +11,7 @@
 // replaced; its participants reconnect to the others meanwhile.
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import { setupMaster as setupStickyPrimary } from '@socket.io/sticky';
 import { setupPrimary as setupAdapterPrimary } from '@socket.io/cluster-adapter';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
@@ -102,6 +102,7 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
   /** One worker, resolved with what it serves once it is ready; rejected when it fails or dies first. */
   function forkReady(): Promise<{ studyId: string; version: string }[]> {
     const worker = cluster.fork();
+    stopReadingHandedOverSockets(worker);
     return new Promise((ok, fail) => {
       const timer = setTimeout(() => {
         worker.process.kill('SIGKILL');
@@ -122,6 +123,33 @@ export async function startPrimary(opts: PrimaryOptions): Promise<RunningPrimary
       worker.on('exit', onExit);
     });
   }
+}
+
+/**
+ * The sticky primary reads a connection's first request to choose its worker,
+ * then sends the socket to that worker. Node closes the primary's copy of the
+ * socket only once the worker acknowledges the handle, and until then the
+ * primary's copy keeps reading (into a no-op): bytes the client sends in that
+ * window, such as socket.io's CONNECT right after the worker's reply, reach
+ * whichever process reads first and are lost if it is the primary. The client
+ * then waits forever for an answer (measured: 10–16 of 300 websocket joins in a
+ * row through `serve --workers 3`, none after this). Node's documentation for
+ * passing sockets asks for sockets that are not being read (`pauseOnConnect`);
+ * @socket.io/sticky has already read the first chunk, so reading stops here,
+ * just before the handle leaves.
+ */
+function stopReadingHandedOverSockets(worker: Worker): void {
+  const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
+  (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, handle?: unknown, ...rest: unknown[]) => {
+    if (handle instanceof Socket) {
+      const native = (handle as Socket & { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
+      if (native?.readStop) {
+        native.reading = false;
+        native.readStop();
+      }
+    }
+    return send(message, handle, ...rest);
+  };
 }
 
 /** Asks every worker to stop (each closes its server and commits what waits) and waits for them. */

@@ -140,6 +140,35 @@ for (const engine of ENGINE_NAMES) {
       }
     });
 
+    test('200 participants joining one after another through the one address: every join is answered', async () => {
+      // The client sends its socket.io CONNECT the moment the server's first reply arrives. On SQLite the primary
+      // hands each connection to a worker; while it still held a copy of the socket, that CONNECT was sometimes
+      // read by the primary and lost, and the participant waited forever (10-16 of 300 joins in a row).
+      const tmp = tempDir();
+      const p = miniProtocol();
+      p.id = 'row3';
+      p.design.conditions = p.design.conditions.map((c: any) => ({ ...c, target: 200 }));
+      const file = writeStudy(tmp.dir, p);
+      const servers = await startThree(engine, { dir: tmp.dir, name: 'row3', study: file, args: ['--join-limit-exempt', '127.0.0.1'] });
+      try {
+        const unanswered: string[] = [];
+        for (let i = 0; i < 200; i++) {
+          const s = connect(servers.url, { study: 'row3', prolific: { PROLIFIC_PID: `ROW-${i}` } });
+          try {
+            await once(s, 'joined', 15_000);
+          } catch (err) {
+            unanswered.push(`ROW-${i} (connected: ${s.connected}): ${(err as Error).message}`);
+          } finally {
+            s.disconnect();
+          }
+        }
+        assert.deepEqual(unanswered, []);
+      } finally {
+        await servers.stop();
+        tmp.cleanup();
+      }
+    });
+
     test('the per-address join limit counts across processes: three processes do not give an address three times its allowance', async () => {
       const tmp = tempDir();
       const p = miniProtocol();
