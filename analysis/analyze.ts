@@ -1,7 +1,7 @@
 // The whole analysis of one study as one pure function of its tables: read the
 // responses once, apply the declared exclusions, then every statistic.
 import type { Protocol } from '../studies/protocol.ts';
-import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from './rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, StimulusRow } from './rows.ts';
 import { collect, type Collected } from './collect.ts';
 import { questionMap } from './roles.ts';
 import { applyExclusions, type Exclusions } from './exclusions.ts';
@@ -14,8 +14,9 @@ import { analyzeCategories, type CategoryAnalysis } from './categories.ts';
 
 export interface AnalysisInput {
   study: Protocol;
-  participants: readonly ParticipantRow[];
-  responses: Iterable<ResponseRow>;
+  /** Full ParticipantRows and ResponseRows will do; a store's analysis reads (participantsForAnalysis, responsesForAnalysis) carry only what is read. */
+  participants: readonly AnalysisParticipantRow[];
+  responses: Iterable<AnalysisResponseRow>;
   stimuli: readonly StimulusRow[];
   scores: readonly DetectorScoreRow[];
 }

@@ -3,7 +3,7 @@
 // participant gets the counts the exclusion rules read. Everything after this
 // works on these lists, so the row iterator is read exactly once.
 import type { Protocol } from '../studies/protocol.ts';
-import type { ParticipantRow, ResponseRow, StimulusRow } from './rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, StimulusRow } from './rows.ts';
 import { questionMap, saysShare, type QuestionInfo } from './roles.ts';
 import { questionTypes, roleOf } from '../studies/questions/index.ts';
 import { questionParams } from '../studies/question-type.ts';
@@ -94,8 +94,8 @@ export const SCALE_ROLES: ReadonlySet<Role> = new Set(['credibility_4pt', 'credi
 
 export interface CollectInput {
   protocol: Protocol;
-  participants: readonly ParticipantRow[];
-  responses: Iterable<ResponseRow>;
+  participants: readonly AnalysisParticipantRow[];
+  responses: Iterable<AnalysisResponseRow>;
   stimuli: readonly StimulusRow[];
 }
 
@@ -135,7 +135,7 @@ class Collection {
   }
 
   /** One response row: counted for its participant, then handed to its question's role. */
-  add(r: ResponseRow): void {
+  add(r: AnalysisResponseRow): void {
     this.rows++;
     this.studyVersions.add(r.study_version);
     // A response's answers (and, read participant by participant, all of a participant's) come one after
@@ -175,7 +175,7 @@ class Collection {
   }
 
   /** The question as the newest protocol has it; a question it no longer has gets its role from its type alone. */
-  private infoOf(r: ResponseRow): QuestionInfo {
+  private infoOf(r: AnalysisResponseRow): QuestionInfo {
     const known = this.questions.get(r.question_id);
     if (known) return known;
     const key = `${r.question_id}\u0000${r.question_type}`;
@@ -189,7 +189,7 @@ class Collection {
   }
 
   /** Timeouts and trial answers faster than the protocol's minimum; returns whether this one was too fast. */
-  private countTiming(ps: ParticipantState, r: ResponseRow): boolean {
+  private countTiming(ps: ParticipantState, r: AnalysisResponseRow): boolean {
     if (r.timed_out) {
       this.timedOutRows++;
       ps.timeouts++;
@@ -202,17 +202,17 @@ class Collection {
   }
 
   /** An attention check left to time out counts as failed, as the engine ends such a participant. */
-  private addAttention(ps: ParticipantState, r: ResponseRow): void {
+  private addAttention(ps: ParticipantState, r: AnalysisResponseRow): void {
     ps.attentionItems++;
     if (r.correct === false || r.timed_out) ps.attentionFailed++;
   }
 
-  private addScale(ps: ParticipantState, info: QuestionInfo, r: ResponseRow, fast: boolean): void {
+  private addScale(ps: ParticipantState, info: QuestionInfo, r: AnalysisResponseRow, fast: boolean): void {
     if (r.value_num == null) return;
     itemOf(this.items, info).obs.push({ p: ps.index, v: r.value_num, top: topOf(info, r), fast });
   }
 
-  private addJudgment(ps: ParticipantState, info: QuestionInfo, r: ResponseRow, fast: boolean): void {
+  private addJudgment(ps: ParticipantState, info: QuestionInfo, r: AnalysisResponseRow, fast: boolean): void {
     const source = r.stimulus_source ?? this.stimuli.sourceOf(r.stimulus_id);
     const saidMachine = source == null || r.value_num == null ? null : saysMachineOf(info, r);
     if (source == null || r.value_num == null || saidMachine == null) {
@@ -233,7 +233,7 @@ class Collection {
     });
   }
 
-  private addBoundary(ps: ParticipantState, r: ResponseRow, fast: boolean): void {
+  private addBoundary(ps: ParticipantState, r: AnalysisResponseRow, fast: boolean): void {
     const boundary = this.stimuli.boundaryOf(r.stimulus_id);
     if (boundary == null || r.value_num == null) {
       this.unlabelled++;
@@ -244,7 +244,7 @@ class Collection {
 }
 
 /** Party ID and ideology from a demographics answer. */
-function addDemographics(ps: ParticipantState, r: ResponseRow): void {
+function addDemographics(ps: ParticipantState, r: AnalysisResponseRow): void {
   const parts = parseObject(r.value_json ?? r.value_text);
   if (!parts) return;
   if (typeof parts.party_id === 'number') ps.partyId = parts.party_id;
@@ -280,10 +280,10 @@ class StimulusIndex {
 }
 
 /** Per question: how its type reads the judged source of a stored answer, or null when the type cannot say. */
-const machineReaders = new WeakMap<QuestionInfo, ((r: ResponseRow) => boolean | null) | null>();
+const machineReaders = new WeakMap<QuestionInfo, ((r: AnalysisResponseRow) => boolean | null) | null>();
 
 /** The judged source of a detection answer, as the question type reads it (null: the type cannot say). */
-function saysMachineOf(info: QuestionInfo, r: ResponseRow): boolean | null {
+function saysMachineOf(info: QuestionInfo, r: AnalysisResponseRow): boolean | null {
   let reader = machineReaders.get(info);
   if (reader === undefined) {
     const descriptor = Object.hasOwn(questionTypes, info.type) ? questionTypes[info.type] : undefined;
@@ -303,7 +303,7 @@ function itemOf(items: Map<string, ScaleItem>, info: QuestionInfo): ScaleItem {
   return item;
 }
 
-function topOf(info: QuestionInfo, r: ResponseRow): number {
+function topOf(info: QuestionInfo, r: AnalysisResponseRow): number {
   const v = r.value_num!;
   if (info.role === 'credibility_4pt') {
     const max = info.max ?? 4;

@@ -11,8 +11,11 @@ import { isPlannedAnalysis, preregCompliance, preregPlan, type Compliance } from
 import { escapeHtml } from './escape-html.ts';
 import { apaP, count, sig3 } from './apa.ts';
 import { buildMetadata, type Metadata } from './export/metadata.ts';
+import type { ParticipantRow } from './rows.ts';
 
 export interface ReportInput extends AnalysisInput {
+  /** Whole rows: the metadata records each participant's protocol version. */
+  participants: readonly ParticipantRow[];
   /** The software and version that made the report (the caller knows it; analysis imports nothing of the server). */
   software: string;
   /** Protocol hashes to record besides those seen in the rows. */

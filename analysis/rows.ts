@@ -57,6 +57,34 @@ export interface ResponseRow {
   client_id: string | null;
 }
 
+/**
+ * What the analysis reads of a response row (collect.ts): a ResponseRow is one, and a store's
+ * analysis read (responsesForAnalysis) hands out only these, without the columns only exports
+ * carry (times, client and block ids, the server's timing), which at a million rows cost more
+ * to read and keep than the statistics.
+ */
+export type AnalysisResponseRow = Pick<
+  ResponseRow,
+  | 'study_version'
+  | 'participant_id'
+  | 'condition'
+  | 'page_kind'
+  | 'question_id'
+  | 'question_type'
+  | 'stimulus_id'
+  | 'stimulus_source'
+  | 'model_size'
+  | 'sampling'
+  | 'length_words'
+  | 'value_json'
+  | 'value_num'
+  | 'value_text'
+  | 'correct'
+  | 'rt_ms'
+  | 'rt_inconsistent'
+  | 'timed_out'
+>;
+
 export interface ParticipantRow {
   study_id: string;
   study_version: string;
@@ -78,6 +106,9 @@ export interface ParticipantRow {
   /** Times another browser took this record over with the same recruiter id (see docs/deploy.md); 0 for most. */
   takeovers: number;
 }
+
+/** What the analysis reads of a participant row: a ParticipantRow is one (participantsForAnalysis reads only these). */
+export type AnalysisParticipantRow = Pick<ParticipantRow, 'participant_id' | 'condition' | 'status'>;
 
 export interface StimulusRow {
   study_id: string;

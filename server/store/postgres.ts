@@ -10,7 +10,7 @@ import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { Protocol } from '../../studies/protocol.ts';
-import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import { MergedSubmits } from './postgres-submits.ts';
@@ -55,6 +55,8 @@ import {
   toParticipant,
   PARTICIPANT_ROW_COLUMNS,
   participantRowsOf,
+  ANALYSIS_PARTICIPANT_COLUMNS,
+  analysisParticipantsOf,
   responseRowOf,
   RESPONSE_JOIN_KIND,
   toStimulusRows,
@@ -537,9 +539,21 @@ class PgOps implements StoreTx {
     const text = `SELECT ${PARTICIPANT_ROW_COLUMNS}
        FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
     const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
+    return participantRowsOf(all, kinds, await this.ttlsOf(studyId, all.map((r) => r[1] as string)), Date.now());
+  }
+
+  async participantsForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<AnalysisParticipantRow[]> {
+    const text = `SELECT ${ANALYSIS_PARTICIPANT_COLUMNS}
+       FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
+    const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
+    return analysisParticipantsOf(all, kinds, await this.ttlsOf(studyId, all.map((r) => r[0] as string)), Date.now());
+  }
+
+  /** Each of these versions' abandonment TTL (ms), read before the rows are converted (which is synchronous). */
+  private async ttlsOf(studyId: string, versions: string[]): Promise<(version: string) => number> {
     const ttls = new Map<string, number>();
-    for (const v of new Set(all.map((r) => r[1] as string))) ttls.set(v, (await this.protocolOf(studyId, v)).design.slot_ttl_minutes * 60_000);
-    return participantRowsOf(all, kinds, (v) => ttls.get(v)!, Date.now());
+    for (const v of new Set(versions)) ttls.set(v, (await this.protocolOf(studyId, v)).design.slot_ttl_minutes * 60_000);
+    return (v) => ttls.get(v)!;
   }
 
   async stimuli(studyId: string): Promise<StimulusRow[]> {
@@ -742,6 +756,11 @@ export class PostgresStore implements Store {
 
   async responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource> {
     return { rows: await this.iterateResponses(studyId, kinds), close() {} };
+  }
+
+  /** The long read's whole rows: each is an AnalysisResponseRow (read at once, as iterateResponses). */
+  responsesForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<AnalysisResponseRow>> {
+    return this.iterateResponses(studyId, kinds);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // types on SQLite and PostgreSQL: times are epoch ms, flags 0/1), and the one
 // conversion from each into what the Store interface hands out. An engine
 // only runs SQL; what a row means is decided here, once.
-import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
 import type { Protocol } from '../../studies/protocol.ts';
@@ -401,6 +401,16 @@ export const RESPONSE_ANSWER_COLUMNS = `r.page_index, r.page_kind, r.block, r.tr
   r.submitted_at, r.client_id`;
 
 /**
+ * The response's and answer's part of an analysis row (AnalysisRows.of): RESPONSE_ANSWER_COLUMNS less
+ * what only exports write (page index, block, trial index, the server's timing, blur count, submission
+ * time, client id). Each column dropped is a value the driver no longer makes a million times.
+ */
+export const ANALYSIS_ANSWER_COLUMNS = `r.page_kind, a.question_id, a.question_type, r.stimulus_id, a.value_json, a.value_num, a.value_text,
+  a.correct, r.rt_ms, r.rt_inconsistent, r.timed_out`;
+/** Where each engine's long read finds the stimulus id among its answer columns (from their first). */
+export const STIMULUS_ID_AT = { export: 6, analysis: 3 } as const;
+
+/**
  * The long-format query's columns (FROM responses r, participants p, answers a, LEFT JOIN stimuli s),
  * read by position (responseRowOf): at a million rows, named-column objects built by the driver only
  * to be copied into these cost more than the query.
@@ -550,6 +560,30 @@ export class ResponseRows {
   }
 }
 
+/** Builds AnalysisResponseRows from the shared parts and the ANALYSIS_ANSWER_COLUMNS of one answer. */
+export function analysisRowOf(p: ResponseParticipant, s: ResponseStimulus | null, r: unknown[], at: number): AnalysisResponseRow {
+  return {
+    study_version: p.study_version,
+    participant_id: p.participant_id,
+    condition: p.condition,
+    page_kind: r[at] as ResponseRow['page_kind'],
+    question_id: r[at + 1] as string,
+    question_type: r[at + 2] as string,
+    stimulus_id: r[at + 3] as string | null,
+    stimulus_source: s ? s.source : null,
+    model_size: s ? s.model_size : null,
+    sampling: s ? s.sampling : null,
+    length_words: s ? s.length_words : null,
+    value_json: r[at + 4] as string | null,
+    value_num: r[at + 5] as number | null,
+    value_text: r[at + 6] as string | null,
+    correct: r[at + 7] == null ? null : r[at + 7] === 1,
+    rt_ms: r[at + 8] as number | null,
+    rt_inconsistent: r[at + 9] === 1,
+    timed_out: r[at + 10] === 1,
+  };
+}
+
 /** A row in RESPONSE_JOIN_COLUMNS order. */
 export function responseRowOf(r: unknown[], rows = new ResponseRows()): ResponseRow {
   const p: ResponseParticipant = {
@@ -567,24 +601,35 @@ export const PARTICIPANT_ROW_COLUMNS = `p.study_id, p.version, p.id, p.kind, p.c
   p.prolific_session_id, p.seed, p.started_at, p.ended_at, p.pages_total, p.page_index,
   (SELECT COUNT(*) FROM events e WHERE e.participant_id = p.id AND e.type = 'takeover')`;
 
+/**
+ * The status the analysis and exports see: the stored one, or 'abandoned' for a participant in
+ * progress but idle past its version's slot TTL. `ttlOf(version)` is that TTL in ms, asked once per version.
+ */
+function statusReader(ttlOf: (version: string) => number, now: number): (version: string, stored: string, lastSeenAt: number) => ParticipantRow['status'] {
+  const ttls = new Map<string, number>();
+  return (version, stored, lastSeenAt) => {
+    if (stored !== 'in-progress') return stored as ParticipantRow['status'];
+    let ttlMs = ttls.get(version);
+    if (ttlMs === undefined) ttls.set(version, (ttlMs = ttlOf(version)));
+    return now - lastSeenAt > ttlMs ? 'abandoned' : 'in-progress';
+  };
+}
+
 /** Rows in PARTICIPANT_ROW_COLUMNS order; `ttlOf(version)` is the abandonment TTL of a version, ms. */
 export function participantRowsOf(all: Iterable<unknown[]>, kinds: readonly ParticipantKind[] | undefined, ttlOf: (version: string) => number, now: number): ParticipantRow[] {
   const wanted = kinds ? new Set<string>(kinds) : null;
-  const ttls = new Map<string, number>();
+  const statusOf = statusReader(ttlOf, now);
   const out: ParticipantRow[] = [];
   for (const r of all) {
     if (wanted && !wanted.has(r[3] as string)) continue;
     const version = r[1] as string;
-    let ttlMs = ttls.get(version);
-    if (ttlMs === undefined) ttls.set(version, (ttlMs = ttlOf(version)));
-    const status = r[5] === 'in-progress' && now - (r[6] as number) > ttlMs ? 'abandoned' : (r[5] as ParticipantRow['status']);
     out.push({
       study_id: r[0] as string,
       study_version: version,
       participant_id: r[2] as string,
       kind: r[3] as ParticipantKind,
       condition: r[4] as string,
-      status,
+      status: statusOf(version, r[5] as string, r[6] as number),
       prolific_pid: r[7] as string | null,
       prolific_study_id: r[8] as string | null,
       prolific_session_id: r[9] as string | null,
@@ -595,6 +640,25 @@ export function participantRowsOf(all: Iterable<unknown[]>, kinds: readonly Part
       page_index: r[14] as number,
       takeovers: r[15] as number,
     });
+  }
+  return out;
+}
+
+/**
+ * The participants table as the analysis reads it (participantsForAnalysis), by position: in the order
+ * of PARTICIPANT_ROW_COLUMNS's reads (ORDER BY started_at, idx) but without the recruiter ids, times and
+ * the takeover count (a lookup in the events per participant), which only exports write.
+ */
+export const ANALYSIS_PARTICIPANT_COLUMNS = 'p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at';
+
+/** Rows in ANALYSIS_PARTICIPANT_COLUMNS order, with the status participantRowsOf gives. */
+export function analysisParticipantsOf(all: Iterable<unknown[]>, kinds: readonly ParticipantKind[] | undefined, ttlOf: (version: string) => number, now: number): AnalysisParticipantRow[] {
+  const wanted = kinds ? new Set<string>(kinds) : null;
+  const statusOf = statusReader(ttlOf, now);
+  const out: AnalysisParticipantRow[] = [];
+  for (const r of all) {
+    if (wanted && !wanted.has(r[2] as string)) continue;
+    out.push({ participant_id: r[1] as string, condition: r[3] as string, status: statusOf(r[0] as string, r[4] as string, r[5] as number) });
   }
   return out;
 }

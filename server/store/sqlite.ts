@@ -10,7 +10,7 @@ import { resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { Protocol } from '../../studies/protocol.ts';
-import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { MIGRATIONS } from './schema.ts';
 import { prepareDbFiles } from './storage-check.ts';
 import { startCheckpointer, WalSync, DEFAULT_WAL_RESET_BYTES, type Checkpointer, type CheckpointerOptions, type HoldWrites } from './wal-sync.ts';
@@ -60,9 +60,16 @@ import {
   toParticipant,
   PARTICIPANT_ROW_COLUMNS,
   participantRowsOf,
+  ANALYSIS_PARTICIPANT_COLUMNS,
+  analysisParticipantsOf,
   RESPONSE_ANSWER_COLUMNS,
+  ANALYSIS_ANSWER_COLUMNS,
+  analysisRowOf,
+  STIMULUS_ID_AT,
   RESPONSE_PARTICIPANT_PART,
   ResponseRows,
+  type ResponseParticipant,
+  type ResponseStimulus,
   STIMULUS_PART,
   ParticipantParts,
   StimulusParts,
@@ -114,14 +121,18 @@ export function openWritable(path: string): Database.Database {
   return db;
 }
 
-/** The long read of a study's answers in submission order (iterateResponses), keyed by participant rowid. */
-export const LONG_READ_SQL = `
-  SELECT p.rowid, ${RESPONSE_ANSWER_COLUMNS}
+/** The long read of a study's answers in submission order, keyed by participant rowid: `columns` from responses r and answers a. */
+const longReadSql = (columns: string) => `
+  SELECT p.rowid, ${columns}
   FROM responses r
   CROSS JOIN participants p ON p.id = r.participant_id
   CROSS JOIN answers a ON a.response_id = r.id
   WHERE p.study_id = ?
   ORDER BY r.id, a.rowid`;
+/** The long read behind iterateResponses and the exports. */
+export const LONG_READ_SQL = longReadSql(RESPONSE_ANSWER_COLUMNS);
+/** The same read with only the columns the analysis reads (responsesForAnalysis): the same plan, the same order. */
+export const ANALYSIS_READ_SQL = longReadSql(ANALYSIS_ANSWER_COLUMNS);
 
 /** One better-sqlite3 connection and the SQL behind every store method, synchronous. */
 class SqliteConnection implements Sync<StoreTx> {
@@ -432,8 +443,18 @@ class SqliteConnection implements Sync<StoreTx> {
     });
   }
 
-  *iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow> {
-    const stmt = this.sql(LONG_READ_SQL);
+  iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<ResponseRow> {
+    const rows = new ResponseRows();
+    return this.longRead(studyId, kinds, LONG_READ_SQL, STIMULUS_ID_AT.export, (p, s, r) => rows.of(p, s, r, 1));
+  }
+
+  responsesForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): IterableIterator<AnalysisResponseRow> {
+    return this.longRead(studyId, kinds, ANALYSIS_READ_SQL, STIMULUS_ID_AT.analysis, (p, s, r) => analysisRowOf(p, s, r, 1));
+  }
+
+  /** One pass of a long read (LONG_READ_SQL or ANALYSIS_READ_SQL), each answer made a row by `row`; `stimulusAt`: the stimulus id's place among the answer columns. */
+  private *longRead<T>(studyId: string, kinds: readonly ParticipantKind[] | undefined, sql: string, stimulusAt: number, row: (p: ResponseParticipant, s: ResponseStimulus | null, r: unknown[]) => T): IterableIterator<T> {
+    const stmt = this.sql(sql);
     // CROSS JOIN pins the response log as the outer loop, read in id order, so
     // rows stream out as they are read, and each response's answers come from an
     // index in rowid order (answers_in_order, migration 9): nothing is sorted.
@@ -452,12 +473,12 @@ class SqliteConnection implements Sync<StoreTx> {
       this.sql(`SELECT s.version, s.stimulus_id, ${STIMULUS_PART} FROM stimuli s WHERE s.study_id = ?`).raw().all(studyId) as unknown[][],
       (version, id) => this.sql(`SELECT s.version, s.stimulus_id, ${STIMULUS_PART} FROM stimuli s WHERE s.study_id = ? AND s.version = ? AND s.stimulus_id = ?`).raw().get(studyId, version, id) as unknown[] | undefined,
     );
-    const rows = new ResponseRows();
+    const at = 1 + stimulusAt;
     for (const r of stmt.raw().iterate(studyId) as IterableIterator<unknown[]>) {
       const p = people.get(r[0] as number);
       if (!p) continue; // a kind not asked for
-      const stimulusId = r[7] as string | null;
-      yield rows.of(p, stimulusId == null ? null : stimuli.get(p.study_version, stimulusId), r, 1);
+      const stimulusId = r[at] as string | null;
+      yield row(p, stimulusId == null ? null : stimuli.get(p.study_version, stimulusId), r);
     }
   }
 
@@ -472,6 +493,15 @@ class SqliteConnection implements Sync<StoreTx> {
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
     ).raw().iterate(studyId) as IterableIterator<unknown[]>;
     return participantRowsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());
+  }
+
+  participantsForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): AnalysisParticipantRow[] {
+    // participants()'s order, with only the three columns the analysis reads (and what the status needs).
+    const all = this.sql(
+      `SELECT ${ANALYSIS_PARTICIPANT_COLUMNS}
+       FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
+    ).raw().iterate(studyId) as IterableIterator<unknown[]>;
+    return analysisParticipantsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());
   }
 
   stimuli(studyId: string): StimulusRow[] {
@@ -740,6 +770,11 @@ export class SqliteStore implements Store {
 
   responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource> {
     return now(() => this.conn.responsesForExport(studyId, kinds));
+  }
+
+  responsesForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<AnalysisResponseRow>> {
+    // As iterateResponses: each pass streams afresh (consumed within one turn).
+    return Promise.resolve({ [Symbol.iterator]: () => this.conn.responsesForAnalysis(studyId, kinds) });
   }
 
   /** See SqliteConnection.syncInBackground: a WAL reset holds this store's calls (the gate) while it runs. */

@@ -12,7 +12,7 @@ import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
 
 // The store's interface speaks the shared vocabulary (studies/vocabulary); re-exported for its implementations.
 export type { LiveParticipant, PageKind, ParticipantStatus, PlannedPage, StimulusInput };
-import type { DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { CommitStats } from './group-commit.ts';
 
@@ -241,6 +241,8 @@ export interface StoreTx {
 
   liveParticipants(studyId: string, now?: number): Promise<LiveParticipant[]>;
   participants(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ParticipantRow[]>;
+  /** The same participants in the same order, with only what the analysis reads (id, condition, status). */
+  participantsForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<AnalysisParticipantRow[]>;
   /** How many participants of each kind the study has. */
   kindCounts(studyId: string): Promise<Record<ParticipantKind, number>>;
 
@@ -332,6 +334,8 @@ export interface Store extends StoreTx {
    * participant writes go on meanwhile. close() when done (or abandoned).
    */
   responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource>;
+  /** iterateResponses's rows, in the same order and as re-iterable, with only the columns the analysis reads. */
+  responsesForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<AnalysisResponseRow>>;
 
   /** Commits what waits for a group commit, then closes. */
   close(): Promise<void>;
@@ -343,7 +347,7 @@ const TX_METHODS: Record<keyof StoreTx, true> = {
   stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
   touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, expireUnplaced: true,
   lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
-  liveParticipants: true, participants: true, kindCounts: true, studyState: true, setStudyState: true,
+  liveParticipants: true, participants: true, participantsForAnalysis: true, kindCounts: true, studyState: true, setStudyState: true,
   purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,
   detectorScores: true,
 };

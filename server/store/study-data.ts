@@ -2,7 +2,7 @@
 // `credence analyze` and `credence export`, the /admin report and the /admin
 // results, so the web and the CLI analyse exactly the same rows.
 import type { AnalysisInput } from '../../analysis/analyze.ts';
-import type { ResponseRow } from '../../analysis/rows.ts';
+import type { ParticipantRow, ResponseRow } from '../../analysis/rows.ts';
 import { participantFlags, withFlags } from '../../analysis/export/flags.ts';
 import type { Store } from './store.ts';
 import { DEFAULT_KINDS, PARTICIPANT_KINDS, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
@@ -15,6 +15,8 @@ export interface StudyData extends AnalysisInput {
   kinds: ParticipantKind[];
   /** How many participants of the other kinds were left out. */
   leftOut: Partial<Record<ParticipantKind, number>>;
+  /** Whole rows: exports write them and the report's metadata reads their versions. */
+  participants: readonly ParticipantRow[];
   /** The responses as the exports write them: with the exclusion flags too_fast, failed_attention and takeovers filled in. */
   exportRows: Iterable<ResponseRow>;
 }
@@ -39,8 +41,8 @@ export async function studyData(store: Store, studyId: string, kinds: readonly P
     kinds: [...kinds],
     leftOut: Object.fromEntries(PARTICIPANT_KINDS.filter((k) => !kinds.includes(k)).map((k) => [k, counts[k]])),
     participants,
-    // Re-iterable: each pass (the analysis, each export) reads the rows afresh.
-    responses,
+    // Re-iterable: each pass reads the rows afresh; the analysis reads only its columns.
+    responses: await store.responsesForAnalysis(studyId, kinds),
     exportRows: {
       [Symbol.iterator]: () => {
         // The participants' flags need a first pass of their own; the rows then stream with them.
@@ -48,6 +50,23 @@ export async function studyData(store: Store, studyId: string, kinds: readonly P
         return withFlags(responses, newest.protocol.exclusions.min_rt_ms, flags);
       },
     },
+    stimuli: await store.stimuli(studyId),
+    scores: await store.detectorScores(studyId),
+  };
+}
+
+/**
+ * What the analysis alone reads (the /admin results, bench/analyze): studyData's analysis input without
+ * what only exports and the report's metadata need (whole participant rows, versions, kind counts).
+ * Undefined when the store holds no version of the study.
+ */
+export async function analysisInput(store: Store, studyId: string, kinds: readonly ParticipantKind[] = DEFAULT_KINDS): Promise<AnalysisInput | undefined> {
+  const newest = await store.studyVersion(studyId);
+  if (!newest) return undefined;
+  return {
+    study: newest.protocol,
+    participants: await store.participantsForAnalysis(studyId, kinds),
+    responses: await store.responsesForAnalysis(studyId, kinds),
     stimuli: await store.stimuli(studyId),
     scores: await store.detectorScores(studyId),
   };

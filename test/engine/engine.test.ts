@@ -10,6 +10,7 @@ import { createRng } from '../../studies/random.ts';
 import { openStore } from '../../server/store/open.ts';
 import { rawSql, TEST_ENGINES, type TestEngine } from '../helpers/engines.ts';
 import { Engine as EngineClass } from '../../server/engine/engine.ts';
+import { analyzeStudy } from '../../analysis/analyze.ts';
 import { FIXTURES, loadDef, miniProtocol, openEngine, reopenEngine, sleep, tempDir, writeStudy } from './helpers.ts';
 
 const page = (o: Outcome): PageView => {
@@ -87,6 +88,37 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
     assert.equal(parts[0].prolific_pid, 'P1');
     await assert.rejects(rawSql(e.db, 'UPDATE responses SET rt_ms = 1'), /append-only/);
     await assert.rejects(rawSql(e.db, 'DELETE FROM answers'), /append-only/);
+    });
+  });
+
+  test('the analysis reads (participantsForAnalysis, responsesForAnalysis) are the whole reads\' columns the analysis reads, in the same order', async () => {
+    await withMiniEngine(on, async (e) => {
+    const done = await enter(e.engine, 'P1');
+    await walkTo(e.engine, 'mini', done.participantId, 'none');
+    const partway = await enter(e.engine, 'P2');
+    await walkTo(e.engine, 'mini', partway.participantId, 'trial');
+    const pilot = await enter(e.engine);
+    await walkTo(e.engine, 'mini', pilot.participantId, 'none');
+    const pick = <T extends object>(row: T, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, (row as Record<string, unknown>)[k]]));
+    const analysisColumns = ['study_version', 'participant_id', 'condition', 'page_kind', 'question_id', 'question_type', 'stimulus_id', 'stimulus_source', 'model_size', 'sampling', 'length_words', 'value_json', 'value_num', 'value_text', 'correct', 'rt_ms', 'rt_inconsistent', 'timed_out'];
+    const keys = Object.keys([...(await e.store.responsesForAnalysis('mini'))][0]);
+    // SQLite reads only these; PostgreSQL hands out its whole rows (read at once either way), which hold them.
+    if (on.name === 'sqlite') assert.deepEqual(keys.sort(), [...analysisColumns].sort());
+    else assert.deepEqual(analysisColumns.filter((k) => !keys.includes(k)), []);
+    for (const kinds of [undefined, ['real'] as const, ['pilot'] as const]) {
+      const whole = await e.store.participants('mini', kinds);
+      assert.deepEqual(await e.store.participantsForAnalysis('mini', kinds), whole.map((p) => pick(p, ['participant_id', 'condition', 'status'])));
+      const rows = [...(await e.store.iterateResponses('mini', kinds))];
+      const narrow = [...(await e.store.responsesForAnalysis('mini', kinds))];
+      assert.ok(rows.length > 0);
+      assert.deepEqual(narrow.map((r) => pick(r, analysisColumns)), rows.map((r) => pick(r, analysisColumns)), `kinds ${kinds ?? 'all'}`);
+      const study = (await e.store.studyVersion('mini'))!.protocol;
+      const [stimuli, scores] = [await e.store.stimuli('mini'), await e.store.detectorScores('mini')];
+      assert.equal(
+        JSON.stringify(analyzeStudy({ study, participants: await e.store.participantsForAnalysis('mini', kinds), responses: narrow, stimuli, scores })),
+        JSON.stringify(analyzeStudy({ study, participants: whole, responses: rows, stimuli, scores })),
+      );
+    }
     });
   });
 

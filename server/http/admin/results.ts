@@ -5,7 +5,7 @@
 // is too slow to recompute live). If the analysis fails on a study, the view
 // falls back to counts and means per condition (results-fallback.ts) and says why.
 import type { AppContext } from '../context.ts';
-import { leftOutText, studyData } from '../../store/study-data.ts';
+import { analysisInput, leftOutText } from '../../store/study-data.ts';
 import { DEFAULT_KINDS, PARTICIPANT_KINDS, type ParticipantKind } from '../../../studies/vocabulary/participant-kinds.ts';
 import { conditionMeans, type ConditionMeans } from './results-fallback.ts';
 import { studyView } from './study-view.ts';
@@ -33,7 +33,7 @@ function round(x: number): number {
 }
 
 async function analysisTablesAndFigures(ctx: AppContext, studyId: string, kinds: readonly ParticipantKind[]): Promise<Pick<ResultsView, 'headlines' | 'tables' | 'figures' | 'notes'>> {
-  const data = await studyData(ctx.store, studyId, kinds);
+  const data = await analysisInput(ctx.store, studyId, kinds);
   if (!data) throw new Error(`no stored version of study '${studyId}'`);
   // Loaded on first use: vega is heavy, and most server starts never open Results.
   const [{ analyzeStudy }, { resultTables }, { renderFigures }, { headlines }] = await Promise.all([
