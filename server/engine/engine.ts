@@ -228,7 +228,6 @@ export class Engine extends EventEmitter {
     // Consenting is what takes a place in a condition (places.ts), in the same write as the answer.
     const agreed = page.kind === 'consent' && checked.answers.some((a) => a.questionType === 'consent' && a.valueJson === 'true');
     const place = agreed && p.placeAt == null && !p.preview;
-
     const result = await this.recorder.record(p, page, checked.answers, now, {
       clientId: s.clientId,
       rtMs: s.rtMs,
@@ -249,6 +248,7 @@ export class Engine extends EventEmitter {
       }
       return this.submitInner(participantId, s);
     }
+    if (result.kind === 'place-lost') return { ack: { ok: false, error: 'your place in this study went to someone else while you were away' }, next: await this.outcome(p.id) };
     if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: await this.outcome(p.id) };
     if (result.kind === 'stale') return await stale(result.pageIndex);
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: await this.outcome(p.id) };
@@ -294,6 +294,6 @@ export class Engine extends EventEmitter {
       { clientId: timeoutClientId(p.pageIndex, p.attempts), rtMs: null, rtServerMs: now - p.pageStartedAt, timedOut: true, eventsJson: '[]', blurCount: 0 },
       { participantId: p.id, type: 'timeout', pageIndex: p.pageIndex, data: { kind: page.kind, deadlineAt: p.deadlineAt }, at: now },
     );
-    if (result.kind === 'stored') this.emit('outcome', p.id, await this.outcome(p.id));
+    if (result.kind === 'stored' || result.kind === 'place-lost') this.emit('outcome', p.id, await this.outcome(p.id));
   }
 }

@@ -6,13 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { deriveSeed } from '../../studies/random.ts';
 import type { JoinAuth, RefusedReason } from '../../studies/vocabulary/participant-wire.ts';
 import { isPlaceholderId, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
-import type { ParticipantRecord, Store } from '../store/store.ts';
+import type { ConditionCount, ParticipantRecord, Store } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
 import type { Outcome } from './page-view.ts';
 import { buildPlan } from '../../studies/plan.ts';
 import { nextDeadline } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
-import { placeAtJoin, type JoinLimits } from './places.ts';
+import { placeAtJoin, releaseIdlePlaces, type JoinLimits } from './places.ts';
 
 /** A resume logs one event per page, and takeovers at most one a minute: reconnects cannot grow the events table without bound. */
 const TAKEOVER_EVENT_EVERY_MS = 60_000;
@@ -127,6 +127,10 @@ async function create(room: JoinRoom, store: Store, auth: JoinAuth, version: str
   const rt = await room.studies.runtime(auth.study, version, preview);
   const protocol = rt.protocol;
   const limit = protocol.timing.study_limit_minutes;
+  const placeAt = preview ? null : placeAtJoin(protocol, auth.prolific?.PROLIFIC_PID ?? null, now);
+  /** Thrown to undo a new record that holds a place no idle holder could give up (its own write alone rolls back). */
+  class NoRoom extends Error {}
+  let chosen: ConditionCount | undefined;
   return store.batch(async (tx) => {
     const r = await tx.createParticipant({
       studyId: auth.study,
@@ -139,20 +143,26 @@ async function create(room: JoinRoom, store: Store, auth: JoinAuth, version: str
       now,
       studyLimitMs: limit ? limit * 60_000 : null,
       // A place waits for consent (places.ts); preview never counts anyway.
-      placeAt: preview ? null : placeAtJoin(protocol, auth.prolific?.PROLIFIC_PID ?? null, now),
+      placeAt,
       choose: ({ counts, index }) => {
         const seed = deriveSeed(protocol.design.seed, `participant:${index}`);
         const a = chooseCondition(counts, seed);
         // Preview never fills a study: it walks the first condition with room, or the first one.
         const condition = 'full' in a ? (preview ? protocol.design.conditions[0].id : null) : a.condition;
         if (!condition) return { full: true };
+        chosen = counts.find((c) => c.condition === condition);
         const plan = buildPlan({ protocol, stimuli: rt.list, condition, seed, participantIndex: index });
         return { condition, seed, plan, deadlineAt: plan[0]?.timeLimitMs ? now + plan[0].timeLimitMs : null };
       },
     });
+    // Placed at the join (no consent page): the places idle holders left are theirs no longer (places.ts).
+    if (!('full' in r) && r.created && placeAt != null && chosen && !(await releaseIdlePlaces(tx, chosen, r.participant, protocol, now))) throw new NoRoom();
     // Two tabs with the same new Prolific id raced: the later one takes the record over with its own token.
     if (!('full' in r) && !r.created) await tx.rotateToken(r.participant.id, hashToken(token));
     if (!('full' in r) && !preview) await tx.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'takeover', pageIndex: r.participant.pageIndex, at: now });
     return r;
+  }).catch((err: unknown) => {
+    if (err instanceof NoRoom) return { full: true as const };
+    throw err;
   });
 }

@@ -5,12 +5,20 @@
 // end (as no-consent) a few minutes after their browser left. New records are limited
 // per network address (an IPv6 /64) per study per window, so a script cannot
 // fill the participants table either.
+//
+// A place held by someone idle past the slot TTL counts as free, and when a
+// later arrival takes it, it is taken from its holder in the same write
+// (releasePlaces): so a condition's places held never exceed its target, and
+// the one who left and comes back (or merely looked idle, their last-seen time
+// written late on a busy database) takes a place anew before anything more of
+// theirs is stored, or, none left, ends timed-out instead of completing over
+// the target (placeLost).
 import type { Protocol } from '../../studies/protocol.ts';
 import { buildPlan } from '../../studies/plan.ts';
 import { addressKey } from '../http/client-address.ts';
 import { overLimit, sharedLimiter } from '../http/shared-limiter.ts';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { ParticipantRecord, Store, StoreTx } from '../store/store.ts';
+import type { ConditionCount, ParticipantRecord, Progress, Store, StoreTx } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
 import type { Runtime } from './registry.ts';
 
@@ -42,6 +50,28 @@ export function placeAtJoin(protocol: Protocol, pid: string | null, now: number)
   return !consents && recruiterIdOk(protocol, pid) ? now : null;
 }
 
+/**
+ * Whether the participant should hold a place now: past their consent page (from the start when the protocol
+ * has none) with a recruiter id that counts; preview never does. Such a one without a place lost it (placeLost).
+ */
+export function placeExpected(p: ParticipantRecord, protocol: Protocol): boolean {
+  if (p.preview || !recruiterIdOk(protocol, p.prolificPid)) return false;
+  const consent = p.plan.findIndex((page) => page.kind === 'consent');
+  return consent < 0 || p.pageIndex > consent;
+}
+
+/**
+ * Before someone takes a place in a condition whose places are all held (completed, active, or idle past the
+ * TTL): releases as many idle holders' places as that needs. False when they could not be released (on
+ * PostgreSQL a write for one of them is under way: not gone after all), and then there is no room.
+ */
+export async function releaseIdlePlaces(tx: StoreTx, c: ConditionCount, p: Pick<ParticipantRecord, 'id' | 'studyId' | 'version'>, protocol: Protocol, now: number): Promise<boolean> {
+  const count = c.completed + c.active + c.idle + 1 - c.target;
+  if (count <= 0) return true;
+  const seenBefore = now - protocol.design.slot_ttl_minutes * 60_000;
+  return (await tx.releasePlaces({ studyId: p.studyId, version: p.version, condition: c.condition, count, seenBefore, takerId: p.id, now })) === count;
+}
+
 export type PlaceOutcome = 'placed' | 'moved' | 'full' | 'no-recruiter-id' | 'already' | 'needs-move';
 
 /**
@@ -54,7 +84,9 @@ export async function takePlace(tx: StoreTx, p: ParticipantRecord, rt: Runtime, 
   if (!recruiterIdOk(rt.protocol, p.prolificPid)) return 'no-recruiter-id';
   const counts = await tx.conditionCounts(p.studyId, now, p.version);
   const own = counts.find((c) => c.condition === p.condition);
-  if (own && own.completed + own.active < own.target) return (await tx.takePlace(p.id, now)) ? 'placed' : 'already';
+  if (own && own.completed + own.active < own.target && (await releaseIdlePlaces(tx, own, p, rt.protocol, now))) {
+    return (await tx.takePlace(p.id, now)) ? 'placed' : 'already';
+  }
   // Moving changes the plan the answer is checked against: the caller does it in a write of its own first.
   if (!opts.move) return 'needs-move';
   const a = chooseCondition(counts, p.seed);
@@ -62,7 +94,28 @@ export async function takePlace(tx: StoreTx, p: ParticipantRecord, rt: Runtime, 
   const plan = buildPlan({ protocol: rt.protocol, stimuli: rt.list, condition: a.condition, seed: p.seed, participantIndex: p.index });
   // The consent page is answered now; the new plan must have it at the same position.
   if (plan[p.pageIndex]?.kind !== p.plan[p.pageIndex]?.kind) return 'full';
+  if (!(await releaseIdlePlaces(tx, counts.find((c) => c.condition === a.condition)!, p, rt.protocol, now))) return 'full';
   return (await tx.takePlace(p.id, now, { condition: a.condition, plan })) ? 'moved' : 'already';
+}
+
+/** The event of a participant whose place was released and who found none left when they came back. */
+export const PLACE_LOST = 'place-lost';
+
+/**
+ * Runs in a write transaction when a participant who should hold a place (placeExpected) has none (a write of
+ * theirs was refused 'place-lost'): they take one again if their condition still has room ('kept'), else they
+ * end timed-out, their answers kept, and never complete over the target ('ended', with the progress written).
+ */
+export async function placeLost(tx: StoreTx, participantId: string, rt: Runtime, now: number): Promise<'kept' | { ended: Progress } | 'gone'> {
+  const p = await tx.participant(participantId);
+  if (!p || p.status !== 'in-progress') return 'gone';
+  const placed = await takePlace(tx, p, rt, now, { move: false });
+  if (placed === 'placed' || placed === 'already') return 'kept';
+  const ended: Progress = { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
+  if (!(await tx.setProgress(p.id, p.pageIndex, ended))) return 'gone';
+  await tx.logEvent({ participantId: p.id, type: PLACE_LOST, pageIndex: p.pageIndex, data: { condition: p.condition }, at: now });
+  await tx.logEvent({ participantId: p.id, type: 'ended', pageIndex: p.pageIndex, data: { status: ended.status }, at: now });
+  return { ended };
 }
 
 /** New participants per (study, address) per window, as each protocol says, counted across the server's processes. */

@@ -4,11 +4,15 @@
 import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, SubmissionInput, SubmitResult } from '../store/store.ts';
 import type { Deadlines } from './deadlines.ts';
 import { stimulusOf } from './page-view.ts';
-import { takePlace } from './places.ts';
+import { placeExpected, placeLost, takePlace } from './places.ts';
 import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
 
-/** A stored response carries the progress it wrote: the participant's record is `{ ...p, ...next }` now. */
+/**
+ * A stored response carries the progress it wrote: the participant's record is `{ ...p, ...next }` now.
+ * 'place-lost': the participant's place went to someone else while they were away and none was left, so
+ * they ended timed-out instead (places.ts); nothing of this write was stored.
+ */
 export type RecordResult = Exclude<SubmitResult, { kind: 'stored' }> | { kind: 'stored'; next: Progress } | { kind: 'needs-move' };
 
 export class Recorder {
@@ -45,6 +49,8 @@ export class Recorder {
       answers,
       now,
       next,
+      // Checked where it is written: their place may be released to someone else until then (places.ts).
+      needsPlace: placeExpected(p, rt.protocol),
     };
     const result = await store.batch(async (tx): Promise<SubmitResult | { kind: 'needs-move' }> => {
       if (place && (await takePlace(tx, p, rt, now, { move: false })) === 'needs-move') return { kind: 'needs-move' };
@@ -55,9 +61,20 @@ export class Recorder {
       }
       return r;
     });
+    // Their place was released: with one taken anew, the same write again; else they ended.
+    if (result.kind === 'place-lost' && (await this.placeLost(p, now)) === 'kept') return this.record(p, page, answers, now, response, event, place);
     if (result.kind !== 'stored') return result;
     this.afterAdvance(p, next);
     return { kind: 'stored', next };
+  }
+
+  /** A write of theirs was refused 'place-lost': they take a place again ('kept'), or end timed-out and their timer stops. */
+  private async placeLost(p: ParticipantRecord, now: number): Promise<'kept' | 'ended'> {
+    const rt = await this.studies.runtime(p.studyId, p.version, p.preview);
+    const r = await this.studies.storeOf(p.id).batch((tx) => placeLost(tx, p.id, rt, now));
+    if (r === 'kept') return 'kept';
+    if (r !== 'gone') this.afterAdvance(p, r.ended);
+    return 'ended';
   }
 
   /** The participant's timer follows their progress: the next deadline, or none once they ended. */

@@ -60,7 +60,7 @@ interface Waiting {
   fail: (e: unknown) => void;
 }
 
-const LOCK = `SELECT p.id, p.status, p.page_index,
+const LOCK = `SELECT p.id, p.status, p.page_index, p.place_at,
     ARRAY(SELECT r.client_id FROM responses r WHERE r.participant_id = p.id AND r.client_id = ANY($2::text[])) AS stored
   FROM participants p WHERE p.id = ANY($1::text[]) ORDER BY p.id FOR UPDATE OF p`;
 
@@ -137,11 +137,11 @@ export class MergedSubmits {
 
   /** Each submit's outcome, as the single-submit path decides it, in the group's order. */
   private async write(subs: SubmissionInput[]): Promise<SubmitResult[]> {
-    const locked = await this.query<{ id: string; status: string; page_index: number; stored: string[] }>(LOCK, [
+    const locked = await this.query<{ id: string; status: string; page_index: number; place_at: number | null; stored: string[] }>(LOCK, [
       [...new Set(subs.map((s) => s.participantId))],
       subs.map((s) => s.clientId),
     ]);
-    const now = new Map(locked.map((p) => [p.id, { status: p.status, pageIndex: p.page_index }]));
+    const now = new Map(locked.map((p) => [p.id, { status: p.status, pageIndex: p.page_index, placed: p.place_at != null }]));
     const stored = new Set(locked.flatMap((p) => p.stored.map((c) => keyOf(p.id, c))));
     const out: SubmitResult[] = [];
     // Accepted submits in rounds: one participant moves at most once per statement (an UPDATE … FROM
@@ -154,6 +154,7 @@ export class MergedSubmits {
       if (stored.has(key)) out[i] = { kind: 'duplicate' };
       else if (!p || p.status !== 'in-progress') out[i] = { kind: 'not-in-progress' };
       else if (p.pageIndex !== s.pageIndex) out[i] = { kind: 'stale', pageIndex: p.pageIndex };
+      else if (s.needsPlace && !p.placed) out[i] = { kind: 'place-lost' };
       else {
         stored.add(key);
         p.pageIndex = s.next.pageIndex;

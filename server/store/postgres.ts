@@ -22,6 +22,8 @@ import {
   type LiveParticipant,
   type NewParticipant,
   type PageEventInput,
+  type PlaceRelease,
+  PLACE_RELEASED,
   type ParticipantRecord,
   type PlannedPage,
   type Progress,
@@ -347,6 +349,25 @@ class PgOps implements StoreTx {
     return (await this.run('UPDATE participants SET place_at = $1 WHERE id = $2 AND place_at IS NULL', [now, participantId])) === 1;
   }
 
+  async releasePlaces(r: PlaceRelease): Promise<number> {
+    // One statement: the idle holders locked (skipping any another transaction holds: it is writing for them),
+    // their places taken only when all `count` were found, and each one's event.
+    const row = await this.one<{ n: number }>(
+      `WITH gone AS (
+         SELECT id, page_index FROM participants
+         WHERE study_id = $1 AND version = $2 AND condition = $3 AND place_at IS NOT NULL AND status = 'in-progress' AND last_seen_at < $4
+         ORDER BY last_seen_at, id LIMIT $5 FOR UPDATE SKIP LOCKED
+       ), freed AS (
+         UPDATE participants p SET place_at = NULL FROM gone WHERE p.id = gone.id AND (SELECT COUNT(*) FROM gone) = $5 RETURNING p.id, gone.page_index
+       ), ev AS (
+         INSERT INTO events (participant_id, type, page_index, data_json, at) SELECT id, $6, page_index, $7, $8 FROM freed
+       )
+       SELECT COUNT(*)::int AS n FROM freed`,
+      [r.studyId, r.version, r.condition, r.seenBefore, r.count, PLACE_RELEASED, JSON.stringify({ to: r.takerId }), r.now],
+    );
+    return row!.n;
+  }
+
   expireUnplaced(seenBefore: number, now: number): Promise<number> {
     return this.run(
       `UPDATE participants SET status = 'no-consent', ended_at = $1, deadline_at = NULL
@@ -425,13 +446,14 @@ class PgOps implements StoreTx {
     // Two round trips: a submit's time is mostly waiting for the database, one statement after another.
     // First the participant's row lock (another process's submit for them waits, then sees the moved page)
     // together with whether this client id is stored already.
-    const p = await this.one<{ status: string; page_index: number; dup: boolean }>(
-      'SELECT status, page_index, EXISTS (SELECT 1 FROM responses WHERE participant_id = $1 AND client_id = $2) AS dup FROM participants WHERE id = $1 FOR UPDATE',
+    const p = await this.one<{ status: string; page_index: number; place_at: number | null; dup: boolean }>(
+      'SELECT status, page_index, place_at, EXISTS (SELECT 1 FROM responses WHERE participant_id = $1 AND client_id = $2) AS dup FROM participants WHERE id = $1 FOR UPDATE',
       [s.participantId, s.clientId],
     );
     if (p?.dup) return { kind: 'duplicate' };
     if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
     if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
+    if (s.needsPlace && p.place_at == null) return { kind: 'place-lost' };
     // Then the response, its answers (in order) and the move to the next page, in one statement.
     const a = s.answers.map((x) => answerValues(0, x).slice(1));
     const col = (i: number) => a.map((row) => row[i]);

@@ -22,6 +22,8 @@ import {
   type LiveParticipant,
   type NewParticipant,
   type PageEventInput,
+  type PlaceRelease,
+  PLACE_RELEASED,
   type ParticipantRecord,
   type ParticipantStatus,
   type PlannedPage,
@@ -303,6 +305,21 @@ class SqliteConnection implements Sync<StoreTx> {
     return this.sql('UPDATE participants SET place_at = ? WHERE id = ? AND place_at IS NULL').run(now, participantId).changes === 1;
   }
 
+  releasePlaces(r: PlaceRelease): number {
+    return this.db.transaction(() => {
+      const gone = this.sql(
+        `SELECT id, page_index FROM participants WHERE study_id = ? AND version = ? AND condition = ? AND place_at IS NOT NULL
+         AND status = 'in-progress' AND last_seen_at < ? ORDER BY last_seen_at, id LIMIT ?`,
+      ).all(r.studyId, r.version, r.condition, r.seenBefore, r.count) as { id: string; page_index: number }[];
+      if (gone.length < r.count) return 0;
+      for (const g of gone) {
+        this.sql('UPDATE participants SET place_at = NULL WHERE id = ?').run(g.id);
+        this.logEvent({ participantId: g.id, type: PLACE_RELEASED, pageIndex: g.page_index, data: { to: r.takerId }, at: r.now });
+      }
+      return gone.length;
+    }).immediate();
+  }
+
   expireUnplaced(seenBefore: number, now: number): number {
     // They never consented: they end as no-consent (real participants' records are never deleted) and their
     // deadline timers find nothing to do. They held no place, so no count changes.
@@ -375,6 +392,7 @@ class SqliteConnection implements Sync<StoreTx> {
       const p = this.st.participantById.get(s.participantId) as ParticipantDbRow | undefined;
       if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
       if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
+      if (s.needsPlace && p.place_at == null) return { kind: 'place-lost' };
       const info = this.st.insertResponse.run(...responseValues(s));
       for (const a of s.answers) this.st.insertAnswer.run(...answerValues(info.lastInsertRowid, a));
       this.applyProgress(s.participantId, s.pageIndex, s.next, s.now);

@@ -160,13 +160,37 @@ export interface SubmissionInput {
   answers: AnswerInput[];
   now: number;
   next: Progress;
+  /**
+   * The participant is past the point where they take a place (places.ts): the write is refused as
+   * 'place-lost' when their place was released to a later arrival meanwhile (releasePlaces).
+   */
+  needsPlace?: boolean;
 }
 
 export type SubmitResult =
   | { kind: 'stored' }
   | { kind: 'duplicate' }
   | { kind: 'stale'; pageIndex: number }
-  | { kind: 'not-in-progress' };
+  | { kind: 'not-in-progress' }
+  /** needsPlace, and the participant holds no place: it went to someone else while they were away. */
+  | { kind: 'place-lost' };
+
+/** The event a participant gets when their idle place is given to someone else (releasePlaces). */
+export const PLACE_RELEASED = 'place-released';
+
+/** Which idle places to release so that someone may take one (releasePlaces). */
+export interface PlaceRelease {
+  studyId: string;
+  version: string;
+  condition: string;
+  /** How many places; all or none are released. */
+  count: number;
+  /** Only holders not seen since this time (the slot TTL before now). */
+  seenBefore: number;
+  /** Who takes the place (named in each released participant's event). */
+  takerId: string;
+  now: number;
+}
 
 export interface PageEventInput {
   participantId: string;
@@ -226,6 +250,15 @@ export interface StoreTx {
    * another condition and plan when theirs filled up while they read the consent page.
    */
   takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean>;
+  /**
+   * Takes their places from `count` participants of a condition who are in progress but idle past the slot
+   * TTL (the stalest first), each with a 'place-released' event, so that a later arrival may have one:
+   * the place of someone who left is given away once, durably, and is not theirs again because they (or a
+   * heartbeat) show up later; they must take a place anew (SubmissionInput.needsPlace). All or none:
+   * PostgreSQL skips a row another transaction holds (a write for that participant is under way, so they
+   * have not left), and then releases none. Returns how many were released.
+   */
+  releasePlaces(r: PlaceRelease): Promise<number>;
   /** Ends (as no-consent) in-progress records that never took a place, answered nothing and were not seen since `seenBefore`; returns how many. */
   expireUnplaced(seenBefore: number, now: number): Promise<number>;
   /** When a participant's latest event of this type (on this page) happened, or null. */
@@ -345,7 +378,7 @@ export interface Store extends StoreTx {
 const TX_METHODS: Record<keyof StoreTx, true> = {
   registerStudy: true, studyVersion: true, studyVersions: true, studyIds: true, studySummaries: true, conditionCounts: true,
   stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
-  touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, expireUnplaced: true,
+  touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, releasePlaces: true, expireUnplaced: true,
   lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
   liveParticipants: true, participants: true, participantsForAnalysis: true, kindCounts: true, studyState: true, setStudyState: true,
   purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,

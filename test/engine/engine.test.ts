@@ -411,6 +411,77 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
     }
   });
 
+  // Issue 15: on PostgreSQL under load a condition ended one over its target. A participant who looked idle past
+  // the TTL (their last-seen time written late) lost their place to a later arrival, then completed as well.
+  // Here the same interleaving, forced: X idle past the TTL, Y takes the one place, X answers again.
+  async function lapsedPlaceStudy(dir: string) {
+    const p = miniProtocol();
+    p.design.conditions = [{ id: 'small', target: 1, pools: ['m_small'] }];
+    p.design.slot_ttl_minutes = 0.01; // 600 ms
+    return openEngine(dir, [writeStudy(dir, p)], undefined, on);
+  }
+  /** X consents and walks to a trial, then is not seen for longer than the TTL; Y consents and takes the one place. */
+  async function placeGivenAway(e: Awaited<ReturnType<typeof openEngine>>) {
+    const x = await enter(e.engine, 'X');
+    const xTrial = page(await walkTo(e.engine, 'mini', x.participantId, 'trial'));
+    await sleep(800); // no socket here, so no heartbeat: X's place counts as free
+    const y = await enter(e.engine, 'Y');
+    const yc = await submit(e.engine, y.participantId, page(y.outcome), { consent: true });
+    assert.ok(yc.ack.ok, JSON.stringify(yc.ack));
+    assert.equal((await e.store.participant(x.participantId))!.placeAt, null, "X's place went to Y");
+    const released = (await e.store.events(x.participantId)).filter((ev) => ev.type === 'place-released');
+    assert.deepEqual(released.map((ev) => ev.data), [{ to: y.participantId }]);
+    return { x, xTrial, y };
+  }
+
+  test('a place given away while its holder was idle is not theirs again: they come back, find none left and end timed-out, never completing over the target', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await lapsedPlaceStudy(dir);
+    try {
+      const { x, xTrial, y } = await placeGivenAway(e);
+      // A late sign of life (a resume, a heartbeat) does not give the place back.
+      await e.store.touch(x.participantId, Date.now());
+      const before = await e.store.countSubmissions(x.participantId);
+      const back = await submit(e.engine, x.participantId, xTrial, await answersFor(e.engine, 'mini', xTrial));
+      assert.equal(back.ack.ok, false, JSON.stringify(back.ack));
+      assert.match((back.ack as { error: string }).error, /went to someone else/);
+      assert.equal((back.next as any).done.status, 'timed-out');
+      assert.equal(await e.store.countSubmissions(x.participantId), before, 'the answer after the place was lost is not stored');
+      const xr = (await e.store.participant(x.participantId))!;
+      assert.equal(xr.status, 'timed-out');
+      assert.ok((await e.store.events(x.participantId)).some((ev) => ev.type === 'place-lost'));
+      const end = await walkTo(e.engine, 'mini', y.participantId, 'none');
+      assert.equal((end as any).done.status, 'completed');
+      const counts = await e.store.conditionCounts('mini');
+      assert.deepEqual(counts.map((c) => [c.completed, c.active, c.idle]), [[1, 0, 0]], 'one completed, on a target of one');
+    } finally {
+      await e.close();
+      cleanup();
+    }
+  });
+
+  test('a place given away while its holder was idle: when their condition has room again, they take a place anew and complete', async () => {
+    const { dir, cleanup } = tempDir();
+    const e = await lapsedPlaceStudy(dir);
+    try {
+      const { x, xTrial, y } = await placeGivenAway(e);
+      // Y fails the comprehension check: the place is free again.
+      let v = page(await walkTo(e.engine, 'mini', y.participantId, 'comprehension'));
+      v = page((await submit(e.engine, y.participantId, v, { task: 'write' })).next!);
+      const failed = await submit(e.engine, y.participantId, v, { task: 'write' });
+      assert.equal((failed.next as any).done.status, 'failed-comprehension');
+      const back = await submit(e.engine, x.participantId, xTrial, await answersFor(e.engine, 'mini', xTrial));
+      assert.ok(back.ack.ok, JSON.stringify(back.ack));
+      assert.notEqual((await e.store.participant(x.participantId))!.placeAt, null, 'X holds a place again');
+      const end = await walkTo(e.engine, 'mini', x.participantId, 'none');
+      assert.equal((end as any).done.status, 'completed');
+      assert.deepEqual((await e.store.conditionCounts('mini')).map((c) => c.completed), [1]);
+    } finally {
+      await e.close();
+      cleanup();
+    }
+  });
+
   test('two tabs joining with the same new PID at once get one record; the later token is the valid one', async () => {
     await withMiniEngine(on, async (e) => {
     const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);

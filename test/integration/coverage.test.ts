@@ -11,7 +11,6 @@ import { runBots } from '../../server/bots/run.ts';
 import { loadStudy } from '../../studies/load.ts';
 import { sleep, tempDir } from '../engine/helpers.ts';
 import { TEST_ENGINES } from '../helpers/engines.ts';
-import { POSTGRES_OVERFILL } from './runs.ts';
 
 const ITEMS = 21;
 const RATERS = 3;
@@ -39,7 +38,7 @@ phases:
 `;
 
 for (const on of TEST_ENGINES) describe(`coverage on ${on.name}`, () => {
-  test('coverage: 30 bots, 30% abandoning; once the TTLs pass every item is rated by exactly k completed participants', on.name === 'postgres' ? POSTGRES_OVERFILL : {}, async () => {
+  test('coverage: 30 bots, 30% abandoning; once the TTLs pass every item is rated by exactly k completed participants', async () => {
     const tmp = tempDir();
     const file = join(tmp.dir, 'coverage.yaml');
     writeFileSync(file, protocol);

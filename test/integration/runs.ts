@@ -20,14 +20,6 @@ export function balancedProtocol(id: string): any {
   return p;
 }
 
-/**
- * A known bug, kept visible (run and reported as todo, not as a pass): on PostgreSQL a single server
- * sometimes lets one condition end one over its target with the 1.2 s slot TTL above (balance 50,50,51;
- * coverage 22 completed of 21, at load 13). Likely a present participant looking idle because their
- * last-seen time was written late or skipped (the heartbeat skips rows a submit holds); not yet confirmed.
- */
-export const POSTGRES_OVERFILL = { todo: 'known bug: on PostgreSQL one condition sometimes ends one over its target' };
-
 /** Waits (polling every 100 ms, at most `tries` times) until the database (a file or a postgres:// URL) holds this many participants and responses. */
 export async function waitForRows(db: string, want: { participants: number; responses: number }, tries: number): Promise<void> {
   const watch = await openReader(db);
