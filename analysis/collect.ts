@@ -28,17 +28,44 @@ export interface ParticipantState {
   answers: number;
 }
 
-export interface ScaleObs {
-  p: number;
-  v: number;
+/**
+ * A scale item's answers as columns, one entry per answer (0 … n − 1): at a million responses, an
+ * object per answer that lives until the statistics are done cost the garbage collector more than
+ * the statistics cost themselves.
+ */
+export class ScaleObs {
+  n = 0;
+  /** The participant's index. */
+  p = new Int32Array(64);
+  v = new Float64Array(64);
   /** 1 when the answer counts as "credible"/"would share", 0 when not, -1 when the item has no such split. */
-  top: number;
-  fast: boolean;
+  top = new Int8Array(64);
+  /** 1 when the answer came faster than the protocol's minimum. */
+  fast = new Uint8Array(64);
+
+  push(p: number, v: number, top: number, fast: boolean): void {
+    if (this.n === this.p.length) this.grow();
+    const i = this.n++;
+    this.p[i] = p;
+    this.v[i] = v;
+    this.top[i] = top;
+    this.fast[i] = fast ? 1 : 0;
+  }
+
+  private grow(): void {
+    const size = this.p.length * 2;
+    const p = new Int32Array(size), v = new Float64Array(size), top = new Int8Array(size), fast = new Uint8Array(size);
+    p.set(this.p);
+    v.set(this.v);
+    top.set(this.top);
+    fast.set(this.fast);
+    Object.assign(this, { p, v, top, fast });
+  }
 }
 
 export interface ScaleItem {
   info: QuestionInfo;
-  obs: ScaleObs[];
+  obs: ScaleObs;
   timedOut: number;
 }
 
@@ -209,7 +236,7 @@ class Collection {
 
   private addScale(ps: ParticipantState, info: QuestionInfo, r: AnalysisResponseRow, fast: boolean): void {
     if (r.value_num == null) return;
-    itemOf(this.items, info).obs.push({ p: ps.index, v: r.value_num, top: topOf(info, r), fast });
+    itemOf(this.items, info).obs.push(ps.index, r.value_num, topOf(info, r), fast);
   }
 
   private addJudgment(ps: ParticipantState, info: QuestionInfo, r: AnalysisResponseRow, fast: boolean): void {
@@ -299,7 +326,7 @@ function saysMachineOf(info: QuestionInfo, r: AnalysisResponseRow): boolean | nu
 
 function itemOf(items: Map<string, ScaleItem>, info: QuestionInfo): ScaleItem {
   let item = items.get(info.id);
-  if (!item) items.set(info.id, (item = { info, obs: [], timedOut: 0 }));
+  if (!item) items.set(info.id, (item = { info, obs: new ScaleObs(), timedOut: 0 }));
   return item;
 }
 

@@ -5,7 +5,7 @@
 // Mann–Whitney, each family Holm-adjusted within the item) with Cohen's d and
 // Cliff's delta, and the condition × party-ID breakdown.
 import type { Collected, ScaleItem } from './collect.ts';
-import { kept, type Exclusions } from './exclusions.ts';
+import { keeps, type Exclusions } from './exclusions.ts';
 import { partyGroup } from './roles.ts';
 import type { Role } from '../studies/vocabulary/roles.ts';
 import { meanTCi, meanBootstrapCi } from './stats/mean-ci.ts';
@@ -83,18 +83,20 @@ export function analyzeScaleItem(c: Collected, ex: Exclusions, item: ScaleItem, 
   const byCondition = new Map<string, { v: number[]; top: number[]; party: string[] }>();
   for (const cond of c.conditions) byCondition.set(cond, { v: [], top: [], party: [] });
   let dropped = 0;
-  for (const o of item.obs) {
-    if (!kept(ex, o)) {
+  let hasTop = false;
+  const obs = item.obs;
+  for (let i = 0; i < obs.n; i++) {
+    if (obs.top[i] >= 0) hasTop = true;
+    if (!keeps(ex, obs.p[i], obs.fast[i] === 1)) {
       dropped++;
       continue;
     }
-    const ps = c.participants[o.p];
+    const ps = c.participants[obs.p[i]];
     const g = byCondition.get(ps.condition)!;
-    g.v.push(o.v);
-    g.top.push(o.top);
+    g.v.push(obs.v[i]);
+    g.top.push(obs.top[i]);
     if (opts.party !== false) g.party.push(partyGroup(ps.partyId));
   }
-  const hasTop = item.obs.some((o) => o.top >= 0);
   const seed = opts.seed ?? c.protocol.design.seed;
   const conditions: ConditionStats[] = [];
   for (const [condition, g] of byCondition) {

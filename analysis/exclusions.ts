@@ -116,5 +116,10 @@ export function applyExclusions(c: Collected): Exclusions {
 
 /** Whether an observation stays in the analysis. */
 export function kept(ex: Exclusions, obs: { p: number; fast: boolean }): boolean {
-  return !ex.excluded.has(obs.p) && !(ex.dropFast && obs.fast);
+  return keeps(ex, obs.p, obs.fast);
+}
+
+/** kept() for an observation held in columns: participant index `p`, too fast or not. */
+export function keeps(ex: Exclusions, p: number, fast: boolean): boolean {
+  return !ex.excluded.has(p) && !(ex.dropFast && fast);
 }
