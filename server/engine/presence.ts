@@ -37,15 +37,13 @@ export class Presence {
 
   private beat(): void {
     const now = this.now();
-    const ids = [...this.connected.keys()].filter((id) => !this.isPreview(id));
-    const left = [...this.seen];
+    // Who was seen since the last beat, at their time; who is connected now, at now. One entry each: one write.
+    const seen = new Map(this.seen);
     this.seen.clear();
-    if (ids.length === 0 && left.length === 0) return;
+    for (const id of this.connected.keys()) if (!this.isPreview(id)) seen.set(id, now);
+    if (seen.size === 0) return;
     this.store
-      .batch(async (tx) => {
-        await tx.touchMany(ids, now);
-        for (const [id, at] of left) await tx.touch(id, at);
-      })
+      .batch((tx) => tx.touchMany([...seen]))
       .catch(() => {
         // The store may be closing during shutdown; nothing is lost but a last-seen time.
       });

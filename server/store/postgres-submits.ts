@@ -7,12 +7,18 @@
 // 2,000 bots). The promises stay: the group's transaction is still the unit of
 // commit, a client id is still idempotent by the responses' unique
 // (participant_id, client_id) (ON CONFLICT), and each submit's outcome is
-// decided under its participant's row lock, in the group's order.
+// decided under its participant's row lock, in the group's order. The events
+// the group's ops log (a join, a timeout, an end) are written together too, in
+// the order they were logged, before anything reads events and before the
+// group commits.
 import type pg from 'pg';
-import type { SubmissionInput, SubmitResult } from './store.ts';
+import type { NewParticipant, PageEventInput, StoreTx, SubmissionInput, SubmitResult } from './store.ts';
 import { answerValues, RESPONSE_COLUMNS, responseValues, ANSWER_COLUMNS } from './rows.ts';
 
 type Named = (text: string) => string;
+type Created = Awaited<ReturnType<StoreTx['createParticipant']>>;
+/** Makes a group's new participants together (PgOps.createParticipants), each settling alone. */
+type CreateAll = (ps: NewParticipant[]) => Promise<PromiseSettledResult<Created>[]>;
 
 /**
  * The ops of one group take turns on the group's connection: one at a time, in
@@ -54,9 +60,9 @@ export class Turns {
   }
 }
 
-interface Waiting {
-  s: SubmissionInput;
-  ok: (r: SubmitResult) => void;
+interface Waiting<In, Out> {
+  s: In;
+  ok: (r: Out) => void;
   fail: (e: unknown) => void;
 }
 
@@ -94,21 +100,39 @@ const WRITE = `WITH x AS (
 const STORED = `SELECT r.participant_id, r.client_id FROM responses r
   JOIN unnest($1::text[], $2::text[]) AS x(participant_id, client_id) ON r.participant_id = x.participant_id AND r.client_id = x.client_id`;
 
+// The events logged by a group's ops, in their order (their ids keep it).
+const EVENTS = `INSERT INTO events (participant_id, type, page_index, data_json, at)
+  SELECT participant_id, type, page_index, data_json, at
+  FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int8[]) WITH ORDINALITY AS e(participant_id, type, page_index, data_json, at, o)
+  ORDER BY o`;
+
 const keyOf = (participantId: string, clientId: string) => `${participantId}\u0000${clientId}`;
 
 /** Gathers the submits of one group's ops while they take turns, and writes them together when the ops are idle. */
 export class MergedSubmits {
   readonly turns = new Turns(() => void this.flush());
-  private pending: Waiting[] = [];
+  private pending: Waiting<SubmissionInput, SubmitResult>[] = [];
+  private joins: Waiting<NewParticipant, Created>[] = [];
+  private events: PageEventInput[] = [];
 
   constructor(
     private readonly client: pg.ClientBase,
     private readonly named: Named,
+    private readonly createAll: CreateAll,
   ) {}
 
   /** Called by an op holding its turn: gives the turn up until the group's submits are written. */
-  async submit(s: SubmissionInput): Promise<SubmitResult> {
-    const r = new Promise<SubmitResult>((ok, fail) => this.pending.push({ s, ok, fail }));
+  submit(s: SubmissionInput): Promise<SubmitResult> {
+    return this.wait(this.pending, s);
+  }
+
+  /** Called by an op holding its turn: gives the turn up until the group's new participants are made (before its submits). */
+  join(p: NewParticipant): Promise<Created> {
+    return this.wait(this.joins, p);
+  }
+
+  private async wait<In, Out>(queue: Waiting<In, Out>[], s: In): Promise<Out> {
+    const r = new Promise<Out>((ok, fail) => queue.push({ s, ok, fail }));
     this.turns.release();
     try {
       return await r;
@@ -117,15 +141,49 @@ export class MergedSubmits {
     }
   }
 
+  /** Logs an event with the group's others (written by writeEvents). */
+  event(e: PageEventInput): void {
+    this.events.push(e);
+  }
+
+  /**
+   * Writes the events logged so far in one statement: by an op holding its turn before it reads events, and
+   * once the ops are done, before the group commits (one round trip per event was a tenth of a join's cost).
+   */
+  async writeEvents(): Promise<void> {
+    if (this.events.length === 0) return;
+    const es = this.events.splice(0);
+    await this.query(EVENTS, [
+      es.map((e) => e.participantId),
+      es.map((e) => e.type),
+      es.map((e) => e.pageIndex),
+      es.map((e) => (e.data === undefined ? null : JSON.stringify(e.data))),
+      es.map((e) => e.at),
+    ]);
+  }
+
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.joins.length === 0) return;
+    const joins = this.joins.splice(0);
     const batch = this.pending.splice(0);
     await this.turns.acquire();
     try {
-      const out = await this.write(batch.map((w) => w.s));
-      batch.forEach((w, i) => w.ok(out[i]));
-    } catch (err) {
-      for (const w of batch) w.fail(err);
+      if (joins.length > 0) {
+        try {
+          const made = await this.createAll(joins.map((w) => w.s));
+          joins.forEach((w, i) => (made[i].status === 'fulfilled' ? w.ok(made[i].value) : w.fail(made[i].reason)));
+        } catch (err) {
+          for (const w of joins) w.fail(err);
+        }
+      }
+      if (batch.length > 0) {
+        try {
+          const out = await this.write(batch.map((w) => w.s));
+          batch.forEach((w, i) => w.ok(out[i]));
+        } catch (err) {
+          for (const w of batch) w.fail(err);
+        }
+      }
     } finally {
       this.turns.release();
     }

@@ -98,6 +98,9 @@ export function redactUrl(url: string): string {
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
+type Created = Awaited<ReturnType<StoreTx['createParticipant']>>;
+/** Places counted by condition, status and whether seen within the slot TTL, as conditionCountsOf reads them. */
+type CountRow = { condition: string; status: string; fresh: number; n: number };
 
 /**
  * Brings a PostgreSQL database to this program's schema (PG_MIGRATIONS, one per
@@ -307,7 +310,8 @@ class PgOps implements StoreTx {
     return toParticipant(r, plan, false);
   }
 
-  async createParticipant(p: NewParticipant): Promise<{ participant: ParticipantRecord; created: boolean } | { full: true }> {
+  async createParticipant(p: NewParticipant): Promise<Created> {
+    if (this.merged) return this.merged.join(p);
     // Three round trips, where each is a wait while the place lock is held: the lock; one read of an
     // earlier record for this recruiter id, the next index and the places counted; one write of the row and its plan.
     await this.lockPlaces(p.studyId);
@@ -336,6 +340,101 @@ class PgOps implements StoreTx {
       [...values, planJson],
     ))!;
     return { participant: toParticipant(row, this.shared.plans.of(id, row.condition, planJson), false), created: true };
+  }
+
+  /**
+   * The joins of one group commit, each as createParticipant would make it after the ones before it: under
+   * each study's place lock, one read per study version (earlier records of their recruiter ids, the next
+   * index, the places counted) and then one write of every new row and plan, where one after another each
+   * join cost two round trips under the lock (the issue-15 benchmark's joins took most of a group's time).
+   * A join's own failure (an unknown study, its choose throwing) is its alone; a failed write fails them all.
+   */
+  async createParticipants(ps: NewParticipant[]): Promise<PromiseSettledResult<Created>[]> {
+    const out: PromiseSettledResult<Created>[] = [];
+    const inserts: { i: number; id: string; values: unknown[]; planJson: string }[] = [];
+    /** The record of a recruiter id that is already stored (read afterwards) or made by an earlier join of this group. */
+    const earlier = new Map<string, { i?: number; id: string }>();
+    const pidKey = (p: NewParticipant) => `${p.studyId}\u0000${p.prolificPid}`;
+    const groups = new Map<string, NewParticipant[]>();
+    for (const p of ps) {
+      const k = `${p.studyId}\u0000${p.version}`;
+      groups.set(k, [...(groups.get(k) ?? []), p]);
+    }
+    const state = new Map<string, { study: StudyVersionRecord | undefined; ttlMs: number; idx: number; counts: CountRow[]; borderline: [string, number][]; placed: [string, number][] }>();
+    for (const [k, group] of groups) {
+      const { studyId, version } = group[0];
+      await this.lockPlaces(studyId);
+      const study = await this.studyVersion(studyId, version);
+      const ttlMs = (study?.protocol.design.slot_ttl_minutes ?? 0) * 60_000;
+      const nows = group.map((p) => p.now);
+      const [minNow, maxNow] = [Math.min(...nows), Math.max(...nows)];
+      const pids = [...new Set(group.flatMap((p) => (p.prolificPid ? [p.prolificPid] : [])))];
+      // Counted as of the earliest join's time; `borderline` are the slots that turn idle between it and the latest's.
+      const seen = (await this.one<{ existing: [string, string][]; idx: number; counts: CountRow[]; borderline: [string, number][] }>(
+        `SELECT (SELECT COALESCE(json_agg(json_build_array(prolific_pid, id)), '[]'::json) FROM participants WHERE study_id = $1 AND prolific_pid = ANY($2::text[])) AS existing,
+           (SELECT COALESCE(MAX(idx) + 1, 0)::int FROM participants WHERE study_id = $1 AND version = $3) AS idx,
+           (SELECT COALESCE(json_agg(c), '[]'::json) FROM (
+              SELECT condition, status, (last_seen_at >= $4)::int AS fresh, COUNT(*)::int AS n FROM participants
+              WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh) c) AS counts,
+           (SELECT COALESCE(json_agg(json_build_array(condition, last_seen_at)), '[]'::json) FROM participants
+              WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL AND status = 'in-progress' AND last_seen_at >= $4 AND last_seen_at < $5) AS borderline`,
+        [studyId, pids, version, minNow - ttlMs, maxNow - ttlMs],
+      ))!;
+      for (const [pid, id] of seen.existing) if (!earlier.has(`${studyId}\u0000${pid}`)) earlier.set(`${studyId}\u0000${pid}`, { id });
+      state.set(k, { study, ttlMs, idx: seen.idx, counts: seen.counts, borderline: seen.borderline, placed: [] });
+    }
+    /** Joins whose recruiter id has a record: stored before (read after the write) or made by an earlier join here. */
+    const resumes: { i: number; id: string }[] = [];
+    ps.forEach((p, i) => {
+      try {
+        const prior = p.prolificPid ? earlier.get(pidKey(p)) : undefined;
+        if (prior) return void resumes.push({ i, id: prior.id });
+        const s = state.get(`${p.studyId}\u0000${p.version}`)!;
+        if (!s.study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
+        const idle = p.now - s.ttlMs;
+        // The counts this join would have read: turned idle since the earliest join's time, and placed by the joins before it.
+        const rows: CountRow[] = [
+          ...s.counts,
+          ...s.borderline.filter(([, seenAt]) => seenAt < idle).flatMap(([condition]) => [
+            { condition, status: 'in-progress', fresh: 1, n: -1 },
+            { condition, status: 'in-progress', fresh: 0, n: 1 },
+          ]),
+          ...s.placed.map(([condition, seenAt]) => ({ condition, status: 'in-progress', fresh: seenAt >= idle ? 1 : 0, n: 1 })),
+        ];
+        const choice = p.choose({ counts: conditionCountsOf(s.study.protocol, rows), index: s.idx });
+        if ('full' in choice) return void (out[i] = { status: 'fulfilled', value: { full: true } });
+        const id = randomUUID();
+        const values = participantValues(p, choice, id, s.idx);
+        s.idx++;
+        if (p.placeAt !== null) s.placed.push([choice.condition, p.now]);
+        if (p.prolificPid) earlier.set(pidKey(p), { i, id });
+        inserts.push({ i, id, values, planJson: planValues(id, choice.plan)[1] });
+      } catch (err) {
+        out[i] = { status: 'rejected', reason: err };
+      }
+    });
+    if (inserts.length > 0) {
+      // One statement for every row and plan (unnamed: its text depends on how many).
+      const width = inserts[0].values.length;
+      const rows = inserts.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+      const base = inserts.length * width;
+      const plans = inserts.map((_, r) => `($${base + 2 * r + 1}, $${base + 2 * r + 2})`);
+      const made = (
+        await this.db.query<ParticipantDbRow>(
+          `WITH p AS (INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES ${rows.join(', ')} RETURNING *),
+             pl AS (INSERT INTO participant_plans (participant_id, plan_json) VALUES ${plans.join(', ')})
+           SELECT * FROM p`,
+          [...inserts.flatMap((x) => x.values), ...inserts.flatMap((x) => [x.id, x.planJson])],
+        )
+      ).rows;
+      const byId = new Map(made.map((r) => [r.id, r]));
+      for (const x of inserts) {
+        const row = byId.get(x.id)!;
+        out[x.i] = { status: 'fulfilled', value: { participant: toParticipant(row, this.shared.plans.of(x.id, row.condition, x.planJson), false), created: true } };
+      }
+    }
+    for (const { i, id } of resumes) out[i] = { status: 'fulfilled', value: { participant: (await this.participant(id))!, created: false } };
+    return out;
   }
 
   async takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
@@ -378,6 +477,7 @@ class PgOps implements StoreTx {
   }
 
   async lastEventAt(participantId: string, type: string, pageIndex?: number): Promise<number | null> {
+    await this.merged?.writeEvents();
     const r =
       pageIndex === undefined
         ? await this.one<{ at: number | null }>('SELECT MAX(at) AS at FROM events WHERE participant_id = $1 AND type = $2', [participantId, type])
@@ -405,15 +505,18 @@ class PgOps implements StoreTx {
   // moving the participant, which writes a later last_seen_at itself. So a heartbeat over thousands of rows
   // never waits on, nor deadlocks with, the group commits of the other processes on the database.
   async touch(participantId: string, now: number): Promise<void> {
-    await this.touchMany([participantId], now);
+    await this.touchMany([[participantId, now]]);
   }
 
-  async touchMany(ids: string[], now: number): Promise<void> {
-    if (ids.length === 0) return;
+  /** One statement however many: a heartbeat after a wave of arrivals carries thousands (one round trip each was a stall of seconds). */
+  async touchMany(seen: readonly (readonly [string, number])[]): Promise<void> {
+    if (seen.length === 0) return;
     await this.run(
-      `UPDATE participants SET last_seen_at = $1 WHERE id IN (
-         SELECT id FROM participants WHERE id = ANY($2::text[]) AND last_seen_at < $1 ORDER BY id FOR UPDATE SKIP LOCKED)`,
-      [now, ids],
+      `UPDATE participants p SET last_seen_at = x.at FROM unnest($1::text[], $2::int8[]) AS x(id, at)
+       WHERE p.id = x.id AND p.id IN (
+         SELECT q.id FROM participants q JOIN unnest($1::text[], $2::int8[]) AS y(id, at) ON q.id = y.id
+         WHERE q.last_seen_at < y.at ORDER BY q.id FOR UPDATE OF q SKIP LOCKED)`,
+      [seen.map(([id]) => id), seen.map(([, at]) => at)],
     );
   }
 
@@ -517,6 +620,7 @@ class PgOps implements StoreTx {
   }
 
   async logEvent(e: PageEventInput): Promise<void> {
+    if (this.merged) return this.merged.event(e);
     await this.run('INSERT INTO events (participant_id, type, page_index, data_json, at) VALUES ($1, $2, $3, $4, $5)', [
       e.participantId,
       e.type,
@@ -527,6 +631,7 @@ class PgOps implements StoreTx {
   }
 
   async events(participantId: string): Promise<{ type: string; pageIndex: number | null; data: unknown; at: number }[]> {
+    await this.merged?.writeEvents();
     const rows = await this.all<EventDbRow>('SELECT * FROM events WHERE participant_id = $1 ORDER BY id', [participantId]);
     return rows.map((r) => ({ type: r.type, pageIndex: r.page_index, data: r.data_json ? JSON.parse(r.data_json) : null, at: r.at }));
   }
@@ -629,6 +734,7 @@ class PgOps implements StoreTx {
   async purgeParticipants(studyId: string, kinds: readonly ParticipantKind[], now: number): Promise<{ participants: number; responses: number }> {
     if (kinds.includes('real')) throw new Error('real participants are never deleted');
     const list = PARTICIPANT_KINDS.filter((k) => kinds.includes(k));
+    await this.merged?.writeEvents(); // none of theirs may be written after they are gone
     const who = 'SELECT id FROM participants WHERE study_id = $1 AND kind = ANY($2::text[])';
     await this.run(`DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE participant_id IN (${who}))`, [studyId, list]);
     const responses = await this.run(`DELETE FROM responses WHERE participant_id IN (${who})`, [studyId, list]);
@@ -741,10 +847,13 @@ export class PostgresStore implements Store {
 
   /** A group's ops in turns on tx, their submits merged into one lock query and one write. */
   private async runMerged(tx: PgOps, ops: (() => Promise<unknown>)[]): Promise<PromiseSettledResult<unknown>[]> {
-    const merged = new MergedSubmits(tx.db as pg.PoolClient, (text) => this.shared.nameOf(text));
+    const merged = new MergedSubmits(tx.db as pg.PoolClient, (text) => this.shared.nameOf(text), (ps) => tx.createParticipants(ps));
     tx.merged = merged;
     try {
-      return await Promise.allSettled(ops.map((op) => merged.turns.inTurn(op)));
+      const settled = await Promise.allSettled(ops.map((op) => merged.turns.inTurn(op)));
+      // The events the ops logged are written before the group commits; if that fails, the group reruns an op per savepoint.
+      const written = await merged.writeEvents().then(() => null, (err: unknown) => err);
+      return written ? settled.map(() => ({ status: 'rejected', reason: written })) : settled;
     } finally {
       tx.merged = null;
     }

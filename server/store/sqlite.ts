@@ -358,10 +358,10 @@ class SqliteConnection implements Sync<StoreTx> {
     this.st.touch.run(now, participantId, now);
   }
 
-  touchMany(ids: string[], now: number): void {
-    if (ids.length === 0) return;
+  touchMany(seen: readonly (readonly [string, number])[]): void {
+    if (seen.length === 0) return;
     this.db.transaction(() => {
-      for (const id of ids) this.st.touch.run(now, id, now);
+      for (const [id, at] of seen) this.st.touch.run(at, id, at);
     }).immediate();
   }
 

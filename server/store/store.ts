@@ -231,8 +231,11 @@ export interface StoreTx {
   participantByPid(studyId: string, prolificPid: string): Promise<ParticipantRecord | undefined>;
   participant(id: string): Promise<ParticipantRecord | undefined>;
   touch(participantId: string, now: number): Promise<void>;
-  /** Heartbeat of every connected participant, so a slow but present participant keeps its slot. */
-  touchMany(ids: string[], now: number): Promise<void>;
+  /**
+   * Last-seen times, each its own (a heartbeat: the connected participants at its time, those who left at
+   * theirs), so a slow but present participant keeps its slot. A time never moves back.
+   */
+  touchMany(seen: readonly (readonly [participantId: string, at: number])[]): Promise<void>;
   /** A resume by Prolific id hands out a fresh token; the old one stops working. */
   rotateToken(participantId: string, tokenHash: string): Promise<void>;
   /**

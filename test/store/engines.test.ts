@@ -198,6 +198,73 @@ for (const E of ENGINES) {
       }
     });
 
+    test('group commit: joins sharing one group get the outcomes they would one after another', async () => {
+      // The same joins twice, on two fresh databases: queued in one tick (one group: PostgreSQL makes its
+      // joins together, postgres-submits.ts; none fails, which would rerun the group one op at a time) and one after another. Each join must see the same counts and
+      // index and get the same record. P1 (setUp, seen at 1000, TTL 1200 ms) turns idle between the joins' times.
+      const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+      type Seen = { counts: unknown; index: number };
+      const run = async (together: boolean) => {
+        const store = await E.open();
+        try {
+          const p1 = await setUp(store);
+          const seen = new Map<string, Seen>();
+          const join = (label: string, pid: string | null, now: number, o: { full?: boolean; placeAt?: null } = {}) => () =>
+            store.batch(async (tx) => {
+              const r = await tx.createParticipant({
+                studyId: 'mini', version: def.version, tokenHash: `tok-${label}`, kind: 'real', prolificPid: pid, prolificStudyId: null, prolificSessionId: null,
+                now, studyLimitMs: null, ...(o.placeAt === null ? { placeAt: null } : {}),
+                choose: ({ counts, index }) => {
+                  seen.set(label, { counts, index }); // a group that reruns calls it again: the last call counts
+                  if (o.full) return { full: true };
+                  const open = counts.filter((c) => c.completed + c.active < c.target);
+                  const least = Math.min(...open.map((c) => c.completed + c.active));
+                  return { condition: open.find((c) => c.completed + c.active === least)!.condition, seed: index, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null };
+                },
+              });
+              if (!('full' in r)) await tx.logEvent({ participantId: r.participant.id, type: `joined-${label}`, pageIndex: 0, at: now });
+              return r;
+            });
+          const ops = [
+            join('a', 'A', 2100),
+            join('a-again', 'A', 2150), // the same new recruiter id: a's record
+            join('full', null, 2160, { full: true }), // takes no index
+            join('b', null, 2200), // P1 still active
+            join('c', null, 2300, { placeAt: null }), // P1 idle now; c takes no place
+            join('d', null, 2400),
+            join('p1', 'P1', 2500), // stored before the group: P1's record
+          ];
+          const outcomes = together
+            ? await Promise.allSettled(ops.map((op) => op()))
+            : await ops.reduce<Promise<PromiseSettledResult<Awaited<ReturnType<(typeof ops)[0]>>>[]>>(async (acc, op) => [...(await acc), (await Promise.allSettled([op()]))[0]], Promise.resolve([]));
+          if (together) assert.ok(store.commitStats().maxBatch >= ops.length, `one group (largest ${store.commitStats().maxBatch})`);
+          const ids = new Map<string, string>([[p1.id, 'P1']]);
+          const described = outcomes.map((o, i) => {
+            if (o.status === 'rejected') return `rejected: ${(o.reason as Error).message}`;
+            if ('full' in o.value) return 'full';
+            const { participant: q, created } = o.value;
+            if (!ids.has(q.id)) ids.set(q.id, `made by op ${i}`);
+            return { who: ids.get(q.id), created, index: q.index, condition: q.condition, placed: q.placeAt != null, lastSeenAt: q.lastSeenAt };
+          });
+          const events = [];
+          for (const id of ids.keys()) events.push((await store.events(id)).map((e) => e.type));
+          return { described, seen: Object.fromEntries(seen), events };
+        } finally {
+          await store.close();
+        }
+      };
+      const together = await run(true);
+      const oneByOne = await run(false);
+      assert.deepEqual(together, oneByOne);
+      // And what one after another means here, spelled out where it matters.
+      assert.equal((together.described[1] as { who: string }).who, 'made by op 0');
+      assert.equal((together.described[6] as { who: string; created: boolean }).who, 'P1');
+      assert.deepEqual(together.described.map((d) => (typeof d === 'string' ? d : d.index)), [1, 1, 'full', 2, 3, 4, 0]);
+      const activeOf = (label: string) => (together.seen[label].counts as { active: number; idle: number }[]).reduce((n, c) => n + c.active, 0);
+      // P1 is active for a and b (at 2100 and 2200) and idle for c and d; a and b hold places from then on, c none.
+      assert.deepEqual(['a', 'b', 'c', 'd'].map(activeOf), [1, 2, 2, 2]);
+    });
+
     test('group commit: submits sharing one group get the outcomes they would one after another', async () => {
       const store = await E.open();
       try {
