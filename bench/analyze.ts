@@ -1,7 +1,9 @@
 // bench/analyze: 1M synthetic responses in a temporary SQLite store (the real
 // schema), then, in the same run: the time to read them back through the
-// store's streaming iterator (the anchor), the full analysis over the same
-// iterator, the report (analysis + figures + HTML) and the long-CSV export,
+// store's streaming iterator (the anchor), the full analysis as the /admin
+// results run it (analysisInput: the store's analysis reads, the same rows with
+// only the columns the analysis reads), the report (analysis + figures + HTML,
+// from the whole rows, as `credence analyze`) and the long-CSV export,
 // with the ratio to the read time (target: analysis ≤ 3×) and peak RSS.
 //
 //   npx tsx bench/analyze.ts [--responses 1000000] [--keep]

@@ -457,7 +457,7 @@ class SqliteConnection implements Sync<StoreTx> {
     const rows = this.sql('SELECT * FROM participants WHERE study_id = ? ORDER BY started_at').all(studyId) as ParticipantDbRow[];
     return rows.map((r) => {
       const p = this.toParticipant(r)!;
-      return toLiveParticipant(p, this.protocolOf(p.studyId, p.version).design.slot_ttl_minutes * 60_000, now);
+      return toLiveParticipant(p, this.ttlOf(p.studyId)(p.version), now);
     });
   }
 
@@ -510,7 +510,7 @@ class SqliteConnection implements Sync<StoreTx> {
       `SELECT ${PARTICIPANT_ROW_COLUMNS}
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
     ).raw().iterate(studyId) as IterableIterator<unknown[]>;
-    return participantRowsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());
+    return participantRowsOf(all, kinds, this.ttlOf(studyId), Date.now());
   }
 
   participantsForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): AnalysisParticipantRow[] {
@@ -519,7 +519,12 @@ class SqliteConnection implements Sync<StoreTx> {
       `SELECT ${ANALYSIS_PARTICIPANT_COLUMNS}
        FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
     ).raw().iterate(studyId) as IterableIterator<unknown[]>;
-    return analysisParticipantsOf(all, kinds, (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000, Date.now());
+    return analysisParticipantsOf(all, kinds, this.ttlOf(studyId), Date.now());
+  }
+
+  /** A version's abandonment TTL (its slot TTL), ms. */
+  private ttlOf(studyId: string): (version: string) => number {
+    return (version) => this.protocolOf(studyId, version).design.slot_ttl_minutes * 60_000;
   }
 
   stimuli(studyId: string): StimulusRow[] {

@@ -360,7 +360,7 @@ export interface Store extends StoreTx {
    */
   durable(): Promise<void>;
   /**
-   * Analysis: one row per answered or timed-out question; `kinds` limits the participants (default: all).
+   * Long format: one row per answered or timed-out question; `kinds` limits the participants (default: all).
    * Re-iterable: each pass reads the rows afresh. Consume a pass within one event-loop turn (SQLite
    * streams it from a cursor on the serving connection); a download uses responsesForExport.
    */

@@ -1,6 +1,7 @@
 // One study's data as the analysis reads it: the one assembly behind
-// `credence analyze` and `credence export`, the /admin report and the /admin
-// results, so the web and the CLI analyse exactly the same rows.
+// `credence analyze` and `credence export` and the /admin report (studyData), and
+// the /admin results (analysisInput, the same rows without what only exports
+// need), so the web and the CLI analyse exactly the same rows.
 import type { AnalysisInput } from '../../analysis/analyze.ts';
 import type { ParticipantRow, ResponseRow } from '../../analysis/rows.ts';
 import { participantFlags, withFlags } from '../../analysis/export/flags.ts';
