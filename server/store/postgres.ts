@@ -59,6 +59,7 @@ import {
   participantRowsOf,
   ANALYSIS_PARTICIPANT_COLUMNS,
   analysisParticipantsOf,
+  participantsInOrderSql,
   responseRowOf,
   RESPONSE_JOIN_KIND,
   toStimulusRows,
@@ -663,15 +664,13 @@ class PgOps implements StoreTx {
   }
 
   async participants(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ParticipantRow[]> {
-    const text = `SELECT ${PARTICIPANT_ROW_COLUMNS}
-       FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
+    const text = participantsInOrderSql(PARTICIPANT_ROW_COLUMNS, '$1');
     const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
     return participantRowsOf(all, kinds, await this.ttlsOf(studyId, all.map((r) => r[1] as string)), Date.now());
   }
 
   async participantsForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<AnalysisParticipantRow[]> {
-    const text = `SELECT ${ANALYSIS_PARTICIPANT_COLUMNS}
-       FROM participants p WHERE study_id = $1 ORDER BY started_at, idx`;
+    const text = participantsInOrderSql(ANALYSIS_PARTICIPANT_COLUMNS, '$1');
     const all = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
     return analysisParticipantsOf(all, kinds, await this.ttlsOf(studyId, all.map((r) => r[0] as string)), Date.now());
   }

@@ -596,6 +596,13 @@ export function responseRowOf(r: unknown[], rows = new ResponseRows()): Response
   return rows.of(p, stimulusPartOf(r, 5), r, 11);
 }
 
+/**
+ * A study's participants in the order every participants read gives them (started_at, then idx), `columns`
+ * read by position; `param` is the engine's placeholder for the study id. The analysis numbers
+ * participants in this order, so participants() and participantsForAnalysis() must agree on it.
+ */
+export const participantsInOrderSql = (columns: string, param: '?' | '$1') => `SELECT ${columns} FROM participants p WHERE study_id = ${param} ORDER BY started_at, idx`;
+
 /** The participants table for analysis, read by position (participantRowsOf); the page count is the one stored with the plan. */
 export const PARTICIPANT_ROW_COLUMNS = `p.study_id, p.version, p.id, p.kind, p.condition, p.status, p.last_seen_at, p.prolific_pid, p.prolific_study_id,
   p.prolific_session_id, p.seed, p.started_at, p.ended_at, p.pages_total, p.page_index,

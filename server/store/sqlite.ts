@@ -64,6 +64,7 @@ import {
   participantRowsOf,
   ANALYSIS_PARTICIPANT_COLUMNS,
   analysisParticipantsOf,
+  participantsInOrderSql,
   RESPONSE_ANSWER_COLUMNS,
   ANALYSIS_ANSWER_COLUMNS,
   analysisRowOf,
@@ -506,19 +507,13 @@ class SqliteConnection implements Sync<StoreTx> {
     // at a million responses this runs for tens of thousands of participants.
     // Streamed (.iterate()), not read whole (.all()): each raw row dies as soon as its ParticipantRow is made,
     // instead of a hundred thousand arrays living, and being copied by every young-generation GC, until the end.
-    const all = this.sql(
-      `SELECT ${PARTICIPANT_ROW_COLUMNS}
-       FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
-    ).raw().iterate(studyId) as IterableIterator<unknown[]>;
+    const all = this.sql(participantsInOrderSql(PARTICIPANT_ROW_COLUMNS, '?')).raw().iterate(studyId) as IterableIterator<unknown[]>;
     return participantRowsOf(all, kinds, this.ttlOf(studyId), Date.now());
   }
 
   participantsForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): AnalysisParticipantRow[] {
     // participants()'s order, with only the three columns the analysis reads (and what the status needs).
-    const all = this.sql(
-      `SELECT ${ANALYSIS_PARTICIPANT_COLUMNS}
-       FROM participants p WHERE study_id = ? ORDER BY started_at, idx`,
-    ).raw().iterate(studyId) as IterableIterator<unknown[]>;
+    const all = this.sql(participantsInOrderSql(ANALYSIS_PARTICIPANT_COLUMNS, '?')).raw().iterate(studyId) as IterableIterator<unknown[]>;
     return analysisParticipantsOf(all, kinds, this.ttlOf(studyId), Date.now());
   }
 
