@@ -66,30 +66,26 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
   }
   const groups: GroupAccuracy[] = [];
   const addGroups = (group: string, keyOf: (j: JudgmentObs) => string | null, order?: readonly string[] | ((a: string, b: string) => number)) => {
-    const by = new Map<string, JudgmentObs[]>();
+    // One pass counts every group (a group of a million-answer study holds hundreds of thousands): no list per group.
+    const by = new Map<string, { n: number; x: number; pos: number[] }>();
     for (const j of all) {
       const k = keyOf(j);
       if (k == null) continue;
-      let list = by.get(k);
-      if (!list) by.set(k, (list = []));
-      list.push(j);
+      let g = by.get(k);
+      if (!g) by.set(k, (g = { n: 0, x: 0, pos: [] }));
+      g.n++;
+      if (correctOf(j)) g.x++;
+      if (j.source === 'machine') g.pos.push(j.value);
     }
     const keys = [...by.keys()].sort(typeof order === 'function' ? order : (a, b) => (order ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b, 'en', { numeric: true })));
     for (const k of keys) {
-      const list = by.get(k)!;
-      // One pass per group (a group of a million-answer study holds hundreds of thousands).
-      let x = 0;
-      const pos: number[] = [];
-      for (const j of list) {
-        if (correctOf(j)) x++;
-        if (j.source === 'machine') pos.push(j.value);
-      }
-      const onlyMachine = pos.length === list.length;
+      const { n, x, pos } = by.get(k)!;
+      const onlyMachine = pos.length === n;
       groups.push({
         group,
         value: k,
-        n: list.length,
-        accuracy: wilsonInterval(x, list.length),
+        n,
+        accuracy: wilsonInterval(x, n),
         auroc: onlyMachine && pos.length && humanVals.length ? auroc(pos, humanVals) : null,
       });
     }
