@@ -364,7 +364,9 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
       { id: 'small', target: 2, pools: ['m_small'] },
       { id: 'large', target: 2, pools: ['m_large'] },
     ];
-    p.design.slot_ttl_minutes = 0.01; // 600 ms
+    // 6 s: the four consents and the refused fifth join must fall within one TTL, and at load 15 on
+    // PostgreSQL they once took longer than the 600 ms this was (E then found A's place free).
+    p.design.slot_ttl_minutes = 0.1;
     const e = await openEngine(dir, [writeStudy(dir, p)], undefined, on);
     try {
       // Contract changed by issue 13: a place is taken at consent, not at the join.
@@ -388,8 +390,12 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
       // A and C finish; B and D go idle past the TTL and give their slots back.
       await walkTo(e.engine, 'mini', ids[0], 'none');
       await walkTo(e.engine, 'mini', ids[2], 'none');
-      await sleep(800);
-      const counts = (await e.store.conditionCounts('mini'));
+      // Until B's and D's TTL has passed (they consented first, so this is at most about one TTL).
+      let counts = await e.store.conditionCounts('mini');
+      for (let i = 0; i < 100 && counts.some((c) => c.active > 0); i++) {
+        await sleep(200);
+        counts = await e.store.conditionCounts('mini');
+      }
       assert.equal(counts.reduce((n, c) => n + c.completed, 0), 2);
       assert.equal(counts.reduce((n, c) => n + c.active, 0), 0, 'B and D are past the TTL');
       assert.equal(counts.reduce((n, c) => n + c.idle, 0), 2);
