@@ -313,38 +313,14 @@ class PgOps implements StoreTx {
 
   async createParticipant(p: NewParticipant): Promise<Created> {
     if (this.merged) return this.merged.join(p);
-    // Three round trips, where each is a wait while the place lock is held: the lock; one read of an
-    // earlier record for this recruiter id, the next index and the places counted; one write of the row and its plan.
-    await this.lockPlaces(p.studyId);
-    const study = await this.studyVersion(p.studyId, p.version);
-    const ttlMs = (study?.protocol.design.slot_ttl_minutes ?? 0) * 60_000;
-    const seen = (await this.one<{ existing: string | null; idx: number; counts: { condition: string; status: string; fresh: number; n: number }[] }>(
-      `SELECT (SELECT id FROM participants WHERE study_id = $1 AND prolific_pid = $2 LIMIT 1) AS existing,
-         -- MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
-         (SELECT COALESCE(MAX(idx) + 1, 0)::int FROM participants WHERE study_id = $1 AND version = $3) AS idx,
-         (SELECT COALESCE(json_agg(c), '[]'::json) FROM (
-            SELECT condition, status, (last_seen_at >= $4)::int AS fresh, COUNT(*)::int AS n FROM participants
-            WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh) c) AS counts`,
-      [p.studyId, p.prolificPid, p.version, p.now - ttlMs],
-    ))!;
-    if (p.prolificPid && seen.existing) return { participant: (await this.participant(seen.existing))!, created: false };
-    if (!study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
-    const choice = p.choose({ counts: conditionCountsOf(study.protocol, seen.counts), index: seen.idx });
-    if ('full' in choice) return { full: true as const };
-    const id = randomUUID();
-    const values = participantValues(p, choice, id, seen.idx);
-    const [, planJson] = planValues(id, choice.plan);
-    const row = (await this.one<ParticipantDbRow>(
-      `WITH p AS (INSERT INTO participants (${PARTICIPANT_COLUMNS}) VALUES (${placeholders(values.length, 'postgres')}) RETURNING *),
-         pl AS (INSERT INTO participant_plans (participant_id, plan_json) VALUES ($1, $${values.length + 1}))
-       SELECT * FROM p`,
-      [...values, planJson],
-    ))!;
-    return { participant: toParticipant(row, this.shared.plans.of(id, row.condition, planJson), false), created: true };
+    // Alone, a group of one: the lock, one read and one write, each a wait while the place lock is held.
+    const [r] = await this.createParticipants([p]);
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
   }
 
   /**
-   * The joins of one group commit, each as createParticipant would make it after the ones before it: under
+   * The joins of one group commit (or one join alone), each as it would be made after the ones before it: under
    * each study's place lock, one read per study version (earlier records of their recruiter ids, the next
    * index, the places counted) and then one write of every new row and plan, where one after another each
    * join cost two round trips under the lock (the issue-15 benchmark's joins took most of a group's time).
@@ -373,6 +349,7 @@ class PgOps implements StoreTx {
       // Counted as of the earliest join's time; `borderline` are the slots that turn idle between it and the latest's.
       const seen = (await this.one<{ existing: [string, string][]; idx: number; counts: CountRow[]; borderline: [string, number][] }>(
         `SELECT (SELECT COALESCE(json_agg(json_build_array(prolific_pid, id)), '[]'::json) FROM participants WHERE study_id = $1 AND prolific_pid = ANY($2::text[])) AS existing,
+           -- MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
            (SELECT COALESCE(MAX(idx) + 1, 0)::int FROM participants WHERE study_id = $1 AND version = $3) AS idx,
            (SELECT COALESCE(json_agg(c), '[]'::json) FROM (
               SELECT condition, status, (last_seen_at >= $4)::int AS fresh, COUNT(*)::int AS n FROM participants
