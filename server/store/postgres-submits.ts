@@ -7,10 +7,12 @@
 // 2,000 bots). The promises stay: the group's transaction is still the unit of
 // commit, a client id is still idempotent by the responses' unique
 // (participant_id, client_id) (ON CONFLICT), and each submit's outcome is
-// decided under its participant's row lock, in the group's order. The events
-// the group's ops log (a join, a timeout, an end) are written together too, in
-// the order they were logged, before anything reads events and before the
-// group commits.
+// decided under its participant's row lock, in the group's order. The group's
+// joins are made together the same way (PgOps.createParticipants: one read and
+// one insert under the place lock, each join deciding as it would after the
+// ones before it), and the events its ops log (a join, a timeout, an end) are
+// written together, in the order they were logged, before anything reads
+// events and before the group commits.
 import type pg from 'pg';
 import type { NewParticipant, PageEventInput, StoreTx, SubmissionInput, SubmitResult } from './store.ts';
 import { answerValues, RESPONSE_COLUMNS, responseValues, ANSWER_COLUMNS } from './rows.ts';
@@ -108,7 +110,7 @@ const EVENTS = `INSERT INTO events (participant_id, type, page_index, data_json,
 
 const keyOf = (participantId: string, clientId: string) => `${participantId}\u0000${clientId}`;
 
-/** Gathers the submits of one group's ops while they take turns, and writes them together when the ops are idle. */
+/** Gathers the joins, submits and events of one group's ops while they take turns, and writes them together when the ops are idle. */
 export class MergedSubmits {
   readonly turns = new Turns(() => void this.flush());
   private pending: Waiting<SubmissionInput, SubmitResult>[] = [];
