@@ -79,7 +79,7 @@ for (const on of TEST_ENGINES) describe(`coverage on ${on.name}`, () => {
       assert.deepEqual(perItem, Array(ITEMS).fill(RATERS), `completed raters per item: ${perItem}`);
       // The bots' categorize answers are categories, or none alone.
       assert.ok(answers.every((a) => Array.isArray(a) && a.length >= 1 && (a.length === 1 || !a.includes('none'))), JSON.stringify(answers.slice(0, 5)));
-      console.log(`# wave1: completed ${wave1.completed}, abandoned ${wave1.abandoned}, refused ${wave1.refused}; later arrivals completed ${later}`);
+      console.log(`# wave1: completed ${wave1.completed}, abandoned ${wave1.abandoned}, refused ${wave1.refused}, timed out ${wave1.byStatus['timed-out'] ?? 0} (a place lost); later arrivals completed ${later}`);
     } finally {
       await server.close();
       tmp.cleanup();
