@@ -9,7 +9,7 @@
 // presence.ts. The store decides how writes reach the disk.
 import { EventEmitter } from 'node:events';
 import type { Draft, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
-import type { ParticipantRecord, Progress, Store } from '../store/store.ts';
+import type { ParticipantRecord, Store } from '../store/store.ts';
 import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';
 import { Deadlines } from './deadlines.ts';
@@ -18,7 +18,7 @@ import { JoinLimits, sweepUnplaced, takePlace } from './places.ts';
 import { Recorder } from './recording.ts';
 import { outcomeOf, readContextOf, stimulusOf, type Outcome } from './page-view.ts';
 import { Presence } from './presence.ts';
-import { nextDeadline } from './progress.ts';
+import { nextDeadline, timedOutNow } from './progress.ts';
 import { StudyRegistry, type Runtime, type StudyDef } from './registry.ts';
 import { PageWatch } from './response-time.ts';
 
@@ -268,7 +268,7 @@ export class Engine extends EventEmitter {
     if (!p || p.status !== 'in-progress') return;
     const now = this.now();
     if (p.studyDeadlineAt != null && now >= p.studyDeadlineAt) {
-      const next: Progress = { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
+      const next = timedOutNow(p, now);
       const changed = await store.batch(async (tx) => {
         const ok = await tx.setProgress(p.id, p.pageIndex, next);
         if (ok) await tx.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });

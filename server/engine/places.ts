@@ -20,6 +20,7 @@ import { overLimit, sharedLimiter } from '../http/shared-limiter.ts';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ConditionCount, ParticipantRecord, Progress, Store, StoreTx } from '../store/store.ts';
 import { chooseCondition } from './assign.ts';
+import { timedOutNow } from './progress.ts';
 import type { Runtime } from './registry.ts';
 
 /** A record without a place, unseen this long, is ended (its browser left before consenting). */
@@ -111,7 +112,7 @@ export async function placeLost(tx: StoreTx, participantId: string, rt: Runtime,
   if (!p || p.status !== 'in-progress') return 'gone';
   const placed = await takePlace(tx, p, rt, now, { move: false });
   if (placed === 'placed' || placed === 'already') return 'kept';
-  const ended: Progress = { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
+  const ended = timedOutNow(p, now);
   if (!(await tx.setProgress(p.id, p.pageIndex, ended))) return 'gone';
   await tx.logEvent({ participantId: p.id, type: PLACE_LOST, pageIndex: p.pageIndex, data: { condition: p.condition }, at: now });
   await tx.logEvent({ participantId: p.id, type: 'ended', pageIndex: p.pageIndex, data: { status: ended.status }, at: now });

@@ -59,6 +59,11 @@ export function nextProgress({ p, page, answers, protocol, now, timedOut, timedO
   return advance();
 }
 
+/** Timed out where they stand, outside any answer: the study limit passed, or their place is gone (places.ts). */
+export function timedOutNow(p: Pick<ParticipantRecord, 'pageIndex' | 'pageStartedAt' | 'attempts' | 'flagged'>, now: number): Progress {
+  return { pageIndex: p.pageIndex, pageStartedAt: p.pageStartedAt, deadlineAt: null, attempts: p.attempts, status: 'timed-out', endedAt: now, flagged: p.flagged };
+}
+
 /** The earlier of the page's and the whole study's deadline (Infinity: none). */
 export function nextDeadline(p: { deadlineAt: number | null; studyDeadlineAt: number | null }): number {
   return Math.min(p.deadlineAt ?? Infinity, p.studyDeadlineAt ?? Infinity);
