@@ -6,13 +6,19 @@
 // from the whole rows, as `credence analyze`) and the long-CSV export,
 // with the ratio to the read time (target: analysis ≤ 3×) and peak RSS.
 //
-//   npx tsx bench/analyze.ts [--responses 1000000] [--keep]
+//   npx tsx bench/analyze.ts [--responses 1000000] [--rounds 3] [--db FILE] [--keep]
+//
+// Against a plain `SELECT` of the same rows with better-sqlite3's `.iterate()`
+// (target: analysis ≤ 2×), raw read and analysis run in interleaved pairs after a
+// warm-up (raw, analysis; then analysis, raw; …), so machine noise hits both
+// sides alike; each pair's ratio and the median ratio are printed, wall and CPU.
 //
 // Half the rows come from kreps-credibility (credibility items, bootstraps,
 // party table), half from human-or-machine (judgments, d′, AUROC,
 // Krippendorff's alpha over texts, detector scores). The machine is shared:
 // numbers are noisy.
-import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStudy } from '../studies/load.ts';
@@ -26,12 +32,36 @@ import { SOFTWARE } from '../server/cli/version.ts';
 import { writeLongCsv } from '../analysis/export/long-csv.ts';
 import type { DetectorScoreRow, ResponseRow } from '../analysis/rows.ts';
 
+const USAGE = `npx tsx bench/analyze.ts [--responses N] [--rounds N] [--db FILE] [--keep]
+
+  --responses N  responses to simulate (default 1000000; half per study)
+  --rounds N     interleaved pairs of raw .iterate() and full analysis after the warm-up (default 3)
+  --db FILE      reuse this bench database (filled first when it does not exist; never deleted)
+  --keep         keep the temporary database`;
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const arg = (name: string, dflt: string) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
-const TOTAL = Number(arg('--responses', '1000000'));
+const count = (name: string, dflt: string) => {
+  const n = Number(arg(name, dflt));
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a whole number ≥ 1, got ${arg(name, dflt)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+const TOTAL = count('--responses', '1000000');
+const ROUNDS = count('--rounds', '3');
+const DB = args.includes('--db') ? arg('--db', '') : '';
+if (args.includes('--db') && !DB) {
+  console.error(`--db needs a file\n\n${USAGE}`);
+  process.exit(2);
+}
 const KEEP = args.includes('--keep');
 const STUDIES = ['kreps-credibility', 'human-or-machine'];
 
@@ -130,27 +160,41 @@ async function timeRead(store: SqliteStore): Promise<{ ms: number; cpu: number; 
   return { ms: performance.now() - t0, cpu: cpuSince(c0), rows };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'credence-bench-analyze-'));
-const dbPath = join(dir, 'bench.db');
+/** A lower anchor: the same answer rows straight from SQLite, no join to participants/stimuli, no ORDER BY, no objects. */
+function timeRaw(store: SqliteStore): { ms: number; cpu: number; rows: number } {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let rows = 0;
+  for (const _r of store.db.prepare('SELECT r.*, a.* FROM answers a JOIN responses r ON r.id = a.response_id').raw().iterate()) rows++;
+  return { ms: performance.now() - t0, cpu: cpuSince(c0), rows };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const tmp = DB ? '' : mkdtempSync(join(tmpdir(), 'credence-bench-analyze-'));
+const dbPath = DB || join(tmp, 'bench.db');
+const dir = DB ? mkdtempSync(join(tmpdir(), 'credence-bench-analyze-')) : tmp; // the export's CSV files
 try {
-  let store = new SqliteStore(dbPath);
-  store.db.pragma('synchronous = OFF'); // filling only; the measured part reads
-  const tf = performance.now();
-  let total = 0;
-  for (const id of STUDIES) total += await fill(store, id, TOTAL / STUDIES.length);
-  await store.close();
-  console.log(`filled ${total} responses in ${secs(performance.now() - tf)} (${dbPath})`);
+  let store: SqliteStore;
+  if (DB && existsSync(DB)) {
+    console.log(`reusing ${DB}`);
+  } else {
+    store = new SqliteStore(dbPath);
+    store.db.pragma('synchronous = OFF'); // filling only; the measured part reads
+    const tf = performance.now();
+    let total = 0;
+    for (const id of STUDIES) total += await fill(store, id, TOTAL / STUDIES.length);
+    await store.close();
+    console.log(`filled ${total} responses in ${secs(performance.now() - tf)} (${dbPath})`);
+  }
 
   store = new SqliteStore(dbPath);
   await timeRead(store); // warm the page cache so the anchor and the analysis read alike
   const read1 = await timeRead(store);
-  // A lower anchor: the same answer rows straight from SQLite, no join to participants/stimuli, no ORDER BY, no objects.
-  const tRaw = performance.now();
-  const cRaw = process.cpuUsage();
-  let rawRows = 0;
-  for (const _r of store.db.prepare('SELECT r.*, a.* FROM answers a JOIN responses r ON r.id = a.response_id').raw().iterate()) rawRows++;
-  const rawMs = performance.now() - tRaw;
-  const rawCpu = cpuSince(cRaw);
   const rssBefore = process.memoryUsage().rss;
 
   // The export first, so its RSS is not hidden by what the analysis allocated.
@@ -163,7 +207,6 @@ try {
   const exportMs = performance.now() - te;
   const exported = ex.value;
 
-  // Twice, keeping the faster run, as for the read: the machine is shared.
   const runAnalysis = async (sample: () => void) => {
     const out = [];
     for (const id of STUDIES) {
@@ -173,19 +216,41 @@ try {
     }
     return out;
   };
-  let analysisMs = Infinity;
-  let analysisCpu = Infinity;
-  let an!: { value: Awaited<ReturnType<typeof runAnalysis>>; peak: number; heap: number };
-  const memory: string[] = [];
-  for (let k = 0; k < 2; k++) {
+  const timeAnalysis = async () => {
     const ta = performance.now();
     const ca = process.cpuUsage();
-    an = await withRss(runAnalysis);
-    memory.push(`run ${k + 1}: ${mb(an.peak)} RSS, V8 heap ${mb(an.heap)}`);
-    analysisMs = Math.min(analysisMs, performance.now() - ta);
-    analysisCpu = Math.min(analysisCpu, cpuSince(ca));
+    const an = await withRss(runAnalysis);
+    return { ms: performance.now() - ta, cpu: cpuSince(ca), an };
+  };
+  // Warm-up: one of each, so neither side pays for compiling or first touching the pages.
+  timeRaw(store);
+  const warm = await timeAnalysis();
+  const memory: string[] = [`warm-up: ${mb(warm.an.peak)} RSS, V8 heap ${mb(warm.an.heap)}`];
+  // Interleaved pairs, alternating which side goes first (raw, analysis; analysis, raw; …): the machine's
+  // noise, and whatever the previous run left to collect, falls on both sides alike.
+  const pairs: { raw: ReturnType<typeof timeRaw>; analysis: Awaited<ReturnType<typeof timeAnalysis>> }[] = [];
+  for (let k = 0; k < ROUNDS; k++) {
+    let raw: ReturnType<typeof timeRaw>;
+    let analysis: Awaited<ReturnType<typeof timeAnalysis>>;
+    if (k % 2 === 0) {
+      raw = timeRaw(store);
+      analysis = await timeAnalysis();
+    } else {
+      analysis = await timeAnalysis();
+      raw = timeRaw(store);
+    }
+    pairs.push({ raw, analysis });
+    memory.push(`run ${k + 1}: ${mb(analysis.an.peak)} RSS, V8 heap ${mb(analysis.an.heap)}`);
   }
-  const results = an.value;
+  const results = pairs[pairs.length - 1].analysis.an.value;
+  // Every run gives the same analysis: its md5 (of the JSON of both studies' results) tells a change of output.
+  const digests = new Set([warm, ...pairs.map((p) => p.analysis)].map((a) => createHash('md5').update(JSON.stringify(a.an.value)).digest('hex')));
+  // The best of the rounds on each side, for the lines earlier runs printed.
+  const rawMs = Math.min(...pairs.map((p) => p.raw.ms));
+  const rawCpu = Math.min(...pairs.map((p) => p.raw.cpu));
+  const rawRows = pairs[0].raw.rows;
+  const analysisMs = Math.min(...pairs.map((p) => p.analysis.ms));
+  const analysisCpu = Math.min(...pairs.map((p) => p.analysis.cpu));
   // Part of the analysis time is the store building its participant rows.
   const tp = performance.now();
   const cp = process.cpuUsage();
@@ -207,13 +272,21 @@ try {
   console.log(`responses read: ${read1.rows} (analysed ${results.reduce((s, r) => s + r.responses, 0)}, exported ${exported})`);
   const cpu = (s: number) => `${s.toFixed(2)} CPU s`;
   console.log(`anchor  read through store.iterateResponses : ${secs(readMs)}, ${cpu(readCpu)}  (${Math.round(read1.rows / (readMs / 1000)).toLocaleString('en')} rows/s)`);
-  console.log(`raw SQLite .iterate() of the answer rows   : ${secs(rawMs)}, ${cpu(rawCpu)}  (${rawRows} rows; analysis is ${(analysisMs / rawMs).toFixed(2)}× this in wall time, ${(analysisCpu / rawCpu).toFixed(2)}× in CPU time; target ≤ 2×)`);
+  console.log(`raw SQLite .iterate() of the answer rows   : ${secs(rawMs)}, ${cpu(rawCpu)}  (${rawRows} rows; analysis is ${(analysisMs / rawMs).toFixed(2)}× this in wall time, ${(analysisCpu / rawCpu).toFixed(2)}× in CPU time; target ≤ 2×; best of ${ROUNDS} each)`);
   console.log(`full analysis (read included)              : ${secs(analysisMs)}, ${cpu(analysisCpu)}  ratio ${(analysisMs / readMs).toFixed(2)}× read in wall time, ${(analysisCpu / readCpu).toFixed(2)}× in CPU time (target ≤ 3×)`);
   console.log(`  of which store.participantsForAnalysis() : ${secs(participantsMs)}, ${cpu(participantsCpu)}`);
   console.log(`report: analysis + figures + HTML          : ${secs(reportMs)}  ratio ${(reportMs / readMs).toFixed(2)}× read`);
   console.log(`long CSV export                            : ${secs(exportMs)}  ratio ${(exportMs / readMs).toFixed(2)}× read`);
   console.log(`RSS after the reads ${mb(rssBefore)}; peak during export ${mb(ex.peak)}; peak during analysis ${memory.join('; ')}; peak of the whole run ${mb(peak)} (includes the fill)`);
+  console.log(`analysis vs raw .iterate(), interleaved pairs after a warm-up (target ≤ 2×):`);
+  pairs.forEach((p, k) => {
+    const order = k % 2 === 0 ? 'raw first     ' : 'analysis first';
+    console.log(`  pair ${k + 1} (${order}): raw ${secs(p.raw.ms)}, ${cpu(p.raw.cpu)}; analysis ${secs(p.analysis.ms)}, ${cpu(p.analysis.cpu)}; ratio ${(p.analysis.ms / p.raw.ms).toFixed(2)}× wall, ${(p.analysis.cpu / p.raw.cpu).toFixed(2)}× CPU`);
+  });
+  console.log(`  median of ${ROUNDS} pairs: ${median(pairs.map((p) => p.analysis.ms / p.raw.ms)).toFixed(2)}× wall, ${median(pairs.map((p) => p.analysis.cpu / p.raw.cpu)).toFixed(2)}× CPU`);
+  console.log(`analysis JSON md5 (both studies): ${[...digests].join(', ')}${digests.size > 1 ? ' (RUNS DIFFER)' : ''}`);
   console.log(`load average (1, 5, 15 min) at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; 2 shared cores, other work running: wall times are noisy, CPU times less so.`);
 } finally {
-  if (!KEEP) rmSync(dir, { recursive: true, force: true });
+  if (!KEEP && tmp) rmSync(tmp, { recursive: true, force: true });
+  if (DB) rmSync(dir, { recursive: true, force: true });
 }
