@@ -54,13 +54,18 @@ export class ScaleObs {
 
   private grow(): void {
     const size = this.p.length * 2;
-    const p = new Int32Array(size), v = new Float64Array(size), top = new Int8Array(size), fast = new Uint8Array(size);
-    p.set(this.p);
-    v.set(this.v);
-    top.set(this.top);
-    fast.set(this.fast);
-    Object.assign(this, { p, v, top, fast });
+    this.p = grown(this.p, size);
+    this.v = grown(this.v, size);
+    this.top = grown(this.top, size);
+    this.fast = grown(this.fast, size);
   }
+}
+
+/** A typed-array column copied into a new one of `size` entries (a column that is full grows by doubling). */
+function grown<T extends Int32Array | Int8Array | Uint8Array | Float64Array>(column: T, size: number): T {
+  const next = new (column.constructor as new (size: number) => T)(size);
+  next.set(column);
+  return next;
 }
 
 export interface ScaleItem {
@@ -69,18 +74,85 @@ export interface ScaleItem {
   timedOut: number;
 }
 
-export interface JudgmentObs {
-  p: number;
-  stimulus: string | null;
-  source: 'human' | 'machine';
-  modelSize: string | null;
-  sampling: string | null;
-  lengthWords: number | null;
-  value: number;
-  points: number;
-  saidMachine: boolean;
-  fast: boolean;
+/**
+ * The detection judgments as columns, one entry per judgment (0 … n − 1), in the order they were read:
+ * a quarter of a million objects of ten fields, alive until the statistics are done, cost the
+ * garbage collector more than counting them. Strings (stimulus id, model size, sampling) are held as
+ * codes into `names` (−1 for none).
+ */
+export class Judgments {
+  n = 0;
+  /** The participant's index. */
+  p = new Int32Array(64);
+  stimulus = new Int32Array(64);
+  /** 1 when the text is machine-written, 0 when human. */
+  machine = new Uint8Array(64);
+  modelSize = new Int32Array(64);
+  sampling = new Int32Array(64);
+  /** NaN when unknown. */
+  lengthWords = new Float64Array(64);
+  /** The answer on the judgment scale. */
+  value = new Float64Array(64);
+  /** How many points the scale has. */
+  points = new Float64Array(64);
+  /** 1 when the answer says "machine". */
+  saidMachine = new Uint8Array(64);
+  /** 1 when the answer came faster than the protocol's minimum. */
+  fast = new Uint8Array(64);
+  /** The strings the code columns point into. */
+  readonly names: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  push(p: number, stimulus: string | null, machine: boolean, modelSize: string | null, sampling: string | null, lengthWords: number | null, value: number, points: number, saidMachine: boolean, fast: boolean): void {
+    if (this.n === this.p.length) this.grow();
+    const i = this.n++;
+    this.p[i] = p;
+    this.stimulus[i] = this.code(stimulus);
+    this.machine[i] = machine ? 1 : 0;
+    this.modelSize[i] = this.code(modelSize);
+    this.sampling[i] = this.code(sampling);
+    this.lengthWords[i] = lengthWords ?? NaN;
+    this.value[i] = value;
+    this.points[i] = points;
+    this.saidMachine[i] = saidMachine ? 1 : 0;
+    this.fast[i] = fast ? 1 : 0;
+  }
+
+  /** The string a code column holds at an entry, or null. */
+  name(code: number): string | null {
+    return code < 0 ? null : this.names[code];
+  }
+
+  /** Whether judgment i named the text's source rightly. */
+  correct(i: number): boolean {
+    return this.saidMachine[i] === this.machine[i];
+  }
+
+  private code(s: string | null): number {
+    if (s == null) return -1;
+    let k = this.codes.get(s);
+    if (k === undefined) {
+      this.codes.set(s, (k = this.names.length));
+      this.names.push(s);
+    }
+    return k;
+  }
+
+  private grow(): void {
+    const size = this.p.length * 2;
+    this.p = grown(this.p, size);
+    this.stimulus = grown(this.stimulus, size);
+    this.machine = grown(this.machine, size);
+    this.modelSize = grown(this.modelSize, size);
+    this.sampling = grown(this.sampling, size);
+    this.lengthWords = grown(this.lengthWords, size);
+    this.value = grown(this.value, size);
+    this.points = grown(this.points, size);
+    this.saidMachine = grown(this.saidMachine, size);
+    this.fast = grown(this.fast, size);
+  }
 }
+
 
 export interface BoundaryObs {
   p: number;
@@ -105,7 +177,7 @@ export interface Collected {
   participants: ParticipantState[];
   byId: Map<string, ParticipantState>;
   items: Map<string, ScaleItem>;
-  judgments: JudgmentObs[];
+  judgments: Judgments;
   boundaries: BoundaryObs[];
   categories: CategoryObs[];
   rows: number;
@@ -142,7 +214,7 @@ class Collection {
   private readonly byId = new Map<string, ParticipantState>();
   private readonly stimuli: StimulusIndex;
   private readonly items = new Map<string, ScaleItem>();
-  private readonly judgments: JudgmentObs[] = [];
+  private readonly judgments = new Judgments();
   private readonly boundaries: BoundaryObs[] = [];
   private readonly categories: CategoryObs[] = [];
   private readonly studyVersions = new Set<string>();
@@ -246,18 +318,7 @@ class Collection {
       this.unlabelled++;
       return;
     }
-    this.judgments.push({
-      p: ps.index,
-      stimulus: r.stimulus_id,
-      source,
-      modelSize: r.model_size,
-      sampling: r.sampling,
-      lengthWords: r.length_words,
-      value: r.value_num,
-      points: info.max ?? 4,
-      saidMachine,
-      fast,
-    });
+    this.judgments.push(ps.index, r.stimulus_id, source === 'machine', r.model_size, r.sampling, r.length_words, r.value_num, info.max ?? 4, saidMachine, fast);
   }
 
   private addBoundary(ps: ParticipantState, r: AnalysisResponseRow, fast: boolean): void {

@@ -4,9 +4,9 @@
 // accuracy by model size, sampling and length bin, per condition, the
 // per-participant accuracy distribution, confidence calibration and
 // Krippendorff's alpha over texts judged by several people.
-import type { Collected, JudgmentObs } from './collect.ts';
+import type { Collected, Judgments } from './collect.ts';
 import { lengthBin, LENGTH_BINS } from './collect.ts';
-import { kept, type Exclusions } from './exclusions.ts';
+import { keeps, type Exclusions } from './exclusions.ts';
 import { wilsonInterval, type Proportion } from './stats/wilson.ts';
 import { binomialTest } from './stats/binomial-test.ts';
 import { sdt, type Sdt } from './stats/sdt.ts';
@@ -47,25 +47,26 @@ export interface DetectionAnalysis {
 }
 
 export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysis | null {
-  const all = c.judgments.filter((j) => kept(ex, j));
+  const js = c.judgments;
+  // The judgments kept by the exclusions, as indexes into the columns, in the order they were read.
+  const all = keptJudgments(js, ex);
   if (all.length === 0) return null;
-  const correctOf = (j: JudgmentObs) => j.saidMachine === (j.source === 'machine');
   let correct = 0, hits = 0, misses = 0, fa = 0, cr = 0;
   const machineVals: number[] = [], humanVals: number[] = [];
   for (const j of all) {
-    if (correctOf(j)) correct++;
-    if (j.source === 'machine') {
-      machineVals.push(j.value);
-      if (j.saidMachine) hits++;
+    if (js.correct(j)) correct++;
+    if (js.machine[j] === 1) {
+      machineVals.push(js.value[j]);
+      if (js.saidMachine[j] === 1) hits++;
       else misses++;
     } else {
-      humanVals.push(j.value);
-      if (j.saidMachine) fa++;
+      humanVals.push(js.value[j]);
+      if (js.saidMachine[j] === 1) fa++;
       else cr++;
     }
   }
   const groups: GroupAccuracy[] = [];
-  const addGroups = (group: string, keyOf: (j: JudgmentObs) => string | null, order?: readonly string[] | ((a: string, b: string) => number)) => {
+  const addGroups = (group: string, keyOf: (j: number) => string | null, order?: readonly string[] | ((a: string, b: string) => number)) => {
     // One pass counts every group (a group of a million-answer study holds hundreds of thousands): no list per group.
     const by = new Map<string, { n: number; x: number; pos: number[] }>();
     for (const j of all) {
@@ -74,8 +75,8 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
       let g = by.get(k);
       if (!g) by.set(k, (g = { n: 0, x: 0, pos: [] }));
       g.n++;
-      if (correctOf(j)) g.x++;
-      if (j.source === 'machine') g.pos.push(j.value);
+      if (js.correct(j)) g.x++;
+      if (js.machine[j] === 1) g.pos.push(js.value[j]);
     }
     const keys = [...by.keys()].sort(typeof order === 'function' ? order : (a, b) => (order ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b, 'en', { numeric: true })));
     for (const k of keys) {
@@ -90,18 +91,19 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
       });
     }
   };
-  addGroups('source', (j) => j.source, ['human', 'machine']);
-  addGroups('model_size', (j) => (j.source === 'machine' ? j.modelSize ?? 'unknown' : null), (a, b) => parameterCount(a) - parameterCount(b) || a.localeCompare(b));
-  addGroups('sampling', (j) => (j.source === 'machine' ? j.sampling ?? 'unknown' : null));
-  addGroups('length', (j) => lengthBin(j.lengthWords), [...LENGTH_BINS.map((b) => b.label), 'unknown']);
-  addGroups('condition', (j) => c.participants[j.p].condition, c.conditions);
+  const machine = (j: number) => js.machine[j] === 1;
+  addGroups('source', (j) => (machine(j) ? 'machine' : 'human'), ['human', 'machine']);
+  addGroups('model_size', (j) => (machine(j) ? js.name(js.modelSize[j]) ?? 'unknown' : null), (a, b) => parameterCount(a) - parameterCount(b) || a.localeCompare(b));
+  addGroups('sampling', (j) => (machine(j) ? js.name(js.sampling[j]) ?? 'unknown' : null));
+  addGroups('length', (j) => lengthBin(Number.isNaN(js.lengthWords[j]) ? null : js.lengthWords[j]), [...LENGTH_BINS.map((b) => b.label), 'unknown']);
+  addGroups('condition', (j) => c.participants[js.p[j]].condition, c.conditions);
 
   // Per participant (counts by participant index; the accuracies are sorted, so their order of first appearance does not matter).
   const perN = new Float64Array(c.participants.length);
   const perX = new Float64Array(c.participants.length);
   for (const j of all) {
-    perN[j.p]++;
-    if (correctOf(j)) perX[j.p]++;
+    perN[js.p[j]]++;
+    if (js.correct(j)) perX[js.p[j]]++;
   }
   const accList: number[] = [];
   for (let p = 0; p < perN.length; p++) if (perN[p] > 0) accList.push(perX[p] / perN[p]);
@@ -113,12 +115,13 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
   // Confidence: distance from the scale's middle (1 = least sure).
   const calib = new Map<number, { n: number; x: number; points: number }>();
   for (const j of all) {
-    const half = j.points / 2;
-    const conf = j.saidMachine ? j.value - half : half + 1 - j.value;
+    const points = js.points[j];
+    const half = points / 2;
+    const conf = js.saidMachine[j] === 1 ? js.value[j] - half : half + 1 - js.value[j];
     let s = calib.get(conf);
-    if (!s) calib.set(conf, (s = { n: 0, x: 0, points: j.points }));
+    if (!s) calib.set(conf, (s = { n: 0, x: 0, points }));
     s.n++;
-    if (correctOf(j)) s.x++;
+    if (js.correct(j)) s.x++;
   }
   const calibration = [...calib.keys()].sort((a, b) => a - b).map((conf) => {
     const s = calib.get(conf)!;
@@ -128,20 +131,21 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
   });
 
   // Agreement over texts judged by several participants.
-  const byStim = new Map<string, JudgmentObs[]>();
+  const byStim = new Map<number, number[]>();
   for (const j of all) {
-    if (j.stimulus == null) continue;
-    let l = byStim.get(j.stimulus);
-    if (!l) byStim.set(j.stimulus, (l = []));
+    const stimulus = js.stimulus[j];
+    if (stimulus < 0) continue;
+    let l = byStim.get(stimulus);
+    if (!l) byStim.set(stimulus, (l = []));
     l.push(j);
   }
   const multi = [...byStim.values()].filter((l) => l.length >= 2);
-  const agreementNominal = multi.length ? krippendorffAlpha(multi.map((l) => l.map((j) => (j.saidMachine ? 1 : 0))), 'nominal') : null;
-  const agreementOrdinal = multi.length ? krippendorffAlpha(multi.map((l) => l.map((j) => j.value)), 'ordinal') : null;
+  const agreementNominal = multi.length ? krippendorffAlpha(multi.map((l) => l.map((j) => js.saidMachine[j])), 'nominal') : null;
+  const agreementOrdinal = multi.length ? krippendorffAlpha(multi.map((l) => l.map((j) => js.value[j])), 'ordinal') : null;
 
   return {
     judgments: all.length,
-    dropped: c.judgments.length - all.length,
+    dropped: js.n - all.length,
     accuracy: wilsonInterval(correct, all.length),
     binomialP: binomialTest(correct, all.length, 0.5).p,
     sdt: sdt({ hits, misses, falseAlarms: fa, correctRejections: cr }),
@@ -166,13 +170,23 @@ export function analyzeDetection(c: Collected, ex: Exclusions): DetectionAnalysi
 
 /** Share of judgments saying "machine", per stimulus (for the people-vs-detectors comparison). */
 export function machineShareByStimulus(c: Collected, ex: Exclusions): Map<string, { n: number; machine: number }> {
+  const js = c.judgments;
   const out = new Map<string, { n: number; machine: number }>();
-  for (const j of c.judgments) {
-    if (j.stimulus == null || !kept(ex, j)) continue;
-    let s = out.get(j.stimulus);
-    if (!s) out.set(j.stimulus, (s = { n: 0, machine: 0 }));
+  for (let j = 0; j < js.n; j++) {
+    const stimulus = js.name(js.stimulus[j]);
+    if (stimulus == null || !keeps(ex, js.p[j], js.fast[j] === 1)) continue;
+    let s = out.get(stimulus);
+    if (!s) out.set(stimulus, (s = { n: 0, machine: 0 }));
     s.n++;
-    if (j.saidMachine) s.machine++;
+    if (js.saidMachine[j] === 1) s.machine++;
   }
   return out;
+}
+
+/** The indexes of the judgments the exclusions keep, in the order they were read. */
+function keptJudgments(js: Judgments, ex: Exclusions): Int32Array {
+  const out = new Int32Array(js.n);
+  let n = 0;
+  for (let j = 0; j < js.n; j++) if (keeps(ex, js.p[j], js.fast[j] === 1)) out[n++] = j;
+  return out.subarray(0, n);
 }

@@ -454,7 +454,7 @@ export class ParticipantParts {
   private readonly wanted: Set<string> | null;
 
   constructor(
-    all: unknown[][],
+    all: Iterable<unknown[]>,
     private readonly one: (key: number) => unknown[] | undefined,
     kinds?: readonly ParticipantKind[],
   ) {

@@ -484,7 +484,8 @@ class SqliteConnection implements Sync<StoreTx> {
     // strings on many rows) are read once each and shared, which at a million rows
     // costs a fraction of joining and copying them per row.
     const people = new ParticipantParts(
-      this.sql(`SELECT rowid, ${RESPONSE_PARTICIPANT_PART} FROM participants p WHERE study_id = ?`).raw().all(studyId) as unknown[][],
+      // Streamed: a hundred thousand arrays kept until the end would be copied by every young-generation GC.
+      this.sql(`SELECT rowid, ${RESPONSE_PARTICIPANT_PART} FROM participants p WHERE study_id = ?`).raw().iterate(studyId) as IterableIterator<unknown[]>,
       (rowid) => this.sql(`SELECT rowid, ${RESPONSE_PARTICIPANT_PART} FROM participants p WHERE rowid = ?`).raw().get(rowid) as unknown[] | undefined,
       kinds,
     );
