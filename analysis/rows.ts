@@ -57,6 +57,9 @@ export interface ResponseRow {
   client_id: string | null;
 }
 
+/** Response rows as a reader hands them out: an array or a synchronous cursor, or batches from a network cursor. */
+export type RowStream = Iterable<ResponseRow> | AsyncIterable<ResponseRow>;
+
 /**
  * What the analysis reads of a response row (collect.ts): a ResponseRow is one, and a store's
  * analysis read (responsesForAnalysis) hands out only these, without the columns only exports

@@ -4,7 +4,7 @@
 // attention check answered wrongly or left to time out, or ended for it) and
 // takeovers. rt_inconsistent and timed_out come stored with each row. The rule
 // is the analysis's own (analysis/exclusions.ts), so exports and report agree.
-import type { ParticipantRow, ResponseRow } from '../rows.ts';
+import type { ParticipantRow, ResponseRow, RowStream } from '../rows.ts';
 import { failsAttention, isTooFast } from '../exclusions.ts';
 
 export interface ParticipantFlags {
@@ -13,10 +13,10 @@ export interface ParticipantFlags {
 }
 
 /** One pass over the rows: each participant's flags (participants without rows included). */
-export function participantFlags(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[]): Map<string, ParticipantFlags> {
+export async function participantFlags(rows: RowStream, participants: readonly ParticipantRow[]): Promise<Map<string, ParticipantFlags>> {
   const flags = new Map<string, ParticipantFlags>();
   for (const p of participants) flags.set(p.participant_id, { failed_attention: p.status === 'failed-attention', takeovers: p.takeovers });
-  for (const r of rows) {
+  for await (const r of rows) {
     if (!failsAttention(r)) continue;
     const f = flags.get(r.participant_id);
     if (f) f.failed_attention = true;
@@ -26,8 +26,8 @@ export function participantFlags(rows: Iterable<ResponseRow>, participants: read
 }
 
 /** The rows with their flags filled in, streamed. */
-export function* withFlags(rows: Iterable<ResponseRow>, minRtMs: number | null | undefined, flags: ReadonlyMap<string, ParticipantFlags>): Generator<ResponseRow> {
-  for (const r of rows) {
+export async function* withFlags(rows: RowStream, minRtMs: number | null | undefined, flags: ReadonlyMap<string, ParticipantFlags>): AsyncGenerator<ResponseRow> {
+  for await (const r of rows) {
     const f = flags.get(r.participant_id);
     yield { ...r, too_fast: isTooFast(r, minRtMs ?? null), failed_attention: f?.failed_attention ?? false, takeovers: f?.takeovers ?? 0 };
   }

@@ -2,12 +2,12 @@
 // streamed like it.
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ResponseRow } from '../rows.ts';
+import type { RowStream } from '../rows.ts';
 import { LONG_COLUMNS } from './columns.ts';
 
-function* lines(rows: Iterable<ResponseRow>, counter: { rows: number }): Generator<string> {
+async function* lines(rows: RowStream, counter: { rows: number }): AsyncGenerator<string> {
   let batch = '';
-  for (const r of rows) {
+  for await (const r of rows) {
     counter.rows++;
     const o: Record<string, unknown> = {};
     for (const c of LONG_COLUMNS) o[c.name] = r[c.name] ?? null;
@@ -20,7 +20,7 @@ function* lines(rows: Iterable<ResponseRow>, counter: { rows: number }): Generat
   if (batch) yield batch;
 }
 
-export async function writeJsonl(rows: Iterable<ResponseRow>, out: Writable, opts: { end?: boolean } = {}): Promise<number> {
+export async function writeJsonl(rows: RowStream, out: Writable, opts: { end?: boolean } = {}): Promise<number> {
   const counter = { rows: 0 };
   await pipeline(Readable.from(lines(rows, counter), { objectMode: false }), out, { end: opts.end ?? true });
   return counter.rows;

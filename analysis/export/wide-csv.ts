@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { csvStringifier, type CsvWriterOptions } from './csv-writer.ts';
-import type { ParticipantRow, ResponseRow } from '../rows.ts';
+import type { ParticipantRow, ResponseRow, RowStream } from '../rows.ts';
 import { csvCell } from './columns.ts';
 import { questionTypes } from '../../studies/questions/index.ts';
 
@@ -69,58 +69,76 @@ function partsOf(r: ResponseRow): Record<string, unknown> | null {
   }
 }
 
-/** One pass over the rows: the wide column set and every participant's cells. */
-export function collectWide(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[]): WideTable {
-  const known = new Set(participants.map((p) => p.participant_id));
-  const cols = new Map<string, WideColumn>();
-  const cells = new Map<string, Map<string, string>>();
-  const extra: WideTable['extra'] = new Map();
-  const failedAttention = new Set<string>();
-  const addCol = (c: WideColumn) => {
-    if (!cols.has(c.name)) cols.set(c.name, c);
-  };
-  for (const r of rows) {
-    let m = cells.get(r.participant_id);
-    if (!m) cells.set(r.participant_id, (m = new Map()));
-    if (!known.has(r.participant_id) && !extra.has(r.participant_id)) extra.set(r.participant_id, { condition: r.condition, study_id: r.study_id, study_version: r.study_version });
+/** The wide column set and every participant's cells, one row at a time (so a network cursor's rows can feed it). */
+class WideCollector {
+  private readonly known: Set<string>;
+  private readonly cols = new Map<string, WideColumn>();
+  private readonly cells = new Map<string, Map<string, string>>();
+  private readonly extra: WideTable['extra'] = new Map();
+  private readonly failedAttention = new Set<string>();
+
+  constructor(participants: readonly ParticipantRow[]) {
+    this.known = new Set(participants.map((p) => p.participant_id));
+  }
+
+  private addCol(c: WideColumn): void {
+    if (!this.cols.has(c.name)) this.cols.set(c.name, c);
+  }
+
+  add(r: ResponseRow): void {
+    let m = this.cells.get(r.participant_id);
+    if (!m) this.cells.set(r.participant_id, (m = new Map()));
+    if (!this.known.has(r.participant_id) && !this.extra.has(r.participant_id)) this.extra.set(r.participant_id, { condition: r.condition, study_id: r.study_id, study_version: r.study_version });
     const p = `p${pad(r.page_index)}`;
     if (r.stimulus_id != null) {
-      addCol({ name: `${p}_stimulus_id`, page: r.page_index, question: null, part: 'stimulus_id' });
+      this.addCol({ name: `${p}_stimulus_id`, page: r.page_index, question: null, part: 'stimulus_id' });
       m.set(`${p}_stimulus_id`, r.stimulus_id);
     }
-    addCol({ name: `${p}_rt_ms`, page: r.page_index, question: null, part: 'rt_ms' });
+    this.addCol({ name: `${p}_rt_ms`, page: r.page_index, question: null, part: 'rt_ms' });
     m.set(`${p}_rt_ms`, csvCell(r.rt_ms));
-    addCol({ name: `${p}_timed_out`, page: r.page_index, question: null, part: 'timed_out' });
+    this.addCol({ name: `${p}_timed_out`, page: r.page_index, question: null, part: 'timed_out' });
     m.set(`${p}_timed_out`, csvCell(r.timed_out));
-    addCol({ name: `${p}_rt_inconsistent`, page: r.page_index, question: null, part: 'rt_inconsistent' });
+    this.addCol({ name: `${p}_rt_inconsistent`, page: r.page_index, question: null, part: 'rt_inconsistent' });
     m.set(`${p}_rt_inconsistent`, csvCell(r.rt_inconsistent ?? false));
     // Flags the exports compute (analysis/export/flags.ts); rows read without them have no such column.
     if (r.too_fast !== undefined) {
-      addCol({ name: `${p}_too_fast`, page: r.page_index, question: null, part: 'too_fast' });
+      this.addCol({ name: `${p}_too_fast`, page: r.page_index, question: null, part: 'too_fast' });
       const prev = m.get(`${p}_too_fast`);
       m.set(`${p}_too_fast`, csvCell(r.too_fast || prev === 'TRUE'));
     }
-    if (r.failed_attention) failedAttention.add(r.participant_id);
+    if (r.failed_attention) this.failedAttention.add(r.participant_id);
     const parts = partsOf(r);
     if (parts) {
       for (const [k, v] of Object.entries(parts)) {
         const name = `${p}_${r.question_id}_${k}`;
-        addCol({ name, page: r.page_index, question: r.question_id, part: k });
+        this.addCol({ name, page: r.page_index, question: r.question_id, part: k });
         m.set(name, csvCell(v));
       }
     } else {
       const name = `${p}_${r.question_id}`;
-      addCol({ name, page: r.page_index, question: r.question_id, part: 'value' });
+      this.addCol({ name, page: r.page_index, question: r.question_id, part: 'value' });
       m.set(name, r.timed_out ? '' : cellOf(r));
     }
   }
-  const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : c.part === 'rt_inconsistent' ? 4 : c.part === 'too_fast' ? 5 : 1);
-  const columns = [...cols.values()].sort((a, b) => a.page - b.page || rank(a) - rank(b));
-  return { columns, cells, extra, failedAttention };
+
+  table(): WideTable {
+    const rank = (c: WideColumn) => (c.part === 'stimulus_id' ? 0 : c.part === 'rt_ms' ? 2 : c.part === 'timed_out' ? 3 : c.part === 'rt_inconsistent' ? 4 : c.part === 'too_fast' ? 5 : 1);
+    const columns = [...this.cols.values()].sort((a, b) => a.page - b.page || rank(a) - rank(b));
+    return { columns, cells: this.cells, extra: this.extra, failedAttention: this.failedAttention };
+  }
 }
 
-export async function writeWideCsv(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } & CsvWriterOptions = {}): Promise<{ rows: number; columns: WideColumn[] }> {
-  const wide = collectWide(rows, participants);
+/** One pass over the rows: the wide column set and every participant's cells. */
+export function collectWide(rows: Iterable<ResponseRow>, participants: readonly ParticipantRow[]): WideTable {
+  const wide = new WideCollector(participants);
+  for (const r of rows) wide.add(r);
+  return wide.table();
+}
+
+export async function writeWideCsv(rows: RowStream, participants: readonly ParticipantRow[], out: Writable, opts: { end?: boolean } & CsvWriterOptions = {}): Promise<{ rows: number; columns: WideColumn[] }> {
+  const collector = new WideCollector(participants);
+  for await (const r of rows) collector.add(r);
+  const wide = collector.table();
   const header = [...WIDE_PARTICIPANT_COLUMNS, ...WIDE_FLAG_COLUMNS, ...wide.columns.map((c) => c.name)];
   const flags = (id: string, status?: string) => [csvCell(wide.failedAttention.has(id) || status === 'failed-attention')];
   function* records(): Generator<string[]> {

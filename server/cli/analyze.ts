@@ -13,7 +13,7 @@ import { countOption, dbOption, seedOption } from './options.ts';
 import type { Protocol } from '../../studies/protocol.ts';
 import { databaseMissing, describeDb, openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
-import { studyData, type StudyData } from '../store/study-data.ts';
+import { studyData, studyExport, type StudyData, type StudyExport } from '../store/study-data.ts';
 import { trainTfidf, predict } from '../detectors/tfidf.ts';
 import { buildReport } from '../../analysis/report.ts';
 import { writeFigureFiles } from '../../analysis/figure-files.ts';
@@ -31,12 +31,21 @@ import { leftOutText } from '../store/study-data.ts';
 import { DEFAULT_KINDS, parseKinds, type ParticipantKind } from '../../studies/vocabulary/participant-kinds.ts';
 
 /** STUDY is an id or a protocol file; the data and the protocol version that ran come from the database. */
-export async function openStudy(arg: string, db: string, kinds: readonly ParticipantKind[]): Promise<{ store: Store; data: StudyData }> {
+/**
+ * Opens the store and reads one study through `read`: studyData for the analysis, studyExport for what needs
+ * no analysis read of the responses (an export streams them; on PostgreSQL the analysis read loads them all).
+ */
+export async function openStudy<T extends StudyExport = StudyData>(
+  arg: string,
+  db: string,
+  kinds: readonly ParticipantKind[],
+  read: (store: Store, studyId: string, kinds: readonly ParticipantKind[]) => Promise<T | undefined> = studyData as never,
+): Promise<{ store: Store; data: T }> {
   if (databaseMissing(db)) throw new UsageError(`${db}: no such database (give --db FILE or postgres://…)`);
   let studyId = arg;
   if (/[\\/]/.test(arg) || /\.ya?ml$/i.test(arg)) studyId = loadStudy(arg).protocol.id;
   const store = await openStore({ db });
-  const data = await studyData(store, studyId, kinds);
+  const data = await read(store, studyId, kinds);
   if (!data) {
     const known = await store.studyIds();
     await store.close();
@@ -62,7 +71,7 @@ function kindsOf(include: string | undefined): ParticipantKind[] {
 }
 
 /** Says which kinds were analysed and how many of the others were left out. */
-function kindsNote(data: StudyData): string {
+function kindsNote(data: StudyExport): string {
   const left = leftOutText(data);
   const names = Object.keys(data.leftOut).filter((k) => (data.leftOut[k as ParticipantKind] ?? 0) > 0);
   return left ? `participants of kinds ${data.kinds.join(', ')} only; ${left} (--include ${names.join(',')} analyses them)` : '';
@@ -176,7 +185,7 @@ export function registerAnalyze(program: Command): void {
       let store: Store | undefined;
       try {
         if (!['long', 'wide', 'jsonl', 'codebook'].includes(o.format)) throw new UsageError(`--format ${o.format}: expected long, wide, jsonl or codebook`);
-        const opened = await openStudy(arg, o.db, kindsOf(o.include));
+        const opened = await openStudy(arg, o.db, kindsOf(o.include), studyExport);
         store = opened.store;
         const data = opened.data;
         const { studyId, study: protocol, participants, exportRows } = data;

@@ -13,6 +13,7 @@ import { writeFigureFiles } from '../../analysis/figure-files.ts';
 import { csvStringifier } from '../../analysis/export/csv-writer.ts';
 import type { TermsSide } from '../../studies/protocol.ts';
 import { openStudy } from './analyze.ts';
+import { studyExport } from '../store/study-data.ts';
 import { dbOption, integerOption, numberOption } from './options.ts';
 import { UsageError } from './usage.ts';
 
@@ -48,7 +49,7 @@ export function registerTerms(program: Command): void {
     .option('--out <dir>', 'output folder (default: results/<study>/)')
     .option('--raw', "CSV text cells exactly as stored (default: cells a spreadsheet would run as formulas get a leading ')")
     .action(async (arg: string, o: TermsCliOptions) => {
-      const { store, data } = await openStudy(arg, o.db, ['real']);
+      const { store, data } = await openStudy(arg, o.db, ['real'], studyExport);
       try {
         const pools = Object.keys(data.study.pools);
         const side = (list: string, size: string | undefined, flag: string): TermsSide => {

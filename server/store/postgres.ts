@@ -7,6 +7,7 @@
 // participant, a consent) holds a per-study advisory lock for its transaction,
 // and a submit locks its participant's row, so two processes never race.
 import pg from 'pg';
+import QueryStream from 'pg-query-stream';
 import { randomUUID } from 'node:crypto';
 import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { Protocol } from '../../studies/protocol.ts';
@@ -82,6 +83,25 @@ export const PG_TYPES = {
 /** A participants row with its plan (participant_plans), as toParticipant reads it. */
 type ParticipantWithPlan = ParticipantDbRow & { plan_json: string };
 const WITH_PLAN = 'SELECT p.*, pl.plan_json FROM participants p JOIN participant_plans pl ON pl.participant_id = p.id';
+
+/** The long read: every answer of a study's responses, in log order (one row per answer). */
+const RESPONSE_ROWS_SQL = `SELECT ${RESPONSE_JOIN_COLUMNS}
+       FROM responses r
+       JOIN participants p ON p.id = r.participant_id
+       JOIN answers a ON a.response_id = r.id
+       LEFT JOIN stimuli s ON s.study_id = p.study_id AND s.version = p.version AND s.stimulus_id = r.stimulus_id
+       WHERE p.study_id = $1
+       ORDER BY r.id, a.seq`;
+
+/** Whether a long-read row (as an array) is of one of these participant kinds (all when none are given). */
+function kindFilter(kinds: readonly ParticipantKind[] | undefined): (row: unknown[]) => boolean {
+  if (!kinds) return () => true;
+  const wanted = new Set<string>(kinds);
+  return (row) => wanted.has(row[RESPONSE_JOIN_KIND] as string);
+}
+
+/** Rows per round trip of a streamed download: about a megabyte, few enough trips to stay near a whole read's speed. */
+const EXPORT_BATCH = 2000;
 
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
@@ -626,17 +646,11 @@ class PgOps implements StoreTx {
 
   /** Every long-format row of the study, read at once (a network client cannot hand out a synchronous cursor). */
   async responseRows(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ResponseRow[]> {
-    const text = `SELECT ${RESPONSE_JOIN_COLUMNS}
-       FROM responses r
-       JOIN participants p ON p.id = r.participant_id
-       JOIN answers a ON a.response_id = r.id
-       LEFT JOIN stimuli s ON s.study_id = p.study_id AND s.version = p.version AND s.stimulus_id = r.stimulus_id
-       WHERE p.study_id = $1
-       ORDER BY r.id, a.seq`;
+    const text = RESPONSE_ROWS_SQL;
     const rows = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
-    const wanted = kinds ? new Set<string>(kinds) : null;
+    const wanted = kindFilter(kinds);
     const out: ResponseRow[] = [];
-    for (const r of rows) if (!wanted || wanted.has(r[RESPONSE_JOIN_KIND] as string)) out.push(responseRowOf(r));
+    for (const r of rows) if (wanted(r)) out.push(responseRowOf(r));
     return out;
   }
 
@@ -861,8 +875,32 @@ export class PostgresStore implements Store {
     return this.ops.responseRows(studyId, kinds);
   }
 
+  /**
+   * The long read through a server-side cursor on a connection of its own, EXPORT_BATCH rows at a time, so a
+   * download of millions of rows holds one batch in memory and participants' writes go on beside it.
+   */
   async responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource> {
-    return { rows: await this.iterateResponses(studyId, kinds), close() {} };
+    await this.ready;
+    const client = await this.pool.connect();
+    const stream = client.query(new QueryStream(RESPONSE_ROWS_SQL, [studyId], { rowMode: 'array', types: PG_TYPES, batchSize: EXPORT_BATCH }));
+    let open = true;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      // A cursor left half-read would leave the connection mid-query: finish it cleanly if done, else discard it.
+      const done = stream.readableEnded;
+      stream.destroy();
+      client.release(done ? undefined : true);
+    };
+    const wanted = kindFilter(kinds);
+    async function* rows(): AsyncGenerator<ResponseRow> {
+      try {
+        for await (const r of stream as AsyncIterable<unknown[]>) if (wanted(r)) yield responseRowOf(r);
+      } finally {
+        close();
+      }
+    }
+    return { rows: rows(), close };
   }
 
   /** The long read's whole rows: each is an AnalysisResponseRow (read at once, as iterateResponses). */

@@ -12,7 +12,7 @@ import type { LiveParticipant } from '../../studies/vocabulary/admin-views.ts';
 
 // The store's interface speaks the shared vocabulary (studies/vocabulary); re-exported for its implementations.
 export type { LiveParticipant, PageKind, ParticipantStatus, PlannedPage, StimulusInput };
-import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
+import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, RowStream, StimulusRow } from '../../analysis/rows.ts';
 import type { ParticipantKind, StudyState } from '../../studies/vocabulary/participant-kinds.ts';
 import type { CommitStats } from './group-commit.ts';
 
@@ -200,8 +200,13 @@ export interface PageEventInput {
   at: number;
 }
 
+/**
+ * A download's rows: SQLite hands out a synchronous cursor on a second connection,
+ * PostgreSQL a server-side cursor read in batches (for await works on both).
+ */
 export interface RowSource {
-  rows: Iterable<ResponseRow>;
+  rows: RowStream;
+  /** Ends the read early or after the last row; safe to call twice. */
   close(): void;
 }
 
@@ -367,7 +372,8 @@ export interface Store extends StoreTx {
   iterateResponses(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<ResponseRow>>;
   /**
    * The same rows for a download that spans many event-loop turns, read so that
-   * participant writes go on meanwhile. close() when done (or abandoned).
+   * participant writes go on meanwhile, streamed so that memory stays flat however
+   * many rows. close() when done (or abandoned).
    */
   responsesForExport(studyId: string, kinds?: readonly ParticipantKind[]): Promise<RowSource>;
   /** iterateResponses's rows, in the same order and as re-iterable, with only the columns the analysis reads. */

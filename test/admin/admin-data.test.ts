@@ -173,7 +173,8 @@ describe('counts, monitor, CSV and results after bots', () => {
     assert.ok(stored.length >= 4 * 5, 'four finishers: consent + 2 trials × 2 questions + debrief at least');
     assert.equal(body.length, stored.length);
     // Each stored row, plus the exclusion flags the exports compute (issue 12: too_fast, failed_attention, takeovers).
-    const flagged = [...(await studyData(t.server.ctx.store, STUDY, ['real', 'bot']))!.exportRows];
+    const flagged: ResponseRow[] = [];
+    for await (const r of (await studyData(t.server.ctx.store, STUDY, ['real', 'bot']))!.exportRows) flagged.push(r);
     stored.forEach((row, i) => {
       assert.deepEqual(body[i], RESPONSE_COLUMNS.map((c) => csvCell(({ ...(row as ResponseRow), too_fast: flagged[i].too_fast, failed_attention: flagged[i].failed_attention, takeovers: flagged[i].takeovers } as ResponseRow)[c])), `row ${i}`);
     });

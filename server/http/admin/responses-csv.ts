@@ -8,7 +8,7 @@ import type { CsvWriterOptions } from '../../../analysis/export/csv-writer.ts';
 import type { Response } from 'express';
 import type { Writable } from 'node:stream';
 import type { Protocol } from '../../../studies/protocol.ts';
-import type { ResponseRow } from '../../../analysis/rows.ts';
+import type { RowStream } from '../../../analysis/rows.ts';
 import { writeLongCsv } from '../../../analysis/export/long-csv.ts';
 import { codebookEntries, writeCodebookCsv } from '../../../analysis/export/codebook.ts';
 
@@ -17,7 +17,7 @@ export function csvFileName(studyId: string, what: 'responses' | 'codebook' = 'r
 }
 
 /** Streams rows as the long CSV into the response; resolves when done or when the client went away. */
-export function sendResponsesCsv(res: Response, studyId: string, rows: Iterable<ResponseRow>, opts: CsvWriterOptions = {}): Promise<void> {
+export function sendResponsesCsv(res: Response, studyId: string, rows: RowStream, opts: CsvWriterOptions = {}): Promise<void> {
   return sendCsv(res, csvFileName(studyId), (out) => writeLongCsv(rows, out, opts));
 }
 

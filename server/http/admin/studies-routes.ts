@@ -8,7 +8,7 @@ import { sendCodebookCsv, sendResponsesCsv } from './responses-csv.ts';
 import { resultsFor } from './results.ts';
 import { sendReport } from './report-route.ts';
 import { monitorView, studyView } from './study-view.ts';
-import { participantFlags, withFlags } from '../../../analysis/export/flags.ts';
+import { flaggedRows } from '../../store/study-data.ts';
 import { DEFAULT_KINDS, STUDY_STATES, parseKinds, type ParticipantKind, type StudyState } from '../../../studies/vocabulary/participant-kinds.ts';
 
 /** The kinds a request asks for: real, plus `?include=pilot,bot`; undefined after a 400 for a bad list. */
@@ -66,17 +66,13 @@ export function studiesRoutes(ctx: AppContext): Router {
     if (!id) return;
     const kinds = kindsOf(req, res);
     if (!kinds) return;
-    // The participants' exclusion flags first (one pass), then the rows stream with them, as `credence export` writes them.
-    const flags = participantFlags(await ctx.store.iterateResponses(id, kinds), await ctx.store.participants(id, kinds));
-    const source = await ctx.store.responsesForExport(id, kinds);
     try {
-      const rows = withFlags(source.rows, (await ctx.store.studyVersion(id))?.protocol.exclusions.min_rt_ms, flags);
+      // Streamed from the store as `credence export` writes them: the participants' flags first, then the rows.
+      const rows = flaggedRows(ctx.store, id, kinds, (await ctx.store.studyVersion(id))?.protocol.exclusions.min_rt_ms, await ctx.store.participants(id, kinds));
       // ?raw=1: the stored text unchanged (no formula neutralisation), like the CLI's --raw.
       await sendResponsesCsv(res, id, rows, { raw: req.query.raw === '1' });
     } catch (err) {
       next(err);
-    } finally {
-      source.close();
     }
   });
 
