@@ -14,7 +14,7 @@ import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';
 import { Deadlines } from './deadlines.ts';
 import { join, type JoinOptions, type JoinResult } from './join.ts';
-import { JoinLimits, sweepUnplaced, takePlace } from './places.ts';
+import { JoinLimits, placesKey, sweepUnplaced, takePlace } from './places.ts';
 import { Recorder } from './recording.ts';
 import { outcomeOf, readContextOf, stimulusOf, type Outcome } from './page-view.ts';
 import { Presence } from './presence.ts';
@@ -241,7 +241,7 @@ export class Engine extends EventEmitter {
       const moved = await store.batch(async (tx) => {
         const fresh = await tx.participant(p.id);
         return fresh ? takePlace(tx, fresh, await this.runtimeOf(fresh), now, { move: true }) : 'already';
-      });
+      }, placesKey(p.studyId));
       if (moved === 'full') {
         const message = 'This study has just become full. Thank you for your interest; please return it.';
         return { ack: { ok: false, error: message }, refuse: { reason: 'full', message } };
@@ -273,7 +273,7 @@ export class Engine extends EventEmitter {
         const ok = await tx.setProgress(p.id, p.pageIndex, next);
         if (ok) await tx.logEvent({ participantId: p.id, type: 'study-timeout', pageIndex: p.pageIndex, at: now });
         return ok;
-      });
+      }, p.id);
       if (changed) {
         this.recorder.afterAdvance(p, next);
         this.emit('outcome', p.id, await this.outcome(p.id));

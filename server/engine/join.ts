@@ -12,7 +12,7 @@ import type { Outcome } from './page-view.ts';
 import { buildPlan } from '../../studies/plan.ts';
 import { nextDeadline } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
-import { placeAtJoin, releaseIdlePlaces, type JoinLimits } from './places.ts';
+import { placeAtJoin, placesKey, releaseIdlePlaces, type JoinLimits } from './places.ts';
 
 /** A resume logs one event per page, and takeovers at most one a minute: reconnects cannot grow the events table without bound. */
 const TAKEOVER_EVENT_EVERY_MS = 60_000;
@@ -107,7 +107,7 @@ export async function join(room: JoinRoom, auth: JoinAuth, opts: JoinOptions): P
       } else if ((await tx.lastEventAt(id, 'resumed', pageIndex)) == null) {
         await tx.logEvent({ participantId: id, type: 'resumed', pageIndex, at: now });
       }
-    });
+    }, id);
     if (p.status === 'in-progress' && nextDeadline(p) <= now) await room.expire(p.id);
     // This process has the participant now: its timer claims their next deadline (deadlines.ts).
     else if (p.status === 'in-progress') room.arm(p);
@@ -161,7 +161,7 @@ async function create(room: JoinRoom, store: Store, auth: JoinAuth, version: str
     if (!('full' in r) && !r.created) await tx.rotateToken(r.participant.id, hashToken(token));
     if (!('full' in r) && !preview) await tx.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'takeover', pageIndex: r.participant.pageIndex, at: now });
     return r;
-  }).catch((err: unknown) => {
+  }, placesKey(auth.study)).catch((err: unknown) => {
     if (err instanceof NoRoom) return { full: true as const };
     throw err;
   });

@@ -23,6 +23,14 @@ import { chooseCondition } from './assign.ts';
 import { timedOutNow } from './progress.ts';
 import type { Runtime } from './registry.ts';
 
+/**
+ * The group-commit key (Store.batch) of every write that counts a study's places and may take one (a join,
+ * a consent, a move, a place taken again): they commit in one line, so concurrent group transactions
+ * (PostgreSQL's lanes) never wait for one another's place lock, and the participants' other writes, keyed by
+ * their id, never wait behind them.
+ */
+export const placesKey = (studyId: string): string => `places\u0000${studyId}`;
+
 /** A record without a place, unseen this long, is ended (its browser left before consenting). */
 export const UNPLACED_TTL_MS = 5 * 60_000;
 
@@ -86,7 +94,7 @@ export async function takePlace(tx: StoreTx, p: ParticipantRecord, rt: Runtime, 
   const counts = await tx.conditionCounts(p.studyId, now, p.version);
   const own = counts.find((c) => c.condition === p.condition);
   if (own && own.completed + own.active < own.target && (await releaseIdlePlaces(tx, own, p, rt.protocol, now))) {
-    return (await tx.takePlace(p.id, now)) ? 'placed' : 'already';
+    return (await tx.takePlace(p, now)) ? 'placed' : 'already';
   }
   // Moving changes the plan the answer is checked against: the caller does it in a write of its own first.
   if (!opts.move) return 'needs-move';
@@ -96,7 +104,7 @@ export async function takePlace(tx: StoreTx, p: ParticipantRecord, rt: Runtime, 
   // The consent page is answered now; the new plan must have it at the same position.
   if (plan[p.pageIndex]?.kind !== p.plan[p.pageIndex]?.kind) return 'full';
   if (!(await releaseIdlePlaces(tx, counts.find((c) => c.condition === a.condition)!, p, rt.protocol, now))) return 'full';
-  return (await tx.takePlace(p.id, now, { condition: a.condition, plan })) ? 'moved' : 'already';
+  return (await tx.takePlace(p, now, { condition: a.condition, plan })) ? 'moved' : 'already';
 }
 
 /** The event of a participant whose place was released and who found none left when they came back. */

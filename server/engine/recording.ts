@@ -4,7 +4,7 @@
 import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, SubmissionInput, SubmitResult } from '../store/store.ts';
 import type { Deadlines } from './deadlines.ts';
 import { stimulusOf } from './page-view.ts';
-import { placeExpected, placeLost, takePlace } from './places.ts';
+import { placeExpected, placeLost, placesKey, takePlace } from './places.ts';
 import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
 
@@ -60,7 +60,7 @@ export class Recorder {
         await tx.logEvent({ participantId: p.id, type: 'ended', pageIndex: input.pageIndex, data: { status: next.status }, at: now });
       }
       return r;
-    });
+    }, place ? placesKey(p.studyId) : p.id);
     // Their place was released: with one taken anew, the same write again; else they ended.
     if (result.kind === 'place-lost' && (await this.placeLost(p, now)) === 'kept') return this.record(p, page, answers, now, response, event, place);
     if (result.kind !== 'stored') return result;
@@ -71,7 +71,7 @@ export class Recorder {
   /** A write of theirs was refused 'place-lost': they take a place again ('kept'), or end timed-out and their timer stops. */
   private async placeLost(p: ParticipantRecord, now: number): Promise<'kept' | 'ended'> {
     const rt = await this.studies.runtime(p.studyId, p.version, p.preview);
-    const r = await this.studies.storeOf(p.id).batch((tx) => placeLost(tx, p.id, rt, now));
+    const r = await this.studies.storeOf(p.id).batch((tx) => placeLost(tx, p.id, rt, now), placesKey(p.studyId));
     if (r === 'kept') return 'kept';
     if (r !== 'gone') this.afterAdvance(p, r.ended);
     return 'ended';

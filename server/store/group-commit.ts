@@ -40,13 +40,28 @@ interface Pending<Tx> {
   fail: (e: unknown) => void;
 }
 
-export class GroupCommit<Tx> {
-  private queue: Pending<Tx>[] = [];
-  private flushScheduled = false;
-  /** The group transaction under way, if any (one at a time). */
-  private committing: Promise<void> | null = null;
+/**
+ * One line of group transactions: its ops commit in the order queued, one group at a time. A store with
+ * several lanes runs as many group transactions at once (each on its own connection).
+ */
+class Lane<Tx> {
+  queue: Pending<Tx>[] = [];
+  flushScheduled = false;
+  /** The group transaction under way, if any (one at a time per lane). */
+  committing: Promise<void> | null = null;
   /** A group commit is waiting for its sync; the next one waits for it. */
-  private syncing = false;
+  syncing = false;
+}
+
+/** A key's lane: the same key always the same lane (FNV-1a; the keys are ids, any spread will do). */
+export function laneOf(key: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
+}
+
+export class GroupCommit<Tx> {
+  private readonly lanes: Lane<Tx>[];
   private readonly commitMs = new LatencyRing();
   private readonly syncMs = new LatencyRing();
   private maxBatch = 0;
@@ -68,14 +83,27 @@ export class GroupCommit<Tx> {
        * transaction (and the row locks it holds) when arrivals outpace commits.
        */
       maxGroup?: number;
+      /**
+       * Group transactions under way at once (default 1). Ops with the same key share a lane and commit in
+       * the order queued; ops without a key share the first. For an engine across a network, where a group
+       * spends most of its time waiting for round trips, not for the CPU or the disk. Concurrent groups
+       * must be safe for the engine as several processes are (row and advisory locks, not this class).
+       */
+      lanes?: number;
     } = {},
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: Math.max(1, opts.lanes ?? 1) }, () => new Lane<Tx>());
+  }
 
-  /** Runs op in the next group transaction; resolves with its result once that transaction is durable. */
-  run<T>(op: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Runs op in the next group transaction of its key's lane; resolves with its result once that transaction
+   * is durable. Ops with the same key (or none) commit in the order queued.
+   */
+  run<T>(op: (tx: Tx) => Promise<T>, key?: string): Promise<T> {
+    const lane = this.lanes[key === undefined ? 0 : laneOf(key, this.lanes.length)];
     return new Promise<T>((ok, fail) => {
-      this.queue.push({ op, ok: ok as (v: unknown) => void, fail });
-      this.scheduleFlush();
+      lane.queue.push({ op, ok: ok as (v: unknown) => void, fail });
+      this.scheduleFlush(lane);
     });
   }
 
@@ -83,33 +111,37 @@ export class GroupCommit<Tx> {
     return { maxBatch: this.maxBatch, commitP99Ms: this.commitMs.percentile(0.99), syncP99Ms: this.syncMs.percentile(0.99) };
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.syncing || this.committing || this.queue.length === 0) return;
-    this.flushScheduled = true;
-    setImmediate(() => void this.flush());
+  private scheduleFlush(lane: Lane<Tx>): void {
+    if (lane.flushScheduled || lane.syncing || lane.committing || lane.queue.length === 0) return;
+    lane.flushScheduled = true;
+    setImmediate(() => void this.flush(lane));
   }
 
   /** Commits whatever waits until nothing does (the store calls it before it closes). */
   async drain(): Promise<void> {
-    while (this.committing || this.queue.length > 0) {
-      if (this.committing) await this.committing;
-      else await this.flush();
-    }
+    await Promise.all(
+      this.lanes.map(async (lane) => {
+        while (lane.committing || lane.queue.length > 0) {
+          if (lane.committing) await lane.committing;
+          else await this.flush(lane);
+        }
+      }),
+    );
   }
 
-  private flush(): Promise<void> {
-    this.flushScheduled = false;
-    if (this.committing) return this.committing;
-    const batch = this.queue.splice(0, this.opts.maxGroup ?? this.queue.length);
+  private flush(lane: Lane<Tx>): Promise<void> {
+    lane.flushScheduled = false;
+    if (lane.committing) return lane.committing;
+    const batch = lane.queue.splice(0, this.opts.maxGroup ?? lane.queue.length);
     if (batch.length === 0) return Promise.resolve();
-    this.committing = this.commit(batch).finally(() => {
-      this.committing = null;
-      this.scheduleFlush();
+    lane.committing = this.commit(lane, batch).finally(() => {
+      lane.committing = null;
+      this.scheduleFlush(lane);
     });
-    return this.committing;
+    return lane.committing;
   }
 
-  private async commit(batch: Pending<Tx>[]): Promise<void> {
+  private async commit(lane: Lane<Tx>, batch: Pending<Tx>[]): Promise<void> {
     if (batch.length > this.maxBatch) this.maxBatch = batch.length;
     let out: Outcome[];
     const t0 = performance.now();
@@ -122,7 +154,7 @@ export class GroupCommit<Tx> {
     // Committed; answered only once it is on disk (the store may sync off this thread).
     const t1 = performance.now();
     this.commitMs.add(t1 - t0);
-    this.syncing = true;
+    lane.syncing = true;
     this.store
       .durable()
       .then(
@@ -133,8 +165,8 @@ export class GroupCommit<Tx> {
         (err) => batch.forEach((b) => b.fail(err)),
       )
       .finally(() => {
-        this.syncing = false;
-        this.scheduleFlush();
+        lane.syncing = false;
+        this.scheduleFlush(lane);
       });
   }
 

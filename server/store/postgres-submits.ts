@@ -62,6 +62,28 @@ export class Turns {
   }
 }
 
+/** A place taken by an op of the group, not yet written: the group's later counts hold it (PgOps.conditionCounts). */
+export interface PendingPlace {
+  id: string;
+  now: number;
+  /** Study and version, as MergedSubmits.counted keys them. */
+  key: string;
+  condition: string;
+}
+
+/** Places counted by condition, status and whether seen within the slot TTL, as conditionCountsOf reads them. */
+export type CountRow = { condition: string; status: string; fresh: number; n: number };
+
+/**
+ * One read of a study version's places in a group: the counts as of `now`, and the holders seen close to the
+ * TTL's edge then (condition, last seen), so counts at another time near it need no second read.
+ */
+export interface CountedPlaces {
+  now: number;
+  counts: CountRow[];
+  borderline: [string, number][];
+}
+
 interface Waiting<In, Out> {
   s: In;
   ok: (r: Out) => void;
@@ -102,6 +124,10 @@ const WRITE = `WITH x AS (
 const STORED = `SELECT r.participant_id, r.client_id FROM responses r
   JOIN unnest($1::text[], $2::text[]) AS x(participant_id, client_id) ON r.participant_id = x.participant_id AND r.client_id = x.client_id`;
 
+// The places taken by a group's ops (each participant once), returning whose was free.
+const PLACES = `UPDATE participants p SET place_at = x.at FROM unnest($1::text[], $2::int8[]) AS x(id, at)
+  WHERE p.id = x.id AND p.place_at IS NULL RETURNING p.id`;
+
 // The events logged by a group's ops, in their order (their ids keep it).
 const EVENTS = `INSERT INTO events (participant_id, type, page_index, data_json, at)
   SELECT participant_id, type, page_index, data_json, at
@@ -115,7 +141,10 @@ export class MergedSubmits {
   readonly turns = new Turns(() => void this.flush());
   private pending: Waiting<SubmissionInput, SubmitResult>[] = [];
   private joins: Waiting<NewParticipant, Created>[] = [];
+  private places: Waiting<PendingPlace, boolean>[] = [];
   private events: PageEventInput[] = [];
+  /** Places read once per study version while nothing of the group changes them (any write of participants drops it). */
+  readonly counted = new Map<string, CountedPlaces>();
 
   constructor(
     private readonly client: pg.ClientBase,
@@ -143,6 +172,21 @@ export class MergedSubmits {
     }
   }
 
+  /** Called by an op holding its turn: gives the turn up until the group's places are written; whether it was free. */
+  place(x: PendingPlace): Promise<boolean> {
+    return this.wait(this.places, x);
+  }
+
+  /** The conditions of the places this group took in a study version and has not written yet. */
+  placesPending(key: string): string[] {
+    return this.places.filter((w) => w.s.key === key).map((w) => w.s.condition);
+  }
+
+  /** Whether a join waiting to be made would take a place in this study (a protocol without consent page). */
+  joinsPlacing(studyId: string): boolean {
+    return this.joins.some((w) => w.s.studyId === studyId && w.s.placeAt !== null);
+  }
+
   /** Logs an event with the group's others (written by writeEvents). */
   event(e: PageEventInput): void {
     this.events.push(e);
@@ -165,29 +209,57 @@ export class MergedSubmits {
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0 && this.joins.length === 0) return;
-    const joins = this.joins.splice(0);
-    const batch = this.pending.splice(0);
+    if (this.pending.length === 0 && this.joins.length === 0 && this.places.length === 0) return;
     await this.turns.acquire();
     try {
-      if (joins.length > 0) {
-        try {
-          const made = await this.createAll(joins.map((w) => w.s));
-          joins.forEach((w, i) => (made[i].status === 'fulfilled' ? w.ok(made[i].value) : w.fail(made[i].reason)));
-        } catch (err) {
-          for (const w of joins) w.fail(err);
-        }
-      }
-      if (batch.length > 0) {
-        try {
-          const out = await this.write(batch.map((w) => w.s));
-          batch.forEach((w, i) => w.ok(out[i]));
-        } catch (err) {
-          for (const w of batch) w.fail(err);
-        }
-      }
+      // Places first: the joins' counts then hold them, as the consents before them in the group did.
+      await this.writePlaces();
+      await this.writeJoins();
+      await this.writeSubmits();
     } finally {
       this.turns.release();
+    }
+  }
+
+  /** The places taken so far, in one statement (by flush, or by an op holding its turn). */
+  private async writePlaces(): Promise<void> {
+    const places = this.places.splice(0);
+    if (places.length === 0) return;
+    this.counted.clear();
+    const first = new Map<string, number>();
+    places.forEach((w, i) => first.has(w.s.id) || first.set(w.s.id, i));
+    try {
+      const firsts = [...first.values()].map((i) => places[i].s);
+      const taken = new Set((await this.query<{ id: string }>(PLACES, [firsts.map((x) => x.id), firsts.map((x) => x.now)])).map((r) => r.id));
+      // A second place for the same participant in one group finds theirs taken, as one after another it would.
+      places.forEach((w, i) => w.ok(first.get(w.s.id) === i && taken.has(w.s.id)));
+    } catch (err) {
+      for (const w of places) w.fail(err);
+    }
+  }
+
+  /** The new participants waiting, made together (by flush, or by an op holding its turn before it counts places). */
+  async writeJoins(): Promise<void> {
+    const joins = this.joins.splice(0);
+    if (joins.length === 0) return;
+    this.counted.clear();
+    try {
+      const made = await this.createAll(joins.map((w) => w.s));
+      joins.forEach((w, i) => (made[i].status === 'fulfilled' ? w.ok(made[i].value) : w.fail(made[i].reason)));
+    } catch (err) {
+      for (const w of joins) w.fail(err);
+    }
+  }
+
+  private async writeSubmits(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    this.counted.clear();
+    try {
+      const out = await this.write(batch.map((w) => w.s));
+      batch.forEach((w, i) => w.ok(out[i]));
+    } catch (err) {
+      for (const w of batch) w.fail(err);
     }
   }
 

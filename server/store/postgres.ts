@@ -14,7 +14,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
-import { MergedSubmits } from './postgres-submits.ts';
+import { MergedSubmits, type CountRow } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
 import {
   STORE_TX_METHODS,
@@ -120,8 +120,19 @@ export function redactUrl(url: string): string {
 
 type Queryable = pg.Pool | pg.PoolClient;
 type Created = Awaited<ReturnType<StoreTx['createParticipant']>>;
-/** Places counted by condition, status and whether seen within the slot TTL, as conditionCountsOf reads them. */
-type CountRow = { condition: string; status: string; fresh: number; n: number };
+
+/** The places held in study $1 version $3 (CountRow[] as JSON), seen within the TTL when last seen at or after `idle`. */
+const countsJson = (idle: string) => `(SELECT COALESCE(json_agg(c), '[]'::json) FROM (
+    SELECT condition, status, (last_seen_at >= ${idle})::int AS fresh, COUNT(*)::int AS n FROM participants
+    WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh) c)`;
+/** Holders of study $1 version $3 in progress, last seen in [from, to), as [condition, last seen] (JSON). */
+const borderlineJson = (from: string, to: string) => `(SELECT COALESCE(json_agg(json_build_array(condition, last_seen_at)), '[]'::json) FROM participants
+    WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL AND status = 'in-progress' AND last_seen_at >= ${from} AND last_seen_at < ${to})`;
+/**
+ * Within a group, one read of a study version's places serves the counts at any time this near it (a consent's
+ * now is its arrival's; a group's differ by a fraction of a second, a long one by seconds).
+ */
+const BORDER_MS = 60_000;
 
 /**
  * Brings a PostgreSQL database to this program's schema (PG_MIGRATIONS, one per
@@ -198,7 +209,9 @@ class PgOps implements StoreTx {
     return (await this.all<T>(text, values))[0];
   }
 
+  /** A write: in a group, the places it counted are read afresh (groupCounts). */
   private async run(text: string, values: unknown[] = []): Promise<number> {
+    this.merged?.counted.clear();
     const r = await this.db.query({ name: this.shared.nameOf(text), text, values });
     return r.rowCount ?? 0;
   }
@@ -279,12 +292,50 @@ class PgOps implements StoreTx {
     const study = await this.studyVersion(studyId, version);
     if (!study) return [];
     await this.lockPlaces(studyId);
+    if (this.merged) return conditionCountsOf(study.protocol, await this.groupCounts(this.merged, study, now));
     return this.countsFor(study, now);
+  }
+
+  /**
+   * The places a group's op counts at `now`, as one after another it would (a count read for each consent was
+   * a round trip each while the study's place lock was held, and a burst of arrivals queued behind them): one
+   * read per study version serves every op of the group until a write of the group changes participants;
+   * the holders who turn idle between its time and `now` move from active to idle, and the places the
+   * group took and has not written yet are held (the taker is present: they are consenting now).
+   */
+  private async groupCounts(m: MergedSubmits, study: StudyVersionRecord, now: number): Promise<CountRow[]> {
+    const key = `${study.studyId}\u0000${study.version}`;
+    // A join that takes a place at once decides at its write: make it first, so it is counted.
+    if (m.joinsPlacing(study.studyId)) await m.writeJoins();
+    const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
+    let c = m.counted.get(key);
+    if (!c || Math.abs(now - c.now) > BORDER_MS) {
+      const idle = now - ttlMs;
+      const r = (await this.one<{ counts: CountRow[]; borderline: [string, number][] }>(
+        `SELECT ${countsJson('$2')} AS counts, ${borderlineJson('$4', '$5')} AS borderline`,
+        [study.studyId, idle, study.version, idle - BORDER_MS, idle + BORDER_MS],
+      ))!;
+      c = { now, counts: r.counts, borderline: r.borderline };
+      m.counted.set(key, c);
+    }
+    const [was, is] = [c.now - ttlMs, now - ttlMs];
+    return [
+      ...c.counts,
+      ...c.borderline.flatMap(([condition, seen]) =>
+        seen >= was === seen >= is
+          ? []
+          : [
+              { condition, status: 'in-progress', fresh: seen >= was ? 1 : 0, n: -1 },
+              { condition, status: 'in-progress', fresh: seen >= is ? 1 : 0, n: 1 },
+            ],
+      ),
+      ...m.placesPending(key).map((condition) => ({ condition, status: 'in-progress', fresh: 1, n: 1 })),
+    ];
   }
 
   private async countsFor(study: StudyVersionRecord, now: number): Promise<ConditionCount[]> {
     const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
-    const rows = await this.all<{ condition: string; status: string; fresh: number; n: number }>(
+    const rows = await this.all<CountRow>(
       `SELECT condition, status, (last_seen_at >= $1)::int AS fresh, COUNT(*)::int AS n FROM participants
        WHERE study_id = $2 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh`,
       [now - ttlMs, study.studyId, study.version],
@@ -371,11 +422,8 @@ class PgOps implements StoreTx {
         `SELECT (SELECT COALESCE(json_agg(json_build_array(prolific_pid, id)), '[]'::json) FROM participants WHERE study_id = $1 AND prolific_pid = ANY($2::text[])) AS existing,
            -- MAX + 1, not COUNT: purged records leave gaps, and an index (and its seed) is never reused.
            (SELECT COALESCE(MAX(idx) + 1, 0)::int FROM participants WHERE study_id = $1 AND version = $3) AS idx,
-           (SELECT COALESCE(json_agg(c), '[]'::json) FROM (
-              SELECT condition, status, (last_seen_at >= $4)::int AS fresh, COUNT(*)::int AS n FROM participants
-              WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL GROUP BY condition, status, fresh) c) AS counts,
-           (SELECT COALESCE(json_agg(json_build_array(condition, last_seen_at)), '[]'::json) FROM participants
-              WHERE study_id = $1 AND version = $3 AND place_at IS NOT NULL AND status = 'in-progress' AND last_seen_at >= $4 AND last_seen_at < $5) AS borderline`,
+           ${countsJson('$4')} AS counts,
+           ${borderlineJson('$4', '$5')} AS borderline`,
         [studyId, pids, version, minNow - ttlMs, maxNow - ttlMs],
       ))!;
       for (const [pid, id] of seen.existing) if (!earlier.has(`${studyId}\u0000${pid}`)) earlier.set(`${studyId}\u0000${pid}`, { id });
@@ -435,7 +483,10 @@ class PgOps implements StoreTx {
     return out;
   }
 
-  async takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
+  async takePlace(p: Pick<ParticipantRecord, 'id' | 'studyId' | 'version' | 'condition'>, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
+    // In a group: written with the group's other places in one statement, counted by its later ops meanwhile.
+    if (this.merged && !move) return this.merged.place({ id: p.id, now, key: `${p.studyId}\u0000${p.version}`, condition: p.condition });
+    const participantId = p.id;
     if (move) {
       this.shared.plans.forget(participantId);
       // Only one that holds no place yet moves (the same condition as the place taken below).
@@ -447,6 +498,7 @@ class PgOps implements StoreTx {
   }
 
   async releasePlaces(r: PlaceRelease): Promise<number> {
+    this.merged?.counted.clear();
     // One statement: the idle holders locked (skipping any another transaction holds: it is writing for them),
     // their places taken only when all `count` were found, and each one's event.
     const row = await this.one<{ n: number }>(
@@ -738,6 +790,14 @@ class PgOps implements StoreTx {
 /** The most ops in one group commit (group-commit.ts maxGroup). */
 const MAX_GROUP = 500;
 /**
+ * Group transactions at once (group-commit.ts lanes), each on its own connection. A group spends most of
+ * its time waiting for round trips (the database idle in Client:ClientRead, closing note 5): one at a time,
+ * a burst of arrivals queued thousands of ops behind it (PostgreSQL 1 worker, 2,000 bots: ack p99 6.9 s).
+ * Concurrent groups are as safe as groups from several processes: places are counted under the study's
+ * advisory lock, a submit decides under its participant's row lock.
+ */
+const LANES = 4;
+/**
  * Connections per store: one for the group commit, the rest for the reads around it (a submit's checks, page
  * views, heartbeats). More is not faster on a busy machine: every backend that runs at once takes CPU from the
  * group commit's, the one path every write waits for (one benchmark run with 20, at load 9–15, had a group
@@ -753,6 +813,11 @@ export interface PostgresStore extends StoreTx {}
 
 export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
+  /**
+   * The group commits' own connections, one per lane: a burst of reads waiting for the pool (hundreds, at
+   * 2,000 bots) must not hold up the transactions every acknowledgement waits for.
+   */
+  private readonly groupPool: pg.Pool;
   private readonly shared = new Shared();
   private readonly ops: PgOps;
   private readonly commits: GroupCommit<PgOps>;
@@ -760,10 +825,13 @@ export class PostgresStore implements Store {
   readonly ready: Promise<void>;
   readonly researchers: ResearcherStore;
 
-  constructor(readonly url: string, opts: { max?: number } = {}) {
+  constructor(readonly url: string, opts: { max?: number; lanes?: number } = {}) {
     this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? POOL_SIZE, types: PG_TYPES });
     // An idle client's error (the server restarted) must not take the process down; the next query reconnects.
     this.pool.on('error', () => {});
+    const lanes = opts.lanes ?? LANES;
+    this.groupPool = new pg.Pool({ connectionString: url, max: lanes, types: PG_TYPES });
+    this.groupPool.on('error', () => {});
     this.ops = new PgOps(this.pool, this.shared, false);
     this.ready = this.migrate();
     this.ready.catch(() => {}); // reported by the first call that waits for it
@@ -787,14 +855,14 @@ export class PostgresStore implements Store {
     }
     this.commits = new GroupCommit<PgOps>(
       {
-        transaction: (fn) => this.withTransaction(fn),
+        transaction: (fn) => this.withTransaction(fn, this.groupPool),
         savepoint: (tx, fn) => this.savepoint(tx, fn),
         durable: () => this.durable(),
         runOps: (tx, ops) => this.runMerged(tx, ops),
       },
       // Two round trips per op fewer (SAVEPOINT, RELEASE) on the common path where no op fails; a group of at most
       // MAX_GROUP, written in a few statements (postgres-submits.ts), holds its participants' row locks briefly.
-      { savepointsOnFailureOnly: true, maxGroup: MAX_GROUP },
+      { savepointsOnFailureOnly: true, maxGroup: MAX_GROUP, lanes },
     );
   }
 
@@ -812,9 +880,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async withTransaction<T>(fn: (tx: PgOps) => Promise<T>): Promise<T> {
+  private async withTransaction<T>(fn: (tx: PgOps) => Promise<T>, pool = this.pool): Promise<T> {
     await this.ready;
-    const client = await this.pool.connect();
+    const client = await pool.connect();
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -857,8 +925,8 @@ export class PostgresStore implements Store {
     });
   }
 
-  batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.commits.run(fn);
+  batch<T>(fn: (tx: StoreTx) => Promise<T>, key?: string): Promise<T> {
+    return this.commits.run(fn, key);
   }
 
   commitStats(): CommitStats {
@@ -912,6 +980,6 @@ export class PostgresStore implements Store {
     // Writes still waiting for a group commit are committed, not dropped.
     await this.ready.catch(() => {});
     await this.commits.drain();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.groupPool.end()]);
   }
 }

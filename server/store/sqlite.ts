@@ -295,7 +295,7 @@ class SqliteConnection implements Sync<StoreTx> {
     }).immediate();
   }
 
-  takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean {
+  takePlace({ id: participantId }: Pick<ParticipantRecord, 'id' | 'studyId' | 'version' | 'condition'>, now: number, move?: { condition: string; plan: PlannedPage[] }): boolean {
     if (move) {
       this.plans.forget(participantId);
       // Only one that holds no place yet moves (the same condition as the place taken below).
@@ -770,8 +770,8 @@ export class SqliteStore implements Store {
     return inSavepoint((sql) => db.exec(sql), fn);
   }
 
-  batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.commits.run(fn);
+  batch<T>(fn: (tx: StoreTx) => Promise<T>, key?: string): Promise<T> {
+    return this.commits.run(fn, key);
   }
 
   commitStats(): CommitStats {

@@ -255,9 +255,10 @@ export interface StoreTx {
 
   /**
    * Gives a participant their place (once; false when they already hold one), moving them first to
-   * another condition and plan when theirs filled up while they read the consent page.
+   * another condition and plan when theirs filled up while they read the consent page. `p.condition`: the
+   * condition they hold now (PostgreSQL counts a group's places taken before they are written).
    */
-  takePlace(participantId: string, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean>;
+  takePlace(p: Pick<ParticipantRecord, 'id' | 'studyId' | 'version' | 'condition'>, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean>;
   /**
    * Takes their places from `count` participants of a condition who are in progress but idle past the slot
    * TTL (the stalest first), each with a 'place-released' event, so that a later arrival may have one:
@@ -355,8 +356,11 @@ export interface Store extends StoreTx {
    * Group commit (group-commit.ts): fn runs in its own savepoint inside the next
    * transaction shared with every write queued meanwhile; resolves with its
    * result once that transaction is durable, so the caller may acknowledge.
+   * `key`: ops with the same key commit in the order queued (one participant's ops: their id; taking places
+   * in a study: placesKey); ops with different keys may commit in concurrent transactions (PostgreSQL's
+   * lanes). Ops without a key keep the order of the others without one.
    */
-  batch<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  batch<T>(fn: (tx: StoreTx) => Promise<T>, key?: string): Promise<T>;
   /** How the group commits went: largest group, commit and sync p99 (monitoring, benchmarks). */
   commitStats(): CommitStats;
   /**

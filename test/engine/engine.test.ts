@@ -488,6 +488,44 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
     }
   });
 
+  // Issue 15: on PostgreSQL a consent's count of places is shared by the consents of its group (one read, then
+  // the places the group took and has not written yet), and groups of other keys run at once (lanes). Many
+  // arrivals consenting at the same moment must still fill every condition exactly to its target.
+  test('consents arriving at once fill each condition exactly to its target, each answer in its order', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    p.design.conditions = [
+      { id: 'small', target: 3, pools: ['m_small'] },
+      { id: 'large', target: 3, pools: ['m_large'] },
+    ];
+    p.design.slot_ttl_minutes = 10; // nobody turns idle here
+    const e = await openEngine(dir, [writeStudy(dir, p)], undefined, on);
+    try {
+      const joined = await Promise.all(Array.from({ length: 14 }, (_, i) => enter(e.engine, `C${i}`)));
+      // Every consent queued in the same tick: one group on either engine.
+      const consents = await Promise.all(joined.map((j) => submit(e.engine, j.participantId, page(j.outcome), { consent: true })));
+      const placed = joined.filter((_, i) => consents[i].ack.ok);
+      const refused = consents.filter((c) => !c.ack.ok);
+      assert.equal(placed.length, 6, `six places on targets of three and three (acks: ${JSON.stringify(consents.map((c) => c.ack))})`);
+      assert.ok(refused.every((c) => (c as { refuse?: { reason: string } }).refuse?.reason === 'full'), 'the rest are told the study is full');
+      const counts = await e.store.conditionCounts('mini');
+      assert.deepEqual(counts.map((c) => [c.condition, c.completed + c.active]), [['small', 3], ['large', 3]]);
+      // The placed walk to the end at once: each one's answers are stored in their pages' order.
+      const ends = await Promise.all(placed.map((j) => walkTo(e.engine, 'mini', j.participantId, 'none')));
+      assert.ok(ends.every((o) => (o as { done?: { status: string } }).done?.status === 'completed'), JSON.stringify(ends));
+      const rows = [...(await e.store.iterateResponses('mini'))];
+      for (const j of placed) {
+        const pages = [...new Set(rows.filter((r) => r.participant_id === j.participantId).map((r) => r.page_index))];
+        assert.deepEqual(pages, [...pages].sort((a, b) => a - b), `${j.participantId}'s answers in their order`);
+        assert.ok(pages.length > 3, `${j.participantId} answered every page (${pages.length})`);
+      }
+      assert.deepEqual((await e.store.conditionCounts('mini')).map((c) => c.completed), [3, 3]);
+    } finally {
+      await e.close();
+      cleanup();
+    }
+  });
+
   test('two tabs joining with the same new PID at once get one record; the later token is the valid one', async () => {
     await withMiniEngine(on, async (e) => {
     const [a, b] = await Promise.all([enter(e.engine, 'RACE'), enter(e.engine, 'RACE')]);

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import type { Store, SubmissionInput } from '../../server/store/store.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres.ts';
+import { laneOf } from '../../server/store/group-commit.ts';
 import { Engine } from '../../server/engine/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { FIXTURES, loadDef, tempDir } from '../engine/helpers.ts';
@@ -373,4 +374,58 @@ test('both engines hand back the same rows for the same walk', () => {
   assert.deepEqual(postgres.responses, sqlite.responses);
   assert.deepEqual(postgres.participants, sqlite.participants);
   assert.deepEqual(postgres.counts, sqlite.counts);
+});
+
+// Issue 15: PostgreSQL runs several group transactions at once (lanes), one line per key, so one group waiting
+// (here for a row lock another client holds) no longer holds up every acknowledgement behind it.
+test('PostgreSQL group commit: a group waiting for a row lock holds up no other key; one key commits in order', async () => {
+  const LANES = 4;
+  const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
+  await store.ready;
+  const locker = new pg.Client({ connectionString: store.url });
+  await locker.connect();
+  try {
+    const p = await setUp(store);
+    const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+    // Another participant whose key has another lane than p's.
+    let q: Awaited<ReturnType<typeof setUp>> | undefined;
+    for (let i = 0; !q; i++) {
+      const made = await store.createParticipant({
+        studyId: 'mini', version: def.version, tokenHash: `lane-${i}`, kind: 'real', prolificPid: `L${i}`, prolificStudyId: null, prolificSessionId: null,
+        now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: i, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
+      });
+      assert.ok('participant' in made);
+      if (laneOf(made.participant.id, LANES) !== laneOf(p.id, LANES)) q = made.participant;
+    }
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM participants WHERE id = $1 FOR UPDATE', [p.id]);
+    let pSettled = false;
+    // p's two answers, queued on p's key: the first waits for the row lock, the second must come after it.
+    const pFirst = store.batch((tx) => tx.submit(submission(p.id, 'p0', 0)), p.id).finally(() => (pSettled = true));
+    const pSecond = store.batch((tx) => tx.submit(submission(p.id, 'p1', 1)), p.id);
+    // Until p's group is waiting for the lock (not merely queued). Inside a transaction the activity view is
+    // read once and kept: cleared before each look.
+    for (let i = 0; ; i++) {
+      await locker.query('SELECT pg_stat_clear_snapshot()');
+      const waiting = await locker.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+      if (waiting.rowCount) break;
+      assert.ok(i < 400, "p's group never waited for the row lock");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // One group at a time would keep q's answer behind p's until the lock is released (never, here).
+    const qDone = await Promise.race([
+      store.batch((tx) => tx.submit(submission(q!.id, 'q0', 0)), q!.id),
+      new Promise((_, fail) => setTimeout(() => fail(new Error("q's answer waited behind p's group for 30 s")), 30_000).unref()),
+    ]);
+    assert.deepEqual(qDone, { kind: 'stored' }, "q's answer is stored while p's group waits");
+    assert.equal(pSettled, false, "p's answer still waits for the lock");
+    await locker.query('COMMIT');
+    assert.deepEqual([await pFirst, await pSecond], [{ kind: 'stored' }, { kind: 'stored' }], "p's answers in the order queued");
+    const rows = [...(await store.iterateResponses('mini'))].filter((r) => r.participant_id === p.id);
+    assert.deepEqual([...new Set(rows.map((r) => r.client_id))], ['p0', 'p1']);
+    assert.equal((await store.participant(p.id))!.status, 'completed');
+  } finally {
+    await locker.end();
+    await store.close();
+  }
 });

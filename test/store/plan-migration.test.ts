@@ -54,7 +54,7 @@ async function joinAndMove(store: Store): Promise<{ id: string; moved: unknown[]
   const id = made.participant.id;
   assert.equal(await pagesTotal(store, id), PLAN.length);
   const moved = [...PLAN, { kind: 'end', block: 'end', trialIndex: null, questions: [] }];
-  assert.equal(await store.takePlace(id, 11, { condition: 'a', plan: moved as never }), true);
+  assert.equal(await store.takePlace(made.participant, 11, { condition: 'a', plan: moved as never }), true);
   assert.deepEqual((await store.participant(id))!.plan, moved);
   assert.equal(await pagesTotal(store, id), moved.length);
   return { id, moved };
