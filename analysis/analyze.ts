@@ -73,6 +73,9 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
       notes.push(`TF-IDF transfer matrix skipped: ${(err as Error).message}`);
     }
   }
+  // Completed and not excluded, per condition: one pass over the participants, not one per condition.
+  const analysed = new Map<string, number>();
+  for (const p of c.participants) if (p.status === 'completed' && !ex.excluded.has(p.index)) analysed.set(p.condition, (analysed.get(p.condition) ?? 0) + 1);
   return {
     studyId: c.protocol.id,
     title: c.protocol.title,
@@ -82,7 +85,7 @@ export function analyzeCollected(c: Collected, stimuli: readonly StimulusRow[], 
     sample: c.conditions.map((id) => ({
       condition: id,
       target: c.protocol.design.conditions.find((d) => d.id === id)?.target ?? 0,
-      analysed: c.participants.filter((p) => p.condition === id && p.status === 'completed' && !ex.excluded.has(p.index)).length,
+      analysed: analysed.get(id) ?? 0,
     })),
     conditionLabels: Object.fromEntries(c.conditions.map((id) => [id, c.protocol.design.conditions.find((d) => d.id === id)?.label ?? id])),
     exclusions,

@@ -79,23 +79,41 @@ export interface ScaleOptions {
   party?: boolean;
 }
 
-export function analyzeScaleItem(c: Collected, ex: Exclusions, item: ScaleItem, opts: ScaleOptions = {}): ScaleAnalysis {
-  const byCondition = new Map<string, { v: number[]; top: number[]; party: string[] }>();
-  for (const cond of c.conditions) byCondition.set(cond, { v: [], top: [], party: [] });
+/** Per participant (by index): the place of their condition in `c.conditions` and their party group, worked out once for every item. */
+interface ParticipantGroups {
+  condition: Int32Array;
+  party: string[];
+}
+
+function participantGroups(c: Collected): ParticipantGroups {
+  const place = new Map(c.conditions.map((id, k) => [id, k]));
+  const condition = new Int32Array(c.participants.length);
+  const party = c.participants.map((ps, i) => {
+    condition[i] = place.get(ps.condition)!;
+    return partyGroup(ps.partyId);
+  });
+  return { condition, party };
+}
+
+export function analyzeScaleItem(c: Collected, ex: Exclusions, item: ScaleItem, opts: ScaleOptions = {}, people = participantGroups(c)): ScaleAnalysis {
+  // Parallel to c.conditions: each answer finds its group by its participant's index, not by a lookup per answer.
+  const groups = c.conditions.map(() => ({ v: [] as number[], top: [] as number[], party: [] as string[] }));
+  const byCondition = new Map(c.conditions.map((cond, k) => [cond, groups[k]]));
+  const withParty = opts.party !== false;
   let dropped = 0;
   let hasTop = false;
   const obs = item.obs;
   for (let i = 0; i < obs.n; i++) {
     if (obs.top[i] >= 0) hasTop = true;
-    if (!keeps(ex, obs.p[i], obs.fast[i] === 1)) {
+    const p = obs.p[i];
+    if (!keeps(ex, p, obs.fast[i] === 1)) {
       dropped++;
       continue;
     }
-    const ps = c.participants[obs.p[i]];
-    const g = byCondition.get(ps.condition)!;
+    const g = groups[people.condition[p]];
     g.v.push(obs.v[i]);
     g.top.push(obs.top[i]);
-    if (opts.party !== false) g.party.push(partyGroup(ps.partyId));
+    if (withParty) g.party.push(people.party[p]);
   }
   const seed = opts.seed ?? c.protocol.design.seed;
   const conditions: ConditionStats[] = [];
@@ -203,7 +221,8 @@ function distribution(values: number[]): { value: number; count: number; share: 
 /** Every scale item (credibility, sharing, confidence) in protocol order. */
 export function analyzeCredibility(c: Collected, ex: Exclusions, opts: ScaleOptions = {}): ScaleAnalysis[] {
   const order: Role[] = ['credibility_4pt', 'credibility_10', 'sharing', 'confidence'];
+  const people = participantGroups(c);
   return [...c.items.values()]
     .sort((a, b) => order.indexOf(a.info.role) - order.indexOf(b.info.role))
-    .map((item) => analyzeScaleItem(c, ex, item, opts));
+    .map((item) => analyzeScaleItem(c, ex, item, opts, people));
 }

@@ -222,9 +222,11 @@ try {
     const an = await withRss(runAnalysis);
     return { ms: performance.now() - ta, cpu: cpuSince(ca), an };
   };
-  // Warm-up: one of each, so neither side pays for compiling or first touching the pages.
+  // Warm-up: raw, analysis, raw, so neither side pays for compiling or first touching the pages (the first
+  // raw read after the first analysis ran 1.7 CPU s slower than the others in two runs of three pairs).
   timeRaw(store);
   const warm = await timeAnalysis();
+  timeRaw(store);
   const memory: string[] = [`warm-up: ${mb(warm.an.peak)} RSS, V8 heap ${mb(warm.an.heap)}`];
   // Interleaved pairs, alternating which side goes first (raw, analysis; analysis, raw; …): the machine's
   // noise, and whatever the previous run left to collect, falls on both sides alike.
