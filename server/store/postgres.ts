@@ -62,6 +62,8 @@ import {
   analysisParticipantsOf,
   participantsInOrderSql,
   responseRowOf,
+  analysisJoinRowOf,
+  ANALYSIS_JOIN_COLUMNS,
   RESPONSE_JOIN_KIND,
   toStimulusRows,
   toStoredStimulus,
@@ -84,14 +86,17 @@ export const PG_TYPES = {
 type ParticipantWithPlan = ParticipantDbRow & { plan_json: string };
 const WITH_PLAN = 'SELECT p.*, pl.plan_json FROM participants p JOIN participant_plans pl ON pl.participant_id = p.id';
 
-/** The long read: every answer of a study's responses, in log order (one row per answer). */
-const RESPONSE_ROWS_SQL = `SELECT ${RESPONSE_JOIN_COLUMNS}
+/** The long read: every answer of a study's responses, in log order (one row per answer); `columns` from the joined participants p, stimuli s, responses r and answers a. */
+const longReadSql = (columns: string) => `SELECT ${columns}
        FROM responses r
        JOIN participants p ON p.id = r.participant_id
        JOIN answers a ON a.response_id = r.id
        LEFT JOIN stimuli s ON s.study_id = p.study_id AND s.version = p.version AND s.stimulus_id = r.stimulus_id
        WHERE p.study_id = $1
        ORDER BY r.id, a.seq`;
+const RESPONSE_ROWS_SQL = longReadSql(RESPONSE_JOIN_COLUMNS);
+/** The same read with only the columns the analysis reads (responsesForAnalysis): the same plan, the same order. */
+const ANALYSIS_ROWS_SQL = longReadSql(ANALYSIS_JOIN_COLUMNS);
 
 /** Whether a long-read row (as an array) is of one of these participant kinds (all when none are given). */
 function kindFilter(kinds: readonly ParticipantKind[] | undefined): (row: unknown[]) => boolean {
@@ -697,12 +702,21 @@ class PgOps implements StoreTx {
   }
 
   /** Every long-format row of the study, read at once (a network client cannot hand out a synchronous cursor). */
-  async responseRows(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ResponseRow[]> {
-    const text = RESPONSE_ROWS_SQL;
+  responseRows(studyId: string, kinds?: readonly ParticipantKind[]): Promise<ResponseRow[]> {
+    return this.longRead(studyId, kinds, RESPONSE_ROWS_SQL, (r) => responseRowOf(r));
+  }
+
+  /** The same rows with only the columns the analysis reads (responsesForAnalysis). */
+  analysisRows(studyId: string, kinds?: readonly ParticipantKind[]): Promise<AnalysisResponseRow[]> {
+    return this.longRead(studyId, kinds, ANALYSIS_ROWS_SQL, analysisJoinRowOf);
+  }
+
+  /** A long read (RESPONSE_ROWS_SQL or ANALYSIS_ROWS_SQL) at once, each row of the kinds asked for made a row by `row`. */
+  private async longRead<T>(studyId: string, kinds: readonly ParticipantKind[] | undefined, text: string, row: (r: unknown[]) => T): Promise<T[]> {
     const rows = (await this.db.query({ name: this.shared.nameOf(text), text, values: [studyId], rowMode: 'array' })).rows as unknown[][];
     const wanted = kindFilter(kinds);
-    const out: ResponseRow[] = [];
-    for (const r of rows) if (wanted(r)) out.push(responseRowOf(r));
+    const out: T[] = [];
+    for (const r of rows) if (wanted(r)) out.push(row(r));
     return out;
   }
 
@@ -971,9 +985,10 @@ export class PostgresStore implements Store {
     return { rows: rows(), close };
   }
 
-  /** The long read's whole rows: each is an AnalysisResponseRow (read at once, as iterateResponses). */
-  responsesForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<AnalysisResponseRow>> {
-    return this.iterateResponses(studyId, kinds);
+  /** The long read with only the columns the analysis reads (read at once, as iterateResponses). */
+  async responsesForAnalysis(studyId: string, kinds?: readonly ParticipantKind[]): Promise<Iterable<AnalysisResponseRow>> {
+    await this.ready;
+    return this.ops.analysisRows(studyId, kinds);
   }
 
   async close(): Promise<void> {

@@ -584,16 +584,31 @@ export function analysisRowOf(p: ResponseParticipant, s: ResponseStimulus | null
   };
 }
 
-/** A row in RESPONSE_JOIN_COLUMNS order. */
-export function responseRowOf(r: unknown[], rows = new ResponseRows()): ResponseRow {
-  const p: ResponseParticipant = {
+/**
+ * The same joined query as RESPONSE_JOIN_COLUMNS with only the answer columns the analysis reads
+ * (an engine that joins instead of looking the participant and stimulus up: PostgreSQL).
+ */
+export const ANALYSIS_JOIN_COLUMNS = `${RESPONSE_PARTICIPANT_PART}, ${STIMULUS_PART}, ${ANALYSIS_ANSWER_COLUMNS}`;
+
+/** The participant part of a joined row (RESPONSE_JOIN_COLUMNS or ANALYSIS_JOIN_COLUMNS), from its first column. */
+function joinedParticipantOf(r: unknown[]): ResponseParticipant {
+  return {
     study_id: r[0] as string,
     study_version: r[1] as string,
     participant_id: r[2] as string,
     participant_kind: r[3] as ParticipantKind,
     condition: r[4] as string,
   };
-  return rows.of(p, stimulusPartOf(r, 5), r, 11);
+}
+
+/** A row in RESPONSE_JOIN_COLUMNS order. */
+export function responseRowOf(r: unknown[], rows = new ResponseRows()): ResponseRow {
+  return rows.of(joinedParticipantOf(r), stimulusPartOf(r, 5), r, 11);
+}
+
+/** A row in ANALYSIS_JOIN_COLUMNS order. */
+export function analysisJoinRowOf(r: unknown[]): AnalysisResponseRow {
+  return analysisRowOf(joinedParticipantOf(r), stimulusPartOf(r, 5), r, 11);
 }
 
 /**
