@@ -153,7 +153,6 @@ export class Judgments {
   }
 }
 
-
 export interface BoundaryObs {
   p: number;
   stimulus: string | null;

@@ -432,14 +432,14 @@ export function stimulusPartOf(r: unknown[], at: number): ResponseStimulus | nul
   };
 }
 
-/** A participant part read by an engine: its key (the engine's row id), then RESPONSE_PARTICIPANT_PART's columns. */
-function participantPartOf(r: unknown[]): ResponseParticipant {
+/** The participant part of a row, RESPONSE_PARTICIPANT_PART's columns from position `at`. */
+function participantPartOf(r: unknown[], at: number): ResponseParticipant {
   return {
-    study_id: r[1] as string,
-    study_version: r[2] as string,
-    participant_id: r[3] as string,
-    participant_kind: r[4] as ParticipantKind,
-    condition: r[5] as string,
+    study_id: r[at] as string,
+    study_version: r[at + 1] as string,
+    participant_id: r[at + 2] as string,
+    participant_kind: r[at + 3] as ParticipantKind,
+    condition: r[at + 4] as string,
   };
 }
 
@@ -471,7 +471,7 @@ export class ParticipantParts {
   }
 
   private add(r: unknown[]): ResponseParticipant | null {
-    const p = this.wanted && !this.wanted.has(r[4] as string) ? null : participantPartOf(r);
+    const p = this.wanted && !this.wanted.has(r[4] as string) ? null : participantPartOf(r, 1); // after its key (the engine's row id)
     this.byKey.set(r[0] as number, p);
     return p;
   }
@@ -590,25 +590,14 @@ export function analysisRowOf(p: ResponseParticipant, s: ResponseStimulus | null
  */
 export const ANALYSIS_JOIN_COLUMNS = `${RESPONSE_PARTICIPANT_PART}, ${STIMULUS_PART}, ${ANALYSIS_ANSWER_COLUMNS}`;
 
-/** The participant part of a joined row (RESPONSE_JOIN_COLUMNS or ANALYSIS_JOIN_COLUMNS), from its first column. */
-function joinedParticipantOf(r: unknown[]): ResponseParticipant {
-  return {
-    study_id: r[0] as string,
-    study_version: r[1] as string,
-    participant_id: r[2] as string,
-    participant_kind: r[3] as ParticipantKind,
-    condition: r[4] as string,
-  };
-}
-
 /** A row in RESPONSE_JOIN_COLUMNS order. */
 export function responseRowOf(r: unknown[], rows = new ResponseRows()): ResponseRow {
-  return rows.of(joinedParticipantOf(r), stimulusPartOf(r, 5), r, 11);
+  return rows.of(participantPartOf(r, 0), stimulusPartOf(r, 5), r, 11);
 }
 
 /** A row in ANALYSIS_JOIN_COLUMNS order. */
 export function analysisJoinRowOf(r: unknown[]): AnalysisResponseRow {
-  return analysisRowOf(joinedParticipantOf(r), stimulusPartOf(r, 5), r, 11);
+  return analysisRowOf(participantPartOf(r, 0), stimulusPartOf(r, 5), r, 11);
 }
 
 /**
