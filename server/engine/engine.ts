@@ -6,7 +6,7 @@
 // commit is durable (invariant 2). The rooms: registry.ts (served studies),
 // join.ts, page-view.ts (what the participant sees), progress.ts and
 // endings.ts (what happens next), answers.ts (answer checks), deadlines.ts,
-// presence.ts. The store decides how writes reach the disk.
+// presence.ts, submits-under-way.ts. The store decides how writes reach the disk.
 import { EventEmitter } from 'node:events';
 import type { Draft, Submit, SubmitAck } from '../../studies/vocabulary/participant-wire.ts';
 import type { ParticipantRecord, Store } from '../store/store.ts';
@@ -14,6 +14,7 @@ import { LatencyRing } from '../store/latency-ring.ts';
 import { checkAnswers, timedOutAnswers } from './answers.ts';
 import { Deadlines } from './deadlines.ts';
 import { join, type JoinOptions, type JoinResult } from './join.ts';
+import { SubmitsUnderWay } from './submits-under-way.ts';
 import { JoinLimits, placesKey, sweepUnplaced, takePlace } from './places.ts';
 import { Recorder } from './recording.ts';
 import { outcomeOf, readContextOf, stimulusOf, type Outcome } from './page-view.ts';
@@ -61,6 +62,8 @@ export class Engine extends EventEmitter {
   private readonly presence: Presence;
   /** Submit latency inside the server (receipt to durable commit). */
   private readonly submitMs = new LatencyRing();
+  /** A retry of a submit under way waits for it (submits-under-way.ts). */
+  private readonly underWay = new SubmitsUnderWay();
   /** When each page was last sent, and the answers given so far on it. */
   private readonly watch = new PageWatch();
   private readonly joinLimits = new JoinLimits();
@@ -171,13 +174,10 @@ export class Engine extends EventEmitter {
 
   // ---- submit ----
 
-  /**
-   * Checks a submit and writes it with the next group commit; resolves (and the
-   * caller acks) only after that transaction is durable.
-   */
+  /** Checks a submit and writes it with the next group commit; resolves (and the caller acks) only once that is durable. */
   async submit(participantId: string, s: Submit): Promise<SubmitResultView> {
     const t0 = performance.now();
-    const r = await this.submitInner(participantId, s);
+    const r = await this.underWay.run(participantId, s.clientId, () => this.submitInner(participantId, s));
     this.submitMs.add(performance.now() - t0);
     return r;
   }

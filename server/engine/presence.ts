@@ -3,6 +3,13 @@
 // bulk (they only decide slot TTLs, so they are not written per event).
 import type { Store } from '../store/store.ts';
 
+/**
+ * Last-seen times per write. Each write holds its rows' locks until it commits, and an answer of one of them
+ * waits for that (PostgreSQL, where other group transactions run meanwhile): a few hundred rows at a time,
+ * not the thousands connected at once.
+ */
+const TOUCH_CHUNK = 250;
+
 export class Presence {
   /** Open sockets per participant. */
   private readonly connected = new Map<string, number>();
@@ -42,11 +49,12 @@ export class Presence {
     this.seen.clear();
     for (const id of this.connected.keys()) if (!this.isPreview(id)) seen.set(id, now);
     if (seen.size === 0) return;
-    this.store
-      // A line of its own: a heartbeat over thousands of rows never holds up anyone's answer.
-      .batch((tx) => tx.touchMany([...seen]), 'presence')
-      .catch(() => {
-        // The store may be closing during shutdown; nothing is lost but a last-seen time.
-      });
+    const all = [...seen];
+    void (async () => {
+      // A line of its own (the key), one chunk after another: a heartbeat never holds up anyone's answer for long.
+      for (let i = 0; i < all.length; i += TOUCH_CHUNK) await this.store.batch((tx) => tx.touchMany(all.slice(i, i + TOUCH_CHUNK)), 'presence');
+    })().catch(() => {
+      // The store may be closing during shutdown; nothing is lost but a last-seen time.
+    });
   }
 }

@@ -183,6 +183,25 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
     });
   });
 
+  // Issue 15: at 6,000 bots on PostgreSQL each ack timeout's retry was written again, and the retries multiplied.
+  test('retries of a submit still under way wait for it: one write, each retry answered as a duplicate', async () => {
+    await withMiniEngine(on, async (e) => {
+      const j = await enter(e.engine, 'P-retries');
+      const next = await submit(e.engine, j.participantId, page(j.outcome), { consent: true });
+      assert.ok(next.ack.ok, JSON.stringify(next.ack));
+      const v1 = page(next.next!);
+      const answers = await answersFor(e.engine, 'mini', v1);
+      let batches = 0;
+      const batch = e.store.batch.bind(e.store);
+      e.store.batch = ((fn: Parameters<typeof batch>[0], key?: string) => (batches++, batch(fn, key))) as typeof e.store.batch;
+      const id = randomUUID();
+      const all = await Promise.all(Array.from({ length: 5 }, () => submit(e.engine, j.participantId, v1, answers, id)));
+      assert.deepEqual(all.map((r) => r.ack), [{ ok: true }, ...Array(4).fill({ ok: true, duplicate: true })]);
+      assert.equal(batches, 1, 'one write for the submit and its four retries');
+      assert.equal(await e.store.countSubmissions(j.participantId, id), 1);
+    });
+  });
+
   test('consent declined ends with the no-consent code; comprehension allows two attempts', async () => {
     await withMiniEngine(on, async (e) => {
     const a = await enter(e.engine, 'NC');
