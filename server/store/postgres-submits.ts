@@ -62,11 +62,14 @@ export class Turns {
   }
 }
 
+/** One study version as a map key (the group's counted places, pending places, a join's per-version state). */
+export const versionKey = (studyId: string, version: string): string => `${studyId}\u0000${version}`;
+
 /** A place taken by an op of the group, not yet written: the group's later counts hold it (PgOps.conditionCounts). */
 export interface PendingPlace {
   id: string;
   now: number;
-  /** Study and version, as MergedSubmits.counted keys them. */
+  /** versionKey(study, version), as MergedSubmits.counted keys them. */
   key: string;
   condition: string;
 }

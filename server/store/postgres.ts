@@ -14,7 +14,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
-import { MergedSubmits, type CountRow } from './postgres-submits.ts';
+import { MergedSubmits, versionKey, type CountRow } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
 import {
   STORE_TX_METHODS,
@@ -255,7 +255,7 @@ class PgOps implements StoreTx {
   }
 
   private async protocolOf(studyId: string, version: string, json?: string): Promise<Protocol> {
-    const key = `${studyId}\u0000${version}`;
+    const key = versionKey(studyId, version);
     let p = this.shared.protocols.get(key);
     if (!p) {
       const text = json ?? (await this.one<Pick<StudyDbRow, 'protocol_json'>>('SELECT protocol_json FROM studies WHERE id = $1 AND version = $2', [studyId, version]))?.protocol_json;
@@ -271,7 +271,7 @@ class PgOps implements StoreTx {
   }
 
   async studyVersion(studyId: string, version?: string): Promise<StudyVersionRecord | undefined> {
-    const key = version === undefined ? undefined : `${studyId}\u0000${version}`;
+    const key = version === undefined ? undefined : versionKey(studyId, version);
     const known = key && this.shared.versions.get(key);
     if (known) return known;
     const r = version
@@ -309,7 +309,7 @@ class PgOps implements StoreTx {
    * group took and has not written yet are held (the taker is present: they are consenting now).
    */
   private async groupCounts(m: MergedSubmits, study: StudyVersionRecord, now: number): Promise<CountRow[]> {
-    const key = `${study.studyId}\u0000${study.version}`;
+    const key = versionKey(study.studyId, study.version);
     // A join that takes a place at once decides at its write: make it first, so it is counted.
     if (m.joinsPlacing(study.studyId)) await m.writeJoins();
     const ttlMs = study.protocol.design.slot_ttl_minutes * 60_000;
@@ -410,7 +410,7 @@ class PgOps implements StoreTx {
     const pidKey = (p: NewParticipant) => `${p.studyId}\u0000${p.prolificPid}`;
     const groups = new Map<string, NewParticipant[]>();
     for (const p of ps) {
-      const k = `${p.studyId}\u0000${p.version}`;
+      const k = versionKey(p.studyId, p.version);
       groups.set(k, [...(groups.get(k) ?? []), p]);
     }
     const state = new Map<string, { study: StudyVersionRecord | undefined; ttlMs: number; idx: number; counts: CountRow[]; borderline: [string, number][]; placed: [string, number][] }>();
@@ -440,7 +440,7 @@ class PgOps implements StoreTx {
       try {
         const prior = p.prolificPid ? earlier.get(pidKey(p)) : undefined;
         if (prior) return void resumes.push({ i, id: prior.id });
-        const s = state.get(`${p.studyId}\u0000${p.version}`)!;
+        const s = state.get(versionKey(p.studyId, p.version))!;
         if (!s.study) throw new Error(`unknown study ${p.studyId} version ${p.version}`);
         const idle = p.now - s.ttlMs;
         // The counts this join would have read: turned idle since the earliest join's time, and placed by the joins before it.
@@ -490,7 +490,7 @@ class PgOps implements StoreTx {
 
   async takePlace(p: Pick<ParticipantRecord, 'id' | 'studyId' | 'version' | 'condition'>, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
     // In a group: written with the group's other places in one statement, counted by its later ops meanwhile.
-    if (this.merged && !move) return this.merged.place({ id: p.id, now, key: `${p.studyId}\u0000${p.version}`, condition: p.condition });
+    if (this.merged && !move) return this.merged.place({ id: p.id, now, key: versionKey(p.studyId, p.version), condition: p.condition });
     const participantId = p.id;
     if (move) {
       this.shared.plans.forget(participantId);
