@@ -73,6 +73,22 @@ if (!dbKinds.every((d) => d === 'sqlite' || d === 'postgres' || isPostgresUrl(d)
   process.exit(2);
 }
 
+/**
+ * Where the slow acks are: the consents (page 0, which count and take the study's places) against the other
+ * answers, the arrivals' ramp against afterwards, and the seconds of the run that held most of the acks over 100 ms.
+ */
+function whereTheTailIs(results: { ackMs: number[]; ackPage: number[]; ackAt: number[] }[], tStart: number, ramp: number): string {
+  const acks = results.flatMap((r) => r.ackMs.map((ms, i) => ({ ms, page: r.ackPage[i], s: (r.ackAt[i] - tStart) / 1000 })));
+  const p99 = (xs: typeof acks) => fmt(percentile(xs.map((x) => x.ms).sort((a, b) => a - b), 0.99));
+  const slow = acks.filter((a) => a.ms > 100);
+  const bySecond = new Map<number, number>();
+  for (const a of slow) bySecond.set(Math.floor(a.s), (bySecond.get(Math.floor(a.s)) ?? 0) + 1);
+  const worst = [...bySecond].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([s, k]) => `${k} at ${s} s`).join(', ');
+  const [consents, others] = [acks.filter((a) => a.page === 0), acks.filter((a) => a.page !== 0)];
+  const [during, after] = [acks.filter((a) => a.s * 1000 < ramp), acks.filter((a) => a.s * 1000 >= ramp)];
+  return `where the tail is: p99 consents ${p99(consents)} ms (${consents.length}), other answers ${p99(others)} ms; during the ${ramp / 1000} s of arrivals ${p99(during)} ms, after ${p99(after)} ms; ${slow.length} acks over 100 ms${worst ? `, most in one second: ${worst}` : ''}`;
+}
+
 const BENCH_PASSWORD = randomBytes(12).toString('base64url');
 
 /** The server's own submit latency, read as the researcher (a /healthz says only ok). */
@@ -238,6 +254,7 @@ async function credenceRun(n: number, workers: number, kind: string): Promise<Ro
   const cpu0 = process.cpuUsage();
   const s0 = cpuSeconds(srv.proc.pid!);
   const d0 = pg?.pid ? cpuSeconds(pg.pid) : 0;
+  const tStart = performance.now();
   const summary = await runBots({
     url: srv.match[1],
     study: STUDY,
@@ -272,6 +289,7 @@ async function credenceRun(n: number, workers: number, kind: string): Promise<Ro
   const cAcks = summary.results!.flatMap((r) => r.ackMs).sort((a, b) => a - b);
   if (inside) console.log(`  inside ${workers > 1 ? 'one worker' : 'the server'} (receipt → durable commit) p50 ${fmt(inside.submits.p50Ms)}  p99 ${fmt(inside.submits.p99Ms)}  largest group commit ${inside.submits.maxBatch}`);
   if (inside) console.log(`    of which: group-commit transaction ${kind === 'sqlite' ? 'on the event loop' : '(PostgreSQL round trips and its commit flush)'} p99 ${fmt(inside.submits.commitP99Ms)}, waiting for its WAL sync p99 ${fmt(inside.submits.syncP99Ms)}`);
+  console.log(`  ${whereTheTailIs(summary.results!, tStart, rampMs)}`);
   if (files) {
     const resets = inside?.submits.walResets === undefined ? '' : `; ${inside.submits.walResets} WAL resets, writes held at most ${fmt(inside.submits.walHoldMaxMs ?? 0)} ms for one`;
     console.log(`  database ${fmt(files.dbMB)} MB, WAL high-water ${fmt(files.walMB)} MB (checkpointed off the event loop${resets})`);

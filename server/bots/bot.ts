@@ -48,6 +48,9 @@ export interface BotResult {
   /** Client ids the server acknowledged (ok: true), to check against the database. */
   acked: string[];
   ackMs: number[];
+  /** For each of ackMs: the page it answered, and when its ack came (performance.now()), to say where a tail is. */
+  ackPage: number[];
+  ackAt: number[];
   retries: number;
   reconnects: number;
   /** Why the connection dropped (socket.io's reasons), for diagnosing load problems. */
@@ -121,7 +124,7 @@ class Bot {
 
   constructor(private readonly opts: BotOptions) {
     this.questions = questionIndex(opts.protocol);
-    this.result = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
+    this.result = { pid: opts.pid, outcome: 'stuck', acked: [], ackMs: [], ackPage: [], ackAt: [], retries: 0, reconnects: 0, drops: [], resumes: [], errors: [], pagesSeen: 0 };
   }
 
   run(): Promise<BotResult> {
@@ -201,7 +204,12 @@ class Bot {
 
   private onAcked(s: Submit): void {
     const t0 = this.sentAt.get(s.clientId);
-    if (t0 !== undefined) this.result.ackMs.push(performance.now() - t0);
+    if (t0 !== undefined) {
+      const at = performance.now();
+      this.result.ackMs.push(at - t0);
+      this.result.ackPage.push(s.pageIndex);
+      this.result.ackAt.push(at);
+    }
     this.sentAt.delete(s.clientId);
     this.result.acked.push(s.clientId);
     this.lastAckedIndex = s.pageIndex;
