@@ -193,9 +193,9 @@ export class Engine extends EventEmitter {
       return { ack: { ok: false, error: `clientId: ids beginning '${SERVER_CLIENT_ID}' are the server's own`, field: 'clientId' } };
     }
     // Client ids are scoped to their participant: another participant's use of the same id is no concern of this one.
-    const [used, p] = await Promise.all([store.clientIdStatus(participantId, s.clientId), store.participant(participantId)]);
+    const { participant: p, retry } = await store.submitTarget(participantId, s.clientId);
     // Idempotency comes first: a retry of an accepted submit is acknowledged again, whatever page is current.
-    if (used === 'mine') {
+    if (retry) {
       await store.durable(); // it may have been committed a moment ago and not yet synced
       return { ack: { ok: true, duplicate: true }, next: await this.outcome(participantId) };
     }

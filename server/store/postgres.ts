@@ -38,6 +38,7 @@ import {
   type StudyVersionRecord,
   type SubmissionInput,
   type SubmitResult,
+  type SubmitTarget,
 } from './store.ts';
 import {
   conditionCountsOf,
@@ -641,10 +642,14 @@ class PgOps implements StoreTx {
     return { kind: 'stored' };
   }
 
-  async clientIdStatus(participantId: string, clientId: string): Promise<'new' | 'mine' | 'other'> {
-    const rows = await this.all<{ participant_id: string }>('SELECT participant_id FROM responses WHERE client_id = $1', [clientId]);
-    if (rows.length === 0) return 'new';
-    return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
+  async submitTarget(participantId: string, clientId: string): Promise<SubmitTarget> {
+    const r = await this.one<ParticipantDbRow & { retry: boolean }>(
+      'SELECT p.*, EXISTS (SELECT 1 FROM responses r WHERE r.participant_id = p.id AND r.client_id = $2) AS retry FROM participants p WHERE p.id = $1',
+      [participantId, clientId],
+    );
+    if (!r) return { participant: undefined, retry: false };
+    const { retry, ...row } = r;
+    return { participant: await this.toParticipant(row), retry };
   }
 
   private async applyProgress(id: string, expect: number, next: Progress, now: number): Promise<boolean> {

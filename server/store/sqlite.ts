@@ -39,6 +39,7 @@ import {
   type RowSource,
   type SubmissionInput,
   type SubmitResult,
+  type SubmitTarget,
 } from './store.ts';
 
 /** Stands for "no deadline" in SQL MIN() (later than any real epoch-ms deadline). */
@@ -401,10 +402,10 @@ class SqliteConnection implements Sync<StoreTx> {
     }).immediate();
   }
 
-  clientIdStatus(participantId: string, clientId: string): 'new' | 'mine' | 'other' {
-    const rows = this.sql('SELECT participant_id FROM responses WHERE client_id = ?').all(clientId) as { participant_id: string }[];
-    if (rows.length === 0) return 'new';
-    return rows.some((r) => r.participant_id === participantId) ? 'mine' : 'other';
+  submitTarget(participantId: string, clientId: string): SubmitTarget {
+    const participant = this.participant(participantId);
+    const retry = participant !== undefined && this.sql('SELECT 1 FROM responses WHERE participant_id = ? AND client_id = ?').get(participantId, clientId) !== undefined;
+    return { participant, retry };
   }
 
   private applyProgress(id: string, expect: number, next: Progress, now: number): boolean {

@@ -175,6 +175,13 @@ export type SubmitResult =
   /** needsPlace, and the participant holds no place: it went to someone else while they were away. */
   | { kind: 'place-lost' };
 
+/** What a submit reads before it is checked (Store.submitTarget). */
+export interface SubmitTarget {
+  participant: ParticipantRecord | undefined;
+  /** The submit's client id is stored for this participant already: a retry of an accepted submit. */
+  retry: boolean;
+}
+
 /** The event a participant gets when their idle place is given to someone else (releasePlaces). */
 export const PLACE_RELEASED = 'place-released';
 
@@ -274,8 +281,11 @@ export interface StoreTx {
   lastEventAt(participantId: string, type: string, pageIndex?: number): Promise<number | null>;
   /** Appends one submission (and its answers) and moves the participant on, in one transaction. */
   submit(s: SubmissionInput): Promise<SubmitResult>;
-  /** One lookup for a submit's client id: unused, already stored for this participant (a retry), or another participant's. */
-  clientIdStatus(participantId: string, clientId: string): Promise<'new' | 'mine' | 'other'>;
+  /**
+   * A submit's one read before it is checked: the participant, and whether this client id is stored for them
+   * already (a retry of an accepted submit). One query, not two: on PostgreSQL each is a round trip per answer.
+   */
+  submitTarget(participantId: string, clientId: string): Promise<SubmitTarget>;
   /** Ends or updates progress without a response (e.g. study time limit). */
   setProgress(participantId: string, expectPageIndex: number, next: Progress): Promise<boolean>;
   logEvent(e: PageEventInput): Promise<void>;
@@ -392,7 +402,7 @@ const TX_METHODS: Record<keyof StoreTx, true> = {
   registerStudy: true, studyVersion: true, studyVersions: true, studyIds: true, studySummaries: true, conditionCounts: true,
   stimuliOf: true, createParticipant: true, participantByToken: true, participantByPid: true, participant: true, touch: true,
   touchMany: true, rotateToken: true, claimDeadlines: true, takePlace: true, releasePlaces: true, expireUnplaced: true,
-  lastEventAt: true, submit: true, clientIdStatus: true, setProgress: true, logEvent: true, events: true,
+  lastEventAt: true, submit: true, submitTarget: true, setProgress: true, logEvent: true, events: true,
   liveParticipants: true, participants: true, participantsForAnalysis: true, kindCounts: true, studyState: true, setStudyState: true,
   purgeParticipants: true, stimuli: true, countSubmissions: true, lastAnswerChecks: true, putDetectorScores: true,
   detectorScores: true,

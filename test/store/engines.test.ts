@@ -168,8 +168,10 @@ for (const E of ENGINES) {
         assert.deepEqual(await store.submit(submission(p.id, 'c1', 0)), { kind: 'stored' });
         assert.deepEqual(await store.submit(submission(p.id, 'c1', 0)), { kind: 'duplicate' });
         assert.deepEqual(await store.submit(submission(p.id, 'c2', 0)), { kind: 'stale', pageIndex: 1 });
-        assert.equal(await store.clientIdStatus(p.id, 'c1'), 'mine');
-        assert.equal(await store.clientIdStatus('other', 'c1'), 'other');
+        assert.equal((await store.submitTarget(p.id, 'c1')).retry, true);
+        assert.equal((await store.submitTarget(p.id, 'c1')).participant?.id, p.id);
+        assert.equal((await store.submitTarget(p.id, 'c9')).retry, false);
+        assert.deepEqual(await store.submitTarget('other', 'c1'), { participant: undefined, retry: false });
         assert.deepEqual(await store.submit(submission(p.id, 'c3', 1)), { kind: 'stored' });
         assert.deepEqual(await store.submit(submission(p.id, 'c4', 1)), { kind: 'not-in-progress' });
         assert.equal(await store.countSubmissions(p.id), 2);
