@@ -15,6 +15,7 @@
 // the target (placeLost).
 import type { Protocol } from '../../studies/protocol.ts';
 import { buildPlan } from '../../studies/plan.ts';
+import { ownLane } from '../store/group-commit.ts';
 import { addressKey } from '../http/client-address.ts';
 import { overLimit, sharedLimiter } from '../http/shared-limiter.ts';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -26,10 +27,10 @@ import type { Runtime } from './registry.ts';
 /**
  * The group-commit key (Store.batch) of every write that counts a study's places and may take one (a join,
  * a consent, a move, a place taken again): they commit in one line, so concurrent group transactions
- * (PostgreSQL's lanes) never wait for one another's place lock, and the participants' other writes, keyed by
- * their id, never wait behind them.
+ * (PostgreSQL's lanes) never wait for one another's place lock, and in a lane of its own (ownLane) the
+ * participants' other writes, keyed by their id, never wait behind them.
  */
-export const placesKey = (studyId: string): string => `places\u0000${studyId}`;
+export const placesKey = (studyId: string): string => ownLane(`places\u0000${studyId}`);
 
 /** A record without a place, unseen this long, is ended (its browser left before consenting). */
 export const UNPLACED_TTL_MS = 5 * 60_000;

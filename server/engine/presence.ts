@@ -2,6 +2,7 @@
 // realtime edge reports sockets here, and a heartbeat writes last-seen times in
 // bulk (they only decide slot TTLs, so they are not written per event).
 import type { Store } from '../store/store.ts';
+import { ownLane } from '../store/group-commit.ts';
 
 /**
  * Last-seen times per write. Each write holds its rows' locks until it commits, and an answer of one of them
@@ -9,6 +10,8 @@ import type { Store } from '../store/store.ts';
  * not the thousands connected at once.
  */
 const TOUCH_CHUNK = 250;
+/** Heartbeats commit in a lane of their own: nobody's answer waits behind one in the queue. */
+const PRESENCE_KEY = ownLane('presence');
 
 export class Presence {
   /** Open sockets per participant. */
@@ -52,7 +55,7 @@ export class Presence {
     const all = [...seen];
     void (async () => {
       // A line of its own (the key), one chunk after another: a heartbeat never holds up anyone's answer for long.
-      for (let i = 0; i < all.length; i += TOUCH_CHUNK) await this.store.batch((tx) => tx.touchMany(all.slice(i, i + TOUCH_CHUNK)), 'presence');
+      for (let i = 0; i < all.length; i += TOUCH_CHUNK) await this.store.batch((tx) => tx.touchMany(all.slice(i, i + TOUCH_CHUNK)), PRESENCE_KEY);
     })().catch(() => {
       // The store may be closing during shutdown; nothing is lost but a last-seen time.
     });

@@ -816,6 +816,8 @@ const MAX_GROUP = 500;
  * advisory lock, a submit decides under its participant's row lock.
  */
 const LANES = 4;
+/** The group commits' connections beyond one per lane, for the keys with lanes of their own (more wait for one). */
+const OWN_LANE_CONNECTIONS = 2;
 /**
  * Connections per store: one for the group commit, the rest for the reads around it (a submit's checks, page
  * views, heartbeats). More is not faster on a busy machine: every backend that runs at once takes CPU from the
@@ -863,7 +865,8 @@ export class PostgresStore implements Store {
     // An idle client's error (the server restarted) must not take the process down; the next query reconnects.
     this.pool.on('error', () => {});
     const lanes = opts.lanes ?? LANES;
-    this.groupPool = new pg.Pool({ connectionString: url, max: lanes, types: PG_TYPES });
+    // A connection per lane, and some for the lanes of their own (group-commit.ts ownLane: each study's places, heartbeats).
+    this.groupPool = new pg.Pool({ connectionString: url, max: lanes + OWN_LANE_CONNECTIONS, types: PG_TYPES });
     this.groupPool.on('error', () => {});
     this.ops = new PgOps(this.pool, this.shared, false);
     this.ready = this.migrate();

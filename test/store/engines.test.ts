@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import type { Store, SubmissionInput } from '../../server/store/store.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres.ts';
-import { laneOf } from '../../server/store/group-commit.ts';
+import { laneOf, ownLane } from '../../server/store/group-commit.ts';
 import { Engine } from '../../server/engine/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { FIXTURES, loadDef, tempDir } from '../engine/helpers.ts';
@@ -380,6 +380,30 @@ test('both engines hand back the same rows for the same walk', () => {
 
 // Issue 15: PostgreSQL runs several group transactions at once (lanes), one line per key, so one group waiting
 // (here for a row lock another client holds) no longer holds up every acknowledgement behind it.
+/** Until a group of the store's is waiting for a row lock (not merely queued). */
+async function untilWaitingForLock(locker: pg.Client): Promise<void> {
+  // Inside a transaction the activity view is read once and kept: cleared before each look.
+  for (let i = 0; ; i++) {
+    await locker.query('SELECT pg_stat_clear_snapshot()');
+    const waiting = await locker.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+    if (waiting.rowCount) return;
+    assert.ok(i < 400, 'the group never waited for the row lock');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A new participant of the mini study whose id passes `wanted` (a lane of the test's choosing). */
+async function participantInLane(store: PostgresStore, version: string, wanted: (id: string) => boolean) {
+  for (let i = 0; ; i++) {
+    const made = await store.createParticipant({
+      studyId: 'mini', version, tokenHash: `lane-${i}`, kind: 'real', prolificPid: `L${i}`, prolificStudyId: null, prolificSessionId: null,
+      now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: i, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
+    });
+    assert.ok('participant' in made);
+    if (wanted(made.participant.id)) return made.participant;
+  }
+}
+
 test('PostgreSQL group commit: a group waiting for a row lock holds up no other key; one key commits in order', async () => {
   const LANES = 4;
   const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
@@ -390,15 +414,7 @@ test('PostgreSQL group commit: a group waiting for a row lock holds up no other 
     const p = await setUp(store);
     const def = await loadDef(join(FIXTURES, 'mini.yaml'));
     // Another participant whose key has another lane than p's.
-    let q: Awaited<ReturnType<typeof setUp>> | undefined;
-    for (let i = 0; !q; i++) {
-      const made = await store.createParticipant({
-        studyId: 'mini', version: def.version, tokenHash: `lane-${i}`, kind: 'real', prolificPid: `L${i}`, prolificStudyId: null, prolificSessionId: null,
-        now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: i, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
-      });
-      assert.ok('participant' in made);
-      if (laneOf(made.participant.id, LANES) !== laneOf(p.id, LANES)) q = made.participant;
-    }
+    const q = await participantInLane(store, def.version, (id) => laneOf(id, LANES) !== laneOf(p.id, LANES));
     await locker.query('BEGIN');
     await locker.query('SELECT id FROM participants WHERE id = $1 FOR UPDATE', [p.id]);
     let pSettled = false;
@@ -407,13 +423,7 @@ test('PostgreSQL group commit: a group waiting for a row lock holds up no other 
     const pSecond = store.batch((tx) => tx.submit(submission(p.id, 'p1', 1)), p.id);
     // Until p's group is waiting for the lock (not merely queued). Inside a transaction the activity view is
     // read once and kept: cleared before each look.
-    for (let i = 0; ; i++) {
-      await locker.query('SELECT pg_stat_clear_snapshot()');
-      const waiting = await locker.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
-      if (waiting.rowCount) break;
-      assert.ok(i < 400, "p's group never waited for the row lock");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilWaitingForLock(locker);
     // One group at a time would keep q's answer behind p's until the lock is released (never, here).
     const qDone = await Promise.race([
       store.batch((tx) => tx.submit(submission(q!.id, 'q0', 0)), q!.id),
@@ -426,6 +436,35 @@ test('PostgreSQL group commit: a group waiting for a row lock holds up no other 
     const rows = [...(await store.iterateResponses('mini'))].filter((r) => r.participant_id === p.id);
     assert.deepEqual([...new Set(rows.map((r) => r.client_id))], ['p0', 'p1']);
     assert.equal((await store.participant(p.id))!.status, 'completed');
+  } finally {
+    await locker.end();
+    await store.close();
+  }
+});
+
+test('PostgreSQL group commit: a key with a lane of its own (ownLane) waiting for a row lock holds up none of the hashed keys', async () => {
+  const LANES = 4;
+  const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
+  await store.ready;
+  const locker = new pg.Client({ connectionString: store.url });
+  await locker.connect();
+  try {
+    const p = await setUp(store);
+    const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+    const slow = ownLane('slow');
+    // q's id hashes to the lane the slow key itself would hash to: shared, q's answer would wait behind it.
+    const q = await participantInLane(store, def.version, (id) => laneOf(id, LANES) === laneOf(slow, LANES));
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM participants WHERE id = $1 FOR UPDATE', [p.id]);
+    const pFirst = store.batch((tx) => tx.submit(submission(p.id, 'p0', 0)), slow);
+    await untilWaitingForLock(locker);
+    const qDone = await Promise.race([
+      store.batch((tx) => tx.submit(submission(q.id, 'q0', 0)), q.id),
+      new Promise((_, fail) => setTimeout(() => fail(new Error("q's answer waited behind the slow key's group for 30 s")), 30_000).unref()),
+    ]);
+    assert.deepEqual(qDone, { kind: 'stored' }, "q's answer is stored while the slow key's group waits");
+    await locker.query('COMMIT');
+    assert.deepEqual(await pFirst, { kind: 'stored' });
   } finally {
     await locker.end();
     await store.close();
