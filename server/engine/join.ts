@@ -12,7 +12,7 @@ import type { Outcome } from './page-view.ts';
 import { buildPlan } from '../../studies/plan.ts';
 import { nextDeadline } from './progress.ts';
 import type { StudyRegistry } from './registry.ts';
-import { placeAtJoin, placesKey, releaseIdlePlaces, type JoinLimits } from './places.ts';
+import { joinsKey, placeAtJoin, placesKey, releaseIdlePlaces, type JoinLimits } from './places.ts';
 
 /** A resume logs one event per page, and takeovers at most one a minute: reconnects cannot grow the events table without bound. */
 const TAKEOVER_EVENT_EVERY_MS = 60_000;
@@ -161,7 +161,7 @@ async function create(room: JoinRoom, store: Store, auth: JoinAuth, version: str
     if (!('full' in r) && !r.created) await tx.rotateToken(r.participant.id, hashToken(token));
     if (!('full' in r) && !preview) await tx.logEvent({ participantId: r.participant.id, type: r.created ? 'joined' : 'takeover', pageIndex: r.participant.pageIndex, at: now });
     return r;
-  }, placesKey(auth.study)).catch((err: unknown) => {
+  }, placeAt != null ? placesKey(auth.study) : joinsKey(auth.study)).catch((err: unknown) => {
     if (err instanceof NoRoom) return { full: true as const };
     throw err;
   });

@@ -196,8 +196,8 @@ class Shared {
 class PgOps implements StoreTx {
   /** While a group's ops take turns on this transaction: their submits, written together. */
   merged: MergedSubmits | null = null;
-  /** Studies whose place lock this transaction holds already (held to its end, or to a rollback to a savepoint taken before). */
-  readonly placeLocks = new Set<string>();
+  /** Study locks this transaction holds already (lockStudy's keys) (held to its end, or to a rollback to a savepoint taken before). */
+  readonly studyLocks = new Set<string>();
 
   constructor(
     readonly db: Queryable,
@@ -222,11 +222,17 @@ class PgOps implements StoreTx {
     return r.rowCount ?? 0;
   }
 
-  /** Serialises place counting per study across processes until the transaction ends. */
-  private async lockPlaces(studyId: string): Promise<void> {
-    if (!this.inTransaction || this.placeLocks.has(studyId)) return;
-    await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:places:' || $1))", [studyId]);
-    this.placeLocks.add(studyId);
+  /**
+   * Serialises, per study across processes until the transaction ends: 'places', counting and taking its
+   * places; 'joins', making its new records (their index, a recruiter id's one record). A join that takes a
+   * place takes both, places first; nothing takes them the other way round, so the two never deadlock. A
+   * join that waits for consent takes only 'joins': a burst of arrivals does not queue behind the consents.
+   */
+  private async lockStudy(what: 'places' | 'joins', studyId: string): Promise<void> {
+    const key = `${what}:${studyId}`;
+    if (!this.inTransaction || this.studyLocks.has(key)) return;
+    await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:' || $1))", [key]);
+    this.studyLocks.add(key);
   }
 
   // ---- studies ----
@@ -297,7 +303,7 @@ class PgOps implements StoreTx {
   async conditionCounts(studyId: string, now = Date.now(), version?: string): Promise<ConditionCount[]> {
     const study = await this.studyVersion(studyId, version);
     if (!study) return [];
-    await this.lockPlaces(studyId);
+    await this.lockStudy('places', studyId);
     if (this.merged) return conditionCountsOf(study.protocol, await this.groupCounts(this.merged, study, now));
     return this.countsFor(study, now);
   }
@@ -417,7 +423,8 @@ class PgOps implements StoreTx {
     const state = new Map<string, { study: StudyVersionRecord | undefined; ttlMs: number; idx: number; counts: CountRow[]; borderline: [string, number][]; placed: [string, number][] }>();
     for (const [k, group] of groups) {
       const { studyId, version } = group[0];
-      await this.lockPlaces(studyId);
+      if (group.some((p) => p.placeAt !== null)) await this.lockStudy('places', studyId);
+      await this.lockStudy('joins', studyId);
       const study = await this.studyVersion(studyId, version);
       const ttlMs = (study?.protocol.design.slot_ttl_minutes ?? 0) * 60_000;
       const nows = group.map((p) => p.now);
@@ -961,7 +968,7 @@ export class PostgresStore implements Store {
   /** One op of a group: its failure rolls back only its own writes (and leaves the transaction usable). */
   private savepoint<T>(tx: PgOps, fn: () => Promise<T>): Promise<T> {
     return inSavepoint((sql) => tx.db.query(sql), fn).catch((err: unknown) => {
-      tx.placeLocks.clear(); // rolling back to the savepoint released the locks taken since: take them again when needed
+      tx.studyLocks.clear(); // rolling back to the savepoint released the locks taken since: take them again when needed
       throw err;
     });
   }

@@ -12,6 +12,7 @@ import type { Store, SubmissionInput } from '../../server/store/store.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres.ts';
 import { laneOf, ownLane } from '../../server/store/group-commit.ts';
+import { joinsKey, placesKey } from '../../server/engine/places.ts';
 import { Engine } from '../../server/engine/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { FIXTURES, loadDef, tempDir } from '../engine/helpers.ts';
@@ -438,6 +439,36 @@ test('PostgreSQL group commit: a group waiting for a row lock holds up no other 
     assert.equal((await store.participant(p.id))!.status, 'completed');
   } finally {
     await locker.end();
+    await store.close();
+  }
+});
+
+test('PostgreSQL: joins that take a place and joins that wait for consent, made at once in their own lanes: every one made, each with its own index', async () => {
+  const store = new PostgresStore(await server.newDatabase(), { lanes: 4 });
+  await store.ready;
+  try {
+    const first = await setUp(store);
+    const def = await loadDef(join(FIXTURES, 'mini.yaml'));
+    const plan = [{ kind: 'questionnaire' as const, block: null, trialIndex: null, questions: [] }];
+    // Alternately placing (the places lock, then the joins lock) and not (the joins lock only), several waves.
+    const made = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => {
+        const placing = i % 2 === 0;
+        return store.batch(
+          (tx) =>
+            tx.createParticipant({
+              studyId: 'mini', version: def.version, tokenHash: `mix-${i}`, kind: 'real', prolificPid: `M${i}`, prolificStudyId: null, prolificSessionId: null,
+              now: 2000 + i, studyLimitMs: null, placeAt: placing ? 2000 + i : null,
+              choose: ({ counts }) => ({ condition: counts[i % counts.length].condition, seed: i, plan, deadlineAt: null }),
+            }),
+          placing ? placesKey('mini') : joinsKey('mini'),
+        );
+      }),
+    );
+    const indexes = made.map((m) => ('participant' in m ? m.participant.index : -1));
+    assert.deepEqual([...indexes].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 1), 'every join made, each with its own index after the first');
+    assert.equal(first.index, 0);
+  } finally {
     await store.close();
   }
 });
