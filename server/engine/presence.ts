@@ -18,6 +18,13 @@ export class Presence {
   private readonly connected = new Map<string, number>();
   /** Last activity of participants who disconnected since the last heartbeat. */
   private readonly seen = new Map<string, number>();
+  /**
+   * Participants with an answer stored since the last heartbeat: that write set their last-seen time, so this
+   * beat leaves them out (the next one writes them if they answer nothing more; a third of the TTL apart, a
+   * last-seen time is never older than two thirds of it). Busy participants answer every few seconds: a beat
+   * then writes almost nothing, and holds no locks their answers would wait for.
+   */
+  private readonly answered = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
@@ -32,6 +39,11 @@ export class Presence {
     if (n > 0) this.connected.set(participantId, n);
     else this.connected.delete(participantId);
     if (!this.isPreview(participantId)) this.seen.set(participantId, this.now());
+  }
+
+  /** An answer of theirs was stored now (with their last-seen time). */
+  markAnswered(participantId: string): void {
+    this.answered.add(participantId);
   }
 
   /** Beats a third of the shortest slot TTL apart (between 0.2 and 15 s), so a slot never lapses under a present participant. */
@@ -50,7 +62,8 @@ export class Presence {
     // Who was seen since the last beat, at their time; who is connected now, at now. One entry each: one write.
     const seen = new Map(this.seen);
     this.seen.clear();
-    for (const id of this.connected.keys()) if (!this.isPreview(id)) seen.set(id, now);
+    for (const id of this.connected.keys()) if (!this.isPreview(id) && !this.answered.has(id)) seen.set(id, now);
+    this.answered.clear();
     if (seen.size === 0) return;
     const all = [...seen];
     void (async () => {

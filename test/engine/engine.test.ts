@@ -435,6 +435,43 @@ for (const on of TEST_ENGINES) describe(`engine on ${on.name}`, () => {
     }
   });
 
+  test('a heartbeat leaves out whoever answered since the last one (that answer wrote their last-seen time); the next one writes them again', async () => {
+    const { dir, cleanup } = tempDir();
+    const p = miniProtocol();
+    p.design.slot_ttl_minutes = 0.01; // 600 ms: a heartbeat every 200 ms
+    const e = await openEngine(dir, [writeStudy(dir, p)], undefined, on);
+    // Which participants each heartbeat wrote, as the store is asked.
+    const beats: string[][] = [];
+    const batch = e.store.batch.bind(e.store);
+    e.store.batch = ((fn, key) =>
+      batch((tx) => fn(new Proxy(tx, { get: (t, k) => (k === 'touchMany' ? (seen: [string, number][]) => (beats.push(seen.map(([id]) => id)), t.touchMany(seen)) : Reflect.get(t, k)) })), key)) as typeof e.store.batch;
+    try {
+      const a = await enter(e.engine, 'A');
+      const b = await enter(e.engine, 'B');
+      e.engine.setConnected(a.participantId, true);
+      e.engine.setConnected(b.participantId, true);
+      const beatsWith = (from: number, id: string) => beats.slice(from).filter((ids) => ids.includes(id));
+      for (let i = 0; beatsWith(0, b.participantId).length === 0; i++) {
+        assert.ok(i < 100, 'no heartbeat in 10 s');
+        await sleep(100);
+      }
+      const answer = await submit(e.engine, a.participantId, page(a.outcome), { consent: true });
+      assert.ok(answer.ack.ok, JSON.stringify(answer.ack));
+      const from = beats.length;
+      // Three beats of B's after the answer: a beat already under way may still hold A; a later one must not; the one after that holds A again.
+      for (let i = 0; beatsWith(from, b.participantId).length < 3; i++) {
+        assert.ok(i < 100, 'heartbeats stopped');
+        await sleep(100);
+      }
+      const after = beatsWith(from, b.participantId).map((ids) => ids.includes(a.participantId));
+      assert.ok(after.includes(false), `a beat after A's answer left A out (A in each: ${after})`);
+      assert.equal(after.at(-1), true, `the beat after that wrote A again (A in each: ${after})`);
+    } finally {
+      await e.close();
+      cleanup();
+    }
+  });
+
   // Issue 15: on PostgreSQL under load a condition ended one over its target. A participant who looked idle past
   // the TTL (their last-seen time written late) lost their place to a later arrival, then completed as well.
   // Here the same interleaving, forced: X idle past the TTL, Y takes the one place, X answers again.
