@@ -405,8 +405,16 @@ async function participantInLane(store: PostgresStore, version: string, wanted: 
   }
 }
 
-test('PostgreSQL group commit: a group waiting for a row lock holds up no other key; one key commits in order', async () => {
-  const LANES = 4;
+const LANES = 4;
+
+/**
+ * A PostgreSQL store with LANES lanes; p set up, their row locked by another connection (`locker`, in a
+ * transaction the test commits); q, another participant whose id `pick` accepts (p's id given, for its lane).
+ */
+async function withLockedParticipant(
+  pick: (qId: string, pId: string) => boolean,
+  body: (s: { store: PostgresStore; locker: pg.Client; p: Awaited<ReturnType<typeof setUp>>; q: Awaited<ReturnType<typeof setUp>> }) => Promise<void>,
+): Promise<void> {
   const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
   await store.ready;
   const locker = new pg.Client({ connectionString: store.url });
@@ -414,20 +422,28 @@ test('PostgreSQL group commit: a group waiting for a row lock holds up no other 
   try {
     const p = await setUp(store);
     const def = await loadDef(join(FIXTURES, 'mini.yaml'));
-    // Another participant whose key has another lane than p's.
-    const q = await participantInLane(store, def.version, (id) => laneOf(id, LANES) !== laneOf(p.id, LANES));
+    const q = await participantInLane(store, def.version, (id) => pick(id, p.id));
     await locker.query('BEGIN');
     await locker.query('SELECT id FROM participants WHERE id = $1 FOR UPDATE', [p.id]);
+    await body({ store, locker, p, q });
+  } finally {
+    await locker.end();
+    await store.close();
+  }
+}
+
+test('PostgreSQL group commit: a group waiting for a row lock holds up no other key; one key commits in order', () =>
+  // q: another participant whose key has another lane than p's.
+  withLockedParticipant((q, p) => laneOf(q, LANES) !== laneOf(p, LANES), async ({ store, locker, p, q }) => {
     let pSettled = false;
     // p's two answers, queued on p's key: the first waits for the row lock, the second must come after it.
     const pFirst = store.batch((tx) => tx.submit(submission(p.id, 'p0', 0)), p.id).finally(() => (pSettled = true));
     const pSecond = store.batch((tx) => tx.submit(submission(p.id, 'p1', 1)), p.id);
-    // Until p's group is waiting for the lock (not merely queued). Inside a transaction the activity view is
-    // read once and kept: cleared before each look.
+    // Until p's group is waiting for the lock (not merely queued).
     await untilWaitingForLock(locker);
     // One group at a time would keep q's answer behind p's until the lock is released (never, here).
     const qDone = await Promise.race([
-      store.batch((tx) => tx.submit(submission(q!.id, 'q0', 0)), q!.id),
+      store.batch((tx) => tx.submit(submission(q.id, 'q0', 0)), q.id),
       new Promise((_, fail) => setTimeout(() => fail(new Error("q's answer waited behind p's group for 30 s")), 30_000).unref()),
     ]);
     assert.deepEqual(qDone, { kind: 'stored' }, "q's answer is stored while p's group waits");
@@ -437,14 +453,10 @@ test('PostgreSQL group commit: a group waiting for a row lock holds up no other 
     const rows = [...(await store.iterateResponses('mini'))].filter((r) => r.participant_id === p.id);
     assert.deepEqual([...new Set(rows.map((r) => r.client_id))], ['p0', 'p1']);
     assert.equal((await store.participant(p.id))!.status, 'completed');
-  } finally {
-    await locker.end();
-    await store.close();
-  }
-});
+  }));
 
 test('PostgreSQL: joins that take a place and joins that wait for consent, made at once in their own lanes: every one made, each with its own index', async () => {
-  const store = new PostgresStore(await server.newDatabase(), { lanes: 4 });
+  const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
   await store.ready;
   try {
     const first = await setUp(store);
@@ -473,20 +485,10 @@ test('PostgreSQL: joins that take a place and joins that wait for consent, made 
   }
 });
 
-test('PostgreSQL group commit: a key with a lane of its own (ownLane) waiting for a row lock holds up none of the hashed keys', async () => {
-  const LANES = 4;
-  const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
-  await store.ready;
-  const locker = new pg.Client({ connectionString: store.url });
-  await locker.connect();
-  try {
-    const p = await setUp(store);
-    const def = await loadDef(join(FIXTURES, 'mini.yaml'));
-    const slow = ownLane('slow');
-    // q's id hashes to the lane the slow key itself would hash to: shared, q's answer would wait behind it.
-    const q = await participantInLane(store, def.version, (id) => laneOf(id, LANES) === laneOf(slow, LANES));
-    await locker.query('BEGIN');
-    await locker.query('SELECT id FROM participants WHERE id = $1 FOR UPDATE', [p.id]);
+test('PostgreSQL group commit: a key with a lane of its own (ownLane) waiting for a row lock holds up none of the hashed keys', () => {
+  const slow = ownLane('slow');
+  // q's id hashes to the lane the slow key itself would hash to: shared, q's answer would wait behind it.
+  return withLockedParticipant((q) => laneOf(q, LANES) === laneOf(slow, LANES), async ({ store, locker, p, q }) => {
     const pFirst = store.batch((tx) => tx.submit(submission(p.id, 'p0', 0)), slow);
     await untilWaitingForLock(locker);
     const qDone = await Promise.race([
@@ -496,8 +498,5 @@ test('PostgreSQL group commit: a key with a lane of its own (ownLane) waiting fo
     assert.deepEqual(qDone, { kind: 'stored' }, "q's answer is stored while the slow key's group waits");
     await locker.query('COMMIT');
     assert.deepEqual(await pFirst, { kind: 'stored' });
-  } finally {
-    await locker.end();
-    await store.close();
-  }
+  });
 });
