@@ -823,8 +823,11 @@ const MAX_GROUP = 500;
  * advisory lock, a submit decides under its participant's row lock.
  */
 const LANES = 4;
-/** The group commits' connections beyond one per lane, for the keys with lanes of their own (more wait for one). */
-const OWN_LANE_CONNECTIONS = 2;
+/**
+ * The group commits' connections beyond one per lane, for the keys with lanes of their own: a live study's
+ * places and joins, and the heartbeats (a server with several studies filling at once waits for one).
+ */
+const OWN_LANE_CONNECTIONS = 3;
 /**
  * Connections per store: one for the group commit, the rest for the reads around it (a submit's checks, page
  * views, heartbeats). More is not faster on a busy machine: every backend that runs at once takes CPU from the
