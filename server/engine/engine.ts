@@ -84,7 +84,7 @@ export class Engine extends EventEmitter {
       failed: (id, err) => this.emit('timer-error', id, err),
     });
     this.presence = new Presence(this.store, this.now, (id) => this.studies.isPreview(id));
-    this.recorder = new Recorder(this.studies, this.deadlines);
+    this.recorder = new Recorder(this.studies, this.deadlines, this.presence);
   }
 
   // ---- studies ----
@@ -252,7 +252,6 @@ export class Engine extends EventEmitter {
     if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: await this.outcome(p.id) };
     if (result.kind === 'stale') return await stale(result.pageIndex);
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: await this.outcome(p.id) };
-    this.presence.markAnswered(p.id);
     return { ack: { ok: true }, next: place ? await this.outcome(p.id) : await this.outcomeFor({ ...p, ...result.next, lastSeenAt: now }) };
   }
 

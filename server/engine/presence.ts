@@ -19,7 +19,7 @@ export class Presence {
   /** Last activity of participants who disconnected since the last heartbeat. */
   private readonly seen = new Map<string, number>();
   /**
-   * Participants with an answer stored since the last heartbeat: that write set their last-seen time, so this
+   * Participants with a response stored since the last heartbeat: that write set their last-seen time, so this
    * beat leaves them out (the next one writes them if they answer nothing more; a third of the TTL apart, a
    * last-seen time is never older than two thirds of it). Busy participants answer every few seconds: a beat
    * then writes almost nothing, and holds no locks their answers would wait for.
@@ -41,7 +41,7 @@ export class Presence {
     if (!this.isPreview(participantId)) this.seen.set(participantId, this.now());
   }
 
-  /** An answer of theirs was stored now (with their last-seen time). */
+  /** A response of theirs was stored now (an answer or a timed-out page), with their last-seen time. */
   markAnswered(participantId: string): void {
     this.answered.add(participantId);
   }

@@ -3,6 +3,7 @@
 // the events it causes; once durable, the participant's deadline timer moves.
 import type { PageEventInput, ParticipantRecord, PlannedPage, Progress, SubmissionInput, SubmitResult } from '../store/store.ts';
 import type { Deadlines } from './deadlines.ts';
+import type { Presence } from './presence.ts';
 import { stimulusOf } from './page-view.ts';
 import { placeExpected, placeLost, placesKey, takePlace } from './places.ts';
 import { nextDeadline, nextProgress, type CheckedAnswer } from './progress.ts';
@@ -19,6 +20,8 @@ export class Recorder {
   constructor(
     private readonly studies: StudyRegistry,
     private readonly deadlines: Deadlines,
+    /** A stored response wrote the participant's last-seen time: the next heartbeat may leave them out. */
+    private readonly presence: Pick<Presence, 'markAnswered'>,
   ) {}
 
   /**
@@ -64,6 +67,7 @@ export class Recorder {
     // Their place was released: with one taken anew, the same write again; else they ended.
     if (result.kind === 'place-lost' && (await this.placeLost(p, now)) === 'kept') return this.record(p, page, answers, now, response, event, place);
     if (result.kind !== 'stored') return result;
+    this.presence.markAnswered(p.id);
     this.afterAdvance(p, next);
     return { kind: 'stored', next };
   }
