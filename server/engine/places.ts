@@ -26,9 +26,9 @@ import type { Runtime } from './registry.ts';
 
 /**
  * The group-commit key (Store.batch) of every write that counts a study's places and may take one (a join
- * that takes one, a consent, a move, a place taken again): they commit in one line, so concurrent group transactions
- * (PostgreSQL's lanes) never wait for one another's place lock, and in a lane of its own (ownLane) the
- * participants' other writes, keyed by their id, never wait behind them.
+ * that takes one, a consent, a move, a place taken again): they commit in one line, so concurrent group
+ * transactions (PostgreSQL's lanes) never wait for one another's place lock, and in a lane of its own
+ * (ownLane) the participants' other writes, keyed by their id, never wait behind them.
  */
 export const placesKey = (studyId: string): string => ownLane(`places\u0000${studyId}`);
 /**

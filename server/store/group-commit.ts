@@ -98,8 +98,8 @@ export class GroupCommit<Tx> {
        * Group transactions under way at once (default 1). Ops with the same key share a lane and commit in
        * the order queued; ops without a key share the first; a key made by ownLane has a lane of its own.
        * For an engine across a network, where a group spends most of its time waiting for round trips,
-       * not for the CPU or the disk. Concurrent groups
-       * must be safe for the engine as several processes are (row and advisory locks, not this class).
+       * not for the CPU or the disk. Concurrent groups must be safe for the engine as several processes
+       * are (row and advisory locks, not this class).
        */
       lanes?: number;
     } = {},

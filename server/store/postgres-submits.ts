@@ -9,7 +9,7 @@
 // (participant_id, client_id) (ON CONFLICT), and each submit's outcome is
 // decided under its participant's row lock, in the group's order. The group's
 // joins are made together the same way (PgOps.createParticipants: one read and
-// one insert under the place lock, each join deciding as it would after the
+// one insert under the study's lock, each join deciding as it would after the
 // ones before it), and the events its ops log (a join, a timeout, an end) are
 // written together, in the order they were logged, before anything reads
 // events and before the group commits.

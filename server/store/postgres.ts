@@ -196,7 +196,7 @@ class Shared {
 class PgOps implements StoreTx {
   /** While a group's ops take turns on this transaction: their submits, written together. */
   merged: MergedSubmits | null = null;
-  /** Study locks this transaction holds already (lockStudy's keys) (held to its end, or to a rollback to a savepoint taken before). */
+  /** The study locks this transaction holds already, by lockStudy's key (held to its end, or to a rollback to a savepoint taken before). */
   readonly studyLocks = new Set<string>();
 
   constructor(
@@ -404,7 +404,7 @@ class PgOps implements StoreTx {
 
   /**
    * The joins of one group commit (or one join alone), each as it would be made after the ones before it: under
-   * each study's place lock, one read per study version (earlier records of their recruiter ids, the next
+   * each study's joins lock (and its place lock first when one of them takes a place, lockStudy), one read per study version (earlier records of their recruiter ids, the next
    * index, the places counted) and then one write of every new row and plan, where one after another each
    * join cost two round trips under the lock (the issue-15 benchmark's joins took most of a group's time).
    * A join's own failure (an unknown study, its choose throwing) is its alone; a failed write fails them all.
