@@ -404,9 +404,10 @@ class PgOps implements StoreTx {
 
   /**
    * The joins of one group commit (or one join alone), each as it would be made after the ones before it: under
-   * each study's joins lock (and its place lock first when one of them takes a place, lockStudy), one read per study version (earlier records of their recruiter ids, the next
-   * index, the places counted) and then one write of every new row and plan, where one after another each
-   * join cost two round trips under the lock (the issue-15 benchmark's joins took most of a group's time).
+   * each study's joins lock (and its place lock first when one of them takes a place, lockStudy), one read per
+   * study version (earlier records of their recruiter ids, the next index, the places counted) and then one
+   * write of every new row and plan, where one after another each join cost two round trips under the lock
+   * (the issue-15 benchmark's joins took most of a group's time).
    * A join's own failure (an unknown study, its choose throwing) is its alone; a failed write fails them all.
    */
   async createParticipants(ps: NewParticipant[]): Promise<PromiseSettledResult<Created>[]> {
@@ -844,10 +845,14 @@ const ATOMIC = new Set<keyof StoreTx>(['registerStudy', 'createParticipant', 'su
  * the transaction if BEGIN failed (it fails with BEGIN's error instead).
  */
 function afterBegin(client: pg.PoolClient, begun: Promise<unknown>): pg.PoolClient {
+  // Once BEGIN is done, the client's own query: no wait and no wrapper for every later statement of the group.
+  let done = false;
+  begun.then(() => (done = true), () => {});
+  const waiting = (...args: unknown[]) => begun.then(() => Reflect.apply(client.query, client, args));
   return new Proxy(client, {
     get(target, key) {
+      if (key === 'query' && !done) return waiting;
       const v: unknown = Reflect.get(target, key, target);
-      if (key === 'query') return (...args: unknown[]) => begun.then(() => Reflect.apply(target.query, target, args));
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
