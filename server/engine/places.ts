@@ -15,7 +15,7 @@
 // the target (placeLost).
 import type { Protocol } from '../../studies/protocol.ts';
 import { buildPlan } from '../../studies/plan.ts';
-import { ownLane } from '../store/group-commit.ts';
+import { studyLockLane } from '../store/study-locks.ts';
 import { addressKey } from '../http/client-address.ts';
 import { overLimit, sharedLimiter } from '../http/shared-limiter.ts';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -28,15 +28,16 @@ import type { Runtime } from './registry.ts';
  * The group-commit key (Store.batch) of every write that counts a study's places and may take one (a join
  * that takes one, a consent, a move, a place taken again): they commit in one line, so concurrent group
  * transactions (PostgreSQL's lanes) never wait for one another's place lock, and in a lane of its own
- * (ownLane) the participants' other writes, keyed by their id, never wait behind them.
+ * (study-locks.ts: each group takes the lock with its BEGIN) the participants' other writes, keyed by their
+ * id, never wait behind them.
  */
-export const placesKey = (studyId: string): string => ownLane(`places\u0000${studyId}`);
+export const placesKey = (studyId: string): string => studyLockLane('places', studyId);
 /**
  * The group-commit key of a join that takes no place yet (it waits for the consent page): it needs no place
  * lock (its condition is a first choice; consent decides), so such joins commit in a line of their own,
  * beside the consents rather than behind them.
  */
-export const joinsKey = (studyId: string): string => ownLane(`joins\u0000${studyId}`);
+export const joinsKey = (studyId: string): string => studyLockLane('joins', studyId);
 
 /** A record without a place, unseen this long, is ended (its browser left before consenting). */
 export const UNPLACED_TTL_MS = 5 * 60_000;

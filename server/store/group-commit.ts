@@ -21,7 +21,11 @@ export interface CommitStats {
 
 /** What a group commit needs of an engine: async transactions with savepoints, and a sync barrier. */
 export interface Transactional<Tx> {
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * `lane`: the key of a lane of its own (ownLane) the group commits in, so the engine may begin each of its
+   * groups with what the key names (PostgreSQL: the study lock of study-locks.ts, with BEGIN in one round trip).
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, lane?: string): Promise<T>;
   /** Runs fn inside tx's transaction in its own savepoint: a failure undoes only fn's writes. */
   savepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<T>;
   durable(): Promise<void>;
@@ -45,6 +49,8 @@ interface Pending<Tx> {
  * several lanes runs as many group transactions at once (each on its own connection).
  */
 class Lane<Tx> {
+  /** The key of a lane of its own (ownLane); undefined for the hashed lanes, which many keys share. */
+  constructor(readonly key?: string) {}
   queue: Pending<Tx>[] = [];
   flushScheduled = false;
   /** The group transaction under way, if any (one at a time per lane). */
@@ -61,6 +67,8 @@ class Lane<Tx> {
  */
 const OWN = '\u0001own\u0000';
 export const ownLane = (name: string): string => `${OWN}${name}`;
+/** The name ownLane was given, for a key it made; undefined for any other key. */
+export const ownLaneName = (key: string): string | undefined => (key.startsWith(OWN) ? key.slice(OWN.length) : undefined);
 
 /** A key's lane: the same key always the same lane (FNV-1a; the keys are ids, any spread will do). */
 export function laneOf(key: string, lanes: number): number {
@@ -123,7 +131,7 @@ export class GroupCommit<Tx> {
     if (key === undefined) return this.lanes[0];
     if (this.lanes.length === 1 || !key.startsWith(OWN)) return this.lanes[laneOf(key, this.lanes.length)];
     let lane = this.own.get(key);
-    if (!lane) this.own.set(key, (lane = new Lane<Tx>()));
+    if (!lane) this.own.set(key, (lane = new Lane<Tx>(key)));
     return lane;
   }
 
@@ -166,7 +174,7 @@ export class GroupCommit<Tx> {
     let out: Outcome[];
     const t0 = performance.now();
     try {
-      out = (this.opts.savepointsOnFailureOnly ? await this.withoutSavepoints(batch) : undefined) ?? (await this.withSavepoints(batch));
+      out = (this.opts.savepointsOnFailureOnly ? await this.withoutSavepoints(batch, lane.key) : undefined) ?? (await this.withSavepoints(batch, lane.key));
     } catch (err) {
       for (const b of batch) b.fail(err);
       return;
@@ -191,7 +199,7 @@ export class GroupCommit<Tx> {
   }
 
   /** Every op in its own savepoint: a failing op fails alone. */
-  private withSavepoints(batch: Pending<Tx>[]): Promise<Outcome[]> {
+  private withSavepoints(batch: Pending<Tx>[], lane: string | undefined): Promise<Outcome[]> {
     return this.store.transaction(async (tx) => {
       const out: Outcome[] = [];
       for (const b of batch) {
@@ -202,11 +210,11 @@ export class GroupCommit<Tx> {
         }
       }
       return out;
-    });
+    }, lane);
   }
 
   /** The whole group in one plain transaction; undefined when an op failed (nothing of the group was committed). */
-  private async withoutSavepoints(batch: Pending<Tx>[]): Promise<Outcome[] | undefined> {
+  private async withoutSavepoints(batch: Pending<Tx>[], lane: string | undefined): Promise<Outcome[] | undefined> {
     const failed = new Error('an op of the group failed');
     try {
       return await this.store.transaction(async (tx) => {
@@ -224,7 +232,7 @@ export class GroupCommit<Tx> {
           }
         }
         return out;
-      });
+      }, lane);
     } catch (err) {
       if (err === failed) return undefined;
       throw err;

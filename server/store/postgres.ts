@@ -16,6 +16,7 @@ import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import { MergedSubmits, versionKey, type CountRow } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
+import { laneStudyLock, studyLockName, type StudyLock } from './study-locks.ts';
 import {
   STORE_TX_METHODS,
   type ConditionCount,
@@ -196,7 +197,7 @@ class Shared {
 class PgOps implements StoreTx {
   /** While a group's ops take turns on this transaction: their submits, written together. */
   merged: MergedSubmits | null = null;
-  /** The study locks this transaction holds already, by lockStudy's key (held to its end, or to a rollback to a savepoint taken before). */
+  /** The study locks this transaction holds already, by name (held to its end, or to a rollback to a savepoint taken before). */
   readonly studyLocks = new Set<string>();
 
   constructor(
@@ -223,16 +224,15 @@ class PgOps implements StoreTx {
   }
 
   /**
-   * Serialises, per study across processes until the transaction ends: 'places', counting and taking its
-   * places; 'joins', making its new records (their index, a recruiter id's one record). A join that takes a
-   * place takes both, places first; nothing takes them the other way round, so the two never deadlock. A
-   * join that waits for consent takes only 'joins': a burst of arrivals does not queue behind the consents.
+   * Takes the study's lock until the transaction ends (study-locks.ts), unless it holds it already (a group of
+   * the lock's own lane took it with its BEGIN). A join that waits for consent takes only 'joins': a burst of
+   * arrivals does not queue behind the consents.
    */
-  private async lockStudy(what: 'places' | 'joins', studyId: string): Promise<void> {
-    const key = `${what}:${studyId}`;
-    if (!this.inTransaction || this.studyLocks.has(key)) return;
-    await this.all("SELECT pg_advisory_xact_lock(hashtext('credence:' || $1))", [key]);
-    this.studyLocks.add(key);
+  private async lockStudy(what: StudyLock, studyId: string): Promise<void> {
+    const name = studyLockName(what, studyId);
+    if (!this.inTransaction || this.studyLocks.has(name)) return;
+    await this.all('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+    this.studyLocks.add(name);
   }
 
   // ---- studies ----
@@ -906,7 +906,7 @@ export class PostgresStore implements Store {
     }
     this.commits = new GroupCommit<PgOps>(
       {
-        transaction: (fn) => this.withTransaction(fn, this.groupPool),
+        transaction: (fn, lane) => this.withTransaction(fn, this.groupPool, lane),
         savepoint: (tx, fn) => this.savepoint(tx, fn),
         durable: () => this.durable(),
         runOps: (tx, ops) => this.runMerged(tx, ops),
@@ -931,7 +931,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async withTransaction<T>(fn: (tx: PgOps) => Promise<T>, pool = this.pool): Promise<T> {
+  /** `lane`: a group's own lane (group-commit.ts); one that names a study lock takes it with BEGIN (study-locks.ts). */
+  private async withTransaction<T>(fn: (tx: PgOps) => Promise<T>, pool = this.pool, lane?: string): Promise<T> {
     await this.ready;
     const client = await pool.connect();
     let broken = false;
@@ -939,10 +940,14 @@ export class PostgresStore implements Store {
       // BEGIN's round trip overlaps the transaction's first steps (a group's ops take turns for an event-loop
       // turn before its first statement): one wait fewer per group, each a turn of a busy event loop.
       // Nothing is sent on the transaction before BEGIN succeeded (afterBegin).
-      const begun = client.query('BEGIN');
+      const lock = laneStudyLock(lane);
+      // One simple query, two statements: the lock's statement reads nothing, so its snapshot does not matter.
+      const begun = client.query(lock ? `BEGIN; SELECT pg_advisory_xact_lock(hashtext(${client.escapeLiteral(lock)}))` : 'BEGIN');
       begun.catch(() => {}); // its failure is the transaction's, through afterBegin and the await below
       try {
-        const v = await fn(new PgOps(afterBegin(client, begun), this.shared, true));
+        const tx = new PgOps(afterBegin(client, begun), this.shared, true);
+        if (lock) tx.studyLocks.add(lock);
+        const v = await fn(tx);
         await begun;
         await client.query('COMMIT');
         return v;

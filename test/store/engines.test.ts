@@ -13,6 +13,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres.ts';
 import { laneOf, ownLane } from '../../server/store/group-commit.ts';
 import { joinsKey, placesKey } from '../../server/engine/places.ts';
+import { studyLockName } from '../../server/store/study-locks.ts';
 import { Engine } from '../../server/engine/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { FIXTURES, loadDef, tempDir } from '../engine/helpers.ts';
@@ -388,7 +389,7 @@ async function untilWaitingForLock(locker: pg.Client): Promise<void> {
     await locker.query('SELECT pg_stat_clear_snapshot()');
     const waiting = await locker.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
     if (waiting.rowCount) return;
-    assert.ok(i < 400, 'the group never waited for the row lock');
+    assert.ok(i < 400, 'the group never waited for the lock');
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -499,4 +500,29 @@ test('PostgreSQL group commit: a key with a lane of its own (ownLane) waiting fo
     await locker.query('COMMIT');
     assert.deepEqual(await pFirst, { kind: 'stored' });
   });
+});
+
+test("PostgreSQL group commit: every group of a study lock's lane holds that lock from its BEGIN, whatever its ops do", async () => {
+  const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
+  await store.ready;
+  const locker = new pg.Client({ connectionString: store.url });
+  await locker.connect();
+  try {
+    const p = await setUp(store);
+    // The study's places lock, held by another session.
+    await locker.query('SELECT pg_advisory_lock(hashtext($1))', [studyLockName('places', 'mini')]);
+    let settled = false;
+    // Its op only reads: it never asks for the lock itself.
+    const read = store.batch((tx) => tx.participant(p.id), placesKey('mini')).finally(() => (settled = true));
+    await untilWaitingForLock(locker);
+    // The joins lane's lock is another, and the participants' lanes take none.
+    assert.equal((await store.batch((tx) => tx.participant(p.id), joinsKey('mini')))?.id, p.id);
+    assert.deepEqual(await store.batch((tx) => tx.submit(submission(p.id, 'p0', 0)), p.id), { kind: 'stored' });
+    assert.equal(settled, false, "the places lane's group waits for the study's places lock");
+    await locker.query('SELECT pg_advisory_unlock(hashtext($1))', [studyLockName('places', 'mini')]);
+    assert.equal((await read)?.id, p.id);
+  } finally {
+    await locker.end();
+    await store.close();
+  }
 });
