@@ -1,18 +1,18 @@
-// The submits of one PostgreSQL group commit, merged: one query locks every
-// participant the group answers for (and finds which client ids are stored
-// already), and one statement writes all the accepted responses, their answers
-// and the participants' moves. Before this each submit cost two round trips one
-// after another on the group's connection, so a group of a thousand took
-// seconds and the next group grew while it waited (closing note 3: p99 6.3 s at
-// 2,000 bots). The promises stay: the group's transaction is still the unit of
-// commit, a client id is still idempotent by the responses' unique
-// (participant_id, client_id) (ON CONFLICT), and each submit's outcome is
-// decided under its participant's row lock, in the group's order. The group's
-// joins are made together the same way (PgOps.createParticipants: one read and
-// one insert under the study's lock, each join deciding as it would after the
-// ones before it), and the events its ops log (a join, a timeout, an end) are
-// written together, in the order they were logged, before anything reads
-// events and before the group commits.
+// The submits of one PostgreSQL group commit, merged: one statement locks
+// every participant the group answers for, decides each submit against its
+// participant's row as locked, and writes all the accepted responses, their
+// answers and the participants' moves (SUBMIT). Before this each submit cost
+// two round trips one after another on the group's connection, so a group of a
+// thousand took seconds and the next group grew while it waited (closing note
+// 3: p99 6.3 s at 2,000 bots). The promises stay: the group's transaction is
+// still the unit of commit, a client id is still idempotent by the responses'
+// unique (participant_id, client_id) (ON CONFLICT), and each submit's outcome
+// is decided under its participant's row lock, in the group's order. The
+// group's joins are made together the same way (PgOps.createParticipants: one
+// read and one insert under the study's lock, each join deciding as it would
+// after the ones before it), and the events its ops log (a join, a timeout, an
+// end) are written together, in the order they were logged, before anything
+// reads events and before the group commits.
 import type pg from 'pg';
 import type { NewParticipant, PageEventInput, StoreTx, SubmissionInput, SubmitResult } from './store.ts';
 import { answerValues, RESPONSE_COLUMNS, responseValues, ANSWER_COLUMNS } from './rows.ts';
@@ -93,17 +93,26 @@ interface Waiting<In, Out> {
   fail: (e: unknown) => void;
 }
 
-const LOCK = `SELECT p.id, p.status, p.page_index, p.place_at,
-    ARRAY(SELECT r.client_id FROM responses r WHERE r.participant_id = p.id AND r.client_id = ANY($2::text[])) AS stored
-  FROM participants p WHERE p.id = ANY($1::text[]) ORDER BY p.id FOR UPDATE OF p`;
-
+// One statement per round of submits: it locks their participants (in id order, as every writer of several
+// participants' rows does), decides each submit against its participant's row as locked (in progress, on the
+// submit's page, holding a place when it needs one), writes the accepted ones (responses, answers, the
+// participants' moves) and returns each submit's verdict. Deciding in the statement, where a first
+// statement locked and a second wrote, is one round trip fewer per group on its connection: each a turn of
+// a busy event loop (a group was BEGIN, LOCK, WRITE, COMMIT).
 // $1-$14 the responses (RESPONSE_COLUMNS, one array each), $15-$21 their answers (the response's position,
-// then answerValues' columns), $22-$28 the participants' next progress (one per response, in order).
-const WRITE = `WITH x AS (
+// then answerValues' columns), $22-$28 the participants' next progress (one per response, in order), $29
+// whether each needs its participant to hold a place.
+const SUBMIT = `WITH x AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::float8[], $9::float8[],
-      $10::int[], $11::int[], $12::text[], $13::int[], $14::int8[]) WITH ORDINALITY AS x(${RESPONSE_COLUMNS}, o)
+      $10::int[], $11::int[], $12::text[], $13::int[], $14::int8[], $29::bool[]) WITH ORDINALITY AS x(${RESPONSE_COLUMNS}, needs_place, o)
+  ), lk AS (
+    SELECT p.id, p.status, p.page_index, p.place_at FROM participants p
+    WHERE p.id IN (SELECT participant_id FROM x) ORDER BY p.id FOR UPDATE OF p
+  ), ok AS (
+    SELECT x.* FROM x JOIN lk ON lk.id = x.participant_id
+    WHERE lk.status = 'in-progress' AND lk.page_index = x.page_index AND (NOT x.needs_place OR lk.place_at IS NOT NULL)
   ), r AS (
-    INSERT INTO responses (${RESPONSE_COLUMNS}) SELECT ${RESPONSE_COLUMNS} FROM x ORDER BY o
+    INSERT INTO responses (${RESPONSE_COLUMNS}) SELECT ${RESPONSE_COLUMNS} FROM ok ORDER BY o
     ON CONFLICT (participant_id, client_id) DO NOTHING RETURNING id, participant_id, client_id
   ), a AS (
     INSERT INTO answers (${ANSWER_COLUMNS})
@@ -116,11 +125,13 @@ const WRITE = `WITH x AS (
       status = n.status, ended_at = n.ended_at, flagged = n.flagged, last_seen_at = x.submitted_at
     FROM unnest($22::int[], $23::int8[], $24::int8[], $25::int[], $26::text[], $27::int8[], $28::int[]) WITH ORDINALITY
       AS n(page_index, page_started_at, deadline_at, attempts, status, ended_at, flagged, k)
-    JOIN x ON x.o = n.k
-    WHERE p.id = x.participant_id AND p.page_index = x.page_index AND p.status = 'in-progress'
-      AND EXISTS (SELECT 1 FROM r WHERE r.participant_id = x.participant_id AND r.client_id = x.client_id)
+    JOIN x ON x.o = n.k JOIN r ON r.participant_id = x.participant_id AND r.client_id = x.client_id
+    WHERE p.id = x.participant_id
   )
-  SELECT participant_id, client_id FROM r`;
+  SELECT r.id IS NOT NULL AS written, lk.status, lk.page_index, lk.place_at IS NOT NULL AS placed,
+    EXISTS (SELECT 1 FROM responses s WHERE s.participant_id = x.participant_id AND s.client_id = x.client_id) AS stored
+  FROM x LEFT JOIN lk ON lk.id = x.participant_id LEFT JOIN r ON r.participant_id = x.participant_id AND r.client_id = x.client_id
+  ORDER BY x.o`;
 
 // A refused submit may be the twin of one another transaction stored while this one waited for the row lock:
 // LOCK's responses subquery reads the snapshot taken before that wait. Read again, now, it is a duplicate.
@@ -138,6 +149,20 @@ const EVENTS = `INSERT INTO events (participant_id, type, page_index, data_json,
   ORDER BY o`;
 
 const keyOf = (participantId: string, clientId: string) => `${participantId}\u0000${clientId}`;
+
+/** A submit as SUBMIT found it: written, or its participant's row as locked (none: no such participant) and whether its client id was stored before. */
+type Verdict = { written: boolean; status: string | null; page_index: number | null; placed: boolean | null; stored: boolean };
+
+/** A submit's outcome from its verdict, checked in the single-submit path's order. */
+function verdictOf(s: SubmissionInput, v: Verdict): SubmitResult {
+  if (v.written) return { kind: 'stored' };
+  if (v.stored) return { kind: 'duplicate' };
+  if (v.status !== 'in-progress') return { kind: 'not-in-progress' };
+  if (v.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: v.page_index! };
+  if (s.needsPlace && !v.placed) return { kind: 'place-lost' };
+  // Accepted but not written: the unique (participant_id, client_id) met its twin (a retry), never a second row.
+  return { kind: 'duplicate' };
+}
 
 /** Gathers the joins, submits and events of one group's ops while they take turns, and writes them together when the ops are idle. */
 export class MergedSubmits {
@@ -259,7 +284,7 @@ export class MergedSubmits {
     if (batch.length === 0) return;
     this.counted.clear();
     try {
-      const out = await this.write(batch.map((w) => w.s));
+      const out = await writeSubmits((text, values) => this.query(text, values), batch.map((w) => w.s));
       batch.forEach((w, i) => w.ok(out[i]));
     } catch (err) {
       for (const w of batch) w.fail(err);
@@ -270,56 +295,45 @@ export class MergedSubmits {
     return (await this.client.query({ name: this.named(text), text, values })).rows as T[];
   }
 
-  /** Each submit's outcome, as the single-submit path decides it, in the group's order. */
-  private async write(subs: SubmissionInput[]): Promise<SubmitResult[]> {
-    const locked = await this.query<{ id: string; status: string; page_index: number; place_at: number | null; stored: string[] }>(LOCK, [
-      [...new Set(subs.map((s) => s.participantId))],
-      subs.map((s) => s.clientId),
-    ]);
-    const now = new Map(locked.map((p) => [p.id, { status: p.status, pageIndex: p.page_index, placed: p.place_at != null }]));
-    const stored = new Set(locked.flatMap((p) => p.stored.map((c) => keyOf(p.id, c))));
-    const out: SubmitResult[] = [];
-    // Accepted submits in rounds: one participant moves at most once per statement (an UPDATE … FROM
-    // applies one source row per target row), so a second accepted submit of theirs waits for the next round.
-    const rounds: { s: SubmissionInput; i: number }[][] = [];
-    const roundOf = new Map<string, number>();
-    subs.forEach((s, i) => {
-      const key = keyOf(s.participantId, s.clientId);
-      const p = now.get(s.participantId);
-      if (stored.has(key)) out[i] = { kind: 'duplicate' };
-      else if (!p || p.status !== 'in-progress') out[i] = { kind: 'not-in-progress' };
-      else if (p.pageIndex !== s.pageIndex) out[i] = { kind: 'stale', pageIndex: p.pageIndex };
-      else if (s.needsPlace && !p.placed) out[i] = { kind: 'place-lost' };
-      else {
-        stored.add(key);
-        p.pageIndex = s.next.pageIndex;
-        p.status = s.next.status;
-        const round = (roundOf.get(s.participantId) ?? -1) + 1;
-        roundOf.set(s.participantId, round);
-        (rounds[round] ??= []).push({ s, i });
-      }
-    });
-    const refused = subs.filter((_, i) => out[i] && out[i].kind !== 'duplicate');
-    if (refused.length > 0) {
-      const twins = await this.query<{ participant_id: string; client_id: string }>(STORED, [refused.map((s) => s.participantId), refused.map((s) => s.clientId)]);
-      const late = new Set(twins.map((r) => keyOf(r.participant_id, r.client_id)));
-      subs.forEach((s, i) => {
-        if (out[i] && late.has(keyOf(s.participantId, s.clientId))) out[i] = { kind: 'duplicate' };
-      });
-    }
-    for (const round of rounds) {
-      const written = new Set((await this.writeRound(round.map((x) => x.s))).map((r) => keyOf(r.participant_id, r.client_id)));
-      // Not written: the unique (participant_id, client_id) met its twin (a retry), never a second row.
-      for (const { s, i } of round) out[i] = written.has(keyOf(s.participantId, s.clientId)) ? { kind: 'stored' } : { kind: 'duplicate' };
-    }
-    return out;
-  }
+}
 
-  private writeRound(subs: SubmissionInput[]): Promise<{ participant_id: string; client_id: string }[]> {
-    const responses = subs.map(responseValues);
-    const answers = subs.flatMap((s, k) => s.answers.map((a) => [k + 1, ...answerValues(0, a).slice(1)]));
-    const progress = subs.map(({ next }) => [next.pageIndex, next.pageStartedAt, next.deadlineAt, next.attempts, next.status, next.endedAt, next.flagged ? 1 : 0]);
-    const columns = (rows: unknown[][], width: number) => Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
-    return this.query(WRITE, [...columns(responses, 14), ...columns(answers, 7), ...columns(progress, 7)]);
+/** Runs one statement on the transaction's connection (prepared under its name), returning its rows. */
+export type Query = <T>(text: string, values: unknown[]) => Promise<T[]>;
+
+/**
+ * Each submit's outcome in the order given, as one after another they would be, written on one transaction's
+ * connection (a group's submits together, or a single submit in a transaction of its own).
+ */
+export async function writeSubmits(query: Query, subs: SubmissionInput[]): Promise<SubmitResult[]> {
+  // In rounds: a participant's k-th submit of the group in the k-th, so each is decided against the row as
+  // the ones before it left it (an UPDATE … FROM also applies one source row per target row).
+  const rounds: { s: SubmissionInput; i: number }[][] = [];
+  const seen = new Map<string, number>();
+  subs.forEach((s, i) => {
+    const round = (seen.get(s.participantId) ?? -1) + 1;
+    seen.set(s.participantId, round);
+    (rounds[round] ??= []).push({ s, i });
+  });
+  const out: SubmitResult[] = [];
+  for (const round of rounds) {
+    const verdicts = await writeRound(query, round.map((x) => x.s));
+    round.forEach(({ s, i }, k) => (out[i] = verdictOf(s, verdicts[k])));
   }
+  const refused = subs.filter((_, i) => out[i].kind !== 'stored' && out[i].kind !== 'duplicate');
+  if (refused.length > 0) {
+    const twins = await query<{ participant_id: string; client_id: string }>(STORED, [refused.map((s) => s.participantId), refused.map((s) => s.clientId)]);
+    const late = new Set(twins.map((r) => keyOf(r.participant_id, r.client_id)));
+    subs.forEach((s, i) => {
+      if (out[i].kind !== 'stored' && late.has(keyOf(s.participantId, s.clientId))) out[i] = { kind: 'duplicate' };
+    });
+  }
+  return out;
+}
+
+function writeRound(query: Query, subs: SubmissionInput[]): Promise<Verdict[]> {
+  const responses = subs.map(responseValues);
+  const answers = subs.flatMap((s, k) => s.answers.map((a) => [k + 1, ...answerValues(0, a).slice(1)]));
+  const progress = subs.map(({ next }) => [next.pageIndex, next.pageStartedAt, next.deadlineAt, next.attempts, next.status, next.endedAt, next.flagged ? 1 : 0]);
+  const columns = (rows: unknown[][], width: number) => Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
+  return query<Verdict>(SUBMIT, [...columns(responses, 14), ...columns(answers, 7), ...columns(progress, 7), subs.map((s) => !!s.needsPlace)]);
 }

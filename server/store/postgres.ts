@@ -14,7 +14,7 @@ import type { Protocol } from '../../studies/protocol.ts';
 import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
-import { MergedSubmits, versionKey, type CountRow } from './postgres-submits.ts';
+import { MergedSubmits, versionKey, writeSubmits, type CountRow } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
 import { laneStudyLock, studyLockName, type StudyLock } from './study-locks.ts';
 import {
@@ -48,10 +48,6 @@ import {
   PARTICIPANT_COLUMNS,
   participantValues,
   planValues,
-  RESPONSE_COLUMNS,
-  responseValues,
-  ANSWER_COLUMNS,
-  answerValues,
   placeholders,
   studySummaryOf,
   PlanCache,
@@ -610,44 +606,8 @@ class PgOps implements StoreTx {
 
   async submit(s: SubmissionInput): Promise<SubmitResult> {
     if (this.merged) return this.merged.submit(s);
-    // Two round trips: a submit's time is mostly waiting for the database, one statement after another.
-    // First the participant's row lock (another process's submit for them waits, then sees the moved page)
-    // together with whether this client id is stored already.
-    const p = await this.one<{ status: string; page_index: number; place_at: number | null; dup: boolean }>(
-      'SELECT status, page_index, place_at, EXISTS (SELECT 1 FROM responses WHERE participant_id = $1 AND client_id = $2) AS dup FROM participants WHERE id = $1 FOR UPDATE',
-      [s.participantId, s.clientId],
-    );
-    if (p?.dup) return { kind: 'duplicate' };
-    if (!p || p.status !== 'in-progress') return { kind: 'not-in-progress' };
-    if (p.page_index !== s.pageIndex) return { kind: 'stale', pageIndex: p.page_index };
-    if (s.needsPlace && p.place_at == null) return { kind: 'place-lost' };
-    // Then the response, its answers (in order) and the move to the next page, in one statement.
-    const a = s.answers.map((x) => answerValues(0, x).slice(1));
-    const col = (i: number) => a.map((row) => row[i]);
-    const next = s.next;
-    const inserted = await this.one<{ id: number }>(
-      `WITH r AS (
-         INSERT INTO responses (${RESPONSE_COLUMNS}) VALUES (${placeholders(14, 'postgres')})
-         ON CONFLICT (participant_id, client_id) DO NOTHING RETURNING id
-       ), a AS (
-         INSERT INTO answers (${ANSWER_COLUMNS})
-         SELECT r.id, x.q, x.t, x.j, x.n, x.v, x.c FROM r,
-           unnest($15::text[], $16::text[], $17::text[], $18::float8[], $19::text[], $20::int[]) WITH ORDINALITY AS x(q, t, j, n, v, c, o)
-         ORDER BY x.o
-       ), u AS (
-         UPDATE participants SET page_index = $21, page_started_at = $22, deadline_at = $23, attempts = $24, status = $25, ended_at = $26, flagged = $27,
-           last_seen_at = $14 WHERE id = $1 AND page_index = $3 AND status = 'in-progress' AND EXISTS (SELECT 1 FROM r)
-       )
-       SELECT id FROM r`,
-      [
-        ...responseValues(s),
-        col(0), col(1), col(2), col(3), col(4), col(5),
-        next.pageIndex, next.pageStartedAt, next.deadlineAt, next.attempts, next.status, next.endedAt, next.flagged ? 1 : 0,
-      ],
-    );
-    // The unique (participant_id, client_id): a retry racing its twin is a duplicate, never a second row.
-    if (!inserted) return { kind: 'duplicate' };
-    return { kind: 'stored' };
+    // Alone (in a transaction of its own on the pool): the same statement as a group's submits.
+    return (await writeSubmits((text, values) => this.all(text, values), [s]))[0];
   }
 
   async submitTarget(participantId: string, clientId: string): Promise<SubmitTarget> {

@@ -281,6 +281,14 @@ for (const E of ENGINES) {
         });
         assert.ok('participant' in made);
         const q = made.participant;
+        // r holds no place (placeAt null): an answer that needs one is refused.
+        const madeR = await store.createParticipant({
+          studyId: 'mini', version: def.version, tokenHash: 'r-token', kind: 'real', prolificPid: 'R', prolificStudyId: null, prolificSessionId: null, placeAt: null,
+          now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: 3, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
+        });
+        assert.ok('participant' in madeR);
+        const r = madeR.participant;
+        assert.equal(r.placeAt, null);
         const three = ['b', 'a', 'c'].map((id, k) => ({ questionId: id, questionType: 'likert', valueJson: String(k), valueNum: k, valueText: null, correct: null }));
         // All queued in one tick: one group (PostgreSQL writes its submits together, postgres-submits.ts).
         const outcomes = Promise.all([
@@ -295,6 +303,7 @@ for (const E of ENGINES) {
             return r;
           }),
           store.batch((tx) => tx.submit(submission('nobody', 'n1', 0))),
+          store.batch((tx) => tx.submit({ ...submission(r.id, 'r1', 0), needsPlace: true })), // r's place went to someone else
         ]);
         assert.deepEqual(await outcomes, [
           { kind: 'stored' },
@@ -304,8 +313,10 @@ for (const E of ENGINES) {
           { kind: 'not-in-progress' },
           { kind: 'stored' },
           { kind: 'not-in-progress' },
+          { kind: 'place-lost' },
         ]);
-        assert.ok(store.commitStats().maxBatch >= 7, `one group (largest ${store.commitStats().maxBatch})`);
+        assert.ok(store.commitStats().maxBatch >= 8, `one group (largest ${store.commitStats().maxBatch})`);
+        assert.deepEqual([await store.countSubmissions(r.id), (await store.participant(r.id))!.pageIndex], [0, 0], "nothing of r's refused answer is stored");
         assert.equal(await store.countSubmissions(p.id), 2);
         assert.equal(await store.countSubmissions(p.id, 'c1'), 1);
         const pAfter = (await store.participant(p.id))!;
