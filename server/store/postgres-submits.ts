@@ -134,7 +134,7 @@ const SUBMIT = `WITH x AS (
   ORDER BY x.o`;
 
 // A refused submit may be the twin of one another transaction stored while this one waited for the row lock:
-// LOCK's responses subquery reads the snapshot taken before that wait. Read again, now, it is a duplicate.
+// SUBMIT's `stored` reads the snapshot taken before that wait. Read again, now, it is a duplicate.
 const STORED = `SELECT r.participant_id, r.client_id FROM responses r
   JOIN unnest($1::text[], $2::text[]) AS x(participant_id, client_id) ON r.participant_id = x.participant_id AND r.client_id = x.client_id`;
 
@@ -294,7 +294,6 @@ export class MergedSubmits {
   private async query<T>(text: string, values: unknown[]): Promise<T[]> {
     return (await this.client.query({ name: this.named(text), text, values })).rows as T[];
   }
-
 }
 
 /** Runs one statement on the transaction's connection (prepared under its name), returning its rows. */

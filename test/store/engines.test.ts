@@ -419,29 +419,37 @@ async function participantInLane(store: PostgresStore, version: string, wanted: 
 
 const LANES = 4;
 
-/**
- * A PostgreSQL store with LANES lanes; p set up, their row locked by another connection (`locker`, in a
- * transaction the test commits); q, another participant whose id `pick` accepts (p's id given, for its lane).
- */
-async function withLockedParticipant(
-  pick: (qId: string, pId: string) => boolean,
-  body: (s: { store: PostgresStore; locker: pg.Client; p: Awaited<ReturnType<typeof setUp>>; q: Awaited<ReturnType<typeof setUp>> }) => Promise<void>,
-): Promise<void> {
+type Participant = Awaited<ReturnType<typeof setUp>>;
+
+/** A PostgreSQL store with LANES lanes, p set up, and another connection (`locker`) to hold locks with. */
+async function withLocker(body: (s: { store: PostgresStore; locker: pg.Client; p: Participant }) => Promise<void>): Promise<void> {
   const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
   await store.ready;
   const locker = new pg.Client({ connectionString: store.url });
   await locker.connect();
   try {
-    const p = await setUp(store);
+    await body({ store, locker, p: await setUp(store) });
+  } finally {
+    await locker.end();
+    await store.close();
+  }
+}
+
+/**
+ * withLocker, p's row locked by `locker` (in a transaction the test commits); q, another participant whose id
+ * `pick` accepts (p's id given, for its lane).
+ */
+function withLockedParticipant(
+  pick: (qId: string, pId: string) => boolean,
+  body: (s: { store: PostgresStore; locker: pg.Client; p: Participant; q: Participant }) => Promise<void>,
+): Promise<void> {
+  return withLocker(async ({ store, locker, p }) => {
     const def = await loadDef(join(FIXTURES, 'mini.yaml'));
     const q = await participantInLane(store, def.version, (id) => pick(id, p.id));
     await locker.query('BEGIN');
     await locker.query('SELECT id FROM participants WHERE id = $1 FOR UPDATE', [p.id]);
     await body({ store, locker, p, q });
-  } finally {
-    await locker.end();
-    await store.close();
-  }
+  });
 }
 
 test('PostgreSQL group commit: a group waiting for a row lock holds up no other key; one key commits in order', () =>
@@ -513,13 +521,8 @@ test('PostgreSQL group commit: a key with a lane of its own (ownLane) waiting fo
   });
 });
 
-test("PostgreSQL group commit: every group of a study lock's lane holds that lock from its BEGIN, whatever its ops do", async () => {
-  const store = new PostgresStore(await server.newDatabase(), { lanes: LANES });
-  await store.ready;
-  const locker = new pg.Client({ connectionString: store.url });
-  await locker.connect();
-  try {
-    const p = await setUp(store);
+test("PostgreSQL group commit: every group of a study lock's lane holds that lock from its BEGIN, whatever its ops do", () =>
+  withLocker(async ({ store, locker, p }) => {
     // The study's places lock, held by another session.
     await locker.query('SELECT pg_advisory_lock(hashtext($1))', [studyLockName('places', 'mini')]);
     let settled = false;
@@ -532,8 +535,4 @@ test("PostgreSQL group commit: every group of a study lock's lane holds that loc
     assert.equal(settled, false, "the places lane's group waits for the study's places lock");
     await locker.query('SELECT pg_advisory_unlock(hashtext($1))', [studyLockName('places', 'mini')]);
     assert.equal((await read)?.id, p.id);
-  } finally {
-    await locker.end();
-    await store.close();
-  }
-});
+  }));
