@@ -16,7 +16,7 @@ import { PG_MIGRATIONS } from './postgres-schema.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import { MergedSubmits, versionKey, writeSubmits, type CountRow } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
-import { laneStudyLock, studyLockName, type StudyLock } from './study-locks.ts';
+import { laneStudyLock, lockStatement, studyLockName, type StudyLock } from './study-locks.ts';
 import {
   STORE_TX_METHODS,
   type ConditionCount,
@@ -227,7 +227,7 @@ class PgOps implements StoreTx {
   private async lockStudy(what: StudyLock, studyId: string): Promise<void> {
     const name = studyLockName(what, studyId);
     if (!this.inTransaction || this.studyLocks.has(name)) return;
-    await this.all('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+    await this.all(lockStatement('$1'), [name]);
     this.studyLocks.add(name);
   }
 
@@ -902,7 +902,7 @@ export class PostgresStore implements Store {
       // Nothing is sent on the transaction before BEGIN succeeded (afterBegin).
       const lock = laneStudyLock(lane);
       // One simple query, two statements: the lock's statement reads nothing, so its snapshot does not matter.
-      const begun = client.query(lock ? `BEGIN; SELECT pg_advisory_xact_lock(hashtext(${client.escapeLiteral(lock)}))` : 'BEGIN');
+      const begun = client.query(lock ? `BEGIN; ${lockStatement(client.escapeLiteral(lock))}` : 'BEGIN');
       begun.catch(() => {}); // its failure is the transaction's, through afterBegin and the await below
       try {
         const tx = new PgOps(afterBegin(client, begun), this.shared, true);

@@ -16,6 +16,9 @@ export type StudyLock = 'places' | 'joins';
 /** The lock's name; the database locks hashtext() of it. */
 export const studyLockName = (what: StudyLock, studyId: string): string => `credence:${what}:${studyId}`;
 
+/** The statement that takes a lock by name until the transaction ends; `name` is SQL (a parameter or a literal). */
+export const lockStatement = (name: string): string => `SELECT pg_advisory_xact_lock(hashtext(${name}))`;
+
 /** The group-commit key (Store.batch) of writes that take the study's lock: a lane of its own. */
 export const studyLockLane = (what: StudyLock, studyId: string): string => ownLane(`${what}\u0000${studyId}`);
 
