@@ -252,7 +252,7 @@ export class Engine extends EventEmitter {
     if (result.kind === 'duplicate') return { ack: { ok: true, duplicate: true }, next: await this.outcome(p.id) };
     if (result.kind === 'stale') return await stale(result.pageIndex);
     if (result.kind === 'not-in-progress') return { ack: { ok: false, error: 'the study has ended for this participant' }, next: await this.outcome(p.id) };
-    return { ack: { ok: true }, next: place ? await this.outcome(p.id) : await this.outcomeFor({ ...p, ...result.next, lastSeenAt: now }) };
+    return { ack: { ok: true }, next: await this.outcomeFor({ ...p, ...result.next, lastSeenAt: now }) };
   }
 
   // ---- deadlines ----

@@ -99,15 +99,20 @@ interface Waiting<In, Out> {
 // participants' moves) and returns each submit's verdict. Deciding in the statement, where a first
 // statement locked and a second wrote, is one round trip fewer per group on its connection: each a turn of
 // a busy event loop (a group was BEGIN, LOCK, WRITE, COMMIT).
+// The places the group's ops took come with the first round (PLACED): a consent's with the participant's
+// move past the consent page when that is written, the others alone; a statement less per consent group, each
+// a round trip while the study's place lock is held.
 // $1-$14 the responses (RESPONSE_COLUMNS, one array each), $15-$21 their answers (the response's position,
 // then answerValues' columns), $22-$28 the participants' next progress (one per response, in order), $29
-// whether each needs its participant to hold a place.
+// whether each needs its participant to hold a place, $30-$31 the places taken (participant, time).
 const SUBMIT = `WITH x AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::float8[], $9::float8[],
       $10::int[], $11::int[], $12::text[], $13::int[], $14::int8[], $29::bool[]) WITH ORDINALITY AS x(${RESPONSE_COLUMNS}, needs_place, o)
+  ), g AS (
+    SELECT * FROM unnest($30::text[], $31::int8[]) AS g(id, at)
   ), lk AS (
     SELECT p.id, p.status, p.page_index, p.place_at FROM participants p
-    WHERE p.id IN (SELECT participant_id FROM x) ORDER BY p.id FOR UPDATE OF p
+    WHERE p.id IN (SELECT participant_id FROM x UNION SELECT id FROM g) ORDER BY p.id FOR UPDATE OF p
   ), ok AS (
     SELECT x.* FROM x JOIN lk ON lk.id = x.participant_id
     WHERE lk.status = 'in-progress' AND lk.page_index = x.page_index AND (NOT x.needs_place OR lk.place_at IS NOT NULL)
@@ -122,11 +127,16 @@ const SUBMIT = `WITH x AS (
     ORDER BY y.o
   ), u AS (
     UPDATE participants p SET page_index = n.page_index, page_started_at = n.page_started_at, deadline_at = n.deadline_at, attempts = n.attempts,
-      status = n.status, ended_at = n.ended_at, flagged = n.flagged, last_seen_at = x.submitted_at
+      status = n.status, ended_at = n.ended_at, flagged = n.flagged, last_seen_at = x.submitted_at, place_at = COALESCE(p.place_at, g.at)
     FROM unnest($22::int[], $23::int8[], $24::int8[], $25::int[], $26::text[], $27::int8[], $28::int[]) WITH ORDINALITY
       AS n(page_index, page_started_at, deadline_at, attempts, status, ended_at, flagged, k)
     JOIN x ON x.o = n.k JOIN r ON r.participant_id = x.participant_id AND r.client_id = x.client_id
+    LEFT JOIN g ON g.id = x.participant_id
     WHERE p.id = x.participant_id
+  ), placed AS (
+    -- A row is updated once per statement: the places of those whose submit u does not write.
+    UPDATE participants p SET place_at = g.at FROM g
+    WHERE p.id = g.id AND p.place_at IS NULL AND g.id NOT IN (SELECT participant_id FROM r)
   )
   SELECT r.id IS NOT NULL AS written, lk.status, lk.page_index, lk.place_at IS NOT NULL AS placed,
     EXISTS (SELECT 1 FROM responses s WHERE s.participant_id = x.participant_id AND s.client_id = x.client_id) AS stored
@@ -169,7 +179,9 @@ export class MergedSubmits {
   readonly turns = new Turns(() => void this.flush());
   private pending: Waiting<SubmissionInput, SubmitResult>[] = [];
   private joins: Waiting<NewParticipant, Created>[] = [];
-  private places: Waiting<PendingPlace, boolean>[] = [];
+  private places: PendingPlace[] = [];
+  /** A write of the group's that nobody waited for failed (its places alone): the group fails at finish(). */
+  private failure: unknown = null;
   private events: PageEventInput[] = [];
   /** Places read once per study version while nothing of the group changes them (any write of participants drops it). */
   readonly counted = new Map<string, CountedPlaces>();
@@ -200,14 +212,18 @@ export class MergedSubmits {
     }
   }
 
-  /** Called by an op holding its turn: gives the turn up until the group's places are written; whether it was free. */
-  place(x: PendingPlace): Promise<boolean> {
-    return this.wait(this.places, x);
+  /**
+   * Called by an op holding its turn, under the study's place lock, having counted the group's places: the place
+   * is the op's, written with the participant's submit of this group (SUBMIT) or alone before the group
+   * commits, and counted by the group's later ops meanwhile. The op goes on without waiting for it.
+   */
+  place(x: PendingPlace): void {
+    this.places.push(x);
   }
 
   /** The conditions of the places this group took in a study version and has not written yet. */
   placesPending(key: string): string[] {
-    return this.places.filter((w) => w.s.key === key).map((w) => w.s.condition);
+    return this.places.filter((x) => x.key === key).map((x) => x.condition);
   }
 
   /** Whether a join waiting to be made would take a place in this study (a protocol without consent page). */
@@ -237,11 +253,9 @@ export class MergedSubmits {
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0 && this.joins.length === 0 && this.places.length === 0) return;
+    if (this.pending.length === 0 && this.joins.length === 0) return;
     await this.turns.acquire();
     try {
-      // Places first: the joins' counts then hold them, as the consents before them in the group did.
-      await this.writePlaces();
       await this.writeJoins();
       await this.writeSubmits();
     } finally {
@@ -249,27 +263,38 @@ export class MergedSubmits {
     }
   }
 
-  /** The places taken so far, in one statement (by flush, or by an op holding its turn). */
-  private async writePlaces(): Promise<void> {
-    const places = this.places.splice(0);
-    if (places.length === 0) return;
-    this.counted.clear();
+  /** Once the group's ops are done, before it commits: the places not written with a submit, and the events. */
+  async finish(): Promise<void> {
+    await this.turns.inTurn(async () => {
+      await this.writePlaces();
+      if (this.failure) throw this.failure;
+      await this.writeEvents();
+    });
+  }
+
+  /** The places taken so far and not yet written, first one per participant (a second finds theirs taken). */
+  private takePlaces(): { id: string; at: number }[] {
     const first = new Map<string, number>();
-    places.forEach((w, i) => first.has(w.s.id) || first.set(w.s.id, i));
-    try {
-      const firsts = [...first.values()].map((i) => places[i].s);
-      const taken = new Set((await this.query<{ id: string }>(PLACES, [firsts.map((x) => x.id), firsts.map((x) => x.now)])).map((r) => r.id));
-      // A second place for the same participant in one group finds theirs taken, as one after another it would.
-      places.forEach((w, i) => w.ok(first.get(w.s.id) === i && taken.has(w.s.id)));
-    } catch (err) {
-      for (const w of places) w.fail(err);
-    }
+    for (const x of this.places.splice(0)) if (!first.has(x.id)) first.set(x.id, x.now);
+    if (first.size > 0) this.counted.clear();
+    return [...first].map(([id, at]) => ({ id, at }));
+  }
+
+  /** The places taken so far, in one statement of their own. */
+  private async writePlaces(): Promise<void> {
+    const places = this.takePlaces();
+    if (places.length === 0) return;
+    await this.query(PLACES, [places.map((x) => x.id), places.map((x) => x.at)]).catch((err: unknown) => {
+      this.failure ??= err;
+    });
   }
 
   /** The new participants waiting, made together (by flush, or by an op holding its turn before it counts places). */
   async writeJoins(): Promise<void> {
     const joins = this.joins.splice(0);
     if (joins.length === 0) return;
+    // The places first: the joins' counts then hold them, as the consents before them in the group did.
+    await this.writePlaces();
     this.counted.clear();
     try {
       const made = await this.createAll(joins.map((w) => w.s));
@@ -284,7 +309,7 @@ export class MergedSubmits {
     if (batch.length === 0) return;
     this.counted.clear();
     try {
-      const out = await writeSubmits((text, values) => this.query(text, values), batch.map((w) => w.s));
+      const out = await writeSubmits((text, values) => this.query(text, values), batch.map((w) => w.s), this.takePlaces());
       batch.forEach((w, i) => w.ok(out[i]));
     } catch (err) {
       for (const w of batch) w.fail(err);
@@ -303,7 +328,7 @@ export type Query = <T>(text: string, values: unknown[]) => Promise<T[]>;
  * Each submit's outcome in the order given, as one after another they would be, written on one transaction's
  * connection (a group's submits together, or a single submit in a transaction of its own).
  */
-export async function writeSubmits(query: Query, subs: SubmissionInput[]): Promise<SubmitResult[]> {
+export async function writeSubmits(query: Query, subs: SubmissionInput[], places: { id: string; at: number }[] = []): Promise<SubmitResult[]> {
   // In rounds: a participant's k-th submit of the group in the k-th, so each is decided against the row as
   // the ones before it left it (an UPDATE … FROM also applies one source row per target row).
   const rounds: { s: SubmissionInput; i: number }[][] = [];
@@ -314,8 +339,8 @@ export async function writeSubmits(query: Query, subs: SubmissionInput[]): Promi
     (rounds[round] ??= []).push({ s, i });
   });
   const out: SubmitResult[] = [];
-  for (const round of rounds) {
-    const verdicts = await writeRound(query, round.map((x) => x.s));
+  for (const [k, round] of rounds.entries()) {
+    const verdicts = await writeRound(query, round.map((x) => x.s), k === 0 ? places : []);
     round.forEach(({ s, i }, k) => (out[i] = verdictOf(s, verdicts[k])));
   }
   const refused = subs.filter((_, i) => out[i].kind !== 'stored' && out[i].kind !== 'duplicate');
@@ -329,10 +354,10 @@ export async function writeSubmits(query: Query, subs: SubmissionInput[]): Promi
   return out;
 }
 
-function writeRound(query: Query, subs: SubmissionInput[]): Promise<Verdict[]> {
+function writeRound(query: Query, subs: SubmissionInput[], places: { id: string; at: number }[]): Promise<Verdict[]> {
   const responses = subs.map(responseValues);
   const answers = subs.flatMap((s, k) => s.answers.map((a) => [k + 1, ...answerValues(0, a).slice(1)]));
   const progress = subs.map(({ next }) => [next.pageIndex, next.pageStartedAt, next.deadlineAt, next.attempts, next.status, next.endedAt, next.flagged ? 1 : 0]);
   const columns = (rows: unknown[][], width: number) => Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
-  return query<Verdict>(SUBMIT, [...columns(responses, 14), ...columns(answers, 7), ...columns(progress, 7), subs.map((s) => !!s.needsPlace)]);
+  return query<Verdict>(SUBMIT, [...columns(responses, 14), ...columns(answers, 7), ...columns(progress, 7), subs.map((s) => !!s.needsPlace), places.map((x) => x.id), places.map((x) => x.at)]);
 }

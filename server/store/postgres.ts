@@ -494,8 +494,12 @@ class PgOps implements StoreTx {
   }
 
   async takePlace(p: Pick<ParticipantRecord, 'id' | 'studyId' | 'version' | 'condition'>, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean> {
-    // In a group: written with the group's other places in one statement, counted by its later ops meanwhile.
-    if (this.merged && !move) return this.merged.place({ id: p.id, now, key: versionKey(p.studyId, p.version), condition: p.condition });
+    // In a group: written with the participant's submit of the group, or with its other places before it commits
+    // (postgres-submits.ts), and counted by its later ops meanwhile.
+    if (this.merged && !move) {
+      this.merged.place({ id: p.id, now, key: versionKey(p.studyId, p.version), condition: p.condition });
+      return true; // decided under the study's place lock; the write finds one they took since and keeps it
+    }
     const participantId = p.id;
     if (move) {
       this.shared.plans.forget(participantId);
@@ -930,8 +934,8 @@ export class PostgresStore implements Store {
     tx.merged = merged;
     try {
       const settled = await Promise.allSettled(ops.map((op) => merged.turns.inTurn(op)));
-      // The events the ops logged are written before the group commits; if that fails, the group reruns an op per savepoint.
-      const written = await merged.writeEvents().then(() => null, (err: unknown) => err);
+      // The places and events the ops left are written before the group commits; if that fails, the group reruns an op per savepoint.
+      const written = await merged.finish().then(() => null, (err: unknown) => err);
       return written ? settled.map(() => ({ status: 'rejected', reason: written })) : settled;
     } finally {
       tx.merged = null;

@@ -263,7 +263,8 @@ export interface StoreTx {
   /**
    * Gives a participant their place (once; false when they already hold one), moving them first to
    * another condition and plan when theirs filled up while they read the consent page. `p.condition`: the
-   * condition they hold now (PostgreSQL counts a group's places taken before they are written).
+   * condition they hold now (PostgreSQL counts a group's places taken before they are written, and in a
+   * group answers true without waiting: the write, with the group's submits, keeps a place they took since).
    */
   takePlace(p: Pick<ParticipantRecord, 'id' | 'studyId' | 'version' | 'condition'>, now: number, move?: { condition: string; plan: PlannedPage[] }): Promise<boolean>;
   /**

@@ -343,6 +343,53 @@ for (const E of ENGINES) {
       }
     });
 
+    test('group commit: places taken in one group are held by its later counts and written, with or without a submit beside them', async () => {
+      const store = await E.open();
+      try {
+        const first = await setUp(store);
+        const version = first.version;
+        const unplaced = async (pid: string) => {
+          const made = await store.createParticipant({
+            studyId: 'mini', version, tokenHash: `${pid}-token`, kind: 'real', prolificPid: pid, prolificStudyId: null, prolificSessionId: null, placeAt: null,
+            now: 1, studyLimitMs: null, choose: ({ counts }) => ({ condition: counts[0].condition, seed: 1, plan: [{ kind: 'questionnaire', block: null, trialIndex: null, questions: [] }, { kind: 'questionnaire', block: null, trialIndex: null, questions: [] }], deadlineAt: null }),
+          });
+          assert.ok('participant' in made);
+          return made.participant;
+        };
+        const [a, b, c, d, e] = [await unplaced('A'), await unplaced('B'), await unplaced('C'), await unplaced('D'), await unplaced('E')];
+        // Places held: completed, in progress and seen lately, or idle past the slot TTL.
+        const heldOf = (counts: Awaited<ReturnType<Store['conditionCounts']>>) => counts.reduce((n, x) => n + x.completed + x.active + x.idle, 0);
+        const held = async (now: number) => heldOf(await store.conditionCounts('mini', now, version));
+        const before = await held(2000);
+        const key = placesKey('mini');
+        // All queued in one tick: one group of the study's places lane.
+        const outcomes = await Promise.all([
+          store.batch(async (tx) => [await tx.takePlace(a, 2000), await tx.submit(submission(a.id, 'a1', 0))], key), // a consent
+          store.batch(async (tx) => [await tx.takePlace(b, 2001)], key), // a place taken again, nothing submitted
+          store.batch(async (tx) => [await tx.takePlace(c, 2002), await tx.submit(submission(c.id, 'c1', 1))], key), // its submit refused
+          store.batch(async (tx) => [heldOf(await tx.conditionCounts('mini', 2000, version))], key),
+        ]);
+        assert.deepEqual(outcomes, [[true, { kind: 'stored' }], [true], [true, { kind: 'stale', pageIndex: 0 }], [before + 3]]);
+        assert.ok(store.commitStats().maxBatch >= 4, `one group (largest ${store.commitStats().maxBatch})`);
+        // A failing op's place is undone with it; a place taken again by one who holds theirs keeps theirs.
+        const again = store.batch((tx) => tx.takePlace(a, 3000), key);
+        const failing = store.batch(async (tx) => {
+          await tx.takePlace(d, 2003);
+          throw new Error('this op fails');
+        }, key);
+        await assert.rejects(failing, /this op fails/);
+        await again;
+        // A group with a place and no submit at all (one taken again after it was lost: places.ts placeLost).
+        assert.equal(await store.batch((tx) => tx.takePlace(e, 2004), key), true);
+        const placeOf = async (id: string) => (await store.participant(id))!.placeAt;
+        assert.deepEqual([await placeOf(a.id), await placeOf(b.id), await placeOf(c.id), await placeOf(d.id), await placeOf(e.id)], [2000, 2001, 2002, null, 2004], "each place as its op took it; the failing op's undone");
+        assert.deepEqual([(await store.participant(a.id))!.pageIndex, await store.countSubmissions(a.id), await store.countSubmissions(c.id)], [1, 1, 0]);
+        assert.equal(await held(2000), before + 4);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('the database refuses to update or delete responses; only pilot and bot data is purged', async () => {
       const store = await E.open();
       try {
