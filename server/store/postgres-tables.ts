@@ -5,7 +5,8 @@
 // past the ids copied in so the next response or event gets a fresh one.
 import pg from 'pg';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
-import { migratePostgres, PG_TYPES, redactUrl } from './postgres.ts';
+import { migratePostgres, redactUrl } from './postgres.ts';
+import { PG_TYPES } from './postgres-pool.ts';
 import { BATCH_ROWS, BOOKKEEPING_TABLES, quoteName as quote, ENGINE_COLUMNS, type TableColumns, type TableSource, type TableSpec, type TableTarget } from './tables.ts';
 
 /** A parameter list holds at most 65,535 values. */

@@ -13,6 +13,7 @@ import { PARTICIPANT_KINDS, type ParticipantKind, type StudyState } from '../../
 import type { Protocol } from '../../studies/protocol.ts';
 import type { AnalysisParticipantRow, AnalysisResponseRow, DetectorScoreRow, ParticipantRow, ResponseRow, StimulusRow } from '../../analysis/rows.ts';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
+import { PG_TYPES, PlanAges, storePool } from './postgres-pool.ts';
 import { GroupCommit, inSavepoint, type CommitStats } from './group-commit.ts';
 import { MergedSubmits, versionKey, writeSubmits, type CountRow } from './postgres-submits.ts';
 import { ResearcherTables } from './researchers.ts';
@@ -73,13 +74,6 @@ import {
   type StudyStateDbRow,
 } from './rows.ts';
 
-/** BIGINT (epoch ms, counts) as a JS number, as better-sqlite3 gives it: every value stored fits in 2^53. */
-export const PG_TYPES = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
-/** Whether a --db value names a PostgreSQL database rather than a SQLite file. */
 /** A participants row with its plan (participant_plans), as toParticipant reads it. */
 type ParticipantWithPlan = ParticipantDbRow & { plan_json: string };
 const WITH_PLAN = 'SELECT p.*, pl.plan_json FROM participants p JOIN participant_plans pl ON pl.participant_id = p.id';
@@ -177,6 +171,8 @@ class Shared {
   readonly plans = new PlanCache();
   /** Study versions by id and version: a version's row never changes once written. */
   readonly versions = new Map<string, StudyVersionRecord>();
+  /** How far the tables have grown since the connections' plans were made (postgres-pool.ts). */
+  readonly planAges = new PlanAges();
 
   nameOf(text: string): string {
     let n = this.names.get(text);
@@ -840,13 +836,10 @@ export class PostgresStore implements Store {
   readonly researchers: ResearcherStore;
 
   constructor(readonly url: string, opts: { max?: number; lanes?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? POOL_SIZE, types: PG_TYPES });
-    // An idle client's error (the server restarted) must not take the process down; the next query reconnects.
-    this.pool.on('error', () => {});
+    this.pool = storePool(url, opts.max ?? POOL_SIZE, this.shared.planAges);
     const lanes = opts.lanes ?? LANES;
     // A connection per lane, and some for the lanes of their own (group-commit.ts ownLane: each study's places, heartbeats).
-    this.groupPool = new pg.Pool({ connectionString: url, max: lanes + OWN_LANE_CONNECTIONS, types: PG_TYPES });
-    this.groupPool.on('error', () => {});
+    this.groupPool = storePool(url, lanes + OWN_LANE_CONNECTIONS, this.shared.planAges);
     this.ops = new PgOps(this.pool, this.shared, false);
     this.ready = this.migrate();
     this.ready.catch(() => {}); // reported by the first call that waits for it
@@ -951,6 +944,7 @@ export class PostgresStore implements Store {
   }
 
   batch<T>(fn: (tx: StoreTx) => Promise<T>, key?: string): Promise<T> {
+    this.shared.planAges.wrote();
     return this.commits.run(fn, key);
   }
 
