@@ -31,7 +31,7 @@ export class PlanAges {
   private writes = 0;
   private next = 256;
   /** The age of the tables' sizes the plans were made for; a connection whose plans are older drops them. */
-  epoch = 0;
+  private epoch = 0;
   private readonly made = new WeakMap<pg.ClientBase, number>();
 
   /** One write (a group commit's op). */

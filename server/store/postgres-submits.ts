@@ -99,9 +99,9 @@ interface Waiting<In, Out> {
 // participants' moves) and returns each submit's verdict. Deciding in the statement, where a first
 // statement locked and a second wrote, is one round trip fewer per group on its connection: each a turn of
 // a busy event loop (a group was BEGIN, LOCK, WRITE, COMMIT).
-// The places the group's ops took come with the first round (PLACED): a consent's with the participant's
-// move past the consent page when that is written, the others alone; a statement less per consent group, each
-// a round trip while the study's place lock is held.
+// The places the group's ops took (g) come with the first round: a consent's with the participant's move
+// past the consent page when that is written (u), the others alone (placed); a statement less per consent
+// group than writing them first (PLACES), each a round trip while the study's place lock is held.
 // $1-$14 the responses (RESPONSE_COLUMNS, one array each), $15-$21 their answers (the response's position,
 // then answerValues' columns), $22-$28 the participants' next progress (one per response, in order), $29
 // whether each needs its participant to hold a place, $30-$31 the places taken (participant, time).
