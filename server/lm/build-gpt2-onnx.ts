@@ -18,7 +18,7 @@ const DATA_ALIGN = 4096;
  * runtime's float16 paths on CPUs without fast fp16 kernels.
  */
 /** Bumped whenever the graph or the weights a seed gives change, so cached tiny models are rebuilt. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 export type Variant = 'fp32' | 'merged' | 'q8' | 'fp16';
 
@@ -79,18 +79,25 @@ function gaussian(name: string, seed: number, n: number, std: number, mean = 0):
 
 const bytesOf = (a: Float32Array | Int8Array | BigInt64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Symmetric int8 with one scale per output column of a [K, N] matrix. */
+/**
+ * Weights take 7 bits of int8 (±63, onnxruntime's reduce_range): its u8s8 kernels on x86 CPUs without VNNI add
+ * pairs of 8-bit products into 16 bits, which saturate with full-range weights (the tiny model's int8 logits were
+ * 3.46 off fp32 on an AVX2 EPYC; 0.49 with 7 bits).
+ */
+const Q_MAX = 63;
+
+/** Symmetric int8 (Q_MAX) with one scale per output column of a [K, N] matrix. */
 function quantizeColumns(w: Float32Array, k: number, n: number): { q: Int8Array; scale: Float32Array } {
   const scale = new Float32Array(n);
   for (let r = 0; r < k; r++) {
     const row = r * n;
     for (let c = 0; c < n; c++) { const a = Math.abs(w[row + c]); if (a > scale[c]) scale[c] = a; }
   }
-  for (let c = 0; c < n; c++) scale[c] = scale[c] > 0 ? scale[c] / 127 : 1;
+  for (let c = 0; c < n; c++) scale[c] = scale[c] > 0 ? scale[c] / Q_MAX : 1;
   const q = new Int8Array(k * n);
   for (let r = 0; r < k; r++) {
     const row = r * n;
-    for (let c = 0; c < n; c++) q[row + c] = Math.max(-127, Math.min(127, Math.round(w[row + c] / scale[c])));
+    for (let c = 0; c < n; c++) q[row + c] = Math.max(-Q_MAX, Math.min(Q_MAX, Math.round(w[row + c] / scale[c])));
   }
   return { q, scale };
 }
@@ -102,9 +109,9 @@ function quantizeTransposed(wte: Float32Array, v: number, d: number): { q: Int8A
   for (let t = 0; t < v; t++) {
     let m = 0;
     for (let j = 0; j < d; j++) { const a = Math.abs(wte[t * d + j]); if (a > m) m = a; }
-    const s = m > 0 ? m / 127 : 1;
+    const s = m > 0 ? m / Q_MAX : 1;
     scale[t] = s;
-    for (let j = 0; j < d; j++) q[j * v + t] = Math.max(-127, Math.min(127, Math.round(wte[t * d + j] / s)));
+    for (let j = 0; j < d; j++) q[j * v + t] = Math.max(-Q_MAX, Math.min(Q_MAX, Math.round(wte[t * d + j] / s)));
   }
   return { q, scale };
 }

@@ -38,7 +38,8 @@ describe('statistics head and worker threads', () => {
         const js = positionStats(out.logits, t * V, V, ids[t]);
         assert.equal((r.above.data as Float32Array)[t] + 1, js.rank, `rank at ${t}`);
         close((r.logprob.data as Float32Array)[t], js.logprob, 1e-6, `logprob at ${t}`);
-        close((r.mu.data as Float32Array)[t], js.mu, 1e-6, `mu at ${t}`);
+        // A float32 sum over the vocabulary, whose order the CPU's kernels choose: 1.6e-6 apart on an AVX2 EPYC.
+        close((r.mu.data as Float32Array)[t], js.mu, 1e-5, `mu at ${t}`);
         close((r.variance.data as Float32Array)[t], js.variance, 1e-4, `variance at ${t}`);
       }
     } finally {

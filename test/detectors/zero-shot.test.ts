@@ -54,7 +54,8 @@ describe('zero-shot scores', () => {
     close(s.mean_logprob, mean((r) => r.logprob), 1e-6, 'mean_logprob');
     close(s.mean_rank, mean((r) => r.rank), 1e-9, 'mean_rank');
     close(s.mean_log_rank, mean((r) => Math.log(r.rank)), 1e-9, 'mean_log_rank');
-    close(s.mean_entropy, mean((r) => r.entropy), 1e-6, 'mean_entropy');
+    // A float32 sum over the vocabulary per token, whose order the CPU's kernels choose: 2.1e-6 apart on an AVX2 EPYC.
+    close(s.mean_entropy, mean((r) => r.entropy), 1e-5, 'mean_entropy');
     const frac = (lo: number, hi: number) => rows.filter((r) => r.rank - 1 >= lo && r.rank - 1 < hi).length / n;
     close(s.gltr_top10, frac(0, 10), 1e-12, 'gltr_top10');
     close(s.gltr_top100, frac(10, 100), 1e-12, 'gltr_top100');
