@@ -154,7 +154,8 @@ function cpuSeconds(pid: number): number {
     try {
       const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / ticks; // utime, stime
+      // utime, stime, and cutime, cstime: the children it reaped (PostgreSQL's backends whose connections closed mid-run).
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / ticks;
       for (const c of readFileSync(`/proc/${id}/task/${id}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(c));
     } catch {
       // gone, or not Linux
