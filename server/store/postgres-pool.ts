@@ -7,8 +7,8 @@
 // way, and were still in use once the tables held tens of thousands. Measured
 // at 2,000 bots from empty: SUBMIT's `stored` check hashed every response for
 // each group's submits and its lock scanned participants (69 million response
-// rows read in one run; PostgreSQL at 0.4-0.6 cores and p50 17-26 ms, where a
-// run whose plans happened to be made later used the indexes: 0.2 cores and
+// rows read in one run; p50 17-26 ms and PostgreSQL's CPU two to three times
+// that of a run whose plans happened to be made later and used the indexes:
 // p50 6-7 ms). Planning every run instead (plan_cache_mode =
 // force_custom_plan) cost 0.9 ms of planning per SUBMIT, more than running it.
 //
@@ -29,16 +29,13 @@ export const PG_TYPES = {
 /** The writes since the store opened, in doublings: when it grows, every connection's plans are old. */
 export class PlanAges {
   private writes = 0;
-  private next = 256;
-  /** The age of the tables' sizes the plans were made for; a connection whose plans are older drops them. */
+  /** The age of the tables' sizes the plans were made for (doublings past 256 writes); a connection whose plans are older drops them. */
   private epoch = 0;
   private readonly made = new WeakMap<pg.ClientBase, number>();
 
   /** One write (a group commit's op). */
   wrote(): void {
-    if (++this.writes < this.next) return;
-    this.next *= 2;
-    this.epoch++;
+    if (++this.writes >= 256 * 2 ** this.epoch) this.epoch++;
   }
 
   /** The statement to send before the connection's next use, when its plans are older than the tables. */
