@@ -839,7 +839,7 @@ export class PostgresStore implements Store {
     this.pool = storePool(url, opts.max ?? POOL_SIZE, this.shared.planAges);
     const lanes = opts.lanes ?? LANES;
     // A connection per lane, and some for the lanes of their own (group-commit.ts ownLane: each study's places, heartbeats).
-    this.groupPool = storePool(url, lanes + OWN_LANE_CONNECTIONS, this.shared.planAges);
+    this.groupPool = storePool(url, lanes + OWN_LANE_CONNECTIONS, this.shared.planAges, { genericPlans: true });
     this.ops = new PgOps(this.pool, this.shared, false);
     this.ready = this.migrate();
     this.ready.catch(() => {}); // reported by the first call that waits for it

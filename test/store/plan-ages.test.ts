@@ -45,3 +45,26 @@ test("a connection's generic plan made on a near-empty table is made again once 
     await pool.end();
   }
 });
+
+test("the group commit's connections run a prepared statement with its generic plan from the first run; the others plan for its parameters", async () => {
+  const url = await server.newDatabase();
+  const generic = storePool(url, 1, new PlanAges(), { genericPlans: true });
+  const chosen = storePool(url, 1, new PlanAges());
+  try {
+    await chosen.query('CREATE TABLE g (id int PRIMARY KEY, v text)');
+    const explainFirst = async (pool: typeof generic) => {
+      const c = await pool.connect();
+      try {
+        await c.query({ name: 'lookup', text: 'SELECT v FROM g WHERE id = $1', values: [3] });
+        return (await c.query('EXPLAIN EXECUTE lookup(3)')).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+      } finally {
+        c.release();
+      }
+    };
+    // A generic plan names the parameter; a plan made for the run names its value.
+    assert.match(await explainFirst(generic), /id = \$1/, 'generic plan on the group pool');
+    assert.match(await explainFirst(chosen), /id = 3\b/, 'a plan for the parameters elsewhere (PostgreSQL chooses after five runs)');
+  } finally {
+    await Promise.all([generic.end(), chosen.end()]);
+  }
+});
