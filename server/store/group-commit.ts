@@ -160,23 +160,35 @@ export class GroupCommit<Tx> {
   private flush(lane: Lane<Tx>): Promise<void> {
     lane.flushScheduled = false;
     if (lane.committing) return lane.committing;
-    const batch = lane.queue.splice(0, this.opts.maxGroup ?? lane.queue.length);
-    if (batch.length === 0) return Promise.resolve();
-    lane.committing = this.commit(lane, batch).finally(() => {
+    if (lane.queue.length === 0) return Promise.resolve();
+    lane.committing = this.commit(lane).finally(() => {
       lane.committing = null;
       this.scheduleFlush(lane);
     });
     return lane.committing;
   }
 
-  private async commit(lane: Lane<Tx>, batch: Pending<Tx>[]): Promise<void> {
-    if (batch.length > this.maxBatch) this.maxBatch = batch.length;
+  /**
+   * One group transaction of the lane. Its ops are those queued when the transaction is ready for them (the
+   * store calls fn), not when it was begun: an engine that begins a lane's groups by waiting for a lock
+   * (PostgreSQL's study locks, held by another process's group) takes in the ops that arrived meanwhile,
+   * where they would have waited for a group of their own, and for the lock once more.
+   */
+  private async commit(lane: Lane<Tx>): Promise<void> {
+    let taken: Pending<Tx>[] | undefined;
+    const batch = (): Pending<Tx>[] => {
+      if (!taken) {
+        taken = lane.queue.splice(0, this.opts.maxGroup ?? lane.queue.length);
+        if (taken.length > this.maxBatch) this.maxBatch = taken.length;
+      }
+      return taken;
+    };
     let out: Outcome[];
     const t0 = performance.now();
     try {
       out = (this.opts.savepointsOnFailureOnly ? await this.withoutSavepoints(batch, lane.key) : undefined) ?? (await this.withSavepoints(batch, lane.key));
     } catch (err) {
-      for (const b of batch) b.fail(err);
+      for (const b of batch()) b.fail(err);
       return;
     }
     // Committed; answered only once it is on disk (the store may sync off this thread).
@@ -188,9 +200,9 @@ export class GroupCommit<Tx> {
       .then(
         () => {
           this.syncMs.add(performance.now() - t1);
-          batch.forEach((b, i) => (out[i].ok ? b.ok(out[i].v) : b.fail(out[i].v)));
+          batch().forEach((b, i) => (out[i].ok ? b.ok(out[i].v) : b.fail(out[i].v)));
         },
-        (err) => batch.forEach((b) => b.fail(err)),
+        (err) => batch().forEach((b) => b.fail(err)),
       )
       .finally(() => {
         lane.syncing = false;
@@ -199,10 +211,10 @@ export class GroupCommit<Tx> {
   }
 
   /** Every op in its own savepoint: a failing op fails alone. */
-  private withSavepoints(batch: Pending<Tx>[], lane: string | undefined): Promise<Outcome[]> {
+  private withSavepoints(batch: () => Pending<Tx>[], lane: string | undefined): Promise<Outcome[]> {
     return this.store.transaction(async (tx) => {
       const out: Outcome[] = [];
-      for (const b of batch) {
+      for (const b of batch()) {
         try {
           out.push({ ok: true, v: await this.store.savepoint(tx, () => b.op(tx)) });
         } catch (err) {
@@ -214,17 +226,17 @@ export class GroupCommit<Tx> {
   }
 
   /** The whole group in one plain transaction; undefined when an op failed (nothing of the group was committed). */
-  private async withoutSavepoints(batch: Pending<Tx>[], lane: string | undefined): Promise<Outcome[] | undefined> {
+  private async withoutSavepoints(batch: () => Pending<Tx>[], lane: string | undefined): Promise<Outcome[] | undefined> {
     const failed = new Error('an op of the group failed');
     try {
       return await this.store.transaction(async (tx) => {
         if (this.store.runOps) {
-          const settled = await this.store.runOps(tx, batch.map((b) => () => b.op(tx)));
+          const settled = await this.store.runOps(tx, batch().map((b) => () => b.op(tx)));
           if (settled.some((r) => r.status === 'rejected')) throw failed;
           return settled.map((r) => ({ ok: true, v: (r as PromiseFulfilledResult<unknown>).value }));
         }
         const out: Outcome[] = [];
-        for (const b of batch) {
+        for (const b of batch()) {
           try {
             out.push({ ok: true, v: await b.op(tx) });
           } catch {

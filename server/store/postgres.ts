@@ -902,6 +902,8 @@ export class PostgresStore implements Store {
       const begun = client.query(lock ? `BEGIN; ${lockStatement(client.escapeLiteral(lock))}` : 'BEGIN');
       begun.catch(() => {}); // its failure is the transaction's, through afterBegin and the await below
       try {
+        // A lane's lock may be another process's for a group's time: its ops are taken once it is ours (group-commit.ts).
+        if (lock) await begun;
         const tx = new PgOps(afterBegin(client, begun), this.shared, true);
         if (lock) tx.studyLocks.add(lock);
         const v = await fn(tx);
